@@ -1,0 +1,56 @@
+//! Where configuration files come from: the real filesystem, or memory (tests, fuzzing).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Reads files and expands include patterns.
+pub trait FileSource {
+    fn read(&self, path: &Path) -> io::Result<String>;
+    /// Paths matching a glob pattern (no brace expansion: that is done before), sorted.
+    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String>;
+}
+
+/// The real filesystem.
+pub struct RealFs;
+
+impl FileSource for RealFs {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        let bytes = std::fs::read(path)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
+        let paths = glob::glob(pattern).map_err(|e| e.to_string())?;
+        let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| !p.is_dir()).collect();
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// Files held in memory, keyed by path.
+#[derive(Default, Clone, Debug)]
+pub struct MemFs {
+    pub files: BTreeMap<PathBuf, String>,
+}
+
+impl MemFs {
+    pub fn with(mut self, path: &str, text: &str) -> Self {
+        self.files.insert(PathBuf::from(path), text.to_string());
+        self
+    }
+}
+
+impl FileSource for MemFs {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "No such file or directory"))
+    }
+
+    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
+        let pat = glob::Pattern::new(pattern).map_err(|e| e.to_string())?;
+        Ok(self.files.keys().filter(|p| pat.matches_path(p)).cloned().collect())
+    }
+}

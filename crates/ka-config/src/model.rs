@@ -1,0 +1,635 @@
+//! The typed configuration: what keepalived.conf means, with every default and derived value
+//! filled in. It carries no source positions, so that `parse(dump(parse(x))) == parse(x)`.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub global: GlobalDefs,
+    pub static_addresses: Vec<IpAddress>,
+    pub static_routes: Vec<Route>,
+    pub static_rules: Vec<Rule>,
+    pub scripts: Vec<VrrpScript>,
+    pub track_files: Vec<TrackFile>,
+    pub track_processes: Vec<TrackProcess>,
+    pub sync_groups: Vec<SyncGroup>,
+    pub instances: Vec<VrrpInstance>,
+    pub ssl: Option<SslDefaults>,
+    pub vs_groups: Vec<VirtualServerGroup>,
+    pub virtual_servers: Vec<VirtualServer>,
+}
+
+/// A command line for a script: the program and its arguments, split shell-style.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    pub argv: Vec<String>,
+}
+
+/// A script with an optional user and group to run it as.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Script {
+    pub command: Command,
+    pub user: Option<String>,
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fifo {
+    pub path: String,
+    pub user: Option<String>,
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpServer {
+    /// An address, or a host name resolved when mail is sent.
+    pub host: String,
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LvsSyncDaemon {
+    pub interface: String,
+    pub instance: String,
+    pub id: Option<u8>,
+    pub maxlen: Option<u16>,
+    pub port: Option<u16>,
+    pub ttl: Option<u8>,
+    pub group: Option<IpAddr>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LvsTimeouts {
+    pub tcp: Option<u32>,
+    pub tcpfin: Option<u32>,
+    pub udp: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlushOnStop {
+    All,
+    VirtualServers,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GlobalDefs {
+    pub notification_email: Vec<String>,
+    pub notification_email_from: Option<String>,
+    pub smtp_server: Option<SmtpServer>,
+    pub smtp_connect_timeout: Duration,
+    pub smtp_helo_name: Option<String>,
+    pub smtp_alert: Option<bool>,
+    pub smtp_alert_vrrp: Option<bool>,
+    pub smtp_alert_checker: Option<bool>,
+    pub no_email_faults: bool,
+    pub no_checker_emails: bool,
+    pub router_id: Option<String>,
+    pub vrrp_mcast_group4: Ipv4Addr,
+    pub vrrp_mcast_group6: Ipv6Addr,
+    pub script_user: Option<(String, Option<String>)>,
+    pub enable_script_security: bool,
+    pub notify_fifo: Option<Fifo>,
+    pub notify_fifo_script: Option<Script>,
+    pub vrrp_notify_fifo: Option<Fifo>,
+    pub vrrp_notify_fifo_script: Option<Script>,
+    pub lvs_notify_fifo: Option<Fifo>,
+    pub lvs_notify_fifo_script: Option<Script>,
+    pub vrrp_garp_master_delay: Duration,
+    pub vrrp_garp_master_repeat: u32,
+    pub vrrp_garp_master_refresh: Duration,
+    pub vrrp_garp_master_refresh_repeat: u32,
+    pub vrrp_garp_lower_prio_delay: Duration,
+    pub vrrp_garp_lower_prio_repeat: u32,
+    pub vrrp_garp_interval: Duration,
+    pub vrrp_gna_interval: Duration,
+    pub vrrp_min_garp: bool,
+    pub vrrp_version: u8,
+    pub vrrp_strict: bool,
+    pub vrrp_check_unicast_src: bool,
+    pub vrrp_skip_check_adv_addr: bool,
+    pub vrrp_lower_prio_no_advert: bool,
+    pub vrrp_higher_prio_send_advert: bool,
+    pub vrrp_down_timer_adverts: u32,
+    pub v3_checksum_as_v2: bool,
+    pub vrrp_startup_delay: Duration,
+    pub lvs_sync_daemon: Option<LvsSyncDaemon>,
+    pub lvs_flush: bool,
+    pub lvs_flush_on_stop: Option<FlushOnStop>,
+    pub lvs_timeouts: LvsTimeouts,
+    pub dynamic_interfaces: bool,
+    pub dynamic_interfaces_allow_if_changes: bool,
+    pub default_interface: Option<String>,
+}
+
+impl Default for GlobalDefs {
+    fn default() -> Self {
+        GlobalDefs {
+            notification_email: Vec::new(),
+            notification_email_from: None,
+            smtp_server: None,
+            smtp_connect_timeout: Duration::from_secs(30),
+            smtp_helo_name: None,
+            smtp_alert: None,
+            smtp_alert_vrrp: None,
+            smtp_alert_checker: None,
+            no_email_faults: false,
+            no_checker_emails: false,
+            router_id: None,
+            vrrp_mcast_group4: Ipv4Addr::new(224, 0, 0, 18),
+            vrrp_mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
+            script_user: None,
+            enable_script_security: false,
+            notify_fifo: None,
+            notify_fifo_script: None,
+            vrrp_notify_fifo: None,
+            vrrp_notify_fifo_script: None,
+            lvs_notify_fifo: None,
+            lvs_notify_fifo_script: None,
+            vrrp_garp_master_delay: Duration::from_secs(5),
+            vrrp_garp_master_repeat: 5,
+            vrrp_garp_master_refresh: Duration::ZERO,
+            vrrp_garp_master_refresh_repeat: 1,
+            vrrp_garp_lower_prio_delay: Duration::from_secs(5),
+            vrrp_garp_lower_prio_repeat: 5,
+            vrrp_garp_interval: Duration::ZERO,
+            vrrp_gna_interval: Duration::ZERO,
+            vrrp_min_garp: false,
+            vrrp_version: 2,
+            vrrp_strict: false,
+            vrrp_check_unicast_src: false,
+            vrrp_skip_check_adv_addr: false,
+            vrrp_lower_prio_no_advert: false,
+            vrrp_higher_prio_send_advert: false,
+            vrrp_down_timer_adverts: 3,
+            v3_checksum_as_v2: false,
+            vrrp_startup_delay: Duration::ZERO,
+            lvs_sync_daemon: None,
+            lvs_flush: false,
+            lvs_flush_on_stop: None,
+            lvs_timeouts: LvsTimeouts::default(),
+            dynamic_interfaces: false,
+            dynamic_interfaces_allow_if_changes: false,
+            default_interface: None,
+        }
+    }
+}
+
+/// `brd` of an address: an address, `+` (all host bits set) or `-` (all clear).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Broadcast {
+    Addr(Ipv4Addr),
+    Plus,
+    Minus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    Global,
+    Site,
+    Link,
+    Host,
+    Nowhere,
+    Number(u8),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lifetime {
+    Forever,
+    Seconds(u32),
+}
+
+/// An address line of virtual_ipaddress, virtual_ipaddress_excluded or static_ipaddress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpAddress {
+    pub addr: IpAddr,
+    pub prefix: u8,
+    pub brd: Option<Broadcast>,
+    /// Resolved: the instance's interface (or default_interface) when not given.
+    pub dev: Option<String>,
+    pub scope: Scope,
+    pub label: Option<String>,
+    pub peer: Option<(IpAddr, u8)>,
+    pub home: bool,
+    pub nodad: bool,
+    pub mngtmpaddr: bool,
+    pub noprefixroute: bool,
+    pub autojoin: bool,
+    pub no_track: bool,
+    pub use_vmac: bool,
+    pub preferred_lft: Option<Lifetime>,
+    pub track_group: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RouteType {
+    Unicast,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Throw,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nexthop {
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub weight: Option<u16>,
+    pub onlink: bool,
+}
+
+/// A route of static_routes or virtual_routes (`ip route` syntax).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    pub kind: RouteType,
+    pub dst: IpAddr,
+    pub dst_len: u8,
+    pub src: Option<IpAddr>,
+    pub via: Option<IpAddr>,
+    /// `or IP`: a second gateway (keepalived's two-gateway form).
+    pub or_via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub scope: Option<Scope>,
+    pub table: Option<u32>,
+    pub metric: Option<u32>,
+    pub protocol: Option<u8>,
+    pub tos: Option<u8>,
+    pub mtu: Option<u32>,
+    pub onlink: bool,
+    pub no_track: bool,
+    pub nexthops: Vec<Nexthop>,
+    pub track_group: Option<String>,
+}
+
+/// A rule of static_rules or virtual_rules (`ip rule` syntax).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    pub table: Option<u32>,
+    pub priority: Option<u32>,
+    pub fwmark: Option<(u32, Option<u32>)>,
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+    pub tos: Option<u8>,
+    pub not: bool,
+    pub no_track: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VrrpScript {
+    pub name: String,
+    pub script: Command,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub weight: i32,
+    pub weight_reverse: bool,
+    pub rise: u32,
+    pub fall: u32,
+    pub user: Option<(String, Option<String>)>,
+    pub init_fail: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackFile {
+    pub name: String,
+    pub file: String,
+    pub weight: i32,
+    pub weight_reverse: bool,
+    pub init_file: Option<(i64, bool)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ParamMatch {
+    Exact,
+    Initial,
+    Partial,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackProcess {
+    pub name: String,
+    pub process: Vec<String>,
+    pub param_match: ParamMatch,
+    pub weight: i32,
+    pub weight_reverse: bool,
+    pub quorum: u32,
+    pub quorum_max: Option<u32>,
+    pub delay: Duration,
+    pub fork_delay: Option<Duration>,
+    pub terminate_delay: Option<Duration>,
+    pub full_command: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Notifies {
+    pub master: Option<Script>,
+    pub backup: Option<Script>,
+    pub fault: Option<Script>,
+    pub stop: Option<Script>,
+    /// The generic script, called with `TYPE NAME STATE PRIORITY`.
+    pub notify: Option<Script>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncGroup {
+    pub name: String,
+    pub members: Vec<String>,
+    pub notifies: Notifies,
+    pub smtp_alert: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InitialState {
+    Master,
+    Backup,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Auth {
+    /// The password, at most 8 bytes (keepalived cuts longer ones).
+    Pass(String),
+    /// IPsec AH (HMAC-MD5-96) keyed with the password.
+    Ah(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackRef {
+    pub name: String,
+    /// None: the tracked object's own weight.
+    pub weight: Option<i32>,
+    pub reverse: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnicastPeer {
+    pub addr: IpAddr,
+    pub min_ttl: Option<u8>,
+    pub max_ttl: Option<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vmac {
+    pub name: Option<String>,
+    pub mac: Option<[u8; 6]>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GarpTiming {
+    pub master_delay: Duration,
+    pub master_repeat: u32,
+    pub master_refresh: Duration,
+    pub master_refresh_repeat: u32,
+    pub lower_prio_delay: Duration,
+    pub lower_prio_repeat: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VrrpInstance {
+    pub name: String,
+    /// The configured wish; derived from the priority when not given (255: MASTER).
+    pub state: InitialState,
+    pub interface: Option<String>,
+    pub vrid: u8,
+    pub priority: u8,
+    pub advert_int: Duration,
+    pub version: u8,
+    pub auth: Option<Auth>,
+    pub vips: Vec<IpAddress>,
+    pub excluded_vips: Vec<IpAddress>,
+    pub virtual_routes: Vec<Route>,
+    pub virtual_rules: Vec<Rule>,
+    pub nopreempt: bool,
+    pub preempt_delay: Duration,
+    pub notifies: Notifies,
+    pub track_interfaces: Vec<TrackRef>,
+    pub track_scripts: Vec<TrackRef>,
+    pub track_files: Vec<TrackRef>,
+    pub track_processes: Vec<TrackRef>,
+    pub dont_track_primary: bool,
+    pub src_ip: Option<IpAddr>,
+    pub unicast_peers: Vec<UnicastPeer>,
+    pub unicast_ttl: u8,
+    pub mcast_dst_ip: Option<IpAddr>,
+    pub garp: GarpTiming,
+    pub smtp_alert: bool,
+    pub use_vmac: Option<Vmac>,
+    pub vmac_xmit_base: bool,
+    pub accept: bool,
+    pub strict_mode: bool,
+    pub check_unicast_src: bool,
+    pub skip_check_adv_addr: bool,
+    pub lower_prio_no_advert: bool,
+    pub higher_prio_send_advert: bool,
+    pub down_timer_adverts: u32,
+    pub debug: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SslDefaults {
+    pub password: Option<String>,
+    pub ca: Option<String>,
+    pub certificate: Option<String>,
+    pub key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VsGroupEntry {
+    /// `IP [PORT]` or a range `IP-LAST [PORT]` (LAST replaces the last byte(s)).
+    Range { first: IpAddr, last: IpAddr, port: u16 },
+    Fwmark { mark: u32, family: Option<Family> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Family {
+    Inet,
+    Inet6,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualServerGroup {
+    pub name: String,
+    pub entries: Vec<VsGroupEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VsKey {
+    Addr { ip: IpAddr, port: u16 },
+    Fwmark(u32),
+    Group(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LbKind {
+    Nat,
+    Dr,
+    Tun,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SorryServer {
+    pub ip: IpAddr,
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VirtualServer {
+    pub key: VsKey,
+    pub ip_family: Option<Family>,
+    pub delay_loop: Duration,
+    pub lb_algo: String,
+    pub lb_kind: LbKind,
+    pub persistence_timeout: Option<u32>,
+    pub persistence_granularity: Option<String>,
+    pub protocol: Protocol,
+    pub ha_suspend: bool,
+    pub virtualhost: Option<String>,
+    pub sorry_server: Option<SorryServer>,
+    pub sorry_server_inhibit: bool,
+    pub quorum: u32,
+    pub hysteresis: u32,
+    pub quorum_up: Option<Script>,
+    pub quorum_down: Option<Script>,
+    pub alpha: bool,
+    pub omega: bool,
+    pub inhibit_on_failure: bool,
+    pub connect_timeout: Duration,
+    pub warmup: Option<Duration>,
+    pub weight: i32,
+    pub smtp_alert: Option<bool>,
+    pub ops: bool,
+    pub real_servers: Vec<RealServer>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RealServer {
+    pub ip: IpAddr,
+    pub port: u16,
+    pub weight: i32,
+    pub inhibit_on_failure: bool,
+    pub notify_up: Option<Script>,
+    pub notify_down: Option<Script>,
+    pub uthreshold: Option<u32>,
+    pub lthreshold: Option<u32>,
+    pub lb_kind: Option<LbKind>,
+    pub alpha: bool,
+    pub delay_loop: Duration,
+    pub connect_timeout: Duration,
+    pub warmup: Option<Duration>,
+    pub smtp_alert: bool,
+    pub virtualhost: Option<String>,
+    pub checkers: Vec<Checker>,
+}
+
+/// Settings every checker has (MISC_CHECK uses only the timing ones).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckCommon {
+    pub connect_ip: Option<IpAddr>,
+    pub connect_port: Option<u16>,
+    pub bindto: Option<IpAddr>,
+    pub bind_port: Option<u16>,
+    pub bind_if: Option<String>,
+    pub fwmark: Option<u32>,
+    pub connect_timeout: Duration,
+    pub retry: u32,
+    pub delay_before_retry: Duration,
+    pub warmup: Duration,
+    pub delay_loop: Duration,
+    pub alpha: bool,
+    pub log_all_failures: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Url {
+    pub path: String,
+    pub digest: Option<String>,
+    /// Inclusive ranges; empty means 200-299.
+    pub status_codes: Vec<(u16, u16)>,
+    pub virtualhost: Option<String>,
+    pub regex: Option<String>,
+    pub regex_no_match: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HttpProtocol {
+    Http10,
+    Http10C,
+    Http11,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HttpCheck {
+    pub ssl: bool,
+    pub urls: Vec<Url>,
+    pub http_protocol: HttpProtocol,
+    pub virtualhost: Option<String>,
+    pub fast_recovery: bool,
+    pub enable_sni: bool,
+    pub sni_name: Option<String>,
+    pub tls_compliant: bool,
+}
+
+/// A `host { }` sub-block of SMTP_CHECK: one more server to check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpHost {
+    pub connect_ip: Option<IpAddr>,
+    pub connect_port: Option<u16>,
+    pub bindto: Option<IpAddr>,
+    pub bind_port: Option<u16>,
+    pub bind_if: Option<String>,
+    pub fwmark: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DnsType {
+    A,
+    Ns,
+    Cname,
+    Soa,
+    Mx,
+    Txt,
+    Aaaa,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CheckKind {
+    Tcp,
+    Http(HttpCheck),
+    Smtp { helo_name: String, hosts: Vec<SmtpHost> },
+    Misc { path: Script, timeout: Duration, dynamic: bool },
+    Dns { qtype: DnsType, name: String },
+    Udp { payload: Option<Vec<u8>>, require_reply: Option<Vec<u8>>, min_reply_length: u32, max_reply_length: u32 },
+    Ping,
+    File { track_file: String, weight: i32, reverse: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Checker {
+    pub kind: CheckKind,
+    pub common: CheckCommon,
+}
+
+impl CheckKind {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            CheckKind::Tcp => "TCP_CHECK",
+            CheckKind::Http(h) if h.ssl => "SSL_GET",
+            CheckKind::Http(_) => "HTTP_GET",
+            CheckKind::Smtp { .. } => "SMTP_CHECK",
+            CheckKind::Misc { .. } => "MISC_CHECK",
+            CheckKind::Dns { .. } => "DNS_CHECK",
+            CheckKind::Udp { .. } => "UDP_CHECK",
+            CheckKind::Ping => "PING_CHECK",
+            CheckKind::File { .. } => "FILE_CHECK",
+        }
+    }
+}

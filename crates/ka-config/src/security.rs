@@ -1,0 +1,146 @@
+//! keepalived's script security rules, checked at load time (lib/notify.c
+//! check_script_secure): which user scripts run as, whether root-run scripts can be
+//! changed by someone else, and whether the script files exist at all.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Severity};
+use crate::model::Config;
+use crate::shell;
+use crate::tree::Node;
+
+/// Keywords whose first argument is a command (keepalived's `install_keyword_quoted`).
+pub const SCRIPT_KEYWORDS: &[&str] = &[
+    "script",
+    "notify",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify_up",
+    "notify_down",
+    "misc_path",
+    "quorum_up",
+    "quorum_down",
+    "notify_fifo_script",
+    "vrrp_notify_fifo_script",
+    "lvs_notify_fifo_script",
+];
+
+fn user_exists(name: &str) -> bool {
+    std::fs::read_to_string("/etc/passwd")
+        .map(|p| p.lines().any(|l| l.split(':').next() == Some(name)))
+        .unwrap_or(false)
+}
+
+fn collect<'n>(nodes: &'n [Node], out: &mut Vec<&'n Node>) {
+    for n in nodes {
+        if SCRIPT_KEYWORDS.contains(&n.key.text.as_str()) && !n.args.is_empty() {
+            out.push(n);
+        }
+        if let Some(b) = &n.block {
+            collect(&b.children, out);
+        }
+    }
+}
+
+/// The file a command runs: absolute, relative to the working directory, or found in PATH.
+fn resolve(prog: &str) -> Option<PathBuf> {
+    if prog.contains('/') {
+        let p = PathBuf::from(prog);
+        return p.exists().then_some(p);
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    path.split(':').map(|d| Path::new(d).join(prog)).find(|p| p.is_file())
+}
+
+/// The first part of `file`'s path that someone other than root could change, if any.
+fn insecure_part(file: &Path) -> Option<(PathBuf, &'static str)> {
+    let real = std::fs::canonicalize(file).ok()?;
+    let mut p = Some(real.as_path());
+    while let Some(cur) = p {
+        let m = std::fs::metadata(cur).ok()?;
+        if m.uid() != 0 {
+            return Some((cur.to_path_buf(), "is not owned by root"));
+        }
+        let sticky = m.mode() & 0o1000 != 0 && m.is_dir();
+        if m.mode() & 0o022 != 0 && !sticky {
+            return Some((cur.to_path_buf(), "is writable by group or others"));
+        }
+        p = cur.parent();
+    }
+    None
+}
+
+pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut scripts = Vec::new();
+    collect(nodes, &mut scripts);
+    if scripts.is_empty() {
+        return out;
+    }
+    let secure = c.global.enable_script_security;
+    // keepalived: the default user is script_user, else keepalived_script if it exists,
+    // else root.
+    let default_user = match &c.global.script_user {
+        Some((u, _)) => u.clone(),
+        None if user_exists("keepalived_script") => "keepalived_script".into(),
+        None if secure => {
+            let n = scripts[0];
+            out.push(Diagnostic::new(
+                Severity::Error,
+                n.key.pos,
+                n.key.width as usize,
+                "enable_script_security is set but neither script_user nor the user keepalived_script exists: scripts without their own user cannot run",
+            ));
+            return out;
+        }
+        None => "root".into(),
+    };
+    let mut root_run = false;
+    for n in &scripts {
+        // notify* and *_fifo_script may name their own user after the command.
+        let own_user = match n.key.text.as_str() {
+            "script" | "misc_path" => None,
+            _ => n.args.get(1).map(|t| t.text.clone()),
+        };
+        let user = own_user.unwrap_or_else(|| default_user.clone());
+        let Ok(argv) = shell::split(&n.args[0].text) else { continue };
+        let Some(prog) = argv.first() else { continue };
+        let t = &n.args[0];
+        let Some(file) = resolve(prog) else {
+            out.push(Diagnostic::new(
+                Severity::Note,
+                t.pos,
+                t.width as usize,
+                format!("script '{prog}' not found; it will not run"),
+            ));
+            continue;
+        };
+        if user != "root" {
+            continue;
+        }
+        root_run = true;
+        if let Some((part, why)) = insecure_part(&file) {
+            let sev = if secure { Severity::Error } else { Severity::Security };
+            let tail = if secure { "it is disabled" } else { "it runs anyway because enable_script_security is not set" };
+            out.push(Diagnostic::new(
+                sev,
+                t.pos,
+                t.width as usize,
+                format!("SECURITY VIOLATION - script '{prog}' runs as root but {} {why}; {tail}", part.display()),
+            ));
+        }
+    }
+    if root_run && !secure {
+        let n = scripts[0];
+        out.push(Diagnostic::new(
+            Severity::Security,
+            n.key.pos,
+            n.key.width as usize,
+            "SECURITY VIOLATION - scripts are being executed as root but script_security not enabled (set enable_script_security, or script_user)",
+        ));
+    }
+    out
+}

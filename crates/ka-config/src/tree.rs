@@ -1,0 +1,158 @@
+//! The second stage: tokens to a raw tree. A statement is a keyword and the words after it
+//! on the same line; a `{` on that line, or alone on the next line, opens its block.
+//! Unbalanced braces are reported where they are, not where the file ends.
+
+use crate::diag::{Diagnostic, Pos, Severity};
+use crate::preprocess::{Line, TokKind, Token};
+
+/// A keyword, its arguments and its block, if any.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub key: Token,
+    pub args: Vec<Token>,
+    pub block: Option<Block>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub open: Pos,
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    pub fn pos(&self) -> Pos {
+        self.key.pos
+    }
+}
+
+/// Keywords that only ever open a top-level block: meeting one inside a block means a
+/// `}` is missing above it.
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "global_defs",
+    "vrrp_instance",
+    "vrrp_script",
+    "vrrp_sync_group",
+    "virtual_server",
+    "virtual_server_group",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "vrrp_track_process",
+    "vrrp_track_file",
+];
+
+struct Open {
+    /// The statement that owns the block (None for a stray '{').
+    node: Option<Node>,
+    block: Block,
+}
+
+pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+    let mut top: Vec<Node> = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    // The last statement of the previous line, which a '{' alone on a line attaches to.
+    let mut pending: Option<Node> = None;
+
+    fn children<'a>(top: &'a mut Vec<Node>, stack: &'a mut [Open]) -> &'a mut Vec<Node> {
+        match stack.last_mut() {
+            Some(o) => &mut o.block.children,
+            None => top,
+        }
+    }
+
+    fn close(top: &mut Vec<Node>, stack: &mut Vec<Open>) {
+        if let Some(o) = stack.pop() {
+            if let Some(mut n) = o.node {
+                n.block = Some(o.block);
+                children(top, stack).push(n);
+            }
+        }
+    }
+
+    for line in lines {
+        let mut toks = line.tokens.into_iter().peekable();
+        let mut first_on_line = true;
+        while let Some(t) = toks.next() {
+            match t.kind {
+                TokKind::Word => {
+                    if let Some(p) = pending.take() {
+                        children(&mut top, &mut stack).push(p);
+                    }
+                    if !stack.is_empty()
+                        && first_on_line
+                        && TOP_LEVEL_BLOCKS.contains(&t.text.as_str())
+                        && stack.iter().all(|o| o.node.is_some())
+                    {
+                        let opened = stack[0].block.open;
+                        let owner = stack[0].node.as_ref().map(|n| n.key.text.clone()).unwrap_or_default();
+                        diags.push(Diagnostic::new(
+                            Severity::Error,
+                            t.pos,
+                            t.width as usize,
+                            format!(
+                                "'{}' cannot be inside '{}': a '}}' is missing above (the block opened at line {}, column {})",
+                                t.text, owner, opened.line, opened.col
+                            ),
+                        ));
+                        while !stack.is_empty() {
+                            close(&mut top, &mut stack);
+                        }
+                    }
+                    let mut args = Vec::new();
+                    while let Some(a) = toks.peek() {
+                        if a.kind != TokKind::Word {
+                            break;
+                        }
+                        args.extend(toks.next());
+                    }
+                    pending = Some(Node { key: t, args, block: None });
+                }
+                TokKind::LBrace => {
+                    let owner = pending.take();
+                    if owner.is_none() {
+                        diags.push(Diagnostic::new(
+                            Severity::Error,
+                            t.pos,
+                            1,
+                            "'{' without a keyword before it; its block is ignored",
+                        ));
+                    }
+                    stack.push(Open { node: owner, block: Block { open: t.pos, children: Vec::new() } });
+                }
+                TokKind::RBrace => {
+                    if let Some(p) = pending.take() {
+                        children(&mut top, &mut stack).push(p);
+                    }
+                    if stack.is_empty() {
+                        diags.push(Diagnostic::new(
+                            Severity::Error,
+                            t.pos,
+                            1,
+                            "extra '}' with no block to close; ignored",
+                        ));
+                    } else {
+                        close(&mut top, &mut stack);
+                    }
+                }
+            }
+            first_on_line = false;
+        }
+        // A statement stays pending to the next line only if that line may start with '{'.
+    }
+    if let Some(p) = pending.take() {
+        children(&mut top, &mut stack).push(p);
+    }
+    for o in stack.iter().rev() {
+        let what = o.node.as_ref().map(|n| format!("'{}' ", n.key.text)).unwrap_or_default();
+        diags.push(Diagnostic::new(
+            Severity::Error,
+            o.block.open,
+            1,
+            format!("the {what}block opened here is never closed: missing '}}'"),
+        ));
+    }
+    while !stack.is_empty() {
+        close(&mut top, &mut stack);
+    }
+    top
+}

@@ -1,0 +1,1414 @@
+//! The third stage: the raw tree to the typed model. Every keyword is checked, every
+//! diagnostic collected; a wrong line or block is dropped and the rest survives.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::addr;
+use crate::ctx::Ctx;
+use crate::diag::Severity;
+use crate::lvs;
+use crate::model::*;
+use crate::tree::Node;
+
+pub const TOP_KEYWORDS: &[&str] = &[
+    "global_defs",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "vrrp_script",
+    "vrrp_sync_group",
+    "vrrp_instance",
+    "track_file",
+    "vrrp_track_file",
+    "vrrp_track_process",
+    "virtual_server",
+    "virtual_server_group",
+    "SSL",
+];
+
+/// Valid keepalived top-level keywords that keepalived-rs does not act on yet.
+pub const TOP_UNSUPPORTED: &[&str] = &[
+    "net_namespace",
+    "net_namespace_ipvs",
+    "namespace_with_ipsets",
+    "instance",
+    "use_pid_dir",
+    "child_wait_time",
+    "linkbeat_interfaces",
+    "interface_up_down_delays",
+    "garp_group",
+    "track_group",
+    "bfd_instance",
+];
+
+pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
+    let mut c = Config::default();
+    // global_defs first: its defaults apply to every other block, wherever it stands.
+    for n in nodes.iter().filter(|n| n.key.text == "global_defs") {
+        cx.extra(n, 0);
+        if let Some(children) = cx.block(n) {
+            global_defs(cx, children, &mut c.global);
+        }
+    }
+    let mut scripts_seen = HashSet::new();
+    let mut vrrp_nodes = Vec::new();
+    let mut sync_nodes = Vec::new();
+    let mut vs_nodes = Vec::new();
+    for n in nodes {
+        match n.key.text.as_str() {
+            "global_defs" => {}
+            "static_ipaddress" => {
+                if let Some(ch) = cx.block(n) {
+                    let dev = c.global.default_interface.clone().unwrap_or_else(|| "eth0".into());
+                    for a in ch {
+                        c.static_addresses.extend(addr::address_line(cx, a, Some(&dev)));
+                    }
+                }
+            }
+            "static_routes" => {
+                if let Some(ch) = cx.block(n) {
+                    for r in ch {
+                        c.static_routes.extend(addr::route_line(cx, r, false));
+                    }
+                }
+            }
+            "static_rules" => {
+                if let Some(ch) = cx.block(n) {
+                    for r in ch {
+                        c.static_rules.extend(addr::rule_line(cx, r));
+                    }
+                }
+            }
+            "vrrp_script" => {
+                if let Some(s) = vrrp_script(cx, n) {
+                    if !scripts_seen.insert(s.name.clone()) {
+                        cx.error(&n.args[0], format!("vrrp_script {} is already defined; this one is ignored", s.name));
+                    } else {
+                        c.scripts.push(s);
+                    }
+                }
+            }
+            "track_file" | "vrrp_track_file" => {
+                if let Some(f) = track_file(cx, n) {
+                    if c.track_files.iter().any(|x| x.name == f.name) {
+                        cx.error(&n.args[0], format!("track_file {} is already defined; this one is ignored", f.name));
+                    } else {
+                        c.track_files.push(f);
+                    }
+                }
+            }
+            "vrrp_track_process" => {
+                if let Some(p) = track_process(cx, n) {
+                    if c.track_processes.iter().any(|x| x.name == p.name) {
+                        cx.error(
+                            &n.args[0],
+                            format!("vrrp_track_process {} is already defined; this one is ignored", p.name),
+                        );
+                    } else {
+                        c.track_processes.push(p);
+                    }
+                }
+            }
+            "vrrp_sync_group" => sync_nodes.push(n),
+            "vrrp_instance" => vrrp_nodes.push(n),
+            "virtual_server" => vs_nodes.push(n),
+            "virtual_server_group" => {
+                if let Some(g) = lvs::vs_group(cx, n) {
+                    if c.vs_groups.iter().any(|x| x.name == g.name) {
+                        cx.error(
+                            &n.args[0],
+                            format!("virtual_server_group {} is already defined; this one is ignored", g.name),
+                        );
+                    } else {
+                        c.vs_groups.push(g);
+                    }
+                }
+            }
+            "SSL" => c.ssl = lvs::ssl(cx, n),
+            k if TOP_UNSUPPORTED.contains(&k) => cx.unsupported(n),
+            _ => cx.unknown(n, "", TOP_KEYWORDS),
+        }
+    }
+    // Instances need the scripts and trackers; sync groups need the instances.
+    for n in vrrp_nodes {
+        let Some(inst) = vrrp_instance(cx, n, &c) else { continue };
+        if c.instances.iter().any(|i| i.name == inst.name) {
+            cx.error(&n.args[0], format!("vrrp_instance {} is already defined; this one is ignored", inst.name));
+            continue;
+        }
+        if let Some(other) = c.instances.iter().find(|o| same_router(o, &inst)) {
+            cx.error(
+                &n.args[0],
+                format!(
+                    "vrrp_instance {}: virtual_router_id {} is already used by {} on the same interface; this one is ignored",
+                    inst.name, inst.vrid, other.name
+                ),
+            );
+            continue;
+        }
+        if let Some(dev) = vrrp_sync_daemon_interface(n) {
+            if c.global.lvs_sync_daemon.is_none() {
+                c.global.lvs_sync_daemon = Some(LvsSyncDaemon {
+                    interface: dev,
+                    instance: inst.name.clone(),
+                    id: None,
+                    maxlen: None,
+                    port: None,
+                    ttl: None,
+                    group: None,
+                });
+            }
+        }
+        c.instances.push(inst);
+    }
+    let mut member_of: HashMap<String, String> = HashMap::new();
+    for n in sync_nodes {
+        if let Some(g) = sync_group(cx, n, &c, &mut member_of) {
+            if c.sync_groups.iter().any(|x| x.name == g.name) {
+                cx.error(&n.args[0], format!("vrrp_sync_group {} is already defined; this one is ignored", g.name));
+            } else {
+                c.sync_groups.push(g);
+            }
+        }
+    }
+    for n in vs_nodes {
+        if let Some(vs) = lvs::virtual_server(cx, n, &c) {
+            if c.virtual_servers.iter().any(|x| x.key == vs.key && x.protocol == vs.protocol) {
+                cx.error(&n.key, "this virtual_server is already defined; this one is ignored".to_string());
+            } else {
+                c.virtual_servers.push(vs);
+            }
+        }
+    }
+    c
+}
+
+fn same_router(a: &VrrpInstance, b: &VrrpInstance) -> bool {
+    a.vrid == b.vrid
+        && a.interface == b.interface
+        && a.unicast_peers.is_empty()
+        && b.unicast_peers.is_empty()
+        && family(a) == family(b)
+}
+
+fn family(i: &VrrpInstance) -> bool {
+    i.vips.first().map(|a| a.addr.is_ipv4()).unwrap_or(true)
+}
+
+fn vrrp_sync_daemon_interface(n: &Node) -> Option<String> {
+    let b = n.block.as_ref()?;
+    b.children
+        .iter()
+        .find(|c| c.key.text == "lvs_sync_daemon_interface")
+        .and_then(|c| c.args.first())
+        .map(|t| t.text.clone())
+}
+
+pub const GLOBAL_KEYWORDS: &[&str] = &[
+    "notification_email",
+    "notification_email_from",
+    "smtp_server",
+    "smtp_connect_timeout",
+    "smtp_helo_name",
+    "smtp_alert",
+    "smtp_alert_vrrp",
+    "smtp_alert_checker",
+    "no_email_faults",
+    "no_checker_emails",
+    "router_id",
+    "vrrp_mcast_group4",
+    "vrrp_mcast_group6",
+    "script_user",
+    "enable_script_security",
+    "notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo",
+    "vrrp_notify_fifo_script",
+    "lvs_notify_fifo",
+    "lvs_notify_fifo_script",
+    "vrrp_garp_master_delay",
+    "vrrp_garp_master_repeat",
+    "vrrp_garp_master_refresh",
+    "vrrp_garp_master_refresh_repeat",
+    "vrrp_garp_lower_prio_delay",
+    "vrrp_garp_lower_prio_repeat",
+    "vrrp_garp_interval",
+    "vrrp_gna_interval",
+    "vrrp_min_garp",
+    "vrrp_version",
+    "vrrp_strict",
+    "vrrp_check_unicast_src",
+    "vrrp_skip_check_adv_addr",
+    "vrrp_lower_prio_no_advert",
+    "vrrp_higher_prio_send_advert",
+    "vrrp_down_timer_adverts",
+    "v3_checksum_as_v2",
+    "vrrp_startup_delay",
+    "lvs_sync_daemon",
+    "lvs_flush",
+    "lvs_flush_on_stop",
+    "lvs_timeouts",
+    "dynamic_interfaces",
+    "default_interface",
+];
+
+/// Valid keepalived global_defs keywords that keepalived-rs does not act on yet (P2).
+pub const GLOBAL_UNSUPPORTED: &[&str] = &[
+    "vrrp_iptables",
+    "vrrp_ipsets",
+    "nftables",
+    "nftables_priority",
+    "nftables_counters",
+    "nftables_ifindex",
+    "nftables_ipvs",
+    "nftables_ipvs_priority",
+    "nftables_ipvs_start_fwmark",
+    "vrrp_priority",
+    "checker_priority",
+    "bfd_priority",
+    "vrrp_rt_priority",
+    "checker_rt_priority",
+    "bfd_rt_priority",
+    "vrrp_no_swap",
+    "checker_no_swap",
+    "bfd_no_swap",
+    "vrrp_cpu_affinity",
+    "checker_cpu_affinity",
+    "bfd_cpu_affinity",
+    "vrrp_rlimit_rttime",
+    "checker_rlimit_rttime",
+    "bfd_rlimit_rttime",
+    "vrrp_rlimit_rtime",
+    "checker_rlimit_rtime",
+    "bfd_rlimit_rtime",
+    "max_auto_priority",
+    "min_auto_priority_delay",
+    "net_namespace",
+    "net_namespace_ipvs",
+    "namespace_with_ipsets",
+    "instance",
+    "use_pid_dir",
+    "child_wait_time",
+    "startup_script",
+    "shutdown_script",
+    "startup_script_timeout",
+    "shutdown_script_timeout",
+    "reload_check_config",
+    "reload_time_file",
+    "reload_repeat",
+    "reload_file",
+    "config_save_dir",
+    "tmp_config_directory",
+    "include_check",
+    "enable_snmp_vrrp",
+    "enable_snmp_keepalived",
+    "enable_snmp_checker",
+    "enable_snmp_rfc",
+    "enable_snmp_rfcv2",
+    "enable_snmp_rfcv3",
+    "enable_traps",
+    "snmp_socket",
+    "snmp_vs_stats_update_interval",
+    "snmp_rs_stats_update_interval",
+    "enable_dbus",
+    "dbus_service_name",
+    "dbus_no_interface_name",
+    "process_names",
+    "process_name",
+    "vrrp_process_name",
+    "checker_process_name",
+    "bfd_process_name",
+    "use_symlink_paths",
+    "set_supplementary_groups",
+    "umask",
+    "random_seed",
+    "data_use_instance",
+    "state_dump_file",
+    "stats_dump_file",
+    "json_dump_file",
+    "json_version",
+    "log_unknown_vrids",
+    "vmac_prefix",
+    "vmac_addr_prefix",
+    "vrrp_garp_extra_if",
+    "vrrp_notify_priority_changes",
+    "fifo_write_vrrp_states_on_reload",
+    "rs_init_notifies",
+    "checker_log_all_failures",
+    "disable_local_igmp",
+    "vrrp_rx_bufs_policy",
+    "vrrp_rx_bufs_multiplier",
+    "vrrp_netlink_cmd_rcv_bufs",
+    "vrrp_netlink_cmd_rcv_bufs_force",
+    "vrrp_netlink_monitor_rcv_bufs",
+    "vrrp_netlink_monitor_rcv_bufs_force",
+    "lvs_netlink_cmd_rcv_bufs",
+    "lvs_netlink_cmd_rcv_bufs_force",
+    "lvs_netlink_monitor_rcv_bufs",
+    "lvs_netlink_monitor_rcv_bufs_force",
+    "process_monitor_rcv_bufs",
+    "process_monitor_rcv_bufs_force",
+    "linkbeat_use_polling",
+    "iproute_usr_dir",
+    "iproute_etc_dir",
+    "vrrp_owner_ignore_adverts",
+    "vrrp_delay_after_boot",
+    "vrrp_track_process_ignore_script_user",
+    "bfd_nice",
+    "vrrp_nice",
+    "checker_nice",
+];
+
+fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
+    cx.no_block(n);
+    cx.extra(n, 3);
+    let p = cx.arg(n, 0)?;
+    Some(Fifo {
+        path: p.text.clone(),
+        user: n.args.get(1).map(|t| t.text.clone()),
+        group: n.args.get(2).map(|t| t.text.clone()),
+    })
+}
+
+fn set<T>(slot: &mut T, v: Option<T>) {
+    if let Some(v) = v {
+        *slot = v;
+    }
+}
+
+fn user_group(cx: &mut Ctx, n: &Node) -> Option<(String, Option<String>)> {
+    cx.no_block(n);
+    cx.extra(n, 2);
+    let u = cx.arg(n, 0)?;
+    // keepalived also accepts "user:group" in one word.
+    let (user, group) = match u.text.split_once(':') {
+        Some((a, b)) => (a.to_string(), Some(b.to_string())),
+        None => (u.text.clone(), n.args.get(1).map(|t| t.text.trim_start_matches(':').to_string())),
+    };
+    Some((user, group))
+}
+
+fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
+    let mut lower_delay = None;
+    let mut lower_repeat = None;
+    for n in nodes {
+        match n.key.text.as_str() {
+            "notification_email" => {
+                cx.extra(n, 0);
+                if let Some(ch) = cx.block(n) {
+                    for e in ch {
+                        cx.no_block(e);
+                        cx.extra(e, 0);
+                        g.notification_email.push(e.key.text.clone());
+                    }
+                }
+            }
+            "notification_email_from" => g.notification_email_from = cx.string_arg(n),
+            "smtp_server" => {
+                cx.no_block(n);
+                cx.extra(n, 2);
+                if let Some(h) = cx.arg(n, 0) {
+                    let port = match n.args.get(1) {
+                        Some(p) => cx.port(p),
+                        None => Some(25),
+                    };
+                    if let Some(port) = port {
+                        if h.text.parse::<IpAddr>().is_err() {
+                            let msg = format!(
+                                "smtp_server '{}' is a host name: keepalived-rs resolves it when mail is sent (keepalived resolves it once, here)",
+                                h.text
+                            );
+                            cx.at(Severity::Unsupported, h, msg);
+                        }
+                        g.smtp_server = Some(SmtpServer { host: h.text.clone(), port });
+                    }
+                }
+            }
+            "smtp_connect_timeout" => set(&mut g.smtp_connect_timeout, cx.timer_arg(n, 0.0, 3600.0)),
+            "smtp_helo_name" => g.smtp_helo_name = cx.string_arg(n),
+            "smtp_alert" => g.smtp_alert = cx.flag(n),
+            "smtp_alert_vrrp" => g.smtp_alert_vrrp = cx.flag(n),
+            "smtp_alert_checker" => g.smtp_alert_checker = cx.flag(n),
+            "no_email_faults" => set(&mut g.no_email_faults, cx.flag(n)),
+            "no_checker_emails" => set(&mut g.no_checker_emails, cx.flag(n)),
+            "router_id" => g.router_id = cx.string_arg(n),
+            "vrrp_mcast_group4" => match cx.ip_arg(n) {
+                Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
+                Some(_) => cx.error(&n.args[0], "vrrp_mcast_group4 must be an IPv4 multicast address; ignored"),
+                None => {}
+            },
+            "vrrp_mcast_group6" => match cx.ip_arg(n) {
+                Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
+                Some(_) => cx.error(&n.args[0], "vrrp_mcast_group6 must be an IPv6 multicast address; ignored"),
+                None => {}
+            },
+            "script_user" => g.script_user = user_group(cx, n),
+            "enable_script_security" => set(&mut g.enable_script_security, cx.flag(n)),
+            "notify_fifo" => g.notify_fifo = fifo(cx, n),
+            "vrrp_notify_fifo" => g.vrrp_notify_fifo = fifo(cx, n),
+            "lvs_notify_fifo" => g.lvs_notify_fifo = fifo(cx, n),
+            "notify_fifo_script" => g.notify_fifo_script = cx.script(n, true),
+            "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = cx.script(n, true),
+            "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = cx.script(n, true),
+            "vrrp_garp_master_delay" => set(&mut g.vrrp_garp_master_delay, cx.timer_arg(n, 0.0, 86400.0)),
+            "vrrp_garp_master_repeat" => set(&mut g.vrrp_garp_master_repeat, cx.u32_arg(n, 0, 65535)),
+            "vrrp_garp_master_refresh" => set(&mut g.vrrp_garp_master_refresh, cx.timer_arg(n, 0.0, 86400.0)),
+            "vrrp_garp_master_refresh_repeat" => {
+                set(&mut g.vrrp_garp_master_refresh_repeat, cx.u32_arg(n, 0, 65535))
+            }
+            "vrrp_garp_lower_prio_delay" => lower_delay = cx.timer_arg(n, 0.0, 86400.0).or(lower_delay),
+            "vrrp_garp_lower_prio_repeat" => lower_repeat = cx.u32_arg(n, 0, 65535).or(lower_repeat),
+            "vrrp_garp_interval" => set(&mut g.vrrp_garp_interval, cx.timer_arg(n, 0.0, 1.0)),
+            "vrrp_gna_interval" => set(&mut g.vrrp_gna_interval, cx.timer_arg(n, 0.0, 1.0)),
+            "vrrp_min_garp" => set(&mut g.vrrp_min_garp, cx.flag(n)),
+            "vrrp_version" => set(&mut g.vrrp_version, cx.u32_arg(n, 2, 3).map(|v| v as u8)),
+            "vrrp_strict" => set(&mut g.vrrp_strict, cx.flag(n)),
+            "vrrp_check_unicast_src" => set(&mut g.vrrp_check_unicast_src, cx.flag(n)),
+            "vrrp_skip_check_adv_addr" => set(&mut g.vrrp_skip_check_adv_addr, cx.flag(n)),
+            "vrrp_lower_prio_no_advert" => set(&mut g.vrrp_lower_prio_no_advert, cx.flag(n)),
+            "vrrp_higher_prio_send_advert" => set(&mut g.vrrp_higher_prio_send_advert, cx.flag(n)),
+            "vrrp_down_timer_adverts" => set(&mut g.vrrp_down_timer_adverts, cx.u32_arg(n, 1, 100)),
+            "v3_checksum_as_v2" => set(&mut g.v3_checksum_as_v2, cx.flag(n)),
+            "vrrp_startup_delay" => set(&mut g.vrrp_startup_delay, cx.timer_arg(n, 0.0, 3600.0)),
+            "lvs_sync_daemon" => g.lvs_sync_daemon = lvs::sync_daemon(cx, n),
+            "lvs_flush" => set(&mut g.lvs_flush, cx.flag(n)),
+            "lvs_flush_on_stop" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                g.lvs_flush_on_stop = match n.args.first().map(|t| t.text.as_str()) {
+                    None => Some(FlushOnStop::All),
+                    Some("VS") => Some(FlushOnStop::VirtualServers),
+                    Some(_) => {
+                        cx.error(&n.args[0], "lvs_flush_on_stop takes no argument or VS; ignored");
+                        None
+                    }
+                }
+            }
+            "lvs_timeouts" => lvs::timeouts(cx, n, &mut g.lvs_timeouts),
+            "dynamic_interfaces" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                g.dynamic_interfaces = true;
+                match n.args.first() {
+                    Some(t) if t.text == "allow_if_changes" => g.dynamic_interfaces_allow_if_changes = true,
+                    Some(t) => cx.error(t, format!("unknown dynamic_interfaces option '{}'; ignored", t.text)),
+                    None => {}
+                }
+            }
+            "default_interface" => {
+                if let Some(s) = cx.string_arg(n) {
+                    if let Some(t) = n.args.first() {
+                        cx.check_interface(t, "default_interface");
+                    }
+                    g.default_interface = Some(s);
+                }
+            }
+            k if GLOBAL_UNSUPPORTED.contains(&k) => cx.unsupported(n),
+            _ => cx.unknown(n, "global_defs", GLOBAL_KEYWORDS),
+        }
+    }
+    // keepalived: the lower-priority GARP settings default to the master ones.
+    g.vrrp_garp_lower_prio_delay = lower_delay.unwrap_or(g.vrrp_garp_master_delay);
+    g.vrrp_garp_lower_prio_repeat = lower_repeat.unwrap_or(g.vrrp_garp_master_repeat);
+    if g.vrrp_min_garp {
+        // keepalived: vrrp_min_garp = one GARP round and no second burst.
+        g.vrrp_garp_master_repeat = 1;
+        g.vrrp_garp_master_delay = Duration::ZERO;
+    }
+}
+
+fn name_arg(cx: &mut Ctx, n: &Node, what: &str) -> Option<String> {
+    match n.args.first() {
+        Some(t) => {
+            cx.extra(n, 1);
+            Some(t.text.clone())
+        }
+        None => {
+            cx.error_at(Ctx::after(&n.key), 1, format!("{what} needs a name; block ignored"));
+            None
+        }
+    }
+}
+
+/// `weight N [reverse]` on one line; returns (weight, reverse).
+fn weight(cx: &mut Ctx, n: &Node, lo: i64, hi: i64) -> Option<(i32, bool)> {
+    cx.no_block(n);
+    let w = cx.int_arg(n, 0, lo, hi)? as i32;
+    let mut reverse = false;
+    if let Some(t) = n.args.get(1) {
+        match t.text.as_str() {
+            "reverse" => reverse = true,
+            "noreverse" => {}
+            _ => cx.error(t, format!("unknown weight option '{}'; expected reverse", t.text)),
+        }
+    }
+    cx.extra(n, 2);
+    Some((w, reverse))
+}
+
+const SCRIPT_KEYWORDS: &[&str] = &["script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"];
+
+fn vrrp_script(cx: &mut Ctx, n: &Node) -> Option<VrrpScript> {
+    let name = name_arg(cx, n, "vrrp_script")?;
+    let children = cx.block(n)?;
+    let mut script = None;
+    let mut s = VrrpScript {
+        name,
+        script: Command::default(),
+        interval: Duration::from_secs(1),
+        timeout: Duration::ZERO,
+        weight: 0,
+        weight_reverse: false,
+        rise: 1,
+        fall: 1,
+        user: None,
+        init_fail: false,
+    };
+    let mut timeout = None;
+    for c in children {
+        match c.key.text.as_str() {
+            "script" => script = cx.script(c, false).map(|s| s.command),
+            "interval" => set(&mut s.interval, cx.timer_arg(c, 0.001, 86400.0)),
+            "timeout" => timeout = cx.timer_arg(c, 0.001, 86400.0).or(timeout),
+            "weight" => {
+                if let Some((w, r)) = weight(cx, c, -253, 253) {
+                    s.weight = w;
+                    s.weight_reverse = r;
+                }
+            }
+            "rise" => set(&mut s.rise, cx.u32_arg(c, 1, u32::MAX)),
+            "fall" => set(&mut s.fall, cx.u32_arg(c, 1, u32::MAX)),
+            "user" => s.user = user_group(cx, c),
+            "init_fail" => set(&mut s.init_fail, cx.flag(c)),
+            _ => cx.unknown(c, "vrrp_script", SCRIPT_KEYWORDS),
+        }
+    }
+    s.timeout = timeout.unwrap_or(s.interval);
+    match script {
+        Some(cmd) => {
+            s.script = cmd;
+            Some(s)
+        }
+        None => {
+            cx.error(&n.args[0], format!("vrrp_script {} has no 'script'; ignored", s.name));
+            None
+        }
+    }
+}
+
+fn track_file(cx: &mut Ctx, n: &Node) -> Option<TrackFile> {
+    const KNOWN: &[&str] = &["file", "weight", "init_file"];
+    let name = name_arg(cx, n, &n.key.text)?;
+    let children = cx.block(n)?;
+    let mut f = TrackFile { name, file: String::new(), weight: 1, weight_reverse: false, init_file: None };
+    for c in children {
+        match c.key.text.as_str() {
+            "file" => set(&mut f.file, cx.string_arg(c)),
+            "weight" => {
+                if let Some((w, r)) = weight(cx, c, -254, 254) {
+                    f.weight = w;
+                    f.weight_reverse = r;
+                }
+            }
+            "init_file" => {
+                cx.no_block(c);
+                cx.extra(c, 2);
+                let mut value = 0;
+                let mut overwrite = false;
+                for a in &c.args {
+                    if a.text == "overwrite" {
+                        overwrite = true;
+                    } else if let Some(v) = cx.int(a, i32::MIN as i64, i32::MAX as i64) {
+                        value = v;
+                    }
+                }
+                f.init_file = Some((value, overwrite));
+            }
+            _ => cx.unknown(c, "track_file", KNOWN),
+        }
+    }
+    if f.file.is_empty() {
+        cx.error(&n.args[0], format!("track_file {} has no 'file'; ignored", f.name));
+        return None;
+    }
+    Some(f)
+}
+
+fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
+    const KNOWN: &[&str] = &[
+        "process",
+        "param_match",
+        "weight",
+        "quorum",
+        "quorum_max",
+        "delay",
+        "fork_delay",
+        "terminate_delay",
+        "full_command",
+    ];
+    let name = name_arg(cx, n, "vrrp_track_process")?;
+    let children = cx.block(n)?;
+    let mut p = TrackProcess {
+        name,
+        process: Vec::new(),
+        param_match: ParamMatch::Exact,
+        weight: 0,
+        weight_reverse: false,
+        quorum: 1,
+        quorum_max: None,
+        delay: Duration::ZERO,
+        fork_delay: None,
+        terminate_delay: None,
+        full_command: false,
+    };
+    for c in children {
+        match c.key.text.as_str() {
+            "process" => {
+                cx.no_block(c);
+                if cx.arg(c, 0).is_some() {
+                    p.process = c.args.iter().map(|t| t.text.clone()).collect();
+                }
+            }
+            "param_match" => {
+                cx.no_block(c);
+                cx.extra(c, 1);
+                if let Some(t) = cx.arg(c, 0) {
+                    match t.text.as_str() {
+                        "initial" => p.param_match = ParamMatch::Initial,
+                        "partial" => p.param_match = ParamMatch::Partial,
+                        _ => cx.error(t, format!("invalid param_match '{}': expected initial or partial", t.text)),
+                    }
+                }
+            }
+            "weight" => {
+                if let Some((w, r)) = weight(cx, c, -254, 254) {
+                    p.weight = w;
+                    p.weight_reverse = r;
+                }
+            }
+            "quorum" => set(&mut p.quorum, cx.u32_arg(c, 1, 65535)),
+            "quorum_max" => p.quorum_max = cx.u32_arg(c, 1, 65535).or(p.quorum_max),
+            "delay" => set(&mut p.delay, cx.timer_arg(c, 0.0, 86400.0)),
+            "fork_delay" => p.fork_delay = cx.timer_arg(c, 0.0, 86400.0).or(p.fork_delay),
+            "terminate_delay" => p.terminate_delay = cx.timer_arg(c, 0.0, 86400.0).or(p.terminate_delay),
+            "full_command" => set(&mut p.full_command, cx.flag(c)),
+            _ => cx.unknown(c, "vrrp_track_process", KNOWN),
+        }
+    }
+    if p.process.is_empty() {
+        cx.error(&n.args[0], format!("vrrp_track_process {} has no 'process'; ignored", p.name));
+        return None;
+    }
+    if let Some(max) = p.quorum_max {
+        if max < p.quorum {
+            cx.error(&n.args[0], format!("vrrp_track_process {}: quorum_max {max} is below quorum {}", p.name, p.quorum));
+            p.quorum_max = None;
+        }
+    }
+    Some(p)
+}
+
+fn notify(cx: &mut Ctx, c: &Node, n: &mut Notifies) -> bool {
+    match c.key.text.as_str() {
+        "notify_master" => n.master = cx.script(c, true),
+        "notify_backup" => n.backup = cx.script(c, true),
+        "notify_fault" => n.fault = cx.script(c, true),
+        "notify_stop" => n.stop = cx.script(c, true),
+        "notify" => n.notify = cx.script(c, true),
+        _ => return false,
+    }
+    true
+}
+
+const SYNC_KEYWORDS: &[&str] =
+    &["group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", "smtp_alert"];
+const SYNC_UNSUPPORTED: &[&str] = &[
+    "track_interface",
+    "track_script",
+    "track_file",
+    "track_process",
+    "track_bfd",
+    "notify_priority_changes",
+    "sync_group_tracking_weight",
+    "global_tracking",
+    "notify_deleted",
+];
+
+fn sync_group(cx: &mut Ctx, n: &Node, c: &Config, member_of: &mut HashMap<String, String>) -> Option<SyncGroup> {
+    let name = name_arg(cx, n, "vrrp_sync_group")?;
+    let children = cx.block(n)?;
+    let mut g = SyncGroup { name, members: Vec::new(), notifies: Notifies::default(), smtp_alert: false };
+    for ch in children {
+        if notify(cx, ch, &mut g.notifies) {
+            continue;
+        }
+        match ch.key.text.as_str() {
+            "group" => {
+                cx.extra(ch, 0);
+                let Some(list) = cx.block(ch) else { continue };
+                for m in list {
+                    cx.no_block(m);
+                    cx.extra(m, 0);
+                    let name = &m.key.text;
+                    if !c.instances.iter().any(|i| &i.name == name) {
+                        cx.error(
+                            &m.key,
+                            format!("virtual router {name} specified in sync group {} doesn't exist - ignoring", g.name),
+                        );
+                    } else if let Some(other) = member_of.get(name) {
+                        cx.error(
+                            &m.key,
+                            format!("vrrp_instance {name} is already in sync group {other}; an instance can be in one group only"),
+                        );
+                    } else if !g.members.contains(name) {
+                        member_of.insert(name.clone(), g.name.clone());
+                        g.members.push(name.clone());
+                    }
+                }
+            }
+            "smtp_alert" => set(&mut g.smtp_alert, cx.flag(ch)),
+            k if SYNC_UNSUPPORTED.contains(&k) => cx.unsupported(ch),
+            _ => cx.unknown(ch, "vrrp_sync_group", SYNC_KEYWORDS),
+        }
+    }
+    if g.members.len() < 2 {
+        cx.warn(
+            &n.args[0],
+            format!(
+                "sync group {} has only {} virtual router(s) - this probably isn't what you want",
+                g.name,
+                g.members.len()
+            ),
+        );
+    }
+    if g.members.is_empty() {
+        return None;
+    }
+    Some(g)
+}
+
+pub const INSTANCE_KEYWORDS: &[&str] = &[
+    "state",
+    "interface",
+    "virtual_router_id",
+    "priority",
+    "advert_int",
+    "authentication",
+    "virtual_ipaddress",
+    "virtual_ipaddress_excluded",
+    "virtual_routes",
+    "virtual_rules",
+    "nopreempt",
+    "preempt",
+    "preempt_delay",
+    "debug",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify",
+    "track_interface",
+    "track_script",
+    "track_file",
+    "track_process",
+    "dont_track_primary",
+    "mcast_src_ip",
+    "unicast_src_ip",
+    "unicast_peer",
+    "unicast_ttl",
+    "mcast_dst_ip",
+    "garp_master_delay",
+    "garp_master_repeat",
+    "garp_master_refresh",
+    "garp_master_refresh_repeat",
+    "garp_lower_prio_delay",
+    "garp_lower_prio_repeat",
+    "version",
+    "smtp_alert",
+    "lvs_sync_daemon_interface",
+    "use_vmac",
+    "vmac_xmit_base",
+    "accept",
+    "no_accept",
+    "strict_mode",
+    "check_unicast_src",
+    "skip_check_adv_addr",
+    "lower_prio_no_advert",
+    "higher_prio_send_advert",
+    "down_timer_adverts",
+];
+
+pub const INSTANCE_UNSUPPORTED: &[&str] = &[
+    "auth_hmac",
+    "notify_deleted",
+    "notify_master_rx_lower_pri",
+    "notify_priority_changes",
+    "unicast_fault_no_peer",
+    "old_unicast_checksum",
+    "track_src_ip",
+    "vrf",
+    "track_bfd",
+    "use_ipvlan",
+    "use_vmac_addr",
+    "timer_expired_backup",
+    "owner_ignore_adverts",
+    "no_virtual_ipaddress",
+    "promote_secondaries",
+    "kernel_rx_buf_size",
+    "native_ipv6",
+    "v3_checksum_as_v2",
+    "linkbeat_use_polling",
+    "garp_extra_if",
+];
+
+fn track_list(
+    cx: &mut Ctx,
+    n: &Node,
+    out: &mut Vec<TrackRef>,
+    exists: &dyn Fn(&str) -> bool,
+    what: &str,
+    inst: &str,
+    lo: i64,
+    hi: i64,
+) {
+    cx.extra(n, 0);
+    let Some(list) = cx.block(n) else { return };
+    for e in list {
+        cx.no_block(e);
+        let name = e.key.text.clone();
+        let mut r = TrackRef { name: name.clone(), weight: None, reverse: false };
+        let mut ok = true;
+        let mut i = 0;
+        while i < e.args.len() {
+            let a = &e.args[i];
+            match a.text.as_str() {
+                "weight" => match e.args.get(i + 1) {
+                    Some(v) => {
+                        match cx.int(v, lo, hi) {
+                            Some(w) => r.weight = Some(w as i32),
+                            None => ok = false,
+                        }
+                        i += 1;
+                    }
+                    None => {
+                        cx.error_at(Ctx::after(a), 1, "'weight' needs a value; ignored");
+                        ok = false;
+                    }
+                },
+                "reverse" => r.reverse = true,
+                "noreverse" => r.reverse = false,
+                _ => {
+                    cx.error(a, format!("({inst}) unknown {what} option {}; {name} ignored", a.text));
+                    ok = false;
+                }
+            }
+            i += 1;
+        }
+        if !ok {
+            continue;
+        }
+        if !exists(&name) {
+            cx.error(&e.key, format!("({inst}) {what} {name} not found, ignoring..."));
+            continue;
+        }
+        if out.iter().any(|x| x.name == name) {
+            cx.warn(&e.key, format!("({inst}) {what} {name} is already tracked; ignored"));
+            continue;
+        }
+        out.push(r);
+    }
+}
+
+fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
+    let name = name_arg(cx, n, "vrrp_instance")?;
+    let children = cx.block(n)?;
+    let g = &c.global;
+    let mut state = None;
+    let mut interface: Option<(String, &Node)> = None;
+    let mut vrid = None;
+    let mut priority = None;
+    let mut advert: Option<(Duration, &Node)> = None;
+    let mut version = None;
+    let mut auth: Option<(Auth, &Node)> = None;
+    let mut vips: Vec<(IpAddress, &Node)> = Vec::new();
+    let mut evips: Vec<(IpAddress, &Node)> = Vec::new();
+    let mut nopreempt: Option<&Node> = None;
+    let mut preempt_delay: Option<(Duration, &Node)> = None;
+    let mut garp = GarpTiming {
+        master_delay: g.vrrp_garp_master_delay,
+        master_repeat: g.vrrp_garp_master_repeat,
+        master_refresh: g.vrrp_garp_master_refresh,
+        master_refresh_repeat: g.vrrp_garp_master_refresh_repeat,
+        lower_prio_delay: g.vrrp_garp_lower_prio_delay,
+        lower_prio_repeat: g.vrrp_garp_lower_prio_repeat,
+    };
+    let mut inst = VrrpInstance {
+        name: name.clone(),
+        state: InitialState::Backup,
+        interface: None,
+        vrid: 0,
+        priority: 100,
+        advert_int: Duration::from_secs(1),
+        version: g.vrrp_version,
+        auth: None,
+        vips: Vec::new(),
+        excluded_vips: Vec::new(),
+        virtual_routes: Vec::new(),
+        virtual_rules: Vec::new(),
+        nopreempt: false,
+        preempt_delay: Duration::ZERO,
+        notifies: Notifies::default(),
+        track_interfaces: Vec::new(),
+        track_scripts: Vec::new(),
+        track_files: Vec::new(),
+        track_processes: Vec::new(),
+        dont_track_primary: false,
+        src_ip: None,
+        unicast_peers: Vec::new(),
+        unicast_ttl: 255,
+        mcast_dst_ip: None,
+        garp: garp.clone(),
+        smtp_alert: g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false),
+        use_vmac: None,
+        vmac_xmit_base: false,
+        accept: !g.vrrp_strict,
+        strict_mode: g.vrrp_strict,
+        check_unicast_src: g.vrrp_check_unicast_src,
+        skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
+        lower_prio_no_advert: g.vrrp_lower_prio_no_advert || g.vrrp_strict,
+        higher_prio_send_advert: g.vrrp_higher_prio_send_advert,
+        down_timer_adverts: g.vrrp_down_timer_adverts,
+        debug: 0,
+    };
+    let mut track_if_nodes: Vec<&Node> = Vec::new();
+    let mut route_nodes: Vec<&Node> = Vec::new();
+    for ch in children {
+        if notify(cx, ch, &mut inst.notifies) {
+            continue;
+        }
+        match ch.key.text.as_str() {
+            "state" => {
+                cx.no_block(ch);
+                cx.extra(ch, 1);
+                if let Some(t) = cx.arg(ch, 0) {
+                    match t.text.as_str() {
+                        "MASTER" => state = Some(InitialState::Master),
+                        "BACKUP" => state = Some(InitialState::Backup),
+                        s => cx.error(t, format!("({name}) unknown state '{s}': expected MASTER or BACKUP; ignored")),
+                    }
+                }
+            }
+            "interface" => {
+                cx.no_block(ch);
+                cx.extra(ch, 1);
+                if let Some(t) = cx.arg(ch, 0) {
+                    if t.text == "lo" {
+                        cx.error(t, format!("({name}) cannot use a loopback interface (lo) for vrrp; instance ignored"));
+                        return None;
+                    }
+                    cx.check_interface(t, &format!("vrrp_instance {name}"));
+                    interface = Some((t.text.clone(), ch));
+                }
+            }
+            "virtual_router_id" => vrid = cx.u32_arg(ch, 1, 255).map(|v| v as u8).or(vrid),
+            "priority" => priority = cx.u32_arg(ch, 1, 255).map(|v| v as u8).or(priority),
+            "advert_int" => {
+                if let Some(d) = cx.timer_arg(ch, 0.0, 255.0) {
+                    advert = Some((d, ch));
+                }
+            }
+            "version" => version = cx.u32_arg(ch, 2, 3).map(|v| v as u8).or(version),
+            "authentication" => {
+                cx.extra(ch, 0);
+                if let Some(a) = authentication(cx, ch, &name) {
+                    auth = Some((a, ch));
+                }
+            }
+            "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
+                cx.extra(ch, 0);
+                let Some(list) = cx.block(ch) else { continue };
+                let dev = interface.as_ref().map(|(d, _)| d.clone());
+                for a in list {
+                    if let Some(ip) = addr::address_line(cx, a, dev.as_deref()) {
+                        if ch.key.text == "virtual_ipaddress" {
+                            vips.push((ip, a));
+                        } else {
+                            evips.push((ip, a));
+                        }
+                    }
+                }
+            }
+            "virtual_routes" => route_nodes.push(ch),
+            "virtual_rules" => {
+                cx.extra(ch, 0);
+                if let Some(list) = cx.block(ch) {
+                    for r in list {
+                        inst.virtual_rules.extend(addr::rule_line(cx, r));
+                    }
+                }
+            }
+            "nopreempt" => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                nopreempt = Some(ch);
+            }
+            "preempt" => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                nopreempt = None;
+            }
+            "preempt_delay" => {
+                if let Some(d) = cx.timer_arg(ch, 0.0, 1000.0) {
+                    preempt_delay = Some((d, ch));
+                }
+            }
+            "debug" => {
+                cx.no_block(ch);
+                cx.extra(ch, 1);
+                match ch.args.first() {
+                    None => cx.warn(
+                        &ch.key,
+                        "'debug' has no level; ignored (keepalived 2.2.7 stops with a configuration error here)",
+                    ),
+                    Some(t) => {
+                        if let Some(v) = cx.int(t, 0, 4) {
+                            inst.debug = v as u8;
+                        }
+                    }
+                }
+            }
+            "track_interface" => track_if_nodes.push(ch),
+            "track_script" => {
+                let exists = |s: &str| c.scripts.iter().any(|x| x.name == s);
+                track_list(cx, ch, &mut inst.track_scripts, &exists, "track script", &name, -253, 253);
+            }
+            "track_file" => {
+                let exists = |s: &str| c.track_files.iter().any(|x| x.name == s);
+                track_list(cx, ch, &mut inst.track_files, &exists, "track file", &name, -254, 254);
+            }
+            "track_process" => {
+                let exists = |s: &str| c.track_processes.iter().any(|x| x.name == s);
+                track_list(cx, ch, &mut inst.track_processes, &exists, "track process", &name, -254, 254);
+            }
+            "dont_track_primary" => set(&mut inst.dont_track_primary, cx.flag(ch)),
+            "mcast_src_ip" | "unicast_src_ip" => inst.src_ip = cx.ip_arg(ch).or(inst.src_ip),
+            "unicast_peer" => {
+                cx.extra(ch, 0);
+                let Some(list) = cx.block(ch) else { continue };
+                for p in list {
+                    cx.no_block(p);
+                    let Some(addr) = cx.ip(&p.key) else { continue };
+                    let mut peer = UnicastPeer { addr, min_ttl: None, max_ttl: None };
+                    let mut i = 0;
+                    while i < p.args.len() {
+                        let a = &p.args[i];
+                        let v = p.args.get(i + 1);
+                        match (a.text.as_str(), v) {
+                            ("min_ttl", Some(v)) => peer.min_ttl = cx.int(v, 0, 255).map(|x| x as u8),
+                            ("max_ttl", Some(v)) => peer.max_ttl = cx.int(v, 0, 255).map(|x| x as u8),
+                            (_, _) => cx.error(a, format!("unknown unicast_peer option '{}'; ignored", a.text)),
+                        }
+                        i += 2;
+                    }
+                    if inst.unicast_peers.iter().any(|x| x.addr == addr) {
+                        cx.warn(&p.key, format!("({name}) unicast peer {addr} is listed twice"));
+                    } else {
+                        inst.unicast_peers.push(peer);
+                    }
+                }
+            }
+            "unicast_ttl" => set(&mut inst.unicast_ttl, cx.u32_arg(ch, 1, 255).map(|v| v as u8)),
+            "mcast_dst_ip" => inst.mcast_dst_ip = cx.ip_arg(ch).or(inst.mcast_dst_ip),
+            "garp_master_delay" => set(&mut garp.master_delay, cx.timer_arg(ch, 0.0, 86400.0)),
+            "garp_master_repeat" => set(&mut garp.master_repeat, cx.u32_arg(ch, 0, 65535)),
+            "garp_master_refresh" => set(&mut garp.master_refresh, cx.timer_arg(ch, 0.0, 86400.0)),
+            "garp_master_refresh_repeat" => set(&mut garp.master_refresh_repeat, cx.u32_arg(ch, 0, 65535)),
+            "garp_lower_prio_delay" => set(&mut garp.lower_prio_delay, cx.timer_arg(ch, 0.0, 86400.0)),
+            "garp_lower_prio_repeat" => set(&mut garp.lower_prio_repeat, cx.u32_arg(ch, 0, 65535)),
+            "smtp_alert" => set(&mut inst.smtp_alert, cx.flag(ch)),
+            "lvs_sync_daemon_interface" => {
+                cx.no_block(ch);
+                cx.extra(ch, 1);
+                if cx.arg(ch, 0).is_some() {
+                    cx.warn(&ch.key, "'lvs_sync_daemon_interface' is deprecated; use lvs_sync_daemon in global_defs");
+                }
+            }
+            "use_vmac" => {
+                cx.no_block(ch);
+                let mut v = Vmac { name: None, mac: None };
+                let mut i = 0;
+                while i < ch.args.len() {
+                    let a = &ch.args[i];
+                    if a.text == "name" {
+                        v.name = ch.args.get(i + 1).map(|t| t.text.clone());
+                        i += 2;
+                        continue;
+                    }
+                    if let Some(mac) = parse_mac(&a.text) {
+                        v.mac = Some(mac);
+                    } else if a.text == "netlink_notify_msg" || a.text == "group" {
+                        cx.at(Severity::Unsupported, a, format!("use_vmac option '{}' is not supported by keepalived-rs yet; ignored", a.text));
+                        if a.text == "group" {
+                            i += 1;
+                        }
+                    } else if v.name.is_none() && i == 0 {
+                        v.name = Some(a.text.clone());
+                    } else {
+                        cx.error(a, format!("unknown use_vmac option '{}'; ignored", a.text));
+                    }
+                    i += 1;
+                }
+                inst.use_vmac = Some(v);
+            }
+            "vmac_xmit_base" => set(&mut inst.vmac_xmit_base, cx.flag(ch)),
+            "accept" => set(&mut inst.accept, cx.flag(ch)),
+            "no_accept" => set(&mut inst.accept, cx.flag(ch).map(|b| !b)),
+            "strict_mode" => set(&mut inst.strict_mode, cx.flag(ch)),
+            "check_unicast_src" => set(&mut inst.check_unicast_src, cx.flag(ch)),
+            "skip_check_adv_addr" => set(&mut inst.skip_check_adv_addr, cx.flag(ch)),
+            "lower_prio_no_advert" => set(&mut inst.lower_prio_no_advert, cx.flag(ch)),
+            "higher_prio_send_advert" => set(&mut inst.higher_prio_send_advert, cx.flag(ch)),
+            "down_timer_adverts" => set(&mut inst.down_timer_adverts, cx.u32_arg(ch, 1, 100)),
+            k if INSTANCE_UNSUPPORTED.contains(&k) => cx.unsupported(ch),
+            _ => cx.unknown(ch, "vrrp_instance", INSTANCE_KEYWORDS),
+        }
+    }
+    inst.garp = garp;
+    let own_if = interface.as_ref().map(|(d, _)| d.clone());
+    // Routes and tracked interfaces need the instance's interface, wherever it was given.
+    for r in route_nodes {
+        cx.extra(r, 0);
+        if let Some(list) = cx.block(r) {
+            for l in list {
+                inst.virtual_routes.extend(addr::route_line(cx, l, true));
+            }
+        }
+    }
+    for t in track_if_nodes {
+        let mut list = Vec::new();
+        track_list(cx, t, &mut list, &|_| true, "track interface", &name, -254, 254);
+        let entries = t.block.as_ref().map(|b| &b.children[..]).unwrap_or(&[]);
+        for r in list {
+            let Some(e) = entries.iter().find(|e| e.key.text == r.name) else { continue };
+            if own_if.as_deref() == Some(r.name.as_str()) && r.weight.is_none() {
+                cx.warn(&e.key, format!("({name}) Ignoring track_interface {} since own interface", r.name));
+                continue;
+            }
+            if let Some(known) = &cx.opts.interfaces {
+                if !known.contains(&r.name) {
+                    cx.warn(&e.key, format!("({name}) tracked interface {} doesn't exist", r.name));
+                }
+            }
+            if !inst.track_interfaces.iter().any(|x| x.name == r.name) {
+                inst.track_interfaces.push(r);
+            }
+        }
+    }
+
+    // ---- keepalived's vrrp_complete_instance, in its order ----
+    let Some(vrid) = vrid else {
+        cx.error(&n.args[0], format!("({name}) the virtual router id must be set; instance ignored"));
+        return None;
+    };
+    inst.vrid = vrid;
+    if interface.is_none() && (inst.unicast_peers.is_empty() || inst.src_ip.is_none()) {
+        cx.error(
+            &n.args[0],
+            format!("({name}) no interface given (needed unless unicast_peer and unicast_src_ip are both set); instance ignored"),
+        );
+        return None;
+    }
+    inst.interface = own_if;
+    // keepalived: with no priority, state MASTER means the address owner (255).
+    inst.priority = match (priority, state) {
+        (Some(p), _) => p,
+        (None, Some(InitialState::Master)) => 255,
+        (None, _) => 100,
+    };
+    inst.state = state.unwrap_or(if inst.priority == 255 { InitialState::Master } else { InitialState::Backup });
+
+    // VIPs: one family per instance (the first address decides).
+    let fam = vips.first().map(|(a, _)| a.addr.is_ipv4());
+    for (a, node) in vips {
+        if Some(a.addr.is_ipv4()) != fam {
+            cx.error(
+                &node.key,
+                format!("({name}): address family must match VRRP instance [{}] - ignoring", a.addr),
+            );
+        } else if inst.vips.iter().any(|x| x.addr == a.addr) {
+            cx.warn(&node.key, format!("({name}) virtual address {} is listed twice; ignored", a.addr));
+        } else {
+            inst.vips.push(a);
+        }
+    }
+    for (a, node) in evips {
+        if inst.excluded_vips.iter().chain(inst.vips.iter()).any(|x| x.addr == a.addr) {
+            cx.warn(&node.key, format!("({name}) virtual address {} is listed twice; ignored", a.addr));
+        } else {
+            inst.excluded_vips.push(a);
+        }
+    }
+    let ipv6 = fam == Some(false);
+    inst.version = version.unwrap_or(g.vrrp_version);
+    if ipv6 && inst.version == 2 {
+        if version.is_some() {
+            cx.warn(&n.args[0], format!("({name}) VRRP version 2 cannot carry IPv6 addresses; using version 3"));
+        }
+        inst.version = 3;
+    }
+    if inst.vips.is_empty() {
+        cx.warn(&n.args[0], format!("({name}) No VIP specified; at least one is required"));
+    }
+    if let Some(src) = inst.src_ip {
+        if fam.is_some() && Some(src.is_ipv4()) != fam {
+            cx.error(&n.args[0], format!("({name}) source address {src} is not of the VIPs' family; ignored"));
+            inst.src_ip = None;
+        }
+    }
+
+    // Advert interval: v2 whole seconds 1-255 (rounded); v3 centiseconds 0.01-40.95.
+    if let Some((d, node)) = advert {
+        let t = node.args.first().unwrap_or(&node.key);
+        if inst.version == 2 {
+            let secs = d.as_secs_f64();
+            let rounded = secs.round().clamp(1.0, 255.0);
+            if secs != rounded {
+                cx.warn(
+                    t,
+                    format!("({name}) VRRPv2 advertisement interval {secs}s must be an integer 1-255: using {rounded}s"),
+                );
+            }
+            inst.advert_int = Duration::from_secs(rounded as u64);
+        } else {
+            let cs = (d.as_micros() as f64 / 10_000.0).round() as u64;
+            let cs2 = cs.clamp(1, 4095);
+            if cs2 != cs || d.as_micros() % 10_000 != 0 {
+                cx.warn(
+                    t,
+                    format!(
+                        "({name}) VRRPv3 advertisement interval {}s must be 0.01-40.95s in 10ms steps: using {}.{:02}s",
+                        d.as_secs_f64(),
+                        cs2 / 100,
+                        cs2 % 100
+                    ),
+                );
+            }
+            inst.advert_int = Duration::from_millis(cs2 * 10);
+        }
+    }
+
+    // Authentication: VRRPv2 over IPv4 only.
+    if let Some((a, node)) = auth {
+        if inst.version == 3 {
+            cx.error(&node.key, format!("({name}) VRRP version 3 does not support authentication. Ignoring."));
+        } else if ipv6 {
+            cx.error(&node.key, format!("({name}) authentication is not supported with IPv6. Ignoring."));
+        } else {
+            inst.auth = Some(a);
+        }
+    }
+
+    // Preemption (keepalived: the owner never defers; nopreempt needs initial state BACKUP).
+    if let Some(np) = nopreempt {
+        if inst.priority == 255 {
+            cx.warn(&np.key, format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"));
+        } else if inst.state == InitialState::Master {
+            cx.warn(&np.key, format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"));
+        } else {
+            inst.nopreempt = true;
+        }
+    }
+    if let Some((d, node)) = preempt_delay {
+        if inst.priority == 255 {
+            cx.warn(&node.key, format!("({name}) preempt_delay is incompatible with priority 255 - clearing"));
+        } else if inst.state == InitialState::Master {
+            cx.warn(&node.key, format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"));
+        } else {
+            inst.preempt_delay = d;
+        }
+    }
+    if inst.priority == 255 && !inst.track_scripts.is_empty() && inst.track_scripts.iter().any(|t| weight_of(t, c) != 0)
+    {
+        cx.warn(
+            &n.args[0],
+            format!("({name}) the address owner (priority 255) ignores tracker weights; only weight-0 trackers (fault) act"),
+        );
+    }
+    Some(inst)
+}
+
+fn weight_of(t: &TrackRef, c: &Config) -> i32 {
+    t.weight
+        .or_else(|| c.scripts.iter().find(|s| s.name == t.name).map(|s| s.weight))
+        .unwrap_or(0)
+}
+
+fn authentication(cx: &mut Ctx, n: &Node, inst: &str) -> Option<Auth> {
+    const KNOWN: &[&str] = &["auth_type", "auth_pass"];
+    let children = cx.block(n)?;
+    let mut kind: Option<&str> = None;
+    let mut pass: Option<String> = None;
+    for c in children {
+        match c.key.text.as_str() {
+            "auth_type" => {
+                cx.no_block(c);
+                cx.extra(c, 1);
+                if let Some(t) = cx.arg(c, 0) {
+                    match t.text.as_str() {
+                        "PASS" => kind = Some("PASS"),
+                        "AH" => kind = Some("AH"),
+                        s => cx.error(t, format!("({inst}) unknown auth_type '{s}': expected PASS or AH; ignored")),
+                    }
+                }
+            }
+            "auth_pass" => {
+                cx.no_block(c);
+                cx.extra(c, 1);
+                if let Some(t) = cx.arg(c, 0) {
+                    let mut p = t.text.clone();
+                    if p.len() > 8 {
+                        // keepalived: auth_pass is cut to 8 bytes.
+                        cx.warn(t, "Truncating auth_pass to 8 characters");
+                        let mut cut = 8;
+                        while !p.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        p.truncate(cut);
+                    }
+                    pass = Some(p);
+                }
+            }
+            _ => cx.unknown(c, "authentication", KNOWN),
+        }
+    }
+    match (kind, pass) {
+        (Some("PASS"), Some(p)) => Some(Auth::Pass(p)),
+        (Some(_), Some(p)) => Some(Auth::Ah(p)),
+        (Some(_), None) => {
+            cx.error(&n.key, format!("({inst}) authentication has an auth_type but no auth_pass; ignored"));
+            None
+        }
+        (None, Some(_)) => {
+            cx.error(&n.key, format!("({inst}) authentication has an auth_pass but no auth_type; ignored"));
+            None
+        }
+        (None, None) => None,
+    }
+}
+
+fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let mut m = [0u8; 6];
+    for (i, p) in parts.iter().enumerate() {
+        if p.is_empty() || p.len() > 2 {
+            return None;
+        }
+        m[i] = u8::from_str_radix(p, 16).ok()?;
+    }
+    Some(m)
+}

@@ -1,0 +1,134 @@
+//! keepalived 2.2.7's command line (keepalived/core/main.c), option for option.
+
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keepalived-rs",
+    about = "keepalived-rs: VRRP failover, health checks and IPVS, compatible with keepalived 2.2",
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Use the specified configuration file
+    #[arg(short = 'f', long = "use-file", default_value = "/etc/keepalived/keepalived.conf")]
+    pub use_file: String,
+    /// Only run with VRRP subsystem
+    #[arg(short = 'P', long = "vrrp")]
+    pub vrrp: bool,
+    /// Only run with Health-checker subsystem
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Don't run BFD subsystem
+    #[arg(short = 'B', long = "no_bfd")]
+    pub no_bfd: bool,
+    /// Force all child processes to run, even if have no configuration
+    #[arg(long = "all")]
+    pub all: bool,
+    /// Log messages to local console
+    #[arg(short = 'l', long = "log-console")]
+    pub log_console: bool,
+    /// Detailed log messages
+    #[arg(short = 'D', long = "log-detail", action = clap::ArgAction::Count)]
+    pub log_detail: u8,
+    /// Set syslog facility to LOG_LOCAL[0-7] (default LOG_DAEMON)
+    #[arg(short = 'S', long = "log-facility")]
+    pub log_facility: Option<String>,
+    /// Don't log via syslog
+    #[arg(short = 'G', long = "no-syslog")]
+    pub no_syslog: bool,
+    /// Also log to FILE (default /tmp/keepalived.log)
+    #[arg(short = 'g', long = "log-file", num_args = 0..=1, require_equals = true, default_missing_value = "/tmp/keepalived.log")]
+    pub log_file: Option<String>,
+    /// Flush log file on write
+    #[arg(long = "flush-log-file")]
+    pub flush_log_file: bool,
+    /// Drop VIPs on transition from signal
+    #[arg(short = 'X', long = "release-vips")]
+    pub release_vips: bool,
+    /// Don't remove VRRP VIPs and VROUTEs on daemon stop
+    #[arg(short = 'V', long = "dont-release-vrrp")]
+    pub dont_release_vrrp: bool,
+    /// Don't remove IPVS topology on daemon stop
+    #[arg(short = 'I', long = "dont-release-ipvs")]
+    pub dont_release_ipvs: bool,
+    /// Don't respawn child processes
+    #[arg(short = 'R', long = "dont-respawn")]
+    pub dont_respawn: bool,
+    /// Don't fork the daemon process
+    #[arg(short = 'n', long = "dont-fork")]
+    pub dont_fork: bool,
+    /// Dump the configuration data (keepalived-rs: the effective configuration, in keepalived.conf syntax, on stdout)
+    #[arg(short = 'd', long = "dump-conf")]
+    pub dump_conf: bool,
+    /// Use specified pidfile for parent process
+    #[arg(short = 'p', long = "pid", default_value = "/run/keepalived.pid")]
+    pub pid: String,
+    /// Use specified pidfile for VRRP child process
+    #[arg(short = 'r', long = "vrrp_pid", default_value = "/run/vrrp.pid")]
+    pub vrrp_pid: String,
+    /// Use specified pidfile for checkers child process
+    #[arg(short = 'c', long = "checkers_pid", default_value = "/run/checkers.pid")]
+    pub checkers_pid: String,
+    /// Use specified pidfile for BFD child process
+    #[arg(short = 'b', long = "bfd_pid", default_value = "/run/bfd.pid")]
+    pub bfd_pid: String,
+    /// Report all address additions/deletions notified by netlink
+    #[arg(short = 'a', long = "address-monitoring")]
+    pub address_monitoring: bool,
+    /// Run in network namespace NAME (overrides config)
+    #[arg(short = 's', long = "namespace")]
+    pub namespace: Option<String>,
+    /// Error if a configuration file is missing (same as includea)
+    #[arg(short = 'e', long = "all-config")]
+    pub all_config: bool,
+    /// Skip any configuration lines beginning '@' that don't match ID (default: hostname up to the first '.')
+    #[arg(short = 'i', long = "config-id")]
+    pub config_id: Option<String>,
+    /// Enable SNMP subsystem
+    #[arg(short = 'x', long = "snmp")]
+    pub snmp: bool,
+    /// Use the specified socket for master agent
+    #[arg(short = 'A', long = "snmp-agent-socket")]
+    pub snmp_agent_socket: Option<String>,
+    /// Set umask for file creation (in numerical form)
+    #[arg(short = 'u', long = "umask")]
+    pub umask: Option<String>,
+    /// Set core dump size to infinite
+    #[arg(short = 'm', long = "core-dump")]
+    pub core_dump: bool,
+    /// Also set /proc/sys/kernel/core_pattern to PATTERN (default 'core')
+    #[arg(short = 'M', long = "core-dump-pattern", num_args = 0..=1, require_equals = true, default_missing_value = "core")]
+    pub core_dump_pattern: Option<String>,
+    /// Check the configuration for obvious errors, output to stderr by default (or to LOGFILE)
+    #[arg(short = 't', long = "config-test", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub config_test: Option<String>,
+    /// Print signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
+    #[arg(long = "signum")]
+    pub signum: Option<String>,
+    /// Internal: configuration file descriptor for a reload check
+    #[arg(long = "config-fd", hide = true)]
+    pub config_fd: Option<i32>,
+    /// Display the version number
+    #[arg(short = 'v', long = "version")]
+    pub version: bool,
+}
+
+pub fn version_text() -> String {
+    format!(
+        "keepalived-rs v{} (configuration compatible with Keepalived v2.2.7)\n\nCopyright the keepalived-rs authors; licensed GPL-2.0-or-later, as keepalived",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// `--signum=NAME`: the signal keepalived uses for NAME (lib/signals.c get_signum).
+pub fn signum(name: &str) -> Option<i32> {
+    Some(match name {
+        "STOP" => libc::SIGTERM,
+        "RELOAD" => libc::SIGHUP,
+        "DATA" => libc::SIGUSR1,
+        "STATS" => libc::SIGUSR2,
+        "STATS_CLEAR" => libc::SIGRTMAX() - 1,
+        "JSON" => libc::SIGRTMIN() + 2,
+        _ => return None,
+    })
+}

@@ -1,0 +1,141 @@
+//! `keepalived-rs`: keepalived's command line. This stage of the project implements the
+//! configuration test (`-t`), the configuration dump (`-d`), `--signum`, `--version` and
+//! `--help`; the daemon itself (VRRP and checker children) is not built yet, and asking for it
+//! says so and exits with keepalived's "cannot run" code.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+
+use cli::Cli;
+
+/// keepalived's exit codes.
+const EXIT_OK: u8 = 0;
+const EXIT_FATAL: u8 = 1;
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_CONFIG } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if cli.version {
+        println!("{}", cli::version_text());
+        return ExitCode::from(EXIT_OK);
+    }
+    if let Some(name) = &cli.signum {
+        return match cli::signum(name) {
+            Some(n) => {
+                println!("{n}");
+                ExitCode::from(EXIT_OK)
+            }
+            None => {
+                eprintln!("Unknown signal name '{name}'");
+                ExitCode::from(EXIT_FATAL)
+            }
+        };
+    }
+    let opts = ka_config::Options {
+        config_id: cli.config_id.clone().unwrap_or_else(short_hostname),
+        instance: None,
+        all_config: cli.all_config,
+        interfaces: if cli.config_test.is_some() { Some(interfaces()) } else { None },
+        random_seed: seed(),
+        check_scripts: cli.config_test.is_some(),
+    };
+    let path = PathBuf::from(&cli.use_file);
+    let loaded = ka_config::load(&path, &opts);
+
+    if let Some(log) = &cli.config_test {
+        let mut out: Box<dyn Write> = if log.is_empty() {
+            Box::new(std::io::stderr())
+        } else {
+            match std::fs::OpenOptions::new().create(true).append(true).open(log) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    eprintln!("cannot open log file {log}: {e}");
+                    return ExitCode::from(4);
+                }
+            }
+        };
+        report(&loaded, &mut out, !log.is_empty());
+        if cli.dump_conf && !loaded.fatal {
+            print!("{}", ka_config::dump::dump(&loaded.config));
+        }
+        return ExitCode::from(loaded.config_test_exit_code() as u8);
+    }
+
+    if cli.dump_conf {
+        report(&loaded, &mut std::io::stderr(), false);
+        if loaded.fatal {
+            return ExitCode::from(4);
+        }
+        print!("{}", ka_config::dump::dump(&loaded.config));
+        return ExitCode::from(EXIT_OK);
+    }
+    report(&loaded, &mut std::io::stderr(), false);
+    eprintln!(
+        "keepalived-rs: running the daemon is not available in this build yet; use -t to test a configuration or -d to dump it"
+    );
+    ExitCode::from(4)
+}
+
+/// Prints every diagnostic (compiler style, or one line each for a log file) and a summary.
+fn report(l: &ka_config::Loaded, out: &mut dyn Write, short: bool) {
+    for d in &l.diagnostics {
+        let _ = if short {
+            writeln!(out, "{}", d.short(&l.sources))
+        } else {
+            writeln!(out, "{}", d.render(&l.sources))
+        };
+    }
+    use ka_config::Severity::*;
+    let errors = l.count(|s| matches!(s, Error | Security));
+    let warnings = l.count(|s| matches!(s, Warning | Unsupported));
+    if errors + warnings > 0 {
+        let _ = writeln!(
+            out,
+            "{errors} error(s), {warnings} warning(s) in {} file(s)",
+            l.sources.files().count()
+        );
+    }
+}
+
+/// keepalived's default config id: the host name up to its first '.'.
+fn short_hostname() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    name.trim().split('.').next().unwrap_or("").to_string()
+}
+
+/// The network interfaces of this host (for "interface doesn't exist" warnings).
+fn interfaces() -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    // SAFETY: if_nameindex returns a heap array terminated by an entry with index 0 and a
+    // null name, freed below with if_freenameindex; names are NUL-terminated C strings.
+    unsafe {
+        let list = libc::if_nameindex();
+        if !list.is_null() {
+            let mut p = list;
+            while (*p).if_index != 0 && !(*p).if_name.is_null() {
+                set.insert(std::ffi::CStr::from_ptr((*p).if_name).to_string_lossy().into_owned());
+                p = p.add(1);
+            }
+            libc::if_freenameindex(list);
+        }
+    }
+    set
+}
+
+fn seed() -> u64 {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    t.as_nanos() as u64 ^ ((std::process::id() as u64) << 32)
+}
