@@ -23,22 +23,27 @@ pub fn prefix(cx: &mut Ctx, tok: &Token) -> Option<(IpAddr, u8)> {
         None => (tok.text.as_str(), None),
     };
     let Ok(addr) = ip.parse::<IpAddr>() else {
-        cx.error(tok, format!("invalid IP address '{}'; line ignored", tok.text));
+        cx.error(
+            tok,
+            format!("invalid IP address '{}'; line ignored", tok.text),
+        );
         return None;
     };
     let max = max_prefix(&addr);
     let len = match len {
         None => max,
-        Some(l) => match l.parse::<u8>() {
-            Ok(v) if v <= max => v,
-            _ => {
-                cx.error(
+        Some(l) => {
+            match l.parse::<u8>() {
+                Ok(v) if v <= max => v,
+                _ => {
+                    cx.error(
                     tok,
                     format!("invalid prefix length '{l}' for {addr}: must be 0 to {max}; using {max}"),
                 );
-                max
+                    max
+                }
             }
-        },
+        }
     };
     Some((addr, len))
 }
@@ -50,13 +55,15 @@ pub fn scope(cx: &mut Ctx, tok: &Token) -> Option<Scope> {
         "link" => Scope::Link,
         "host" => Scope::Host,
         "nowhere" => Scope::Nowhere,
-        s => match s.parse::<u8>() {
-            Ok(n) => Scope::Number(n),
-            Err(_) => {
-                cx.error(tok, format!("invalid scope '{s}': expected global, site, link, host, nowhere or 0-255"));
-                return None;
+        s => {
+            match s.parse::<u8>() {
+                Ok(n) => Scope::Number(n),
+                Err(_) => {
+                    cx.error(tok, format!("invalid scope '{s}': expected global, site, link, host, nowhere or 0-255"));
+                    return None;
+                }
             }
-        },
+        }
     })
 }
 
@@ -88,7 +95,11 @@ pub fn address_line(cx: &mut Ctx, n: &Node, default_dev: Option<&str>) -> Option
         let mut value = |cx: &mut Ctx| -> Option<&Token> {
             let v = it.next();
             if v.is_none() {
-                cx.error_at(Ctx::after(t), 1, format!("'{}' needs a value; ignored", t.text));
+                cx.error_at(
+                    Ctx::after(t),
+                    1,
+                    format!("'{}' needs a value; ignored", t.text),
+                );
             }
             v
         };
@@ -98,13 +109,15 @@ pub fn address_line(cx: &mut Ctx, n: &Node, default_dev: Option<&str>) -> Option
                     a.brd = match v.text.as_str() {
                         "+" => Some(Broadcast::Plus),
                         "-" => Some(Broadcast::Minus),
-                        s => match s.parse() {
-                            Ok(ip) if addr.is_ipv4() => Some(Broadcast::Addr(ip)),
-                            _ => {
-                                cx.error(v, format!("invalid broadcast '{s}': expected an IPv4 address, + or -"));
-                                None
+                        s => {
+                            match s.parse() {
+                                Ok(ip) if addr.is_ipv4() => Some(Broadcast::Addr(ip)),
+                                _ => {
+                                    cx.error(v, format!("invalid broadcast '{s}': expected an IPv4 address, + or -"));
+                                    None
+                                }
                             }
-                        },
+                        }
                     }
                 }
             }
@@ -131,7 +144,9 @@ pub fn address_line(cx: &mut Ctx, n: &Node, default_dev: Option<&str>) -> Option
                 if let Some(v) = value(cx) {
                     a.preferred_lft = match v.text.as_str() {
                         "forever" => Some(Lifetime::Forever),
-                        _ => cx.int(v, 0, u32::MAX as i64).map(|s| Lifetime::Seconds(s as u32)),
+                        _ => cx
+                            .int(v, 0, u32::MAX as i64)
+                            .map(|s| Lifetime::Seconds(s as u32)),
                     }
                 }
             }
@@ -205,7 +220,11 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
                 Some(v)
             }
             None => {
-                cx.error_at(Ctx::after(t), 1, format!("'{}' needs a value; route ignored", t.text));
+                cx.error_at(
+                    Ctx::after(t),
+                    1,
+                    format!("'{}' needs a value; route ignored", t.text),
+                );
                 None
             }
         }
@@ -213,14 +232,29 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
     while i < words.len() {
         let t = words[i];
         match t.text.as_str() {
-            "src" => r.src = Some({ let v = next(cx, &mut i)?; cx.ip(v) }?),
+            "src" => {
+                r.src = Some({
+                    let v = next(cx, &mut i)?;
+                    cx.ip(v)
+                }?)
+            }
             "to" => {
                 let v = next(cx, &mut i)?;
                 (r.dst, r.dst_len) = dst(cx, v)?;
                 have_dst = true;
             }
-            "via" | "gw" => r.via = Some({ let v = next(cx, &mut i)?; cx.ip(v) }?),
-            "or" => r.or_via = Some({ let v = next(cx, &mut i)?; cx.ip(v) }?),
+            "via" | "gw" => {
+                r.via = Some({
+                    let v = next(cx, &mut i)?;
+                    cx.ip(v)
+                }?)
+            }
+            "or" => {
+                r.or_via = Some({
+                    let v = next(cx, &mut i)?;
+                    cx.ip(v)
+                }?)
+            }
             "dev" | "oif" => {
                 let v = next(cx, &mut i)?;
                 if virtual_route {
@@ -230,12 +264,42 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
                 }
                 r.dev = Some(v.text.clone());
             }
-            "scope" => r.scope = Some({ let v = next(cx, &mut i)?; scope(cx, v) }?),
-            "table" => r.table = Some({ let v = next(cx, &mut i)?; u32_val(cx, v) }?),
-            "metric" | "preference" | "priority" => r.metric = Some({ let v = next(cx, &mut i)?; u32_val(cx, v) }?),
-            "protocol" | "proto" => r.protocol = Some({ let v = next(cx, &mut i)?; u8_val(cx, v) }?),
-            "tos" | "dsfield" => r.tos = Some({ let v = next(cx, &mut i)?; u8_val(cx, v) }?),
-            "mtu" => r.mtu = Some({ let v = next(cx, &mut i)?; u32_val(cx, v) }?),
+            "scope" => {
+                r.scope = Some({
+                    let v = next(cx, &mut i)?;
+                    scope(cx, v)
+                }?)
+            }
+            "table" => {
+                r.table = Some({
+                    let v = next(cx, &mut i)?;
+                    u32_val(cx, v)
+                }?)
+            }
+            "metric" | "preference" | "priority" => {
+                r.metric = Some({
+                    let v = next(cx, &mut i)?;
+                    u32_val(cx, v)
+                }?)
+            }
+            "protocol" | "proto" => {
+                r.protocol = Some({
+                    let v = next(cx, &mut i)?;
+                    u8_val(cx, v)
+                }?)
+            }
+            "tos" | "dsfield" => {
+                r.tos = Some({
+                    let v = next(cx, &mut i)?;
+                    u8_val(cx, v)
+                }?)
+            }
+            "mtu" => {
+                r.mtu = Some({
+                    let v = next(cx, &mut i)?;
+                    u32_val(cx, v)
+                }?)
+            }
             "track_group" => r.track_group = Some(next(cx, &mut i)?.text.clone()),
             "onlink" => {
                 r.onlink = true;
@@ -247,16 +311,31 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
             }
             "nexthop" => {
                 i += 1;
-                let mut nh = Nexthop { via: None, dev: None, weight: None, onlink: false };
+                let mut nh = Nexthop {
+                    via: None,
+                    dev: None,
+                    weight: None,
+                    onlink: false,
+                };
                 while i < words.len() {
                     match words[i].text.as_str() {
-                        "via" | "gw" => nh.via = Some({ let v = next(cx, &mut i)?; cx.ip(v) }?),
+                        "via" | "gw" => {
+                            nh.via = Some({
+                                let v = next(cx, &mut i)?;
+                                cx.ip(v)
+                            }?)
+                        }
                         "dev" => {
                             let v = next(cx, &mut i)?;
                             cx.check_interface(v, "VROUTE nexthop");
                             nh.dev = Some(v.text.clone());
                         }
-                        "weight" => nh.weight = Some({ let v = next(cx, &mut i)?; cx.int(v, 1, 256) }? as u16),
+                        "weight" => {
+                            nh.weight = Some({
+                                let v = next(cx, &mut i)?;
+                                cx.int(v, 1, 256)
+                            }? as u16)
+                        }
                         "onlink" => {
                             nh.onlink = true;
                             i += 1;
@@ -285,10 +364,14 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
         cx.error(&n.key, "route has no destination; ignored");
         return None;
     }
-    if virtual_route && !r.no_track && r.dev.is_none() && r.nexthops.iter().all(|h| h.dev.is_none()) {
+    if virtual_route && !r.no_track && r.dev.is_none() && r.nexthops.iter().all(|h| h.dev.is_none())
+    {
         cx.warn(
             &n.key,
-            format!("cannot track route {}/{} with no interface specified, not tracking", r.dst, r.dst_len),
+            format!(
+                "cannot track route {}/{} with no interface specified, not tracking",
+                r.dst, r.dst_len
+            ),
         );
         r.no_track = true;
     }
@@ -323,7 +406,11 @@ pub fn rule_line(cx: &mut Ctx, n: &Node) -> Option<Rule> {
         let t = words[i];
         let v = words.get(i + 1).copied();
         let needs = |cx: &mut Ctx| {
-            cx.error_at(Ctx::after(t), 1, format!("'{}' needs a value; rule ignored", t.text));
+            cx.error_at(
+                Ctx::after(t),
+                1,
+                format!("'{}' needs a value; rule ignored", t.text),
+            );
         };
         let takes_value = !matches!(t.text.as_str(), "not" | "no_track");
         if takes_value && v.is_none() {
@@ -334,8 +421,20 @@ pub fn rule_line(cx: &mut Ctx, n: &Node) -> Option<Rule> {
         match t.text.as_str() {
             "not" => r.not = true,
             "no_track" => r.no_track = true,
-            "from" => r.from = if v.text == "all" { None } else { Some(prefix(cx, v)?) },
-            "to" => r.to = if v.text == "all" { None } else { Some(prefix(cx, v)?) },
+            "from" => {
+                r.from = if v.text == "all" {
+                    None
+                } else {
+                    Some(prefix(cx, v)?)
+                }
+            }
+            "to" => {
+                r.to = if v.text == "all" {
+                    None
+                } else {
+                    Some(prefix(cx, v)?)
+                }
+            }
             "table" | "lookup" => r.table = Some(u32_val(cx, v)?),
             "priority" | "preference" | "pref" => r.priority = Some(u32_val(cx, v)?),
             "iif" | "dev" => r.iif = Some(v.text.clone()),

@@ -18,11 +18,15 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(opts: &'a Options) -> Self {
-        Ctx { diags: Vec::new(), opts }
+        Ctx {
+            diags: Vec::new(),
+            opts,
+        }
     }
 
     pub fn at(&mut self, sev: Severity, tok: &Token, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::new(sev, tok.pos, tok.width as usize, msg));
+        self.diags
+            .push(Diagnostic::new(sev, tok.pos, tok.width as usize, msg));
     }
 
     pub fn error(&mut self, tok: &Token, msg: impl Into<String>) {
@@ -34,12 +38,16 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn error_at(&mut self, pos: Pos, width: usize, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::new(Severity::Error, pos, width, msg));
+        self.diags
+            .push(Diagnostic::new(Severity::Error, pos, width, msg));
     }
 
     /// Position just after a token (where a missing argument should have been).
     pub fn after(tok: &Token) -> Pos {
-        Pos { col: tok.pos.col + tok.width, ..tok.pos }
+        Pos {
+            col: tok.pos.col + tok.width,
+            ..tok.pos
+        }
     }
 
     /// An unknown keyword in `block`: a warning (as keepalived), with a suggestion.
@@ -61,7 +69,10 @@ impl<'a> Ctx<'a> {
 
     /// A valid keepalived keyword that keepalived-rs does not act on yet.
     pub fn unsupported(&mut self, n: &Node) {
-        let msg = format!("'{}' is not supported by keepalived-rs yet; ignored", n.key.text);
+        let msg = format!(
+            "'{}' is not supported by keepalived-rs yet; ignored",
+            n.key.text
+        );
         self.at(Severity::Unsupported, &n.key, msg);
     }
 
@@ -71,7 +82,11 @@ impl<'a> Ctx<'a> {
             Some(t) => Some(t),
             None => {
                 let last = n.args.last().unwrap_or(&n.key);
-                let what = if i == 0 { "an argument".to_string() } else { format!("{} arguments", i + 1) };
+                let what = if i == 0 {
+                    "an argument".to_string()
+                } else {
+                    format!("{} arguments", i + 1)
+                };
                 self.error_at(
                     Self::after(last),
                     1,
@@ -85,14 +100,20 @@ impl<'a> Ctx<'a> {
     /// Warns about words beyond the first `max` arguments.
     pub fn extra(&mut self, n: &Node, max: usize) {
         if let Some(t) = n.args.get(max) {
-            self.warn(t, format!("extra argument '{}' after '{}' ignored", t.text, n.key.text));
+            self.warn(
+                t,
+                format!("extra argument '{}' after '{}' ignored", t.text, n.key.text),
+            );
         }
     }
 
     /// Warns if a keyword that takes no block has one.
     pub fn no_block(&mut self, n: &Node) {
         if n.block.is_some() {
-            self.warn(&n.key, format!("'{}' takes no block; the block is ignored", n.key.text));
+            self.warn(
+                &n.key,
+                format!("'{}' takes no block; the block is ignored", n.key.text),
+            );
         }
     }
 
@@ -116,7 +137,10 @@ impl<'a> Ctx<'a> {
         match parse_int(&tok.text) {
             Some(v) if v >= lo && v <= hi => Some(v),
             Some(_) => {
-                self.error(tok, format!("number '{}' outside range [{lo}, {hi}]", tok.text));
+                self.error(
+                    tok,
+                    format!("number '{}' outside range [{lo}, {hi}]", tok.text),
+                );
                 None
             }
             None => {
@@ -132,6 +156,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn u32_arg(&mut self, n: &Node, lo: u32, hi: u32) -> Option<u32> {
+        self.no_block(n);
         self.extra(n, 1);
         self.int_arg(n, 0, lo as i64, hi as i64).map(|v| v as u32)
     }
@@ -142,20 +167,30 @@ impl<'a> Ctx<'a> {
             Some(d) => {
                 let s = d.as_secs_f64();
                 if s < lo || s > hi {
-                    self.error(tok, format!("time '{}' outside range [{lo}, {hi}] seconds", tok.text));
+                    self.error(
+                        tok,
+                        format!("time '{}' outside range [{lo}, {hi}] seconds", tok.text),
+                    );
                     None
                 } else {
                     Some(d)
                 }
             }
             None => {
-                self.error(tok, format!("invalid time '{}': expected seconds, such as 3 or 0.5", tok.text));
+                self.error(
+                    tok,
+                    format!(
+                        "invalid time '{}': expected seconds, such as 3 or 0.5",
+                        tok.text
+                    ),
+                );
                 None
             }
         }
     }
 
     pub fn timer_arg(&mut self, n: &Node, lo: f64, hi: f64) -> Option<Duration> {
+        self.no_block(n);
         self.extra(n, 1);
         let t = self.arg(n, 0)?;
         self.timer(t, lo, hi)
@@ -170,7 +205,13 @@ impl<'a> Ctx<'a> {
             Some(t) => match parse_bool(&t.text) {
                 Some(b) => Some(b),
                 None => {
-                    self.error(t, format!("invalid boolean '{}': expected on, off, true, false, yes or no", t.text));
+                    self.error(
+                        t,
+                        format!(
+                            "invalid boolean '{}': expected on, off, true, false, yes or no",
+                            t.text
+                        ),
+                    );
                     None
                 }
             },
@@ -220,7 +261,11 @@ impl<'a> Ctx<'a> {
             self.error(t, format!("'{}' has an empty command; ignored", n.key.text));
             return None;
         }
-        let mut s = Script { command: Command { argv }, user: None, group: None };
+        let mut s = Script {
+            command: Command { argv },
+            user: None,
+            group: None,
+        };
         if user_group {
             s.user = n.args.get(1).map(|t| t.text.clone());
             s.group = n.args.get(2).map(|t| t.text.clone());
@@ -234,7 +279,11 @@ impl<'a> Ctx<'a> {
                     n.key.text,
                     n.key.text,
                     t.text,
-                    n.args[1..].iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ")
+                    n.args[1..]
+                        .iter()
+                        .map(|a| a.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
             );
         }
@@ -330,7 +379,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -348,7 +399,10 @@ mod tests {
         assert_eq!(parse_timer("3"), Some(Duration::from_secs(3)));
         assert_eq!(parse_timer("0.05"), Some(Duration::from_millis(50)));
         assert_eq!(parse_timer(".5"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_timer("1.0000019"), Some(Duration::from_micros(1_000_001)));
+        assert_eq!(
+            parse_timer("1.0000019"),
+            Some(Duration::from_micros(1_000_001))
+        );
         assert_eq!(parse_timer("x"), None);
         assert_eq!(parse_timer("."), None);
         assert_eq!(parse_timer("-1"), None);
@@ -356,9 +410,18 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("autp_pass", &["auth_type", "auth_pass"]), Some("auth_pass"));
-        assert_eq!(suggest("preemtp_delay", &["preempt_delay", "nopreempt"]), Some("preempt_delay"));
-        assert_eq!(suggest("stmp_connect_timeout", &["smtp_connect_timeout"]), Some("smtp_connect_timeout"));
+        assert_eq!(
+            suggest("autp_pass", &["auth_type", "auth_pass"]),
+            Some("auth_pass")
+        );
+        assert_eq!(
+            suggest("preemtp_delay", &["preempt_delay", "nopreempt"]),
+            Some("preempt_delay")
+        );
+        assert_eq!(
+            suggest("stmp_connect_timeout", &["smtp_connect_timeout"]),
+            Some("smtp_connect_timeout")
+        );
         assert_eq!(suggest("zzzz", &["auth_pass"]), None);
     }
 }

@@ -25,7 +25,11 @@ pub struct Pos {
 }
 
 impl Pos {
-    pub const NONE: Pos = Pos { file: u32::MAX, line: 0, col: 0 };
+    pub const NONE: Pos = Pos {
+        file: u32::MAX,
+        line: 0,
+        col: 0,
+    };
 }
 
 /// Every file read while loading a configuration, so diagnostics can quote their lines.
@@ -47,7 +51,9 @@ impl SourceMap {
 
     pub fn line(&self, pos: Pos) -> Option<&str> {
         let f = self.files.get(pos.file as usize)?;
-        f.lines.get(pos.line.checked_sub(1)? as usize).map(|s| s.as_str())
+        f.lines
+            .get(pos.line.checked_sub(1)? as usize)
+            .map(|s| s.as_str())
     }
 
     pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
@@ -95,7 +101,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(severity: Severity, pos: Pos, width: usize, message: impl Into<String>) -> Self {
-        Diagnostic { severity, pos, width: width.max(1) as u32, message: message.into() }
+        Diagnostic {
+            severity,
+            pos,
+            width: width.max(1) as u32,
+            message: message.into(),
+        }
     }
 }
 
@@ -130,7 +141,9 @@ impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.diag;
         writeln!(f, "{}: {}", d.severity.label(), d.message)?;
-        let Some(path) = self.map.path(d.pos.file) else { return Ok(()) };
+        let Some(path) = self.map.path(d.pos.file) else {
+            return Ok(());
+        };
         let num = d.pos.line.to_string();
         let pad = " ".repeat(num.len());
         writeln!(f, "{pad}--> {}:{}:{}", path, d.pos.line, d.pos.col)?;

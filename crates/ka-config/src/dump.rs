@@ -69,7 +69,8 @@ impl Out {
 pub fn q(s: &str) -> String {
     let safe = !s.is_empty()
         && !s.starts_with(['@', '$', '~'])
-        && s.chars().all(|c| !c.is_whitespace() && !"{}\"!#\\".contains(c));
+        && s.chars()
+            .all(|c| !c.is_whitespace() && !"{}\"!#\\".contains(c));
     if safe {
         s.to_string()
     } else {
@@ -126,7 +127,10 @@ fn fifo(k: &str, f: &Option<Fifo>, o: &mut Out) {
 }
 
 pub fn dump(c: &Config) -> String {
-    let mut o = Out { s: String::new(), depth: 0 };
+    let mut o = Out {
+        s: String::new(),
+        depth: 0,
+    };
     global(&c.global, &mut o);
     if !c.static_addresses.is_empty() {
         o.open("static_ipaddress");
@@ -154,7 +158,14 @@ pub fn dump(c: &Config) -> String {
         o.kv("script", cmd(&s.script));
         o.kv("interval", secs(s.interval));
         o.kv("timeout", secs(s.timeout));
-        o.kv("weight", format!("{}{}", s.weight, if s.weight_reverse { " reverse" } else { "" }));
+        o.kv(
+            "weight",
+            format!(
+                "{}{}",
+                s.weight,
+                if s.weight_reverse { " reverse" } else { "" }
+            ),
+        );
         o.kv("rise", s.rise);
         o.kv("fall", s.fall);
         user_group("user", &s.user, &mut o);
@@ -164,21 +175,41 @@ pub fn dump(c: &Config) -> String {
     for f in &c.track_files {
         o.open(format!("track_file {}", q(&f.name)));
         o.kv("file", q(&f.file));
-        o.kv("weight", format!("{}{}", f.weight, if f.weight_reverse { " reverse" } else { "" }));
+        o.kv(
+            "weight",
+            format!(
+                "{}{}",
+                f.weight,
+                if f.weight_reverse { " reverse" } else { "" }
+            ),
+        );
         if let Some((v, ow)) = f.init_file {
-            o.kv("init_file", format!("{v}{}", if ow { " overwrite" } else { "" }));
+            o.kv(
+                "init_file",
+                format!("{v}{}", if ow { " overwrite" } else { "" }),
+            );
         }
         o.close();
     }
     for p in &c.track_processes {
         o.open(format!("vrrp_track_process {}", q(&p.name)));
-        o.kv("process", p.process.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "));
+        o.kv(
+            "process",
+            p.process.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "),
+        );
         match p.param_match {
             ParamMatch::Exact => {}
             ParamMatch::Initial => o.line("param_match initial"),
             ParamMatch::Partial => o.line("param_match partial"),
         }
-        o.kv("weight", format!("{}{}", p.weight, if p.weight_reverse { " reverse" } else { "" }));
+        o.kv(
+            "weight",
+            format!(
+                "{}{}",
+                p.weight,
+                if p.weight_reverse { " reverse" } else { "" }
+            ),
+        );
         o.kv("quorum", p.quorum);
         o.opt("quorum_max", &p.quorum_max);
         o.kv("delay", secs(p.delay));
@@ -248,13 +279,20 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         }
         o.close();
     }
-    o.opt("notification_email_from", &g.notification_email_from.as_deref().map(q));
+    o.opt(
+        "notification_email_from",
+        &g.notification_email_from.as_deref().map(q),
+    );
     if let Some(s) = &g.smtp_server {
         o.line(format!("smtp_server {} {}", q(&s.host), s.port));
     }
     o.kv("smtp_connect_timeout", secs(g.smtp_connect_timeout));
     o.opt("smtp_helo_name", &g.smtp_helo_name.as_deref().map(q));
-    for (k, v) in [("smtp_alert", g.smtp_alert), ("smtp_alert_vrrp", g.smtp_alert_vrrp), ("smtp_alert_checker", g.smtp_alert_checker)] {
+    for (k, v) in [
+        ("smtp_alert", g.smtp_alert),
+        ("smtp_alert_vrrp", g.smtp_alert_vrrp),
+        ("smtp_alert_checker", g.smtp_alert_checker),
+    ] {
         if let Some(v) = v {
             o.onoff(k, v);
         }
@@ -275,8 +313,14 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     o.kv("vrrp_garp_master_delay", secs(g.vrrp_garp_master_delay));
     o.kv("vrrp_garp_master_repeat", g.vrrp_garp_master_repeat);
     o.kv("vrrp_garp_master_refresh", secs(g.vrrp_garp_master_refresh));
-    o.kv("vrrp_garp_master_refresh_repeat", g.vrrp_garp_master_refresh_repeat);
-    o.kv("vrrp_garp_lower_prio_delay", secs(g.vrrp_garp_lower_prio_delay));
+    o.kv(
+        "vrrp_garp_master_refresh_repeat",
+        g.vrrp_garp_master_refresh_repeat,
+    );
+    o.kv(
+        "vrrp_garp_lower_prio_delay",
+        secs(g.vrrp_garp_lower_prio_delay),
+    );
     o.kv("vrrp_garp_lower_prio_repeat", g.vrrp_garp_lower_prio_repeat);
     o.kv("vrrp_garp_interval", secs(g.vrrp_garp_interval));
     o.kv("vrrp_gna_interval", secs(g.vrrp_gna_interval));
@@ -286,7 +330,10 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     o.flag("vrrp_check_unicast_src", g.vrrp_check_unicast_src);
     o.flag("vrrp_skip_check_adv_addr", g.vrrp_skip_check_adv_addr);
     o.flag("vrrp_lower_prio_no_advert", g.vrrp_lower_prio_no_advert);
-    o.flag("vrrp_higher_prio_send_advert", g.vrrp_higher_prio_send_advert);
+    o.flag(
+        "vrrp_higher_prio_send_advert",
+        g.vrrp_higher_prio_send_advert,
+    );
     o.kv("vrrp_down_timer_adverts", g.vrrp_down_timer_adverts);
     o.flag("v3_checksum_as_v2", g.v3_checksum_as_v2);
     o.kv("vrrp_startup_delay", secs(g.vrrp_startup_delay));
@@ -326,7 +373,11 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         o.line(l);
     }
     if g.dynamic_interfaces {
-        o.line(if g.dynamic_interfaces_allow_if_changes { "dynamic_interfaces allow_if_changes" } else { "dynamic_interfaces" });
+        o.line(if g.dynamic_interfaces_allow_if_changes {
+            "dynamic_interfaces allow_if_changes"
+        } else {
+            "dynamic_interfaces"
+        });
     }
     o.opt("default_interface", &g.default_interface.as_deref().map(q));
     o.close();
@@ -507,7 +558,14 @@ fn track(k: &str, list: &[TrackRef], o: &mut Out) {
 
 fn instance(i: &VrrpInstance, o: &mut Out) {
     o.open(format!("vrrp_instance {}", q(&i.name)));
-    o.kv("state", if i.state == InitialState::Master { "MASTER" } else { "BACKUP" });
+    o.kv(
+        "state",
+        if i.state == InitialState::Master {
+            "MASTER"
+        } else {
+            "BACKUP"
+        },
+    );
     o.opt("interface", &i.interface.as_deref().map(q));
     o.kv("virtual_router_id", i.vrid);
     o.kv("priority", i.priority);
@@ -527,7 +585,10 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
         }
         o.close();
     }
-    for (k, list) in [("virtual_ipaddress", &i.vips), ("virtual_ipaddress_excluded", &i.excluded_vips)] {
+    for (k, list) in [
+        ("virtual_ipaddress", &i.vips),
+        ("virtual_ipaddress_excluded", &i.excluded_vips),
+    ] {
         if !list.is_empty() {
             o.open(k);
             for a in list {
@@ -561,7 +622,14 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     track("track_process", &i.track_processes, o);
     o.flag("dont_track_primary", i.dont_track_primary);
     if let Some(s) = i.src_ip {
-        o.kv(if i.unicast_peers.is_empty() { "mcast_src_ip" } else { "unicast_src_ip" }, s);
+        o.kv(
+            if i.unicast_peers.is_empty() {
+                "mcast_src_ip"
+            } else {
+                "unicast_src_ip"
+            },
+            s,
+        );
     }
     if !i.unicast_peers.is_empty() {
         o.open("unicast_peer");
@@ -592,7 +660,11 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
             let _ = write!(l, " name {}", q(n));
         }
         if let Some(m) = v.mac {
-            let _ = write!(l, " {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
+            let _ = write!(
+                l,
+                " {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                m[0], m[1], m[2], m[3], m[4], m[5]
+            );
         }
         o.line(l);
     }
@@ -727,7 +799,13 @@ fn checker(c: &Checker, o: &mut Out) {
                     let codes: Vec<String> = u
                         .status_codes
                         .iter()
-                        .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+                        .map(|(a, b)| {
+                            if a == b {
+                                a.to_string()
+                            } else {
+                                format!("{a}-{b}")
+                            }
+                        })
                         .collect();
                     o.kv("status_code", codes.join(" "));
                 }
@@ -763,7 +841,11 @@ fn checker(c: &Checker, o: &mut Out) {
                 o.close();
             }
         }
-        CheckKind::Misc { path, timeout, dynamic } => {
+        CheckKind::Misc {
+            path,
+            timeout,
+            dynamic,
+        } => {
             o.kv("misc_path", cmd(&path.command));
             o.kv("misc_timeout", secs(*timeout));
             o.flag("misc_dynamic", *dynamic);
@@ -787,7 +869,12 @@ fn checker(c: &Checker, o: &mut Out) {
             o.kv("type", t);
             o.kv("name", q(name));
         }
-        CheckKind::Udp { payload, require_reply, min_reply_length, max_reply_length } => {
+        CheckKind::Udp {
+            payload,
+            require_reply,
+            min_reply_length,
+            max_reply_length,
+        } => {
             if let Some(p) = payload {
                 o.kv("payload", hex(p));
             }
@@ -799,9 +886,16 @@ fn checker(c: &Checker, o: &mut Out) {
             o.kv("min_reply_length", min_reply_length);
             o.kv("max_reply_length", max_reply_length);
         }
-        CheckKind::File { track_file, weight, reverse } => {
+        CheckKind::File {
+            track_file,
+            weight,
+            reverse,
+        } => {
             o.kv("track_file", q(track_file));
-            o.kv("weight", format!("{weight}{}", if *reverse { " reverse" } else { "" }));
+            o.kv(
+                "weight",
+                format!("{weight}{}", if *reverse { " reverse" } else { "" }),
+            );
         }
     }
     o.close();

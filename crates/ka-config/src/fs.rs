@@ -22,7 +22,10 @@ impl FileSource for RealFs {
 
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
         let paths = glob::glob(pattern).map_err(|e| e.to_string())?;
-        let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| !p.is_dir()).collect();
+        let mut out: Vec<PathBuf> = paths
+            .filter_map(Result::ok)
+            .filter(|p| !p.is_dir())
+            .collect();
         out.sort();
         Ok(out)
     }
@@ -51,6 +54,11 @@ impl FileSource for MemFs {
 
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
         let pat = glob::Pattern::new(pattern).map_err(|e| e.to_string())?;
-        Ok(self.files.keys().filter(|p| pat.matches_path(p)).cloned().collect())
+        Ok(self
+            .files
+            .keys()
+            .filter(|p| pat.matches_path(p))
+            .cloned()
+            .collect())
     }
 }

@@ -81,7 +81,10 @@ impl Loaded {
 
     /// All diagnostics in the one-line form, in file order.
     pub fn short(&self) -> Vec<String> {
-        self.diagnostics.iter().map(|d| d.short(&self.sources)).collect()
+        self.diagnostics
+            .iter()
+            .map(|d| d.short(&self.sources))
+            .collect()
     }
 }
 
@@ -98,7 +101,12 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
     }
     // Stable order: by position (file order of first appearance), then as found.
     diags.sort_by_key(|d| (d.pos.file, d.pos.line, d.pos.col));
-    Loaded { config, diagnostics: diags, sources: pre.map, fatal: pre.fatal }
+    Loaded {
+        config,
+        diagnostics: diags,
+        sources: pre.map,
+        fatal: pre.fatal,
+    }
 }
 
 /// Loads the configuration file at `path` from the filesystem.

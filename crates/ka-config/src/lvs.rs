@@ -11,8 +11,9 @@ use crate::model::*;
 use crate::preprocess::Token;
 use crate::tree::Node;
 
-pub const SCHEDULERS: &[&str] =
-    &["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "sh", "mh", "dh", "fo", "ovf", "sed", "nq", "twos"];
+pub const SCHEDULERS: &[&str] = &[
+    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "sh", "mh", "dh", "fo", "ovf", "sed", "nq", "twos",
+];
 
 fn set<T>(slot: &mut T, v: Option<T>) {
     if let Some(v) = v {
@@ -24,7 +25,12 @@ pub fn ssl(cx: &mut Ctx, n: &Node) -> Option<SslDefaults> {
     const KNOWN: &[&str] = &["password", "ca", "certificate", "key"];
     cx.extra(n, 0);
     let ch = cx.block(n)?;
-    let mut s = SslDefaults { password: None, ca: None, certificate: None, key: None };
+    let mut s = SslDefaults {
+        password: None,
+        ca: None,
+        certificate: None,
+        key: None,
+    };
     for c in ch {
         match c.key.text.as_str() {
             "password" => s.password = cx.string_arg(c),
@@ -42,12 +48,24 @@ pub fn sync_daemon(cx: &mut Ctx, n: &Node) -> Option<LvsSyncDaemon> {
     cx.no_block(n);
     let interface = cx.arg(n, 0)?.text.clone();
     let instance = cx.arg(n, 1)?.text.clone();
-    let mut d = LvsSyncDaemon { interface, instance, id: None, maxlen: None, port: None, ttl: None, group: None };
+    let mut d = LvsSyncDaemon {
+        interface,
+        instance,
+        id: None,
+        maxlen: None,
+        port: None,
+        ttl: None,
+        group: None,
+    };
     let mut i = 2;
     while i < n.args.len() {
         let k = &n.args[i];
         let Some(v) = n.args.get(i + 1) else {
-            cx.error_at(Ctx::after(k), 1, format!("'{}' needs a value; ignored", k.text));
+            cx.error_at(
+                Ctx::after(k),
+                1,
+                format!("'{}' needs a value; ignored", k.text),
+            );
             break;
         };
         match k.text.as_str() {
@@ -56,7 +74,10 @@ pub fn sync_daemon(cx: &mut Ctx, n: &Node) -> Option<LvsSyncDaemon> {
             "port" => d.port = cx.port(v),
             "ttl" => d.ttl = cx.int(v, 1, 255).map(|x| x as u8),
             "group" => d.group = cx.ip(v),
-            _ => cx.error(k, format!("unknown lvs_sync_daemon option '{}'; ignored", k.text)),
+            _ => cx.error(
+                k,
+                format!("unknown lvs_sync_daemon option '{}'; ignored", k.text),
+            ),
         }
         i += 2;
     }
@@ -69,7 +90,11 @@ pub fn timeouts(cx: &mut Ctx, n: &Node, t: &mut LvsTimeouts) {
     while i < n.args.len() {
         let k = &n.args[i];
         let Some(v) = n.args.get(i + 1) else {
-            cx.error_at(Ctx::after(k), 1, format!("'{}' needs a value; ignored", k.text));
+            cx.error_at(
+                Ctx::after(k),
+                1,
+                format!("'{}' needs a value; ignored", k.text),
+            );
             break;
         };
         let secs = cx.int(v, 0, 86400 * 31).map(|x| x as u32);
@@ -77,7 +102,13 @@ pub fn timeouts(cx: &mut Ctx, n: &Node, t: &mut LvsTimeouts) {
             "tcp" => t.tcp = secs,
             "tcpfin" => t.tcpfin = secs,
             "udp" => t.udp = secs,
-            _ => cx.error(k, format!("unknown lvs_timeouts option '{}': expected tcp, tcpfin or udp", k.text)),
+            _ => cx.error(
+                k,
+                format!(
+                    "unknown lvs_timeouts option '{}': expected tcp, tcpfin or udp",
+                    k.text
+                ),
+            ),
         }
         i += 2;
     }
@@ -111,7 +142,13 @@ fn range(cx: &mut Ctx, t: &Token) -> Option<(IpAddr, IpAddr)> {
                         IpAddr::from(o)
                     }
                     _ => {
-                        cx.error(t, format!("invalid address range '{text}': the end must be {}-255", o[3]));
+                        cx.error(
+                            t,
+                            format!(
+                                "invalid address range '{text}': the end must be {}-255",
+                                o[3]
+                            ),
+                        );
                         return None;
                     }
                 }
@@ -138,12 +175,22 @@ fn range(cx: &mut Ctx, t: &Token) -> Option<(IpAddr, IpAddr)> {
             IpAddr::V4(v4) => {
                 let bits = u32::from(v4);
                 let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-                (IpAddr::from((bits & mask).to_be_bytes()), IpAddr::from((bits | !mask).to_be_bytes()))
+                (
+                    IpAddr::from((bits & mask).to_be_bytes()),
+                    IpAddr::from((bits | !mask).to_be_bytes()),
+                )
             }
             IpAddr::V6(v6) => {
                 let bits = u128::from(v6);
-                let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
-                (IpAddr::from((bits & mask).to_be_bytes()), IpAddr::from((bits | !mask).to_be_bytes()))
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - len)
+                };
+                (
+                    IpAddr::from((bits & mask).to_be_bytes()),
+                    IpAddr::from((bits | !mask).to_be_bytes()),
+                )
             }
         };
         return Some((first, last));
@@ -156,18 +203,27 @@ pub fn vs_group(cx: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
     let name = match n.args.first() {
         Some(t) => t.text.clone(),
         None => {
-            cx.error_at(Ctx::after(&n.key), 1, "virtual_server_group needs a name; block ignored");
+            cx.error_at(
+                Ctx::after(&n.key),
+                1,
+                "virtual_server_group needs a name; block ignored",
+            );
             return None;
         }
     };
     cx.extra(n, 1);
     let ch = cx.block(n)?;
-    let mut g = VirtualServerGroup { name, entries: Vec::new() };
+    let mut g = VirtualServerGroup {
+        name,
+        entries: Vec::new(),
+    };
     for e in ch {
         cx.no_block(e);
         if e.key.text == "fwmark" {
             cx.extra(e, 2);
-            let Some(m) = cx.int_arg(e, 0, 1, u32::MAX as i64) else { continue };
+            let Some(m) = cx.int_arg(e, 0, 1, u32::MAX as i64) else {
+                continue;
+            };
             let fam = match e.args.get(1) {
                 Some(t) => match family(cx, t) {
                     Some(f) => Some(f),
@@ -175,11 +231,16 @@ pub fn vs_group(cx: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
                 },
                 None => None,
             };
-            g.entries.push(VsGroupEntry::Fwmark { mark: m as u32, family: fam });
+            g.entries.push(VsGroupEntry::Fwmark {
+                mark: m as u32,
+                family: fam,
+            });
             continue;
         }
         cx.extra(e, 1);
-        let Some((first, last)) = range(cx, &e.key) else { continue };
+        let Some((first, last)) = range(cx, &e.key) else {
+            continue;
+        };
         let port = match e.args.first() {
             Some(p) => match cx.port(p) {
                 Some(p) => p,
@@ -190,7 +251,10 @@ pub fn vs_group(cx: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
         g.entries.push(VsGroupEntry::Range { first, last, port });
     }
     if g.entries.is_empty() {
-        cx.warn(&n.args[0], format!("virtual_server_group {} is empty", g.name));
+        cx.warn(
+            &n.args[0],
+            format!("virtual_server_group {} is empty", g.name),
+        );
     }
     Some(g)
 }
@@ -261,7 +325,13 @@ fn lb_kind(cx: &mut Ctx, n: &Node) -> Option<LbKind> {
         "DR" => LbKind::Dr,
         "TUN" => LbKind::Tun,
         _ => {
-            cx.error(t, format!("invalid lb_kind '{}': expected NAT, DR or TUN; ignored", t.text));
+            cx.error(
+                t,
+                format!(
+                    "invalid lb_kind '{}': expected NAT, DR or TUN; ignored",
+                    t.text
+                ),
+            );
             return None;
         }
     };
@@ -282,7 +352,11 @@ fn lb_kind(cx: &mut Ctx, n: &Node) -> Option<LbKind> {
 pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServer> {
     let key = match n.args.first().map(|t| t.text.as_str()) {
         None => {
-            cx.error_at(Ctx::after(&n.key), 1, "virtual_server needs an address, 'fwmark N' or 'group NAME'; block ignored");
+            cx.error_at(
+                Ctx::after(&n.key),
+                1,
+                "virtual_server needs an address, 'fwmark N' or 'group NAME'; block ignored",
+            );
             return None;
         }
         Some("fwmark") => {
@@ -293,7 +367,13 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
             cx.extra(n, 2);
             let g = cx.arg(n, 1)?;
             if !c.vs_groups.iter().any(|x| x.name == g.text) {
-                cx.error(g, format!("virtual_server_group {} is not defined; virtual_server ignored", g.text));
+                cx.error(
+                    g,
+                    format!(
+                        "virtual_server_group {} is not defined; virtual_server ignored",
+                        g.text
+                    ),
+                );
                 return None;
             }
             VsKey::Group(g.text.clone())
@@ -351,7 +431,14 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
                         vs.lb_algo = t.text.clone();
                         have_algo = true;
                     } else {
-                        cx.error(t, format!("Invalid lvs_scheduler '{}' - ignoring (expected one of {})", t.text, SCHEDULERS.join(", ")));
+                        cx.error(
+                            t,
+                            format!(
+                                "Invalid lvs_scheduler '{}' - ignoring (expected one of {})",
+                                t.text,
+                                SCHEDULERS.join(", ")
+                            ),
+                        );
                     }
                 }
             }
@@ -367,7 +454,10 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
                 // keepalived: without a value, 360 seconds.
                 vs.persistence_timeout = match ch.args.first() {
                     None => Some(360),
-                    Some(t) => cx.int(t, 1, u32::MAX as i64).map(|v| v as u32).or(vs.persistence_timeout),
+                    Some(t) => cx
+                        .int(t, 1, u32::MAX as i64)
+                        .map(|v| v as u32)
+                        .or(vs.persistence_timeout),
                 }
             }
             "persistence_granularity" => {
@@ -392,7 +482,13 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
                         "UDP" => vs.protocol = Protocol::Udp,
                         "SCTP" => vs.protocol = Protocol::Sctp,
                         _ => {
-                            cx.error(t, format!("invalid protocol '{}': expected TCP, UDP or SCTP; ignored", t.text));
+                            cx.error(
+                                t,
+                                format!(
+                                    "invalid protocol '{}': expected TCP, UDP or SCTP; ignored",
+                                    t.text
+                                ),
+                            );
                             continue;
                         }
                     }
@@ -426,9 +522,14 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
             "inhibit_on_failure" => set(&mut vs.inhibit_on_failure, cx.flag(ch)),
             "connect_timeout" => set(&mut vs.connect_timeout, cx.timer_arg(ch, 0.000001, 86400.0)),
             "retry" => retry = cx.u32_arg(ch, 0, u32::MAX).or(retry),
-            "delay_before_retry" => delay_before_retry = cx.timer_arg(ch, 0.0, 86400.0).or(delay_before_retry),
+            "delay_before_retry" => {
+                delay_before_retry = cx.timer_arg(ch, 0.0, 86400.0).or(delay_before_retry)
+            }
             "warmup" => vs.warmup = cx.timer_arg(ch, 0.0, 86400.0).or(vs.warmup),
-            "weight" => set(&mut vs.weight, cx.int_arg(ch, 0, 0, 65535).map(|v| v as i32)),
+            "weight" => set(
+                &mut vs.weight,
+                cx.int_arg(ch, 0, 0, 65535).map(|v| v as i32),
+            ),
             "smtp_alert" => vs.smtp_alert = cx.flag(ch).or(vs.smtp_alert),
             "ops" => set(&mut vs.ops, cx.flag(ch)),
             "ip_family" => {
@@ -446,13 +547,22 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
     let label = vs_label(&vs);
     let vs_tok = n.args.first().unwrap_or(&n.key);
     if !have_proto && !matches!(vs.key, VsKey::Fwmark(_)) {
-        cx.warn(vs_tok, format!("Virtual server {label}: no protocol set - defaulting to UDP"));
+        cx.warn(
+            vs_tok,
+            format!("Virtual server {label}: no protocol set - defaulting to UDP"),
+        );
     }
     if !have_algo {
-        cx.warn(vs_tok, format!("Virtual server {label}: no scheduler set, setting default 'wlc'"));
+        cx.warn(
+            vs_tok,
+            format!("Virtual server {label}: no scheduler set, setting default 'wlc'"),
+        );
     }
     if !have_kind {
-        cx.warn(vs_tok, format!("Virtual server {label}: no forwarding method set, setting default NAT"));
+        cx.warn(
+            vs_tok,
+            format!("Virtual server {label}: no forwarding method set, setting default NAT"),
+        );
     }
     if let VsKey::Addr { port: 0, .. } = vs.key {
         if vs.persistence_timeout.is_none() {
@@ -461,7 +571,13 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
         }
     }
     if vs.hysteresis >= vs.quorum && vs.hysteresis > 0 {
-        cx.warn(vs_tok, format!("Virtual server {label}: hysteresis {} is not below quorum {}", vs.hysteresis, vs.quorum));
+        cx.warn(
+            vs_tok,
+            format!(
+                "Virtual server {label}: hysteresis {} is not below quorum {}",
+                vs.hysteresis, vs.quorum
+            ),
+        );
     }
     let inherit = Inherit {
         delay_loop: vs.delay_loop,
@@ -473,11 +589,27 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
         inhibit_on_failure: vs.inhibit_on_failure,
         virtualhost: vs.virtualhost.clone(),
     };
-    let rs_alert_default = c.global.smtp_alert_checker.or(c.global.smtp_alert).unwrap_or(true);
+    let rs_alert_default = c
+        .global
+        .smtp_alert_checker
+        .or(c.global.smtp_alert)
+        .unwrap_or(true);
     for r in rs_nodes {
-        let Some(rs) = real_server(cx, r, &vs, &inherit, rs_alert_default, c) else { continue };
-        if vs.real_servers.iter().any(|x| x.ip == rs.ip && x.port == rs.port) {
-            cx.error(&r.key, format!("real server [{}]:{} is already in this virtual_server; ignored", rs.ip, rs.port));
+        let Some(rs) = real_server(cx, r, &vs, &inherit, rs_alert_default, c) else {
+            continue;
+        };
+        if vs
+            .real_servers
+            .iter()
+            .any(|x| x.ip == rs.ip && x.port == rs.port)
+        {
+            cx.error(
+                &r.key,
+                format!(
+                    "real server [{}]:{} is already in this virtual_server; ignored",
+                    rs.ip, rs.port
+                ),
+            );
             continue;
         }
         vs.real_servers.push(rs);
@@ -538,7 +670,11 @@ fn real_server(
     c: &Config,
 ) -> Option<RealServer> {
     let Some(ip_tok) = n.args.first() else {
-        cx.error_at(Ctx::after(&n.key), 1, "real_server needs an address; block ignored");
+        cx.error_at(
+            Ctx::after(&n.key),
+            1,
+            "real_server needs an address; block ignored",
+        );
         return None;
     };
     cx.extra(n, 2);
@@ -574,7 +710,10 @@ fn real_server(
     let mut check_nodes = Vec::new();
     for ch in children {
         match ch.key.text.as_str() {
-            "weight" => set(&mut rs.weight, cx.int_arg(ch, 0, 0, 65535).map(|v| v as i32)),
+            "weight" => set(
+                &mut rs.weight,
+                cx.int_arg(ch, 0, 0, 65535).map(|v| v as i32),
+            ),
             "inhibit_on_failure" => set(&mut rs.inhibit_on_failure, cx.flag(ch)),
             "notify_up" => rs.notify_up = cx.script(ch, true),
             "notify_down" => rs.notify_down = cx.script(ch, true),
@@ -584,15 +723,17 @@ fn real_server(
             "alpha" => set(&mut rs.alpha, cx.flag(ch)),
             "retry" => inherit.retry = cx.u32_arg(ch, 0, u32::MAX).or(inherit.retry),
             "delay_before_retry" => {
-                inherit.delay_before_retry = cx.timer_arg(ch, 0.0, 86400.0).or(inherit.delay_before_retry)
+                inherit.delay_before_retry = cx
+                    .timer_arg(ch, 0.0, 86400.0)
+                    .or(inherit.delay_before_retry)
             }
             "warmup" => rs.warmup = cx.timer_arg(ch, 0.0, 86400.0).or(rs.warmup),
             "delay_loop" => set(&mut rs.delay_loop, cx.timer_arg(ch, 0.000001, 86400.0)),
             "connect_timeout" => set(&mut rs.connect_timeout, cx.timer_arg(ch, 0.000001, 86400.0)),
             "smtp_alert" => set(&mut rs.smtp_alert, cx.flag(ch)),
             "virtualhost" => rs.virtualhost = cx.string_arg(ch).or(rs.virtualhost.take()),
-            "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "SMTP_CHECK" | "MISC_CHECK" | "DNS_CHECK" | "UDP_CHECK"
-            | "PING_CHECK" | "FILE_CHECK" => check_nodes.push(ch),
+            "TCP_CHECK" | "HTTP_GET" | "SSL_GET" | "SMTP_CHECK" | "MISC_CHECK" | "DNS_CHECK"
+            | "UDP_CHECK" | "PING_CHECK" | "FILE_CHECK" => check_nodes.push(ch),
             "snmp_name" | "BFD_CHECK" => cx.unsupported(ch),
             _ => cx.unknown(ch, "real_server", RS_KEYWORDS),
         }
@@ -614,7 +755,10 @@ fn real_server(
     }
     if let (Some(u), Some(l)) = (rs.uthreshold, rs.lthreshold) {
         if l > u {
-            cx.warn(ip_tok, format!("real server [{ip}]:{port}: lthreshold {l} is above uthreshold {u}"));
+            cx.warn(
+                ip_tok,
+                format!("real server [{ip}]:{port}: lthreshold {l} is above uthreshold {u}"),
+            );
         }
     }
     rs.port = port;
@@ -659,7 +803,9 @@ fn common(cx: &mut Ctx, n: &Node, r: &mut CommonRaw, timing_only: bool) -> bool 
     let c = &mut r.c;
     match n.key.text.as_str() {
         "retry" => r.retry = cx.u32_arg(n, 0, u32::MAX).or(r.retry),
-        "delay_before_retry" => r.delay_before_retry = cx.timer_arg(n, 0.0, 86400.0).or(r.delay_before_retry),
+        "delay_before_retry" => {
+            r.delay_before_retry = cx.timer_arg(n, 0.0, 86400.0).or(r.delay_before_retry)
+        }
         "warmup" => r.warmup = cx.timer_arg(n, 0.0, 86400.0).or(r.warmup),
         "delay_loop" => set(&mut c.delay_loop, cx.timer_arg(n, 0.000001, 86400.0)),
         "alpha" => set(&mut c.alpha, cx.flag(n)),
@@ -731,14 +877,31 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
             sni_name: None,
             tls_compliant: false,
         }),
-        "SMTP_CHECK" => CheckKind::Smtp { helo_name: "smtpchecker.keepalived.org".into(), hosts: Vec::new() },
-        "MISC_CHECK" => CheckKind::Misc { path: Script::default(), timeout: Duration::ZERO, dynamic: false },
-        "DNS_CHECK" => CheckKind::Dns { qtype: DnsType::Soa, name: ".".into() },
-        "UDP_CHECK" => {
-            CheckKind::Udp { payload: None, require_reply: None, min_reply_length: 0, max_reply_length: 255 }
-        }
+        "SMTP_CHECK" => CheckKind::Smtp {
+            helo_name: "smtpchecker.keepalived.org".into(),
+            hosts: Vec::new(),
+        },
+        "MISC_CHECK" => CheckKind::Misc {
+            path: Script::default(),
+            timeout: Duration::ZERO,
+            dynamic: false,
+        },
+        "DNS_CHECK" => CheckKind::Dns {
+            qtype: DnsType::Soa,
+            name: ".".into(),
+        },
+        "UDP_CHECK" => CheckKind::Udp {
+            payload: None,
+            require_reply: None,
+            min_reply_length: 0,
+            max_reply_length: 255,
+        },
         "PING_CHECK" => CheckKind::Ping,
-        _ => CheckKind::File { track_file: String::new(), weight: 0, reverse: false },
+        _ => CheckKind::File {
+            track_file: String::new(),
+            weight: 0,
+            reverse: false,
+        },
     };
     let mut misc_timeout = None;
     let mut have_path = false;
@@ -769,7 +932,10 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
                             "1.0" => h.http_protocol = HttpProtocol::Http10,
                             "1.0C" | "1.0c" => h.http_protocol = HttpProtocol::Http10C,
                             "1.1" => h.http_protocol = HttpProtocol::Http11,
-                            s => cx.error(t, format!("invalid http_protocol '{s}': expected 1.0, 1.0C or 1.1")),
+                            s => cx.error(
+                                t,
+                                format!("invalid http_protocol '{s}': expected 1.0, 1.0C or 1.1"),
+                            ),
                         }
                     }
                 }
@@ -778,14 +944,33 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
                 "enable_sni" => set(&mut h.enable_sni, cx.flag(ch)),
                 "sni_name" => h.sni_name = cx.string_arg(ch).or(h.sni_name.take()),
                 "tls_compliant" => set(&mut h.tls_compliant, cx.flag(ch)),
-                _ => unknown_check(cx, ch, key, &["url", "nb_get_retry", "http_protocol", "virtualhost", "fast_recovery", "enable_sni", "sni_name", "tls_compliant"]),
+                _ => unknown_check(
+                    cx,
+                    ch,
+                    key,
+                    &[
+                        "url",
+                        "nb_get_retry",
+                        "http_protocol",
+                        "virtualhost",
+                        "fast_recovery",
+                        "enable_sni",
+                        "sni_name",
+                        "tls_compliant",
+                    ],
+                ),
             },
             CheckKind::Smtp { helo_name, hosts } => match k {
                 "helo_name" => set(helo_name, cx.string_arg(ch)),
                 "host" => {
                     cx.extra(ch, 0);
                     let Some(list) = cx.block(ch) else { continue };
-                    let mut h = CommonRaw { c: raw.c.clone(), retry: None, delay_before_retry: None, warmup: None };
+                    let mut h = CommonRaw {
+                        c: raw.c.clone(),
+                        retry: None,
+                        delay_before_retry: None,
+                        warmup: None,
+                    };
                     h.c.connect_ip = None;
                     h.c.connect_port = None;
                     h.c.bindto = None;
@@ -815,7 +1000,9 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
                         have_path = true;
                     }
                 }
-                "misc_timeout" => misc_timeout = cx.timer_arg(ch, 0.000001, 86400.0).or(misc_timeout),
+                "misc_timeout" => {
+                    misc_timeout = cx.timer_arg(ch, 0.000001, 86400.0).or(misc_timeout)
+                }
                 "misc_dynamic" => set(dynamic, cx.flag(ch)),
                 "user" => {
                     cx.no_block(ch);
@@ -825,7 +1012,12 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
                         path.group = ch.args.get(1).map(|t| t.text.clone());
                     }
                 }
-                _ => unknown_check(cx, ch, key, &["misc_path", "misc_timeout", "misc_dynamic", "user"]),
+                _ => unknown_check(
+                    cx,
+                    ch,
+                    key,
+                    &["misc_path", "misc_timeout", "misc_dynamic", "user"],
+                ),
             },
             CheckKind::Dns { qtype, name } => match k {
                 "type" => {
@@ -850,7 +1042,12 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
                 "name" => set(name, cx.string_arg(ch)),
                 _ => unknown_check(cx, ch, key, &["type", "name"]),
             },
-            CheckKind::Udp { payload, require_reply, min_reply_length, max_reply_length } => match k {
+            CheckKind::Udp {
+                payload,
+                require_reply,
+                min_reply_length,
+                max_reply_length,
+            } => match k {
                 "payload" => {
                     cx.no_block(ch);
                     cx.extra(ch, 1);
@@ -868,15 +1065,32 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
                 }
                 "min_reply_length" => set(min_reply_length, cx.u32_arg(ch, 0, 65535)),
                 "max_reply_length" => set(max_reply_length, cx.u32_arg(ch, 0, 65535)),
-                _ => unknown_check(cx, ch, key, &["payload", "require_reply", "min_reply_length", "max_reply_length"]),
+                _ => unknown_check(
+                    cx,
+                    ch,
+                    key,
+                    &[
+                        "payload",
+                        "require_reply",
+                        "min_reply_length",
+                        "max_reply_length",
+                    ],
+                ),
             },
-            CheckKind::File { track_file, weight, reverse } => match k {
+            CheckKind::File {
+                track_file,
+                weight,
+                reverse,
+            } => match k {
                 "track_file" => {
                     if let Some(t) = cx.string_arg(ch) {
                         if c.track_files.iter().any(|f| f.name == t) {
                             *track_file = t;
                         } else {
-                            cx.error(&ch.args[0], format!("track_file {t} not found; FILE_CHECK ignored"));
+                            cx.error(
+                                &ch.args[0],
+                                format!("track_file {t} not found; FILE_CHECK ignored"),
+                            );
                         }
                     }
                 }
@@ -917,7 +1131,10 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
         _ => (1, Duration::from_secs(1)),
     };
     raw.c.retry = raw.retry.or(inh.retry).unwrap_or(def_retry);
-    raw.c.delay_before_retry = raw.delay_before_retry.or(inh.delay_before_retry).unwrap_or(def_delay);
+    raw.c.delay_before_retry = raw
+        .delay_before_retry
+        .or(inh.delay_before_retry)
+        .unwrap_or(def_delay);
     raw.c.warmup = raw.warmup.or(inh.warmup).unwrap_or(raw.c.delay_loop);
     match &mut kind {
         CheckKind::Misc { timeout, .. } => {
@@ -937,14 +1154,19 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
         }
         _ => {}
     }
-    Some(Checker { kind, common: raw.c })
+    Some(Checker {
+        kind,
+        common: raw.c,
+    })
 }
 
 fn unknown_check(cx: &mut Ctx, n: &Node, block: &str, own: &[&str]) {
     let mut known: Vec<&str> = COMMON.to_vec();
     known.extend_from_slice(own);
     match n.key.text.as_str() {
-        "regex_options" | "regex_min_offset" | "regex_max_offset" | "regex_stack" => cx.unsupported(n),
+        "regex_options" | "regex_min_offset" | "regex_max_offset" | "regex_stack" => {
+            cx.unsupported(n)
+        }
         _ => cx.unknown(n, block, &known),
     }
 }
@@ -955,11 +1177,23 @@ fn hex(cx: &mut Ctx, t: &Token) -> Option<Vec<u8>> {
         cx.error(t, format!("invalid hex string '{}'", t.text));
         return None;
     }
-    Some((0..s.len()).step_by(2).filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect())
+    Some(
+        (0..s.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+            .collect(),
+    )
 }
 
 fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
-    const KNOWN: &[&str] = &["path", "digest", "status_code", "virtualhost", "regex", "regex_no_match"];
+    const KNOWN: &[&str] = &[
+        "path",
+        "digest",
+        "status_code",
+        "virtualhost",
+        "regex",
+        "regex_no_match",
+    ];
     cx.extra(n, 0);
     let ch = cx.block(n)?;
     let mut u = Url {
@@ -978,7 +1212,10 @@ fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
                     if d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit()) {
                         u.digest = Some(d.to_ascii_lowercase());
                     } else {
-                        cx.error(&c.args[0], format!("invalid digest '{d}': expected 32 hex digits (an MD5)"));
+                        cx.error(
+                            &c.args[0],
+                            format!("invalid digest '{d}': expected 32 hex digits (an MD5)"),
+                        );
                     }
                 }
             }
@@ -1003,7 +1240,9 @@ fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
             "virtualhost" => u.virtualhost = cx.string_arg(c),
             "regex" => u.regex = cx.string_arg(c),
             "regex_no_match" => set(&mut u.regex_no_match, cx.flag(c)),
-            "regex_options" | "regex_min_offset" | "regex_max_offset" | "regex_stack" => cx.unsupported(c),
+            "regex_options" | "regex_min_offset" | "regex_max_offset" | "regex_stack" => {
+                cx.unsupported(c)
+            }
             _ => cx.unknown(c, "url", KNOWN),
         }
     }

@@ -438,8 +438,15 @@ pub struct SslDefaults {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VsGroupEntry {
     /// `IP [PORT]` or a range `IP-LAST [PORT]` (LAST replaces the last byte(s)).
-    Range { first: IpAddr, last: IpAddr, port: u16 },
-    Fwmark { mark: u32, family: Option<Family> },
+    Range {
+        first: IpAddr,
+        last: IpAddr,
+        port: u16,
+    },
+    Fwmark {
+        mark: u32,
+        family: Option<Family>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -604,12 +611,31 @@ pub enum DnsType {
 pub enum CheckKind {
     Tcp,
     Http(HttpCheck),
-    Smtp { helo_name: String, hosts: Vec<SmtpHost> },
-    Misc { path: Script, timeout: Duration, dynamic: bool },
-    Dns { qtype: DnsType, name: String },
-    Udp { payload: Option<Vec<u8>>, require_reply: Option<Vec<u8>>, min_reply_length: u32, max_reply_length: u32 },
+    Smtp {
+        helo_name: String,
+        hosts: Vec<SmtpHost>,
+    },
+    Misc {
+        path: Script,
+        timeout: Duration,
+        dynamic: bool,
+    },
+    Dns {
+        qtype: DnsType,
+        name: String,
+    },
+    Udp {
+        payload: Option<Vec<u8>>,
+        require_reply: Option<Vec<u8>>,
+        min_reply_length: u32,
+        max_reply_length: u32,
+    },
     Ping,
-    File { track_file: String, weight: i32, reverse: bool },
+    File {
+        track_file: String,
+        weight: i32,
+        reverse: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

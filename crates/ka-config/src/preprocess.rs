@@ -68,12 +68,20 @@ struct Span {
 
 impl Text {
     fn push_linear(&mut self, s: &str, pos: Pos) {
-        self.spans.push(Span { start: self.s.len(), pos, linear: true });
+        self.spans.push(Span {
+            start: self.s.len(),
+            pos,
+            linear: true,
+        });
         self.s.push_str(s);
     }
 
     fn push_fixed(&mut self, s: &str, pos: Pos) {
-        self.spans.push(Span { start: self.s.len(), pos, linear: false });
+        self.spans.push(Span {
+            start: self.s.len(),
+            pos,
+            linear: false,
+        });
         self.s.push_str(s);
     }
 
@@ -87,13 +95,25 @@ impl Text {
 
     /// Source position of the byte at `byte`, and whether it maps one to one.
     fn pos_at(&self, byte: usize) -> (Pos, bool) {
-        let Some(i) = self.span_index(byte) else { return (Pos::NONE, false) };
+        let Some(i) = self.span_index(byte) else {
+            return (Pos::NONE, false);
+        };
         let sp = self.spans[i];
         if !sp.linear {
             return (sp.pos, false);
         }
-        let chars = self.s.get(sp.start..byte).map(|t| t.chars().count()).unwrap_or(0);
-        (Pos { col: sp.pos.col + chars as u32, ..sp.pos }, true)
+        let chars = self
+            .s
+            .get(sp.start..byte)
+            .map(|t| t.chars().count())
+            .unwrap_or(0);
+        (
+            Pos {
+                col: sp.pos.col + chars as u32,
+                ..sp.pos
+            },
+            true,
+        )
     }
 
     /// The text from `from` on, positions kept.
@@ -101,7 +121,11 @@ impl Text {
         let mut out = Text::default();
         let from = from.min(self.s.len());
         for (i, sp) in self.spans.iter().enumerate() {
-            let end = self.spans.get(i + 1).map(|n| n.start).unwrap_or(self.s.len());
+            let end = self
+                .spans
+                .get(i + 1)
+                .map(|n| n.start)
+                .unwrap_or(self.s.len());
             if end <= from {
                 continue;
             }
@@ -138,7 +162,8 @@ impl Text {
         let mut t = self.slice_from(from);
         let cut = to - from;
         t.s.truncate(cut);
-        t.spans.retain(|sp| sp.start < cut || (cut == 0 && sp.start == 0));
+        t.spans
+            .retain(|sp| sp.start < cut || (cut == 0 && sp.start == 0));
         t
     }
 }
@@ -187,9 +212,15 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
         lines: Vec::new(),
         rng: opts.random_seed | 1,
         overflow: false,
+        expand_failed: false,
     };
     let fatal = !p.file(main, Pos::NONE, None);
-    Preprocessed { lines: p.lines, map: p.map, diags: p.diags, fatal }
+    Preprocessed {
+        lines: p.lines,
+        map: p.map,
+        diags: p.diags,
+        fatal,
+    }
 }
 
 struct Pre<'a> {
@@ -203,6 +234,8 @@ struct Pre<'a> {
     lines: Vec<Line>,
     rng: u64,
     overflow: bool,
+    /// The line being expanded has failed (self-reference, too long): it is dropped.
+    expand_failed: bool,
 }
 
 impl Pre<'_> {
@@ -259,7 +292,11 @@ impl Pre<'_> {
                 let raw = phys[i];
                 let code = strip_comment(raw);
                 let trimmed = code.trim_end();
-                let pos = Pos { file: id, line: (i + 1) as u32, col: 1 };
+                let pos = Pos {
+                    file: id,
+                    line: (i + 1) as u32,
+                    col: 1,
+                };
                 if i == first {
                     is_param = looks_like_param_def(trimmed);
                 } else if is_param {
@@ -334,7 +371,16 @@ impl Pre<'_> {
                 }
             }
         }
-        let expanded = if t.s.contains('$') { self.expand(&t) } else { t };
+        let expanded = if t.s.contains('$') {
+            self.expand_failed = false;
+            let e = self.expand(&t);
+            if self.expand_failed {
+                return;
+            }
+            e
+        } else {
+            t
+        };
         for piece in expanded.split_lines() {
             self.tokens(piece);
         }
@@ -361,10 +407,16 @@ impl Pre<'_> {
         // Each iteration: a list of (name, value) assignments.
         let mut iterations: Vec<Vec<(String, String)>> = Vec::new();
         let bad = |s: &mut Self, m: &str| {
-            s.diag(Severity::Error, pos, 4, format!("invalid ~{kind}: {m}; line ignored"));
+            s.diag(
+                Severity::Error,
+                pos,
+                4,
+                format!("invalid ~{kind}: {m}; line ignored"),
+            );
         };
         if kind == "LST" {
-            let Some(((group, names), values)) = args.split_first().map(|(a, b)| (a.clone(), b)) else {
+            let Some(((group, names), values)) = args.split_first().map(|(a, b)| (a.clone(), b))
+            else {
                 return bad(self, "no variable");
             };
             let names: Vec<String> = if group {
@@ -449,6 +501,9 @@ impl Pre<'_> {
         let mut lit_start = 0;
         let mut i = 0;
         while i < b.len() {
+            if self.expand_failed {
+                return;
+            }
             if b[i] != b'$' {
                 i += 1;
                 continue;
@@ -471,16 +526,22 @@ impl Pre<'_> {
                 } else {
                     format!("parameters nested more than {MAX_PARAM_DEPTH} deep")
                 };
-                self.diag(Severity::Error, pos, end - i, msg);
-                push_range(out, t, i, end);
+                self.diag(
+                    Severity::Error,
+                    pos,
+                    end - i,
+                    format!("{msg}; line ignored"),
+                );
+                self.expand_failed = true;
+                return;
             } else if out.s.len() + value.len() > MAX_LINE_BYTES {
                 self.diag(
                     Severity::Error,
                     pos,
                     end - i,
-                    format!("line longer than {MAX_LINE_BYTES} bytes after expanding '{name}'"),
+                    format!("line longer than {MAX_LINE_BYTES} bytes after expanding '{name}'; line ignored"),
                 );
-                self.overflow_line(out);
+                self.expand_failed = true;
                 return;
             } else {
                 let mut inner = Text::default();
@@ -492,8 +553,7 @@ impl Pre<'_> {
                     out.push_fixed(&value, pos);
                 }
                 stack.pop();
-                if out.s.len() > MAX_LINE_BYTES {
-                    self.overflow_line(out);
+                if self.expand_failed {
                     return;
                 }
             }
@@ -501,11 +561,6 @@ impl Pre<'_> {
             lit_start = end;
         }
         push_range(out, t, lit_start, b.len());
-    }
-
-    fn overflow_line(&mut self, out: &mut Text) {
-        out.s.clear();
-        out.spans.clear();
     }
 
     fn param_value(&mut self, name: &str, args: &str) -> Option<String> {
@@ -554,7 +609,9 @@ impl Pre<'_> {
                     Severity::Error,
                     pos,
                     1,
-                    format!("configuration has more than {MAX_TOTAL_LINES} lines; the rest is ignored"),
+                    format!(
+                        "configuration has more than {MAX_TOTAL_LINES} lines; the rest is ignored"
+                    ),
                 );
             }
             self.overflow = true;
@@ -598,7 +655,11 @@ impl Pre<'_> {
         for p in pairs {
             let span = p.as_span();
             let (pos, linear) = t.pos_at(span.start());
-            let width = if linear { span.as_str().chars().count() as u32 } else { 1 };
+            let width = if linear {
+                span.as_str().chars().count() as u32
+            } else {
+                1
+            };
             let kind = match p.as_rule() {
                 Rule::lbrace => TokKind::LBrace,
                 Rule::rbrace => TokKind::RBrace,
@@ -618,7 +679,12 @@ impl Pre<'_> {
                 TokKind::Word => word_text(p),
                 _ => span.as_str().to_string(),
             };
-            tokens.push(Token { kind, text, pos, width: width.max(1) });
+            tokens.push(Token {
+                kind,
+                text,
+                pos,
+                width: width.max(1),
+            });
         }
         if !tokens.is_empty() {
             self.lines.push(Line { tokens });
@@ -636,7 +702,11 @@ impl Pre<'_> {
             return;
         }
         let width = pattern.chars().count();
-        let base = self.stack.last().and_then(|p| p.parent()).map(|p| p.to_path_buf());
+        let base = self
+            .stack
+            .last()
+            .and_then(|p| p.parent())
+            .map(|p| p.to_path_buf());
         let resolve = |pat: &str| -> String {
             if pat.starts_with('/') {
                 return pat.to_string();
@@ -653,7 +723,12 @@ impl Pre<'_> {
             let matched = match self.fs.glob(&full) {
                 Ok(m) => m,
                 Err(e) => {
-                    self.diag(Severity::Error, pos, width, format!("bad include pattern '{pattern}': {e}"));
+                    self.diag(
+                        Severity::Error,
+                        pos,
+                        width,
+                        format!("bad include pattern '{pattern}': {e}"),
+                    );
                     return;
                 }
             };
@@ -670,8 +745,17 @@ impl Pre<'_> {
         }
         problems.dedup();
         for missing in problems {
-            let sev = if check.any() { Severity::Error } else { Severity::Warning };
-            self.diag(sev, pos, width, format!("included file '{missing}' not found"));
+            let sev = if check.any() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            self.diag(
+                sev,
+                pos,
+                width,
+                format!("included file '{missing}' not found"),
+            );
         }
         files.sort();
         files.dedup();
@@ -698,7 +782,10 @@ fn push_range(out: &mut Text, t: &Text, from: usize, to: usize) {
     let sub = t.range(from, to);
     let base = out.s.len();
     for sp in sub.spans {
-        out.spans.push(Span { start: base + sp.start, ..sp });
+        out.spans.push(Span {
+            start: base + sp.start,
+            ..sp
+        });
     }
     out.s.push_str(&sub.s);
 }
@@ -747,8 +834,13 @@ fn looks_like_param_def(s: &str) -> bool {
     } else {
         s
     };
-    let Some(rest) = s.strip_prefix('$') else { return false };
-    let name_len = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    let Some(rest) = s.strip_prefix('$') else {
+        return false;
+    };
+    let name_len = rest
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
     name_len > 0 && rest.as_bytes().get(name_len) == Some(&b'=') && is_param_name(&rest[..name_len])
 }
 
@@ -773,7 +865,10 @@ fn param_ref(s: &str, i: usize) -> Option<(String, String, usize)> {
         }
         return Some((name.to_string(), args.to_string(), i + 2 + close + 1));
     }
-    let n = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    let n = rest
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
     if n == 0 || !is_param_name(&rest[..n]) {
         return None;
     }
@@ -882,6 +977,9 @@ mod tests {
         assert_eq!(param_ref("$Ab", 0), Some(("Ab".into(), "".into(), 3)));
         assert_eq!(param_ref("$A.b", 0), None);
         assert_eq!(param_ref("${A}.b", 0), Some(("A".into(), "".into(), 4)));
-        assert_eq!(param_ref("${_RANDOM 1 5}", 0), Some(("_RANDOM".into(), "1 5".into(), 14)));
+        assert_eq!(
+            param_ref("${_RANDOM 1 5}", 0),
+            Some(("_RANDOM".into(), "1 5".into(), 14))
+        );
     }
 }

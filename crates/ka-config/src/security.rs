@@ -51,8 +51,11 @@ fn resolve(prog: &str) -> Option<PathBuf> {
         let p = PathBuf::from(prog);
         return p.exists().then_some(p);
     }
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
-    path.split(':').map(|d| Path::new(d).join(prog)).find(|p| p.is_file())
+    let path = std::env::var("PATH")
+        .unwrap_or_else(|_| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    path.split(':')
+        .map(|d| Path::new(d).join(prog))
+        .find(|p| p.is_file())
 }
 
 /// The first part of `file`'s path that someone other than root could change, if any.
@@ -106,7 +109,9 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
             _ => n.args.get(1).map(|t| t.text.clone()),
         };
         let user = own_user.unwrap_or_else(|| default_user.clone());
-        let Ok(argv) = shell::split(&n.args[0].text) else { continue };
+        let Ok(argv) = shell::split(&n.args[0].text) else {
+            continue;
+        };
         let Some(prog) = argv.first() else { continue };
         let t = &n.args[0];
         let Some(file) = resolve(prog) else {
@@ -123,13 +128,24 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
         }
         root_run = true;
         if let Some((part, why)) = insecure_part(&file) {
-            let sev = if secure { Severity::Error } else { Severity::Security };
-            let tail = if secure { "it is disabled" } else { "it runs anyway because enable_script_security is not set" };
+            let sev = if secure {
+                Severity::Error
+            } else {
+                Severity::Security
+            };
+            let tail = if secure {
+                "it is disabled"
+            } else {
+                "it runs anyway because enable_script_security is not set"
+            };
             out.push(Diagnostic::new(
                 sev,
                 t.pos,
                 t.width as usize,
-                format!("SECURITY VIOLATION - script '{prog}' runs as root but {} {why}; {tail}", part.display()),
+                format!(
+                    "SECURITY VIOLATION - script '{prog}' runs as root but {} {why}; {tail}",
+                    part.display()
+                ),
             ));
         }
     }

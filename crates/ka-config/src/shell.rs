@@ -103,7 +103,9 @@ pub fn join(argv: &[String]) -> String {
         }
         for c in a.chars() {
             match c {
-                c if c.is_ascii_alphanumeric() || "/._-=:,@+%^~[]()<>;|&*?{}".contains(c) => out.push(c),
+                c if c.is_ascii_alphanumeric() || "/._-=:,@+%^~[]()<>;|&*?{}".contains(c) => {
+                    out.push(c)
+                }
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
                 '\r' => out.push_str("\\r"),
@@ -132,20 +134,38 @@ mod tests {
 
     #[test]
     fn splits_like_keepalived() {
-        assert_eq!(split("/bin/echo 'a b' c").unwrap(), v(&["/bin/echo", "a b", "c"]));
-        assert_eq!(split("x \"a\\tb\" c\\ d").unwrap(), v(&["x", "a\tb", "c d"]));
+        assert_eq!(
+            split("/bin/echo 'a b' c").unwrap(),
+            v(&["/bin/echo", "a b", "c"])
+        );
+        assert_eq!(
+            split("x \"a\\tb\" c\\ d").unwrap(),
+            v(&["x", "a\tb", "c d"])
+        );
         assert_eq!(split("x 'a'\"b\"c").unwrap(), v(&["x", "abc"]));
         assert_eq!(split("x \\x41\\101\\cA").unwrap(), v(&["x", "AA\u{1}"]));
         assert_eq!(split("  ").unwrap(), Vec::<String>::new());
         assert!(split("x 'a").unwrap_err().contains("missing terminating '"));
-        assert!(split("x \"a").unwrap_err().contains("missing terminating \""));
+        assert!(split("x \"a")
+            .unwrap_err()
+            .contains("missing terminating \""));
     }
 
     #[test]
     fn join_round_trips() {
         for argv in [
             v(&["/bin/echo", "a b", "c"]),
-            v(&["x", "it's", "\"q\"", "", "tab\there", "back\\slash", "#hash", "!bang", "$HOME"]),
+            v(&[
+                "x",
+                "it's",
+                "\"q\"",
+                "",
+                "tab\there",
+                "back\\slash",
+                "#hash",
+                "!bang",
+                "$HOME",
+            ]),
         ] {
             assert_eq!(split(&join(&argv)).unwrap(), argv);
         }

@@ -84,7 +84,11 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                         && stack.iter().all(|o| o.node.is_some())
                     {
                         let opened = stack[0].block.open;
-                        let owner = stack[0].node.as_ref().map(|n| n.key.text.clone()).unwrap_or_default();
+                        let owner = stack[0]
+                            .node
+                            .as_ref()
+                            .map(|n| n.key.text.clone())
+                            .unwrap_or_default();
                         diags.push(Diagnostic::new(
                             Severity::Error,
                             t.pos,
@@ -105,7 +109,11 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                         }
                         args.extend(toks.next());
                     }
-                    pending = Some(Node { key: t, args, block: None });
+                    pending = Some(Node {
+                        key: t,
+                        args,
+                        block: None,
+                    });
                 }
                 TokKind::LBrace => {
                     let owner = pending.take();
@@ -117,7 +125,13 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                             "'{' without a keyword before it; its block is ignored",
                         ));
                     }
-                    stack.push(Open { node: owner, block: Block { open: t.pos, children: Vec::new() } });
+                    stack.push(Open {
+                        node: owner,
+                        block: Block {
+                            open: t.pos,
+                            children: Vec::new(),
+                        },
+                    });
                 }
                 TokKind::RBrace => {
                     if let Some(p) = pending.take() {
@@ -143,7 +157,11 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
         children(&mut top, &mut stack).push(p);
     }
     for o in stack.iter().rev() {
-        let what = o.node.as_ref().map(|n| format!("'{}' ", n.key.text)).unwrap_or_default();
+        let what = o
+            .node
+            .as_ref()
+            .map(|n| format!("'{}' ", n.key.text))
+            .unwrap_or_default();
         diags.push(Diagnostic::new(
             Severity::Error,
             o.block.open,

@@ -61,9 +61,14 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             "global_defs" => {}
             "static_ipaddress" => {
                 if let Some(ch) = cx.block(n) {
-                    let dev = c.global.default_interface.clone().unwrap_or_else(|| "eth0".into());
+                    let dev = c
+                        .global
+                        .default_interface
+                        .clone()
+                        .unwrap_or_else(|| "eth0".into());
                     for a in ch {
-                        c.static_addresses.extend(addr::address_line(cx, a, Some(&dev)));
+                        c.static_addresses
+                            .extend(addr::address_line(cx, a, Some(&dev)));
                     }
                 }
             }
@@ -84,7 +89,13 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             "vrrp_script" => {
                 if let Some(s) = vrrp_script(cx, n) {
                     if !scripts_seen.insert(s.name.clone()) {
-                        cx.error(&n.args[0], format!("vrrp_script {} is already defined; this one is ignored", s.name));
+                        cx.error(
+                            &n.args[0],
+                            format!(
+                                "vrrp_script {} is already defined; this one is ignored",
+                                s.name
+                            ),
+                        );
                     } else {
                         c.scripts.push(s);
                     }
@@ -93,7 +104,13 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             "track_file" | "vrrp_track_file" => {
                 if let Some(f) = track_file(cx, n) {
                     if c.track_files.iter().any(|x| x.name == f.name) {
-                        cx.error(&n.args[0], format!("track_file {} is already defined; this one is ignored", f.name));
+                        cx.error(
+                            &n.args[0],
+                            format!(
+                                "track_file {} is already defined; this one is ignored",
+                                f.name
+                            ),
+                        );
                     } else {
                         c.track_files.push(f);
                     }
@@ -104,7 +121,10 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
                     if c.track_processes.iter().any(|x| x.name == p.name) {
                         cx.error(
                             &n.args[0],
-                            format!("vrrp_track_process {} is already defined; this one is ignored", p.name),
+                            format!(
+                                "vrrp_track_process {} is already defined; this one is ignored",
+                                p.name
+                            ),
                         );
                     } else {
                         c.track_processes.push(p);
@@ -119,7 +139,10 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
                     if c.vs_groups.iter().any(|x| x.name == g.name) {
                         cx.error(
                             &n.args[0],
-                            format!("virtual_server_group {} is already defined; this one is ignored", g.name),
+                            format!(
+                                "virtual_server_group {} is already defined; this one is ignored",
+                                g.name
+                            ),
                         );
                     } else {
                         c.vs_groups.push(g);
@@ -133,9 +156,17 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     }
     // Instances need the scripts and trackers; sync groups need the instances.
     for n in vrrp_nodes {
-        let Some(inst) = vrrp_instance(cx, n, &c) else { continue };
+        let Some(inst) = vrrp_instance(cx, n, &c) else {
+            continue;
+        };
         if c.instances.iter().any(|i| i.name == inst.name) {
-            cx.error(&n.args[0], format!("vrrp_instance {} is already defined; this one is ignored", inst.name));
+            cx.error(
+                &n.args[0],
+                format!(
+                    "vrrp_instance {} is already defined; this one is ignored",
+                    inst.name
+                ),
+            );
             continue;
         }
         if let Some(other) = c.instances.iter().find(|o| same_router(o, &inst)) {
@@ -167,7 +198,13 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     for n in sync_nodes {
         if let Some(g) = sync_group(cx, n, &c, &mut member_of) {
             if c.sync_groups.iter().any(|x| x.name == g.name) {
-                cx.error(&n.args[0], format!("vrrp_sync_group {} is already defined; this one is ignored", g.name));
+                cx.error(
+                    &n.args[0],
+                    format!(
+                        "vrrp_sync_group {} is already defined; this one is ignored",
+                        g.name
+                    ),
+                );
             } else {
                 c.sync_groups.push(g);
             }
@@ -175,8 +212,14 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     }
     for n in vs_nodes {
         if let Some(vs) = lvs::virtual_server(cx, n, &c) {
-            if c.virtual_servers.iter().any(|x| x.key == vs.key && x.protocol == vs.protocol) {
-                cx.error(&n.key, "this virtual_server is already defined; this one is ignored".to_string());
+            if c.virtual_servers
+                .iter()
+                .any(|x| x.key == vs.key && x.protocol == vs.protocol)
+            {
+                cx.error(
+                    &n.key,
+                    "this virtual_server is already defined; this one is ignored".to_string(),
+                );
             } else {
                 c.virtual_servers.push(vs);
             }
@@ -385,7 +428,12 @@ fn user_group(cx: &mut Ctx, n: &Node) -> Option<(String, Option<String>)> {
     // keepalived also accepts "user:group" in one word.
     let (user, group) = match u.text.split_once(':') {
         Some((a, b)) => (a.to_string(), Some(b.to_string())),
-        None => (u.text.clone(), n.args.get(1).map(|t| t.text.trim_start_matches(':').to_string())),
+        None => (
+            u.text.clone(),
+            n.args
+                .get(1)
+                .map(|t| t.text.trim_start_matches(':').to_string()),
+        ),
     };
     Some((user, group))
 }
@@ -422,11 +470,16 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                             );
                             cx.at(Severity::Unsupported, h, msg);
                         }
-                        g.smtp_server = Some(SmtpServer { host: h.text.clone(), port });
+                        g.smtp_server = Some(SmtpServer {
+                            host: h.text.clone(),
+                            port,
+                        });
                     }
                 }
             }
-            "smtp_connect_timeout" => set(&mut g.smtp_connect_timeout, cx.timer_arg(n, 0.0, 3600.0)),
+            "smtp_connect_timeout" => {
+                set(&mut g.smtp_connect_timeout, cx.timer_arg(n, 0.0, 3600.0))
+            }
             "smtp_helo_name" => g.smtp_helo_name = cx.string_arg(n),
             "smtp_alert" => g.smtp_alert = cx.flag(n),
             "smtp_alert_vrrp" => g.smtp_alert_vrrp = cx.flag(n),
@@ -436,12 +489,18 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "router_id" => g.router_id = cx.string_arg(n),
             "vrrp_mcast_group4" => match cx.ip_arg(n) {
                 Some(IpAddr::V4(a)) if a.is_multicast() => g.vrrp_mcast_group4 = a,
-                Some(_) => cx.error(&n.args[0], "vrrp_mcast_group4 must be an IPv4 multicast address; ignored"),
+                Some(_) => cx.error(
+                    &n.args[0],
+                    "vrrp_mcast_group4 must be an IPv4 multicast address; ignored",
+                ),
                 None => {}
             },
             "vrrp_mcast_group6" => match cx.ip_arg(n) {
                 Some(IpAddr::V6(a)) if a.is_multicast() => g.vrrp_mcast_group6 = a,
-                Some(_) => cx.error(&n.args[0], "vrrp_mcast_group6 must be an IPv6 multicast address; ignored"),
+                Some(_) => cx.error(
+                    &n.args[0],
+                    "vrrp_mcast_group6 must be an IPv6 multicast address; ignored",
+                ),
                 None => {}
             },
             "script_user" => g.script_user = user_group(cx, n),
@@ -452,14 +511,26 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "notify_fifo_script" => g.notify_fifo_script = cx.script(n, true),
             "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = cx.script(n, true),
             "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = cx.script(n, true),
-            "vrrp_garp_master_delay" => set(&mut g.vrrp_garp_master_delay, cx.timer_arg(n, 0.0, 86400.0)),
-            "vrrp_garp_master_repeat" => set(&mut g.vrrp_garp_master_repeat, cx.u32_arg(n, 0, 65535)),
-            "vrrp_garp_master_refresh" => set(&mut g.vrrp_garp_master_refresh, cx.timer_arg(n, 0.0, 86400.0)),
-            "vrrp_garp_master_refresh_repeat" => {
-                set(&mut g.vrrp_garp_master_refresh_repeat, cx.u32_arg(n, 0, 65535))
+            "vrrp_garp_master_delay" => {
+                set(&mut g.vrrp_garp_master_delay, cx.timer_arg(n, 0.0, 86400.0))
             }
-            "vrrp_garp_lower_prio_delay" => lower_delay = cx.timer_arg(n, 0.0, 86400.0).or(lower_delay),
-            "vrrp_garp_lower_prio_repeat" => lower_repeat = cx.u32_arg(n, 0, 65535).or(lower_repeat),
+            "vrrp_garp_master_repeat" => {
+                set(&mut g.vrrp_garp_master_repeat, cx.u32_arg(n, 0, 65535))
+            }
+            "vrrp_garp_master_refresh" => set(
+                &mut g.vrrp_garp_master_refresh,
+                cx.timer_arg(n, 0.0, 86400.0),
+            ),
+            "vrrp_garp_master_refresh_repeat" => set(
+                &mut g.vrrp_garp_master_refresh_repeat,
+                cx.u32_arg(n, 0, 65535),
+            ),
+            "vrrp_garp_lower_prio_delay" => {
+                lower_delay = cx.timer_arg(n, 0.0, 86400.0).or(lower_delay)
+            }
+            "vrrp_garp_lower_prio_repeat" => {
+                lower_repeat = cx.u32_arg(n, 0, 65535).or(lower_repeat)
+            }
             "vrrp_garp_interval" => set(&mut g.vrrp_garp_interval, cx.timer_arg(n, 0.0, 1.0)),
             "vrrp_gna_interval" => set(&mut g.vrrp_gna_interval, cx.timer_arg(n, 0.0, 1.0)),
             "vrrp_min_garp" => set(&mut g.vrrp_min_garp, cx.flag(n)),
@@ -481,7 +552,10 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                     None => Some(FlushOnStop::All),
                     Some("VS") => Some(FlushOnStop::VirtualServers),
                     Some(_) => {
-                        cx.error(&n.args[0], "lvs_flush_on_stop takes no argument or VS; ignored");
+                        cx.error(
+                            &n.args[0],
+                            "lvs_flush_on_stop takes no argument or VS; ignored",
+                        );
                         None
                     }
                 }
@@ -492,8 +566,13 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                 cx.extra(n, 1);
                 g.dynamic_interfaces = true;
                 match n.args.first() {
-                    Some(t) if t.text == "allow_if_changes" => g.dynamic_interfaces_allow_if_changes = true,
-                    Some(t) => cx.error(t, format!("unknown dynamic_interfaces option '{}'; ignored", t.text)),
+                    Some(t) if t.text == "allow_if_changes" => {
+                        g.dynamic_interfaces_allow_if_changes = true
+                    }
+                    Some(t) => cx.error(
+                        t,
+                        format!("unknown dynamic_interfaces option '{}'; ignored", t.text),
+                    ),
                     None => {}
                 }
             }
@@ -526,7 +605,11 @@ fn name_arg(cx: &mut Ctx, n: &Node, what: &str) -> Option<String> {
             Some(t.text.clone())
         }
         None => {
-            cx.error_at(Ctx::after(&n.key), 1, format!("{what} needs a name; block ignored"));
+            cx.error_at(
+                Ctx::after(&n.key),
+                1,
+                format!("{what} needs a name; block ignored"),
+            );
             None
         }
     }
@@ -541,14 +624,26 @@ fn weight(cx: &mut Ctx, n: &Node, lo: i64, hi: i64) -> Option<(i32, bool)> {
         match t.text.as_str() {
             "reverse" => reverse = true,
             "noreverse" => {}
-            _ => cx.error(t, format!("unknown weight option '{}'; expected reverse", t.text)),
+            _ => cx.error(
+                t,
+                format!("unknown weight option '{}'; expected reverse", t.text),
+            ),
         }
     }
     cx.extra(n, 2);
     Some((w, reverse))
 }
 
-const SCRIPT_KEYWORDS: &[&str] = &["script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"];
+const SCRIPT_KEYWORDS: &[&str] = &[
+    "script",
+    "interval",
+    "timeout",
+    "weight",
+    "rise",
+    "fall",
+    "user",
+    "init_fail",
+];
 
 fn vrrp_script(cx: &mut Ctx, n: &Node) -> Option<VrrpScript> {
     let name = name_arg(cx, n, "vrrp_script")?;
@@ -592,7 +687,10 @@ fn vrrp_script(cx: &mut Ctx, n: &Node) -> Option<VrrpScript> {
             Some(s)
         }
         None => {
-            cx.error(&n.args[0], format!("vrrp_script {} has no 'script'; ignored", s.name));
+            cx.error(
+                &n.args[0],
+                format!("vrrp_script {} has no 'script'; ignored", s.name),
+            );
             None
         }
     }
@@ -602,7 +700,13 @@ fn track_file(cx: &mut Ctx, n: &Node) -> Option<TrackFile> {
     const KNOWN: &[&str] = &["file", "weight", "init_file"];
     let name = name_arg(cx, n, &n.key.text)?;
     let children = cx.block(n)?;
-    let mut f = TrackFile { name, file: String::new(), weight: 1, weight_reverse: false, init_file: None };
+    let mut f = TrackFile {
+        name,
+        file: String::new(),
+        weight: 1,
+        weight_reverse: false,
+        init_file: None,
+    };
     for c in children {
         match c.key.text.as_str() {
             "file" => set(&mut f.file, cx.string_arg(c)),
@@ -630,7 +734,10 @@ fn track_file(cx: &mut Ctx, n: &Node) -> Option<TrackFile> {
         }
     }
     if f.file.is_empty() {
-        cx.error(&n.args[0], format!("track_file {} has no 'file'; ignored", f.name));
+        cx.error(
+            &n.args[0],
+            format!("track_file {} has no 'file'; ignored", f.name),
+        );
         return None;
     }
     Some(f)
@@ -678,7 +785,13 @@ fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
                     match t.text.as_str() {
                         "initial" => p.param_match = ParamMatch::Initial,
                         "partial" => p.param_match = ParamMatch::Partial,
-                        _ => cx.error(t, format!("invalid param_match '{}': expected initial or partial", t.text)),
+                        _ => cx.error(
+                            t,
+                            format!(
+                                "invalid param_match '{}': expected initial or partial",
+                                t.text
+                            ),
+                        ),
                     }
                 }
             }
@@ -692,18 +805,29 @@ fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
             "quorum_max" => p.quorum_max = cx.u32_arg(c, 1, 65535).or(p.quorum_max),
             "delay" => set(&mut p.delay, cx.timer_arg(c, 0.0, 86400.0)),
             "fork_delay" => p.fork_delay = cx.timer_arg(c, 0.0, 86400.0).or(p.fork_delay),
-            "terminate_delay" => p.terminate_delay = cx.timer_arg(c, 0.0, 86400.0).or(p.terminate_delay),
+            "terminate_delay" => {
+                p.terminate_delay = cx.timer_arg(c, 0.0, 86400.0).or(p.terminate_delay)
+            }
             "full_command" => set(&mut p.full_command, cx.flag(c)),
             _ => cx.unknown(c, "vrrp_track_process", KNOWN),
         }
     }
     if p.process.is_empty() {
-        cx.error(&n.args[0], format!("vrrp_track_process {} has no 'process'; ignored", p.name));
+        cx.error(
+            &n.args[0],
+            format!("vrrp_track_process {} has no 'process'; ignored", p.name),
+        );
         return None;
     }
     if let Some(max) = p.quorum_max {
         if max < p.quorum {
-            cx.error(&n.args[0], format!("vrrp_track_process {}: quorum_max {max} is below quorum {}", p.name, p.quorum));
+            cx.error(
+                &n.args[0],
+                format!(
+                    "vrrp_track_process {}: quorum_max {max} is below quorum {}",
+                    p.name, p.quorum
+                ),
+            );
             p.quorum_max = None;
         }
     }
@@ -722,8 +846,15 @@ fn notify(cx: &mut Ctx, c: &Node, n: &mut Notifies) -> bool {
     true
 }
 
-const SYNC_KEYWORDS: &[&str] =
-    &["group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify", "smtp_alert"];
+const SYNC_KEYWORDS: &[&str] = &[
+    "group",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify",
+    "smtp_alert",
+];
 const SYNC_UNSUPPORTED: &[&str] = &[
     "track_interface",
     "track_script",
@@ -736,10 +867,20 @@ const SYNC_UNSUPPORTED: &[&str] = &[
     "notify_deleted",
 ];
 
-fn sync_group(cx: &mut Ctx, n: &Node, c: &Config, member_of: &mut HashMap<String, String>) -> Option<SyncGroup> {
+fn sync_group(
+    cx: &mut Ctx,
+    n: &Node,
+    c: &Config,
+    member_of: &mut HashMap<String, String>,
+) -> Option<SyncGroup> {
     let name = name_arg(cx, n, "vrrp_sync_group")?;
     let children = cx.block(n)?;
-    let mut g = SyncGroup { name, members: Vec::new(), notifies: Notifies::default(), smtp_alert: false };
+    let mut g = SyncGroup {
+        name,
+        members: Vec::new(),
+        notifies: Notifies::default(),
+        smtp_alert: false,
+    };
     for ch in children {
         if notify(cx, ch, &mut g.notifies) {
             continue;
@@ -878,7 +1019,11 @@ fn track_list(
     for e in list {
         cx.no_block(e);
         let name = e.key.text.clone();
-        let mut r = TrackRef { name: name.clone(), weight: None, reverse: false };
+        let mut r = TrackRef {
+            name: name.clone(),
+            weight: None,
+            reverse: false,
+        };
         let mut ok = true;
         let mut i = 0;
         while i < e.args.len() {
@@ -900,7 +1045,10 @@ fn track_list(
                 "reverse" => r.reverse = true,
                 "noreverse" => r.reverse = false,
                 _ => {
-                    cx.error(a, format!("({inst}) unknown {what} option {}; {name} ignored", a.text));
+                    cx.error(
+                        a,
+                        format!("({inst}) unknown {what} option {}; {name} ignored", a.text),
+                    );
                     ok = false;
                 }
             }
@@ -910,11 +1058,17 @@ fn track_list(
             continue;
         }
         if !exists(&name) {
-            cx.error(&e.key, format!("({inst}) {what} {name} not found, ignoring..."));
+            cx.error(
+                &e.key,
+                format!("({inst}) {what} {name} not found, ignoring..."),
+            );
             continue;
         }
         if out.iter().any(|x| x.name == name) {
-            cx.warn(&e.key, format!("({inst}) {what} {name} is already tracked; ignored"));
+            cx.warn(
+                &e.key,
+                format!("({inst}) {what} {name} is already tracked; ignored"),
+            );
             continue;
         }
         out.push(r);
@@ -996,7 +1150,12 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                     match t.text.as_str() {
                         "MASTER" => state = Some(InitialState::Master),
                         "BACKUP" => state = Some(InitialState::Backup),
-                        s => cx.error(t, format!("({name}) unknown state '{s}': expected MASTER or BACKUP; ignored")),
+                        s => cx.error(
+                            t,
+                            format!(
+                                "({name}) unknown state '{s}': expected MASTER or BACKUP; ignored"
+                            ),
+                        ),
                     }
                 }
             }
@@ -1082,15 +1241,42 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "track_interface" => track_if_nodes.push(ch),
             "track_script" => {
                 let exists = |s: &str| c.scripts.iter().any(|x| x.name == s);
-                track_list(cx, ch, &mut inst.track_scripts, &exists, "track script", &name, -253, 253);
+                track_list(
+                    cx,
+                    ch,
+                    &mut inst.track_scripts,
+                    &exists,
+                    "track script",
+                    &name,
+                    -253,
+                    253,
+                );
             }
             "track_file" => {
                 let exists = |s: &str| c.track_files.iter().any(|x| x.name == s);
-                track_list(cx, ch, &mut inst.track_files, &exists, "track file", &name, -254, 254);
+                track_list(
+                    cx,
+                    ch,
+                    &mut inst.track_files,
+                    &exists,
+                    "track file",
+                    &name,
+                    -254,
+                    254,
+                );
             }
             "track_process" => {
                 let exists = |s: &str| c.track_processes.iter().any(|x| x.name == s);
-                track_list(cx, ch, &mut inst.track_processes, &exists, "track process", &name, -254, 254);
+                track_list(
+                    cx,
+                    ch,
+                    &mut inst.track_processes,
+                    &exists,
+                    "track process",
+                    &name,
+                    -254,
+                    254,
+                );
             }
             "dont_track_primary" => set(&mut inst.dont_track_primary, cx.flag(ch)),
             "mcast_src_ip" | "unicast_src_ip" => inst.src_ip = cx.ip_arg(ch).or(inst.src_ip),
@@ -1100,32 +1286,53 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 for p in list {
                     cx.no_block(p);
                     let Some(addr) = cx.ip(&p.key) else { continue };
-                    let mut peer = UnicastPeer { addr, min_ttl: None, max_ttl: None };
+                    let mut peer = UnicastPeer {
+                        addr,
+                        min_ttl: None,
+                        max_ttl: None,
+                    };
                     let mut i = 0;
                     while i < p.args.len() {
                         let a = &p.args[i];
                         let v = p.args.get(i + 1);
                         match (a.text.as_str(), v) {
-                            ("min_ttl", Some(v)) => peer.min_ttl = cx.int(v, 0, 255).map(|x| x as u8),
-                            ("max_ttl", Some(v)) => peer.max_ttl = cx.int(v, 0, 255).map(|x| x as u8),
-                            (_, _) => cx.error(a, format!("unknown unicast_peer option '{}'; ignored", a.text)),
+                            ("min_ttl", Some(v)) => {
+                                peer.min_ttl = cx.int(v, 0, 255).map(|x| x as u8)
+                            }
+                            ("max_ttl", Some(v)) => {
+                                peer.max_ttl = cx.int(v, 0, 255).map(|x| x as u8)
+                            }
+                            (_, _) => cx.error(
+                                a,
+                                format!("unknown unicast_peer option '{}'; ignored", a.text),
+                            ),
                         }
                         i += 2;
                     }
                     if inst.unicast_peers.iter().any(|x| x.addr == addr) {
-                        cx.warn(&p.key, format!("({name}) unicast peer {addr} is listed twice"));
+                        cx.warn(
+                            &p.key,
+                            format!("({name}) unicast peer {addr} is listed twice"),
+                        );
                     } else {
                         inst.unicast_peers.push(peer);
                     }
                 }
             }
-            "unicast_ttl" => set(&mut inst.unicast_ttl, cx.u32_arg(ch, 1, 255).map(|v| v as u8)),
+            "unicast_ttl" => set(
+                &mut inst.unicast_ttl,
+                cx.u32_arg(ch, 1, 255).map(|v| v as u8),
+            ),
             "mcast_dst_ip" => inst.mcast_dst_ip = cx.ip_arg(ch).or(inst.mcast_dst_ip),
             "garp_master_delay" => set(&mut garp.master_delay, cx.timer_arg(ch, 0.0, 86400.0)),
             "garp_master_repeat" => set(&mut garp.master_repeat, cx.u32_arg(ch, 0, 65535)),
             "garp_master_refresh" => set(&mut garp.master_refresh, cx.timer_arg(ch, 0.0, 86400.0)),
-            "garp_master_refresh_repeat" => set(&mut garp.master_refresh_repeat, cx.u32_arg(ch, 0, 65535)),
-            "garp_lower_prio_delay" => set(&mut garp.lower_prio_delay, cx.timer_arg(ch, 0.0, 86400.0)),
+            "garp_master_refresh_repeat" => {
+                set(&mut garp.master_refresh_repeat, cx.u32_arg(ch, 0, 65535))
+            }
+            "garp_lower_prio_delay" => {
+                set(&mut garp.lower_prio_delay, cx.timer_arg(ch, 0.0, 86400.0))
+            }
             "garp_lower_prio_repeat" => set(&mut garp.lower_prio_repeat, cx.u32_arg(ch, 0, 65535)),
             "smtp_alert" => set(&mut inst.smtp_alert, cx.flag(ch)),
             "lvs_sync_daemon_interface" => {
@@ -1137,7 +1344,10 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             }
             "use_vmac" => {
                 cx.no_block(ch);
-                let mut v = Vmac { name: None, mac: None };
+                let mut v = Vmac {
+                    name: None,
+                    mac: None,
+                };
                 let mut i = 0;
                 while i < ch.args.len() {
                     let a = &ch.args[i];
@@ -1188,17 +1398,37 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     }
     for t in track_if_nodes {
         let mut list = Vec::new();
-        track_list(cx, t, &mut list, &|_| true, "track interface", &name, -254, 254);
+        track_list(
+            cx,
+            t,
+            &mut list,
+            &|_| true,
+            "track interface",
+            &name,
+            -254,
+            254,
+        );
         let entries = t.block.as_ref().map(|b| &b.children[..]).unwrap_or(&[]);
         for r in list {
-            let Some(e) = entries.iter().find(|e| e.key.text == r.name) else { continue };
+            let Some(e) = entries.iter().find(|e| e.key.text == r.name) else {
+                continue;
+            };
             if own_if.as_deref() == Some(r.name.as_str()) && r.weight.is_none() {
-                cx.warn(&e.key, format!("({name}) Ignoring track_interface {} since own interface", r.name));
+                cx.warn(
+                    &e.key,
+                    format!(
+                        "({name}) Ignoring track_interface {} since own interface",
+                        r.name
+                    ),
+                );
                 continue;
             }
             if let Some(known) = &cx.opts.interfaces {
                 if !known.contains(&r.name) {
-                    cx.warn(&e.key, format!("({name}) tracked interface {} doesn't exist", r.name));
+                    cx.warn(
+                        &e.key,
+                        format!("({name}) tracked interface {} doesn't exist", r.name),
+                    );
                 }
             }
             if !inst.track_interfaces.iter().any(|x| x.name == r.name) {
@@ -1209,7 +1439,10 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
 
     // ---- keepalived's vrrp_complete_instance, in its order ----
     let Some(vrid) = vrid else {
-        cx.error(&n.args[0], format!("({name}) the virtual router id must be set; instance ignored"));
+        cx.error(
+            &n.args[0],
+            format!("({name}) the virtual router id must be set; instance ignored"),
+        );
         return None;
     };
     inst.vrid = vrid;
@@ -1227,7 +1460,11 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         (None, Some(InitialState::Master)) => 255,
         (None, _) => 100,
     };
-    inst.state = state.unwrap_or(if inst.priority == 255 { InitialState::Master } else { InitialState::Backup });
+    inst.state = state.unwrap_or(if inst.priority == 255 {
+        InitialState::Master
+    } else {
+        InitialState::Backup
+    });
 
     // VIPs: one family per instance (the first address decides).
     let fam = vips.first().map(|(a, _)| a.addr.is_ipv4());
@@ -1235,17 +1472,37 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         if Some(a.addr.is_ipv4()) != fam {
             cx.error(
                 &node.key,
-                format!("({name}): address family must match VRRP instance [{}] - ignoring", a.addr),
+                format!(
+                    "({name}): address family must match VRRP instance [{}] - ignoring",
+                    a.addr
+                ),
             );
         } else if inst.vips.iter().any(|x| x.addr == a.addr) {
-            cx.warn(&node.key, format!("({name}) virtual address {} is listed twice; ignored", a.addr));
+            cx.warn(
+                &node.key,
+                format!(
+                    "({name}) virtual address {} is listed twice; ignored",
+                    a.addr
+                ),
+            );
         } else {
             inst.vips.push(a);
         }
     }
     for (a, node) in evips {
-        if inst.excluded_vips.iter().chain(inst.vips.iter()).any(|x| x.addr == a.addr) {
-            cx.warn(&node.key, format!("({name}) virtual address {} is listed twice; ignored", a.addr));
+        if inst
+            .excluded_vips
+            .iter()
+            .chain(inst.vips.iter())
+            .any(|x| x.addr == a.addr)
+        {
+            cx.warn(
+                &node.key,
+                format!(
+                    "({name}) virtual address {} is listed twice; ignored",
+                    a.addr
+                ),
+            );
         } else {
             inst.excluded_vips.push(a);
         }
@@ -1254,16 +1511,25 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     inst.version = version.unwrap_or(g.vrrp_version);
     if ipv6 && inst.version == 2 {
         if version.is_some() {
-            cx.warn(&n.args[0], format!("({name}) VRRP version 2 cannot carry IPv6 addresses; using version 3"));
+            cx.warn(
+                &n.args[0],
+                format!("({name}) VRRP version 2 cannot carry IPv6 addresses; using version 3"),
+            );
         }
         inst.version = 3;
     }
     if inst.vips.is_empty() {
-        cx.warn(&n.args[0], format!("({name}) No VIP specified; at least one is required"));
+        cx.warn(
+            &n.args[0],
+            format!("({name}) No VIP specified; at least one is required"),
+        );
     }
     if let Some(src) = inst.src_ip {
         if fam.is_some() && Some(src.is_ipv4()) != fam {
-            cx.error(&n.args[0], format!("({name}) source address {src} is not of the VIPs' family; ignored"));
+            cx.error(
+                &n.args[0],
+                format!("({name}) source address {src} is not of the VIPs' family; ignored"),
+            );
             inst.src_ip = None;
         }
     }
@@ -1302,9 +1568,15 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     // Authentication: VRRPv2 over IPv4 only.
     if let Some((a, node)) = auth {
         if inst.version == 3 {
-            cx.error(&node.key, format!("({name}) VRRP version 3 does not support authentication. Ignoring."));
+            cx.error(
+                &node.key,
+                format!("({name}) VRRP version 3 does not support authentication. Ignoring."),
+            );
         } else if ipv6 {
-            cx.error(&node.key, format!("({name}) authentication is not supported with IPv6. Ignoring."));
+            cx.error(
+                &node.key,
+                format!("({name}) authentication is not supported with IPv6. Ignoring."),
+            );
         } else {
             inst.auth = Some(a);
         }
@@ -1313,7 +1585,12 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     // Preemption (keepalived: the owner never defers; nopreempt needs initial state BACKUP).
     if let Some(np) = nopreempt {
         if inst.priority == 255 {
-            cx.warn(&np.key, format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"));
+            cx.warn(
+                &np.key,
+                format!(
+                    "({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
+                ),
+            );
         } else if inst.state == InitialState::Master {
             cx.warn(&np.key, format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"));
         } else {
@@ -1322,14 +1599,19 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     }
     if let Some((d, node)) = preempt_delay {
         if inst.priority == 255 {
-            cx.warn(&node.key, format!("({name}) preempt_delay is incompatible with priority 255 - clearing"));
+            cx.warn(
+                &node.key,
+                format!("({name}) preempt_delay is incompatible with priority 255 - clearing"),
+            );
         } else if inst.state == InitialState::Master {
             cx.warn(&node.key, format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"));
         } else {
             inst.preempt_delay = d;
         }
     }
-    if inst.priority == 255 && !inst.track_scripts.is_empty() && inst.track_scripts.iter().any(|t| weight_of(t, c) != 0)
+    if inst.priority == 255
+        && !inst.track_scripts.is_empty()
+        && inst.track_scripts.iter().any(|t| weight_of(t, c) != 0)
     {
         cx.warn(
             &n.args[0],
@@ -1341,7 +1623,12 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
 
 fn weight_of(t: &TrackRef, c: &Config) -> i32 {
     t.weight
-        .or_else(|| c.scripts.iter().find(|s| s.name == t.name).map(|s| s.weight))
+        .or_else(|| {
+            c.scripts
+                .iter()
+                .find(|s| s.name == t.name)
+                .map(|s| s.weight)
+        })
         .unwrap_or(0)
 }
 
@@ -1359,7 +1646,12 @@ fn authentication(cx: &mut Ctx, n: &Node, inst: &str) -> Option<Auth> {
                     match t.text.as_str() {
                         "PASS" => kind = Some("PASS"),
                         "AH" => kind = Some("AH"),
-                        s => cx.error(t, format!("({inst}) unknown auth_type '{s}': expected PASS or AH; ignored")),
+                        s => cx.error(
+                            t,
+                            format!(
+                                "({inst}) unknown auth_type '{s}': expected PASS or AH; ignored"
+                            ),
+                        ),
                     }
                 }
             }
@@ -1387,11 +1679,17 @@ fn authentication(cx: &mut Ctx, n: &Node, inst: &str) -> Option<Auth> {
         (Some("PASS"), Some(p)) => Some(Auth::Pass(p)),
         (Some(_), Some(p)) => Some(Auth::Ah(p)),
         (Some(_), None) => {
-            cx.error(&n.key, format!("({inst}) authentication has an auth_type but no auth_pass; ignored"));
+            cx.error(
+                &n.key,
+                format!("({inst}) authentication has an auth_type but no auth_pass; ignored"),
+            );
             None
         }
         (None, Some(_)) => {
-            cx.error(&n.key, format!("({inst}) authentication has an auth_pass but no auth_type; ignored"));
+            cx.error(
+                &n.key,
+                format!("({inst}) authentication has an auth_pass but no auth_type; ignored"),
+            );
             None
         }
         (None, None) => None,

@@ -10,7 +10,11 @@ use clap::Parser;
 )]
 pub struct Cli {
     /// Use the specified configuration file
-    #[arg(short = 'f', long = "use-file", default_value = "/etc/keepalived/keepalived.conf")]
+    #[arg(
+        short = 'f',
+        long = "use-file",
+        default_value = "/etc/keepalived/keepalived.conf"
+    )]
     pub use_file: String,
     /// Only run with VRRP subsystem
     #[arg(short = 'P', long = "vrrp")]
@@ -67,7 +71,11 @@ pub struct Cli {
     #[arg(short = 'r', long = "vrrp_pid", default_value = "/run/vrrp.pid")]
     pub vrrp_pid: String,
     /// Use specified pidfile for checkers child process
-    #[arg(short = 'c', long = "checkers_pid", default_value = "/run/checkers.pid")]
+    #[arg(
+        short = 'c',
+        long = "checkers_pid",
+        default_value = "/run/checkers.pid"
+    )]
     pub checkers_pid: String,
     /// Use specified pidfile for BFD child process
     #[arg(short = 'b', long = "bfd_pid", default_value = "/run/bfd.pid")]
@@ -105,6 +113,10 @@ pub struct Cli {
     /// Print signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
     #[arg(long = "signum")]
     pub signum: Option<String>,
+    /// keepalived-rs: check interface names against this comma-separated list instead of this
+    /// host's interfaces (to test a configuration meant for another machine)
+    #[arg(long = "assume-interfaces", value_delimiter = ',')]
+    pub assume_interfaces: Option<Vec<String>>,
     /// Internal: configuration file descriptor for a reload check
     #[arg(long = "config-fd", hide = true)]
     pub config_fd: Option<i32>,

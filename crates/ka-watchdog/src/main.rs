@@ -48,7 +48,11 @@ fn main() -> ExitCode {
         config_id: cli.config_id.clone().unwrap_or_else(short_hostname),
         instance: None,
         all_config: cli.all_config,
-        interfaces: if cli.config_test.is_some() { Some(interfaces()) } else { None },
+        interfaces: match (&cli.assume_interfaces, cli.config_test.is_some()) {
+            (Some(list), _) => Some(list.iter().cloned().collect()),
+            (None, true) => Some(interfaces()),
+            (None, false) => None,
+        },
         random_seed: seed(),
         check_scripts: cli.config_test.is_some(),
     };
@@ -59,7 +63,11 @@ fn main() -> ExitCode {
         let mut out: Box<dyn Write> = if log.is_empty() {
             Box::new(std::io::stderr())
         } else {
-            match std::fs::OpenOptions::new().create(true).append(true).open(log) {
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+            {
                 Ok(f) => Box::new(f),
                 Err(e) => {
                     eprintln!("cannot open log file {log}: {e}");
@@ -126,7 +134,11 @@ fn interfaces() -> BTreeSet<String> {
         if !list.is_null() {
             let mut p = list;
             while (*p).if_index != 0 && !(*p).if_name.is_null() {
-                set.insert(std::ffi::CStr::from_ptr((*p).if_name).to_string_lossy().into_owned());
+                set.insert(
+                    std::ffi::CStr::from_ptr((*p).if_name)
+                        .to_string_lossy()
+                        .into_owned(),
+                );
                 p = p.add(1);
             }
             libc::if_freenameindex(list);
@@ -136,6 +148,8 @@ fn interfaces() -> BTreeSet<String> {
 }
 
 fn seed() -> u64 {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     t.as_nanos() as u64 ^ ((std::process::id() as u64) << 32)
 }
