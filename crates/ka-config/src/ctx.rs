@@ -221,7 +221,7 @@ impl<'a> Ctx<'a> {
     pub fn string_arg(&mut self, n: &Node) -> Option<String> {
         self.no_block(n);
         self.extra(n, 1);
-        self.arg(n, 0).map(|t| unescape_quotes(&t.text))
+        self.arg(n, 0).map(|t| t.text.clone())
     }
 
     pub fn ip(&mut self, tok: &Token) -> Option<IpAddr> {
@@ -250,7 +250,7 @@ impl<'a> Ctx<'a> {
     pub fn script(&mut self, n: &Node, user_group: bool) -> Option<Script> {
         self.no_block(n);
         let t = self.arg(n, 0)?;
-        let argv = match shell::split(&t.text) {
+        let argv = match shell::split(t.raw_text()) {
             Ok(v) => v,
             Err(msg) => {
                 self.error(t, format!("{msg} in '{}'; ignored", t.text));
@@ -339,15 +339,6 @@ pub fn parse_bool(s: &str) -> Option<bool> {
         "on" | "true" | "yes" => Some(true),
         "off" | "false" | "no" => Some(false),
         _ => None,
-    }
-}
-
-/// In an ordinary (non-script) word, `\"` stands for a quote.
-pub fn unescape_quotes(s: &str) -> String {
-    if s.contains("\\\"") {
-        s.replace("\\\"", "\"")
-    } else {
-        s.to_string()
     }
 }
 

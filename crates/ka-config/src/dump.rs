@@ -74,7 +74,7 @@ pub fn q(s: &str) -> String {
     if safe {
         s.to_string()
     } else {
-        format!("\"{}\"", s.replace('"', "\\\""))
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
 

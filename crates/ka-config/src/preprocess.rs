@@ -42,6 +42,16 @@ pub struct Token {
     pub pos: Pos,
     /// Width in source characters, for the caret.
     pub width: u32,
+    /// For words with a quoted part holding a backslash: the text with the quotes removed
+    /// but the backslashes kept, which script keywords split shell-style.
+    pub raw: Option<String>,
+}
+
+impl Token {
+    /// The text script keywords split: backslashes inside quotes kept.
+    pub fn raw_text(&self) -> &str {
+        self.raw.as_deref().unwrap_or(&self.text)
+    }
 }
 
 /// One logical line, cut into tokens.
@@ -675,15 +685,16 @@ impl Pre<'_> {
                 }
                 _ => continue,
             };
-            let text = match kind {
+            let (text, raw) = match kind {
                 TokKind::Word => word_text(p),
-                _ => span.as_str().to_string(),
+                _ => (span.as_str().to_string(), None),
             };
             tokens.push(Token {
                 kind,
                 text,
                 pos,
                 width: width.max(1),
+                raw,
             });
         }
         if !tokens.is_empty() {
@@ -790,27 +801,50 @@ fn push_range(out: &mut Text, t: &Text, from: usize, to: usize) {
     out.s.push_str(&sub.s);
 }
 
-fn word_text(p: pest::iterators::Pair<Rule>) -> String {
+/// A word's text: quotes removed; inside quotes `\"` and `\\` stand for `"` and `\`;
+/// everywhere `\#` and `\!` stand for the comment characters. When a quoted part held a
+/// backslash, the raw form (backslashes kept) is returned too, for script keywords.
+fn word_text(p: pest::iterators::Pair<Rule>) -> (String, Option<String>) {
     let mut s = String::new();
+    let mut raw = String::new();
+    let mut differs = false;
     for part in p.into_inner() {
         match part.as_rule() {
             Rule::word_quoted => {
                 if let Some(q) = part.into_inner().next() {
-                    s.push_str(q.as_str());
+                    let q = q.as_str();
+                    raw.push_str(q);
+                    if q.contains('\\') {
+                        differs = true;
+                        let mut chars = q.chars();
+                        while let Some(c) = chars.next() {
+                            match (c, chars.clone().next()) {
+                                ('\\', Some(n @ ('"' | '\\'))) => {
+                                    s.push(n);
+                                    chars.next();
+                                }
+                                _ => s.push(c),
+                            }
+                        }
+                    } else {
+                        s.push_str(q);
+                    }
                 }
             }
             Rule::word_plain => {
-                let raw = part.as_str();
-                if raw.contains('\\') {
-                    s.push_str(&raw.replace("\\#", "#").replace("\\!", "!"));
+                let text = part.as_str();
+                let text = if text.contains('\\') {
+                    text.replace("\\#", "#").replace("\\!", "!")
                 } else {
-                    s.push_str(raw);
-                }
+                    text.to_string()
+                };
+                s.push_str(&text);
+                raw.push_str(&text);
             }
             _ => {}
         }
     }
-    s
+    (s, differs.then_some(raw))
 }
 
 /// The code part of a physical line (before any comment).

@@ -109,7 +109,7 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
             _ => n.args.get(1).map(|t| t.text.clone()),
         };
         let user = own_user.unwrap_or_else(|| default_user.clone());
-        let Ok(argv) = shell::split(&n.args[0].text) else {
+        let Ok(argv) = shell::split(n.args[0].raw_text()) else {
             continue;
         };
         let Some(prog) = argv.first() else { continue };

@@ -116,7 +116,7 @@ fn valid_configs_are_clean() {
 
 #[test]
 fn dump_round_trips_for_every_fixture() {
-    for dir in ["seed", "broken", "valid"] {
+    for dir in ["seed", "broken", "valid", "fuzz"] {
         for f in fixtures(dir) {
             let first = load(&f, &opts());
             let text = dump::dump(&first.config);

@@ -5,7 +5,10 @@ use ka_config::{dump, parse_str, Options, Severity};
 use proptest::prelude::*;
 
 fn opts() -> Options {
-    Options { config_id: "node1".into(), ..Options::default() }
+    Options {
+        config_id: "node1".into(),
+        ..Options::default()
+    }
 }
 
 /// How blocks are opened: `{` on the keyword line, or on a line of its own.
@@ -22,7 +25,13 @@ fn word() -> impl Strategy<Value = String> {
 }
 
 fn arg() -> impl Strategy<Value = String> {
-    prop_oneof![word(), "[a-z ]{1,8}", "[a-z]{1,4}'[a-z]{1,4}", "[a-z]{1,3}\"[a-z]{1,3}", "tab\t[a-z]{1,3}"]
+    prop_oneof![
+        word(),
+        "[a-z ]{1,8}",
+        "[a-z]{1,4}'[a-z]{1,4}",
+        "[a-z]{1,3}\"[a-z]{1,3}",
+        "tab\t[a-z]{1,3}"
+    ]
 }
 
 /// A script command: program and arguments, quoted shell-style.
@@ -63,19 +72,23 @@ fn inst() -> impl Strategy<Value = Inst> {
         any::<bool>(),
         prop::option::of(0u8..=30),
     )
-        .prop_map(|(vrid, prio, master, advert, v3, pass, vips, nopreempt, notify, track, garp_delay)| Inst {
-            vrid,
-            prio,
-            master,
-            advert,
-            v3,
-            pass,
-            vips,
-            nopreempt,
-            notify,
-            track,
-            garp_delay,
-        })
+        .prop_map(
+            |(vrid, prio, master, advert, v3, pass, vips, nopreempt, notify, track, garp_delay)| {
+                Inst {
+                    vrid,
+                    prio,
+                    master,
+                    advert,
+                    v3,
+                    pass,
+                    vips,
+                    nopreempt,
+                    notify,
+                    track,
+                    garp_delay,
+                }
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -97,17 +110,28 @@ fn vs() -> impl Strategy<Value = Vs> {
         prop::option::of(1u8..=60),
         prop::option::of(1u8..=10),
         prop::option::of(1u16..=3600),
-        prop::collection::vec((1u8..=254, 1u16..=65535, 0u16..=100, 0u8..=5, prop::option::of(0u8..=5)), 0..4),
+        prop::collection::vec(
+            (
+                1u8..=254,
+                1u16..=65535,
+                0u16..=100,
+                0u8..=5,
+                prop::option::of(0u8..=5),
+            ),
+            0..4,
+        ),
     )
-        .prop_map(|(port, algo, kind, delay_loop, connect_timeout, persistence, rs)| Vs {
-            port,
-            algo,
-            kind,
-            delay_loop,
-            connect_timeout,
-            persistence,
-            rs,
-        })
+        .prop_map(
+            |(port, algo, kind, delay_loop, connect_timeout, persistence, rs)| Vs {
+                port,
+                algo,
+                kind,
+                delay_loop,
+                connect_timeout,
+                persistence,
+                rs,
+            },
+        )
 }
 
 fn render(insts: &[Inst], vss: &[Vs], own_line: bool, script_weight: i8) -> String {
@@ -116,7 +140,9 @@ fn render(insts: &[Inst], vss: &[Vs], own_line: bool, script_weight: i8) -> Stri
     s.push_str(&open("global_defs", own_line));
     s.push_str("    router_id gen # trailing comment\n}\n");
     s.push_str(&open("vrrp_script chk", own_line));
-    s.push_str(&format!("    script \"/bin/true\"\n    weight {script_weight}\n}}\n"));
+    s.push_str(&format!(
+        "    script \"/bin/true\"\n    weight {script_weight}\n}}\n"
+    ));
     for (n, i) in insts.iter().enumerate() {
         s.push_str(&open(&format!("vrrp_instance VI_{n}"), own_line));
         s.push_str("    interface eth0\n");
@@ -128,12 +154,17 @@ fn render(insts: &[Inst], vss: &[Vs], own_line: bool, script_weight: i8) -> Stri
             None => {}
         }
         if i.v3 {
-            s.push_str(&format!("    version 3\n    advert_int 0.{:02}\n", i.advert));
+            s.push_str(&format!(
+                "    version 3\n    advert_int 0.{:02}\n",
+                i.advert
+            ));
         } else {
             s.push_str(&format!("    advert_int {}\n", i.advert));
         }
         if let Some(p) = &i.pass {
-            s.push_str(&format!("    authentication {{\n        auth_type PASS\n        auth_pass {p}\n    }}\n"));
+            s.push_str(&format!(
+                "    authentication {{\n        auth_type PASS\n        auth_pass {p}\n    }}\n"
+            ));
         }
         if !i.vips.is_empty() {
             s.push_str(&open("    virtual_ipaddress", own_line));
@@ -157,8 +188,14 @@ fn render(insts: &[Inst], vss: &[Vs], own_line: bool, script_weight: i8) -> Stri
         s.push_str("}\n");
     }
     for (n, v) in vss.iter().enumerate() {
-        s.push_str(&open(&format!("virtual_server 192.168.{}.1 {}", n % 250, v.port), own_line));
-        s.push_str(&format!("    protocol TCP\n    lb_algo {}\n    lb_kind {}\n", v.algo, v.kind));
+        s.push_str(&open(
+            &format!("virtual_server 192.168.{}.1 {}", n % 250, v.port),
+            own_line,
+        ));
+        s.push_str(&format!(
+            "    protocol TCP\n    lb_algo {}\n    lb_kind {}\n",
+            v.algo, v.kind
+        ));
         if let Some(d) = v.delay_loop {
             s.push_str(&format!("    delay_loop {d}\n"));
         }
@@ -169,7 +206,9 @@ fn render(insts: &[Inst], vss: &[Vs], own_line: bool, script_weight: i8) -> Stri
             s.push_str(&format!("    persistence_timeout {p}\n"));
         }
         for (host, port, weight, kind, retry) in &v.rs {
-            s.push_str(&format!("    real_server 192.168.200.{host} {port} {{\n        weight {weight}\n"));
+            s.push_str(&format!(
+                "    real_server 192.168.200.{host} {port} {{\n        weight {weight}\n"
+            ));
             let check = match kind {
                 0 => "TCP_CHECK {\n".to_string(),
                 1 => "HTTP_GET {\n            url {\n                path /\n                status_code 200-299\n            }\n".into(),
