@@ -1188,9 +1188,10 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
                 cx.extra(ch, 0);
                 let Some(list) = cx.block(ch) else { continue };
-                let dev = interface.as_ref().map(|(d, _)| d.clone());
+                // The default dev (the instance's interface) is filled in below, once the
+                // whole block has been read.
                 for a in list {
-                    if let Some(ip) = addr::address_line(cx, a, dev.as_deref()) {
+                    if let Some(ip) = addr::address_line(cx, a, None) {
                         if ch.key.text == "virtual_ipaddress" {
                             vips.push((ip, a));
                         } else {
@@ -1453,7 +1454,12 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         );
         return None;
     }
-    inst.interface = own_if;
+    inst.interface = own_if.clone();
+    for (a, _) in vips.iter_mut().chain(evips.iter_mut()) {
+        if a.dev.is_none() {
+            a.dev = own_if.clone();
+        }
+    }
     // keepalived: with no priority, state MASTER means the address owner (255).
     inst.priority = match (priority, state) {
         (Some(p), _) => p,
