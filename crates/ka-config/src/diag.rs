@@ -9,8 +9,20 @@ use std::sync::Arc;
 pub struct SourceFile {
     /// The path as it was opened (relative paths stay relative to the working directory).
     pub path: String,
-    /// The text of every physical line, without its line terminator.
-    pub lines: Vec<String>,
+    text: String,
+    /// Byte offset where each physical line starts.
+    starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Physical line `n` (1-based), without its terminator.
+    pub fn line(&self, n: usize) -> Option<&str> {
+        let start = *self.starts.get(n.checked_sub(1)?)?;
+        let end = self.starts.get(n).copied().unwrap_or(self.text.len());
+        let l = &self.text[start..end];
+        let l = l.strip_suffix('\n').unwrap_or(l);
+        Some(l.strip_suffix('\r').unwrap_or(l))
+    }
 }
 
 /// Index into [`SourceMap`]; `u32::MAX` is "no file" (command-line or built-in values).
@@ -40,8 +52,17 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, path: String, text: &str) -> FileId {
-        let lines = text.lines().map(|l| l.to_string()).collect();
-        self.files.push(Arc::new(SourceFile { path, lines }));
+        let mut starts = vec![0];
+        starts.extend(
+            text.match_indices('\n')
+                .map(|(i, _)| i + 1)
+                .filter(|i| *i < text.len()),
+        );
+        self.files.push(Arc::new(SourceFile {
+            path,
+            text: text.to_string(),
+            starts,
+        }));
         (self.files.len() - 1) as FileId
     }
 
@@ -50,10 +71,7 @@ impl SourceMap {
     }
 
     pub fn line(&self, pos: Pos) -> Option<&str> {
-        let f = self.files.get(pos.file as usize)?;
-        f.lines
-            .get(pos.line.checked_sub(1)? as usize)
-            .map(|s| s.as_str())
+        self.files.get(pos.file as usize)?.line(pos.line as usize)
     }
 
     pub fn files(&self) -> impl Iterator<Item = &SourceFile> {

@@ -92,7 +92,7 @@ impl Loaded {
 pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded {
     let pre = preprocess::run(fs, path, opts);
     let mut diags = pre.diags;
-    let nodes = tree::build(pre.lines, &mut diags);
+    let nodes = pre.nodes;
     let mut cx = ctx::Ctx::new(opts);
     let config = validate::config(&mut cx, &nodes);
     diags.extend(cx.diags);

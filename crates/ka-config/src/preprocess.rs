@@ -14,6 +14,7 @@ use pest::Parser;
 use crate::diag::{Diagnostic, FileId, Pos, Severity, SourceMap};
 use crate::fs::FileSource;
 use crate::grammar::{KeepalivedParser, Rule};
+use crate::tree::{Builder, Node};
 use crate::Options;
 
 /// Includes nested deeper than this are refused.
@@ -21,7 +22,7 @@ pub const MAX_INCLUDE_DEPTH: usize = 32;
 /// Parameters nested deeper than this are refused.
 pub const MAX_PARAM_DEPTH: usize = 32;
 /// An expanded line longer than this is refused.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
+pub const MAX_LINE_BYTES: usize = 1 << 16;
 /// One `~SEQ` / `~LST` may produce at most this many lines.
 pub const MAX_LOOP_ITERATIONS: usize = 100_000;
 /// The whole configuration may have at most this many logical lines.
@@ -204,7 +205,7 @@ impl IncludeCheck {
 
 /// The output of the first stage.
 pub struct Preprocessed {
-    pub lines: Vec<Line>,
+    pub nodes: Vec<Node>,
     pub map: SourceMap,
     pub diags: Vec<Diagnostic>,
     /// The main file could not be read at all.
@@ -219,16 +220,18 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
         diags: Vec::new(),
         params: HashMap::new(),
         stack: Vec::new(),
-        lines: Vec::new(),
+        tree: Builder::default(),
         rng: opts.random_seed | 1,
         overflow: false,
         expand_failed: false,
     };
     let fatal = !p.file(main, Pos::NONE, None);
+    let mut diags = p.diags;
+    let nodes = p.tree.finish(&mut diags);
     Preprocessed {
-        lines: p.lines,
+        nodes,
         map: p.map,
-        diags: p.diags,
+        diags,
         fatal,
     }
 }
@@ -241,7 +244,7 @@ struct Pre<'a> {
     params: HashMap<String, String>,
     /// Files being read, outermost first (for recursion detection and `${_PWD}`).
     stack: Vec<PathBuf>,
-    lines: Vec<Line>,
+    tree: Builder,
     rng: u64,
     overflow: bool,
     /// The line being expanded has failed (self-reference, too long): it is dropped.
@@ -301,13 +304,20 @@ impl Pre<'_> {
             loop {
                 let raw = phys[i];
                 let code = strip_comment(raw);
-                let trimmed = code.trim_end();
-                let pos = Pos {
+                let mut trimmed = code.trim_end();
+                let mut pos = Pos {
                     file: id,
                     line: (i + 1) as u32,
                     col: 1,
                 };
                 if i == first {
+                    let body = trimmed.trim_start();
+                    pos.col += trimmed[..trimmed.len() - body.len()].chars().count() as u32;
+                    trimmed = body;
+                    if trimmed.is_empty() {
+                        i += 1;
+                        break;
+                    }
                     is_param = looks_like_param_def(trimmed);
                 } else if is_param {
                     t.push_fixed("\n", pos);
@@ -323,14 +333,16 @@ impl Pre<'_> {
                     }
                 }
             }
-            self.logical(t);
+            if !t.s.is_empty() {
+                self.logical(t);
+            }
         }
     }
 
     /// One logical line of a file: conditional, parameter definition, or content.
     fn logical(&mut self, t: Text) {
         let lead = t.s.len() - t.s.trim_start().len();
-        let mut t = t.slice_from(lead);
+        let mut t = if lead == 0 { t } else { t.slice_from(lead) };
         if t.s.starts_with('@') {
             let Ok(mut pairs) = KeepalivedParser::parse(Rule::conditional, &t.s) else {
                 return;
@@ -391,8 +403,12 @@ impl Pre<'_> {
         } else {
             t
         };
-        for piece in expanded.split_lines() {
-            self.tokens(piece);
+        if expanded.s.contains('\n') {
+            for piece in expanded.split_lines() {
+                self.tokens(piece);
+            }
+        } else {
+            self.tokens(expanded);
         }
     }
 
@@ -612,7 +628,7 @@ impl Pre<'_> {
     }
 
     fn tokens(&mut self, t: Text) {
-        if self.lines.len() >= MAX_TOTAL_LINES {
+        if self.tree.lines() >= MAX_TOTAL_LINES {
             if !self.overflow {
                 let (pos, _) = t.pos_at(0);
                 self.diag(
@@ -651,6 +667,32 @@ impl Pre<'_> {
                     return;
                 }
             }
+        }
+        if !t.s.contains(['"', '\\']) {
+            // Fast path, the same cut as the `tokens` rule for lines with no quote and no
+            // backslash (checked against the grammar by a property test).
+            let tokens = simple_tokens(&t.s)
+                .into_iter()
+                .map(|(start, text, kind)| {
+                    let (pos, linear) = t.pos_at(start);
+                    let width = if linear {
+                        text.chars().count() as u32
+                    } else {
+                        1
+                    };
+                    Token {
+                        kind,
+                        text: text.to_string(),
+                        pos,
+                        width: width.max(1),
+                        raw: None,
+                    }
+                })
+                .collect::<Vec<_>>();
+            if !tokens.is_empty() {
+                self.tree.line(tokens, &mut self.diags);
+            }
+            return;
         }
         let pairs = match KeepalivedParser::parse(Rule::tokens, &t.s) {
             Ok(mut p) => p.next().map(|x| x.into_inner()),
@@ -698,7 +740,7 @@ impl Pre<'_> {
             });
         }
         if !tokens.is_empty() {
-            self.lines.push(Line { tokens });
+            self.tree.line(tokens, &mut self.diags);
         }
     }
 
@@ -845,6 +887,55 @@ fn word_text(p: pest::iterators::Pair<Rule>) -> (String, Option<String>) {
         }
     }
     (s, differs.then_some(raw))
+}
+
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\x0B' | '\x0C')
+}
+
+/// Tokens of a line without quotes or backslashes: (byte offset, text, kind).
+pub fn simple_tokens(s: &str) -> Vec<(usize, &str, TokKind)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in s.char_indices() {
+        let brace = match c {
+            '{' => Some(TokKind::LBrace),
+            '}' => Some(TokKind::RBrace),
+            _ => None,
+        };
+        if is_ws(c) || brace.is_some() {
+            if let Some(b) = start.take() {
+                out.push((b, &s[b..i], TokKind::Word));
+            }
+            if let Some(k) = brace {
+                out.push((i, &s[i..i + 1], k));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(b) = start {
+        out.push((b, &s[b..], TokKind::Word));
+    }
+    out
+}
+
+/// Tokens of any line by the grammar's `tokens` rule: (byte offset, text, kind); None if
+/// the line has an unterminated quote.
+pub fn grammar_tokens(s: &str) -> Option<Vec<(usize, String, TokKind)>> {
+    let mut pairs = KeepalivedParser::parse(Rule::tokens, s).ok()?;
+    let mut out = Vec::new();
+    for p in pairs.next()?.into_inner() {
+        let start = p.as_span().start();
+        match p.as_rule() {
+            Rule::lbrace => out.push((start, "{".to_string(), TokKind::LBrace)),
+            Rule::rbrace => out.push((start, "}".to_string(), TokKind::RBrace)),
+            Rule::word => out.push((start, word_text(p).0, TokKind::Word)),
+            Rule::unterminated => return None,
+            _ => {}
+        }
+    }
+    Some(out)
 }
 
 /// The code part of a physical line (before any comment).

@@ -47,44 +47,59 @@ struct Open {
     block: Block,
 }
 
-pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
-    let mut top: Vec<Node> = Vec::new();
-    let mut stack: Vec<Open> = Vec::new();
-    // The last statement of the previous line, which a '{' alone on a line attaches to.
-    let mut pending: Option<Node> = None;
+/// Builds the tree line by line, as the preprocessor produces them.
+#[derive(Default)]
+pub struct Builder {
+    top: Vec<Node>,
+    stack: Vec<Open>,
+    /// The last statement of the previous line, which a '{' alone on a line attaches to.
+    pending: Option<Node>,
+    lines: usize,
+}
 
-    fn children<'a>(top: &'a mut Vec<Node>, stack: &'a mut [Open]) -> &'a mut Vec<Node> {
-        match stack.last_mut() {
+impl Builder {
+    /// Lines seen so far.
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    fn children(&mut self) -> &mut Vec<Node> {
+        match self.stack.last_mut() {
             Some(o) => &mut o.block.children,
-            None => top,
+            None => &mut self.top,
         }
     }
 
-    fn close(top: &mut Vec<Node>, stack: &mut Vec<Open>) {
-        if let Some(o) = stack.pop() {
+    fn close(&mut self) {
+        if let Some(o) = self.stack.pop() {
             if let Some(mut n) = o.node {
                 n.block = Some(o.block);
-                children(top, stack).push(n);
+                self.children().push(n);
             }
         }
     }
 
-    for line in lines {
-        let mut toks = line.tokens.into_iter().peekable();
+    fn flush_pending(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.children().push(p);
+        }
+    }
+
+    pub fn line(&mut self, tokens: Vec<Token>, diags: &mut Vec<Diagnostic>) {
+        self.lines += 1;
+        let mut toks = tokens.into_iter().peekable();
         let mut first_on_line = true;
         while let Some(t) = toks.next() {
             match t.kind {
                 TokKind::Word => {
-                    if let Some(p) = pending.take() {
-                        children(&mut top, &mut stack).push(p);
-                    }
-                    if !stack.is_empty()
+                    self.flush_pending();
+                    if !self.stack.is_empty()
                         && first_on_line
                         && TOP_LEVEL_BLOCKS.contains(&t.text.as_str())
-                        && stack.iter().all(|o| o.node.is_some())
+                        && self.stack.iter().all(|o| o.node.is_some())
                     {
-                        let opened = stack[0].block.open;
-                        let owner = stack[0]
+                        let opened = self.stack[0].block.open;
+                        let owner = self.stack[0]
                             .node
                             .as_ref()
                             .map(|n| n.key.text.clone())
@@ -98,8 +113,8 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                                 t.text, owner, opened.line, opened.col
                             ),
                         ));
-                        while !stack.is_empty() {
-                            close(&mut top, &mut stack);
+                        while !self.stack.is_empty() {
+                            self.close();
                         }
                     }
                     let mut args = Vec::new();
@@ -109,14 +124,14 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                         }
                         args.extend(toks.next());
                     }
-                    pending = Some(Node {
+                    self.pending = Some(Node {
                         key: t,
                         args,
                         block: None,
                     });
                 }
                 TokKind::LBrace => {
-                    let owner = pending.take();
+                    let owner = self.pending.take();
                     if owner.is_none() {
                         diags.push(Diagnostic::new(
                             Severity::Error,
@@ -125,7 +140,7 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                             "'{' without a keyword before it; its block is ignored",
                         ));
                     }
-                    stack.push(Open {
+                    self.stack.push(Open {
                         node: owner,
                         block: Block {
                             open: t.pos,
@@ -134,10 +149,8 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                     });
                 }
                 TokKind::RBrace => {
-                    if let Some(p) = pending.take() {
-                        children(&mut top, &mut stack).push(p);
-                    }
-                    if stack.is_empty() {
+                    self.flush_pending();
+                    if self.stack.is_empty() {
                         diags.push(Diagnostic::new(
                             Severity::Error,
                             t.pos,
@@ -145,32 +158,41 @@ pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                             "extra '}' with no block to close; ignored",
                         ));
                     } else {
-                        close(&mut top, &mut stack);
+                        self.close();
                     }
                 }
             }
             first_on_line = false;
         }
-        // A statement stays pending to the next line only if that line may start with '{'.
     }
-    if let Some(p) = pending.take() {
-        children(&mut top, &mut stack).push(p);
+
+    pub fn finish(mut self, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+        self.flush_pending();
+        for o in self.stack.iter().rev() {
+            let what = o
+                .node
+                .as_ref()
+                .map(|n| format!("'{}' ", n.key.text))
+                .unwrap_or_default();
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                o.block.open,
+                1,
+                format!("the {what}block opened here is never closed: missing '}}'"),
+            ));
+        }
+        while !self.stack.is_empty() {
+            self.close();
+        }
+        self.top
     }
-    for o in stack.iter().rev() {
-        let what = o
-            .node
-            .as_ref()
-            .map(|n| format!("'{}' ", n.key.text))
-            .unwrap_or_default();
-        diags.push(Diagnostic::new(
-            Severity::Error,
-            o.block.open,
-            1,
-            format!("the {what}block opened here is never closed: missing '}}'"),
-        ));
+}
+
+/// Builds the tree of a whole list of lines.
+pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+    let mut b = Builder::default();
+    for l in lines {
+        b.line(l.tokens, diags);
     }
-    while !stack.is_empty() {
-        close(&mut top, &mut stack);
-    }
-    top
+    b.finish(diags)
 }
