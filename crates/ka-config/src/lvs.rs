@@ -1173,7 +1173,7 @@ fn unknown_check(cx: &mut Ctx, n: &Node, block: &str, own: &[&str]) {
 
 fn hex(cx: &mut Ctx, t: &Token) -> Option<Vec<u8>> {
     let s = t.text.trim_start_matches("0x");
-    if s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
         cx.error(t, format!("invalid hex string '{}'", t.text));
         return None;
     }

@@ -786,10 +786,11 @@ impl Pre<'_> {
                 }
             };
             let wild = alt.contains(['*', '?', '[']);
-            if matched.is_empty() {
-                if check.brace_must_match || (wild && check.wildcard_must_match) || !wild {
-                    problems.push(full.clone());
-                }
+            // A name without wildcards must exist; a wildcard or brace alternative only
+            // when the include variant says so.
+            if matched.is_empty() && (!wild || check.brace_must_match || check.wildcard_must_match)
+            {
+                problems.push(full.clone());
             }
             files.extend(matched);
         }

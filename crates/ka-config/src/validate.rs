@@ -1004,6 +1004,7 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "garp_extra_if",
 ];
 
+#[allow(clippy::too_many_arguments)]
 fn track_list(
     cx: &mut Ctx,
     n: &Node,

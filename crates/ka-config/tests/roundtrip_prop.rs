@@ -251,6 +251,16 @@ proptest! {
     }
 
     #[test]
+    fn fast_tokenizer_cuts_as_the_grammar(line in "[a-z0-9 {}\t/._:@~$!#-]{0,60}") {
+        let fast: Vec<_> = ka_config::preprocess::simple_tokens(&line)
+            .into_iter()
+            .map(|(at, text, kind)| (at, text.to_string(), kind))
+            .collect();
+        let slow = ka_config::preprocess::grammar_tokens(&line).expect("no quotes, so no error");
+        prop_assert_eq!(fast, slow);
+    }
+
+    #[test]
     fn any_text_parses_without_panic(text in "(?s).{0,400}") {
         let l = parse_str("any.conf", &text, &opts());
         let _ = dump::dump(&l.config);

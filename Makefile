@@ -1,0 +1,40 @@
+# keepalived-rs: build, test, bench, fuzz.
+CARGO ?= cargo
+
+.PHONY: all build test lint bench fuzz demo clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+# Everything CI runs: formatting, lints, unit, golden, property and CLI tests, and the
+# parity check against Debian's keepalived 2.2.7 (required: .ci/run installs it).
+test:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Side by side with keepalived 2.2.7 in the same run; needs root (network namespace).
+bench:
+	bash bench/parse.sh
+
+# The config parser fuzz target (stable toolchain: no sanitizer). FUZZ_SECONDS=600 by default.
+FUZZ_SECONDS ?= 600
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	mkdir -p crates/ka-config/fuzz/corpus/parse
+	cp crates/ka-config/tests/fixtures/*/*.conf crates/ka-config/fuzz/corpus/parse/
+	cd crates/ka-config/fuzz && $(CARGO) fuzz run -s none parse -- -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 -max_len=4096
+
+demo:
+	@echo "The two-node failover demo needs the VRRP daemon, which is not built yet (see README)."
+	@echo "What runs today: keepalived-rs -t / -d on the bundled example configurations:"
+	$(CARGO) build --release -q
+	for f in crates/ka-config/tests/fixtures/seed/*.conf; do echo "== $$f"; ./target/release/keepalived-rs -t -f $$f; echo "exit code $$?"; done
+
+clean:
+	$(CARGO) clean
