@@ -17,7 +17,10 @@ pub struct RealFs;
 impl FileSource for RealFs {
     fn read(&self, path: &Path) -> io::Result<String> {
         let bytes = std::fs::read(path)?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        Ok(match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
     }
 
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {

@@ -54,6 +54,8 @@ pub struct Loaded {
     pub sources: SourceMap,
     /// The main file could not be read: nothing can run.
     pub fatal: bool,
+    /// The raw tree the model was built from (keywords with their positions).
+    pub tree: Vec<tree::Node>,
 }
 
 impl Loaded {
@@ -106,6 +108,7 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
         diagnostics: diags,
         sources: pre.map,
         fatal: pre.fatal,
+        tree: nodes,
     }
 }
 

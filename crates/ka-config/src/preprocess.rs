@@ -671,24 +671,53 @@ impl Pre<'_> {
         if !t.s.contains(['"', '\\']) {
             // Fast path, the same cut as the `tokens` rule for lines with no quote and no
             // backslash (checked against the grammar by a property test).
-            let tokens = simple_tokens(&t.s)
-                .into_iter()
-                .map(|(start, text, kind)| {
+            let mut tokens = Vec::with_capacity(4);
+            if let [sp] = t.spans[..] {
+                // One source span: columns advance with each character (ASCII fast).
+                let ascii = t.s.is_ascii();
+                for (start, text, kind) in simple_tokens(&t.s) {
+                    let (col, width) = if ascii {
+                        (start as u32, text.len() as u32)
+                    } else {
+                        (
+                            t.s[..start].chars().count() as u32,
+                            text.chars().count() as u32,
+                        )
+                    };
+                    let pos = if sp.linear {
+                        Pos {
+                            col: sp.pos.col + col,
+                            ..sp.pos
+                        }
+                    } else {
+                        sp.pos
+                    };
+                    let width = if sp.linear { width } else { 1 };
+                    tokens.push(Token {
+                        kind,
+                        text: text.to_string(),
+                        pos,
+                        width: width.max(1),
+                        raw: None,
+                    });
+                }
+            } else {
+                for (start, text, kind) in simple_tokens(&t.s) {
                     let (pos, linear) = t.pos_at(start);
                     let width = if linear {
                         text.chars().count() as u32
                     } else {
                         1
                     };
-                    Token {
+                    tokens.push(Token {
                         kind,
                         text: text.to_string(),
                         pos,
                         width: width.max(1),
                         raw: None,
-                    }
-                })
-                .collect::<Vec<_>>();
+                    });
+                }
+            }
             if !tokens.is_empty() {
                 self.tree.line(tokens, &mut self.diags);
             }
