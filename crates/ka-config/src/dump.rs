@@ -245,14 +245,7 @@ pub fn dump(c: &Config) -> String {
         for e in &g.entries {
             match e {
                 VsGroupEntry::Range { first, last, port } => {
-                    let a = if first == last {
-                        first.to_string()
-                    } else {
-                        match last {
-                            std::net::IpAddr::V4(v) => format!("{first}-{}", v.octets()[3]),
-                            std::net::IpAddr::V6(v) => format!("{first}-{:x}", v.segments()[7]),
-                        }
-                    };
+                    let a = range(*first, *last);
                     o.line(format!("{a} {port}"));
                 }
                 VsGroupEntry::Fwmark { mark, family } => match family {
@@ -268,6 +261,32 @@ pub fn dump(c: &Config) -> String {
         virtual_server(vs, &mut o);
     }
     o.s
+}
+
+/// A virtual_server_group range as written: `IP`, `IP-LAST` (last byte or group), or a CIDR
+/// block (the only forms the parser makes).
+fn range(first: std::net::IpAddr, last: std::net::IpAddr) -> String {
+    use std::net::IpAddr;
+    if first == last {
+        return first.to_string();
+    }
+    let (a, b, bits) = match (first, last) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            if a.octets()[..3] == b.octets()[..3] {
+                return format!("{first}-{}", b.octets()[3]);
+            }
+            (u32::from(a) as u128, u32::from(b) as u128, 32)
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            if a.segments()[..7] == b.segments()[..7] {
+                return format!("{first}-{:x}", b.segments()[7]);
+            }
+            (u128::from(a), u128::from(b), 128)
+        }
+        _ => return first.to_string(),
+    };
+    let host_bits = 128 - (a ^ b).leading_zeros();
+    format!("{first}/{}", bits - host_bits)
 }
 
 fn global(g: &GlobalDefs, o: &mut Out) {
