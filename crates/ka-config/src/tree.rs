@@ -87,6 +87,7 @@ impl Builder {
 
     pub fn line(&mut self, tokens: Vec<Token>, diags: &mut Vec<Diagnostic>) {
         self.lines += 1;
+        let opens_block = tokens.iter().any(|t| t.kind == TokKind::LBrace);
         let mut toks = tokens.into_iter().peekable();
         let mut first_on_line = true;
         while let Some(t) = toks.next() {
@@ -95,6 +96,7 @@ impl Builder {
                     self.flush_pending();
                     if !self.stack.is_empty()
                         && first_on_line
+                        && opens_block
                         && TOP_LEVEL_BLOCKS.contains(&t.text.as_str())
                         && self.stack.iter().all(|o| o.node.is_some())
                     {
