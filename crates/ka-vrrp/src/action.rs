@@ -1,0 +1,45 @@
+//! What the state machines ask the IO edge to do: plain data.
+
+use std::net::IpAddr;
+
+use crate::instance::State;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Send an advert. IPv4: the whole IP packet (keepalived builds the header itself,
+    /// IP_HDRINCL). IPv6: the VRRP message (the kernel adds the header and checksum).
+    Send {
+        dst: IpAddr,
+        packet: Vec<u8>,
+        priority: u8,
+    },
+    /// Add (or remove) the instance's VIPs and eVIPs.
+    Vips { add: bool },
+    /// Add (or remove) the instance's virtual_routes.
+    Routes { add: bool },
+    /// Add (or remove) the instance's virtual_rules.
+    Rules { add: bool },
+    /// Send gratuitous ARPs / unsolicited NAs for every VIP and eVIP, `repeat` rounds.
+    Garp { repeat: u32 },
+    /// Run a notify script with exactly this argv (fire and forget).
+    Notify { argv: Vec<String> },
+    /// Write one line (newline included) to the notify FIFOs.
+    Fifo { line: String },
+    /// A log line, worded as keepalived words it.
+    Log { level: Level, line: String },
+    /// Tell the parent (status, handing over to a restarted child).
+    StateChanged { state: State, priority: u8 },
+    /// An instance of a sync group wants to become MASTER (its master-down timer expired);
+    /// the group decides.
+    WantMaster,
+    /// An instance of a sync group left MASTER or entered FAULT; the group follows.
+    GroupEvent { state: State },
+    /// Mail, when smtp_alert is on.
+    Alert { subject: String, body: String },
+}

@@ -1,0 +1,919 @@
+//! One VRRP instance (RFC 5798 section 6.4, as keepalived 2.2.7 implements it in vrrp.c
+//! vrrp_state_backup / vrrp_state_master_rx / vrrp_init_state): fed with `(now, event)`,
+//! returns [`Action`]s; [`Instance::next_deadline`] says when to call it again.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::action::{Action, Level};
+use crate::error::{DecodeError, Stats};
+use crate::ip;
+use crate::logs;
+use crate::packet::{Auth, Envelope, Repr, Version};
+use crate::rx::{self, AuthConfig, Note, Peer, Received, RxConfig};
+use crate::time::Time;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    Init,
+    Backup,
+    Master,
+    Fault,
+    Stop,
+}
+
+impl State {
+    /// The name keepalived uses in logs, notify arguments and FIFO lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Init => "INIT",
+            State::Backup => "BACKUP",
+            State::Master => "MASTER",
+            State::Fault => "FAULT",
+            State::Stop => "STOP",
+        }
+    }
+}
+
+/// GARP / NA timing (keepalived vrrp_arp.c and vrrp_scheduler.c; section 4.6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GarpConfig {
+    pub master_delay: Duration,
+    pub master_repeat: u32,
+    pub master_refresh: Duration,
+    pub master_refresh_repeat: u32,
+    pub lower_prio_delay: Duration,
+    pub lower_prio_repeat: u32,
+}
+
+impl Default for GarpConfig {
+    fn default() -> Self {
+        GarpConfig {
+            master_delay: Duration::from_secs(5),
+            master_repeat: 5,
+            master_refresh: Duration::ZERO,
+            master_refresh_repeat: 1,
+            lower_prio_delay: Duration::from_secs(5),
+            lower_prio_repeat: 5,
+        }
+    }
+}
+
+/// Notify scripts: per state, and the generic one called with `INSTANCE name STATE prio`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Notifies {
+    pub master: Option<Vec<String>>,
+    pub backup: Option<Vec<String>>,
+    pub fault: Option<Vec<String>>,
+    pub stop: Option<Vec<String>>,
+    pub generic: Option<Vec<String>>,
+}
+
+/// Everything an instance needs to know, resolved from the configuration.
+#[derive(Clone, Debug)]
+pub struct InstanceConfig {
+    pub name: String,
+    pub vrid: u8,
+    pub version: Version,
+    /// Configured priority (255: address owner).
+    pub priority: u8,
+    /// `state MASTER` was configured.
+    pub want_master: bool,
+    pub adver_int: Duration,
+    pub auth: AuthConfig,
+    pub vips: Vec<IpAddr>,
+    /// Our primary address: the advert source and the tie-break (RFC 5798 6.4.3).
+    pub src: IpAddr,
+    pub mcast_group: IpAddr,
+    pub peers: Vec<Peer>,
+    pub unicast_ttl: u8,
+    pub nopreempt: bool,
+    pub preempt_delay: Duration,
+    pub down_timer_adverts: u32,
+    pub garp: GarpConfig,
+    pub lower_prio_no_advert: bool,
+    pub higher_prio_send_advert: bool,
+    pub skip_check_adv_addr: bool,
+    pub check_unicast_src: bool,
+    pub v3_checksum_as_v2: bool,
+    pub notifies: Notifies,
+    pub smtp_alert: bool,
+    /// Member of a sync group: transitions to MASTER are decided by the group.
+    pub in_sync_group: bool,
+}
+
+impl InstanceConfig {
+    /// A plain configuration (tests and simulations): v2 without auth, 1 s adverts.
+    pub fn simple(name: &str, vrid: u8, priority: u8, src: IpAddr, vips: Vec<IpAddr>) -> Self {
+        InstanceConfig {
+            name: name.into(),
+            vrid,
+            version: Version::V2,
+            priority,
+            want_master: priority == 255,
+            adver_int: Duration::from_secs(1),
+            auth: AuthConfig::None,
+            vips,
+            src,
+            mcast_group: if src.is_ipv4() {
+                IpAddr::from([224, 0, 0, 18])
+            } else {
+                "ff02::12".parse().unwrap_or(IpAddr::from([0u8; 16]))
+            },
+            peers: Vec::new(),
+            unicast_ttl: 255,
+            nopreempt: false,
+            preempt_delay: Duration::ZERO,
+            down_timer_adverts: 3,
+            garp: GarpConfig::default(),
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            skip_check_adv_addr: false,
+            check_unicast_src: false,
+            v3_checksum_as_v2: false,
+            notifies: Notifies::default(),
+            smtp_alert: false,
+            in_sync_group: false,
+        }
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.priority == 255
+    }
+
+    fn adver_int_cs(&self) -> u16 {
+        (self.adver_int.as_millis() / 10).min(4095) as u16
+    }
+}
+
+/// What a tracked object is: its kind and name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TrackerId {
+    Script(String),
+    Interface(String),
+    File(String),
+    Process(String),
+}
+
+/// How a tracker counts (keepalived vrrp_track.c).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracker {
+    /// 0: a failure puts the instance in FAULT.
+    pub weight: i32,
+    pub reverse: bool,
+    /// Up/down for scripts, interfaces and processes; the value for files.
+    pub status: TrackStatus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrackStatus {
+    /// No result yet (a weight-0 tracker keeps the instance out of MASTER meanwhile).
+    Unknown,
+    Up,
+    Down,
+    /// track_file: the integer read from the file.
+    Value(i64),
+}
+
+impl Tracker {
+    /// The tracker's part of the effective priority, or None if it puts us in FAULT.
+    /// keepalived: a positive weight is added while up, a negative one while down;
+    /// `reverse` swaps up and down; a file's value is multiplied by the weight.
+    fn contribution(&self) -> Option<i64> {
+        match self.status {
+            TrackStatus::Value(v) => {
+                if self.weight == 0 {
+                    return if v != 0 { None } else { Some(0) };
+                }
+                let w = self.weight as i64 * v;
+                Some(if self.reverse { -w } else { w })
+            }
+            TrackStatus::Unknown => {
+                if self.weight == 0 {
+                    None
+                } else {
+                    Some(0)
+                }
+            }
+            s => {
+                let up = (s == TrackStatus::Up) != self.reverse;
+                if self.weight == 0 {
+                    return if up { Some(0) } else { None };
+                }
+                let w = self.weight as i64;
+                Some(match (up, w > 0) {
+                    (true, true) => w,
+                    (false, false) => w,
+                    _ => 0,
+                })
+            }
+        }
+    }
+}
+
+/// Inputs.
+#[derive(Clone, Debug)]
+pub enum Event<'a> {
+    /// Begin (any startup delay is over).
+    Start,
+    /// Begin directly as MASTER with the VIPs already in place (a VRRP child restarted
+    /// after a crash, handed its predecessor's state): advertise at once, no GARP storm.
+    Resume,
+    /// A deadline passed.
+    Timer,
+    /// A packet for this VRID, as received (checked here, in keepalived's order).
+    Packet(&'a Received<'a>),
+    /// A packet that failed before it could be matched to its checks (IP header, ...).
+    Bad {
+        src: Option<IpAddr>,
+        error: DecodeError,
+    },
+    /// A tracked object changed.
+    Tracker { id: TrackerId, status: TrackStatus },
+    /// Graceful stop (SIGTERM, or the instance removed by a reload).
+    Stop,
+    /// Someone removed one of our VIPs while we are MASTER.
+    VipRemoved,
+}
+
+/// Named deadlines (STYLE habit 2: timers are data).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Timers {
+    /// MASTER: next advert. BACKUP: master down. INIT: the owner's start.
+    adver: Option<Time>,
+    /// The second GARP burst after becoming MASTER.
+    garp_delay: Option<Time>,
+    /// Periodic GARP refresh while MASTER.
+    garp_refresh: Option<Time>,
+    /// The delayed GARP round after a lower-priority advert.
+    garp_lower: Option<Time>,
+    /// End of the preempt_delay window.
+    preempt: Option<Time>,
+}
+
+pub struct Instance {
+    pub cfg: InstanceConfig,
+    state: State,
+    trackers: BTreeMap<TrackerId, Tracker>,
+    timers: Timers,
+    /// The master's advertised interval (v3 backups adopt it; RFC 5798 6.4.2).
+    master_adver_int: Duration,
+    /// Who we last accepted as master.
+    master: Option<IpAddr>,
+    /// keepalived 2.2.7: an owner that meets another owner drops to 254.
+    owner_demoted: bool,
+    ip_id: u16,
+    ah_seq: u32,
+    pub stats: Stats,
+    last_bad_log: Option<Time>,
+    bad_suppressed: u64,
+    effective: u8,
+}
+
+impl Instance {
+    pub fn new(cfg: InstanceConfig) -> Self {
+        let adv = cfg.adver_int;
+        let mut i = Instance {
+            cfg,
+            state: State::Init,
+            trackers: BTreeMap::new(),
+            timers: Timers::default(),
+            master_adver_int: adv,
+            master: None,
+            owner_demoted: false,
+            ip_id: 0,
+            ah_seq: 0,
+            stats: Stats::default(),
+            last_bad_log: None,
+            bad_suppressed: 0,
+            effective: 0,
+        };
+        i.effective = i.compute_priority().unwrap_or(i.cfg.priority);
+        i
+    }
+
+    /// Declares a tracked object (before `Start`); its status starts Unknown unless given.
+    pub fn add_tracker(&mut self, id: TrackerId, weight: i32, reverse: bool, status: TrackStatus) {
+        self.trackers.insert(
+            id,
+            Tracker {
+                weight,
+                reverse,
+                status,
+            },
+        );
+        self.effective = self.compute_priority().unwrap_or(self.effective);
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    /// The priority put in adverts (keepalived's effective_priority).
+    pub fn effective_priority(&self) -> u8 {
+        self.effective
+    }
+
+    pub fn master(&self) -> Option<IpAddr> {
+        self.master
+    }
+
+    pub fn next_deadline(&self) -> Option<Time> {
+        let t = &self.timers;
+        [
+            t.adver,
+            t.garp_delay,
+            t.garp_refresh,
+            t.garp_lower,
+            t.preempt,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// RFC 3768 6.1 / RFC 5798 6.1: Skew_Time, from the effective priority.
+    pub fn skew(&self) -> Duration {
+        let prio = self.effective as u64;
+        match self.cfg.version {
+            Version::V2 => Duration::from_micros((256 - prio) * 1_000_000 / 256),
+            Version::V3 => {
+                Duration::from_micros((256 - prio) * self.master_adver_int.as_micros() as u64 / 256)
+            }
+        }
+    }
+
+    /// Master_Down_Interval = down_timer_adverts × Master_Adver_Interval + Skew_Time.
+    pub fn master_down(&self) -> Duration {
+        self.master_adver_int * self.cfg.down_timer_adverts + self.skew()
+    }
+
+    /// The effective priority, or None if a weight-0 tracker is failing (FAULT).
+    /// keepalived vrrp_set_effective_priority: base + Σ weights, clamped to 1..254;
+    /// the address owner is never changed by trackers.
+    fn compute_priority(&self) -> Option<u8> {
+        let mut sum: i64 = 0;
+        for t in self.trackers.values() {
+            sum += t.contribution()?;
+        }
+        if self.cfg.is_owner() {
+            return Some(if self.owner_demoted { 254 } else { 255 });
+        }
+        Some((self.cfg.priority as i64 + sum).clamp(1, 254) as u8)
+    }
+
+    fn faulted(&self) -> bool {
+        self.compute_priority().is_none()
+    }
+
+    fn log(&self, out: &mut Vec<Action>, line: String) {
+        out.push(Action::Log {
+            level: Level::Info,
+            line,
+        });
+    }
+
+    // ---- sending ----
+
+    fn advert_bytes(&mut self, priority: u8, dst: IpAddr) -> Vec<u8> {
+        let repr = Repr {
+            version: self.cfg.version,
+            vrid: self.cfg.vrid,
+            priority,
+            adver_int_cs: match self.cfg.version {
+                Version::V2 => (self.cfg.adver_int.as_secs().clamp(1, 255) * 100) as u16,
+                Version::V3 => self.cfg.adver_int_cs(),
+            },
+            auth: match &self.cfg.auth {
+                AuthConfig::None => Auth::None,
+                AuthConfig::Pass(p) => Auth::Pass(*p),
+                AuthConfig::Ah(_) => Auth::Ah,
+            },
+            addrs: self.cfg.vips.clone(),
+        };
+        let vrrp = repr.to_bytes(&Envelope {
+            src: self.cfg.src,
+            dst,
+        });
+        match (self.cfg.src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                // keepalived: the IP ID increments and never wraps to 0.
+                self.ip_id = if self.ip_id == u16::MAX {
+                    1
+                } else {
+                    self.ip_id + 1
+                };
+                let ttl = if self.cfg.peers.is_empty() {
+                    ip::TTL
+                } else {
+                    self.cfg.unicast_ttl
+                };
+                let ah = match &self.cfg.auth {
+                    AuthConfig::Ah(key) => {
+                        self.ah_seq = self.ah_seq.saturating_add(1);
+                        Some((key, self.ah_seq))
+                    }
+                    _ => None,
+                };
+                ip::build_ipv4(s, d, self.ip_id, ttl, ah, !self.cfg.peers.is_empty(), &vrrp)
+            }
+            _ => vrrp,
+        }
+    }
+
+    /// One advert to the group, or one copy per unicast peer.
+    fn send(&mut self, priority: u8, out: &mut Vec<Action>) {
+        let dsts: Vec<IpAddr> = if self.cfg.peers.is_empty() {
+            vec![self.cfg.mcast_group]
+        } else {
+            self.cfg.peers.iter().map(|p| p.addr).collect()
+        };
+        for dst in dsts {
+            let packet = self.advert_bytes(priority, dst);
+            out.push(Action::Send {
+                dst,
+                packet,
+                priority,
+            });
+        }
+        self.stats.advert_sent += 1;
+        if priority == 0 {
+            self.stats.pri_zero_sent += 1;
+        }
+    }
+
+    // ---- transitions ----
+
+    fn notify(&self, state: State, out: &mut Vec<Action>) {
+        let n = &self.cfg.notifies;
+        let script = match state {
+            State::Master => &n.master,
+            State::Backup => &n.backup,
+            State::Fault => &n.fault,
+            State::Stop => &n.stop,
+            State::Init => &None,
+        };
+        // keepalived vrrp_notify.c: the state script, then the generic one, then the FIFO.
+        if let Some(argv) = script {
+            out.push(Action::Notify { argv: argv.clone() });
+        }
+        let prio = self.effective.to_string();
+        if let Some(argv) = &n.generic {
+            let mut a = argv.clone();
+            a.extend([
+                "INSTANCE".to_string(),
+                self.cfg.name.clone(),
+                state.name().to_string(),
+                prio.clone(),
+            ]);
+            out.push(Action::Notify { argv: a });
+        }
+        out.push(Action::Fifo {
+            line: format!("INSTANCE \"{}\" {} {}\n", self.cfg.name, state.name(), prio),
+        });
+        out.push(Action::StateChanged {
+            state,
+            priority: self.effective,
+        });
+        if self.cfg.smtp_alert {
+            let body = match state {
+                State::Master => "=> VRRP Instance is now owning VRRP VIPs <=",
+                State::Backup => "=> VRRP Instance is nolonger owning VRRP VIPs <=",
+                State::Fault => "=> VRRP Instance is in FAULT state <=",
+                _ => "=> VRRP Instance stopped <=",
+            };
+            out.push(Action::Alert {
+                subject: format!(
+                    "VRRP Instance {} - Entering {} state",
+                    self.cfg.name,
+                    state.name()
+                ),
+                body: body.into(),
+            });
+        }
+        if self.cfg.in_sync_group {
+            out.push(Action::GroupEvent { state });
+        }
+    }
+
+    /// BACKUP → MASTER (keepalived vrrp_state_goto_master / vrrp_state_become_master):
+    /// advert first, then addresses, routes, rules, GARP, notify.
+    pub fn become_master(&mut self, now: Time, out: &mut Vec<Action>) {
+        if self.state == State::Master {
+            return;
+        }
+        self.send(self.effective, out);
+        self.state = State::Master;
+        self.stats.become_master += 1;
+        self.master = Some(self.cfg.src);
+        self.timers = Timers {
+            adver: Some(now + self.cfg.adver_int),
+            ..Timers::default()
+        };
+        self.log(out, logs::entering(&self.cfg.name, "MASTER"));
+        out.push(Action::Vips { add: true });
+        out.push(Action::Routes { add: true });
+        out.push(Action::Rules { add: true });
+        out.push(Action::Garp {
+            repeat: self.cfg.garp.master_repeat,
+        });
+        if !self.cfg.garp.master_delay.is_zero() {
+            self.timers.garp_delay = Some(now + self.cfg.garp.master_delay);
+        }
+        if !self.cfg.garp.master_refresh.is_zero() {
+            self.timers.garp_refresh = Some(now + self.cfg.garp.master_refresh);
+        }
+        self.notify(State::Master, out);
+    }
+
+    /// Leaves MASTER: optionally a priority-0 advert, then addresses, routes and rules go.
+    fn leave_master(&mut self, prio_zero: bool, out: &mut Vec<Action>) {
+        if self.state != State::Master {
+            return;
+        }
+        if prio_zero {
+            self.send(0, out);
+            self.log(out, logs::sent_zero(&self.cfg.name));
+        }
+        out.push(Action::Rules { add: false });
+        out.push(Action::Routes { add: false });
+        out.push(Action::Vips { add: false });
+        self.stats.release_master += 1;
+    }
+
+    /// → BACKUP with the given master-down wait (keepalived: no priority-0 advert).
+    pub fn become_backup(&mut self, now: Time, wait: Duration, out: &mut Vec<Action>) {
+        let was = self.state;
+        self.leave_master(false, out);
+        self.state = State::Backup;
+        self.timers = Timers {
+            adver: Some(now + wait),
+            ..Timers::default()
+        };
+        if was != State::Backup {
+            let line = if was == State::Init {
+                logs::entering_backup_init(&self.cfg.name)
+            } else {
+                logs::entering(&self.cfg.name, "BACKUP")
+            };
+            self.log(out, line);
+            self.notify(State::Backup, out);
+        }
+    }
+
+    /// → FAULT: a master sends priority 0 and drops its addresses (section 4.4).
+    pub fn enter_fault(&mut self, out: &mut Vec<Action>) {
+        if self.state == State::Fault || self.state == State::Stop {
+            return;
+        }
+        self.leave_master(true, out);
+        self.state = State::Fault;
+        self.timers = Timers::default();
+        self.log(out, logs::entering(&self.cfg.name, "FAULT"));
+        self.notify(State::Fault, out);
+    }
+
+    /// The master-down wait when (re)entering BACKUP: the owner waits one advert plus the
+    /// skew, everyone else the full Master_Down_Interval.
+    fn backup_wait(&self) -> Duration {
+        if self.cfg.is_owner() {
+            self.cfg.adver_int + self.skew()
+        } else {
+            self.master_down()
+        }
+    }
+
+    pub fn handle(&mut self, now: Time, ev: Event) -> Vec<Action> {
+        let mut out = Vec::new();
+        match ev {
+            Event::Start => self.start(now, &mut out),
+            Event::Resume => {
+                self.state = State::Master;
+                self.master = Some(self.cfg.src);
+                self.send(self.effective, &mut out);
+                self.timers = Timers {
+                    adver: Some(now + self.cfg.adver_int),
+                    ..Timers::default()
+                };
+                if !self.cfg.garp.master_refresh.is_zero() {
+                    self.timers.garp_refresh = Some(now + self.cfg.garp.master_refresh);
+                }
+            }
+            Event::Timer => self.timer(now, &mut out),
+            Event::Packet(rx) => self.packet(now, rx, &mut out),
+            Event::Bad { src, error } => self.bad(now, src, &error, &mut out),
+            Event::Tracker { id, status } => self.tracker(now, id, status, &mut out),
+            Event::Stop => self.stop(&mut out),
+            Event::VipRemoved => {
+                // keepalived set_vrrp_backup: go BACKUP and retake quickly (skew only).
+                if self.state == State::Master {
+                    let skew = self.skew();
+                    self.become_backup(now, skew, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn start(&mut self, now: Time, out: &mut Vec<Action>) {
+        if self.state != State::Init {
+            return;
+        }
+        self.effective = self.compute_priority().unwrap_or(self.effective);
+        if self.faulted() {
+            // Weight-0 trackers without a good result keep us out (section 4.3).
+            self.enter_fault(out);
+            return;
+        }
+        if self.cfg.is_owner() && self.cfg.want_master {
+            // keepalived vrrp_init_state: the owner takes over after about 1 µs.
+            self.timers.adver = Some(now + Duration::from_micros(1));
+            return;
+        }
+        let wait = self.master_down();
+        self.become_backup(now, wait, out);
+    }
+
+    fn timer(&mut self, now: Time, out: &mut Vec<Action>) {
+        let due = |t: Option<Time>| t.is_some_and(|t| t <= now);
+        if due(self.timers.preempt) {
+            self.timers.preempt = None;
+        }
+        if due(self.timers.garp_delay) {
+            self.timers.garp_delay = None;
+            if self.state == State::Master {
+                out.push(Action::Garp {
+                    repeat: self.cfg.garp.master_repeat,
+                });
+            }
+        }
+        if due(self.timers.garp_lower) {
+            self.timers.garp_lower = None;
+            if self.state == State::Master {
+                out.push(Action::Garp {
+                    repeat: self.cfg.garp.lower_prio_repeat,
+                });
+            }
+        }
+        if due(self.timers.garp_refresh) {
+            self.timers.garp_refresh = Some(now + self.cfg.garp.master_refresh);
+            if self.state == State::Master {
+                out.push(Action::Garp {
+                    repeat: self.cfg.garp.master_refresh_repeat,
+                });
+            }
+        }
+        if due(self.timers.adver) {
+            match self.state {
+                State::Master => {
+                    self.send(self.effective, out);
+                    self.timers.adver = Some(now + self.cfg.adver_int);
+                }
+                State::Init => {
+                    self.timers.adver = None;
+                    self.state = State::Backup;
+                    self.become_master(now, out);
+                }
+                State::Backup => {
+                    // RFC 5798 6.4.2: Master_Down_Timer fired.
+                    if self.cfg.in_sync_group {
+                        // The group decides; until then wait another interval.
+                        self.timers.adver = Some(now + self.master_down());
+                        out.push(Action::WantMaster);
+                    } else {
+                        self.become_master(now, out);
+                    }
+                }
+                State::Fault | State::Stop => self.timers.adver = None,
+            }
+        }
+    }
+
+    fn bad(&mut self, now: Time, src: Option<IpAddr>, e: &DecodeError, out: &mut Vec<Action>) {
+        self.stats.count(e);
+        // STYLE habit 4: bad input is counted; its log is rate-limited (one a second).
+        match self.last_bad_log {
+            Some(t) if now - t < Duration::from_secs(1) => self.bad_suppressed += 1,
+            _ => {
+                out.push(Action::Log {
+                    level: Level::Warning,
+                    line: logs::bad_packet(
+                        &self.cfg.name,
+                        src,
+                        &e.to_string(),
+                        self.bad_suppressed,
+                    ),
+                });
+                self.bad_suppressed = 0;
+                self.last_bad_log = Some(now);
+            }
+        }
+    }
+
+    fn rx_config(&self) -> RxConfig {
+        RxConfig {
+            version: self.cfg.version,
+            auth: self.cfg.auth.clone(),
+            adver_int_cs: match self.cfg.version {
+                Version::V2 => (self.cfg.adver_int.as_secs().clamp(1, 255) * 100) as u16,
+                Version::V3 => self.cfg.adver_int_cs(),
+            },
+            vips: self.cfg.vips.clone(),
+            peers: self.cfg.peers.clone(),
+            check_unicast_src: self.cfg.check_unicast_src,
+            v3_checksum_as_v2: self.cfg.v3_checksum_as_v2,
+        }
+    }
+
+    fn packet(&mut self, now: Time, rx: &Received, out: &mut Vec<Action>) {
+        // keepalived: packets are ignored in FAULT and INIT (and once stopped).
+        if matches!(self.state, State::Fault | State::Init | State::Stop) {
+            return;
+        }
+        // The address list is checked in MASTER, and in BACKUP unless
+        // skip_check_adv_addr and the sender is the master we know.
+        let check_addrs = self.state == State::Master
+            || !(self.cfg.skip_check_adv_addr && self.master == Some(rx.src));
+        let (repr, note) = match rx::check(&self.rx_config(), rx, check_addrs) {
+            Ok(x) => x,
+            Err(e) => return self.bad(now, Some(rx.src), &e, out),
+        };
+        self.stats.advert_rcvd += 1;
+        if repr.priority == 0 {
+            self.stats.pri_zero_rcvd += 1;
+        }
+        if let Some(Note::IntervalDiffers { ours_cs, theirs_cs }) = note {
+            if self.state == State::Master {
+                out.push(Action::Log {
+                    level: Level::Info,
+                    line: logs::interval_differs(&self.cfg.name, ours_cs, theirs_cs),
+                });
+            }
+        }
+        match self.state {
+            State::Backup => self.backup_rx(now, rx.src, &repr, out),
+            State::Master => self.master_rx(now, rx.src, &repr, out),
+            _ => {}
+        }
+    }
+
+    /// keepalived vrrp_state_backup, RFC 5798 6.4.2.
+    fn backup_rx(&mut self, now: Time, src: IpAddr, adv: &Repr, out: &mut Vec<Action>) {
+        if adv.priority == 0 {
+            // The master is leaving: take over after Skew_Time.
+            self.log(out, logs::prio_zero_received(&self.cfg.name));
+            self.timers.adver = Some(now + self.skew());
+            return;
+        }
+        let preempt_window = self.timers.preempt.is_some_and(|t| now < t);
+        let lower = adv.priority < self.effective;
+        if lower && !self.cfg.nopreempt && !preempt_window {
+            if !self.cfg.preempt_delay.is_zero() && self.timers.preempt.is_none() {
+                // The first lower-priority advert opens the preempt_delay window;
+                // adverts are accepted until it ends.
+                self.timers.preempt = Some(now + self.cfg.preempt_delay);
+            } else {
+                // Ignore it: our Master_Down_Timer runs out and we take over.
+                return;
+            }
+        }
+        if !lower {
+            self.timers.preempt = None;
+        }
+        if self.cfg.version == Version::V3 {
+            // RFC 5798 6.4.2: a v3 backup adopts the master's interval.
+            self.master_adver_int = Duration::from_millis(adv.adver_int_cs as u64 * 10);
+        }
+        self.master = Some(src);
+        self.timers.adver = Some(now + self.master_down());
+    }
+
+    /// keepalived vrrp_state_master_rx, RFC 5798 6.4.3.
+    fn master_rx(&mut self, now: Time, src: IpAddr, adv: &Repr, out: &mut Vec<Action>) {
+        let ours = self.effective;
+        if adv.priority == 0 {
+            self.log(out, logs::master_prio_zero_received(&self.cfg.name));
+            self.send(ours, out);
+            self.timers.adver = Some(now + self.cfg.adver_int);
+            return;
+        }
+        if adv.priority == ours && src == self.cfg.src {
+            out.push(Action::Log {
+                level: Level::Warning,
+                line: logs::same_prio_own_ip(&self.cfg.name, src),
+            });
+            return;
+        }
+        if adv.priority == 255 && ours == 255 && self.cfg.is_owner() {
+            // keepalived 2.2.7: two owners; ours drops to 254 at once.
+            self.owner_demoted = true;
+            self.effective = 254;
+            out.push(Action::Log {
+                level: Level::Warning,
+                line: logs::owner_conflict(&self.cfg.name, src),
+            });
+        }
+        let ours = self.effective;
+        if adv.priority < ours || (adv.priority == ours && ip_less(src, self.cfg.src)) {
+            // We stay master; the other router must learn it.
+            self.log(
+                out,
+                logs::lower_prio(&self.cfg.name, src, adv.priority, ours),
+            );
+            if !self.cfg.lower_prio_no_advert {
+                self.send(ours, out);
+                self.timers.adver = Some(now + self.cfg.adver_int);
+            }
+            if self.cfg.garp.lower_prio_repeat > 0 {
+                out.push(Action::Garp {
+                    repeat: self.cfg.garp.lower_prio_repeat,
+                });
+                if !self.cfg.garp.lower_prio_delay.is_zero() {
+                    self.timers.garp_lower = Some(now + self.cfg.garp.lower_prio_delay);
+                }
+            }
+            return;
+        }
+        // Higher priority, or equal with a higher primary address: yield.
+        self.log(
+            out,
+            logs::higher_prio(&self.cfg.name, src, adv.priority, ours),
+        );
+        if self.cfg.higher_prio_send_advert {
+            self.send(ours, out);
+        }
+        if self.cfg.version == Version::V3 {
+            self.master_adver_int = Duration::from_millis(adv.adver_int_cs as u64 * 10);
+        }
+        self.master = Some(src);
+        let wait = self.master_down();
+        self.become_backup(now, wait, out);
+    }
+
+    fn tracker(&mut self, now: Time, id: TrackerId, status: TrackStatus, out: &mut Vec<Action>) {
+        let Some(t) = self.trackers.get_mut(&id) else {
+            return;
+        };
+        if t.status == status {
+            return;
+        }
+        t.status = status;
+        match self.compute_priority() {
+            None => {
+                if self.state != State::Init {
+                    self.enter_fault(out);
+                }
+            }
+            Some(p) => {
+                self.effective = p;
+                if self.state == State::Fault {
+                    // keepalived try_up_instance: every reason cleared → BACKUP.
+                    let wait = self.backup_wait();
+                    self.become_backup(now, wait, out);
+                }
+            }
+        }
+    }
+
+    fn stop(&mut self, out: &mut Vec<Action>) {
+        if self.state == State::Stop {
+            return;
+        }
+        self.leave_master(true, out);
+        self.state = State::Stop;
+        self.timers = Timers::default();
+        self.notify(State::Stop, out);
+    }
+
+    /// For sync groups: go to FAULT because another member did.
+    pub fn group_fault(&mut self, out: &mut Vec<Action>) {
+        self.enter_fault(out);
+    }
+
+    /// For sync groups: leave FAULT once the whole group may.
+    pub fn group_unfault(&mut self, now: Time, out: &mut Vec<Action>) {
+        if self.state == State::Fault && !self.faulted() {
+            let wait = self.backup_wait();
+            self.become_backup(now, wait, out);
+        }
+    }
+
+    /// Whether this instance itself is failing (not because its group is).
+    pub fn own_fault(&self) -> bool {
+        self.faulted()
+    }
+}
+
+/// RFC 5798 6.4.3: addresses compared as unsigned integers in network order.
+fn ip_less(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => u32::from(a) < u32::from(b),
+        (IpAddr::V6(a), IpAddr::V6(b)) => u128::from(a) < u128::from(b),
+        _ => false,
+    }
+}

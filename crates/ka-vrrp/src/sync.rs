@@ -1,0 +1,245 @@
+//! Instances and sync groups together (keepalived vrrp_sync.c; section 4.5): members move
+//! together, a FAULT in one faults all, a member goes MASTER only when every member wants
+//! to, and group notifies come after the instance notifies.
+
+use std::time::Duration;
+
+use crate::action::{Action, Level};
+use crate::instance::{Event, Instance, State};
+use crate::logs;
+use crate::time::Time;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupNotifies {
+    pub master: Option<Vec<String>>,
+    pub backup: Option<Vec<String>>,
+    pub fault: Option<Vec<String>>,
+    pub stop: Option<Vec<String>>,
+    pub generic: Option<Vec<String>>,
+}
+
+pub struct SyncGroup {
+    pub name: String,
+    /// Indexes into [`Router::instances`].
+    pub members: Vec<usize>,
+    pub notifies: GroupNotifies,
+    state: State,
+    /// When each member last asked to become MASTER.
+    wants: Vec<Option<Time>>,
+}
+
+impl SyncGroup {
+    pub fn new(name: &str, members: Vec<usize>, notifies: GroupNotifies) -> Self {
+        let n = members.len();
+        SyncGroup {
+            name: name.into(),
+            members,
+            notifies,
+            state: State::Init,
+            wants: vec![None; n],
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+}
+
+/// Who an action is for: an instance (by index) or a group (by index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Instance(usize),
+    Group(usize),
+}
+
+/// All the instances of a VRRP process and their sync groups.
+#[derive(Default)]
+pub struct Router {
+    pub instances: Vec<Instance>,
+    pub groups: Vec<SyncGroup>,
+}
+
+impl Router {
+    pub fn new(instances: Vec<Instance>, groups: Vec<SyncGroup>) -> Self {
+        let mut r = Router { instances, groups };
+        for g in &r.groups {
+            for &m in &g.members {
+                r.instances[m].cfg.in_sync_group = true;
+            }
+        }
+        // keepalived: group members' own weights are ignored... the caller resolves
+        // trackers; here only membership matters.
+        r.groups.iter_mut().for_each(|g| g.state = State::Init);
+        r
+    }
+
+    pub fn next_deadline(&self) -> Option<Time> {
+        self.instances
+            .iter()
+            .filter_map(|i| i.next_deadline())
+            .min()
+    }
+
+    fn group_of(&self, inst: usize) -> Option<usize> {
+        self.groups.iter().position(|g| g.members.contains(&inst))
+    }
+
+    /// Feeds one event to one instance and applies the group rules to what follows.
+    pub fn handle(&mut self, now: Time, inst: usize, ev: Event) -> Vec<(Target, Action)> {
+        let acts = self.instances[inst].handle(now, ev);
+        let mut out = Vec::new();
+        self.absorb(now, inst, acts, &mut out);
+        out
+    }
+
+    /// Wakes every instance whose deadline has passed.
+    pub fn tick(&mut self, now: Time) -> Vec<(Target, Action)> {
+        let mut out = Vec::new();
+        for i in 0..self.instances.len() {
+            if self.instances[i].next_deadline().is_some_and(|t| t <= now) {
+                let acts = self.instances[i].handle(now, Event::Timer);
+                self.absorb(now, i, acts, &mut out);
+            }
+        }
+        out
+    }
+
+    fn absorb(
+        &mut self,
+        now: Time,
+        inst: usize,
+        acts: Vec<Action>,
+        out: &mut Vec<(Target, Action)>,
+    ) {
+        let mut follow = Vec::new();
+        for a in acts {
+            match a {
+                Action::WantMaster => follow.push((inst, None)),
+                Action::GroupEvent { state } => follow.push((inst, Some(state))),
+                other => out.push((Target::Instance(inst), other)),
+            }
+        }
+        for (i, ev) in follow {
+            let Some(g) = self.group_of(i) else { continue };
+            match ev {
+                None => self.want_master(now, g, i, out),
+                Some(state) => self.member_changed(now, g, i, state, out),
+            }
+        }
+    }
+
+    fn want_master(&mut self, now: Time, g: usize, inst: usize, out: &mut Vec<(Target, Action)>) {
+        let pos = self.groups[g]
+            .members
+            .iter()
+            .position(|&m| m == inst)
+            .unwrap_or(0);
+        self.groups[g].wants[pos] = Some(now);
+        let all = self.groups[g].members.iter().enumerate().all(|(k, &m)| {
+            let inst = &self.instances[m];
+            inst.state() == State::Master
+                || self.groups[g].wants[k]
+                    .is_some_and(|t| now - t <= inst.master_down() + Duration::from_millis(1))
+        });
+        if !all {
+            return;
+        }
+        for k in 0..self.groups[g].members.len() {
+            self.groups[g].wants[k] = None;
+        }
+        let members = self.groups[g].members.clone();
+        for m in members {
+            if self.instances[m].state() == State::Backup {
+                let mut acts = Vec::new();
+                self.instances[m].become_master(now, &mut acts);
+                self.absorb(now, m, acts, out);
+            }
+        }
+    }
+
+    fn member_changed(
+        &mut self,
+        now: Time,
+        g: usize,
+        inst: usize,
+        state: State,
+        out: &mut Vec<(Target, Action)>,
+    ) {
+        let members = self.groups[g].members.clone();
+        match state {
+            State::Fault => {
+                for &m in members.iter().filter(|&&m| m != inst) {
+                    let mut acts = Vec::new();
+                    self.instances[m].group_fault(&mut acts);
+                    self.absorb(now, m, acts, out);
+                }
+            }
+            State::Backup => {
+                let any_fault = members.iter().any(|&m| self.instances[m].own_fault());
+                for &m in members.iter().filter(|&&m| m != inst) {
+                    let mut acts = Vec::new();
+                    match self.instances[m].state() {
+                        State::Master => {
+                            let wait = self.instances[m].master_down();
+                            self.instances[m].become_backup(now, wait, &mut acts);
+                        }
+                        State::Fault if !any_fault => {
+                            self.instances[m].group_unfault(now, &mut acts)
+                        }
+                        _ => {}
+                    }
+                    self.absorb(now, m, acts, out);
+                }
+            }
+            _ => {}
+        }
+        // The group's own state: what all its members agree on.
+        let first = self.instances[members[0]].state();
+        if members.iter().all(|&m| self.instances[m].state() == first)
+            && self.groups[g].state != first
+        {
+            self.groups[g].state = first;
+            self.group_notify(g, first, out);
+        }
+    }
+
+    /// Group notifies come after the instance notifies (keepalived vrrp_sync.c).
+    fn group_notify(&self, g: usize, state: State, out: &mut Vec<(Target, Action)>) {
+        let grp = &self.groups[g];
+        let t = Target::Group(g);
+        out.push((
+            t,
+            Action::Log {
+                level: Level::Info,
+                line: logs::group_entering(&grp.name, state.name()),
+            },
+        ));
+        let n = &grp.notifies;
+        let script = match state {
+            State::Master => &n.master,
+            State::Backup => &n.backup,
+            State::Fault => &n.fault,
+            State::Stop => &n.stop,
+            State::Init => &None,
+        };
+        if let Some(argv) = script {
+            out.push((t, Action::Notify { argv: argv.clone() }));
+        }
+        if let Some(argv) = &n.generic {
+            let mut a = argv.clone();
+            a.extend([
+                "GROUP".to_string(),
+                grp.name.clone(),
+                state.name().to_string(),
+                "0".to_string(),
+            ]);
+            out.push((t, Action::Notify { argv: a }));
+        }
+        out.push((
+            t,
+            Action::Fifo {
+                line: format!("GROUP \"{}\" {} 0\n", grp.name, state.name()),
+            },
+        ));
+    }
+}

@@ -1,0 +1,33 @@
+//! Time as the caller's monotonic clock reads it, in microseconds.
+
+use std::ops::{Add, Sub};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub u64);
+
+impl Time {
+    pub const ZERO: Time = Time(0);
+
+    pub fn from_micros(us: u64) -> Time {
+        Time(us)
+    }
+
+    pub fn micros(self) -> u64 {
+        self.0
+    }
+}
+
+impl Add<Duration> for Time {
+    type Output = Time;
+    fn add(self, d: Duration) -> Time {
+        Time(self.0.saturating_add(d.as_micros() as u64))
+    }
+}
+
+impl Sub for Time {
+    type Output = Duration;
+    fn sub(self, o: Time) -> Duration {
+        Duration::from_micros(self.0.saturating_sub(o.0))
+    }
+}
