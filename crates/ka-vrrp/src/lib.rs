@@ -13,6 +13,7 @@
 
 pub mod action;
 pub mod checksum;
+pub mod config;
 pub mod error;
 pub mod garp;
 pub mod instance;
@@ -21,6 +22,7 @@ pub mod logs;
 pub mod packet;
 pub mod rx;
 pub mod script;
+pub mod sim;
 pub mod sync;
 pub mod time;
 

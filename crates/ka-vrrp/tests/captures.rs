@@ -36,9 +36,8 @@ fn vips2() -> Vec<IpAddr> {
 fn first_advert(cfg: InstanceConfig) -> Vec<u8> {
     let mut i = Instance::new(cfg);
     let mut acts = i.handle(Time(0), Event::Start);
-    let mut t = Time(0);
     while !acts.iter().any(|a| matches!(a, Action::Send { .. })) {
-        t = i.next_deadline().expect("a deadline");
+        let t = i.next_deadline().expect("a deadline");
         acts = i.handle(t, Event::Timer);
     }
     acts.into_iter()

@@ -1,0 +1,212 @@
+//! From the parsed configuration (ka-config's model) to instances, trackers, scripts and
+//! sync groups. The only thing the model cannot know is each interface's primary
+//! address, which the caller supplies.
+
+use std::net::IpAddr;
+
+use ka_config::model::{self, Auth as ModelAuth};
+
+use crate::instance::{GarpConfig, Instance, InstanceConfig, Notifies, TrackStatus, TrackerId};
+use crate::packet::Version;
+use crate::rx::{AuthConfig, Peer};
+use crate::script::ScriptConfig;
+use crate::sync::{GroupNotifies, Router, SyncGroup};
+
+fn argv(s: &Option<model::Script>) -> Option<Vec<String>> {
+    s.as_ref().map(|s| s.command.argv.clone())
+}
+
+fn key(p: &str) -> [u8; 8] {
+    let mut k = [0u8; 8];
+    let b = p.as_bytes();
+    k[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
+    k
+}
+
+/// One instance. `primary` is the address adverts come from when neither
+/// mcast_src_ip nor unicast_src_ip is set (the interface's primary address).
+pub fn instance_config(
+    m: &model::VrrpInstance,
+    g: &model::GlobalDefs,
+    primary: IpAddr,
+) -> InstanceConfig {
+    let vips: Vec<IpAddr> = m.vips.iter().map(|a| a.addr).collect();
+    let v6 = vips.first().is_some_and(|a| a.is_ipv6());
+    InstanceConfig {
+        name: m.name.clone(),
+        vrid: m.vrid,
+        version: if m.version == 3 {
+            Version::V3
+        } else {
+            Version::V2
+        },
+        priority: m.priority,
+        want_master: m.state == model::InitialState::Master,
+        adver_int: m.advert_int,
+        auth: match &m.auth {
+            None => AuthConfig::None,
+            Some(ModelAuth::Pass(p)) => AuthConfig::Pass(key(p)),
+            Some(ModelAuth::Ah(p)) => AuthConfig::Ah(key(p)),
+        },
+        vips,
+        src: m.src_ip.unwrap_or(primary),
+        mcast_group: m.mcast_dst_ip.unwrap_or(if v6 {
+            IpAddr::V6(g.vrrp_mcast_group6)
+        } else {
+            IpAddr::V4(g.vrrp_mcast_group4)
+        }),
+        peers: m
+            .unicast_peers
+            .iter()
+            .map(|p| Peer {
+                addr: p.addr,
+                min_ttl: p.min_ttl.unwrap_or(0),
+                max_ttl: p.max_ttl.unwrap_or(255),
+            })
+            .collect(),
+        unicast_ttl: m.unicast_ttl,
+        nopreempt: m.nopreempt,
+        preempt_delay: m.preempt_delay,
+        down_timer_adverts: m.down_timer_adverts,
+        garp: GarpConfig {
+            master_delay: m.garp.master_delay,
+            master_repeat: m.garp.master_repeat,
+            master_refresh: m.garp.master_refresh,
+            master_refresh_repeat: m.garp.master_refresh_repeat,
+            lower_prio_delay: m.garp.lower_prio_delay,
+            lower_prio_repeat: m.garp.lower_prio_repeat,
+        },
+        lower_prio_no_advert: m.lower_prio_no_advert,
+        higher_prio_send_advert: m.higher_prio_send_advert,
+        skip_check_adv_addr: m.skip_check_adv_addr,
+        check_unicast_src: m.check_unicast_src,
+        v3_checksum_as_v2: g.v3_checksum_as_v2,
+        notifies: Notifies {
+            master: argv(&m.notifies.master),
+            backup: argv(&m.notifies.backup),
+            fault: argv(&m.notifies.fault),
+            stop: argv(&m.notifies.stop),
+            generic: argv(&m.notifies.notify),
+        },
+        smtp_alert: m.smtp_alert,
+        in_sync_group: false,
+    }
+}
+
+pub fn script_config(s: &model::VrrpScript) -> ScriptConfig {
+    ScriptConfig {
+        name: s.name.clone(),
+        argv: s.script.argv.clone(),
+        interval: s.interval,
+        timeout: s.timeout,
+        rise: s.rise,
+        fall: s.fall,
+        init_fail: s.init_fail,
+    }
+}
+
+/// Every instance with its trackers, and the sync groups. Interfaces start up; scripts,
+/// files and processes start unknown (a weight-0 one keeps its instance out of MASTER
+/// until its first result, as keepalived).
+pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAddr) -> Router {
+    let mut instances = Vec::new();
+    for m in &c.instances {
+        let mut i = Instance::new(instance_config(m, &c.global, primary(m)));
+        let grouped = c.sync_groups.iter().any(|g| g.members.contains(&m.name));
+        if let (Some(ifname), false) = (&m.interface, m.dont_track_primary) {
+            i.add_tracker(
+                TrackerId::Interface(ifname.clone()),
+                0,
+                false,
+                TrackStatus::Up,
+            );
+        }
+        for t in &m.track_interfaces {
+            i.add_tracker(
+                TrackerId::Interface(t.name.clone()),
+                t.weight.unwrap_or(0),
+                t.reverse,
+                TrackStatus::Up,
+            );
+        }
+        for t in &m.track_scripts {
+            let Some(s) = c.scripts.iter().find(|s| s.name == t.name) else {
+                continue;
+            };
+            let status = if s.init_fail {
+                TrackStatus::Down
+            } else {
+                TrackStatus::Unknown
+            };
+            // keepalived: in a sync group a member's tracker weights are ignored (0).
+            let w = if grouped {
+                0
+            } else {
+                t.weight.unwrap_or(s.weight)
+            };
+            i.add_tracker(
+                TrackerId::Script(t.name.clone()),
+                w,
+                t.reverse || s.weight_reverse,
+                status,
+            );
+        }
+        for t in &m.track_files {
+            let Some(f) = c.track_files.iter().find(|f| f.name == t.name) else {
+                continue;
+            };
+            let w = if grouped {
+                0
+            } else {
+                t.weight.unwrap_or(f.weight)
+            };
+            let v = f.init_file.map(|(v, _)| v).unwrap_or(0);
+            i.add_tracker(
+                TrackerId::File(t.name.clone()),
+                w,
+                t.reverse || f.weight_reverse,
+                TrackStatus::Value(v),
+            );
+        }
+        for t in &m.track_processes {
+            let Some(p) = c.track_processes.iter().find(|p| p.name == t.name) else {
+                continue;
+            };
+            let w = if grouped {
+                0
+            } else {
+                t.weight.unwrap_or(p.weight)
+            };
+            i.add_tracker(
+                TrackerId::Process(t.name.clone()),
+                w,
+                t.reverse || p.weight_reverse,
+                TrackStatus::Unknown,
+            );
+        }
+        instances.push(i);
+    }
+    let groups = c
+        .sync_groups
+        .iter()
+        .map(|g| {
+            let members = g
+                .members
+                .iter()
+                .filter_map(|n| c.instances.iter().position(|i| &i.name == n))
+                .collect();
+            SyncGroup::new(
+                &g.name,
+                members,
+                GroupNotifies {
+                    master: argv(&g.notifies.master),
+                    backup: argv(&g.notifies.backup),
+                    fault: argv(&g.notifies.fault),
+                    stop: argv(&g.notifies.stop),
+                    generic: argv(&g.notifies.notify),
+                },
+            )
+        })
+        .collect();
+    Router::new(instances, groups)
+}

@@ -1,0 +1,684 @@
+//! The instance rules one by one, on a virtual clock, each citing the RFC section or the
+//! keepalived function it follows.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ka_vrrp::error::DecodeError;
+use ka_vrrp::instance::{Event, Instance, InstanceConfig, State, TrackStatus, TrackerId};
+use ka_vrrp::packet::{Auth, Envelope, Repr, Version};
+use ka_vrrp::rx::{AuthConfig, Received};
+use ka_vrrp::script::{ScriptAction, ScriptConfig, ScriptEvent, ScriptTracker, Status};
+use ka_vrrp::{ip, Action, Time};
+
+const ME: [u8; 4] = [10, 0, 0, 1];
+const PEER: [u8; 4] = [10, 0, 0, 2];
+const LOW: [u8; 4] = [10, 0, 0, 0];
+const VIP: [u8; 4] = [192, 168, 1, 10];
+
+fn a(x: [u8; 4]) -> IpAddr {
+    IpAddr::from(x)
+}
+
+fn s(secs: f64) -> Time {
+    Time((secs * 1e6) as u64)
+}
+
+fn inst(prio: u8) -> Instance {
+    Instance::new(InstanceConfig::simple(
+        "VI_1",
+        51,
+        prio,
+        a(ME),
+        vec![a(VIP)],
+    ))
+}
+
+/// An advert from `src` with `prio`, as bytes a raw socket would deliver.
+fn advert(src: [u8; 4], prio: u8) -> Vec<u8> {
+    advert_v(src, prio, Version::V2, 100)
+}
+
+fn advert_v(src: [u8; 4], prio: u8, version: Version, cs: u16) -> Vec<u8> {
+    let repr = Repr {
+        version,
+        vrid: 51,
+        priority: prio,
+        adver_int_cs: cs,
+        auth: Auth::None,
+        addrs: vec![a(VIP)],
+    };
+    let env = Envelope {
+        src: a(src),
+        dst: a([224, 0, 0, 18]),
+    };
+    let vrrp = repr.to_bytes(&env);
+    let std::net::IpAddr::V4(s4) = a(src) else {
+        unreachable!()
+    };
+    ip::build_ipv4(s4, [224, 0, 0, 18].into(), 1, 255, None, false, &vrrp)
+}
+
+fn feed(i: &mut Instance, now: Time, bytes: &[u8]) -> Vec<Action> {
+    let rx = Received::from_ipv4(bytes).unwrap();
+    i.handle(now, Event::Packet(&rx))
+}
+
+/// Runs timers until `end`, collecting actions.
+fn run(i: &mut Instance, end: Time) -> Vec<Action> {
+    let mut out = Vec::new();
+    while let Some(t) = i.next_deadline() {
+        if t > end {
+            break;
+        }
+        out.extend(i.handle(t, Event::Timer));
+    }
+    out
+}
+
+fn sent(acts: &[Action]) -> Vec<u8> {
+    acts.iter()
+        .filter_map(|a| match a {
+            Action::Send { priority, .. } => Some(*priority),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn timers_rfc3768_6_1() {
+    // RFC 3768 6.1: Skew_Time = (256 - Priority) / 256; Master_Down = 3 × Adver + Skew.
+    let i = inst(100);
+    assert_eq!(i.skew(), Duration::from_micros(156 * 1_000_000 / 256));
+    assert_eq!(i.master_down(), Duration::from_secs(3) + i.skew());
+}
+
+#[test]
+fn timers_rfc5798_6_1_use_the_interval() {
+    // RFC 5798 6.1: Skew_Time = ((256 - Priority) × Master_Adver_Interval) / 256.
+    let mut c = InstanceConfig::simple("VI_1", 51, 200, a(ME), vec![a(VIP)]);
+    c.version = Version::V3;
+    c.adver_int = Duration::from_millis(50);
+    let i = Instance::new(c);
+    assert_eq!(i.skew(), Duration::from_micros(56 * 50_000 / 256));
+    assert_eq!(i.master_down(), Duration::from_millis(150) + i.skew());
+}
+
+#[test]
+fn v3_backup_adopts_the_masters_interval() {
+    // RFC 5798 6.4.2: Master_Adver_Interval := the advert's Max Advertise Interval.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.version = Version::V3;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    feed(&mut i, s(0.1), &advert_v(PEER, 200, Version::V3, 50));
+    assert_eq!(i.master_down(), Duration::from_millis(1500) + i.skew());
+    assert_eq!(i.next_deadline(), Some(s(0.1) + i.master_down()));
+}
+
+#[test]
+fn start_backup_then_master_after_master_down() {
+    // keepalived vrrp_init_state: everyone but the owner starts BACKUP for Master_Down.
+    let mut i = inst(100);
+    let acts = i.handle(s(0.0), Event::Start);
+    assert_eq!(i.state(), State::Backup);
+    assert!(acts.iter().any(
+        |a| matches!(a, Action::Log { line, .. } if line == "(VI_1) Entering BACKUP STATE (init)")
+    ));
+    let down = i.master_down();
+    let acts = run(&mut i, s(0.0) + down);
+    assert_eq!(i.state(), State::Master);
+    // vrrp_state_goto_master: the advert goes out before the addresses are added.
+    let send = acts
+        .iter()
+        .position(|a| matches!(a, Action::Send { .. }))
+        .unwrap();
+    let vips = acts
+        .iter()
+        .position(|a| matches!(a, Action::Vips { add: true }))
+        .unwrap();
+    assert!(send < vips);
+    assert!(acts.contains(&Action::Garp { repeat: 5 }));
+}
+
+#[test]
+fn state_master_does_not_shorten_the_wait() {
+    // keepalived: `state MASTER` with a priority below 255 still waits Master_Down.
+    let mut c = InstanceConfig::simple("VI_1", 51, 150, a(ME), vec![a(VIP)]);
+    c.want_master = true;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    assert_eq!(i.state(), State::Backup);
+    assert_eq!(i.next_deadline(), Some(s(0.0) + i.master_down()));
+}
+
+#[test]
+fn owner_takes_over_at_once() {
+    // keepalived vrrp_init_state: the address owner (255) goes MASTER after ~1 µs.
+    let mut c = InstanceConfig::simple("VI_1", 51, 255, a(ME), vec![a(VIP)]);
+    c.want_master = true;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, Time(1));
+    assert_eq!(i.state(), State::Master);
+}
+
+#[test]
+fn backup_accepts_higher_or_equal_and_resets_its_timer() {
+    // RFC 5798 6.4.2 / keepalived vrrp_state_backup: priority >= ours resets the timer.
+    let mut i = inst(100);
+    i.handle(s(0.0), Event::Start);
+    feed(&mut i, s(2.0), &advert(PEER, 100));
+    assert_eq!(i.next_deadline(), Some(s(2.0) + i.master_down()));
+    assert_eq!(i.master(), Some(a(PEER)));
+    run(&mut i, s(5.0));
+    assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn backup_ignores_lower_priority_and_preempts() {
+    // RFC 5798 6.4.2: with preemption, a lower-priority advert is discarded.
+    let mut i = inst(100);
+    i.handle(s(0.0), Event::Start);
+    let deadline = i.next_deadline();
+    feed(&mut i, s(1.0), &advert(PEER, 50));
+    assert_eq!(i.next_deadline(), deadline, "timer not reset");
+}
+
+#[test]
+fn nopreempt_accepts_lower_priority() {
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.nopreempt = true;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    feed(&mut i, s(1.0), &advert(PEER, 50));
+    assert_eq!(i.next_deadline(), Some(s(1.0) + i.master_down()));
+}
+
+#[test]
+fn preempt_delay_accepts_adverts_until_it_ends() {
+    // keepalived: the first lower-priority advert starts preempt_delay; adverts are
+    // accepted until it expires, then ignored.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.preempt_delay = Duration::from_secs(10);
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    feed(&mut i, s(1.0), &advert(PEER, 50));
+    assert_eq!(
+        i.next_deadline(),
+        Some(s(1.0) + i.master_down()),
+        "accepted (window opened)"
+    );
+    feed(&mut i, s(9.0), &advert(PEER, 50));
+    // The window ends at 11 s; the next deadline is the window or master down.
+    let down_at = s(9.0) + i.master_down();
+    feed(&mut i, s(11.5), &advert(PEER, 50));
+    assert!(
+        i.next_deadline().unwrap() <= down_at,
+        "not reset after the window"
+    );
+}
+
+#[test]
+fn priority_zero_means_skew_time() {
+    // RFC 5798 6.4.2: priority 0 → Master_Down_Timer := Skew_Time.
+    let mut i = inst(100);
+    i.handle(s(0.0), Event::Start);
+    feed(&mut i, s(1.0), &advert(PEER, 200));
+    feed(&mut i, s(1.5), &advert(PEER, 0));
+    assert_eq!(i.next_deadline(), Some(s(1.5) + i.skew()));
+}
+
+fn master(prio: u8) -> Instance {
+    let mut i = inst(prio);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    assert_eq!(i.state(), State::Master);
+    i
+}
+
+#[test]
+fn master_yields_to_higher_priority_without_priority_zero() {
+    // RFC 5798 6.4.3; keepalived: no priority-0 advert, VIPs removed, notify BACKUP.
+    let mut i = master(100);
+    let acts = feed(&mut i, s(5.0), &advert(PEER, 150));
+    assert_eq!(i.state(), State::Backup);
+    assert!(sent(&acts).is_empty());
+    assert!(acts.contains(&Action::Vips { add: false }));
+}
+
+#[test]
+fn master_answers_lower_priority_at_once() {
+    // keepalived vrrp_state_master_rx: lower priority → advert now + GARP, stay MASTER.
+    let mut i = master(100);
+    let acts = feed(&mut i, s(4.5), &advert(PEER, 50));
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(sent(&acts), vec![100]);
+    assert!(acts.contains(&Action::Garp { repeat: 5 }));
+}
+
+#[test]
+fn lower_prio_no_advert() {
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.lower_prio_no_advert = true;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    assert!(sent(&feed(&mut i, s(4.5), &advert(PEER, 50))).is_empty());
+}
+
+#[test]
+fn equal_priority_tie_break_on_primary_address() {
+    // RFC 5798 6.4.3: equal priority, the higher primary address wins.
+    let mut i = master(100);
+    feed(&mut i, s(4.5), &advert(LOW, 100));
+    assert_eq!(i.state(), State::Master, "10.0.0.0 < 10.0.0.1: we stay");
+    feed(&mut i, s(4.6), &advert(PEER, 100));
+    assert_eq!(i.state(), State::Backup, "10.0.0.2 > 10.0.0.1: we yield");
+}
+
+#[test]
+fn master_answers_priority_zero_with_an_advert() {
+    let mut i = master(100);
+    let acts = feed(&mut i, s(4.5), &advert(PEER, 0));
+    assert_eq!(sent(&acts), vec![100]);
+    assert_eq!(i.state(), State::Master);
+}
+
+#[test]
+fn two_owners_keepalived_2_2_7_drops_to_254() {
+    let mut c = InstanceConfig::simple("VI_1", 51, 255, a(ME), vec![a(VIP)]);
+    c.want_master = true;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, Time(1));
+    feed(&mut i, s(0.5), &advert(PEER, 255));
+    assert_eq!(i.effective_priority(), 254);
+    assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn stop_sends_priority_zero_and_removes_vips() {
+    let mut i = master(100);
+    let acts = i.handle(s(5.0), Event::Stop);
+    assert_eq!(sent(&acts), vec![0]);
+    assert!(acts.contains(&Action::Vips { add: false }));
+    assert_eq!(i.state(), State::Stop);
+}
+
+#[test]
+fn effective_priority_from_trackers_clamped() {
+    // keepalived vrrp_set_effective_priority: base + Σ weights, clamped to 1..254.
+    let mut i = inst(100);
+    i.add_tracker(TrackerId::Script("up".into()), 20, false, TrackStatus::Up);
+    i.add_tracker(
+        TrackerId::Script("down".into()),
+        -30,
+        false,
+        TrackStatus::Down,
+    );
+    i.add_tracker(
+        TrackerId::Interface("eth1".into()),
+        10,
+        true,
+        TrackStatus::Down,
+    );
+    i.add_tracker(TrackerId::File("f".into()), 3, false, TrackStatus::Value(4));
+    i.handle(s(0.0), Event::Start);
+    assert_eq!(i.effective_priority(), 100 + 20 - 30 + 10 + 12);
+    i.handle(
+        s(0.1),
+        Event::Tracker {
+            id: TrackerId::Script("up".into()),
+            status: TrackStatus::Down,
+        },
+    );
+    assert_eq!(i.effective_priority(), 100 - 30 + 10 + 12);
+    i.handle(
+        s(0.2),
+        Event::Tracker {
+            id: TrackerId::File("f".into()),
+            status: TrackStatus::Value(100),
+        },
+    );
+    assert_eq!(i.effective_priority(), 254, "clamped");
+    i.handle(
+        s(0.3),
+        Event::Tracker {
+            id: TrackerId::File("f".into()),
+            status: TrackStatus::Value(-100),
+        },
+    );
+    assert_eq!(i.effective_priority(), 1, "clamped");
+}
+
+#[test]
+fn owner_priority_is_never_changed_by_trackers() {
+    let mut i = Instance::new(InstanceConfig::simple("VI_1", 51, 255, a(ME), vec![a(VIP)]));
+    i.add_tracker(
+        TrackerId::Script("down".into()),
+        -30,
+        false,
+        TrackStatus::Down,
+    );
+    assert_eq!(i.effective_priority(), 255);
+}
+
+#[test]
+fn weight_zero_tracker_fault_and_recovery() {
+    // Section 4.4: a master going FAULT sends priority 0 and drops its VIPs; leaving FAULT
+    // goes BACKUP with the full Master_Down.
+    let mut i = inst(100);
+    i.add_tracker(
+        TrackerId::Interface("eth0".into()),
+        0,
+        false,
+        TrackStatus::Up,
+    );
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    let acts = i.handle(
+        s(5.0),
+        Event::Tracker {
+            id: TrackerId::Interface("eth0".into()),
+            status: TrackStatus::Down,
+        },
+    );
+    assert_eq!(i.state(), State::Fault);
+    assert_eq!(sent(&acts), vec![0]);
+    assert!(acts.contains(&Action::Vips { add: false }));
+    assert!(i.next_deadline().is_none(), "no adverts in FAULT");
+    assert!(
+        feed(&mut i, s(5.5), &advert(PEER, 50)).is_empty(),
+        "packets ignored in FAULT"
+    );
+    i.handle(
+        s(6.0),
+        Event::Tracker {
+            id: TrackerId::Interface("eth0".into()),
+            status: TrackStatus::Up,
+        },
+    );
+    assert_eq!(i.state(), State::Backup);
+    assert_eq!(i.next_deadline(), Some(s(6.0) + i.master_down()));
+}
+
+#[test]
+fn unknown_weight_zero_script_keeps_the_instance_out() {
+    // Section 4.3: weight-0 scripts that have not run keep the instance in FAULT.
+    let mut i = inst(100);
+    i.add_tracker(
+        TrackerId::Script("chk".into()),
+        0,
+        false,
+        TrackStatus::Unknown,
+    );
+    i.handle(s(0.0), Event::Start);
+    assert_eq!(i.state(), State::Fault);
+    i.handle(
+        s(0.5),
+        Event::Tracker {
+            id: TrackerId::Script("chk".into()),
+            status: TrackStatus::Up,
+        },
+    );
+    assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn notify_arguments_as_keepalived() {
+    // Section 6: notify_master gets only its argv; notify gets INSTANCE name STATE prio;
+    // the FIFO line is `INSTANCE "name" STATE prio`.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.notifies.master = Some(vec!["/etc/keepalived/notify.sh".into(), "master".into()]);
+    c.notifies.generic = Some(vec!["/etc/keepalived/all.sh".into()]);
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    let acts = run(&mut i, s(4.0));
+    let notifies: Vec<&Vec<String>> = acts
+        .iter()
+        .filter_map(|a| match a {
+            Action::Notify { argv } => Some(argv),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notifies[0],
+        &vec!["/etc/keepalived/notify.sh".to_string(), "master".into()]
+    );
+    assert_eq!(
+        notifies[1],
+        &[
+            "/etc/keepalived/all.sh",
+            "INSTANCE",
+            "VI_1",
+            "MASTER",
+            "100"
+        ]
+        .map(String::from)
+        .to_vec()
+    );
+    assert!(acts.contains(&Action::Fifo {
+        line: "INSTANCE \"VI_1\" MASTER 100\n".into()
+    }));
+}
+
+#[test]
+fn garp_schedule() {
+    // Section 4.6: 5 rounds now, 5 more after garp_master_delay, then every refresh.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.garp.master_refresh = Duration::from_secs(60);
+    c.garp.master_refresh_repeat = 2;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    let down = i.master_down();
+    let t0 = s(0.0) + down;
+    run(&mut i, t0);
+    let acts = run(&mut i, t0 + Duration::from_secs(5));
+    assert!(
+        acts.contains(&Action::Garp { repeat: 5 }),
+        "second burst after 5 s"
+    );
+    let acts = run(&mut i, t0 + Duration::from_secs(60));
+    assert!(acts.contains(&Action::Garp { repeat: 2 }), "refresh");
+}
+
+#[test]
+fn resume_starts_as_master_without_a_garp_storm() {
+    let mut i = inst(100);
+    let acts = i.handle(s(0.0), Event::Resume);
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(sent(&acts), vec![100]);
+    assert!(!acts
+        .iter()
+        .any(|a| matches!(a, Action::Garp { .. } | Action::Vips { .. })));
+}
+
+#[test]
+fn bad_packets_are_counted_and_change_nothing() {
+    let mut i = master(100);
+    let mut bytes = advert(PEER, 200);
+    bytes[20 + 6] ^= 0xff; // break the VRRP checksum
+    let acts = feed(&mut i, s(4.5), &bytes);
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(i.stats.checksum_err, 1);
+    assert!(acts.iter().all(|a| matches!(a, Action::Log { .. })));
+    // Logging is rate-limited: a second bad packet within a second logs nothing.
+    assert!(feed(&mut i, s(4.6), &bytes).is_empty());
+    assert_eq!(i.stats.checksum_err, 2);
+}
+
+#[test]
+fn receive_checks_in_keepalived_order() {
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.auth = AuthConfig::Pass(*b"secret\0\0");
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    let mk = |prio: u8, auth: Auth, ttl: u8, cs: u16| {
+        let repr = Repr {
+            version: Version::V2,
+            vrid: 51,
+            priority: prio,
+            adver_int_cs: cs,
+            auth,
+            addrs: vec![a(VIP)],
+        };
+        let vrrp = repr.to_bytes(&Envelope {
+            src: a(PEER),
+            dst: a([224, 0, 0, 18]),
+        });
+        ip::build_ipv4(
+            [10, 0, 0, 2].into(),
+            [224, 0, 0, 18].into(),
+            1,
+            ttl,
+            None,
+            false,
+            &vrrp,
+        )
+    };
+    let cases = [
+        (
+            mk(200, Auth::pass("secret"), 254, 100),
+            DecodeError::BadTtl(254),
+        ),
+        (
+            mk(200, Auth::None, 255, 100),
+            DecodeError::AuthTypeMismatch { ours: 1, theirs: 0 },
+        ),
+        (
+            mk(200, Auth::pass("wrong"), 255, 100),
+            DecodeError::AuthFailure,
+        ),
+        (
+            mk(200, Auth::pass("secret"), 255, 200),
+            DecodeError::IntervalMismatch {
+                ours_cs: 100,
+                theirs_cs: 200,
+            },
+        ),
+    ];
+    for (bytes, want) in cases {
+        let rx = Received::from_ipv4(&bytes).unwrap();
+        let cfg = ka_vrrp::rx::RxConfig {
+            version: Version::V2,
+            auth: AuthConfig::Pass(*b"secret\0\0"),
+            adver_int_cs: 100,
+            vips: vec![a(VIP)],
+            peers: vec![],
+            check_unicast_src: false,
+            v3_checksum_as_v2: false,
+        };
+        assert_eq!(ka_vrrp::rx::check(&cfg, &rx, true).unwrap_err(), want);
+        feed(&mut i, s(1.0), &bytes);
+    }
+    assert_eq!(i.stats.ip_ttl_err, 1);
+    assert_eq!(i.stats.authtype_mismatch, 1);
+    assert_eq!(i.stats.auth_failure, 1);
+    assert_eq!(i.stats.advert_interval_err, 1);
+    assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn address_list_mismatch_drops_in_keepalived_2_2_7() {
+    // Trap 12: a different VIP list is KO.
+    let mut i = inst(100);
+    i.handle(s(0.0), Event::Start);
+    let repr = Repr {
+        version: Version::V2,
+        vrid: 51,
+        priority: 200,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: vec![],
+    };
+    let vrrp = repr.to_bytes(&Envelope {
+        src: a(PEER),
+        dst: a([224, 0, 0, 18]),
+    });
+    let bytes = ip::build_ipv4(
+        [10, 0, 0, 2].into(),
+        [224, 0, 0, 18].into(),
+        1,
+        255,
+        None,
+        false,
+        &vrrp,
+    );
+    let deadline = i.next_deadline();
+    feed(&mut i, s(1.0), &bytes);
+    assert_eq!(i.stats.addr_list_err, 1);
+    assert_eq!(i.next_deadline(), deadline);
+}
+
+fn script(rise: u32, fall: u32) -> ScriptTracker {
+    ScriptTracker::new(ScriptConfig {
+        name: "chk".into(),
+        argv: vec!["/bin/true".into()],
+        interval: Duration::from_secs(2),
+        timeout: Duration::from_secs(1),
+        rise,
+        fall,
+        init_fail: false,
+    })
+}
+
+#[test]
+fn script_first_result_decides_then_rise_and_fall() {
+    // keepalived vrrp_script: the first result decides; then fall/rise consecutive ones.
+    let mut sc = script(2, 2);
+    assert_eq!(
+        sc.handle(s(0.0), ScriptEvent::Start),
+        vec![ScriptAction::Run {
+            argv: vec!["/bin/true".into()]
+        }]
+    );
+    assert_eq!(
+        sc.handle(s(0.1), ScriptEvent::Exited { success: true }),
+        vec![ScriptAction::Changed(Status::Good)]
+    );
+    assert_eq!(
+        sc.next_deadline(),
+        Some(s(2.0)),
+        "next run one interval after the last start"
+    );
+    sc.handle(s(2.0), ScriptEvent::Timer);
+    assert!(
+        sc.handle(s(2.1), ScriptEvent::Exited { success: false })
+            .is_empty(),
+        "one failure is not enough"
+    );
+    sc.handle(s(4.0), ScriptEvent::Timer);
+    assert_eq!(
+        sc.handle(s(4.1), ScriptEvent::Exited { success: false }),
+        vec![ScriptAction::Changed(Status::Bad)]
+    );
+    sc.handle(s(6.0), ScriptEvent::Timer);
+    assert!(sc
+        .handle(s(6.1), ScriptEvent::Exited { success: true })
+        .is_empty());
+    sc.handle(s(8.0), ScriptEvent::Timer);
+    assert_eq!(
+        sc.handle(s(8.1), ScriptEvent::Exited { success: true }),
+        vec![ScriptAction::Changed(Status::Good)]
+    );
+}
+
+#[test]
+fn script_timeout_is_a_failure() {
+    let mut sc = script(1, 1);
+    sc.handle(s(0.0), ScriptEvent::Start);
+    assert_eq!(sc.next_deadline(), Some(s(1.0)));
+    let acts = sc.handle(s(1.0), ScriptEvent::Timer);
+    assert_eq!(
+        acts,
+        vec![ScriptAction::Kill, ScriptAction::Changed(Status::Bad)]
+    );
+}
+
+#[test]
+fn script_init_fail_starts_bad() {
+    let mut c = script(1, 1).cfg;
+    c.init_fail = true;
+    assert_eq!(ScriptTracker::new(c).status(), Status::Bad);
+}
