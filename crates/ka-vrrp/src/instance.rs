@@ -248,8 +248,6 @@ struct Timers {
     garp_refresh: Option<Time>,
     /// The delayed GARP round after a lower-priority advert.
     garp_lower: Option<Time>,
-    /// End of the preempt_delay window.
-    preempt: Option<Time>,
 }
 
 pub struct Instance {
@@ -269,6 +267,8 @@ pub struct Instance {
     last_bad_log: Option<Time>,
     bad_suppressed: u64,
     effective: u8,
+    /// End of the preempt_delay window, once the first lower-priority advert opened it.
+    preempt_until: Option<Time>,
 }
 
 impl Instance {
@@ -288,6 +288,7 @@ impl Instance {
             last_bad_log: None,
             bad_suppressed: 0,
             effective: 0,
+            preempt_until: None,
         };
         i.effective = i.compute_priority().unwrap_or(i.cfg.priority);
         i
@@ -325,16 +326,10 @@ impl Instance {
 
     pub fn next_deadline(&self) -> Option<Time> {
         let t = &self.timers;
-        [
-            t.adver,
-            t.garp_delay,
-            t.garp_refresh,
-            t.garp_lower,
-            t.preempt,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        [t.adver, t.garp_delay, t.garp_refresh, t.garp_lower]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// RFC 3768 6.1 / RFC 5798 6.1: Skew_Time, from the effective priority.
@@ -507,6 +502,7 @@ impl Instance {
         if self.state == State::Master {
             return;
         }
+        self.preempt_until = None;
         self.send(self.effective, out);
         self.state = State::Master;
         self.stats.become_master += 1;
@@ -641,9 +637,6 @@ impl Instance {
 
     fn timer(&mut self, now: Time, out: &mut Vec<Action>) {
         let due = |t: Option<Time>| t.is_some_and(|t| t <= now);
-        if due(self.timers.preempt) {
-            self.timers.preempt = None;
-        }
         if due(self.timers.garp_delay) {
             self.timers.garp_delay = None;
             if self.state == State::Master {
@@ -770,20 +763,20 @@ impl Instance {
             self.timers.adver = Some(now + self.skew());
             return;
         }
-        let preempt_window = self.timers.preempt.is_some_and(|t| now < t);
+        let preempt_window = self.preempt_until.is_some_and(|t| now < t);
         let lower = adv.priority < self.effective;
         if lower && !self.cfg.nopreempt && !preempt_window {
-            if !self.cfg.preempt_delay.is_zero() && self.timers.preempt.is_none() {
+            if !self.cfg.preempt_delay.is_zero() && self.preempt_until.is_none() {
                 // The first lower-priority advert opens the preempt_delay window;
                 // adverts are accepted until it ends.
-                self.timers.preempt = Some(now + self.cfg.preempt_delay);
+                self.preempt_until = Some(now + self.cfg.preempt_delay);
             } else {
                 // Ignore it: our Master_Down_Timer runs out and we take over.
                 return;
             }
         }
         if !lower {
-            self.timers.preempt = None;
+            self.preempt_until = None;
         }
         if self.cfg.version == Version::V3 {
             // RFC 5798 6.4.2: a v3 backup adopts the master's interval.
