@@ -19,16 +19,21 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # Side by side with keepalived 2.2.7 in the same run; needs root (network namespace).
+# Then the VRRP hot path and a simulated second of 1,000 instances (criterion).
 bench:
 	bash bench/parse.sh
+	$(CARGO) bench -p ka-vrrp --bench hot_path
 
-# The config parser fuzz target (stable toolchain: no sanitizer). FUZZ_SECONDS=600 by default.
+# Fuzz targets (stable toolchain: no sanitizer), FUZZ_SECONDS each (600 by default):
+# the config parser, then the VRRP packet decoder and state machine.
 FUZZ_SECONDS ?= 600
 fuzz:
 	command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
-	mkdir -p crates/ka-config/fuzz/corpus/parse
+	mkdir -p crates/ka-config/fuzz/corpus/parse crates/ka-vrrp/fuzz/corpus/decode
 	cp crates/ka-config/tests/fixtures/*/*.conf crates/ka-config/fuzz/corpus/parse/
+	for f in crates/ka-vrrp/tests/captures/*.hex; do xxd -r -p $$f > crates/ka-vrrp/fuzz/corpus/decode/$$(basename $$f .hex).bin; done
 	cd crates/ka-config/fuzz && $(CARGO) fuzz run -s none parse -- -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 -max_len=4096
+	cd crates/ka-vrrp/fuzz && $(CARGO) fuzz run -s none decode -- -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048
 
 demo:
 	@echo "The two-node failover demo needs the VRRP daemon, which is not built yet (see README)."

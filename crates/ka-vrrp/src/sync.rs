@@ -57,11 +57,17 @@ pub enum Target {
 pub struct Router {
     pub instances: Vec<Instance>,
     pub groups: Vec<SyncGroup>,
+    /// vrrp_startup_delay: when the instances start.
+    start_at: Option<Time>,
 }
 
 impl Router {
     pub fn new(instances: Vec<Instance>, groups: Vec<SyncGroup>) -> Self {
-        let mut r = Router { instances, groups };
+        let mut r = Router {
+            instances,
+            groups,
+            start_at: None,
+        };
         for g in &r.groups {
             for &m in &g.members {
                 r.instances[m].cfg.in_sync_group = true;
@@ -77,7 +83,28 @@ impl Router {
         self.instances
             .iter()
             .filter_map(|i| i.next_deadline())
+            .chain(self.start_at)
             .min()
+    }
+
+    /// Starts every instance after `delay` (keepalived's vrrp_startup_delay postpones
+    /// everything; 0 starts now).
+    pub fn begin(&mut self, now: Time, delay: Duration) -> Vec<(Target, Action)> {
+        if delay.is_zero() {
+            return self.start_all(now);
+        }
+        self.start_at = Some(now + delay);
+        Vec::new()
+    }
+
+    fn start_all(&mut self, now: Time) -> Vec<(Target, Action)> {
+        self.start_at = None;
+        let mut out = Vec::new();
+        for i in 0..self.instances.len() {
+            let acts = self.instances[i].handle(now, Event::Start);
+            self.absorb(now, i, acts, &mut out);
+        }
+        out
     }
 
     fn group_of(&self, inst: usize) -> Option<usize> {
@@ -94,6 +121,9 @@ impl Router {
 
     /// Wakes every instance whose deadline has passed.
     pub fn tick(&mut self, now: Time) -> Vec<(Target, Action)> {
+        if self.start_at.is_some_and(|t| t <= now) {
+            return self.start_all(now);
+        }
         let mut out = Vec::new();
         for i in 0..self.instances.len() {
             if self.instances[i].next_deadline().is_some_and(|t| t <= now) {

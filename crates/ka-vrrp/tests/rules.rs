@@ -682,3 +682,52 @@ fn script_init_fail_starts_bad() {
     c.init_fail = true;
     assert_eq!(ScriptTracker::new(c).status(), Status::Bad);
 }
+
+#[test]
+fn unicast_sends_one_copy_per_peer() {
+    // keepalived vrrp_send_adv: a separate packet to each unicast peer.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.peers = vec![
+        ka_vrrp::rx::Peer {
+            addr: a(PEER),
+            min_ttl: 0,
+            max_ttl: 255,
+        },
+        ka_vrrp::rx::Peer {
+            addr: a([10, 0, 0, 3]),
+            min_ttl: 0,
+            max_ttl: 255,
+        },
+    ];
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    let acts = run(&mut i, s(4.0));
+    let dsts: Vec<IpAddr> = acts
+        .iter()
+        .filter_map(|x| match x {
+            Action::Send { dst, .. } => Some(*dst),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dsts, vec![a(PEER), a([10, 0, 0, 3])]);
+}
+
+#[test]
+fn startup_delay_postpones_everything() {
+    use ka_vrrp::sync::Router;
+    let mut r = Router::new(vec![inst(100)], vec![]);
+    assert!(r.begin(s(0.0), Duration::from_secs(10)).is_empty());
+    assert_eq!(r.instances[0].state(), State::Init);
+    assert_eq!(r.next_deadline(), Some(s(10.0)));
+    r.tick(s(10.0));
+    assert_eq!(r.instances[0].state(), State::Backup);
+}
+
+#[test]
+fn vip_removed_externally_retakes_after_skew() {
+    // keepalived set_vrrp_backup: BACKUP with Master_Down = Skew_Time.
+    let mut i = master(100);
+    i.handle(s(5.0), Event::VipRemoved);
+    assert_eq!(i.state(), State::Backup);
+    assert_eq!(i.next_deadline(), Some(s(5.0) + i.skew()));
+}
