@@ -391,10 +391,16 @@ impl Instance {
             },
             addrs: self.cfg.vips.clone(),
         };
-        let vrrp = repr.to_bytes(&Envelope {
+        let mut vrrp = repr.to_bytes(&Envelope {
             src: self.cfg.src,
             dst,
         });
+        if self.cfg.version == Version::V3 && self.cfg.v3_checksum_as_v2 {
+            // v3_checksum_as_v2 (RFC 9568 interop): no pseudo-header in the checksum.
+            vrrp[6..8].fill(0);
+            let sum = crate::checksum::data(&vrrp);
+            vrrp[6..8].copy_from_slice(&sum.to_be_bytes());
+        }
         match (self.cfg.src, dst) {
             (IpAddr::V4(s), IpAddr::V4(d)) => {
                 // keepalived: the IP ID increments and never wraps to 0.

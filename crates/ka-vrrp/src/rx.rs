@@ -42,7 +42,8 @@ pub struct RxConfig {
     /// Empty: multicast.
     pub peers: Vec<Peer>,
     pub check_unicast_src: bool,
-    /// Also accept a v3 checksum computed without the pseudo-header (RFC 9568).
+    /// Sending without the pseudo-header (v3_checksum_as_v2). On receive both forms are
+    /// accepted whatever this says (RFC 9568 interoperability).
     pub v3_checksum_as_v2: bool,
 }
 
@@ -161,7 +162,8 @@ pub fn check(
         src: rx.src,
         dst: rx.dst,
     };
-    let repr = Repr::parse(&pkt, &env, cfg.v3_checksum_as_v2)?;
+    // RFC 9568: some implementations leave the pseudo-header out of the v3 checksum.
+    let repr = Repr::parse(&pkt, &env, true)?;
     // (7) v3: a different interval is only noted.
     let note = (cfg.version == Version::V3 && repr.adver_int_cs != cfg.adver_int_cs).then_some(
         Note::IntervalDiffers {

@@ -731,3 +731,28 @@ fn vip_removed_externally_retakes_after_skew() {
     assert_eq!(i.state(), State::Backup);
     assert_eq!(i.next_deadline(), Some(s(5.0) + i.skew()));
 }
+
+#[test]
+fn v3_checksum_without_pseudo_header_rfc9568() {
+    // Sent as configured (v3_checksum_as_v2); accepted on receive either way.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.version = Version::V3;
+    c.v3_checksum_as_v2 = true;
+    let mut tx = Instance::new(c);
+    let acts = tx.handle(s(0.0), Event::Resume);
+    let Some(Action::Send { packet, .. }) = acts.first() else {
+        panic!("{acts:?}")
+    };
+    assert_eq!(
+        ka_vrrp::checksum::data(&packet[20..]),
+        0,
+        "plain Internet checksum"
+    );
+    let mut c = InstanceConfig::simple("VI_1", 51, 50, a(PEER), vec![a(VIP)]);
+    c.version = Version::V3;
+    let mut rx = Instance::new(c);
+    rx.handle(s(0.0), Event::Start);
+    feed(&mut rx, s(0.5), packet);
+    assert_eq!(rx.stats.advert_rcvd, 1);
+    assert_eq!(rx.master(), Some(a(ME)));
+}
