@@ -124,7 +124,7 @@ pub fn address_line(cx: &mut Ctx, n: &Node, default_dev: Option<&str>) -> Option
             "dev" => {
                 if let Some(v) = value(cx) {
                     cx.check_interface(v, &format!("ip address {}/{}", addr, prefix));
-                    a.dev = Some(v.text.clone());
+                    a.dev = Some(v.text.to_string());
                 }
             }
             "scope" => {
@@ -134,7 +134,7 @@ pub fn address_line(cx: &mut Ctx, n: &Node, default_dev: Option<&str>) -> Option
                     }
                 }
             }
-            "label" => a.label = value(cx).map(|v| v.text.clone()),
+            "label" => a.label = value(cx).map(|v| v.text.to_string()),
             "peer" => {
                 if let Some(v) = value(cx) {
                     a.peer = self::prefix(cx, v);
@@ -150,7 +150,7 @@ pub fn address_line(cx: &mut Ctx, n: &Node, default_dev: Option<&str>) -> Option
                     }
                 }
             }
-            "track_group" => a.track_group = value(cx).map(|v| v.text.clone()),
+            "track_group" => a.track_group = value(cx).map(|v| v.text.to_string()),
             "home" => a.home = true,
             "-nodad" | "nodad" => a.nodad = true,
             "mngtmpaddr" => a.mngtmpaddr = true,
@@ -262,7 +262,7 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
                 } else {
                     cx.check_interface(v, "static route");
                 }
-                r.dev = Some(v.text.clone());
+                r.dev = Some(v.text.to_string());
             }
             "scope" => {
                 r.scope = Some({
@@ -300,7 +300,7 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
                     u32_val(cx, v)
                 }?)
             }
-            "track_group" => r.track_group = Some(next(cx, &mut i)?.text.clone()),
+            "track_group" => r.track_group = Some(next(cx, &mut i)?.text.to_string()),
             "onlink" => {
                 r.onlink = true;
                 i += 1;
@@ -328,7 +328,7 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
                         "dev" => {
                             let v = next(cx, &mut i)?;
                             cx.check_interface(v, "VROUTE nexthop");
-                            nh.dev = Some(v.text.clone());
+                            nh.dev = Some(v.text.to_string());
                         }
                         "weight" => {
                             nh.weight = Some({
@@ -437,8 +437,8 @@ pub fn rule_line(cx: &mut Ctx, n: &Node) -> Option<Rule> {
             }
             "table" | "lookup" => r.table = Some(u32_val(cx, v)?),
             "priority" | "preference" | "pref" => r.priority = Some(u32_val(cx, v)?),
-            "iif" | "dev" => r.iif = Some(v.text.clone()),
-            "oif" => r.oif = Some(v.text.clone()),
+            "iif" | "dev" => r.iif = Some(v.text.to_string()),
+            "oif" => r.oif = Some(v.text.to_string()),
             "tos" | "dsfield" => r.tos = Some(u8_val(cx, v)?),
             "fwmark" => {
                 let (m, mask) = match v.text.split_once('/') {

@@ -221,7 +221,7 @@ impl<'a> Ctx<'a> {
     pub fn string_arg(&mut self, n: &Node) -> Option<String> {
         self.no_block(n);
         self.extra(n, 1);
-        self.arg(n, 0).map(|t| t.text.clone())
+        self.arg(n, 0).map(|t| t.text.to_string())
     }
 
     pub fn ip(&mut self, tok: &Token) -> Option<IpAddr> {
@@ -267,8 +267,8 @@ impl<'a> Ctx<'a> {
             group: None,
         };
         if user_group {
-            s.user = n.args.get(1).map(|t| t.text.clone());
-            s.group = n.args.get(2).map(|t| t.text.clone());
+            s.user = n.args.get(1).map(|t| t.text.to_string());
+            s.group = n.args.get(2).map(|t| t.text.to_string());
             self.extra(n, 3);
         } else if let Some(x) = n.args.get(1) {
             self.warn(
@@ -293,7 +293,7 @@ impl<'a> Ctx<'a> {
     /// Reports an interface missing on this host (a warning, as keepalived gives).
     pub fn check_interface(&mut self, tok: &Token, what: &str) {
         if let Some(known) = &self.opts.interfaces {
-            if !known.contains(&tok.text) {
+            if !known.contains(tok.text.as_str()) {
                 let msg = format!("interface {} for {what} doesn't exist", tok.text);
                 self.warn(tok, msg);
             }

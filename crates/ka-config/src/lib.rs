@@ -23,6 +23,7 @@ pub mod security;
 pub mod shell;
 pub mod tree;
 pub mod validate;
+pub mod word;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -46,8 +46,8 @@ pub fn ssl(cx: &mut Ctx, n: &Node) -> Option<SslDefaults> {
 /// `lvs_sync_daemon IF [inst] VI [id N] [maxlen N] [port N] [ttl N] [group IP]`.
 pub fn sync_daemon(cx: &mut Ctx, n: &Node) -> Option<LvsSyncDaemon> {
     cx.no_block(n);
-    let interface = cx.arg(n, 0)?.text.clone();
-    let instance = cx.arg(n, 1)?.text.clone();
+    let interface = cx.arg(n, 0)?.text.to_string();
+    let instance = cx.arg(n, 1)?.text.to_string();
     let mut d = LvsSyncDaemon {
         interface,
         instance,
@@ -201,7 +201,7 @@ fn range(cx: &mut Ctx, t: &Token) -> Option<(IpAddr, IpAddr)> {
 
 pub fn vs_group(cx: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
     let name = match n.args.first() {
-        Some(t) => t.text.clone(),
+        Some(t) => t.text.to_string(),
         None => {
             cx.error_at(
                 Ctx::after(&n.key),
@@ -376,7 +376,7 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
                 );
                 return None;
             }
-            VsKey::Group(g.text.clone())
+            VsKey::Group(g.text.to_string())
         }
         Some(_) => {
             cx.extra(n, 2);
@@ -428,7 +428,7 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
                 cx.extra(ch, 1);
                 if let Some(t) = cx.arg(ch, 0) {
                     if SCHEDULERS.contains(&t.text.as_str()) {
-                        vs.lb_algo = t.text.clone();
+                        vs.lb_algo = t.text.to_string();
                         have_algo = true;
                     } else {
                         cx.error(
@@ -1008,8 +1008,8 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
                     cx.no_block(ch);
                     cx.extra(ch, 2);
                     if let Some(u) = cx.arg(ch, 0) {
-                        path.user = Some(u.text.clone());
-                        path.group = ch.args.get(1).map(|t| t.text.clone());
+                        path.user = Some(u.text.to_string());
+                        path.group = ch.args.get(1).map(|t| t.text.to_string());
                     }
                 }
                 _ => unknown_check(

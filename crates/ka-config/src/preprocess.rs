@@ -39,13 +39,13 @@ pub enum TokKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokKind,
-    pub text: String,
+    pub text: crate::word::Word,
     pub pos: Pos,
     /// Width in source characters, for the caret.
     pub width: u32,
     /// For words with a quoted part holding a backslash: the text with the quotes removed
     /// but the backslashes kept, which script keywords split shell-style.
-    pub raw: Option<String>,
+    pub raw: Option<Box<str>>,
 }
 
 impl Token {
@@ -695,7 +695,7 @@ impl Pre<'_> {
                     let width = if sp.linear { width } else { 1 };
                     tokens.push(Token {
                         kind,
-                        text: text.to_string(),
+                        text: text.into(),
                         pos,
                         width: width.max(1),
                         raw: None,
@@ -711,7 +711,7 @@ impl Pre<'_> {
                     };
                     tokens.push(Token {
                         kind,
-                        text: text.to_string(),
+                        text: text.into(),
                         pos,
                         width: width.max(1),
                         raw: None,
@@ -762,7 +762,7 @@ impl Pre<'_> {
             };
             tokens.push(Token {
                 kind,
-                text,
+                text: text.into(),
                 pos,
                 width: width.max(1),
                 raw,
@@ -876,7 +876,7 @@ fn push_range(out: &mut Text, t: &Text, from: usize, to: usize) {
 /// A word's text: quotes removed; inside quotes `\"` and `\\` stand for `"` and `\`;
 /// everywhere `\#` and `\!` stand for the comment characters. When a quoted part held a
 /// backslash, the raw form (backslashes kept) is returned too, for script keywords.
-fn word_text(p: pest::iterators::Pair<Rule>) -> (String, Option<String>) {
+fn word_text(p: pest::iterators::Pair<Rule>) -> (String, Option<Box<str>>) {
     let mut s = String::new();
     let mut raw = String::new();
     let mut differs = false;
@@ -916,7 +916,7 @@ fn word_text(p: pest::iterators::Pair<Rule>) -> (String, Option<String>) {
             _ => {}
         }
     }
-    (s, differs.then_some(raw))
+    (s, differs.then(|| raw.into_boxed_str()))
 }
 
 fn is_ws(c: char) -> bool {

@@ -106,7 +106,7 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
         // notify* and *_fifo_script may name their own user after the command.
         let own_user = match n.key.text.as_str() {
             "script" | "misc_path" => None,
-            _ => n.args.get(1).map(|t| t.text.clone()),
+            _ => n.args.get(1).map(|t| t.text.to_string()),
         };
         let user = own_user.unwrap_or_else(|| default_user.clone());
         let Ok(argv) = shell::split(n.args[0].raw_text()) else {

@@ -104,7 +104,7 @@ impl Builder {
                         let owner = self.stack[0]
                             .node
                             .as_ref()
-                            .map(|n| n.key.text.clone())
+                            .map(|n| n.key.text.to_string())
                             .unwrap_or_default();
                         diags.push(Diagnostic::new(
                             Severity::Error,

@@ -246,7 +246,7 @@ fn vrrp_sync_daemon_interface(n: &Node) -> Option<String> {
         .iter()
         .find(|c| c.key.text == "lvs_sync_daemon_interface")
         .and_then(|c| c.args.first())
-        .map(|t| t.text.clone())
+        .map(|t| t.text.to_string())
 }
 
 pub const GLOBAL_KEYWORDS: &[&str] = &[
@@ -409,9 +409,9 @@ fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
     cx.extra(n, 3);
     let p = cx.arg(n, 0)?;
     Some(Fifo {
-        path: p.text.clone(),
-        user: n.args.get(1).map(|t| t.text.clone()),
-        group: n.args.get(2).map(|t| t.text.clone()),
+        path: p.text.to_string(),
+        user: n.args.get(1).map(|t| t.text.to_string()),
+        group: n.args.get(2).map(|t| t.text.to_string()),
     })
 }
 
@@ -429,7 +429,7 @@ fn user_group(cx: &mut Ctx, n: &Node) -> Option<(String, Option<String>)> {
     let (user, group) = match u.text.split_once(':') {
         Some((a, b)) => (a.to_string(), Some(b.to_string())),
         None => (
-            u.text.clone(),
+            u.text.to_string(),
             n.args
                 .get(1)
                 .map(|t| t.text.trim_start_matches(':').to_string()),
@@ -449,7 +449,7 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                     for e in ch {
                         cx.no_block(e);
                         cx.extra(e, 0);
-                        g.notification_email.push(e.key.text.clone());
+                        g.notification_email.push(e.key.text.to_string());
                     }
                 }
             }
@@ -471,7 +471,7 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                             cx.at(Severity::Unsupported, h, msg);
                         }
                         g.smtp_server = Some(SmtpServer {
-                            host: h.text.clone(),
+                            host: h.text.to_string(),
                             port,
                         });
                     }
@@ -602,7 +602,7 @@ fn name_arg(cx: &mut Ctx, n: &Node, what: &str) -> Option<String> {
     match n.args.first() {
         Some(t) => {
             cx.extra(n, 1);
-            Some(t.text.clone())
+            Some(t.text.to_string())
         }
         None => {
             cx.error_at(
@@ -775,7 +775,7 @@ fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
             "process" => {
                 cx.no_block(c);
                 if cx.arg(c, 0).is_some() {
-                    p.process = c.args.iter().map(|t| t.text.clone()).collect();
+                    p.process = c.args.iter().map(|t| t.text.to_string()).collect();
                 }
             }
             "param_match" => {
@@ -892,7 +892,7 @@ fn sync_group(
                 for m in list {
                     cx.no_block(m);
                     cx.extra(m, 0);
-                    let name = &m.key.text;
+                    let name = &m.key.text.to_string();
                     if !c.instances.iter().any(|i| &i.name == name) {
                         cx.error(
                             &m.key,
@@ -1019,7 +1019,7 @@ fn track_list(
     let Some(list) = cx.block(n) else { return };
     for e in list {
         cx.no_block(e);
-        let name = e.key.text.clone();
+        let name = e.key.text.to_string();
         let mut r = TrackRef {
             name: name.clone(),
             weight: None,
@@ -1169,7 +1169,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                         return None;
                     }
                     cx.check_interface(t, &format!("vrrp_instance {name}"));
-                    interface = Some((t.text.clone(), ch));
+                    interface = Some((t.text.to_string(), ch));
                 }
             }
             "virtual_router_id" => vrid = cx.u32_arg(ch, 1, 255).map(|v| v as u8).or(vrid),
@@ -1354,7 +1354,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 while i < ch.args.len() {
                     let a = &ch.args[i];
                     if a.text == "name" {
-                        v.name = ch.args.get(i + 1).map(|t| t.text.clone());
+                        v.name = ch.args.get(i + 1).map(|t| t.text.to_string());
                         i += 2;
                         continue;
                     }
@@ -1366,7 +1366,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                             i += 1;
                         }
                     } else if v.name.is_none() && i == 0 {
-                        v.name = Some(a.text.clone());
+                        v.name = Some(a.text.to_string());
                     } else {
                         cx.error(a, format!("unknown use_vmac option '{}'; ignored", a.text));
                     }
@@ -1666,7 +1666,7 @@ fn authentication(cx: &mut Ctx, n: &Node, inst: &str) -> Option<Auth> {
                 cx.no_block(c);
                 cx.extra(c, 1);
                 if let Some(t) = cx.arg(c, 0) {
-                    let mut p = t.text.clone();
+                    let mut p = t.text.to_string();
                     if p.len() > 8 {
                         // keepalived: auth_pass is cut to 8 bytes.
                         cx.warn(t, "Truncating auth_pass to 8 characters");
