@@ -35,11 +35,12 @@ fuzz:
 	cd crates/ka-config/fuzz && $(CARGO) fuzz run -s none parse -- -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 -max_len=4096
 	cd crates/ka-vrrp/fuzz && $(CARGO) fuzz run -s none decode -- -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048
 
+# Two keepalived-rs nodes and a client in network namespaces: failover and preemption
+# while the client pings the VIP. Needs root; installs iproute2 and ping if missing.
 demo:
-	@echo "The two-node failover demo needs the VRRP daemon, which is not built yet (see README)."
-	@echo "What runs today: keepalived-rs -t / -d on the bundled example configurations:"
-	$(CARGO) build --release -q
-	for f in crates/ka-config/tests/fixtures/seed/*.conf; do echo "== $$f"; ./target/release/keepalived-rs -t -f $$f; echo "exit code $$?"; done
+	command -v ping >/dev/null || (apt-get update -qq && apt-get install -y -qq iputils-ping iproute2 >/dev/null)
+	$(CARGO) build --release -q -p ka-watchdog
+	bash integration/demo.sh
 
 clean:
 	$(CARGO) clean

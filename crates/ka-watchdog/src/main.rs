@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod vrrp_process;
 
 use cli::Cli;
 
@@ -94,10 +95,46 @@ fn main() -> ExitCode {
         return ExitCode::from(EXIT_OK);
     }
     report(&loaded, &mut std::io::stderr(), false);
-    eprintln!(
-        "keepalived-rs: running the daemon is not available in this build yet; use -t to test a configuration or -d to dump it"
+    if loaded.fatal {
+        return ExitCode::from(6);
+    }
+    if !cli.dont_fork {
+        eprintln!("keepalived-rs: this build runs in the foreground only: add -n (--dont-fork)");
+        return ExitCode::from(4);
+    }
+    if cli.check && !cli.vrrp {
+        eprintln!("keepalived-rs: the checker (-C) is not built yet");
+        return ExitCode::from(4);
+    }
+    init_logging();
+    log::info!(
+        "Starting keepalived-rs v{} (VRRP)",
+        env!("CARGO_PKG_VERSION")
     );
-    ExitCode::from(4)
+    if !cli.pid.is_empty() {
+        if let Err(e) = std::fs::write(&cli.pid, format!("{}\n", std::process::id())) {
+            log::warn!("cannot write pid file {}: {e}", cli.pid);
+        }
+    }
+    let result = vrrp_process::VrrpProcess::new(loaded.config).and_then(|p| p.run());
+    let _ = std::fs::remove_file(&cli.pid);
+    match result {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            log::error!("{e}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+/// Log lines to stderr as `Keepalived_vrrp[pid]: message` (keepalived's ident).
+fn init_logging() {
+    let pid = std::process::id();
+    env_logger::Builder::new()
+        .filter_level(log::LevelFilter::Info)
+        .format(move |buf, r| writeln!(buf, "Keepalived_vrrp[{pid}]: {}", r.args()))
+        .target(env_logger::Target::Stderr)
+        .init();
 }
 
 /// Prints every diagnostic (compiler style, or one line each for a log file) and a summary.

@@ -1,0 +1,12 @@
+//! The Linux edges keepalived-rs talks to, kept small and synchronous:
+//! - [`netlink`]: adding and removing addresses over rtnetlink;
+//! - [`iface`]: interface index, MAC and primary addresses;
+//! - [`vrrp`]: raw VRRP sockets (IPv4: IP_HDRINCL send, multicast receive, unicast);
+//! - [`packet`]: AF_PACKET frames (gratuitous ARP).
+//!
+//! All `unsafe` of the workspace lives here, each use with its `SAFETY:` line.
+
+pub mod iface;
+pub mod netlink;
+pub mod packet;
+pub mod vrrp;

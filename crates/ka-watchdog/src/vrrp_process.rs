@@ -1,0 +1,610 @@
+//! The VRRP side for real, in one mio loop: raw sockets per interface, the ka-vrrp state
+//! machines, addresses over rtnetlink, gratuitous ARP, vrrp_script processes, notify
+//! scripts and the notify FIFO.
+//!
+//! This stage runs it in the keepalived-rs process itself (no watchdog parent yet) and
+//! handles IPv4 instances; see the README for what is still missing.
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ka_config::model::{self, Config};
+use ka_net::iface;
+use ka_net::netlink::{Addr, Netlink};
+use ka_net::packet::FrameSocket;
+use ka_net::vrrp::{RecvSocket, SendSocket, PROTO_AH, PROTO_VRRP};
+use ka_vrrp::instance::{Event, TrackStatus, TrackerId};
+use ka_vrrp::rx::Received;
+use ka_vrrp::script::{ScriptAction, ScriptEvent, ScriptTracker, Status};
+use ka_vrrp::sync::{Router, Target};
+use ka_vrrp::{config as vconfig, garp, Action, Time};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+
+const SIGNALS: Token = Token(0);
+/// Receive sockets are tokens from here on, one per (interface, protocol).
+const RECV_BASE: usize = 16;
+
+struct IfaceIo {
+    name: String,
+    ifindex: u32,
+    mac: [u8; 6],
+    send: SendSocket,
+    recv: Vec<RecvSocket>,
+    frames: FrameSocket,
+}
+
+struct Script {
+    tracker: ScriptTracker,
+    child: Option<Child>,
+}
+
+pub struct VrrpProcess {
+    cfg: Config,
+    router: Router,
+    ifaces: Vec<IfaceIo>,
+    /// Receive socket token → interface index in `ifaces`.
+    tokens: Vec<usize>,
+    nl: Netlink,
+    epoch: Instant,
+    scripts: Vec<Script>,
+    children: Vec<Child>,
+    fifo: Option<std::fs::File>,
+    warned: Vec<String>,
+}
+
+fn now(epoch: Instant) -> Time {
+    Time(epoch.elapsed().as_micros() as u64)
+}
+
+/// The run-time error that stops the process, with what was being done.
+#[derive(Debug)]
+pub struct RunError(pub String);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn ctx<T>(r: io::Result<T>, what: impl FnOnce() -> String) -> Result<T, RunError> {
+    r.map_err(|e| RunError(format!("{}: {e}", what())))
+}
+
+impl VrrpProcess {
+    pub fn new(cfg: Config) -> Result<VrrpProcess, RunError> {
+        let mut skip = Vec::new();
+        let mut ifnames: Vec<String> = Vec::new();
+        for i in &cfg.instances {
+            if i.vips.iter().any(|a| a.addr.is_ipv6()) {
+                skip.push(i.name.clone());
+                continue;
+            }
+            match &i.interface {
+                Some(n) if !ifnames.contains(n) => ifnames.push(n.clone()),
+                _ => {}
+            }
+        }
+        let mut ifaces = Vec::new();
+        for name in &ifnames {
+            let ifindex = ctx(iface::index(name), || format!("interface {name}"))?;
+            let mac = ctx(iface::mac(name), || format!("MAC address of {name}"))?;
+            ifaces.push(IfaceIo {
+                name: name.clone(),
+                ifindex,
+                mac,
+                send: ctx(SendSocket::new(name), || {
+                    format!("VRRP send socket on {name}")
+                })?,
+                recv: Vec::new(),
+                frames: ctx(FrameSocket::new(ifindex), || {
+                    format!("packet socket on {name}")
+                })?,
+            });
+        }
+        // Each instance's advert source: its configured address, else the interface's
+        // first IPv4 address that is not one of the VIPs.
+        let all_vips: Vec<IpAddr> = cfg
+            .instances
+            .iter()
+            .flat_map(|i| i.vips.iter().map(|a| a.addr))
+            .collect();
+        let primary = |m: &model::VrrpInstance| -> IpAddr {
+            m.interface
+                .as_deref()
+                .and_then(|n| iface::primary_v4(n, &all_vips).ok().flatten())
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        };
+        let mut v4 = cfg.clone();
+        v4.instances.retain(|i| !skip.contains(&i.name));
+        v4.sync_groups
+            .iter_mut()
+            .for_each(|g| g.members.retain(|m| !skip.contains(m)));
+        let router = vconfig::router(&v4, &primary);
+        let scripts = v4
+            .scripts
+            .iter()
+            .filter(|s| {
+                v4.instances
+                    .iter()
+                    .any(|i| i.track_scripts.iter().any(|t| t.name == s.name))
+            })
+            .map(|s| Script {
+                tracker: ScriptTracker::new(vconfig::script_config(s)),
+                child: None,
+            })
+            .collect();
+        let fifo = cfg
+            .global
+            .vrrp_notify_fifo
+            .as_ref()
+            .or(cfg.global.notify_fifo.as_ref())
+            .and_then(|f| open_fifo(&f.path));
+        let mut p = VrrpProcess {
+            cfg: v4,
+            router,
+            ifaces,
+            tokens: Vec::new(),
+            nl: ctx(Netlink::new(), || "rtnetlink socket".into())?,
+            epoch: Instant::now(),
+            scripts,
+            children: Vec::new(),
+            fifo,
+            warned: Vec::new(),
+        };
+        for name in skip {
+            log::warn!("({name}) IPv6 instances are not run by this build yet; instance ignored");
+        }
+        for i in &p.router.instances {
+            if i.cfg.src == IpAddr::from([0, 0, 0, 0]) {
+                return Err(RunError(format!(
+                    "({}) no IPv4 address on its interface to send adverts from",
+                    i.name()
+                )));
+            }
+        }
+        p.open_receivers()?;
+        Ok(p)
+    }
+
+    fn open_receivers(&mut self) -> Result<(), RunError> {
+        for (k, io) in self.ifaces.iter_mut().enumerate() {
+            let insts: Vec<&model::VrrpInstance> = self
+                .cfg
+                .instances
+                .iter()
+                .filter(|i| i.interface.as_deref() == Some(&io.name))
+                .collect();
+            let group =
+                insts
+                    .iter()
+                    .find(|i| i.unicast_peers.is_empty())
+                    .map(|i| match i.mcast_dst_ip {
+                        Some(IpAddr::V4(g)) => g,
+                        _ => self.cfg.global.vrrp_mcast_group4,
+                    });
+            let name = io.name.clone();
+            io.recv.push(ctx(
+                RecvSocket::new(&name, io.ifindex, PROTO_VRRP, group),
+                || format!("VRRP receive socket on {name}"),
+            )?);
+            self.tokens.push(k);
+            if insts
+                .iter()
+                .any(|i| matches!(i.auth, Some(model::Auth::Ah(_))))
+            {
+                io.recv.push(ctx(
+                    RecvSocket::new(&name, io.ifindex, PROTO_AH, group),
+                    || format!("AH receive socket on {name}"),
+                )?);
+                self.tokens.push(k);
+            }
+        }
+        Ok(())
+    }
+
+    fn warn_once(&mut self, what: String) {
+        if !self.warned.contains(&what) {
+            log::warn!("{what}");
+            self.warned.push(what);
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT; then stops every instance cleanly.
+    pub fn run(mut self) -> Result<(), RunError> {
+        let mut poll = ctx(Poll::new(), || "poll".into())?;
+        let mut signals = ctx(Signals::new([SIGTERM, SIGINT, SIGHUP]), || "signals".into())?;
+        ctx(
+            poll.registry()
+                .register(&mut signals, SIGNALS, Interest::READABLE),
+            || "register signals".into(),
+        )?;
+        let mut tok = RECV_BASE;
+        for io in &self.ifaces {
+            for r in &io.recv {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(r);
+                ctx(
+                    poll.registry()
+                        .register(&mut SourceFd(&fd), Token(tok), Interest::READABLE),
+                    || "register socket".into(),
+                )?;
+                tok += 1;
+            }
+        }
+        let t = now(self.epoch);
+        let delay = self.cfg.global.vrrp_startup_delay;
+        let acts = self.router.begin(t, delay);
+        self.apply(acts);
+        for s in &mut self.scripts {
+            let a = s.tracker.handle(t, ScriptEvent::Start);
+            let name = s.tracker.cfg.name.clone();
+            Self::script_actions(&mut s.child, &name, a);
+        }
+        let mut events = Events::with_capacity(64);
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let t = now(self.epoch);
+            let next = [self.router.next_deadline()]
+                .into_iter()
+                .chain(self.scripts.iter().map(|s| s.tracker.next_deadline()))
+                .flatten()
+                .min();
+            // Children (scripts) are polled too: wake at least every 100 ms while any run.
+            let busy = !self.children.is_empty() || self.scripts.iter().any(|s| s.child.is_some());
+            let mut timeout = next.map(|n| if n > t { n - t } else { Duration::ZERO });
+            if busy {
+                timeout = Some(timeout.map_or(Duration::from_millis(100), |d| {
+                    d.min(Duration::from_millis(100))
+                }));
+            }
+            if let Err(e) = poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(RunError(format!("poll: {e}")));
+                }
+            }
+            for ev in events.iter() {
+                if ev.token() == SIGNALS {
+                    for sig in signals.pending() {
+                        match sig {
+                            SIGHUP => log::info!("Reload is not supported by this build yet; configuration unchanged"),
+                            _ => {
+                                self.stop();
+                                return Ok(());
+                            }
+                        }
+                    }
+                    continue;
+                }
+                let k = ev.token().0 - RECV_BASE;
+                self.read_socket(k, &mut buf);
+            }
+            let t = now(self.epoch);
+            let acts = self.router.tick(t);
+            self.apply(acts);
+            self.scripts_tick(t);
+            self.children
+                .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+        }
+    }
+
+    fn read_socket(&mut self, k: usize, buf: &mut [u8]) {
+        // Which interface and which of its sockets this token is.
+        let mut idx = k;
+        let mut found = None;
+        for (i, io) in self.ifaces.iter().enumerate() {
+            if idx < io.recv.len() {
+                found = Some((i, idx));
+                break;
+            }
+            idx -= io.recv.len();
+        }
+        let Some((i, r)) = found else { return };
+        loop {
+            let pkt = match self.ifaces[i].recv[r].recv(buf) {
+                Ok(p) => p.to_vec(),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    log::warn!("receive on {}: {e}", self.ifaces[i].name);
+                    return;
+                }
+            };
+            let t = now(self.epoch);
+            let ifname = self.ifaces[i].name.clone();
+            let rx = match Received::from_ipv4(&pkt) {
+                Ok(rx) => rx,
+                Err(e) => {
+                    // Not attributable to an instance: count on every instance of the interface.
+                    let idxs: Vec<usize> = (0..self.router.instances.len())
+                        .filter(|&n| self.cfg.instances[n].interface.as_deref() == Some(&ifname))
+                        .collect();
+                    for n in idxs {
+                        let acts = self.router.handle(
+                            t,
+                            n,
+                            Event::Bad {
+                                src: None,
+                                error: e.clone(),
+                            },
+                        );
+                        self.apply(acts);
+                    }
+                    continue;
+                }
+            };
+            let Some(vrid) = rx.vrrp.get(1).copied() else {
+                continue;
+            };
+            let targets: Vec<usize> = (0..self.router.instances.len())
+                .filter(|&n| {
+                    let c = &self.router.instances[n].cfg;
+                    c.vrid == vrid && self.cfg.instances[n].interface.as_deref() == Some(&ifname)
+                })
+                .collect();
+            for n in targets {
+                let acts = self.router.handle(t, n, Event::Packet(&rx));
+                self.apply(acts);
+            }
+        }
+    }
+
+    fn scripts_tick(&mut self, t: Time) {
+        let mut changes = Vec::new();
+        for s in &mut self.scripts {
+            let mut acts = Vec::new();
+            if let Some(c) = &mut s.child {
+                if let Ok(Some(status)) = c.try_wait() {
+                    s.child = None;
+                    acts.extend(s.tracker.handle(
+                        t,
+                        ScriptEvent::Exited {
+                            success: status.success(),
+                        },
+                    ));
+                }
+            }
+            if s.tracker.next_deadline().is_some_and(|d| d <= t) {
+                acts.extend(s.tracker.handle(t, ScriptEvent::Timer));
+            }
+            let name = s.tracker.cfg.name.clone();
+            changes.extend(
+                Self::script_actions(&mut s.child, &name, acts)
+                    .into_iter()
+                    .map(|st| (name.clone(), st)),
+            );
+        }
+        for (name, st) in changes {
+            let status = if st == Status::Good {
+                TrackStatus::Up
+            } else {
+                TrackStatus::Down
+            };
+            log::info!(
+                "VRRP_Script({name}) {}",
+                if st == Status::Good {
+                    "succeeded"
+                } else {
+                    "failed"
+                }
+            );
+            for n in 0..self.router.instances.len() {
+                let acts = self.router.handle(
+                    t,
+                    n,
+                    Event::Tracker {
+                        id: TrackerId::Script(name.clone()),
+                        status,
+                    },
+                );
+                self.apply(acts);
+            }
+        }
+    }
+
+    /// Starts or kills the script process; returns status changes.
+    fn script_actions(
+        child: &mut Option<Child>,
+        name: &str,
+        acts: Vec<ScriptAction>,
+    ) -> Vec<Status> {
+        let mut out = Vec::new();
+        for a in acts {
+            match a {
+                ScriptAction::Run { argv } => match spawn(&argv) {
+                    Ok(c) => *child = Some(c),
+                    Err(e) => log::warn!("VRRP_Script({name}) cannot run {}: {e}", argv.join(" ")),
+                },
+                ScriptAction::Kill => {
+                    if let Some(c) = child.take() {
+                        kill_group(c);
+                    }
+                }
+                ScriptAction::Changed(s) => out.push(s),
+            }
+        }
+        out
+    }
+
+    fn stop(&mut self) {
+        let t = now(self.epoch);
+        for n in 0..self.router.instances.len() {
+            let acts = self.router.handle(t, n, Event::Stop);
+            self.apply(acts);
+        }
+        for s in &mut self.scripts {
+            if let Some(c) = s.child.take() {
+                kill_group(c);
+            }
+        }
+        log::info!("Stopped");
+    }
+
+    fn apply(&mut self, acts: Vec<(Target, Action)>) {
+        for (target, a) in acts {
+            let inst = match target {
+                Target::Instance(i) => Some(i),
+                Target::Group(_) => None,
+            };
+            match a {
+                Action::Send { dst, packet, .. } => {
+                    let Some(i) = inst else { continue };
+                    let ifname = self.cfg.instances[i].interface.clone().unwrap_or_default();
+                    let IpAddr::V4(d) = dst else { continue };
+                    if let Some(io) = self.ifaces.iter().find(|io| io.name == ifname) {
+                        if let Err(e) = io.send.send(d, &packet) {
+                            log::warn!(
+                                "({}) Cant send advert to {d} ({e})",
+                                self.cfg.instances[i].name
+                            );
+                        }
+                    }
+                }
+                Action::Vips { add } => {
+                    if let Some(i) = inst {
+                        self.vips(i, add);
+                    }
+                }
+                Action::Routes { .. } | Action::Rules { .. } => {
+                    if let Some(i) = inst {
+                        let m = &self.cfg.instances[i];
+                        if !m.virtual_routes.is_empty() || !m.virtual_rules.is_empty() {
+                            let what = format!("({}) virtual_routes and virtual_rules are not installed by this build yet", m.name);
+                            self.warn_once(what);
+                        }
+                    }
+                }
+                Action::Garp { repeat } => {
+                    if let Some(i) = inst {
+                        self.garp(i, repeat);
+                    }
+                }
+                Action::Notify { argv } => match spawn(&argv) {
+                    Ok(c) => self.children.push(c),
+                    Err(e) => log::warn!("cannot run notify script {}: {e}", argv.join(" ")),
+                },
+                Action::Fifo { line } => {
+                    if let Some(f) = &mut self.fifo {
+                        // Never blocks: O_NONBLOCK; a full FIFO drops the line, as keepalived.
+                        let _ = f.write_all(line.as_bytes());
+                    }
+                }
+                Action::Log { level, line } => match level {
+                    ka_vrrp::action::Level::Info => log::info!("{line}"),
+                    ka_vrrp::action::Level::Warning => log::warn!("{line}"),
+                },
+                Action::StateChanged { .. }
+                | Action::WantMaster
+                | Action::GroupEvent { .. }
+                | Action::Alert { .. } => {}
+            }
+        }
+    }
+
+    fn vips(&mut self, i: usize, add: bool) {
+        let m = self.cfg.instances[i].clone();
+        for a in m.vips.iter().chain(m.excluded_vips.iter()) {
+            let dev = a.dev.clone().or(m.interface.clone()).unwrap_or_default();
+            let Ok(ifindex) = iface::index(&dev) else {
+                log::warn!("({}) interface {dev} for {} doesn't exist", m.name, a.addr);
+                continue;
+            };
+            let brd = match (a.brd, a.addr) {
+                (Some(model::Broadcast::Addr(b)), _) => Some(IpAddr::V4(b)),
+                (Some(model::Broadcast::Plus), IpAddr::V4(v)) => {
+                    let mask = if a.prefix == 0 {
+                        0
+                    } else {
+                        u32::MAX << (32 - a.prefix as u32)
+                    };
+                    Some(IpAddr::V4((u32::from(v) | !mask).into()))
+                }
+                _ => None,
+            };
+            let addr = Addr {
+                ifindex,
+                addr: a.addr,
+                prefix: a.prefix,
+                brd,
+            };
+            let r = if add {
+                self.nl.add_addr(&addr)
+            } else {
+                self.nl.del_addr(&addr)
+            };
+            if let Err(e) = r {
+                log::warn!(
+                    "({}) cannot {} {}/{} on {dev}: {e}",
+                    m.name,
+                    if add { "add" } else { "remove" },
+                    a.addr,
+                    a.prefix
+                );
+            }
+        }
+    }
+
+    fn garp(&mut self, i: usize, repeat: u32) {
+        let m = &self.cfg.instances[i];
+        for round in 0..repeat {
+            for a in m.vips.iter().chain(m.excluded_vips.iter()) {
+                let IpAddr::V4(ip) = a.addr else { continue };
+                let dev = a.dev.clone().or(m.interface.clone()).unwrap_or_default();
+                let Some(io) = self.ifaces.iter().find(|io| io.name == dev) else {
+                    continue;
+                };
+                if round == 0 {
+                    log::info!(
+                        "({}) Sending/queueing gratuitous ARPs on {dev} for {ip}",
+                        m.name
+                    );
+                }
+                if let Err(e) = io.frames.send(&garp::gratuitous_arp(io.mac, ip)) {
+                    log::warn!("({}) gratuitous ARP on {dev}: {e}", m.name);
+                }
+            }
+        }
+    }
+}
+
+fn open_fifo(path: &str) -> Option<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if !std::path::Path::new(path).exists() {
+        let c = std::ffi::CString::new(path).ok()?;
+        // SAFETY: `c` is a valid NUL-terminated path for the call.
+        unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .ok()
+}
+
+/// Runs a script in its own process group (keepalived: execve directly, stdio to null).
+fn spawn(argv: &[String]) -> io::Result<Child> {
+    let (prog, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::other("empty command"))?;
+    Command::new(prog)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+}
+
+/// SIGTERM to a script's process group (keepalived adds SIGKILL 2 s later; here the
+/// child is reaped when it goes).
+fn kill_group(mut c: Child) {
+    let pid = c.id() as i32;
+    // SAFETY: kill(2) on a process group we created (process_group(0) made it the leader).
+    unsafe { libc::kill(-pid, libc::SIGTERM) };
+    let _ = c.try_wait();
+}

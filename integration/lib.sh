@@ -1,0 +1,46 @@
+# Shared helpers for the namespace scripts: a LAN (a bridge in its own namespace) with
+# nodes attached, every name unique to this run, everything removed on exit.
+set -euo pipefail
+RUN_ID=${RUN_ID:-$$}
+PREFIX=kars$RUN_ID
+NAMESPACES=()
+PIDS=()
+WORKDIR=$(mktemp -d /tmp/kars.XXXXXX)
+
+cleanup() {
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && { kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; } || true; done
+    for ns in "${NAMESPACES[@]:-}"; do [ -n "$ns" ] && ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; done
+    for ns in "${NAMESPACES[@]:-}"; do [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true; done
+    rm -rf "$WORKDIR"
+}
+trap cleanup EXIT INT TERM
+
+lan() {   # lan: creates the bridge namespace
+    LAN=$PREFIX-lan
+    ip netns add "$LAN"; NAMESPACES+=("$LAN")
+    ip -n "$LAN" link add br0 type bridge
+    ip -n "$LAN" link set br0 up
+}
+
+node() {   # node NAME ADDR/LEN: a namespace with eth0 on the LAN
+    local ns=$PREFIX-$1
+    ip netns add "$ns"; NAMESPACES+=("$ns")
+    ip link add "k$RUN_ID$1" type veth peer name eth0 netns "$ns"
+    ip link set "k$RUN_ID$1" netns "$LAN"
+    ip -n "$LAN" link set "k$RUN_ID$1" master br0 up
+    ip -n "$ns" addr add "$2" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+}
+
+has_addr() {   # has_addr NODE ADDR
+    ip -n "$PREFIX-$1" -4 addr show dev eth0 | grep -q "inet $2/"
+}
+
+wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until NODE holds ADDR
+    local end=$(( $(date +%s%N) + $3 * 1000000000 ))
+    while ! has_addr "$1" "$2"; do
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
+        sleep 0.01
+    done
+}
