@@ -1,7 +1,7 @@
 # keepalived-rs: build, test, bench, fuzz.
 CARGO ?= cargo
 
-.PHONY: all build test lint bench fuzz demo clean
+.PHONY: all build test integration lint bench fuzz demo clean
 
 all: build
 
@@ -14,6 +14,14 @@ test:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
+	$(MAKE) integration
+
+# Network-namespace scenarios (root): the demo's failover and preemption, and interop
+# with Debian's keepalived 2.2.7 in both roles.
+integration:
+	$(CARGO) build --release -q -p ka-watchdog
+	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
+	bash integration/interop.sh
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

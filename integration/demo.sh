@@ -34,6 +34,7 @@ start() {   # start NODE STATE PRIORITY
     ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" > "$WORKDIR/$1.log" 2>&1 &
     PIDS+=($!)
     eval "PID_$1=$!"
+    disown $!
 }
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -52,12 +53,12 @@ ip -n "$PREFIX-n1" -4 addr show dev eth0 | grep inet
 
 say "the client pings $VIP every 50 ms"
 ip netns exec "$PREFIX-client" ping -i 0.05 -W 1 $VIP > "$WORKDIR/ping.log" 2>&1 &
-PIDS+=($!); PING=$!
+PIDS+=($!); PING=$!; disown $!
 sleep 2
 
 say "killing n1 (SIGKILL) and cutting its link"
 t0=$(date +%s%N)
-kill -9 "$PID_n1"; wait "$PID_n1" 2>/dev/null || true; ip -n "$PREFIX-n1" link set eth0 down
+kill -9 "$PID_n1"; ip -n "$PREFIX-n1" link set eth0 down
 wait_addr n2 $VIP 10 || { cat "$WORKDIR"/n*.log; exit 1; }
 t1=$(date +%s%N)
 printf 'n2 took the VIP over after %d ms (master_down_interval = 3 s + skew 0.61 s)\n' $(( (t1 - t0) / 1000000 ))
