@@ -21,6 +21,7 @@ test:
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
+	bash integration/watchdog.sh
 	bash integration/interop.sh
 
 lint:

@@ -117,6 +117,12 @@ pub struct Cli {
     /// host's interfaces (to test a configuration meant for another machine)
     #[arg(long = "assume-interfaces", value_delimiter = ',')]
     pub assume_interfaces: Option<Vec<String>>,
+    /// Internal: run as the watchdog's child (vrrp), with the channel on descriptor 3
+    #[arg(long = "child", hide = true)]
+    pub child: Option<String>,
+    /// Internal: the watchdog's pid (the child stops when it dies)
+    #[arg(long = "parent-pid", hide = true)]
+    pub parent_pid: Option<i32>,
     /// Internal: configuration file descriptor for a reload check
     #[arg(long = "config-fd", hide = true)]
     pub config_fd: Option<i32>,

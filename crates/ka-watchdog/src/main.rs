@@ -12,6 +12,7 @@ use clap::Parser;
 
 mod cli;
 mod vrrp_process;
+mod watchdog;
 
 use cli::Cli;
 
@@ -32,6 +33,9 @@ fn main() -> ExitCode {
     if cli.version {
         println!("{}", cli::version_text());
         return ExitCode::from(EXIT_OK);
+    }
+    if cli.child.is_some() {
+        return child_main(&cli);
     }
     if let Some(name) = &cli.signum {
         return match cli::signum(name) {
@@ -106,19 +110,51 @@ fn main() -> ExitCode {
         eprintln!("keepalived-rs: the checker (-C) is not built yet");
         return ExitCode::from(4);
     }
-    init_logging();
-    log::info!(
-        "Starting keepalived-rs v{} (VRRP)",
-        env!("CARGO_PKG_VERSION")
-    );
-    if !cli.pid.is_empty() {
-        if let Err(e) = std::fs::write(&cli.pid, format!("{}\n", std::process::id())) {
-            log::warn!("cannot write pid file {}: {e}", cli.pid);
-        }
+    init_logging("Keepalived");
+    log::info!("Starting keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
+    if let Err(e) = std::fs::write(&cli.pid, format!("{}\n", std::process::id())) {
+        log::warn!("cannot write pid file {}: {e}", cli.pid);
     }
-    let result = vrrp_process::VrrpProcess::new(loaded.config).and_then(|p| p.run());
+    // What the child inherits from our command line.
+    let mut child_args = Vec::new();
+    if cli.log_console {
+        child_args.push("-l".to_string());
+    }
+    let result =
+        watchdog::Watchdog::new(loaded.config, child_args, cli.dont_respawn).and_then(|w| w.run());
     let _ = std::fs::remove_file(&cli.pid);
     match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            log::error!("{e}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+/// `--child vrrp`: started by the watchdog with the channel on descriptor 3.
+fn child_main(cli: &Cli) -> ExitCode {
+    init_logging("Keepalived_vrrp");
+    if let Some(p) = cli.parent_pid {
+        ka_ipc::proc::die_with_parent(p);
+    }
+    // SAFETY: descriptor 3 is the channel the watchdog handed us (spawn_with_fd), owned by
+    // nothing else in this process.
+    let ch = match unsafe { ka_ipc::proc::Channel::from_inherited(3) } {
+        Ok(c) => c,
+        Err(e) => {
+            log::error!("no channel to the parent: {e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
+    let (config, resume) = match watchdog::child_setup(&ch) {
+        Ok(x) => x,
+        Err(e) => {
+            log::error!("{e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
+    match vrrp_process::VrrpProcess::new(config).and_then(|p| p.with_parent(ch, resume).run()) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => {
             log::error!("{e}");
@@ -128,11 +164,11 @@ fn main() -> ExitCode {
 }
 
 /// Log lines to stderr as `Keepalived_vrrp[pid]: message` (keepalived's ident).
-fn init_logging() {
+fn init_logging(ident: &'static str) {
     let pid = std::process::id();
     env_logger::Builder::new()
         .filter_level(log::LevelFilter::Info)
-        .format(move |buf, r| writeln!(buf, "Keepalived_vrrp[{pid}]: {}", r.args()))
+        .format(move |buf, r| writeln!(buf, "{ident}[{pid}]: {}", r.args()))
         .target(env_logger::Target::Stderr)
         .init();
 }

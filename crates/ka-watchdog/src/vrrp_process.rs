@@ -27,6 +27,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 
 const SIGNALS: Token = Token(0);
+const PARENT: Token = Token(1);
 /// Receive sockets are tokens from here on, one per (interface, protocol).
 const RECV_BASE: usize = 16;
 
@@ -56,6 +57,10 @@ pub struct VrrpProcess {
     children: Vec<Child>,
     fifo: Option<std::fs::File>,
     warned: Vec<String>,
+    /// The channel to the watchdog parent, when running as its child.
+    parent: Option<ka_ipc::proc::Channel>,
+    /// Instances to resume as MASTER (their predecessor's last state).
+    resume: Vec<String>,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -157,6 +162,8 @@ impl VrrpProcess {
             children: Vec::new(),
             fifo,
             warned: Vec::new(),
+            parent: None,
+            resume: Vec::new(),
         };
         for name in skip {
             log::warn!("({name}) IPv6 instances are not run by this build yet; instance ignored");
@@ -216,7 +223,24 @@ impl VrrpProcess {
         }
     }
 
-    /// Runs until SIGTERM or SIGINT; then stops every instance cleanly.
+    /// Runs as the watchdog's child: reports to it over `ch`; instances named in `resume`
+    /// start directly as MASTER with their VIPs in place.
+    pub fn with_parent(mut self, ch: ka_ipc::proc::Channel, resume: Vec<String>) -> Self {
+        self.parent = Some(ch);
+        self.resume = resume;
+        self
+    }
+
+    fn tell_parent(&mut self, m: ka_ipc::ToParent) {
+        if let Some(ch) = &self.parent {
+            if let Err(e) = ch.send(&m) {
+                log::warn!("cannot report to the parent: {e}");
+            }
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT (or Stop from the parent); then stops every instance
+    /// cleanly.
     pub fn run(mut self) -> Result<(), RunError> {
         let mut poll = ctx(Poll::new(), || "poll".into())?;
         let mut signals = ctx(Signals::new([SIGTERM, SIGINT, SIGHUP]), || "signals".into())?;
@@ -237,10 +261,40 @@ impl VrrpProcess {
                 tok += 1;
             }
         }
+        if let Some(ch) = &self.parent {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(ch);
+            ctx(
+                poll.registry()
+                    .register(&mut SourceFd(&fd), PARENT, Interest::READABLE),
+                || "register channel".into(),
+            )?;
+        }
         let t = now(self.epoch);
-        let delay = self.cfg.global.vrrp_startup_delay;
-        let acts = self.router.begin(t, delay);
-        self.apply(acts);
+        if self.resume.is_empty() {
+            let delay = self.cfg.global.vrrp_startup_delay;
+            let acts = self.router.begin(t, delay);
+            self.apply(acts);
+        } else {
+            // A restarted child: masters carry on advertising, with their VIPs in place.
+            for n in 0..self.router.instances.len() {
+                let ev = if self
+                    .resume
+                    .iter()
+                    .any(|r| r == self.router.instances[n].name())
+                {
+                    log::info!(
+                        "({}) resuming as MASTER after a restart",
+                        self.router.instances[n].name()
+                    );
+                    Event::Resume
+                } else {
+                    Event::Start
+                };
+                let acts = self.router.handle(t, n, ev);
+                self.apply(acts);
+            }
+        }
+        self.tell_parent(ka_ipc::ToParent::Ready);
         for s in &mut self.scripts {
             let a = s.tracker.handle(t, ScriptEvent::Start);
             let name = s.tracker.cfg.name.clone();
@@ -269,6 +323,13 @@ impl VrrpProcess {
                 }
             }
             for ev in events.iter() {
+                if ev.token() == PARENT {
+                    if self.parent_messages() {
+                        self.stop();
+                        return Ok(());
+                    }
+                    continue;
+                }
                 if ev.token() == SIGNALS {
                     for sig in signals.pending() {
                         match sig {
@@ -290,6 +351,26 @@ impl VrrpProcess {
             self.scripts_tick(t);
             self.children
                 .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+        }
+    }
+
+    /// Handles what the parent sent; true means stop.
+    fn parent_messages(&mut self) -> bool {
+        loop {
+            let Some(ch) = &self.parent else { return false };
+            match ch.recv::<ka_ipc::ToChild>() {
+                Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
+                Ok(Some(ka_ipc::ToChild::Stop)) => return true,
+                Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),
+                Ok(None) => return false,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    log::warn!("bad message from the parent: {e}")
+                }
+                Err(_) => {
+                    // The parent has gone: stop as on SIGTERM (PDEATHSIG does the same).
+                    return true;
+                }
+            }
         }
     }
 
@@ -497,10 +578,17 @@ impl VrrpProcess {
                     ka_vrrp::action::Level::Info => log::info!("{line}"),
                     ka_vrrp::action::Level::Warning => log::warn!("{line}"),
                 },
-                Action::StateChanged { .. }
-                | Action::WantMaster
-                | Action::GroupEvent { .. }
-                | Action::Alert { .. } => {}
+                Action::StateChanged { state, priority } => {
+                    if let Some(i) = inst {
+                        let name = self.router.instances[i].name().to_string();
+                        self.tell_parent(ka_ipc::ToParent::State(ka_ipc::InstanceState {
+                            name,
+                            state: state.name().to_string(),
+                            priority,
+                        }));
+                    }
+                }
+                Action::WantMaster | Action::GroupEvent { .. } | Action::Alert { .. } => {}
             }
         }
     }

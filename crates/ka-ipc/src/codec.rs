@@ -1,0 +1,58 @@
+//! bincode 1.3.3 behind two functions (fixed-size integers, little endian, bounded).
+
+use bincode::Options;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+fn options() -> impl Options {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_limit(crate::MAX_DATAGRAM as u64 * 2)
+}
+
+pub fn encode<T: Serialize>(m: &T) -> Result<Vec<u8>, String> {
+    options().serialize(m).map_err(|e| e.to_string())
+}
+
+pub fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T, String> {
+    options().deserialize(b).map_err(|e| e.to_string())
+}
+
+/// The configuration as a whole blob (no size limit: it travels in parts).
+pub fn encode_config(c: &ka_config::Config) -> Result<Vec<u8>, String> {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .serialize(c)
+        .map_err(|e| e.to_string())
+}
+
+pub fn decode_config(b: &[u8]) -> Result<ka_config::Config, String> {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_limit(256 << 20)
+        .deserialize(b)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ToChild, ToParent};
+
+    #[test]
+    fn round_trip_and_garbage() {
+        let m = ToChild::Ping(7);
+        assert_eq!(decode::<ToChild>(&encode(&m).unwrap()).unwrap(), m);
+        assert!(decode::<ToParent>(&[0xff; 3]).is_err());
+        // A length prefix claiming gigabytes is refused by the limit, not allocated.
+        let mut evil = 2u32.to_le_bytes().to_vec(); // variant State
+        evil.extend_from_slice(&(u64::MAX / 2).to_le_bytes());
+        assert!(decode::<ToParent>(&evil).is_err());
+    }
+
+    #[test]
+    fn config_round_trips() {
+        let c = ka_config::parse_str("x.conf", "vrrp_instance V { interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n", &Default::default()).config;
+        assert_eq!(decode_config(&encode_config(&c).unwrap()).unwrap(), c);
+    }
+}

@@ -1,0 +1,168 @@
+//! SOCK_SEQPACKET socketpairs, starting a child with its end of one, and the child's
+//! PR_SET_PDEATHSIG.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::codec;
+
+/// One end of a parent <-> child channel (non-blocking).
+pub struct Channel {
+    fd: OwnedFd,
+}
+
+impl Channel {
+    /// A connected pair: (parent's end, child's end).
+    pub fn pair() -> io::Result<(Channel, OwnedFd)> {
+        let mut fds = [0; 2];
+        // SAFETY: socketpair writes two new descriptors into `fds` on success.
+        let r = unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+                0,
+                fds.as_mut_ptr(),
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: both descriptors were just created and are owned by nobody else.
+        let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let ch = Channel { fd: a };
+        ch.set_nonblocking()?;
+        Ok((ch, b))
+    }
+
+    /// The child's end, inherited as descriptor `fd`.
+    ///
+    /// # Safety
+    /// `fd` must be an open SOCK_SEQPACKET descriptor owned by nothing else.
+    pub unsafe fn from_inherited(fd: RawFd) -> io::Result<Channel> {
+        // SAFETY: the caller guarantees ownership of `fd`.
+        let ch = Channel {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        };
+        ch.set_nonblocking()?;
+        Ok(ch)
+    }
+
+    fn set_nonblocking(&self) -> io::Result<()> {
+        let fd = self.fd.as_raw_fd();
+        // SAFETY: fcntl on a descriptor we own.
+        let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        // SAFETY: as above.
+        if fl < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Sends one message (one datagram).
+    pub fn send<T: Serialize>(&self, m: &T) -> io::Result<()> {
+        let b = codec::encode(m).map_err(io::Error::other)?;
+        // SAFETY: `b` is valid for its length; MSG_NOSIGNAL: no SIGPIPE if the peer is gone.
+        let r = unsafe {
+            libc::send(
+                self.fd.as_raw_fd(),
+                b.as_ptr() as *const libc::c_void,
+                b.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// One message, Ok(None) when nothing is waiting; an error of kind UnexpectedEof when
+    /// the other side has gone, InvalidData for a message that does not decode.
+    pub fn recv<T: DeserializeOwned>(&self) -> io::Result<Option<T>> {
+        let mut buf = vec![0u8; crate::MAX_DATAGRAM + 1024];
+        // SAFETY: `buf` is valid for writes of its length. MSG_TRUNC reports the real size.
+        let r = unsafe {
+            libc::recv(
+                self.fd.as_raw_fd(),
+                buf.as_mut_ptr() as *mut libc::c_void,
+                buf.len(),
+                libc::MSG_TRUNC,
+            )
+        };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::WouldBlock {
+                Ok(None)
+            } else {
+                Err(e)
+            };
+        }
+        if r == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the other process has gone",
+            ));
+        }
+        let n = r as usize;
+        if n > buf.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("message of {n} bytes is too large"),
+            ));
+        }
+        codec::decode(&buf[..n])
+            .map(Some)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}
+
+impl AsRawFd for Channel {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+/// Starts `cmd` with `fd` inherited as descriptor 3 (the only one not closed on exec).
+pub fn spawn_with_fd(mut cmd: Command, fd: OwnedFd) -> io::Result<Child> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: between fork and exec only async-signal-safe calls: dup2 (which clears
+    // FD_CLOEXEC on the copy) and fcntl; no allocation.
+    unsafe {
+        cmd.pre_exec(move || {
+            if raw == 3 {
+                let fl = libc::fcntl(3, libc::F_GETFD);
+                if fl < 0 || libc::fcntl(3, libc::F_SETFD, fl & !libc::FD_CLOEXEC) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            } else if libc::dup2(raw, 3) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn();
+    drop(fd);
+    child
+}
+
+/// In a child: SIGTERM when the parent dies (and at once if it already has).
+pub fn die_with_parent(parent: libc::pid_t) {
+    // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number; getppid has no arguments.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGTERM as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        if libc::getppid() != parent {
+            libc::raise(libc::SIGTERM);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The watchdog: kill -9 of the master's VRRP child → restarted, the VIP never leaves the
+# master and the backup never becomes MASTER; kill -STOP of the child → detected as hung
+# and replaced; SIGTERM of the parent → a clean stop that leaves nothing behind.
+cd "$(dirname "$0")/.."
+BIN=${BIN:-$PWD/target/release/keepalived-rs}
+source integration/lib.sh
+VIP=10.79.0.100
+
+conf() {
+    printf 'vrrp_instance VI_1 {\n    state %s\n    interface eth0\n    virtual_router_id 79\n    priority %s\n    advert_int 1\n    virtual_ipaddress {\n        %s/24\n    }\n}\n' "$1" "$2" "$VIP"
+}
+
+start() {   # start NODE STATE PRIORITY
+    conf "$2" "$3" > "$WORKDIR/$1.conf"
+    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" > "$WORKDIR/$1.log" 2>&1 &
+    PIDS+=($!)
+    disown $!
+}
+
+child_of() {   # the VRRP child's pid in NODE's namespace
+    for p in $(ip netns pids "$PREFIX-$1"); do
+        if tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- '--child vrrp'; then echo "$p"; return; fi
+    done
+}
+
+fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; cat "$f"; done; exit 1; }
+
+lan
+node a 10.79.0.1/24
+node b 10.79.0.2/24
+start b BACKUP 100
+start a MASTER 150
+wait_addr a $VIP 10 || fail "a never became master"
+sleep 1.5
+
+# 1. kill -9 of the master's child.
+old=$(child_of a)
+[ -n "$old" ] || fail "no VRRP child on a"
+kill -9 "$old"
+end=$(( $(date +%s%N) + 6000000000 ))
+while [ "$(date +%s%N)" -lt "$end" ]; do
+    has_addr a $VIP || fail "the VIP left the master after its child was killed"
+    has_addr b $VIP && fail "the backup took the VIP while the master's child restarted"
+    sleep 0.02
+done
+new=$(child_of a)
+[ -n "$new" ] && [ "$new" != "$old" ] || fail "the child was not restarted ($old -> $new)"
+grep -q "Entering MASTER STATE" "$WORKDIR/b.log" && fail "the backup became MASTER"
+echo "ok: kill -9 of the child: restarted ($old -> $new), the VIP stayed on the master, the backup stayed BACKUP"
+
+# 2. kill -STOP of the child: detected as hung and replaced.
+hung=$(child_of a)
+kill -STOP "$hung"
+end=$(( $(date +%s%N) + 8000000000 ))
+while [ "$(date +%s%N)" -lt "$end" ]; do
+    now=$(child_of a)
+    [ -n "$now" ] && [ "$now" != "$hung" ] && break
+    sleep 0.05
+done
+[ -n "$now" ] && [ "$now" != "$hung" ] || fail "a stopped child was not replaced"
+grep -q "is not answering" "$WORKDIR/a.log" || fail "no hung-child log line"
+wait_addr a $VIP 10 || fail "a did not hold the VIP after the hung child was replaced"
+echo "ok: kill -STOP of the child: detected as hung and replaced ($hung -> $now)"
+
+# 3. SIGTERM to the parent: priority 0, VIP removed, nothing left.
+sleep 2
+parent=$(cat "$WORKDIR/a.pid")
+kill -TERM "$parent"
+end=$(( $(date +%s%N) + 6000000000 ))
+while [ -n "$(ip netns pids "$PREFIX-a")" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
+[ -z "$(ip netns pids "$PREFIX-a")" ] || fail "processes left in a after SIGTERM: $(ip netns pids "$PREFIX-a")"
+has_addr a $VIP && fail "the VIP is still on a after a clean stop"
+[ -e "$WORKDIR/a.pid" ] && fail "the pid file is still there"
+wait_addr b $VIP 3 || fail "b did not take over quickly after the priority-0 advert"
+grep -q "Backup received priority 0 advertisement" "$WORKDIR/b.log" || fail "b saw no priority-0 advert"
+echo "ok: SIGTERM: clean stop, VIP removed, pid file removed, b took over on the priority-0 advert"
