@@ -20,8 +20,10 @@ test:
 # with Debian's keepalived 2.2.7 in both roles.
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
+	$(CARGO) build --release -q -p ka-net --example vrrp-flood
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
+	bash integration/scenarios.sh
 	bash integration/interop.sh
 
 lint:

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Seed-config scenarios on keepalived-rs in network namespaces: dual master with two VIPs
+# and the custom multicast group 224.0.0.111, VRRPv3 with advert_int 0.05, a vrrp_script
+# with weight -60 (fall 2, rise 2) and notify scripts whose arguments are checked,
+# nopreempt, and a flood of malformed adverts that changes nothing.
+cd "$(dirname "$0")/.."
+BIN=${BIN:-$PWD/target/release/keepalived-rs}
+FLOOD=${FLOOD:-$PWD/target/release/examples/vrrp-flood}
+source integration/lib.sh
+
+start() {   # start NODE CONF-TEXT
+    printf '%s\n' "$2" > "$WORKDIR/$1.conf"
+    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" > "$WORKDIR/$1.log" 2>&1 &
+    PIDS+=($!)
+    disown $!
+}
+halt() {   # SIGKILL everything in NODE and cut its link
+    ip netns pids "$PREFIX-$1" | xargs -r kill -9 2>/dev/null || true
+    ip -n "$PREFIX-$1" link set eth0 down
+}
+revive() { ip -n "$PREFIX-$1" link set eth0 up; }
+stop_all() { for n in "$@"; do ip netns pids "$PREFIX-$n" | xargs -r kill -TERM 2>/dev/null || true; done; sleep 1.5; }
+fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+inst() {   # inst NAME VRID STATE PRIO VIP EXTRA
+    printf 'vrrp_instance %s {\n    state %s\n    interface eth0\n    virtual_router_id %s\n    priority %s\n    advert_int 1\n    virtual_ipaddress {\n        %s/24\n    }\n%s\n}\n' "$1" "$3" "$2" "$4" "$5" "${6:-}"
+}
+GLOBAL='global_defs {
+    vrrp_mcast_group4 224.0.0.111
+}'
+
+lan
+node a 10.80.0.1/24
+node b 10.80.0.2/24
+node c 10.80.0.3/24
+
+# --- dual master, two VIPs, custom multicast group --------------------------------------
+start a "$GLOBAL
+$(inst VI_1 81 MASTER 150 10.80.0.101)
+$(inst VI_2 82 BACKUP 100 10.80.0.102)"
+start b "$GLOBAL
+$(inst VI_1 81 BACKUP 100 10.80.0.101)
+$(inst VI_2 82 MASTER 150 10.80.0.102)"
+wait_addr a 10.80.0.101 10 || fail "dual master: a never took VIP 1"
+wait_addr b 10.80.0.102 10 || fail "dual master: b never took VIP 2"
+sleep 1.5
+has_addr a 10.80.0.102 && fail "dual master: a holds VIP 2 too"
+has_addr b 10.80.0.101 && fail "dual master: b holds VIP 1 too"
+ip netns exec "$PREFIX-c" timeout 3 tcpdump -i eth0 -nn -c 2 'dst 224.0.0.111' 2>/dev/null | grep -q 224.0.0.111 \
+    || fail "dual master: no adverts to 224.0.0.111"
+halt a
+t0=$(date +%s%N)
+wait_addr b 10.80.0.101 6 || fail "dual master: b did not take VIP 1 over"
+echo "ok: dual master with two VIPs on 224.0.0.111; a killed, b holds both after $(ms_since $t0) ms"
+stop_all b; revive a
+
+# --- VRRPv3, advert_int 0.05 -------------------------------------------------------------
+V3=$'    version 3\n    advert_int 0.05'
+start a "$(inst VI_3 83 MASTER 150 10.80.0.103 "$V3")"
+start b "$(inst VI_3 83 BACKUP 100 10.80.0.103 "$V3")"
+wait_addr a 10.80.0.103 10 || fail "v3: a never became master"
+sleep 1
+halt a
+t0=$(date +%s%N)
+wait_addr b 10.80.0.103 3 || fail "v3: b did not take over"
+took=$(ms_since $t0)
+# master_down = 3 x 50 ms + skew 30 ms = 180 ms; allow for a loaded 2-core machine.
+[ "$took" -lt 1000 ] || fail "v3: takeover took $took ms (master_down 180 ms)"
+echo "ok: VRRPv3 advert_int 0.05: takeover after $took ms (master_down_interval 180 ms)"
+stop_all b; revive a
+
+# --- vrrp_script (weight -60, fall 2, rise 2) and notify arguments ------------------------
+cat > "$WORKDIR/notify.sh" <<'SH'
+#!/bin/sh
+echo "$@" >> "$(dirname "$0")/notify.out"
+SH
+cat > "$WORKDIR/notify_all.sh" <<'SH'
+#!/bin/sh
+echo "$@" >> "$(dirname "$0")/notify_all.out"
+SH
+chmod 755 "$WORKDIR/notify.sh" "$WORKDIR/notify_all.sh"
+touch "$WORKDIR/healthy"
+SCRIPT="vrrp_script chk {
+    script \"/bin/test -e $WORKDIR/healthy\"
+    interval 1
+    weight -60
+    fall 2
+    rise 2
+}"
+NOTIFY=$(printf '    track_script {\n        chk\n    }\n    notify_master "%s/notify.sh master"\n    notify_backup "%s/notify.sh backup"\n    notify "%s/notify_all.sh"' "$WORKDIR" "$WORKDIR" "$WORKDIR")
+start a "$SCRIPT
+$(inst VI_4 84 MASTER 150 10.80.0.104 "$NOTIFY")"
+start b "$(inst VI_4 84 BACKUP 100 10.80.0.104)"
+wait_addr a 10.80.0.104 10 || fail "script: a never became master"
+rm "$WORKDIR/healthy"
+wait_addr b 10.80.0.104 8 || fail "script: b did not take over when the check failed (150-60 < 100)"
+touch "$WORKDIR/healthy"
+wait_addr a 10.80.0.104 10 || fail "script: a did not take back over after rise 2"
+sleep 0.5
+grep -qx "master" "$WORKDIR/notify.out" || fail "notify_master did not get exactly 'master': $(cat "$WORKDIR/notify.out")"
+grep -qx "backup" "$WORKDIR/notify.out" || fail "notify_backup did not get exactly 'backup': $(cat "$WORKDIR/notify.out")"
+grep -qx "INSTANCE VI_4 MASTER 150" "$WORKDIR/notify_all.out" || fail "notify got: $(cat "$WORKDIR/notify_all.out")"
+grep -qx "INSTANCE VI_4 BACKUP 90" "$WORKDIR/notify_all.out" || fail "notify (backup) got: $(cat "$WORKDIR/notify_all.out")"
+echo "ok: vrrp_script weight -60 fall 2 rise 2 moves the VIP and back; notify arguments as keepalived"
+stop_all a b
+
+# --- nopreempt ---------------------------------------------------------------------------
+start b "$(inst VI_5 85 BACKUP 100 10.80.0.105)"
+wait_addr b 10.80.0.105 10 || fail "nopreempt: b never became master"
+start a "$(inst VI_5 85 BACKUP 150 10.80.0.105 '    nopreempt')"
+sleep 6
+has_addr b 10.80.0.105 || fail "nopreempt: the higher-priority node took over"
+has_addr a 10.80.0.105 && fail "nopreempt: both hold the VIP"
+echo "ok: nopreempt: the higher-priority node stays backup"
+stop_all a b
+
+# --- 10,000 malformed adverts a second for 10 s ---------------------------------------------
+start a "$(inst VI_6 86 MASTER 150 10.80.0.106)"
+start b "$(inst VI_6 86 BACKUP 100 10.80.0.106)"
+wait_addr a 10.80.0.106 10 || fail "flood: a never became master"
+sleep 1
+ip netns exec "$PREFIX-c" "$FLOOD" eth0 86 10000 10 || fail "flood sender failed"
+has_addr a 10.80.0.106 || fail "flood: the master lost the VIP"
+has_addr b 10.80.0.106 && fail "flood: the backup took the VIP"
+grep -q "Entering MASTER STATE" "$WORKDIR/b.log" && fail "flood: the backup changed state"
+[ -n "$(ip netns pids "$PREFIX-a")" ] && [ -n "$(ip netns pids "$PREFIX-b")" ] || fail "flood: a daemon died"
+drops=$(grep -c "dropping advert" "$WORKDIR/b.log" || true)
+[ "$drops" -ge 5 ] && [ "$drops" -le 40 ] || fail "flood: $drops drop log lines on b (rate limit: about one a second)"
+echo "ok: 100,000 malformed adverts in 10 s: no crash, no state change, $drops rate-limited log lines"
