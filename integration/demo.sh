@@ -31,7 +31,7 @@ CONF
 
 start() {   # start NODE STATE PRIORITY
     conf "$2" "$3" > "$WORKDIR/$1.conf"
-    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" > "$WORKDIR/$1.log" 2>&1 &
+    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
     PIDS+=($!)
     eval "PID_$1=$!"
     disown $!

@@ -35,7 +35,7 @@ run() {   # run NODE IMPL CONF-FILE: starts keepalived or keepalived-rs on NODE
     if [ "$2" = ka ]; then
         ip netns exec "$ns" keepalived -n -P -f "$3" -p "$WORKDIR/$1.kpid" -r "$WORKDIR/$1.vpid" -c "$WORKDIR/$1.cpid" > "$WORKDIR/$1.log" 2>&1 &
     else
-        ip netns exec "$ns" "$BIN" -n -l -P -f "$3" -p "$WORKDIR/$1.pid" > "$WORKDIR/$1.log" 2>&1 &
+        ip netns exec "$ns" "$BIN" -n -l -P -f "$3" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
     fi
     PIDS+=($!)
     eval "PID_$1=$!"

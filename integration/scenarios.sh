@@ -10,7 +10,7 @@ source integration/lib.sh
 
 start() {   # start NODE CONF-TEXT
     printf '%s\n' "$2" > "$WORKDIR/$1.conf"
-    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" > "$WORKDIR/$1.log" 2>&1 &
+    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
     PIDS+=($!)
     disown $!
 }

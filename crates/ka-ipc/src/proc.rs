@@ -166,3 +166,38 @@ pub fn die_with_parent(parent: libc::pid_t) {
         }
     }
 }
+
+/// keepalived xdaemon: fork (the parent exits), setsid, chdir /, stdio to /dev/null.
+/// Must run before any thread starts.
+pub fn daemonize() -> io::Result<()> {
+    // SAFETY: called at start-up, single-threaded: the child is a complete copy.
+    match unsafe { libc::fork() } {
+        -1 => return Err(io::Error::last_os_error()),
+        0 => {}
+        // SAFETY: the parent leaves at once without running destructors or atexit handlers.
+        _ => unsafe { libc::_exit(0) },
+    }
+    // SAFETY: plain system calls on our own process; the path is a valid C string.
+    unsafe {
+        if libc::setsid() < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        libc::chdir(c"/".as_ptr());
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            libc::dup2(null, 0);
+            libc::dup2(null, 1);
+            libc::dup2(null, 2);
+            if null > 2 {
+                libc::close(null);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a process with this pid exists (kill(pid, 0)).
+pub fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence and permission.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
+}

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod logging;
 mod vrrp_process;
 mod watchdog;
 
@@ -102,23 +103,49 @@ fn main() -> ExitCode {
     if loaded.fatal {
         return ExitCode::from(6);
     }
-    if !cli.dont_fork {
-        eprintln!("keepalived-rs: this build runs in the foreground only: add -n (--dont-fork)");
-        return ExitCode::from(4);
-    }
     if cli.check && !cli.vrrp {
         eprintln!("keepalived-rs: the checker (-C) is not built yet");
         return ExitCode::from(4);
     }
-    init_logging("Keepalived");
+    // keepalived: a live process in the pid file means another daemon is running.
+    if let Some(pid) = std::fs::read_to_string(&cli.pid)
+        .ok()
+        .and_then(|s| s.trim().parse::<i32>().ok())
+    {
+        if ka_ipc::proc::alive(pid) {
+            eprintln!(
+                "keepalived-rs: daemon is already running (pid {pid} in {})",
+                cli.pid
+            );
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
+    if !cli.dont_fork {
+        if let Err(e) = ka_ipc::proc::daemonize() {
+            eprintln!("keepalived-rs: cannot daemonize: {e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
+    logging::init(
+        "Keepalived",
+        cli.log_console,
+        !cli.no_syslog,
+        logging::facility(cli.log_facility.as_deref()),
+    );
     log::info!("Starting keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
     if let Err(e) = std::fs::write(&cli.pid, format!("{}\n", std::process::id())) {
         log::warn!("cannot write pid file {}: {e}", cli.pid);
     }
     // What the child inherits from our command line.
-    let mut child_args = Vec::new();
+    let mut child_args = vec!["-r".to_string(), cli.vrrp_pid.clone()];
     if cli.log_console {
         child_args.push("-l".to_string());
+    }
+    if cli.no_syslog {
+        child_args.push("-G".to_string());
+    }
+    if let Some(f) = &cli.log_facility {
+        child_args.push(format!("--log-facility={f}"));
     }
     let result =
         watchdog::Watchdog::new(loaded.config, child_args, cli.dont_respawn).and_then(|w| w.run());
@@ -134,7 +161,12 @@ fn main() -> ExitCode {
 
 /// `--child vrrp`: started by the watchdog with the channel on descriptor 3.
 fn child_main(cli: &Cli) -> ExitCode {
-    init_logging("Keepalived_vrrp");
+    logging::init(
+        "Keepalived_vrrp",
+        cli.log_console,
+        !cli.no_syslog,
+        logging::facility(cli.log_facility.as_deref()),
+    );
     if let Some(p) = cli.parent_pid {
         ka_ipc::proc::die_with_parent(p);
     }
@@ -154,23 +186,18 @@ fn child_main(cli: &Cli) -> ExitCode {
             return ExitCode::from(EXIT_FATAL);
         }
     };
-    match vrrp_process::VrrpProcess::new(config).and_then(|p| p.with_parent(ch, resume).run()) {
+    if let Err(e) = std::fs::write(&cli.vrrp_pid, format!("{}\n", std::process::id())) {
+        log::warn!("cannot write pid file {}: {e}", cli.vrrp_pid);
+    }
+    let r = vrrp_process::VrrpProcess::new(config).and_then(|p| p.with_parent(ch, resume).run());
+    let _ = std::fs::remove_file(&cli.vrrp_pid);
+    match r {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => {
             log::error!("{e}");
             ExitCode::from(EXIT_FATAL)
         }
     }
-}
-
-/// Log lines to stderr as `Keepalived_vrrp[pid]: message` (keepalived's ident).
-fn init_logging(ident: &'static str) {
-    let pid = std::process::id();
-    env_logger::Builder::new()
-        .filter_level(log::LevelFilter::Info)
-        .format(move |buf, r| writeln!(buf, "{ident}[{pid}]: {}", r.args()))
-        .target(env_logger::Target::Stderr)
-        .init();
 }
 
 /// Prints every diagnostic (compiler style, or one line each for a log file) and a summary.
