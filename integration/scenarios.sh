@@ -105,6 +105,22 @@ grep -qx "INSTANCE VI_4 BACKUP 90" "$WORKDIR/notify_all.out" || fail "notify (ba
 echo "ok: vrrp_script weight -60 fall 2 rise 2 moves the VIP and back; notify arguments as keepalived"
 stop_all a b
 
+# --- the master's interface goes down: FAULT, VIP removed; back up: BACKUP, then MASTER ---
+start a "$(inst VI_7 87 MASTER 150 10.80.0.107)"
+start b "$(inst VI_7 87 BACKUP 100 10.80.0.107)"
+wait_addr a 10.80.0.107 10 || fail "link: a never became master"
+sleep 1
+ip -n "$PREFIX-a" link set eth0 down
+t0=$(date +%s%N)
+wait_addr b 10.80.0.107 6 || fail "link: b did not take over when a's link went down"
+took=$(ms_since $t0)
+has_addr a 10.80.0.107 && fail "link: a kept its VIP in FAULT"
+grep -q "(VI_7) Entering FAULT STATE" "$WORKDIR/a.log" || fail "link: a did not enter FAULT"
+ip -n "$PREFIX-a" link set eth0 up
+wait_addr a 10.80.0.107 10 || fail "link: a did not come back as master"
+echo "ok: the master's link down: FAULT, VIP removed, b took over after $took ms; link up: a preempts again"
+stop_all a b
+
 # --- nopreempt ---------------------------------------------------------------------------
 start b "$(inst VI_5 85 BACKUP 100 10.80.0.105)"
 wait_addr b 10.80.0.105 10 || fail "nopreempt: b never became master"

@@ -7,6 +7,7 @@
 //! All `unsafe` of the workspace lives here, each use with its `SAFETY:` line.
 
 pub mod iface;
+pub mod link;
 pub mod netlink;
 pub mod packet;
 pub mod vrrp;

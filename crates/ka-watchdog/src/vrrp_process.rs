@@ -28,6 +28,7 @@ use signal_hook_mio::v1_0::Signals;
 
 const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
+const LINKS: Token = Token(2);
 /// Receive sockets are tokens from here on, one per (interface, protocol).
 const RECV_BASE: usize = 16;
 
@@ -61,6 +62,7 @@ pub struct VrrpProcess {
     parent: Option<ka_ipc::proc::Channel>,
     /// Instances to resume as MASTER (their predecessor's last state).
     resume: Vec<String>,
+    links: ka_net::link::LinkMonitor,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -164,7 +166,9 @@ impl VrrpProcess {
             warned: Vec::new(),
             parent: None,
             resume: Vec::new(),
+            links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
         };
+        p.read_links();
         for name in skip {
             log::warn!("({name}) IPv6 instances are not run by this build yet; instance ignored");
         }
@@ -216,6 +220,43 @@ impl VrrpProcess {
         Ok(())
     }
 
+    /// Every tracked interface's state now (at start, and after lost link events).
+    fn read_links(&mut self) {
+        let mut names: Vec<String> = Vec::new();
+        for m in &self.cfg.instances {
+            if let (Some(i), false) = (&m.interface, m.dont_track_primary) {
+                names.push(i.clone());
+            }
+            names.extend(m.track_interfaces.iter().map(|t| t.name.clone()));
+        }
+        names.sort();
+        names.dedup();
+        for n in names {
+            let up = ka_net::link::is_up(&n).unwrap_or(false);
+            self.link_changed(&n, up);
+        }
+    }
+
+    fn link_changed(&mut self, name: &str, up: bool) {
+        let t = now(self.epoch);
+        let status = if up {
+            TrackStatus::Up
+        } else {
+            TrackStatus::Down
+        };
+        for n in 0..self.router.instances.len() {
+            let acts = self.router.handle(
+                t,
+                n,
+                Event::Tracker {
+                    id: TrackerId::Interface(name.to_string()),
+                    status,
+                },
+            );
+            self.apply(acts);
+        }
+    }
+
     fn warn_once(&mut self, what: String) {
         if !self.warned.contains(&what) {
             log::warn!("{what}");
@@ -260,6 +301,14 @@ impl VrrpProcess {
                 )?;
                 tok += 1;
             }
+        }
+        {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&self.links);
+            ctx(
+                poll.registry()
+                    .register(&mut SourceFd(&fd), LINKS, Interest::READABLE),
+                || "register link monitor".into(),
+            )?;
         }
         if let Some(ch) = &self.parent {
             let fd = std::os::fd::AsRawFd::as_raw_fd(ch);
@@ -327,6 +376,20 @@ impl VrrpProcess {
                     if self.parent_messages() {
                         self.stop();
                         return Ok(());
+                    }
+                    continue;
+                }
+                if ev.token() == LINKS {
+                    match self.links.changes() {
+                        Ok(changes) => {
+                            for (name, up) in changes {
+                                self.link_changed(&name, up);
+                            }
+                        }
+                        Err(e) => {
+                            log::warn!("link events lost ({e}): reading every link again");
+                            self.read_links();
+                        }
                     }
                     continue;
                 }

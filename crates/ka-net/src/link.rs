@@ -1,0 +1,99 @@
+//! Link state: read now (SIOCGIFFLAGS) and followed as it changes (rtnetlink RTNLGRP_LINK
+//! events), for the interface an instance runs on and its track_interface entries.
+
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+
+use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+/// keepalived: an interface counts as up when it is administratively up and running.
+fn up(flags: u32) -> bool {
+    flags & libc::IFF_UP as u32 != 0 && flags & libc::IFF_RUNNING as u32 != 0
+}
+
+/// Whether the interface is up now.
+pub fn is_up(name: &str) -> io::Result<bool> {
+    let fd = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
+    // SAFETY: ifreq is plain old data; zeroed is a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    let b = name.as_bytes();
+    if b.len() >= req.ifr_name.len() {
+        return Err(io::Error::other("interface name too long"));
+    }
+    for (d, s) in req.ifr_name.iter_mut().zip(b) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS reads ifr_name and writes ifr_flags inside `req`.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: after a successful SIOCGIFFLAGS the union holds ifru_flags.
+    let flags = unsafe { req.ifr_ifru.ifru_flags } as u16 as u32;
+    Ok(up(flags))
+}
+
+pub struct LinkMonitor {
+    sock: Socket,
+}
+
+impl LinkMonitor {
+    pub fn new() -> io::Result<LinkMonitor> {
+        let mut sock = Socket::new(NETLINK_ROUTE)?;
+        sock.bind(&SocketAddr::new(0, 0))?;
+        sock.add_membership(libc::RTNLGRP_LINK)?;
+        sock.set_non_blocking(true)?;
+        Ok(LinkMonitor { sock })
+    }
+
+    fn change(m: &LinkMessage, deleted: bool) -> Option<(String, bool)> {
+        let name = m.attributes.iter().find_map(|a| match a {
+            LinkAttribute::IfName(n) => Some(n.clone()),
+            _ => None,
+        })?;
+        let f = m.header.flags;
+        let running = f.contains(LinkFlags::Up) && f.contains(LinkFlags::Running);
+        Some((name, running && !deleted))
+    }
+
+    /// Every link change waiting: (interface, up). On ENOBUFS (events lost) the caller
+    /// should re-read the states with [`is_up`]; that is reported as Err.
+    pub fn changes(&mut self) -> io::Result<Vec<(String, bool)>> {
+        let mut out = Vec::new();
+        loop {
+            let rx = match self.sock.recv_from_full() {
+                Ok((rx, _)) => rx,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(out),
+                Err(e) => return Err(e),
+            };
+            let mut off = 0;
+            while off < rx.len() {
+                let Ok(m) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[off..]) else {
+                    break;
+                };
+                let len = m.header.length as usize;
+                match m.payload {
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
+                        out.extend(Self::change(&l, false))
+                    }
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => {
+                        out.extend(Self::change(&l, true))
+                    }
+                    _ => {}
+                }
+                if len == 0 {
+                    break;
+                }
+                off += len;
+            }
+        }
+    }
+}
+
+impl AsRawFd for LinkMonitor {
+    fn as_raw_fd(&self) -> RawFd {
+        self.sock.as_raw_fd()
+    }
+}
