@@ -35,7 +35,7 @@ run() {   # run NODE IMPL CONF-FILE: starts keepalived or keepalived-rs on NODE
     if [ "$2" = ka ]; then
         ip netns exec "$ns" keepalived -n -P -f "$3" -p "$WORKDIR/$1.kpid" -r "$WORKDIR/$1.vpid" -c "$WORKDIR/$1.cpid" > "$WORKDIR/$1.log" 2>&1 &
     else
-        ip netns exec "$ns" "$BIN" -n -l -P -f "$3" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
+        ip netns exec "$ns" "$BIN" -n -l -P -f "$3" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.rsvpid" > "$WORKDIR/$1.log" 2>&1 &
     fi
     PIDS+=($!)
     eval "PID_$1=$!"
@@ -90,6 +90,31 @@ for v in 2 3; do
         case_run ka rs $v $mode
         case_run rs ka $v $mode
     done
+done
+
+# IPv6 (VRRPv3 to ff02::12 from the link-local addresses), both roles.
+VIP6=2001:db8:78::100
+conf6() {   # conf6 STATE PRIORITY
+    printf 'vrrp_instance VI_6 {\n    state %s\n    interface eth0\n    virtual_router_id 79\n    priority %s\n    version 3\n    advert_int 1\n    virtual_ipaddress {\n        %s/64\n    }\n}\n' "$1" "$2" "$VIP6"
+}
+sleep 2.5   # link-local addresses back after the link flaps above (DAD)
+for pair in "ka rs" "rs ka"; do
+    set -- $pair
+    conf6 MASTER 150 > "$WORKDIR/a6.conf"
+    conf6 BACKUP 100 > "$WORKDIR/b6.conf"
+    run b "$2" "$WORKDIR/b6.conf"
+    run a "$1" "$WORKDIR/a6.conf"
+    name="$1(a,150) + $2(b,100), v3 IPv6"
+    wait_addr6 a $VIP6 10 || fail "$name: a never became master"
+    sleep 1.5
+    has_addr6 b $VIP6 && fail "$name: b holds the VIP too"
+    stop_node a
+    ip -n "$PREFIX-a" addr del $VIP6/64 dev eth0 2>/dev/null || true
+    t0=$(date +%s%N)
+    wait_addr6 b $VIP6 6 || fail "$name: b did not take over"
+    echo "ok: $name (takeover after $(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+    stop_node b; ip -n "$PREFIX-b" addr del $VIP6/64 dev eth0 2>/dev/null || true
+    revive a; revive b; sleep 2.5
 done
 
 # The same configuration gives the same first advert from both (tcpdump on the LAN).

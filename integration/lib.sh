@@ -44,3 +44,15 @@ wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until NODE holds ADDR
         sleep 0.01
     done
 }
+
+has_addr6() {   # has_addr6 NODE ADDR
+    ip -n "$PREFIX-$1" -6 addr show dev eth0 | grep -q "inet6 $2/"
+}
+
+wait_addr6() {   # wait_addr6 NODE ADDR TIMEOUT_S
+    local end=$(( $(date +%s%N) + $3 * 1000000000 ))
+    while ! has_addr6 "$1" "$2"; do
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
+        sleep 0.01
+    done
+}

@@ -121,6 +121,19 @@ wait_addr a 10.80.0.107 10 || fail "link: a did not come back as master"
 echo "ok: the master's link down: FAULT, VIP removed, b took over after $took ms; link up: a preempts again"
 stop_all a b
 
+# --- IPv6 (VRRPv3 to ff02::12 from the link-local address; unsolicited NA) -------------------
+sleep 2   # link-local addresses after the link flaps above (DAD)
+start a "$(inst VI_8 88 MASTER 150 2001:db8:80::100 | sed 's|/24|/64|')"
+start b "$(inst VI_8 88 BACKUP 100 2001:db8:80::100 | sed 's|/24|/64|')"
+wait_addr6 a 2001:db8:80::100 10 || fail "IPv6: a never became master"
+sleep 1.5
+has_addr6 b 2001:db8:80::100 && fail "IPv6: b holds the VIP too"
+halt a
+t0=$(date +%s%N)
+wait_addr6 b 2001:db8:80::100 6 || fail "IPv6: b did not take over"
+echo "ok: IPv6: a killed, b took 2001:db8:80::100 over after $(ms_since $t0) ms"
+stop_all b; revive a
+
 # --- nopreempt ---------------------------------------------------------------------------
 start b "$(inst VI_5 85 BACKUP 100 10.80.0.105)"
 wait_addr b 10.80.0.105 10 || fail "nopreempt: b never became master"

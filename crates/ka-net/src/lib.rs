@@ -11,3 +11,4 @@ pub mod link;
 pub mod netlink;
 pub mod packet;
 pub mod vrrp;
+pub mod vrrp6;

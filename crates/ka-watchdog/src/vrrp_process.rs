@@ -2,8 +2,8 @@
 //! machines, addresses over rtnetlink, gratuitous ARP, vrrp_script processes, notify
 //! scripts and the notify FIFO.
 //!
-//! This stage runs it in the keepalived-rs process itself (no watchdog parent yet) and
-//! handles IPv4 instances; see the README for what is still missing.
+//! It runs in the VRRP child the watchdog starts (`--child vrrp`); see the README for
+//! what is still missing.
 
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -29,6 +29,8 @@ use signal_hook_mio::v1_0::Signals;
 const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
 const LINKS: Token = Token(2);
+/// IPv6 sockets: this plus the interface's index in `ifaces`.
+const RECV6_BASE: usize = 1 << 20;
 /// Receive sockets are tokens from here on, one per (interface, protocol).
 const RECV_BASE: usize = 16;
 
@@ -39,6 +41,8 @@ struct IfaceIo {
     send: SendSocket,
     recv: Vec<RecvSocket>,
     frames: FrameSocket,
+    /// IPv6: one socket for sending and receiving, and its link-local source.
+    v6: Option<(ka_net::vrrp6::Socket6, std::net::Ipv6Addr)>,
 }
 
 struct Script {
@@ -85,13 +89,8 @@ fn ctx<T>(r: io::Result<T>, what: impl FnOnce() -> String) -> Result<T, RunError
 
 impl VrrpProcess {
     pub fn new(cfg: Config) -> Result<VrrpProcess, RunError> {
-        let mut skip = Vec::new();
         let mut ifnames: Vec<String> = Vec::new();
         for i in &cfg.instances {
-            if i.vips.iter().any(|a| a.addr.is_ipv6()) {
-                skip.push(i.name.clone());
-                continue;
-            }
             match &i.interface {
                 Some(n) if !ifnames.contains(n) => ifnames.push(n.clone()),
                 _ => {}
@@ -112,6 +111,7 @@ impl VrrpProcess {
                 frames: ctx(FrameSocket::new(ifindex), || {
                     format!("packet socket on {name}")
                 })?,
+                v6: None,
             });
         }
         // Each instance's advert source: its configured address, else the interface's
@@ -122,17 +122,21 @@ impl VrrpProcess {
             .flat_map(|i| i.vips.iter().map(|a| a.addr))
             .collect();
         let primary = |m: &model::VrrpInstance| -> IpAddr {
+            if m.vips.first().is_some_and(|a| a.addr.is_ipv6()) {
+                return m
+                    .interface
+                    .as_deref()
+                    .and_then(link_local)
+                    .map(IpAddr::V6)
+                    .unwrap_or(IpAddr::from([0u8; 16]));
+            }
             m.interface
                 .as_deref()
                 .and_then(|n| iface::primary_v4(n, &all_vips).ok().flatten())
                 .map(IpAddr::V4)
                 .unwrap_or(IpAddr::from([0, 0, 0, 0]))
         };
-        let mut v4 = cfg.clone();
-        v4.instances.retain(|i| !skip.contains(&i.name));
-        v4.sync_groups
-            .iter_mut()
-            .for_each(|g| g.members.retain(|m| !skip.contains(m)));
+        let v4 = cfg.clone();
         let router = vconfig::router(&v4, &primary);
         let scripts = v4
             .scripts
@@ -169,14 +173,16 @@ impl VrrpProcess {
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
         };
         p.read_links();
-        for name in skip {
-            log::warn!("({name}) IPv6 instances are not run by this build yet; instance ignored");
-        }
         for i in &p.router.instances {
-            if i.cfg.src == IpAddr::from([0, 0, 0, 0]) {
+            if i.cfg.src.is_unspecified() {
                 return Err(RunError(format!(
-                    "({}) no IPv4 address on its interface to send adverts from",
-                    i.name()
+                    "({}) no {} address on its interface to send adverts from",
+                    i.name(),
+                    if i.cfg.src.is_ipv4() {
+                        "IPv4"
+                    } else {
+                        "IPv6 link-local"
+                    }
                 )));
             }
         }
@@ -206,6 +212,31 @@ impl VrrpProcess {
                 || format!("VRRP receive socket on {name}"),
             )?);
             self.tokens.push(k);
+            if let Some(m) = insts
+                .iter()
+                .find(|i| i.vips.first().is_some_and(|a| a.addr.is_ipv6()))
+            {
+                let Some(ll) = link_local(&name) else {
+                    return Err(RunError(format!(
+                        "({}) no IPv6 link-local address on {name}",
+                        m.name
+                    )));
+                };
+                let group = match m.mcast_dst_ip {
+                    Some(IpAddr::V6(g)) => g,
+                    _ => self.cfg.global.vrrp_mcast_group6,
+                };
+                let g = if m.unicast_peers.is_empty() {
+                    Some(group)
+                } else {
+                    None
+                };
+                let sock = ctx(
+                    ka_net::vrrp6::Socket6::new(&name, io.ifindex, ll, g),
+                    || format!("IPv6 VRRP socket on {name}"),
+                )?;
+                io.v6 = Some((sock, ll));
+            }
             if insts
                 .iter()
                 .any(|i| matches!(i.auth, Some(model::Auth::Ah(_))))
@@ -318,6 +349,19 @@ impl VrrpProcess {
                 || "register channel".into(),
             )?;
         }
+        for (k, io) in self.ifaces.iter().enumerate() {
+            if let Some((sock, _)) = &io.v6 {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(sock);
+                ctx(
+                    poll.registry().register(
+                        &mut SourceFd(&fd),
+                        Token(RECV6_BASE + k),
+                        Interest::READABLE,
+                    ),
+                    || "register socket".into(),
+                )?;
+            }
+        }
         let t = now(self.epoch);
         if self.resume.is_empty() {
             let delay = self.cfg.global.vrrp_startup_delay;
@@ -405,6 +449,10 @@ impl VrrpProcess {
                     }
                     continue;
                 }
+                if ev.token().0 >= RECV6_BASE {
+                    self.read_socket6(ev.token().0 - RECV6_BASE, &mut buf);
+                    continue;
+                }
                 let k = ev.token().0 - RECV_BASE;
                 self.read_socket(k, &mut buf);
             }
@@ -488,6 +536,47 @@ impl VrrpProcess {
                 .filter(|&n| {
                     let c = &self.router.instances[n].cfg;
                     c.vrid == vrid && self.cfg.instances[n].interface.as_deref() == Some(&ifname)
+                })
+                .collect();
+            for n in targets {
+                let acts = self.router.handle(t, n, Event::Packet(&rx));
+                self.apply(acts);
+            }
+        }
+    }
+
+    fn read_socket6(&mut self, i: usize, buf: &mut [u8]) {
+        loop {
+            let Some((sock, _)) = &self.ifaces[i].v6 else {
+                return;
+            };
+            let r = match sock.recv(buf) {
+                Ok(r) => r,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    log::warn!("receive on {}: {e}", self.ifaces[i].name);
+                    return;
+                }
+            };
+            let ifname = self.ifaces[i].name.clone();
+            let pkt = buf[..r.len].to_vec();
+            let rx = Received {
+                src: IpAddr::V6(r.src),
+                dst: IpAddr::V6(r.dst),
+                ttl: r.hop_limit,
+                vrrp: &pkt,
+                ipv4: None,
+            };
+            let Some(vrid) = pkt.get(1).copied() else {
+                continue;
+            };
+            let t = now(self.epoch);
+            let targets: Vec<usize> = (0..self.router.instances.len())
+                .filter(|&n| {
+                    let c = &self.router.instances[n].cfg;
+                    c.vrid == vrid
+                        && c.src.is_ipv6()
+                        && self.cfg.instances[n].interface.as_deref() == Some(&ifname)
                 })
                 .collect();
             for n in targets {
@@ -598,9 +687,14 @@ impl VrrpProcess {
                 Action::Send { dst, packet, .. } => {
                     let Some(i) = inst else { continue };
                     let ifname = self.cfg.instances[i].interface.clone().unwrap_or_default();
-                    let IpAddr::V4(d) = dst else { continue };
                     if let Some(io) = self.ifaces.iter().find(|io| io.name == ifname) {
-                        if let Err(e) = io.send.send(d, &packet) {
+                        let r = match (dst, &io.v6) {
+                            (IpAddr::V4(d), _) => io.send.send(d, &packet),
+                            (IpAddr::V6(d), Some((sock, _))) => sock.send(d, &packet),
+                            (IpAddr::V6(_), None) => Err(io::Error::other("no IPv6 socket")),
+                        };
+                        if let Err(e) = r {
+                            let d = dst;
                             log::warn!(
                                 "({}) Cant send advert to {d} ({e})",
                                 self.cfg.instances[i].name
@@ -703,19 +797,38 @@ impl VrrpProcess {
         let m = &self.cfg.instances[i];
         for round in 0..repeat {
             for a in m.vips.iter().chain(m.excluded_vips.iter()) {
-                let IpAddr::V4(ip) = a.addr else { continue };
                 let dev = a.dev.clone().or(m.interface.clone()).unwrap_or_default();
                 let Some(io) = self.ifaces.iter().find(|io| io.name == dev) else {
                     continue;
                 };
+                let (frame, what) = match a.addr {
+                    IpAddr::V4(ip) => {
+                        (garp::gratuitous_arp(io.mac, ip).to_vec(), "gratuitous ARPs")
+                    }
+                    IpAddr::V6(ip) => {
+                        let Some(ll) = io
+                            .v6
+                            .as_ref()
+                            .map(|(_, ll)| *ll)
+                            .or_else(|| link_local(&dev))
+                        else {
+                            continue;
+                        };
+                        (
+                            garp::unsolicited_na(io.mac, ll, ip, false),
+                            "Unsolicited Neighbour Adverts",
+                        )
+                    }
+                };
                 if round == 0 {
                     log::info!(
-                        "({}) Sending/queueing gratuitous ARPs on {dev} for {ip}",
-                        m.name
+                        "({}) Sending/queueing {what} on {dev} for {}",
+                        m.name,
+                        a.addr
                     );
                 }
-                if let Err(e) = io.frames.send(&garp::gratuitous_arp(io.mac, ip)) {
-                    log::warn!("({}) gratuitous ARP on {dev}: {e}", m.name);
+                if let Err(e) = io.frames.send(&frame) {
+                    log::warn!("({}) {what} on {dev}: {e}", m.name);
                 }
             }
         }
@@ -758,4 +871,15 @@ fn kill_group(mut c: Child) {
     // SAFETY: kill(2) on a process group we created (process_group(0) made it the leader).
     unsafe { libc::kill(-pid, libc::SIGTERM) };
     let _ = c.try_wait();
+}
+
+/// The interface's IPv6 link-local address (the source of IPv6 adverts).
+fn link_local(ifname: &str) -> Option<std::net::Ipv6Addr> {
+    iface::addresses()
+        .ok()?
+        .into_iter()
+        .find_map(|(n, a)| match a {
+            IpAddr::V6(v) if n == ifname && (v.segments()[0] & 0xffc0) == 0xfe80 => Some(v),
+            _ => None,
+        })
 }
