@@ -201,3 +201,13 @@ pub fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks for existence and permission.
     pid > 0 && unsafe { libc::kill(pid, 0) } == 0
 }
+
+/// Sends `sig` to `pid` (the parent forwarding SIGUSR1 / SIGUSR2 to its child).
+pub fn signal(pid: i32, sig: i32) -> io::Result<()> {
+    // SAFETY: kill(2) with a pid we started and a valid signal number.
+    if unsafe { libc::kill(pid, sig) } < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}

@@ -23,7 +23,7 @@ use ka_vrrp::sync::{Router, Target};
 use ka_vrrp::{config as vconfig, garp, Action, Time};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
 const SIGNALS: Token = Token(0);
@@ -315,7 +315,10 @@ impl VrrpProcess {
     /// cleanly.
     pub fn run(mut self) -> Result<(), RunError> {
         let mut poll = ctx(Poll::new(), || "poll".into())?;
-        let mut signals = ctx(Signals::new([SIGTERM, SIGINT, SIGHUP]), || "signals".into())?;
+        let mut signals = ctx(
+            Signals::new([SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]),
+            || "signals".into(),
+        )?;
         ctx(
             poll.registry()
                 .register(&mut signals, SIGNALS, Interest::READABLE),
@@ -440,6 +443,8 @@ impl VrrpProcess {
                 if ev.token() == SIGNALS {
                     for sig in signals.pending() {
                         match sig {
+                            SIGUSR1 => self.dump("keepalived.data", Self::data_text),
+                            SIGUSR2 => self.dump("keepalived.stats", Self::stats_text),
                             SIGHUP => log::info!("Reload is not supported by this build yet; configuration unchanged"),
                             _ => {
                                 self.stop();
@@ -661,6 +666,124 @@ impl VrrpProcess {
             }
         }
         out
+    }
+
+    /// Writes a dump where keepalived writes it ($TMPDIR or /tmp).
+    fn dump(&self, name: &str, text: fn(&Self) -> String) {
+        let dir = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
+        let path = std::path::Path::new(&dir).join(name);
+        if let Err(e) = std::fs::write(&path, text(self)) {
+            log::warn!("cannot write {}: {e}", path.display());
+        }
+    }
+
+    /// keepalived's /tmp/keepalived.stats layout (vrrp_print.c).
+    fn stats_text(&self) -> String {
+        let mut s = String::new();
+        for i in &self.router.instances {
+            let t = &i.stats;
+            s.push_str(&format!(
+                "VRRP Instance: {}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  Became master: {}\n  Released master: {}\n  Packet Errors:\n    Length: {}\n    TTL: {}\n    Invalid Type: {}\n    Advertisement Interval: {}\n    Address List: {}\n  Authentication Errors:\n    Invalid Type: {}\n    Type Mismatch: {}\n    Failure: {}\n  Priority Zero:\n    Received: {}\n    Sent: {}\n",
+                i.name(),
+                t.advert_rcvd,
+                t.advert_sent,
+                t.become_master,
+                t.release_master,
+                t.packet_len_err,
+                t.ip_ttl_err,
+                t.invalid_type_rcvd,
+                t.advert_interval_err,
+                t.addr_list_err,
+                t.invalid_authtype,
+                t.authtype_mismatch,
+                t.auth_failure,
+                t.pri_zero_rcvd,
+                t.pri_zero_sent
+            ));
+            // keepalived-rs adds the errors keepalived does not count separately.
+            s.push_str(&format!(
+                "  Other Errors:\n    Checksum: {}\n    Version: {}\n    Other: {}\n",
+                t.checksum_err, t.version_err, t.other_err
+            ));
+        }
+        s
+    }
+
+    /// The VRRP part of keepalived's /tmp/keepalived.data, in its wording.
+    fn data_text(&self) -> String {
+        let mut s = String::from("------< VRRP Topology >------\n");
+        for (n, i) in self.router.instances.iter().enumerate() {
+            let m = &self.cfg.instances[n];
+            let held = i.state() == ka_vrrp::instance::State::Master;
+            s.push_str(&format!(" VRRP Instance = {}\n", i.name()));
+            s.push_str(&format!("   VRRP Version = {}\n", m.version));
+            s.push_str(&format!("   State = {}\n", i.state().name()));
+            s.push_str(&format!(
+                "   Wantstate = {}\n",
+                if m.state == model::InitialState::Master {
+                    "MASTER"
+                } else {
+                    "BACKUP"
+                }
+            ));
+            s.push_str(&format!(
+                "   Master down timer = {} usecs\n",
+                i.master_down().as_micros()
+            ));
+            s.push_str(&format!(
+                "   Interface = {}\n",
+                m.interface.as_deref().unwrap_or("(none)")
+            ));
+            s.push_str(&format!("   Using src_ip = {}\n", i.cfg.src));
+            if i.cfg.peers.is_empty() {
+                s.push_str(&format!("   Multicast address {}\n", i.cfg.mcast_group));
+            } else {
+                for p in &i.cfg.peers {
+                    s.push_str(&format!("   Unicast peer {}\n", p.addr));
+                }
+            }
+            s.push_str(&format!("   Virtual Router ID = {}\n", m.vrid));
+            s.push_str(&format!("   Priority = {}\n", m.priority));
+            s.push_str(&format!(
+                "   Effective priority = {}\n",
+                i.effective_priority()
+            ));
+            s.push_str(&format!(
+                "   Advert interval = {}\n",
+                ka_config::dump::secs(m.advert_int) + " sec"
+            ));
+            s.push_str(&format!(
+                "   Preempt = {}\n",
+                if m.nopreempt { "disabled" } else { "enabled" }
+            ));
+            if !m.preempt_delay.is_zero() {
+                s.push_str(&format!(
+                    "   Preempt delay = {} secs\n",
+                    ka_config::dump::secs(m.preempt_delay)
+                ));
+            }
+            let auth = match &m.auth {
+                None => "none",
+                Some(model::Auth::Pass(_)) => "SIMPLE_PASSWORD",
+                Some(model::Auth::Ah(_)) => "IPSEC_AH",
+            };
+            s.push_str(&format!("   Authentication type = {auth}\n"));
+            s.push_str(&format!("   Virtual IP ({}):\n", m.vips.len()));
+            for a in &m.vips {
+                let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+                s.push_str(&format!(
+                    "     {}/{} dev {dev} scope global{}\n",
+                    a.addr,
+                    a.prefix,
+                    if held { " set" } else { "" }
+                ));
+            }
+            s.push_str(&format!(
+                "   Using smtp notification = {}\n",
+                if m.smtp_alert { "yes" } else { "no" }
+            ));
+        }
+        s
     }
 
     fn stop(&mut self) {

@@ -15,7 +15,7 @@ use ka_ipc::proc::{spawn_with_fd, Channel};
 use ka_ipc::{InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
 const SIGNALS: Token = Token(0);
@@ -126,7 +126,7 @@ impl Watchdog {
     /// Runs until SIGTERM / SIGINT or a permanent child error; returns the exit code.
     pub fn run(mut self) -> io::Result<i32> {
         let mut poll = Poll::new()?;
-        let mut signals = Signals::new([SIGTERM, SIGINT, SIGHUP, SIGCHLD])?;
+        let mut signals = Signals::new([SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2])?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
         let mut events = Events::with_capacity(16);
@@ -165,6 +165,12 @@ impl Watchdog {
                                     return Ok(0);
                                 }
                                 SIGHUP => log::info!("Reload is not supported by this build yet; configuration unchanged"),
+                                // keepalived: the data and stats dumps are the VRRP child's.
+                                SIGUSR1 | SIGUSR2 => {
+                                    if let Some(r) = &self.running {
+                                        let _ = ka_ipc::proc::signal(r.child.id() as i32, sig);
+                                    }
+                                }
                                 _ => {}
                             }
                         }
