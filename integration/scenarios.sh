@@ -135,6 +135,24 @@ wait_addr6 b 2001:db8:80::100 6 || fail "IPv6: b did not take over"
 echo "ok: IPv6: a killed, b took 2001:db8:80::100 over after $(ms_since $t0) ms"
 stop_all b; revive a
 
+# --- static_ipaddress, static_routes, virtual_routes -----------------------------------
+start a "static_ipaddress {
+    10.81.0.1/32 dev eth0
+}
+static_routes {
+    10.82.0.0/24 via 10.80.0.3 dev eth0
+}
+$(inst VI_9 89 MASTER 150 10.80.0.109 $'    virtual_routes {\n        10.83.0.0/24 via 10.80.0.3 dev eth0\n    }')"
+wait_addr a 10.80.0.109 10 || fail "routes: a never became master"
+has_addr a 10.81.0.1 || fail "routes: no static address"
+ip -n "$PREFIX-a" route | grep -q "^10.82.0.0/24 via 10.80.0.3 dev eth0 proto" || fail "routes: no static route: $(ip -n "$PREFIX-a" route)"
+ip -n "$PREFIX-a" route | grep -q "^10.83.0.0/24 via 10.80.0.3 dev eth0 proto" || fail "routes: no virtual route: $(ip -n "$PREFIX-a" route)"
+ip netns pids "$PREFIX-a" | xargs -r kill -TERM
+sleep 2
+has_addr a 10.81.0.1 && fail "routes: static address left after stop"
+ip -n "$PREFIX-a" route | grep -q "10.8[23].0.0/24" && fail "routes: routes left after stop: $(ip -n "$PREFIX-a" route)"
+echo "ok: static_ipaddress, static_routes and virtual_routes installed (protocol keepalived) and removed on stop"
+
 # --- nopreempt ---------------------------------------------------------------------------
 start b "$(inst VI_5 85 BACKUP 100 10.80.0.105)"
 wait_addr b 10.80.0.105 10 || fail "nopreempt: b never became master"

@@ -9,6 +9,9 @@ use netlink_packet_core::{
     NLM_F_REQUEST,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
@@ -26,6 +29,35 @@ pub struct Addr {
     /// IPv4 broadcast, if any.
     pub brd: Option<IpAddr>,
 }
+
+/// A route (keepalived's static_routes / virtual_routes line, resolved).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub dst: IpAddr,
+    pub dst_len: u8,
+    pub via: Option<IpAddr>,
+    pub oif: Option<u32>,
+    pub src: Option<IpAddr>,
+    pub table: u32,
+    pub metric: Option<u32>,
+    /// RT_SCOPE_* (None: link for a direct unicast route, universe otherwise, as ip does).
+    pub scope: Option<u8>,
+    pub kind: RouteKind,
+    pub tos: u8,
+    pub mtu: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteKind {
+    Unicast,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Throw,
+}
+
+/// keepalived's routes carry protocol "keepalived" (RTPROT_KEEPALIVED = 18).
+pub const RTPROT_KEEPALIVED: u8 = 18;
 
 impl Netlink {
     pub fn new() -> io::Result<Netlink> {
@@ -83,6 +115,80 @@ impl Netlink {
             m.attributes.push(AddressAttribute::Broadcast(b));
         }
         m
+    }
+
+    fn route_message(r: &Route) -> RouteMessage {
+        let mut m = RouteMessage::default();
+        m.header.address_family = if r.dst.is_ipv4() {
+            AddressFamily::Inet
+        } else {
+            AddressFamily::Inet6
+        };
+        m.header.destination_prefix_length = r.dst_len;
+        m.header.tos = r.tos;
+        m.header.protocol = RouteProtocol::from(RTPROT_KEEPALIVED);
+        m.header.kind = match r.kind {
+            RouteKind::Unicast => RouteType::Unicast,
+            RouteKind::Blackhole => RouteType::BlackHole,
+            RouteKind::Unreachable => RouteType::Unreachable,
+            RouteKind::Prohibit => RouteType::Prohibit,
+            RouteKind::Throw => RouteType::Throw,
+        };
+        let direct = r.kind == RouteKind::Unicast && r.via.is_none();
+        m.header.scope = match r.scope {
+            Some(s) => RouteScope::from(s),
+            None if direct => RouteScope::Link,
+            None => RouteScope::Universe,
+        };
+        if r.table < 256 {
+            m.header.table = r.table as u8;
+        } else {
+            m.header.table = RouteHeader::RT_TABLE_UNSPEC;
+            m.attributes.push(RouteAttribute::Table(r.table));
+        }
+        if r.dst_len > 0 {
+            m.attributes
+                .push(RouteAttribute::Destination(RouteAddress::from(r.dst)));
+        }
+        if let Some(g) = r.via {
+            m.attributes
+                .push(RouteAttribute::Gateway(RouteAddress::from(g)));
+        }
+        if let Some(o) = r.oif {
+            m.attributes.push(RouteAttribute::Oif(o));
+        }
+        if let Some(s) = r.src {
+            m.attributes
+                .push(RouteAttribute::PrefSource(RouteAddress::from(s)));
+        }
+        if let Some(p) = r.metric {
+            m.attributes.push(RouteAttribute::Priority(p));
+        }
+        if let Some(mtu) = r.mtu {
+            m.attributes.push(RouteAttribute::Metrics(vec![
+                netlink_packet_route::route::RouteMetric::Mtu(mtu),
+            ]));
+        }
+        m
+    }
+
+    /// Adds a route; one that is already there is not an error.
+    pub fn add_route(&mut self, r: &Route) -> io::Result<()> {
+        match self.request(
+            RouteNetlinkMessage::NewRoute(Self::route_message(r)),
+            NLM_F_CREATE | NLM_F_EXCL,
+        ) {
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Removes a route; one that is already gone is not an error.
+    pub fn del_route(&mut self, r: &Route) -> io::Result<()> {
+        match self.request(RouteNetlinkMessage::DelRoute(Self::route_message(r)), 0) {
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Ok(()),
+            r => r,
+        }
     }
 
     /// Adds an address; one that is already there is not an error.

@@ -365,6 +365,7 @@ impl VrrpProcess {
                 )?;
             }
         }
+        self.statics(true);
         let t = now(self.epoch);
         if self.resume.is_empty() {
             let delay = self.cfg.global.vrrp_startup_delay;
@@ -797,6 +798,7 @@ impl VrrpProcess {
                 kill_group(c);
             }
         }
+        self.statics(false);
         log::info!("Stopped");
     }
 
@@ -830,11 +832,20 @@ impl VrrpProcess {
                         self.vips(i, add);
                     }
                 }
-                Action::Routes { .. } | Action::Rules { .. } => {
+                Action::Routes { add } => {
+                    if let Some(i) = inst {
+                        let m = self.cfg.instances[i].clone();
+                        self.routes(&m.name, &m.virtual_routes, add);
+                    }
+                }
+                Action::Rules { .. } => {
                     if let Some(i) = inst {
                         let m = &self.cfg.instances[i];
-                        if !m.virtual_routes.is_empty() || !m.virtual_rules.is_empty() {
-                            let what = format!("({}) virtual_routes and virtual_rules are not installed by this build yet", m.name);
+                        if !m.virtual_rules.is_empty() {
+                            let what = format!(
+                                "({}) virtual_rules are not installed by this build yet",
+                                m.name
+                            );
                             self.warn_once(what);
                         }
                     }
@@ -875,10 +886,32 @@ impl VrrpProcess {
 
     fn vips(&mut self, i: usize, add: bool) {
         let m = self.cfg.instances[i].clone();
-        for a in m.vips.iter().chain(m.excluded_vips.iter()) {
-            let dev = a.dev.clone().or(m.interface.clone()).unwrap_or_default();
+        let list: Vec<model::IpAddress> = m
+            .vips
+            .iter()
+            .chain(m.excluded_vips.iter())
+            .cloned()
+            .collect();
+        self.addresses(&m.name, &list, m.interface.as_deref(), add);
+    }
+
+    /// Adds or removes addresses (VIPs, eVIPs, static_ipaddress) over rtnetlink.
+    fn addresses(
+        &mut self,
+        owner: &str,
+        list: &[model::IpAddress],
+        default_dev: Option<&str>,
+        add: bool,
+    ) {
+        for a in list {
+            let dev = a
+                .dev
+                .as_deref()
+                .or(default_dev)
+                .unwrap_or_default()
+                .to_string();
             let Ok(ifindex) = iface::index(&dev) else {
-                log::warn!("({}) interface {dev} for {} doesn't exist", m.name, a.addr);
+                log::warn!("({owner}) interface {dev} for {} doesn't exist", a.addr);
                 continue;
             };
             let brd = match (a.brd, a.addr) {
@@ -905,14 +938,100 @@ impl VrrpProcess {
                 self.nl.del_addr(&addr)
             };
             if let Err(e) = r {
+                let what = if add { "add" } else { "remove" };
                 log::warn!(
-                    "({}) cannot {} {}/{} on {dev}: {e}",
-                    m.name,
-                    if add { "add" } else { "remove" },
+                    "({owner}) cannot {what} {}/{} on {dev}: {e}",
                     a.addr,
                     a.prefix
                 );
             }
+        }
+    }
+
+    /// Adds or removes routes (virtual_routes, static_routes) over rtnetlink, with
+    /// keepalived's protocol number.
+    fn routes(&mut self, owner: &str, list: &[model::Route], add: bool) {
+        use ka_net::netlink::{Route, RouteKind};
+        for r in list {
+            if !r.nexthops.is_empty() || r.or_via.is_some() {
+                self.warn_once(format!(
+                    "({owner}) multipath routes (nexthop, or) are not installed by this build yet"
+                ));
+                continue;
+            }
+            let oif = match &r.dev {
+                Some(d) => match iface::index(d) {
+                    Ok(i) => Some(i),
+                    Err(_) => {
+                        log::warn!(
+                            "({owner}) interface {d} for route {}/{} doesn't exist",
+                            r.dst,
+                            r.dst_len
+                        );
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let scope = r.scope.map(|s| match s {
+                model::Scope::Global => 0,
+                model::Scope::Site => 200,
+                model::Scope::Link => 253,
+                model::Scope::Host => 254,
+                model::Scope::Nowhere => 255,
+                model::Scope::Number(n) => n,
+            });
+            let route = Route {
+                dst: r.dst,
+                dst_len: r.dst_len,
+                via: r.via,
+                oif,
+                src: r.src,
+                table: r.table.unwrap_or(254),
+                metric: r.metric,
+                scope,
+                kind: match r.kind {
+                    model::RouteType::Unicast => RouteKind::Unicast,
+                    model::RouteType::Blackhole => RouteKind::Blackhole,
+                    model::RouteType::Unreachable => RouteKind::Unreachable,
+                    model::RouteType::Prohibit => RouteKind::Prohibit,
+                    model::RouteType::Throw => RouteKind::Throw,
+                },
+                tos: r.tos.unwrap_or(0),
+                mtu: r.mtu,
+            };
+            let res = if add {
+                self.nl.add_route(&route)
+            } else {
+                self.nl.del_route(&route)
+            };
+            if let Err(e) = res {
+                let what = if add { "add" } else { "remove" };
+                log::warn!("({owner}) cannot {what} route {}/{}: {e}", r.dst, r.dst_len);
+            }
+        }
+    }
+
+    /// static_ipaddress and static_routes: present while the process runs.
+    fn statics(&mut self, add: bool) {
+        let g = self
+            .cfg
+            .global
+            .default_interface
+            .clone()
+            .unwrap_or_else(|| "eth0".into());
+        let addrs = self.cfg.static_addresses.clone();
+        let routes = self.cfg.static_routes.clone();
+        if add {
+            self.addresses("static_ipaddress", &addrs, Some(&g), true);
+            self.routes("static_routes", &routes, true);
+        } else {
+            // keepalived: rules, then routes, then addresses.
+            self.routes("static_routes", &routes, false);
+            self.addresses("static_ipaddress", &addrs, Some(&g), false);
+        }
+        if !self.cfg.static_rules.is_empty() {
+            self.warn_once("static_rules are not installed by this build yet".into());
         }
     }
 
