@@ -15,9 +15,8 @@ pub fn index(name: &str) -> io::Result<u32> {
     }
 }
 
-/// The interface's hardware address (SIOCGIFHWADDR).
-pub fn mac(name: &str) -> io::Result<[u8; 6]> {
-    let fd = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
+/// An ifreq naming `name`, for the SIOCGIF* ioctls.
+pub(crate) fn ifreq(name: &str) -> io::Result<libc::ifreq> {
     // SAFETY: ifreq is plain old data; zeroed is a valid value.
     let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
     let b = name.as_bytes();
@@ -27,6 +26,13 @@ pub fn mac(name: &str) -> io::Result<[u8; 6]> {
     for (d, s) in req.ifr_name.iter_mut().zip(b) {
         *d = *s as libc::c_char;
     }
+    Ok(req)
+}
+
+/// The interface's hardware address (SIOCGIFHWADDR).
+pub fn mac(name: &str) -> io::Result<[u8; 6]> {
+    let fd = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
+    let mut req = ifreq(name)?;
     use std::os::fd::AsRawFd;
     // SAFETY: SIOCGIFHWADDR reads ifr_name and writes ifr_hwaddr inside `req`, which lives
     // for the call; the fd is a valid socket.

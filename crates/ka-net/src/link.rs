@@ -17,15 +17,7 @@ fn up(flags: u32) -> bool {
 /// Whether the interface is up now.
 pub fn is_up(name: &str) -> io::Result<bool> {
     let fd = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
-    // SAFETY: ifreq is plain old data; zeroed is a valid value.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    let b = name.as_bytes();
-    if b.len() >= req.ifr_name.len() {
-        return Err(io::Error::other("interface name too long"));
-    }
-    for (d, s) in req.ifr_name.iter_mut().zip(b) {
-        *d = *s as libc::c_char;
-    }
+    let mut req = crate::iface::ifreq(name)?;
     // SAFETY: SIOCGIFFLAGS reads ifr_name and writes ifr_flags inside `req`.
     if unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
         return Err(io::Error::last_os_error());

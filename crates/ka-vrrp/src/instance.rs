@@ -60,7 +60,8 @@ impl Default for GarpConfig {
     }
 }
 
-/// Notify scripts: per state, and the generic one called with `INSTANCE name STATE prio`.
+/// Notify scripts: per state, and the generic one called with `INSTANCE|GROUP name STATE
+/// prio`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Notifies {
     pub master: Option<Vec<String>>,
@@ -68,6 +69,19 @@ pub struct Notifies {
     pub fault: Option<Vec<String>>,
     pub stop: Option<Vec<String>>,
     pub generic: Option<Vec<String>>,
+}
+
+impl Notifies {
+    /// The state script for `state`, if configured.
+    pub fn for_state(&self, state: State) -> Option<&Vec<String>> {
+        match state {
+            State::Master => self.master.as_ref(),
+            State::Backup => self.backup.as_ref(),
+            State::Fault => self.fault.as_ref(),
+            State::Stop => self.stop.as_ref(),
+            State::Init => None,
+        }
+    }
 }
 
 /// Everything an instance needs to know, resolved from the configuration.
@@ -452,14 +466,7 @@ impl Instance {
 
     fn notify(&self, state: State, out: &mut Vec<Action>) {
         let n = &self.cfg.notifies;
-        let script = match state {
-            State::Master => &n.master,
-            State::Backup => &n.backup,
-            State::Fault => &n.fault,
-            State::Stop => &n.stop,
-            State::Init => &None,
-        };
-        // keepalived vrrp_notify.c: the state script, then the generic one, then the FIFO.
+        let script = n.for_state(state);
         if let Some(argv) = script {
             out.push(Action::Notify { argv: argv.clone() });
         }

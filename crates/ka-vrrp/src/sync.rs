@@ -9,14 +9,8 @@ use crate::instance::{Event, Instance, State};
 use crate::logs;
 use crate::time::Time;
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GroupNotifies {
-    pub master: Option<Vec<String>>,
-    pub backup: Option<Vec<String>>,
-    pub fault: Option<Vec<String>>,
-    pub stop: Option<Vec<String>>,
-    pub generic: Option<Vec<String>>,
-}
+/// A group's notify scripts: the same keywords as an instance's.
+pub type GroupNotifies = crate::instance::Notifies;
 
 pub struct SyncGroup {
     pub name: String,
@@ -245,13 +239,7 @@ impl Router {
             },
         ));
         let n = &grp.notifies;
-        let script = match state {
-            State::Master => &n.master,
-            State::Backup => &n.backup,
-            State::Fault => &n.fault,
-            State::Stop => &n.stop,
-            State::Init => &None,
-        };
+        let script = n.for_state(state);
         if let Some(argv) = script {
             out.push((t, Action::Notify { argv: argv.clone() }));
         }
