@@ -33,6 +33,7 @@ lint:
 # Then the VRRP hot path and a simulated second of 1,000 instances (criterion).
 bench:
 	bash bench/parse.sh
+	bash bench/daemon.sh
 	$(CARGO) bench -p ka-vrrp --bench hot_path
 
 # Fuzz targets (stable toolchain: no sanitizer), FUZZ_SECONDS each (600 by default):
