@@ -55,12 +55,6 @@ impl Token {
     }
 }
 
-/// One logical line, cut into tokens.
-#[derive(Clone, Debug)]
-pub struct Line {
-    pub tokens: Vec<Token>,
-}
-
 /// A piece of text with a source position for every byte.
 #[derive(Clone, Debug, Default)]
 struct Text {

@@ -3,7 +3,7 @@
 //! Unbalanced braces are reported where they are, not where the file ends.
 
 use crate::diag::{Diagnostic, Pos, Severity};
-use crate::preprocess::{Line, TokKind, Token};
+use crate::preprocess::{TokKind, Token};
 
 /// A keyword, its arguments and its block, if any.
 #[derive(Clone, Debug)]
@@ -188,13 +188,4 @@ impl Builder {
         }
         self.top
     }
-}
-
-/// Builds the tree of a whole list of lines.
-pub fn build(lines: Vec<Line>, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
-    let mut b = Builder::default();
-    for l in lines {
-        b.line(l.tokens, diags);
-    }
-    b.finish(diags)
 }
