@@ -153,6 +153,21 @@ has_addr a 10.81.0.1 && fail "routes: static address left after stop"
 ip -n "$PREFIX-a" route | grep -q "10.8[23].0.0/24" && fail "routes: routes left after stop: $(ip -n "$PREFIX-a" route)"
 echo "ok: static_ipaddress, static_routes and virtual_routes installed (protocol keepalived) and removed on stop"
 
+# --- script_user: notify scripts run as that user -----------------------------------------
+chmod 755 "$WORKDIR"
+mkdir -m 1777 "$WORKDIR/pub"
+printf '#!/bin/sh\nid -u > %s/pub/id.out\n' "$WORKDIR" > "$WORKDIR/id.sh"
+chmod 755 "$WORKDIR/id.sh"
+start a "global_defs {
+    script_user nobody
+}
+$(inst VI_10 90 MASTER 150 10.80.0.110 "    notify_master $WORKDIR/id.sh")"
+wait_addr a 10.80.0.110 10 || fail "script_user: a never became master"
+sleep 1
+[ "$(cat "$WORKDIR/pub/id.out" 2>/dev/null)" = "$(id -u nobody)" ] || fail "script_user: notify ran as uid $(cat "$WORKDIR/pub/id.out" 2>/dev/null), not nobody"
+echo "ok: script_user nobody: notify_master ran as uid $(id -u nobody)"
+stop_all a
+
 # --- nopreempt ---------------------------------------------------------------------------
 start b "$(inst VI_5 85 BACKUP 100 10.80.0.105)"
 wait_addr b 10.80.0.105 10 || fail "nopreempt: b never became master"

@@ -76,6 +76,39 @@ fn insecure_part(file: &Path) -> Option<(PathBuf, &'static str)> {
     None
 }
 
+/// For the daemon: whether a root-run script may run under enable_script_security
+/// (found, and no part of its path writable by others).
+pub fn root_script_ok(prog: &str) -> Result<(), String> {
+    let Some(file) = resolve(prog) else {
+        return Err(format!("script '{prog}' not found"));
+    };
+    match insecure_part(&file) {
+        Some((part, why)) => Err(format!(
+            "SECURITY VIOLATION - script '{prog}': {} {why}",
+            part.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// uid and primary gid of a user (from /etc/passwd).
+pub fn user_ids(name: &str) -> Option<(u32, u32)> {
+    let p = std::fs::read_to_string("/etc/passwd").ok()?;
+    p.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 3 && f[0] == name).then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+    })
+}
+
+/// gid of a group (from /etc/group).
+pub fn group_id(name: &str) -> Option<u32> {
+    let g = std::fs::read_to_string("/etc/group").ok()?;
+    g.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[0] == name).then(|| f[2].parse().ok())?
+    })
+}
+
 pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut scripts = Vec::new();

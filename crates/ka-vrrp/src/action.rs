@@ -27,8 +27,13 @@ pub enum Action {
     Rules { add: bool },
     /// Send gratuitous ARPs / unsolicited NAs for every VIP and eVIP, `repeat` rounds.
     Garp { repeat: u32 },
-    /// Run a notify script with exactly this argv (fire and forget).
-    Notify { argv: Vec<String> },
+    /// Run a notify script with exactly this argv (fire and forget), as this user and
+    /// group when configured (else the default script user).
+    Notify {
+        argv: Vec<String>,
+        user: Option<String>,
+        group: Option<String>,
+    },
     /// Write one line (newline included) to the notify FIFOs.
     Fifo { line: String },
     /// A log line, worded as keepalived words it.

@@ -6,14 +6,20 @@ use std::net::IpAddr;
 
 use ka_config::model::{self, Auth as ModelAuth};
 
-use crate::instance::{GarpConfig, Instance, InstanceConfig, Notifies, TrackStatus, TrackerId};
+use crate::instance::{
+    GarpConfig, Instance, InstanceConfig, Notifies, NotifyScript, TrackStatus, TrackerId,
+};
 use crate::packet::Version;
 use crate::rx::{AuthConfig, Peer};
 use crate::script::ScriptConfig;
 use crate::sync::{GroupNotifies, Router, SyncGroup};
 
-fn argv(s: &Option<model::Script>) -> Option<Vec<String>> {
-    s.as_ref().map(|s| s.command.argv.clone())
+fn argv(s: &Option<model::Script>) -> Option<NotifyScript> {
+    s.as_ref().map(|s| NotifyScript {
+        argv: s.command.argv.clone(),
+        user: s.user.clone(),
+        group: s.group.clone(),
+    })
 }
 
 fn key(p: &str) -> [u8; 8] {
@@ -102,6 +108,7 @@ pub fn script_config(s: &model::VrrpScript) -> ScriptConfig {
         rise: s.rise,
         fall: s.fall,
         init_fail: s.init_fail,
+        user: s.user.clone(),
     }
 }
 

@@ -60,20 +60,49 @@ impl Default for GarpConfig {
     }
 }
 
+/// A notify script: its argv and the user (and group) to run it as, if configured.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotifyScript {
+    pub argv: Vec<String>,
+    pub user: Option<String>,
+    pub group: Option<String>,
+}
+
+impl NotifyScript {
+    pub fn new(argv: Vec<String>) -> Self {
+        NotifyScript {
+            argv,
+            user: None,
+            group: None,
+        }
+    }
+
+    /// The action that runs it, with `extra` arguments appended.
+    pub fn action(&self, extra: &[String]) -> Action {
+        let mut argv = self.argv.clone();
+        argv.extend_from_slice(extra);
+        Action::Notify {
+            argv,
+            user: self.user.clone(),
+            group: self.group.clone(),
+        }
+    }
+}
+
 /// Notify scripts: per state, and the generic one called with `INSTANCE|GROUP name STATE
 /// prio`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Notifies {
-    pub master: Option<Vec<String>>,
-    pub backup: Option<Vec<String>>,
-    pub fault: Option<Vec<String>>,
-    pub stop: Option<Vec<String>>,
-    pub generic: Option<Vec<String>>,
+    pub master: Option<NotifyScript>,
+    pub backup: Option<NotifyScript>,
+    pub fault: Option<NotifyScript>,
+    pub stop: Option<NotifyScript>,
+    pub generic: Option<NotifyScript>,
 }
 
 impl Notifies {
     /// The state script for `state`, if configured.
-    pub fn for_state(&self, state: State) -> Option<&Vec<String>> {
+    pub fn for_state(&self, state: State) -> Option<&NotifyScript> {
         match state {
             State::Master => self.master.as_ref(),
             State::Backup => self.backup.as_ref(),
@@ -467,19 +496,17 @@ impl Instance {
     fn notify(&self, state: State, out: &mut Vec<Action>) {
         let n = &self.cfg.notifies;
         let script = n.for_state(state);
-        if let Some(argv) = script {
-            out.push(Action::Notify { argv: argv.clone() });
+        if let Some(sc) = script {
+            out.push(sc.action(&[]));
         }
         let prio = self.effective.to_string();
-        if let Some(argv) = &n.generic {
-            let mut a = argv.clone();
-            a.extend([
+        if let Some(g) = &n.generic {
+            out.push(g.action(&[
                 "INSTANCE".to_string(),
                 self.cfg.name.clone(),
                 state.name().to_string(),
                 prio.clone(),
-            ]);
-            out.push(Action::Notify { argv: a });
+            ]));
         }
         out.push(Action::Fifo {
             line: format!("INSTANCE \"{}\" {} {}\n", self.cfg.name, state.name(), prio),

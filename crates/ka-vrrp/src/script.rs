@@ -16,6 +16,8 @@ pub struct ScriptConfig {
     pub fall: u32,
     /// Start in the failed state instead of unknown.
     pub init_fail: bool,
+    /// The user (and group) to run it as; None: the default script user.
+    pub user: Option<(String, Option<String>)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -149,7 +149,7 @@ impl Lan {
                     let now = self.now;
                     self.nodes[n].history.push((now, i, state));
                 }
-                (_, Action::Notify { argv }) => {
+                (_, Action::Notify { argv, .. }) => {
                     let now = self.now;
                     self.nodes[n].notifies.push((now, argv));
                 }

@@ -240,18 +240,19 @@ impl Router {
         ));
         let n = &grp.notifies;
         let script = n.for_state(state);
-        if let Some(argv) = script {
-            out.push((t, Action::Notify { argv: argv.clone() }));
+        if let Some(sc) = script {
+            out.push((t, sc.action(&[])));
         }
-        if let Some(argv) = &n.generic {
-            let mut a = argv.clone();
-            a.extend([
-                "GROUP".to_string(),
-                grp.name.clone(),
-                state.name().to_string(),
-                "0".to_string(),
-            ]);
-            out.push((t, Action::Notify { argv: a }));
+        if let Some(g) = &n.generic {
+            out.push((
+                t,
+                g.action(&[
+                    "GROUP".to_string(),
+                    grp.name.clone(),
+                    state.name().to_string(),
+                    "0".to_string(),
+                ]),
+            ));
         }
         out.push((
             t,

@@ -430,15 +430,20 @@ fn notify_arguments_as_keepalived() {
     // Section 6: notify_master gets only its argv; notify gets INSTANCE name STATE prio;
     // the FIFO line is `INSTANCE "name" STATE prio`.
     let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
-    c.notifies.master = Some(vec!["/etc/keepalived/notify.sh".into(), "master".into()]);
-    c.notifies.generic = Some(vec!["/etc/keepalived/all.sh".into()]);
+    c.notifies.master = Some(ka_vrrp::instance::NotifyScript::new(vec![
+        "/etc/keepalived/notify.sh".into(),
+        "master".into(),
+    ]));
+    c.notifies.generic = Some(ka_vrrp::instance::NotifyScript::new(vec![
+        "/etc/keepalived/all.sh".into(),
+    ]));
     let mut i = Instance::new(c);
     i.handle(s(0.0), Event::Start);
     let acts = run(&mut i, s(4.0));
     let notifies: Vec<&Vec<String>> = acts
         .iter()
         .filter_map(|a| match a {
-            Action::Notify { argv } => Some(argv),
+            Action::Notify { argv, .. } => Some(argv),
             _ => None,
         })
         .collect();
@@ -620,6 +625,7 @@ fn script(rise: u32, fall: u32) -> ScriptTracker {
         rise,
         fall,
         init_fail: false,
+        user: None,
     })
 }
 

@@ -48,6 +48,8 @@ struct IfaceIo {
 struct Script {
     tracker: ScriptTracker,
     child: Option<Child>,
+    /// Who it runs as (None: root), or why it may not run.
+    ids: Result<Option<(u32, u32)>, String>,
 }
 
 pub struct VrrpProcess {
@@ -149,6 +151,7 @@ impl VrrpProcess {
             .map(|s| Script {
                 tracker: ScriptTracker::new(vconfig::script_config(s)),
                 child: None,
+                ids: Ok(None),
             })
             .collect();
         let fifo = cfg
@@ -173,6 +176,14 @@ impl VrrpProcess {
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
         };
         p.read_links();
+        for k in 0..p.scripts.len() {
+            let c = &p.scripts[k].tracker.cfg;
+            let ids = p.run_as(&c.argv, c.user.as_ref());
+            if let Err(e) = &ids {
+                log::warn!("VRRP_Script({}) will not run: {e}", c.name);
+            }
+            p.scripts[k].ids = ids;
+        }
         for i in &p.router.instances {
             if i.cfg.src.is_unspecified() {
                 return Err(RunError(format!(
@@ -395,7 +406,7 @@ impl VrrpProcess {
         for s in &mut self.scripts {
             let a = s.tracker.handle(t, ScriptEvent::Start);
             let name = s.tracker.cfg.name.clone();
-            Self::script_actions(&mut s.child, &name, a);
+            Self::script_actions(&mut s.child, &name, &s.ids, a);
         }
         let mut events = Events::with_capacity(64);
         let mut buf = vec![0u8; 65536];
@@ -592,6 +603,44 @@ impl VrrpProcess {
         }
     }
 
+    /// Who a script runs as (keepalived lib/notify.c): its own user, else script_user, else
+    /// keepalived_script if that user exists, else root. With enable_script_security a
+    /// root-run script must not be writable by anyone else. None means root.
+    fn run_as(
+        &self,
+        argv: &[String],
+        own: Option<&(String, Option<String>)>,
+    ) -> Result<Option<(u32, u32)>, String> {
+        use ka_config::security::{group_id, root_script_ok, user_ids};
+        let g = &self.cfg.global;
+        let who = match (own, &g.script_user) {
+            (Some(w), _) => Some(w.clone()),
+            (None, Some(w)) => Some(w.clone()),
+            (None, None) => {
+                user_ids("keepalived_script").map(|_| ("keepalived_script".to_string(), None))
+            }
+        };
+        let ids = match who {
+            None => None,
+            Some((u, grp)) => {
+                let (uid, gid) = user_ids(&u).ok_or_else(|| format!("user {u} does not exist"))?;
+                let gid = match grp {
+                    Some(gn) => {
+                        group_id(&gn).ok_or_else(|| format!("group {gn} does not exist"))?
+                    }
+                    None => gid,
+                };
+                (uid != 0).then_some((uid, gid))
+            }
+        };
+        if ids.is_none() && g.enable_script_security {
+            if let Some(prog) = argv.first() {
+                root_script_ok(prog)?;
+            }
+        }
+        Ok(ids)
+    }
+
     fn scripts_tick(&mut self, t: Time) {
         let mut changes = Vec::new();
         for s in &mut self.scripts {
@@ -612,7 +661,7 @@ impl VrrpProcess {
             }
             let name = s.tracker.cfg.name.clone();
             changes.extend(
-                Self::script_actions(&mut s.child, &name, acts)
+                Self::script_actions(&mut s.child, &name, &s.ids, acts)
                     .into_iter()
                     .map(|st| (name.clone(), st)),
             );
@@ -649,12 +698,18 @@ impl VrrpProcess {
     fn script_actions(
         child: &mut Option<Child>,
         name: &str,
+        ids: &Result<Option<(u32, u32)>, String>,
         acts: Vec<ScriptAction>,
     ) -> Vec<Status> {
         let mut out = Vec::new();
         for a in acts {
             match a {
-                ScriptAction::Run { argv } => match spawn(&argv) {
+                // A script that may not run (logged once at start) never reports a result.
+                ScriptAction::Run { .. } if ids.is_err() => {}
+                ScriptAction::Run { argv } => match ids
+                    .clone()
+                    .and_then(|i| spawn(&argv, i).map_err(|e| e.to_string()))
+                {
                     Ok(c) => *child = Some(c),
                     Err(e) => log::warn!("VRRP_Script({name}) cannot run {}: {e}", argv.join(" ")),
                 },
@@ -855,10 +910,16 @@ impl VrrpProcess {
                         self.garp(i, repeat);
                     }
                 }
-                Action::Notify { argv } => match spawn(&argv) {
-                    Ok(c) => self.children.push(c),
-                    Err(e) => log::warn!("cannot run notify script {}: {e}", argv.join(" ")),
-                },
+                Action::Notify { argv, user, group } => {
+                    let who = user.map(|u| (u, group));
+                    match self
+                        .run_as(&argv, who.as_ref())
+                        .and_then(|ids| spawn(&argv, ids).map_err(|e| e.to_string()))
+                    {
+                        Ok(c) => self.children.push(c),
+                        Err(e) => log::warn!("cannot run notify script {}: {e}", argv.join(" ")),
+                    }
+                }
                 Action::Fifo { line } => {
                     if let Some(f) = &mut self.fifo {
                         // Never blocks: O_NONBLOCK; a full FIFO drops the line, as keepalived.
@@ -1092,13 +1153,17 @@ fn open_fifo(path: &str) -> Option<std::fs::File> {
         .ok()
 }
 
-/// Runs a script in its own process group (keepalived: execve directly, stdio to null).
-fn spawn(argv: &[String]) -> io::Result<Child> {
+/// Runs a script in its own process group (keepalived: execve directly, stdio to null),
+/// as `ids` (uid, gid) when given.
+fn spawn(argv: &[String], ids: Option<(u32, u32)>) -> io::Result<Child> {
     let (prog, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::other("empty command"))?;
-    Command::new(prog)
-        .args(args)
+    let mut cmd = Command::new(prog);
+    if let Some((uid, gid)) = ids {
+        cmd.gid(gid).uid(uid);
+    }
+    cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
