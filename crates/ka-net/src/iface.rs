@@ -96,3 +96,32 @@ pub fn primary_v4(name: &str, exclude: &[IpAddr]) -> io::Result<Option<Ipv4Addr>
         _ => None,
     }))
 }
+
+/// The names of this host's interfaces (if_nameindex).
+pub fn names() -> Vec<String> {
+    let mut out = Vec::new();
+    // SAFETY: if_nameindex returns a heap array ended by an entry with index 0 and a null
+    // name, freed below with if_freenameindex; names are NUL-terminated C strings.
+    unsafe {
+        let list = libc::if_nameindex();
+        if !list.is_null() {
+            let mut p = list;
+            while (*p).if_index != 0 && !(*p).if_name.is_null() {
+                out.push(CStr::from_ptr((*p).if_name).to_string_lossy().into_owned());
+                p = p.add(1);
+            }
+            libc::if_freenameindex(list);
+        }
+    }
+    out
+}
+
+/// Creates the FIFO `path` (mode 0644) if it does not exist.
+pub fn mkfifo(path: &str) -> io::Result<()> {
+    let c = CString::new(path).map_err(io::Error::other)?;
+    // SAFETY: `c` is a valid NUL-terminated path for the call.
+    if unsafe { libc::mkfifo(c.as_ptr(), 0o644) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

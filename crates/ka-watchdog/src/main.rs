@@ -229,25 +229,7 @@ fn short_hostname() -> String {
 
 /// The network interfaces of this host (for "interface doesn't exist" warnings).
 fn interfaces() -> BTreeSet<String> {
-    let mut set = BTreeSet::new();
-    // SAFETY: if_nameindex returns a heap array terminated by an entry with index 0 and a
-    // null name, freed below with if_freenameindex; names are NUL-terminated C strings.
-    unsafe {
-        let list = libc::if_nameindex();
-        if !list.is_null() {
-            let mut p = list;
-            while (*p).if_index != 0 && !(*p).if_name.is_null() {
-                set.insert(
-                    std::ffi::CStr::from_ptr((*p).if_name)
-                        .to_string_lossy()
-                        .into_owned(),
-                );
-                p = p.add(1);
-            }
-            libc::if_freenameindex(list);
-        }
-    }
-    set
+    ka_net::iface::names().into_iter().collect()
 }
 
 fn seed() -> u64 {

@@ -1141,9 +1141,9 @@ impl VrrpProcess {
 fn open_fifo(path: &str) -> Option<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     if !std::path::Path::new(path).exists() {
-        let c = std::ffi::CString::new(path).ok()?;
-        // SAFETY: `c` is a valid NUL-terminated path for the call.
-        unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+        if let Err(e) = iface::mkfifo(path) {
+            log::warn!("cannot create FIFO {path}: {e}");
+        }
     }
     std::fs::OpenOptions::new()
         .read(true)
@@ -1174,9 +1174,8 @@ fn spawn(argv: &[String], ids: Option<(u32, u32)>) -> io::Result<Child> {
 /// SIGTERM to a script's process group (keepalived adds SIGKILL 2 s later; here the
 /// child is reaped when it goes).
 fn kill_group(mut c: Child) {
-    let pid = c.id() as i32;
-    // SAFETY: kill(2) on a process group we created (process_group(0) made it the leader).
-    unsafe { libc::kill(-pid, libc::SIGTERM) };
+    // The script's process group (process_group(0) made it the leader).
+    let _ = ka_ipc::proc::signal(-(c.id() as i32), libc::SIGTERM);
     let _ = c.try_wait();
 }
 
