@@ -540,26 +540,25 @@ impl Pre<'_> {
             let (pos, _) = t.pos_at(i);
             // Flush the literal text before the reference.
             push_range(out, t, lit_start, i);
-            if stack.contains(&name) || stack.len() >= MAX_PARAM_DEPTH {
-                let msg = if stack.contains(&name) {
-                    format!("parameter '{name}' expands into itself")
-                } else {
-                    format!("parameters nested more than {MAX_PARAM_DEPTH} deep")
-                };
+            let failure = if stack.contains(&name) {
+                Some(format!("parameter '{name}' expands into itself"))
+            } else if stack.len() >= MAX_PARAM_DEPTH {
+                Some(format!(
+                    "parameters nested more than {MAX_PARAM_DEPTH} deep"
+                ))
+            } else if out.s.len() + value.len() > MAX_LINE_BYTES {
+                Some(format!(
+                    "line longer than {MAX_LINE_BYTES} bytes after expanding '{name}'"
+                ))
+            } else {
+                None
+            };
+            if let Some(msg) = failure {
                 self.diag(
                     Severity::Error,
                     pos,
                     end - i,
                     format!("{msg}; line ignored"),
-                );
-                self.expand_failed = true;
-                return;
-            } else if out.s.len() + value.len() > MAX_LINE_BYTES {
-                self.diag(
-                    Severity::Error,
-                    pos,
-                    end - i,
-                    format!("line longer than {MAX_LINE_BYTES} bytes after expanding '{name}'; line ignored"),
                 );
                 self.expand_failed = true;
                 return;

@@ -56,8 +56,6 @@ pub struct VrrpProcess {
     cfg: Config,
     router: Router,
     ifaces: Vec<IfaceIo>,
-    /// Receive socket token → interface index in `ifaces`.
-    tokens: Vec<usize>,
     nl: Netlink,
     epoch: Instant,
     scripts: Vec<Script>,
@@ -138,13 +136,12 @@ impl VrrpProcess {
                 .map(IpAddr::V4)
                 .unwrap_or(IpAddr::from([0, 0, 0, 0]))
         };
-        let v4 = cfg.clone();
-        let router = vconfig::router(&v4, &primary);
-        let scripts = v4
+        let router = vconfig::router(&cfg, &primary);
+        let scripts = cfg
             .scripts
             .iter()
             .filter(|s| {
-                v4.instances
+                cfg.instances
                     .iter()
                     .any(|i| i.track_scripts.iter().any(|t| t.name == s.name))
             })
@@ -161,10 +158,9 @@ impl VrrpProcess {
             .or(cfg.global.notify_fifo.as_ref())
             .and_then(|f| open_fifo(&f.path));
         let mut p = VrrpProcess {
-            cfg: v4,
+            cfg,
             router,
             ifaces,
-            tokens: Vec::new(),
             nl: ctx(Netlink::new(), || "rtnetlink socket".into())?,
             epoch: Instant::now(),
             scripts,
@@ -202,7 +198,7 @@ impl VrrpProcess {
     }
 
     fn open_receivers(&mut self) -> Result<(), RunError> {
-        for (k, io) in self.ifaces.iter_mut().enumerate() {
+        for io in self.ifaces.iter_mut() {
             let insts: Vec<&model::VrrpInstance> = self
                 .cfg
                 .instances
@@ -222,7 +218,6 @@ impl VrrpProcess {
                 RecvSocket::new(&name, io.ifindex, PROTO_VRRP, group),
                 || format!("VRRP receive socket on {name}"),
             )?);
-            self.tokens.push(k);
             if let Some(m) = insts
                 .iter()
                 .find(|i| i.vips.first().is_some_and(|a| a.addr.is_ipv6()))
@@ -256,7 +251,6 @@ impl VrrpProcess {
                     RecvSocket::new(&name, io.ifindex, PROTO_AH, group),
                     || format!("AH receive socket on {name}"),
                 )?);
-                self.tokens.push(k);
             }
         }
         Ok(())

@@ -220,7 +220,7 @@ impl Watchdog {
             );
             let _ = r.child.kill();
             let _ = r.child.wait();
-            self.child_gone(poll, None);
+            self.child_gone(poll);
             return;
         }
         if now >= r.next_ping {
@@ -252,7 +252,7 @@ impl Watchdog {
                         "VRRP child process({pid}) exited with status {code:?}: Respawning"
                     ),
                 }
-                self.child_gone(poll, code);
+                self.child_gone(poll);
                 if self.dont_respawn {
                     log::error!("VRRP child died and -R is set: Exiting");
                     return Some(0);
@@ -263,7 +263,7 @@ impl Watchdog {
         }
     }
 
-    fn child_gone(&mut self, poll: &Poll, _code: Option<i32>) {
+    fn child_gone(&mut self, poll: &Poll) {
         let Some(r) = self.running.take() else { return };
         let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
         let _ = poll.registry().deregister(&mut SourceFd(&fd));
