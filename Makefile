@@ -16,13 +16,14 @@ test:
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
 	$(MAKE) integration
 
-# Network-namespace scenarios (root): the demo's failover and preemption, and interop
-# with Debian's keepalived 2.2.7 in both roles.
+# Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
+# reload, the seed scenarios, and interop with Debian's keepalived 2.2.7 in both roles.
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
+	bash integration/reload.sh
 	bash integration/scenarios.sh
 	bash integration/interop.sh
 

@@ -34,7 +34,7 @@ node() {   # node NAME ADDR/LEN: a namespace with eth0 on the LAN
 }
 
 has_addr() {   # has_addr NODE ADDR
-    ip -n "$PREFIX-$1" -4 addr show dev eth0 | grep -q "inet $2/"
+    ip -n "$PREFIX-$1" -4 addr show dev eth0 | grep "inet $2/" >/dev/null
 }
 
 wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until NODE holds ADDR
@@ -46,7 +46,7 @@ wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until NODE holds ADDR
 }
 
 has_addr6() {   # has_addr6 NODE ADDR
-    ip -n "$PREFIX-$1" -6 addr show dev eth0 | grep -q "inet6 $2/"
+    ip -n "$PREFIX-$1" -6 addr show dev eth0 | grep "inet6 $2/" >/dev/null
 }
 
 wait_addr6() {   # wait_addr6 NODE ADDR TIMEOUT_S

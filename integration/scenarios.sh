@@ -48,7 +48,7 @@ wait_addr b 10.80.0.102 10 || fail "dual master: b never took VIP 2"
 sleep 1.5
 has_addr a 10.80.0.102 && fail "dual master: a holds VIP 2 too"
 has_addr b 10.80.0.101 && fail "dual master: b holds VIP 1 too"
-ip netns exec "$PREFIX-c" timeout 3 tcpdump -i eth0 -nn -c 2 'dst 224.0.0.111' 2>/dev/null | grep -q 224.0.0.111 \
+ip netns exec "$PREFIX-c" timeout 3 tcpdump -i eth0 -nn -c 2 'dst 224.0.0.111' 2>/dev/null | grep 224.0.0.111 >/dev/null \
     || fail "dual master: no adverts to 224.0.0.111"
 halt a
 t0=$(date +%s%N)
@@ -145,12 +145,12 @@ static_routes {
 $(inst VI_9 89 MASTER 150 10.80.0.109 $'    virtual_routes {\n        10.83.0.0/24 via 10.80.0.3 dev eth0\n    }')"
 wait_addr a 10.80.0.109 10 || fail "routes: a never became master"
 has_addr a 10.81.0.1 || fail "routes: no static address"
-ip -n "$PREFIX-a" route | grep -q "^10.82.0.0/24 via 10.80.0.3 dev eth0 proto" || fail "routes: no static route: $(ip -n "$PREFIX-a" route)"
-ip -n "$PREFIX-a" route | grep -q "^10.83.0.0/24 via 10.80.0.3 dev eth0 proto" || fail "routes: no virtual route: $(ip -n "$PREFIX-a" route)"
+ip -n "$PREFIX-a" route | grep "^10.82.0.0/24 via 10.80.0.3 dev eth0 proto" >/dev/null || fail "routes: no static route: $(ip -n "$PREFIX-a" route)"
+ip -n "$PREFIX-a" route | grep "^10.83.0.0/24 via 10.80.0.3 dev eth0 proto" >/dev/null || fail "routes: no virtual route: $(ip -n "$PREFIX-a" route)"
 ip netns pids "$PREFIX-a" | xargs -r kill -TERM
 sleep 2
 has_addr a 10.81.0.1 && fail "routes: static address left after stop"
-ip -n "$PREFIX-a" route | grep -q "10.8[23].0.0/24" && fail "routes: routes left after stop: $(ip -n "$PREFIX-a" route)"
+ip -n "$PREFIX-a" route | grep "10.8[23].0.0/24" >/dev/null && fail "routes: routes left after stop: $(ip -n "$PREFIX-a" route)"
 echo "ok: static_ipaddress, static_routes and virtual_routes installed (protocol keepalived) and removed on stop"
 
 # --- script_user: notify scripts run as that user -----------------------------------------

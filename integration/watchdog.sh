@@ -20,7 +20,7 @@ start() {   # start NODE STATE PRIORITY
 
 child_of() {   # the VRRP child's pid in NODE's namespace
     for p in $(ip netns pids "$PREFIX-$1"); do
-        if tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- '--child vrrp'; then echo "$p"; return; fi
+        if tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -- '--child vrrp' >/dev/null; then echo "$p"; return; fi
     done
 }
 

@@ -11,7 +11,7 @@ pub mod proc;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -34,10 +34,15 @@ pub enum ToChild {
         data: Vec<u8>,
         last: bool,
     },
-    /// The states the previous child reported: masters resume as MASTER with their VIPs.
+    /// Sent to a child that replaces another (restart or reload), even when empty: the
+    /// instances listed as MASTER resume as MASTER with their VIPs; no startup delay.
     Resume(Vec<InstanceState>),
     /// Start running (after the configuration and any resume).
     Go,
+    /// Reload: a new child is ready with the new configuration. Advertise once, remove
+    /// what the new configuration no longer has, answer `HandedOver`, exit, leaving
+    /// everything else in place for the successor.
+    Handover(Handover),
     Ping(u64),
     /// Stop cleanly (masters send priority 0 and remove their VIPs).
     Stop,
@@ -52,4 +57,23 @@ pub enum ToParent {
     State(InstanceState),
     /// Configuration loaded, instances started.
     Ready,
+    /// Configuration loaded and sockets open; waiting for `Go` (the predecessor, if any,
+    /// still runs).
+    Prepared,
+    /// Handover done: every instance's state at that moment; the child exits next.
+    HandedOver(Vec<InstanceState>),
+}
+
+/// What a retiring child removes because the new configuration no longer has it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Handover {
+    /// Instances with no counterpart in the new configuration: a MASTER sends priority 0
+    /// and drops its VIPs; notified FAULT (keepalived clear_diff_vrrp).
+    pub deleted: Vec<String>,
+    /// Per kept instance: the VIPs / eVIPs to drop if it holds them.
+    pub vips: Vec<(String, Vec<ka_config::model::IpAddress>)>,
+    /// Per kept instance: the virtual routes to drop if it holds them.
+    pub routes: Vec<(String, Vec<ka_config::model::Route>)>,
+    pub static_addresses: Vec<ka_config::model::IpAddress>,
+    pub static_routes: Vec<ka_config::model::Route>,
 }

@@ -274,8 +274,14 @@ pub enum Event<'a> {
     },
     /// A tracked object changed.
     Tracker { id: TrackerId, status: TrackStatus },
-    /// Graceful stop (SIGTERM, or the instance removed by a reload).
+    /// Graceful stop (SIGTERM).
     Stop,
+    /// A reload removed the instance (keepalived clear_diff_vrrp): a MASTER sends
+    /// priority 0 and drops its addresses; notified FAULT.
+    Delete,
+    /// A reload is about to hand over: a MASTER advertises at once (keepalived does
+    /// before it reloads), so the successor's first advert follows closely.
+    AdvertNow,
     /// Someone removed one of our VIPs while we are MASTER.
     VipRemoved,
 }
@@ -628,6 +634,12 @@ impl Instance {
         let mut out = Vec::new();
         match ev {
             Event::Start => self.start(now, &mut out),
+            Event::Resume if self.faulted() => {
+                // Resumed as MASTER, but a weight-0 tracker is down now: drop the
+                // predecessor's VIPs through FAULT.
+                self.state = State::Master;
+                self.enter_fault(&mut out);
+            }
             Event::Resume => {
                 self.state = State::Master;
                 self.master = Some(self.cfg.src);
@@ -645,6 +657,24 @@ impl Instance {
             Event::Bad { src, error } => self.bad(now, src, &error, &mut out),
             Event::Tracker { id, status } => self.tracker(now, id, status, &mut out),
             Event::Stop => self.stop(&mut out),
+            Event::Delete => {
+                if self.state != State::Stop {
+                    self.leave_master(true, &mut out);
+                    self.state = State::Stop;
+                    self.timers = Timers::default();
+                    self.log(
+                        &mut out,
+                        format!("({}) removed by the reload", self.cfg.name),
+                    );
+                    self.notify(State::Fault, &mut out);
+                }
+            }
+            Event::AdvertNow => {
+                if self.state == State::Master {
+                    self.send(self.effective, &mut out);
+                    self.timers.adver = Some(now + self.cfg.adver_int);
+                }
+            }
             Event::VipRemoved => {
                 // keepalived set_vrrp_backup: go BACKUP and retake quickly (skew only).
                 if self.state == State::Master {

@@ -500,6 +500,56 @@ fn resume_starts_as_master_without_a_garp_storm() {
 }
 
 #[test]
+fn resume_with_a_failed_weight_zero_tracker_drops_the_vips_through_fault() {
+    // A restarted or reloaded child resumes a MASTER whose weight-0 tracker is down now:
+    // keepalived section 4.4, a master entering FAULT sends priority 0 and drops its VIPs.
+    let mut i = inst(100);
+    i.add_tracker(
+        TrackerId::Interface("eth0".into()),
+        0,
+        false,
+        TrackStatus::Down,
+    );
+    let acts = i.handle(s(0.0), Event::Resume);
+    assert_eq!(i.state(), State::Fault);
+    assert_eq!(sent(&acts), vec![0]);
+    assert!(acts.contains(&Action::Vips { add: false }));
+}
+
+#[test]
+fn reload_delete_sends_priority_zero_and_notifies_fault() {
+    // keepalived clear_diff_vrrp: a deleted MASTER sends priority 0, drops its VIPs and is
+    // notified FAULT.
+    let mut i = master(100);
+    let acts = i.handle(s(5.0), Event::Delete);
+    assert_eq!(sent(&acts), vec![0]);
+    assert!(acts.contains(&Action::Vips { add: false }));
+    assert!(acts.contains(&Action::StateChanged {
+        state: State::Fault,
+        priority: 100
+    }));
+    assert_eq!(i.state(), State::Stop);
+    assert!(i.next_deadline().is_none());
+    // A deleted BACKUP sends nothing.
+    let mut b = inst(100);
+    b.handle(s(0.0), Event::Start);
+    assert!(sent(&b.handle(s(1.0), Event::Delete)).is_empty());
+}
+
+#[test]
+fn advert_now_before_a_handover() {
+    // keepalived reload_vrrp_thread: every MASTER adverts once before reloading; the next
+    // advert is one interval later. A BACKUP sends nothing.
+    let mut i = master(100);
+    let acts = i.handle(s(5.3), Event::AdvertNow);
+    assert_eq!(sent(&acts), vec![100]);
+    assert_eq!(i.next_deadline(), Some(s(6.3)));
+    let mut b = inst(100);
+    b.handle(s(0.0), Event::Start);
+    assert!(b.handle(s(1.0), Event::AdvertNow).is_empty());
+}
+
+#[test]
 fn bad_packets_are_counted_and_change_nothing() {
     let mut i = master(100);
     let mut bytes = advert(PEER, 200);

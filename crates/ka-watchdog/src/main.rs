@@ -1,7 +1,7 @@
-//! `keepalived-rs`: keepalived's command line. This stage of the project implements the
-//! configuration test (`-t`), the configuration dump (`-d`), `--signum`, `--version` and
-//! `--help`; the daemon itself (VRRP and checker children) is not built yet, and asking for it
-//! says so and exits with keepalived's "cannot run" code.
+//! `keepalived-rs`: keepalived's command line: the configuration test (`-t`), the
+//! configuration dump (`-d`), `--signum`, `--version`, `--help`, and the daemon: the
+//! watchdog parent (watchdog.rs) and, started by it as `--child vrrp`, the VRRP child
+//! (vrrp_process.rs). The checker child is not built yet (see the README).
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -12,6 +12,7 @@ use clap::Parser;
 
 mod cli;
 mod logging;
+mod reload;
 mod vrrp_process;
 mod watchdog;
 
@@ -147,8 +148,9 @@ fn main() -> ExitCode {
     if let Some(f) = &cli.log_facility {
         child_args.push(format!("--log-facility={f}"));
     }
-    let result =
-        watchdog::Watchdog::new(loaded.config, child_args, cli.dont_respawn).and_then(|w| w.run());
+    let loader: watchdog::Loader = Box::new(move || ka_config::load(&path, &opts));
+    let result = watchdog::Watchdog::new(loaded.config, loader, child_args, cli.dont_respawn)
+        .and_then(|w| w.run());
     let _ = std::fs::remove_file(&cli.pid);
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -179,20 +181,34 @@ fn child_main(cli: &Cli) -> ExitCode {
             return ExitCode::from(EXIT_FATAL);
         }
     };
-    let (config, resume) = match watchdog::child_setup(&ch) {
-        Ok(x) => x,
+    // Configuration, then sockets (the child is "prepared"), then Go: during a reload the
+    // predecessor hands over between the last two steps, so a configuration that cannot
+    // run fails here while the predecessor still runs.
+    let prepared = watchdog::child_setup(&ch)
+        .map_err(|e| vrrp_process::RunError(e.to_string()))
+        .and_then(vrrp_process::VrrpProcess::new);
+    let process = match prepared {
+        Ok(p) => p,
         Err(e) => {
             log::error!("{e}");
             return ExitCode::from(EXIT_FATAL);
         }
     };
+    let resume = match watchdog::child_wait_go(&ch) {
+        Ok(r) => r,
+        Err(e) => {
+            log::error!("{e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
+    // The predecessor (if any) has exited by now: the pid file is ours.
     if let Err(e) = std::fs::write(&cli.vrrp_pid, format!("{}\n", std::process::id())) {
         log::warn!("cannot write pid file {}: {e}", cli.vrrp_pid);
     }
-    let r = vrrp_process::VrrpProcess::new(config).and_then(|p| p.with_parent(ch, resume).run());
+    let r = process.with_parent(ch, resume).run();
     let _ = std::fs::remove_file(&cli.vrrp_pid);
     match r {
-        Ok(()) => ExitCode::from(EXIT_OK),
+        Ok(_) => ExitCode::from(EXIT_OK),
         Err(e) => {
             log::error!("{e}");
             ExitCode::from(EXIT_FATAL)

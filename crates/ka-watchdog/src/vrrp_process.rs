@@ -64,8 +64,9 @@ pub struct VrrpProcess {
     warned: Vec<String>,
     /// The channel to the watchdog parent, when running as its child.
     parent: Option<ka_ipc::proc::Channel>,
-    /// Instances to resume as MASTER (their predecessor's last state).
-    resume: Vec<String>,
+    /// A successor's start (restart or reload): the instances to resume as MASTER (their
+    /// predecessor's last state). None on a first start.
+    resume: Option<Vec<String>>,
     links: ka_net::link::LinkMonitor,
 }
 
@@ -168,7 +169,7 @@ impl VrrpProcess {
             fifo,
             warned: Vec::new(),
             parent: None,
-            resume: Vec::new(),
+            resume: None,
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
         };
         p.read_links();
@@ -302,7 +303,7 @@ impl VrrpProcess {
 
     /// Runs as the watchdog's child: reports to it over `ch`; instances named in `resume`
     /// start directly as MASTER with their VIPs in place.
-    pub fn with_parent(mut self, ch: ka_ipc::proc::Channel, resume: Vec<String>) -> Self {
+    pub fn with_parent(mut self, ch: ka_ipc::proc::Channel, resume: Option<Vec<String>>) -> Self {
         self.parent = Some(ch);
         self.resume = resume;
         self
@@ -316,9 +317,9 @@ impl VrrpProcess {
         }
     }
 
-    /// Runs until SIGTERM or SIGINT (or Stop from the parent); then stops every instance
-    /// cleanly.
-    pub fn run(mut self) -> Result<(), RunError> {
+    /// Runs until SIGTERM or SIGINT (or Stop from the parent), then stops every instance
+    /// cleanly; or until the parent asks for a handover (reload).
+    pub fn run(mut self) -> Result<Exit, RunError> {
         let mut poll = ctx(Poll::new(), || "poll".into())?;
         let mut signals = ctx(
             Signals::new([SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]),
@@ -372,28 +373,28 @@ impl VrrpProcess {
         }
         self.statics(true);
         let t = now(self.epoch);
-        if self.resume.is_empty() {
-            let delay = self.cfg.global.vrrp_startup_delay;
-            let acts = self.router.begin(t, delay);
-            self.apply(acts);
-        } else {
-            // A restarted child: masters carry on advertising, with their VIPs in place.
-            for n in 0..self.router.instances.len() {
-                let ev = if self
-                    .resume
-                    .iter()
-                    .any(|r| r == self.router.instances[n].name())
-                {
-                    log::info!(
-                        "({}) resuming as MASTER after a restart",
-                        self.router.instances[n].name()
-                    );
-                    Event::Resume
-                } else {
-                    Event::Start
-                };
-                let acts = self.router.handle(t, n, ev);
+        match self.resume.take() {
+            None => {
+                let delay = self.cfg.global.vrrp_startup_delay;
+                let acts = self.router.begin(t, delay);
                 self.apply(acts);
+            }
+            Some(resume) => {
+                // A successor: masters carry on advertising, no startup delay.
+                for n in 0..self.router.instances.len() {
+                    let name = self.router.instances[n].name().to_string();
+                    if resume.contains(&name) {
+                        log::info!("({name}) resuming as MASTER");
+                        let acts = self.router.handle(t, n, Event::Resume);
+                        self.apply(acts);
+                        if self.router.instances[n].state() == ka_vrrp::instance::State::Master {
+                            self.complete_master(n);
+                        }
+                    } else {
+                        let acts = self.router.handle(t, n, Event::Start);
+                        self.apply(acts);
+                    }
+                }
             }
         }
         self.tell_parent(ka_ipc::ToParent::Ready);
@@ -426,9 +427,16 @@ impl VrrpProcess {
             }
             for ev in events.iter() {
                 if ev.token() == PARENT {
-                    if self.parent_messages() {
-                        self.stop();
-                        return Ok(());
+                    match self.parent_messages() {
+                        FromParent::Nothing => {}
+                        FromParent::Stop => {
+                            self.stop();
+                            return Ok(Exit::Stopped);
+                        }
+                        FromParent::Handover(h) => {
+                            self.hand_over(h);
+                            return Ok(Exit::HandedOver);
+                        }
                     }
                     continue;
                 }
@@ -451,10 +459,14 @@ impl VrrpProcess {
                         match sig {
                             SIGUSR1 => self.dump("keepalived.data", Self::data_text),
                             SIGUSR2 => self.dump("keepalived.stats", Self::stats_text),
-                            SIGHUP => log::info!("Reload is not supported by this build yet; configuration unchanged"),
+                            // The parent re-reads the configuration and starts a successor.
+                            SIGHUP if self.parent.is_some() => {}
+                            SIGHUP => log::info!(
+                                "Reload needs the watchdog parent; configuration unchanged"
+                            ),
                             _ => {
                                 self.stop();
-                                return Ok(());
+                                return Ok(Exit::Stopped);
                             }
                         }
                     }
@@ -476,24 +488,107 @@ impl VrrpProcess {
         }
     }
 
-    /// Handles what the parent sent; true means stop.
-    fn parent_messages(&mut self) -> bool {
+    /// Handles what the parent sent.
+    fn parent_messages(&mut self) -> FromParent {
         loop {
-            let Some(ch) = &self.parent else { return false };
+            let Some(ch) = &self.parent else {
+                return FromParent::Nothing;
+            };
             match ch.recv::<ka_ipc::ToChild>() {
                 Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
-                Ok(Some(ka_ipc::ToChild::Stop)) => return true,
+                Ok(Some(ka_ipc::ToChild::Stop)) => return FromParent::Stop,
+                Ok(Some(ka_ipc::ToChild::Handover(h))) => return FromParent::Handover(h),
                 Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),
-                Ok(None) => return false,
+                Ok(None) => return FromParent::Nothing,
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                     log::warn!("bad message from the parent: {e}")
                 }
                 Err(_) => {
                     // The parent has gone: stop as on SIGTERM (PDEATHSIG does the same).
-                    return true;
+                    return FromParent::Stop;
                 }
             }
         }
+    }
+
+    /// Reload, retiring side: masters advertise once, scripts stop, what the new
+    /// configuration no longer has is removed (deleted instances as keepalived
+    /// clear_diff_vrrp does), the states go to the parent; everything else stays for the
+    /// successor, which the parent has already started.
+    fn hand_over(&mut self, h: ka_ipc::Handover) {
+        let t = now(self.epoch);
+        let states: Vec<ka_ipc::InstanceState> = self
+            .router
+            .instances
+            .iter()
+            .map(|i| ka_ipc::InstanceState {
+                name: i.name().to_string(),
+                state: i.state().name().to_string(),
+                priority: i.effective_priority(),
+            })
+            .collect();
+        for n in 0..self.router.instances.len() {
+            let acts = self.router.handle(t, n, Event::AdvertNow);
+            self.apply(acts);
+        }
+        for s in &mut self.scripts {
+            if let Some(c) = s.child.take() {
+                kill_group(c);
+            }
+        }
+        for n in 0..self.router.instances.len() {
+            let m = self.cfg.instances[n].clone();
+            let master = self.router.instances[n].state() == ka_vrrp::instance::State::Master;
+            if h.deleted.contains(&m.name) {
+                // Not through the router: a deleted member must not take its sync group
+                // (which carries on in the successor) to FAULT.
+                let acts = self.router.instances[n].handle(t, Event::Delete);
+                self.apply(acts.into_iter().map(|a| (Target::Instance(n), a)).collect());
+                continue;
+            }
+            if !master {
+                continue;
+            }
+            if let Some((_, gone)) = h.vips.iter().find(|(name, _)| name == &m.name) {
+                self.addresses(&m.name, gone, m.interface.as_deref(), false);
+            }
+            if let Some((_, gone)) = h.routes.iter().find(|(name, _)| name == &m.name) {
+                self.routes(&m.name, gone, false);
+            }
+        }
+        self.routes("static_routes", &h.static_routes, false);
+        let g = self
+            .cfg
+            .global
+            .default_interface
+            .clone()
+            .unwrap_or_else(|| "eth0".into());
+        self.addresses("static_ipaddress", &h.static_addresses, Some(&g), false);
+        self.tell_parent(ka_ipc::ToParent::HandedOver(states));
+        log::info!("Handed over to the reloaded configuration");
+    }
+
+    /// A resumed MASTER: the predecessor left the VIPs and routes in place; add what is
+    /// missing (new in a reloaded configuration, or removed meanwhile) and send gratuitous
+    /// ARPs / NAs for those addresses only.
+    fn complete_master(&mut self, n: usize) {
+        let m = self.cfg.instances[n].clone();
+        let present = iface::addresses().unwrap_or_default();
+        let missing: Vec<model::IpAddress> = m
+            .vips
+            .iter()
+            .chain(m.excluded_vips.iter())
+            .filter(|a| {
+                let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+                !present.iter().any(|(d, p)| d == dev && *p == a.addr)
+            })
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            self.addresses(&m.name, &missing, m.interface.as_deref(), true);
+            self.garp_for(n, &missing, self.router.instances[n].cfg.garp.master_repeat);
+        }
+        self.routes(&m.name, &m.virtual_routes, true);
     }
 
     fn read_socket(&mut self, k: usize, buf: &mut [u8]) {
@@ -1092,8 +1187,20 @@ impl VrrpProcess {
 
     fn garp(&mut self, i: usize, repeat: u32) {
         let m = &self.cfg.instances[i];
+        let all: Vec<model::IpAddress> = m
+            .vips
+            .iter()
+            .chain(m.excluded_vips.iter())
+            .cloned()
+            .collect();
+        self.garp_for(i, &all, repeat);
+    }
+
+    /// Gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for `addrs` of instance `i`.
+    fn garp_for(&self, i: usize, addrs: &[model::IpAddress], repeat: u32) {
+        let m = &self.cfg.instances[i];
         for round in 0..repeat {
-            for a in m.vips.iter().chain(m.excluded_vips.iter()) {
+            for a in addrs {
                 let dev = a.dev.clone().or(m.interface.clone()).unwrap_or_default();
                 let Some(io) = self.ifaces.iter().find(|io| io.name == dev) else {
                     continue;
@@ -1130,6 +1237,20 @@ impl VrrpProcess {
             }
         }
     }
+}
+
+/// Why `run` returned.
+pub enum Exit {
+    /// Stopped: priority 0 sent, addresses removed.
+    Stopped,
+    /// Handed over to a successor (reload): addresses left in place.
+    HandedOver,
+}
+
+enum FromParent {
+    Nothing,
+    Stop,
+    Handover(ka_ipc::Handover),
 }
 
 fn open_fifo(path: &str) -> Option<std::fs::File> {

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use ka_config::Config;
 use ka_ipc::proc::{spawn_with_fd, Channel};
-use ka_ipc::{InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
+use ka_ipc::{Handover, InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
+
+use crate::reload;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
@@ -24,6 +26,11 @@ const CHILD: Token = Token(1);
 /// How often the child is pinged, and how long it may stay silent before it counts as hung.
 pub const PING_EVERY: Duration = Duration::from_millis(500);
 pub const HUNG_AFTER: Duration = Duration::from_millis(2000);
+
+/// How long a new child may take to read its configuration and open its sockets.
+const PREPARE_WITHIN: Duration = Duration::from_secs(30);
+/// How long a retiring child may take to hand over, then to exit.
+const HANDOVER_WITHIN: Duration = Duration::from_secs(3);
 
 /// keepalived's child exit codes that stop everything (no respawn).
 const PERMANENT: [i32; 3] = [1, 2, 4];
@@ -37,8 +44,14 @@ struct Running {
     seq: u64,
 }
 
+/// Reads the configuration again (for a reload), with the options of the first read.
+pub type Loader = Box<dyn Fn() -> ka_config::Loaded>;
+
 pub struct Watchdog {
     config: Config,
+    loader: Loader,
+    /// A child has been started before: the next one resumes (no startup delay).
+    started_once: bool,
     exe: PathBuf,
     child_args: Vec<String>,
     running: Option<Running>,
@@ -59,11 +72,14 @@ pub fn restart_delay(n: usize) -> Duration {
 impl Watchdog {
     pub fn new(
         config: Config,
+        loader: Loader,
         child_args: Vec<String>,
         dont_respawn: bool,
     ) -> io::Result<Watchdog> {
         Ok(Watchdog {
             config,
+            loader,
+            started_once: false,
             exe: std::env::current_exe()?,
             child_args,
             running: None,
@@ -74,7 +90,11 @@ impl Watchdog {
         })
     }
 
-    fn start_child(&mut self, poll: &Poll) -> io::Result<()> {
+    /// Starts a child with `config` and waits until it has read it and opened its sockets
+    /// (`Prepared`) or has exited (then `reap` sees why). The running child, if any, keeps
+    /// being answered meanwhile.
+    /// The flag says whether it got there.
+    fn spawn(&mut self, config: &Config, poll: &Poll) -> io::Result<(Running, bool)> {
         let (ch, theirs) = Channel::pair()?;
         let mut cmd = Command::new(&self.exe);
         cmd.args([
@@ -84,10 +104,10 @@ impl Watchdog {
             &std::process::id().to_string(),
         ]);
         cmd.args(&self.child_args);
-        let child = spawn_with_fd(cmd, theirs)?;
+        let mut child = spawn_with_fd(cmd, theirs)?;
         log::info!("Starting VRRP child process, pid={}", child.id());
         ch.send(&ToChild::Hello { version: VERSION })?;
-        let blob = ka_ipc::codec::encode_config(&self.config).map_err(io::Error::other)?;
+        let blob = ka_ipc::codec::encode_config(config).map_err(io::Error::other)?;
         let parts: Vec<&[u8]> = blob.chunks(MAX_DATAGRAM - 64).collect();
         for (k, p) in parts.iter().enumerate() {
             send_blocking(
@@ -98,29 +118,183 @@ impl Watchdog {
                 },
             )?;
         }
-        let masters: Vec<InstanceState> = self
-            .states
-            .values()
-            .filter(|s| s.state == "MASTER")
-            .cloned()
-            .collect();
-        if !masters.is_empty() {
-            send_blocking(&ch, &ToChild::Resume(masters))?;
+        let end = Instant::now() + PREPARE_WITHIN;
+        let mut prepared = false;
+        loop {
+            match ch.recv::<ToParent>() {
+                Ok(Some(ToParent::Prepared)) => {
+                    prepared = true;
+                    break;
+                }
+                Ok(Some(ToParent::Hello { version })) if version != VERSION => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(io::Error::other(format!(
+                        "VRRP child speaks protocol {version}, expected {VERSION}"
+                    )));
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    if matches!(child.try_wait(), Ok(Some(_))) {
+                        break;
+                    }
+                    if Instant::now() > end {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "the VRRP child did not load its configuration in time",
+                        ));
+                    }
+                    // Keep the running child (during a reload) answered and watched.
+                    self.messages();
+                    self.ping(poll);
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                // The child closed its end: it is exiting; reap() sees why.
+                Err(_) => break,
+            }
         }
-        send_blocking(&ch, &ToChild::Go)?;
-        let fd = std::os::fd::AsRawFd::as_raw_fd(&ch);
-        poll.registry()
-            .register(&mut SourceFd(&fd), CHILD, Interest::READABLE)?;
         let now = Instant::now();
-        self.running = Some(Running {
+        let r = Running {
             child,
             ch,
             started: now,
             last_pong: now,
             next_ping: now + PING_EVERY,
             seq: 0,
-        });
+        };
+        Ok((r, prepared))
+    }
+
+    /// Lets a prepared child run: the states to resume (None on the first start), Go.
+    fn go(
+        &mut self,
+        r: Running,
+        resume: Option<Vec<InstanceState>>,
+        poll: &Poll,
+    ) -> io::Result<()> {
+        // A child that has already exited cannot be told; reap() sees its exit code.
+        if let Some(states) = resume {
+            let masters = states.into_iter().filter(|s| s.state == "MASTER").collect();
+            let _ = send_blocking(&r.ch, &ToChild::Resume(masters));
+        }
+        let _ = send_blocking(&r.ch, &ToChild::Go);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
+        poll.registry()
+            .register(&mut SourceFd(&fd), CHILD, Interest::READABLE)?;
+        self.running = Some(r);
         Ok(())
+    }
+
+    fn start_child(&mut self, poll: &Poll) -> io::Result<()> {
+        let config = self.config.clone();
+        let (r, _) = self.spawn(&config, poll)?;
+        let resume = self
+            .started_once
+            .then(|| self.states.values().cloned().collect());
+        self.started_once = true;
+        self.go(r, resume, poll)
+    }
+
+    /// SIGHUP: read the configuration again; if it is clean, start a child with it, let
+    /// the running child hand over (one advert, remove what is gone, exit without
+    /// touching the rest), then let the new one resume the states. Any failure before
+    /// the handover leaves the running child and its configuration untouched.
+    fn reload(&mut self, poll: &Poll) {
+        log::info!("Reloading");
+        let loaded = (self.loader)();
+        use ka_config::Severity::{Error, Security};
+        for d in &loaded.diagnostics {
+            match d.severity {
+                Error | Security => log::error!("{}", d.short(&loaded.sources)),
+                _ => log::warn!("{}", d.short(&loaded.sources)),
+            }
+        }
+        if loaded.fatal || loaded.count(|s| matches!(s, Error | Security)) > 0 {
+            log::error!(
+                "Reload failed: the configuration has errors; keeping the running configuration"
+            );
+            return;
+        }
+        let new_config = loaded.config;
+        if self.running.is_none() {
+            // No child now (waiting to respawn): the next start uses the new configuration.
+            self.config = new_config;
+            log::info!("Reload complete (no VRRP child running)");
+            return;
+        }
+        let plan = reload::plan(&self.config, &new_config);
+        let mut next = match self.spawn(&new_config, poll) {
+            Ok((r, true)) => r,
+            Ok((mut r, false)) => {
+                let status = r.child.wait().map(|s| s.to_string()).unwrap_or_default();
+                log::error!(
+                    "Reload failed: the VRRP child cannot run the new configuration ({status}); keeping the running configuration"
+                );
+                return;
+            }
+            Err(e) => {
+                log::error!("Reload failed: {e}; keeping the running configuration");
+                return;
+            }
+        };
+        let last = self.hand_over(poll, plan.handover.clone());
+        let carried = reload::carry_states(&plan, &last);
+        self.states = carried
+            .iter()
+            .map(|s| (s.name.clone(), s.clone()))
+            .collect();
+        self.config = new_config;
+        next.started = Instant::now();
+        let pid = next.child.id();
+        match self.go(next, Some(carried), poll) {
+            Ok(()) => log::info!("Reload complete: VRRP child process, pid={pid}"),
+            Err(e) => log::error!("Reload: cannot start the new VRRP child: {e}"),
+        }
+    }
+
+    /// Tells the running child to hand over and waits for its last states and its exit.
+    fn hand_over(&mut self, poll: &Poll, h: Handover) -> Vec<InstanceState> {
+        let Some(mut old) = self.running.take() else {
+            return self.states.values().cloned().collect();
+        };
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&old.ch);
+        let _ = poll.registry().deregister(&mut SourceFd(&fd));
+        let mut last = None;
+        if send_blocking(&old.ch, &ToChild::Handover(h)).is_ok() {
+            let end = Instant::now() + HANDOVER_WITHIN;
+            while last.is_none() && Instant::now() < end {
+                match old.ch.recv::<ToParent>() {
+                    Ok(Some(ToParent::HandedOver(s))) => last = Some(s),
+                    Ok(Some(ToParent::State(s))) => {
+                        self.states.insert(s.name.clone(), s);
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                    Err(_) => break,
+                }
+            }
+        }
+        if last.is_none() {
+            log::warn!(
+                "VRRP child process({}) did not hand over: using its last reported states",
+                old.child.id()
+            );
+        }
+        let end = Instant::now() + HANDOVER_WITHIN;
+        loop {
+            match old.child.try_wait() {
+                Ok(Some(_)) => break,
+                Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(1)),
+                _ => {
+                    let _ = old.child.kill();
+                    let _ = old.child.wait();
+                    break;
+                }
+            }
+        }
+        last.unwrap_or_else(|| self.states.values().cloned().collect())
     }
 
     /// Runs until SIGTERM / SIGINT or a permanent child error; returns the exit code.
@@ -164,7 +338,7 @@ impl Watchdog {
                                     self.stop(&poll);
                                     return Ok(0);
                                 }
-                                SIGHUP => log::info!("Reload is not supported by this build yet; configuration unchanged"),
+                                SIGHUP => self.reload(&poll),
                                 // keepalived: the data and stats dumps are the VRRP child's.
                                 SIGUSR1 | SIGUSR2 => {
                                     if let Some(r) = &self.running {
@@ -313,12 +487,10 @@ fn send_blocking(ch: &Channel, m: &ToChild) -> io::Result<()> {
     }
 }
 
-/// In the child: the configuration, the states to resume, then Go.
-pub fn child_setup(ch: &Channel) -> io::Result<(Config, Vec<String>)> {
-    let end = Instant::now() + Duration::from_secs(30);
+/// In the child: the configuration.
+pub fn child_setup(ch: &Channel) -> io::Result<Config> {
+    let end = Instant::now() + PREPARE_WITHIN;
     let mut blob = Vec::new();
-    let mut config = None;
-    let mut resume = Vec::new();
     loop {
         match ch.recv::<ToChild>()? {
             None => {
@@ -341,17 +513,35 @@ pub fn child_setup(ch: &Channel) -> io::Result<(Config, Vec<String>)> {
             Some(ToChild::ConfigPart { data, last }) => {
                 blob.extend_from_slice(&data);
                 if last {
-                    config = Some(ka_ipc::codec::decode_config(&blob).map_err(io::Error::other)?);
+                    return ka_ipc::codec::decode_config(&blob).map_err(io::Error::other);
                 }
             }
-            Some(ToChild::Resume(states)) => resume = states.into_iter().map(|s| s.name).collect(),
-            Some(ToChild::Go) => {
-                return config
-                    .map(|c| (c, resume))
-                    .ok_or_else(|| io::Error::other("Go before the configuration"))
+            Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
+            Some(other) => {
+                return Err(io::Error::other(format!(
+                    "unexpected {other:?} before the configuration"
+                )))
             }
+        }
+    }
+}
+
+/// In the child, once prepared: waits for Go. Returns the instances to resume as MASTER,
+/// None on a first start (the startup delay applies), Err on Stop or a lost parent.
+/// There is no deadline: during a reload the predecessor hands over first.
+pub fn child_wait_go(ch: &Channel) -> io::Result<Option<Vec<String>>> {
+    ch.send(&ToParent::Prepared)?;
+    let mut resume = None;
+    loop {
+        match ch.recv::<ToChild>()? {
+            None => std::thread::sleep(Duration::from_millis(1)),
+            Some(ToChild::Resume(states)) => {
+                resume = Some(states.into_iter().map(|s| s.name).collect())
+            }
+            Some(ToChild::Go) => return Ok(resume),
             Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
             Some(ToChild::Stop) => return Err(io::Error::other("stopped before starting")),
+            Some(other) => return Err(io::Error::other(format!("unexpected {other:?} before Go"))),
         }
     }
 }

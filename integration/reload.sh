@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Reload (SIGHUP) without a flap: the master keeps its VIP through unchanged reloads and
+# a burst of them; a changed configuration adds and removes VIPs and deletes an instance
+# (priority 0, the peer takes it at once); a configuration with errors, or one the new
+# child cannot run, leaves the running configuration and child untouched; a reloaded
+# backup stays BACKUP.
+cd "$(dirname "$0")/.."
+BIN=${BIN:-$PWD/target/release/keepalived-rs}
+source integration/lib.sh
+
+VIP1=10.78.0.100
+VIP1B=10.78.0.101
+VIP2=10.78.0.200
+
+inst() {   # inst NAME VRID STATE PRIO "VIP..." [INTERFACE]
+    printf 'vrrp_instance %s {\n    state %s\n    interface %s\n    virtual_router_id %s\n    priority %s\n    advert_int 1\n    virtual_ipaddress {\n' "$1" "$3" "${6:-eth0}" "$2" "$4"
+    for v in $5; do printf '        %s/24\n' "$v"; done
+    printf '    }\n}\n'
+}
+
+start() {   # start NODE
+    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
+    PIDS+=($!)
+    disown $!
+}
+
+child_of() {   # the VRRP child's pid in NODE's namespace
+    for p in $(ip netns pids "$PREFIX-$1"); do
+        if tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -- '--child vrrp' >/dev/null; then echo "$p"; return; fi
+    done
+}
+
+fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -12 "$f"; done; exit 1; }
+
+# watch SECONDS: a keeps VIP1 and b never holds it, sampled every 10 ms.
+watch_vip1() {
+    local end=$(( $(date +%s%N) + $1 * 1000000000 ))
+    while [ "$(date +%s%N)" -lt "$end" ]; do
+        has_addr a $VIP1 || fail "$2: the VIP left the master"
+        has_addr b $VIP1 && fail "$2: the backup took the VIP"
+        sleep 0.01
+    done
+    grep -q "(VI_1) Entering MASTER STATE" "$WORKDIR/b.log" && fail "$2: the backup became MASTER"
+    return 0
+}
+
+reloads() { grep -c "Reload complete" "$WORKDIR/$1.log" || true; }
+
+hup() {   # hup NODE: SIGHUP to NODE's parent
+    kill -HUP "$(cat "$WORKDIR/$1.pid")"
+}
+
+lan
+node a 10.78.0.1/24
+node b 10.78.0.2/24
+{ inst VI_1 78 MASTER 150 "$VIP1"; inst VI_2 77 MASTER 150 "$VIP2"; } > "$WORKDIR/a.conf"
+{ inst VI_1 78 BACKUP 100 "$VIP1"; inst VI_2 77 BACKUP 100 "$VIP2"; } > "$WORKDIR/b.conf"
+start b
+start a
+wait_addr a $VIP1 10 || fail "a never became master"
+wait_addr a $VIP2 10 || fail "a never took VIP2"
+sleep 1.5
+
+# 1. Unchanged configuration.
+old=$(child_of a)
+hup a
+watch_vip1 4 "unchanged reload"
+new=$(child_of a)
+[ "$(reloads a)" = 1 ] || fail "no 'Reload complete' on a"
+[ -n "$new" ] && [ "$new" != "$old" ] || fail "the reload did not replace the child ($old -> $new)"
+echo "ok: unchanged reload: the child was replaced ($old -> $new), the VIP never left, the backup stayed BACKUP"
+
+# 2. A burst of five reloads.
+for _ in 1 2 3 4 5; do hup a; sleep 0.05; done
+watch_vip1 5 "burst of reloads"
+[ "$(reloads a)" -ge 2 ] || fail "the burst did not reload"
+echo "ok: a burst of 5 SIGHUPs: $(( $(reloads a) - 1 )) reload(s), the VIP never left"
+
+# 3. Changed configuration: VI_1 gains a VIP, VI_2 is deleted on a. Both nodes reload
+#    (an advert whose address list differs from the receiver's is dropped, as keepalived
+#    does, so an operator changes VIPs on every node).
+inst VI_1 78 MASTER 150 "$VIP1 $VIP1B" > "$WORKDIR/a.conf"
+{ inst VI_1 78 BACKUP 100 "$VIP1 $VIP1B"; inst VI_2 77 BACKUP 100 "$VIP2"; } > "$WORKDIR/b.conf"
+hup b
+hup a
+wait_addr a $VIP1B 3 || fail "the added VIP did not appear"
+wait_addr b $VIP2 3 || fail "the deleted instance's peer did not take its VIP within 3 s"
+has_addr a $VIP2 && fail "the deleted instance's VIP is still on a"
+grep -q "(VI_2) Backup received priority 0 advertisement" "$WORKDIR/b.log" \
+    || fail "the deleted instance sent no priority-0 advert"
+watch_vip1 2 "changed reload"
+inst VI_1 78 MASTER 150 "$VIP1" > "$WORKDIR/a.conf"
+{ inst VI_1 78 BACKUP 100 "$VIP1"; inst VI_2 77 BACKUP 100 "$VIP2"; } > "$WORKDIR/b.conf"
+hup b
+hup a
+end=$(( $(date +%s%N) + 3000000000 ))
+while has_addr a $VIP1B && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.01; done
+has_addr a $VIP1B && fail "a VIP dropped from the configuration is still there"
+watch_vip1 2 "reload dropping a VIP"
+echo "ok: changed reload: a VIP added and one removed, the deleted instance released its VIP with priority 0"
+
+# 4. A configuration with errors: refused, nothing changes.
+before=$(child_of a)
+n=$(reloads a)
+printf 'vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 999\n    priority 150\n}\n' > "$WORKDIR/a.conf"
+hup a
+watch_vip1 2 "reload with errors"
+grep -q "Reload failed: the configuration has errors" "$WORKDIR/a.log" || fail "no 'Reload failed' for a bad configuration"
+grep -q "a.conf:3:23: error: number '999' outside range" "$WORKDIR/a.log" || fail "the bad line was not reported with its position"
+[ "$(child_of a)" = "$before" ] || fail "a refused reload replaced the child"
+[ "$(reloads a)" = "$n" ] || fail "a refused reload completed"
+echo "ok: a configuration with errors: reported at a.conf:3, refused, the running child kept"
+
+# 5. A configuration the new child cannot run (its interface does not exist): the child
+#    fails while the running one still runs, and nothing changes.
+inst VI_1 78 MASTER 150 "$VIP1" nosuch0 > "$WORKDIR/a.conf"
+hup a
+watch_vip1 3 "reload the child cannot run"
+grep -q "Reload failed: the VRRP child cannot run the new configuration" "$WORKDIR/a.log" \
+    || fail "no 'Reload failed' for a configuration the child cannot run"
+[ "$(child_of a)" = "$before" ] || fail "a failed reload replaced the child"
+echo "ok: a configuration the child cannot run: refused, the running child kept"
+
+# 6. Reload on the backup.
+inst VI_1 78 MASTER 150 "$VIP1" > "$WORKDIR/a.conf"
+oldb=$(child_of b)
+hup b
+watch_vip1 4 "backup reload"
+[ "$(child_of b)" != "$oldb" ] || fail "the backup's child was not replaced"
+echo "ok: reload on the backup: it stayed BACKUP, the master kept the VIP"
+
+# 7. Then a real failover still works: the master's parent stops cleanly.
+kill -TERM "$(cat "$WORKDIR/a.pid")"
+wait_addr b $VIP1 3 || fail "b did not take over after the reloads"
+echo "ok: after the reloads, a clean stop of the master hands the VIP to the backup"
