@@ -16,7 +16,8 @@ test:
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
 	$(MAKE) integration
 
-# Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
+# Network-namespace scenarios (root): the demo's failover and preemption, failover deadlines
+# seen by a client, the watchdog,
 # reload, the seed scenarios, and interop with Debian's keepalived 2.2.7 in both roles.
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
@@ -24,6 +25,7 @@ integration:
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
 	bash integration/reload.sh
+	bash integration/failover.sh
 	bash integration/scenarios.sh
 	bash integration/interop.sh
 
