@@ -16,9 +16,9 @@ test:
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
 	$(MAKE) integration
 
-# Network-namespace scenarios (root): the demo's failover and preemption, failover deadlines
-# seen by a client, the watchdog,
-# reload, the seed scenarios, and interop with Debian's keepalived 2.2.7 in both roles.
+# Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
+# reload, failover deadlines seen by a client, the seed scenarios, and interop with
+# Debian's keepalived 2.2.7 in both roles.
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
