@@ -22,6 +22,7 @@ test:
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
+	$(CARGO) build --release -q -p ka-watchdog --example smtp-sink
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
 	bash integration/reload.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # keepalived-rs beside keepalived 2.2.7, in the same run, in network namespaces of ours:
-# failover time after a kill (SIGKILL + link cut) and after a graceful stop, and the idle
-# CPU and RSS of all daemon processes of a node with 1, 100 and 1,000 instances.
+# failover time after a kill (link cut + SIGKILL) and after a graceful stop, advert timing
+# jitter, and the idle CPU and RSS of all daemon processes of a node with 1, 100 and 1,000
+# instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v keepalived >/dev/null || { apt-get update -qq && apt-get install -y -qq keepalived >/dev/null; }
@@ -10,6 +11,8 @@ BIN=$PWD/target/release/keepalived-rs
 RUN_ID=b$$
 source integration/lib.sh
 ROUNDS=${ROUNDS:-5}
+PARTS=${PARTS:-failover jitter idle}   # which measurements to run
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 HZ=$(getconf CLK_TCK)
 
 run() {   # run NODE IMPL CONF
@@ -40,7 +43,8 @@ failover() {   # failover IMPL MODE(kill|stop): prints ms from the event to the 
     sleep 2.3
     local t0
     if [ "$2" = kill ]; then
-        t0=$(date +%s%N); killall_in a 9; ip -n "$PREFIX-a" link set eth0 down
+        # Link first: a child whose parent dies first would stop gracefully (PDEATHSIG).
+        t0=$(date +%s%N); ip -n "$PREFIX-a" link set eth0 down; killall_in a 9
     else
         t0=$(date +%s%N); killall_in a TERM
     fi
@@ -53,6 +57,7 @@ failover() {   # failover IMPL MODE(kill|stop): prints ms from the event to the 
     sleep 0.5
 }
 
+if part failover; then
 echo "failover ($ROUNDS rounds each, median; master_down_interval 3.609 s, skew 0.609 s for priority 100)"
 for mode in kill stop; do
     declare -A res=()
@@ -64,6 +69,30 @@ for mode in kill stop; do
     printf '  %-5s keepalived %8.1f ms   keepalived-rs %8.1f ms   ratio %.3f\n' "$mode" \
         "$(echo "${res[ka]} / 1000" | bc -l)" "$(echo "${res[rs]} / 1000" | bc -l)" "$(echo "${res[rs]} / ${res[ka]}" | bc -l)"
 done
+
+fi
+
+# Advert timing: node a alone is MASTER (VRRPv3, advert_int 0.1); node b records its adverts
+# for JITTER_S seconds; deviation of each interval from 100 ms.
+JITTER_S=${JITTER_S:-20}
+jitter() {   # jitter IMPL: prints "median p99 max" of |interval - 100 ms| in µs
+    printf 'vrrp_instance VI_J {\n    state MASTER\n    interface eth0\n    virtual_router_id 91\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {\n        10.90.100.2/32\n    }\n}\n' > "$WORKDIR/j.conf"
+    run a "$1" "$WORKDIR/j.conf"
+    wait_addr a 10.90.100.2 15 || { echo "no master" >&2; return 1; }
+    sleep 1
+    ip netns exec "$PREFIX-b" timeout "$JITTER_S" tcpdump -i eth0 -nn -tt -l 'ip proto 112 and src 10.90.0.1' 2>/dev/null > "$WORKDIR/j.$1" || true
+    killall_in a TERM; sleep 1.5; killall_in a 9
+    awk '{ t = $1 * 1e6; if (p) print (t - p - 100000 < 0 ? p + 100000 - t : t - p - 100000); p = t }' "$WORKDIR/j.$1" \
+        | sort -n | awk '{a[NR] = $1} END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%d %d %d %d\n", a[int((NR + 1) / 2)], a[i], a[NR], NR }'
+}
+if part jitter; then
+echo "advert timing, VRRPv3 advert_int 0.1 for ${JITTER_S} s: |interval - 100 ms| (median, p99, max)"
+set -- $(jitter ka); ka_med=$1 ka_p99=$2 ka_max=$3 ka_n=$4
+set -- $(jitter rs); rs_med=$1 rs_p99=$2 rs_max=$3 rs_n=$4
+printf '  keepalived    %6d %6d %6d µs (%d intervals)\n' "$ka_med" "$ka_p99" "$ka_max" "$ka_n"
+printf '  keepalived-rs %6d %6d %6d µs (%d intervals)   p99 ratio %.2f\n' "$rs_med" "$rs_p99" "$rs_max" "$rs_n" "$(echo "$rs_p99 / ($ka_p99 + 1)" | bc -l)"
+
+fi
 
 # Idle cost: node a is master of N instances spread over veth pairs (250 VRIDs each).
 usage() {   # CPU jiffies and RSS kB of all processes in node a
@@ -86,6 +115,7 @@ ifaces_for() {   # make enough veth pairs in a for N instances; prints their nam
         k=$((k + 1))
     done
 }
+part idle || exit 0
 echo "idle, node a master of N instances (10 s window after 10 s of warm-up)"
 for n in 1 100 1000; do
     ifaces_for $n

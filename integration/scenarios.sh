@@ -6,6 +6,7 @@
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 FLOOD=${FLOOD:-$PWD/target/release/examples/vrrp-flood}
+SINK=${SINK:-$PWD/target/release/examples/smtp-sink}
 source integration/lib.sh
 
 start() {   # start NODE CONF-TEXT
@@ -105,6 +106,41 @@ grep -qx "INSTANCE VI_4 MASTER 150" "$WORKDIR/notify_all.out" || fail "notify go
 grep -qx "INSTANCE VI_4 BACKUP 90" "$WORKDIR/notify_all.out" || fail "notify (backup) got: $(cat "$WORKDIR/notify_all.out")"
 echo "ok: vrrp_script weight -60 fall 2 rise 2 moves the VIP and back; notify arguments as keepalived"
 stop_all a b
+
+# --- SMTP alerts: an instance and its sync group mail a relay in namespace c ---------------
+ip netns exec "$PREFIX-c" "$SINK" 10.80.0.3:2525 "$WORKDIR/mail.out" > /dev/null 2>&1 &
+PIDS+=($!)
+disown $!
+sleep 0.3
+MAILCONF="global_defs {
+    router_id lb-a
+    notification_email {
+        ops@example.com
+        noc@example.com
+    }
+    notification_email_from lb-a@example.com
+    smtp_server 10.80.0.3 2525
+    smtp_connect_timeout 5
+}
+vrrp_sync_group G9 {
+    group {
+        VI_9
+    }
+    smtp_alert
+}"
+start a "$MAILCONF
+$(inst VI_9 89 MASTER 150 10.80.0.109 "    smtp_alert")"
+wait_addr a 10.80.0.109 10 || fail "smtp: a never became master"
+end=$(( $(date +%s%N) + 5000000000 ))
+while ! grep -q "Group G9 - Entering MASTER" "$WORKDIR/mail.out" 2>/dev/null && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
+grep -q "^Subject: \[lb-a\] VRRP Instance VI_9 - Entering MASTER state" "$WORKDIR/mail.out" || fail "smtp: no instance mail: $(cat "$WORKDIR/mail.out" 2>&1)"
+grep -q "^Subject: \[lb-a\] VRRP Group G9 - Entering MASTER state" "$WORKDIR/mail.out" || fail "smtp: no group mail: $(cat "$WORKDIR/mail.out")"
+grep -q "^RCPT TO:<noc@example.com>" "$WORKDIR/mail.out" || fail "smtp: second recipient missing"
+grep -q "^MAIL FROM:<lb-a@example.com>" "$WORKDIR/mail.out" || fail "smtp: wrong sender"
+grep -q "^=> VRRP Instance is now owning VRRP VIPs <=" "$WORKDIR/mail.out" || fail "smtp: instance body"
+grep -q "SMTP alert successfully sent." "$WORKDIR/a.log" || fail "smtp: no success log line"
+stop_all a
+echo "ok: SMTP alerts for the instance and its sync group reached the relay, keepalived's headers and bodies"
 
 # --- the master's interface goes down: FAULT, VIP removed; back up: BACKUP, then MASTER ---
 start a "$(inst VI_7 87 MASTER 150 10.80.0.107)"

@@ -879,7 +879,12 @@ fn sync_group(
         name,
         members: Vec::new(),
         notifies: Notifies::default(),
-        smtp_alert: false,
+        // keepalived: unset means smtp_alert_vrrp, else smtp_alert, from global_defs.
+        smtp_alert: c
+            .global
+            .smtp_alert_vrrp
+            .or(c.global.smtp_alert)
+            .unwrap_or(false),
     };
     for ch in children {
         if notify(cx, ch, &mut g.notifies) {

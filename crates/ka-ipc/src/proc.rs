@@ -150,6 +150,16 @@ pub fn spawn_with_fd(mut cmd: Command, fd: OwnedFd) -> io::Result<Child> {
     child
 }
 
+/// Gives the memory freed after a large one-off job (parsing the configuration) back to
+/// the system, so that the long-running process does not keep its peak. glibc only.
+pub fn release_free_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only walks glibc's own heap; no pointer of ours is involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// In a child: SIGTERM when the parent dies (and at once if it already has).
 pub fn die_with_parent(parent: libc::pid_t) {
     // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number; getppid has no arguments.

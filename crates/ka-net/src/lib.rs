@@ -2,7 +2,8 @@
 //! - [`netlink`]: adding and removing addresses over rtnetlink;
 //! - [`iface`]: interface index, MAC and primary addresses;
 //! - [`vrrp`]: raw VRRP sockets (IPv4: IP_HDRINCL send, multicast receive, unicast);
-//! - [`packet`]: AF_PACKET frames (gratuitous ARP).
+//! - [`packet`]: AF_PACKET frames (gratuitous ARP);
+//! - [`timer`]: a timerfd, for wakeups finer than epoll's milliseconds.
 //!
 //! All `unsafe` of the workspace lives here, each use with its `SAFETY:` line.
 
@@ -10,5 +11,6 @@ pub mod iface;
 pub mod link;
 pub mod netlink;
 pub mod packet;
+pub mod timer;
 pub mod vrrp;
 pub mod vrrp6;

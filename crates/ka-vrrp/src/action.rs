@@ -45,6 +45,10 @@ pub enum Action {
     WantMaster,
     /// An instance of a sync group left MASTER or entered FAULT; the group follows.
     GroupEvent { state: State },
-    /// Mail, when smtp_alert is on.
-    Alert { subject: String, body: String },
+    /// Mail, when smtp_alert is on (the subject without keepalived's `[router_id] ` prefix).
+    Alert {
+        state: State,
+        subject: String,
+        body: String,
+    },
 }

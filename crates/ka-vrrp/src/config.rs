@@ -202,7 +202,7 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
                 .iter()
                 .filter_map(|n| c.instances.iter().position(|i| &i.name == n))
                 .collect();
-            SyncGroup::new(
+            let mut sg = SyncGroup::new(
                 &g.name,
                 members,
                 GroupNotifies {
@@ -212,7 +212,9 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
                     stop: argv(&g.notifies.stop),
                     generic: argv(&g.notifies.notify),
                 },
-            )
+            );
+            sg.smtp_alert = g.smtp_alert;
+            sg
         })
         .collect();
     Router::new(instances, groups)

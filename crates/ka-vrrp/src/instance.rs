@@ -529,6 +529,7 @@ impl Instance {
                 _ => "=> VRRP Instance stopped <=",
             };
             out.push(Action::Alert {
+                state,
                 subject: format!(
                     "VRRP Instance {} - Entering {} state",
                     self.cfg.name,

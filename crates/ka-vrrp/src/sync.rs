@@ -17,6 +17,8 @@ pub struct SyncGroup {
     /// Indexes into [`Router::instances`].
     pub members: Vec<usize>,
     pub notifies: GroupNotifies,
+    /// Mail on group state changes (keepalived vrrp_sync_smtp_notifier).
+    pub smtp_alert: bool,
     state: State,
     /// When each member last asked to become MASTER.
     wants: Vec<Option<Time>>,
@@ -29,6 +31,7 @@ impl SyncGroup {
             name: name.into(),
             members,
             notifies,
+            smtp_alert: false,
             state: State::Init,
             wants: vec![None; n],
         }
@@ -40,7 +43,7 @@ impl SyncGroup {
 }
 
 /// Who an action is for: an instance (by index) or a group (by index).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     Instance(usize),
     Group(usize),
@@ -260,5 +263,18 @@ impl Router {
                 line: format!("GROUP \"{}\" {} 0\n", grp.name, state.name()),
             },
         ));
+        if grp.smtp_alert && matches!(state, State::Master | State::Backup | State::Fault) {
+            out.push((
+                t,
+                Action::Alert {
+                    state,
+                    subject: format!("VRRP Group {} - Entering {} state", grp.name, state.name()),
+                    body: format!(
+                        "=> All VRRP group instances are now in {} state <=",
+                        state.name()
+                    ),
+                },
+            ));
+        }
     }
 }

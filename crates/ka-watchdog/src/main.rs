@@ -13,6 +13,7 @@ use clap::Parser;
 mod cli;
 mod logging;
 mod reload;
+mod smtp;
 mod vrrp_process;
 mod watchdog;
 
@@ -149,8 +150,12 @@ fn main() -> ExitCode {
         child_args.push(format!("--log-facility={f}"));
     }
     let loader: watchdog::Loader = Box::new(move || ka_config::load(&path, &opts));
-    let result = watchdog::Watchdog::new(loaded.config, loader, child_args, cli.dont_respawn)
-        .and_then(|w| w.run());
+    // The daemon keeps the model only: the raw tree and the sources go now.
+    let config = loaded.config;
+    drop((loaded.tree, loaded.sources, loaded.diagnostics));
+    ka_ipc::proc::release_free_memory();
+    let result =
+        watchdog::Watchdog::new(config, loader, child_args, cli.dont_respawn).and_then(|w| w.run());
     let _ = std::fs::remove_file(&cli.pid);
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -162,7 +167,17 @@ fn main() -> ExitCode {
 }
 
 /// `--child vrrp`: started by the watchdog with the channel on descriptor 3.
+/// `--child mail-vrrp`: sends one SMTP alert read from stdin.
 fn child_main(cli: &Cli) -> ExitCode {
+    if cli.child.as_deref() == Some("mail-vrrp") {
+        logging::init(
+            "Keepalived_vrrp",
+            cli.log_console,
+            !cli.no_syslog,
+            logging::facility(cli.log_facility.as_deref()),
+        );
+        return ExitCode::from(smtp::mail_main() as u8);
+    }
     logging::init(
         "Keepalived_vrrp",
         cli.log_console,
@@ -194,6 +209,7 @@ fn child_main(cli: &Cli) -> ExitCode {
             return ExitCode::from(EXIT_FATAL);
         }
     };
+    ka_ipc::proc::release_free_memory();
     let resume = match watchdog::child_wait_go(&ch) {
         Ok(r) => r,
         Err(e) => {
@@ -205,7 +221,20 @@ fn child_main(cli: &Cli) -> ExitCode {
     if let Err(e) = std::fs::write(&cli.vrrp_pid, format!("{}\n", std::process::id())) {
         log::warn!("cannot write pid file {}: {e}", cli.vrrp_pid);
     }
-    let r = process.with_parent(ch, resume).run();
+    let mut log_args = Vec::new();
+    if cli.log_console {
+        log_args.push("-l".to_string());
+    }
+    if cli.no_syslog {
+        log_args.push("-G".to_string());
+    }
+    if let Some(f) = &cli.log_facility {
+        log_args.push(format!("--log-facility={f}"));
+    }
+    let r = process
+        .with_parent(ch, resume)
+        .with_log_args(log_args)
+        .run();
     let _ = std::fs::remove_file(&cli.vrrp_pid);
     match r {
         Ok(_) => ExitCode::from(EXIT_OK),

@@ -29,6 +29,7 @@ use signal_hook_mio::v1_0::Signals;
 const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
 const LINKS: Token = Token(2);
+const TIMER: Token = Token(3);
 /// IPv6 sockets: this plus the interface's index in `ifaces`.
 const RECV6_BASE: usize = 1 << 20;
 /// Receive sockets are tokens from here on, one per (interface, protocol).
@@ -68,6 +69,10 @@ pub struct VrrpProcess {
     /// predecessor's last state). None on a first start.
     resume: Option<Vec<String>>,
     links: ka_net::link::LinkMonitor,
+    /// The state each instance or group was last mailed about.
+    last_mail: std::collections::HashMap<Target, ka_vrrp::instance::State>,
+    /// Logging options for the processes this one starts (mail).
+    log_args: Vec<String>,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -171,6 +176,8 @@ impl VrrpProcess {
             parent: None,
             resume: None,
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
+            last_mail: Default::default(),
+            log_args: Vec::new(),
         };
         p.read_links();
         for k in 0..p.scripts.len() {
@@ -309,6 +316,12 @@ impl VrrpProcess {
         self
     }
 
+    /// The logging options given to this process, passed on to the mail sender.
+    pub fn with_log_args(mut self, args: Vec<String>) -> Self {
+        self.log_args = args;
+        self
+    }
+
     fn tell_parent(&mut self, m: ka_ipc::ToParent) {
         if let Some(ch) = &self.parent {
             if let Err(e) = ch.send(&m) {
@@ -403,6 +416,15 @@ impl VrrpProcess {
             let name = s.tracker.cfg.name.clone();
             Self::script_actions(&mut s.child, &name, &s.ids, a);
         }
+        let timer = ctx(ka_net::timer::TimerFd::new(), || "timerfd".into())?;
+        {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&timer);
+            ctx(
+                poll.registry()
+                    .register(&mut SourceFd(&fd), TIMER, Interest::READABLE),
+                || "register timer".into(),
+            )?;
+        }
         let mut events = Events::with_capacity(64);
         let mut buf = vec![0u8; 65536];
         loop {
@@ -412,9 +434,18 @@ impl VrrpProcess {
                 .chain(self.scripts.iter().map(|s| s.tracker.next_deadline()))
                 .flatten()
                 .min();
-            // Children (scripts) are polled too: wake at least every 100 ms while any run.
+            // Deadlines through the timerfd (epoll's own timeout is whole milliseconds).
+            let wait = next.map(|n| if n > t { n - t } else { Duration::ZERO });
+            timer.clear();
+            let mut timeout = match timer.set(wait) {
+                Ok(()) => None,
+                Err(e) => {
+                    self.warn_once(format!("timerfd: {e}; timing in whole milliseconds"));
+                    wait
+                }
+            };
+            // Children (scripts, mail) are polled too: wake at least every 100 ms while any run.
             let busy = !self.children.is_empty() || self.scripts.iter().any(|s| s.child.is_some());
-            let mut timeout = next.map(|n| if n > t { n - t } else { Duration::ZERO });
             if busy {
                 timeout = Some(timeout.map_or(Duration::from_millis(100), |d| {
                     d.min(Duration::from_millis(100))
@@ -438,6 +469,9 @@ impl VrrpProcess {
                             return Ok(Exit::HandedOver);
                         }
                     }
+                    continue;
+                }
+                if ev.token() == TIMER {
                     continue;
                 }
                 if ev.token() == LINKS {
@@ -1029,8 +1063,54 @@ impl VrrpProcess {
                         }));
                     }
                 }
-                Action::WantMaster | Action::GroupEvent { .. } | Action::Alert { .. } => {}
+                Action::Alert {
+                    state,
+                    subject,
+                    body,
+                } => self.alert(target, state, &subject, &body),
+                Action::WantMaster | Action::GroupEvent { .. } => {}
             }
+        }
+    }
+
+    /// SMTP alert (keepalived smtp_alert): one mail per state change of each instance or
+    /// group, none for FAULT with no_email_faults, sent by a short-lived process.
+    fn alert(
+        &mut self,
+        target: Target,
+        state: ka_vrrp::instance::State,
+        subject: &str,
+        body: &str,
+    ) {
+        if state == ka_vrrp::instance::State::Fault && self.cfg.global.no_email_faults {
+            return;
+        }
+        if self.last_mail.get(&target) == Some(&state) {
+            return;
+        }
+        let Some(mail) = crate::smtp::Mail::from_config(&self.cfg.global, subject, body) else {
+            return;
+        };
+        self.last_mail.insert(target, state);
+        let r = ka_ipc::codec::encode(&mail)
+            .map_err(io::Error::other)
+            .and_then(|blob| {
+                let exe = std::env::current_exe()?;
+                let mut child = Command::new(exe)
+                    .args(["--child", "mail-vrrp"])
+                    .args(&self.log_args)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .spawn()?;
+                // Far below a pipe's capacity: never blocks.
+                if let Some(mut w) = child.stdin.take() {
+                    w.write_all(&blob)?;
+                }
+                Ok(child)
+            });
+        match r {
+            Ok(c) => self.children.push(c),
+            Err(e) => log::warn!("cannot send the SMTP alert '{subject}': {e}"),
         }
     }
 

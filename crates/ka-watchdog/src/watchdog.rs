@@ -218,6 +218,8 @@ impl Watchdog {
             return;
         }
         let new_config = loaded.config;
+        drop((loaded.tree, loaded.sources, loaded.diagnostics));
+        ka_ipc::proc::release_free_memory();
         if self.running.is_none() {
             // No child now (waiting to respawn): the next start uses the new configuration.
             self.config = new_config;
