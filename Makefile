@@ -17,7 +17,8 @@ test:
 	$(MAKE) integration
 
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
-# reload, failover deadlines seen by a client, the seed scenarios, and interop with
+# reload, failover deadlines seen by a client, the seed scenarios, dual network with and
+# without sync groups, and interop with
 # Debian's keepalived 2.2.7 in both roles.
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
@@ -28,6 +29,7 @@ integration:
 	bash integration/reload.sh
 	bash integration/failover.sh
 	bash integration/scenarios.sh
+	bash integration/dualnet.sh
 	bash integration/interop.sh
 
 lint:

@@ -56,3 +56,37 @@ wait_addr6() {   # wait_addr6 NODE ADDR TIMEOUT_S
         sleep 0.01
     done
 }
+
+bridge() {   # bridge NAME: a LAN of its own (a bridge in namespace $PREFIX-NAME)
+    local ns=$PREFIX-$1
+    ip netns add "$ns"; NAMESPACES+=("$ns")
+    ip -n "$ns" link add br0 type bridge
+    ip -n "$ns" link set br0 up
+}
+
+host() {   # host NAME: a namespace with only lo
+    local ns=$PREFIX-$1
+    ip netns add "$ns"; NAMESPACES+=("$ns")
+    ip -n "$ns" link set lo up
+}
+
+attach() {   # attach HOST BRIDGE IFNAME ADDR/LEN: HOST's IFNAME on BRIDGE's LAN
+    local ns=$PREFIX-$1 peer="k$RUN_ID$1$3"
+    ip link add "$peer" type veth peer name "$3" netns "$ns"
+    ip link set "$peer" netns "$PREFIX-$2"
+    ip -n "$PREFIX-$2" link set "$peer" master br0 up
+    ip -n "$ns" addr add "$4" dev "$3"
+    ip -n "$ns" link set "$3" up
+}
+
+has_addr_on() {   # has_addr_on NODE IFNAME ADDR
+    ip -n "$PREFIX-$1" -4 addr show dev "$2" | grep "inet $3/" >/dev/null
+}
+
+wait_addr_on() {   # wait_addr_on NODE IFNAME ADDR TIMEOUT_S
+    local end=$(( $(date +%s%N) + $4 * 1000000000 ))
+    while ! has_addr_on "$1" "$2" "$3"; do
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
+        sleep 0.01
+    done
+}
