@@ -18,8 +18,7 @@ test:
 
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
 # reload, failover deadlines seen by a client, the seed scenarios, dual network with and
-# without sync groups, and interop with
-# Debian's keepalived 2.2.7 in both roles.
+# without sync groups, and interop with Debian's keepalived 2.2.7 in both roles.
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
