@@ -171,23 +171,31 @@ wait_addr6 b 2001:db8:80::100 6 || fail "IPv6: b did not take over"
 echo "ok: IPv6: a killed, b took 2001:db8:80::100 over after $(ms_since $t0) ms"
 stop_all b; revive a
 
-# --- static_ipaddress, static_routes, virtual_routes -----------------------------------
+# --- static_ipaddress, static_routes / rules, virtual_routes / rules ---------------------
 start a "static_ipaddress {
     10.81.0.1/32 dev eth0
 }
 static_routes {
     10.82.0.0/24 via 10.80.0.3 dev eth0
+    10.86.0.0/24 dev eth0 nexthop via 10.80.0.3 dev eth0 weight 2 nexthop via 10.80.0.2 dev eth0
 }
-$(inst VI_9 89 MASTER 150 10.80.0.109 $'    virtual_routes {\n        10.83.0.0/24 via 10.80.0.3 dev eth0\n    }')"
+static_rules {
+    from 10.81.0.0/24 table 100 preference 1000
+}
+$(inst VI_9 89 MASTER 150 10.80.0.109 $'    virtual_routes {\n        10.83.0.0/24 via 10.80.0.3 dev eth0\n    }\n    virtual_rules {\n        to 10.84.0.0/24 fwmark 7 table 101 preference 1001\n    }')"
 wait_addr a 10.80.0.109 10 || fail "routes: a never became master"
 has_addr a 10.81.0.1 || fail "routes: no static address"
 ip -n "$PREFIX-a" route | grep "^10.82.0.0/24 via 10.80.0.3 dev eth0 proto" >/dev/null || fail "routes: no static route: $(ip -n "$PREFIX-a" route)"
 ip -n "$PREFIX-a" route | grep "^10.83.0.0/24 via 10.80.0.3 dev eth0 proto" >/dev/null || fail "routes: no virtual route: $(ip -n "$PREFIX-a" route)"
+ip -n "$PREFIX-a" route | grep -A2 "^10.86.0.0/24" | grep "nexthop via 10.80.0.3 dev eth0 weight 2" >/dev/null || fail "routes: no multipath route: $(ip -n "$PREFIX-a" route)"
+ip -n "$PREFIX-a" rule | grep "^1000:.*from 10.81.0.0/24 lookup 100 proto keepalived" >/dev/null || fail "rules: no static rule: $(ip -n "$PREFIX-a" rule)"
+ip -n "$PREFIX-a" rule | grep "^1001:.*to 10.84.0.0/24 fwmark 0x7 lookup 101 proto keepalived" >/dev/null || fail "rules: no virtual rule: $(ip -n "$PREFIX-a" rule)"
 ip netns pids "$PREFIX-a" | xargs -r kill -TERM
 sleep 2
+ip -n "$PREFIX-a" rule | grep "proto keepalived" >/dev/null && fail "rules: rules left after stop: $(ip -n "$PREFIX-a" rule)"
 has_addr a 10.81.0.1 && fail "routes: static address left after stop"
-ip -n "$PREFIX-a" route | grep "10.8[23].0.0/24" >/dev/null && fail "routes: routes left after stop: $(ip -n "$PREFIX-a" route)"
-echo "ok: static_ipaddress, static_routes and virtual_routes installed (protocol keepalived) and removed on stop"
+ip -n "$PREFIX-a" route | grep "10.8[236].0.0/24" >/dev/null && fail "routes: routes left after stop: $(ip -n "$PREFIX-a" route)"
+echo "ok: static_ipaddress, static_routes (multipath too), static_rules, virtual_routes and virtual_rules installed (protocol keepalived) and removed on stop"
 
 # --- script_user: notify scripts run as that user -----------------------------------------
 chmod 755 "$WORKDIR"

@@ -250,6 +250,7 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
                 }?)
             }
             "or" => {
+                cx.warn(t, "\"or\" for routes is deprecated; use \"nexthop\"");
                 r.or_via = Some({
                     let v = next(cx, &mut i)?;
                     cx.ip(v)
@@ -364,8 +365,9 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
         cx.error(&n.key, "route has no destination; ignored");
         return None;
     }
-    if virtual_route && !r.no_track && r.dev.is_none() && r.nexthops.iter().all(|h| h.dev.is_none())
-    {
+    // keepalived 2.2.7 tracks a route through its own `dev` only (nexthop devices do
+    // not count), static and virtual routes alike.
+    if !r.no_track && r.dev.is_none() {
         cx.warn(
             &n.key,
             format!(
@@ -374,6 +376,13 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
             ),
         );
         r.no_track = true;
+    }
+    if !r.no_track && r.protocol.is_some_and(|p| p != 18) {
+        cx.warn(
+            &n.key,
+            "a tracked route must have protocol keepalived (18); protocol reset (add no_track to keep it)",
+        );
+        r.protocol = None;
     }
     Some(r)
 }

@@ -74,6 +74,9 @@ pub struct Handover {
     pub vips: Vec<(String, Vec<ka_config::model::IpAddress>)>,
     /// Per kept instance: the virtual routes to drop if it holds them.
     pub routes: Vec<(String, Vec<ka_config::model::Route>)>,
+    /// Per kept instance: the virtual rules to drop if it holds them.
+    pub rules: Vec<(String, Vec<ka_config::model::Rule>)>,
     pub static_addresses: Vec<ka_config::model::IpAddress>,
     pub static_routes: Vec<ka_config::model::Route>,
+    pub static_rules: Vec<ka_config::model::Rule>,
 }

@@ -1,5 +1,5 @@
-//! Adding and removing addresses over rtnetlink (netlink-packet-route), one request and
-//! its acknowledgement at a time.
+//! Adding and removing addresses, routes and rules over rtnetlink (netlink-packet-route),
+//! one request and its acknowledgement at a time.
 
 use std::io;
 use std::net::IpAddr;
@@ -12,6 +12,7 @@ use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
+use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleFlags, RuleMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
@@ -45,6 +46,21 @@ pub struct Route {
     pub kind: RouteKind,
     pub tos: u8,
     pub mtu: Option<u32>,
+    /// RTPROT_* (keepalived's own, 18, unless the line says otherwise).
+    pub protocol: u8,
+    pub onlink: bool,
+    /// Multipath: the gateways (none for a single-path route).
+    pub nexthops: Vec<NextHop>,
+}
+
+/// One gateway of a multipath route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextHop {
+    pub via: Option<IpAddr>,
+    pub oif: Option<u32>,
+    /// 1..=256, as `ip route ... nexthop ... weight N`.
+    pub weight: u16,
+    pub onlink: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +70,22 @@ pub enum RouteKind {
     Unreachable,
     Prohibit,
     Throw,
+}
+
+/// A policy routing rule (keepalived's static_rules / virtual_rules line, resolved).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub ipv6: bool,
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    /// The table to look up (main when not given, as ip rule).
+    pub table: u32,
+    pub priority: Option<u32>,
+    pub fwmark: Option<(u32, Option<u32>)>,
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+    pub tos: u8,
+    pub not: bool,
 }
 
 /// keepalived's routes carry protocol "keepalived" (RTPROT_KEEPALIVED = 18).
@@ -126,7 +158,10 @@ impl Netlink {
         };
         m.header.destination_prefix_length = r.dst_len;
         m.header.tos = r.tos;
-        m.header.protocol = RouteProtocol::from(RTPROT_KEEPALIVED);
+        m.header.protocol = RouteProtocol::from(r.protocol);
+        if r.onlink {
+            m.header.flags = netlink_packet_route::route::RouteFlags::Onlink;
+        }
         m.header.kind = match r.kind {
             RouteKind::Unicast => RouteType::Unicast,
             RouteKind::Blackhole => RouteType::BlackHole,
@@ -134,7 +169,7 @@ impl Netlink {
             RouteKind::Prohibit => RouteType::Prohibit,
             RouteKind::Throw => RouteType::Throw,
         };
-        let direct = r.kind == RouteKind::Unicast && r.via.is_none();
+        let direct = r.kind == RouteKind::Unicast && r.via.is_none() && r.nexthops.is_empty();
         m.header.scope = match r.scope {
             Some(s) => RouteScope::from(s),
             None if direct => RouteScope::Link,
@@ -164,6 +199,27 @@ impl Netlink {
         if let Some(p) = r.metric {
             m.attributes.push(RouteAttribute::Priority(p));
         }
+        if !r.nexthops.is_empty() {
+            use netlink_packet_route::route::{RouteNextHop, RouteNextHopFlags};
+            let hops = r
+                .nexthops
+                .iter()
+                .map(|h| {
+                    let mut n = RouteNextHop::default();
+                    n.hops = (h.weight.clamp(1, 256) - 1) as u8;
+                    n.interface_index = h.oif.unwrap_or(0);
+                    if h.onlink {
+                        n.flags = RouteNextHopFlags::Onlink;
+                    }
+                    if let Some(g) = h.via {
+                        n.attributes
+                            .push(RouteAttribute::Gateway(RouteAddress::from(g)));
+                    }
+                    n
+                })
+                .collect();
+            m.attributes.push(RouteAttribute::MultiPath(hops));
+        }
         if let Some(mtu) = r.mtu {
             m.attributes.push(RouteAttribute::Metrics(vec![
                 netlink_packet_route::route::RouteMetric::Mtu(mtu),
@@ -187,6 +243,73 @@ impl Netlink {
     pub fn del_route(&mut self, r: &Route) -> io::Result<()> {
         match self.request(RouteNetlinkMessage::DelRoute(Self::route_message(r)), 0) {
             Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Ok(()),
+            r => r,
+        }
+    }
+
+    fn rule_message(r: &Rule) -> RuleMessage {
+        let mut m = RuleMessage::default();
+        m.header.family = if r.ipv6 {
+            AddressFamily::Inet6
+        } else {
+            AddressFamily::Inet
+        };
+        m.header.tos = r.tos;
+        m.header.action = RuleAction::ToTable;
+        if r.not {
+            m.header.flags = RuleFlags::Invert;
+        }
+        if r.table < 256 {
+            m.header.table = r.table as u8;
+        } else {
+            m.header.table = 0;
+        }
+        m.attributes.push(RuleAttribute::Table(r.table));
+        if let Some((a, len)) = r.from {
+            m.header.src_len = len;
+            m.attributes.push(RuleAttribute::Source(a));
+        }
+        if let Some((a, len)) = r.to {
+            m.header.dst_len = len;
+            m.attributes.push(RuleAttribute::Destination(a));
+        }
+        if let Some(p) = r.priority {
+            m.attributes.push(RuleAttribute::Priority(p));
+        }
+        if let Some((mark, mask)) = r.fwmark {
+            m.attributes.push(RuleAttribute::FwMark(mark));
+            if let Some(mask) = mask {
+                m.attributes.push(RuleAttribute::FwMask(mask));
+            }
+        }
+        if let Some(i) = &r.iif {
+            m.attributes.push(RuleAttribute::Iifname(i.clone()));
+        }
+        if let Some(o) = &r.oif {
+            m.attributes.push(RuleAttribute::Oifname(o.clone()));
+        }
+        m.attributes
+            .push(RuleAttribute::Protocol(RouteProtocol::from(
+                RTPROT_KEEPALIVED,
+            )));
+        m
+    }
+
+    /// Adds a rule; one that is already there is not an error.
+    pub fn add_rule(&mut self, r: &Rule) -> io::Result<()> {
+        match self.request(
+            RouteNetlinkMessage::NewRule(Self::rule_message(r)),
+            NLM_F_CREATE | NLM_F_EXCL,
+        ) {
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Removes a rule; one that is already gone is not an error.
+    pub fn del_rule(&mut self, r: &Rule) -> io::Result<()> {
+        match self.request(RouteNetlinkMessage::DelRule(Self::rule_message(r)), 0) {
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
             r => r,
         }
     }

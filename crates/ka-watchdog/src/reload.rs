@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use ka_config::model::{Config, IpAddress, Route, VrrpInstance};
+use ka_config::model::{Config, IpAddress, VrrpInstance};
 use ka_ipc::{Handover, InstanceState};
 
 /// keepalived vrrp_exist: an instance is the same across a reload when these agree (its
@@ -45,7 +45,7 @@ fn missing_addrs(old: &[IpAddress], new: &[IpAddress]) -> Vec<IpAddress> {
         .collect()
 }
 
-fn missing_routes(old: &[Route], new: &[Route]) -> Vec<Route> {
+fn missing<T: PartialEq + Clone>(old: &[T], new: &[T]) -> Vec<T> {
     old.iter().filter(|r| !new.contains(r)).cloned().collect()
 }
 
@@ -83,13 +83,18 @@ pub fn plan(old: &Config, new: &Config) -> Plan {
         if !gone.is_empty() {
             p.handover.vips.push((o.name.clone(), gone));
         }
-        let gone = missing_routes(&o.virtual_routes, &n.virtual_routes);
+        let gone = missing(&o.virtual_routes, &n.virtual_routes);
         if !gone.is_empty() {
             p.handover.routes.push((o.name.clone(), gone));
         }
+        let gone = missing(&o.virtual_rules, &n.virtual_rules);
+        if !gone.is_empty() {
+            p.handover.rules.push((o.name.clone(), gone));
+        }
     }
     p.handover.static_addresses = missing_addrs(&old.static_addresses, &new.static_addresses);
-    p.handover.static_routes = missing_routes(&old.static_routes, &new.static_routes);
+    p.handover.static_routes = missing(&old.static_routes, &new.static_routes);
+    p.handover.static_rules = missing(&old.static_rules, &new.static_rules);
     p
 }
 

@@ -586,10 +586,14 @@ impl VrrpProcess {
             if let Some((_, gone)) = h.vips.iter().find(|(name, _)| name == &m.name) {
                 self.addresses(&m.name, gone, m.interface.as_deref(), false);
             }
+            if let Some((_, gone)) = h.rules.iter().find(|(name, _)| name == &m.name) {
+                self.rules(&m.name, gone, false);
+            }
             if let Some((_, gone)) = h.routes.iter().find(|(name, _)| name == &m.name) {
                 self.routes(&m.name, gone, false);
             }
         }
+        self.rules("static_rules", &h.static_rules, false);
         self.routes("static_routes", &h.static_routes, false);
         let g = self
             .cfg
@@ -623,6 +627,7 @@ impl VrrpProcess {
             self.garp_for(n, &missing, self.router.instances[n].cfg.garp.master_repeat);
         }
         self.routes(&m.name, &m.virtual_routes, true);
+        self.rules(&m.name, &m.virtual_rules, true);
     }
 
     fn read_socket(&mut self, k: usize, buf: &mut [u8]) {
@@ -1016,16 +1021,10 @@ impl VrrpProcess {
                         self.routes(&m.name, &m.virtual_routes, add);
                     }
                 }
-                Action::Rules { .. } => {
+                Action::Rules { add } => {
                     if let Some(i) = inst {
-                        let m = &self.cfg.instances[i];
-                        if !m.virtual_rules.is_empty() {
-                            let what = format!(
-                                "({}) virtual_rules are not installed by this build yet",
-                                m.name
-                            );
-                            self.warn_once(what);
-                        }
+                        let m = self.cfg.instances[i].clone();
+                        self.rules(&m.name, &m.virtual_rules, add);
                     }
                 }
                 Action::Garp { repeat } => {
@@ -1182,27 +1181,53 @@ impl VrrpProcess {
     /// keepalived's protocol number.
     fn routes(&mut self, owner: &str, list: &[model::Route], add: bool) {
         use ka_net::netlink::{Route, RouteKind};
-        for r in list {
-            if !r.nexthops.is_empty() || r.or_via.is_some() {
-                self.warn_once(format!(
-                    "({owner}) multipath routes (nexthop, or) are not installed by this build yet"
-                ));
-                continue;
+        let index = |d: &Option<String>| -> Result<Option<u32>, String> {
+            match d {
+                Some(d) => iface::index(d).map(Some).map_err(|_| d.clone()),
+                None => Ok(None),
             }
-            let oif = match &r.dev {
-                Some(d) => match iface::index(d) {
-                    Ok(i) => Some(i),
-                    Err(_) => {
-                        log::warn!(
-                            "({owner}) interface {d} for route {}/{} doesn't exist",
-                            r.dst,
-                            r.dst_len
-                        );
-                        continue;
-                    }
-                },
-                None => None,
+        };
+        'routes: for r in list {
+            let oif = match index(&r.dev) {
+                Ok(i) => i,
+                Err(d) => {
+                    log::warn!(
+                        "({owner}) interface {d} for route {}/{} doesn't exist",
+                        r.dst,
+                        r.dst_len
+                    );
+                    continue;
+                }
             };
+            // `via A or B` is two gateways; `nexthop …` lines are the general form.
+            let mut nexthops = Vec::new();
+            if let Some(or) = r.or_via {
+                for g in [r.via, Some(or)] {
+                    nexthops.push(ka_net::netlink::NextHop {
+                        via: g,
+                        oif,
+                        weight: 1,
+                        onlink: r.onlink,
+                    });
+                }
+            }
+            for h in &r.nexthops {
+                let Ok(hop_oif) = index(&h.dev) else {
+                    log::warn!(
+                        "({owner}) interface {:?} for a nexthop of route {}/{} doesn't exist",
+                        h.dev,
+                        r.dst,
+                        r.dst_len
+                    );
+                    continue 'routes;
+                };
+                nexthops.push(ka_net::netlink::NextHop {
+                    via: h.via,
+                    oif: hop_oif,
+                    weight: h.weight.unwrap_or(1),
+                    onlink: h.onlink,
+                });
+            }
             let scope = r.scope.map(|s| match s {
                 model::Scope::Global => 0,
                 model::Scope::Site => 200,
@@ -1211,11 +1236,15 @@ impl VrrpProcess {
                 model::Scope::Nowhere => 255,
                 model::Scope::Number(n) => n,
             });
+            let multipath = !nexthops.is_empty();
             let route = Route {
                 dst: r.dst,
                 dst_len: r.dst_len,
-                via: r.via,
-                oif,
+                via: if multipath { None } else { r.via },
+                oif: if multipath { None } else { oif },
+                protocol: r.protocol.unwrap_or(ka_net::netlink::RTPROT_KEEPALIVED),
+                onlink: r.onlink && !multipath,
+                nexthops,
                 src: r.src,
                 table: r.table.unwrap_or(254),
                 metric: r.metric,
@@ -1242,7 +1271,36 @@ impl VrrpProcess {
         }
     }
 
-    /// static_ipaddress and static_routes: present while the process runs.
+    /// Adds or removes policy rules (virtual_rules, static_rules) over rtnetlink, with
+    /// keepalived's protocol number.
+    fn rules(&mut self, owner: &str, list: &[model::Rule], add: bool) {
+        for r in list {
+            let ipv6 = r.from.or(r.to).is_some_and(|(a, _)| a.is_ipv6());
+            let rule = ka_net::netlink::Rule {
+                ipv6,
+                from: r.from,
+                to: r.to,
+                table: r.table.unwrap_or(254),
+                priority: r.priority,
+                fwmark: r.fwmark,
+                iif: r.iif.clone(),
+                oif: r.oif.clone(),
+                tos: r.tos.unwrap_or(0),
+                not: r.not,
+            };
+            let res = if add {
+                self.nl.add_rule(&rule)
+            } else {
+                self.nl.del_rule(&rule)
+            };
+            if let Err(e) = res {
+                let what = if add { "add" } else { "remove" };
+                log::warn!("({owner}) cannot {what} rule {r:?}: {e}");
+            }
+        }
+    }
+
+    /// static_ipaddress, static_routes and static_rules: present while the process runs.
     fn statics(&mut self, add: bool) {
         let g = self
             .cfg
@@ -1252,16 +1310,16 @@ impl VrrpProcess {
             .unwrap_or_else(|| "eth0".into());
         let addrs = self.cfg.static_addresses.clone();
         let routes = self.cfg.static_routes.clone();
+        let rules = self.cfg.static_rules.clone();
         if add {
             self.addresses("static_ipaddress", &addrs, Some(&g), true);
             self.routes("static_routes", &routes, true);
+            self.rules("static_rules", &rules, true);
         } else {
             // keepalived: rules, then routes, then addresses.
+            self.rules("static_rules", &rules, false);
             self.routes("static_routes", &routes, false);
             self.addresses("static_ipaddress", &addrs, Some(&g), false);
-        }
-        if !self.cfg.static_rules.is_empty() {
-            self.warn_once("static_rules are not installed by this build yet".into());
         }
     }
 
