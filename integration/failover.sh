@@ -114,7 +114,11 @@ run_case() {   # run_case VERSION ADVERT_INT
     if [ "$(echo "$overlap >= $adv_ms * 1000" | bc)" = 1 ]; then
         fail "v$ver preempt: both held the VIP for $overlap µs (advert interval $adv_ms ms)"
     fi
-    echo "ok: v$ver advert_int $adv: a preempted; both held the VIP for $overlap µs (< one advert interval)"
+    if [ "$overlap" -ge 0 ]; then
+        echo "ok: v$ver advert_int $adv: a preempted; both held the VIP for $overlap µs (< one advert interval)"
+    else
+        echo "ok: v$ver advert_int $adv: a preempted; b released the VIP $(( -overlap )) µs before a added it (no overlap)"
+    fi
     ip netns pids "$PREFIX-a" | xargs -r -n1 sh -c 'tr "\0" " " < /proc/$0/cmdline | grep -q "^ip " && kill $0' 2>/dev/null || true
     ip netns pids "$PREFIX-b" | xargs -r -n1 sh -c 'tr "\0" " " < /proc/$0/cmdline | grep -q "^ip " && kill $0' 2>/dev/null || true
     sleep 1

@@ -37,6 +37,9 @@ pub enum ToChild {
     /// Sent to a child that replaces another (restart or reload), even when empty: the
     /// instances listed as MASTER resume as MASTER with their VIPs; no startup delay.
     Resume(Vec<InstanceState>),
+    /// The original values of the system settings earlier children changed (VMAC's
+    /// arp_ignore, rp_filter, ...), keyed by their /proc/sys path: restored at stop.
+    Originals(Vec<(String, u32)>),
     /// Start running (after the configuration and any resume).
     Go,
     /// Reload: a new child is ready with the new configuration. Advertise once, remove
@@ -60,6 +63,9 @@ pub enum ToParent {
     /// Configuration loaded and sockets open; waiting for `Go` (the predecessor, if any,
     /// still runs).
     Prepared,
+    /// System settings changed, with the values they had before (kept by the parent for
+    /// the successors).
+    Originals(Vec<(String, u32)>),
     /// Handover done: every instance's state at that moment; the child exits next.
     HandedOver(Vec<InstanceState>),
 }

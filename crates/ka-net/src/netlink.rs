@@ -314,6 +314,57 @@ impl Netlink {
         }
     }
 
+    /// Creates a macvlan in private mode on `base` (keepalived's VMAC) and brings it up;
+    /// one already there (a predecessor's, before a restart or reload) is reused.
+    /// Returns its index.
+    pub fn add_macvlan(&mut self, name: &str, base: u32, mac: [u8; 6]) -> io::Result<u32> {
+        use netlink_packet_route::link::{
+            InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+            MacVlanMode,
+        };
+        let mut m = LinkMessage::default();
+        m.header.flags = LinkFlags::Up;
+        m.header.change_mask = LinkFlags::Up;
+        m.attributes.push(LinkAttribute::IfName(name.to_string()));
+        m.attributes.push(LinkAttribute::Link(base));
+        m.attributes.push(LinkAttribute::Address(mac.to_vec()));
+        m.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::MacVlan),
+            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(
+                MacVlanMode::Private,
+            )])),
+        ]));
+        match self.request(RouteNetlinkMessage::NewLink(m), NLM_F_CREATE | NLM_F_EXCL) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
+            Err(e) => return Err(e),
+        }
+        let index = crate::iface::index(name)?;
+        self.set_up(index)?;
+        Ok(index)
+    }
+
+    /// Sets a link up.
+    pub fn set_up(&mut self, index: u32) -> io::Result<()> {
+        use netlink_packet_route::link::{LinkFlags, LinkMessage};
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        m.header.flags = LinkFlags::Up;
+        m.header.change_mask = LinkFlags::Up;
+        self.request(RouteNetlinkMessage::SetLink(m), 0)
+    }
+
+    /// Deletes a link; one already gone is not an error.
+    pub fn del_link(&mut self, index: u32) -> io::Result<()> {
+        use netlink_packet_route::link::LinkMessage;
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        match self.request(RouteNetlinkMessage::DelLink(m), 0) {
+            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => Ok(()),
+            r => r,
+        }
+    }
+
     /// Adds an address; one that is already there is not an error.
     pub fn add_addr(&mut self, a: &Addr) -> io::Result<()> {
         match self.request(

@@ -210,7 +210,7 @@ fn child_main(cli: &Cli) -> ExitCode {
         }
     };
     ka_ipc::proc::release_free_memory();
-    let resume = match watchdog::child_wait_go(&ch) {
+    let go = match watchdog::child_wait_go(&ch) {
         Ok(r) => r,
         Err(e) => {
             log::error!("{e}");
@@ -232,7 +232,8 @@ fn child_main(cli: &Cli) -> ExitCode {
         log_args.push(format!("--log-facility={f}"));
     }
     let r = process
-        .with_parent(ch, resume)
+        .with_parent(ch, go.resume)
+        .with_originals(go.originals)
         .with_log_args(log_args)
         .run();
     let _ = std::fs::remove_file(&cli.vrrp_pid);

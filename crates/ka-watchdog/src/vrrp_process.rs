@@ -44,6 +44,16 @@ struct IfaceIo {
     frames: FrameSocket,
     /// IPv6: one socket for sending and receiving, and its link-local source.
     v6: Option<(ka_net::vrrp6::Socket6, std::net::Ipv6Addr)>,
+    /// A VMAC of ours: adverts and GARPs leave through it; nothing is received on it.
+    vmac: bool,
+}
+
+/// An instance's VMAC (use_vmac): a macvlan on its interface with the virtual MAC.
+struct Vmac {
+    instance: usize,
+    name: String,
+    index: u32,
+    base: String,
 }
 
 struct Script {
@@ -73,6 +83,10 @@ pub struct VrrpProcess {
     last_mail: std::collections::HashMap<Target, ka_vrrp::instance::State>,
     /// Logging options for the processes this one starts (mail).
     log_args: Vec<String>,
+    vmacs: Vec<Vmac>,
+    /// System settings changed by this process or its predecessors (keyed by their
+    /// /proc/sys/net path), with the value to restore at stop.
+    originals: std::collections::BTreeMap<String, u32>,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -118,6 +132,50 @@ impl VrrpProcess {
                     format!("packet socket on {name}")
                 })?,
                 v6: None,
+                vmac: false,
+            });
+        }
+        // VMACs (IPv4 instances): created now, so that a configuration whose VMAC cannot
+        // be made fails before a predecessor lets go.
+        let mut nl = ctx(Netlink::new(), || "rtnetlink socket".into())?;
+        let mut vmacs = Vec::new();
+        for (n, m) in cfg.instances.iter().enumerate() {
+            let (Some(v), Some(base)) = (&m.use_vmac, &m.interface) else {
+                continue;
+            };
+            if m.vips.first().is_some_and(|a| a.addr.is_ipv6()) {
+                log::warn!(
+                    "({}) use_vmac for IPv6 instances is not supported by this build; running on {base}",
+                    m.name
+                );
+                continue;
+            }
+            let name = v.name.clone().unwrap_or_else(|| format!("vrrp.{}", m.vrid));
+            let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, m.vrid]);
+            let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
+            let index = ctx(nl.add_macvlan(&name, base_index, mac), || {
+                format!("({}) VMAC {name} on {base}", m.name)
+            })?;
+            log::info!("({}) VMAC {name} on {base}", m.name);
+            ifaces.push(IfaceIo {
+                name: name.clone(),
+                ifindex: index,
+                mac,
+                send: ctx(SendSocket::new(&name), || {
+                    format!("VRRP send socket on {name}")
+                })?,
+                recv: Vec::new(),
+                frames: ctx(FrameSocket::new(index), || {
+                    format!("packet socket on {name}")
+                })?,
+                v6: None,
+                vmac: true,
+            });
+            vmacs.push(Vmac {
+                instance: n,
+                name,
+                index,
+                base: base.clone(),
             });
         }
         // Each instance's advert source: its configured address, else the interface's
@@ -167,7 +225,7 @@ impl VrrpProcess {
             cfg,
             router,
             ifaces,
-            nl: ctx(Netlink::new(), || "rtnetlink socket".into())?,
+            nl,
             epoch: Instant::now(),
             scripts,
             children: Vec::new(),
@@ -178,6 +236,8 @@ impl VrrpProcess {
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
             last_mail: Default::default(),
             log_args: Vec::new(),
+            vmacs,
+            originals: Default::default(),
         };
         p.read_links();
         for k in 0..p.scripts.len() {
@@ -206,7 +266,7 @@ impl VrrpProcess {
     }
 
     fn open_receivers(&mut self) -> Result<(), RunError> {
-        for io in self.ifaces.iter_mut() {
+        for io in self.ifaces.iter_mut().filter(|io| !io.vmac) {
             let insts: Vec<&model::VrrpInstance> = self
                 .cfg
                 .instances
@@ -316,6 +376,100 @@ impl VrrpProcess {
         self
     }
 
+    /// System settings predecessors changed, with their original values.
+    pub fn with_originals(mut self, o: Vec<(String, u32)>) -> Self {
+        self.originals.extend(o);
+        self
+    }
+
+    /// Sets `net/FAMILY/conf/IF/NAME` (a /proc/sys path under net/), remembering the value
+    /// it had before any of us changed it.
+    fn set_sysctl(&mut self, family: &str, ifname: &str, name: &str, value: u32) {
+        let key = format!("{family}/conf/{ifname}/{name}");
+        match iface::sysctl(family, ifname, name) {
+            Ok(v) if v == value => {}
+            Ok(v) => {
+                self.originals.entry(key).or_insert(v);
+                if let Err(e) = iface::set_sysctl(family, ifname, name, value) {
+                    log::warn!("cannot set net.{family}.conf.{ifname}.{name}: {e}");
+                }
+            }
+            Err(e) => log::warn!("cannot read net.{family}.conf.{ifname}.{name}: {e}"),
+        }
+    }
+
+    /// keepalived set_interface_parameters: on each VMAC arp_ignore 1, accept_local 1,
+    /// rp_filter 0, promote_secondaries 1 and no IPv6; on its base interface arp_ignore 1
+    /// and arp_filter 1 (and arp_announce 2, ours); and all.rp_filter 0 (raising default and every interface to the
+    /// old all value first, so that nothing else changes behaviour).
+    fn vmac_settings(&mut self) {
+        if self.vmacs.is_empty() {
+            return;
+        }
+        let all = iface::sysctl("ipv4", "all", "rp_filter").unwrap_or(0);
+        if all > 0 {
+            for n in std::iter::once("default".to_string()).chain(iface::names()) {
+                if iface::sysctl("ipv4", &n, "rp_filter").is_ok_and(|v| v < all) {
+                    self.set_sysctl("ipv4", &n, "rp_filter", all);
+                }
+            }
+            log::info!("NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from {all} to 0");
+            self.set_sysctl("ipv4", "all", "rp_filter", 0);
+        }
+        let list: Vec<(String, String)> = self
+            .vmacs
+            .iter()
+            .map(|v| (v.name.clone(), v.base.clone()))
+            .collect();
+        for (name, base) in list {
+            self.set_sysctl("ipv4", &name, "arp_ignore", 1);
+            self.set_sysctl("ipv4", &name, "accept_local", 1);
+            self.set_sysctl("ipv4", &name, "rp_filter", 0);
+            self.set_sysctl("ipv4", &name, "promote_secondaries", 1);
+            self.set_sysctl("ipv6", &name, "disable_ipv6", 1);
+            self.set_sysctl("ipv4", &base, "arp_ignore", 1);
+            self.set_sysctl("ipv4", &base, "arp_filter", 1);
+            // Ours: ARP requests from the base interface carry its own address, not a VIP
+            // (else a new master asking for a client's MAC would teach the client the
+            // base interface's MAC for the VIP, undoing the VMAC).
+            self.set_sysctl("ipv4", &base, "arp_announce", 2);
+        }
+        let o = self
+            .originals
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        self.tell_parent(ka_ipc::ToParent::Originals(o));
+    }
+
+    /// At stop: VMACs deleted, the changed settings restored.
+    fn vmac_teardown(&mut self) {
+        let list: Vec<(String, u32)> = self
+            .vmacs
+            .iter()
+            .map(|v| (v.name.clone(), v.index))
+            .collect();
+        for (name, index) in list {
+            if let Err(e) = self.nl.del_link(index) {
+                log::warn!("cannot delete VMAC {name}: {e}");
+            }
+        }
+        for (key, v) in std::mem::take(&mut self.originals) {
+            let mut parts = key.splitn(4, '/');
+            let (Some(family), Some(_), Some(ifname), Some(name)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            // Interfaces that went with their VMAC have nothing to restore.
+            if std::path::Path::new(&format!("/proc/sys/net/{family}/conf/{ifname}")).exists() {
+                if let Err(e) = iface::set_sysctl(family, ifname, name, v) {
+                    log::warn!("cannot restore net.{family}.conf.{ifname}.{name}: {e}");
+                }
+            }
+        }
+    }
+
     /// The logging options given to this process, passed on to the mail sender.
     pub fn with_log_args(mut self, args: Vec<String>) -> Self {
         self.log_args = args;
@@ -384,6 +538,7 @@ impl VrrpProcess {
                 )?;
             }
         }
+        self.vmac_settings();
         self.statics(true);
         let t = now(self.epoch);
         match self.resume.take() {
@@ -584,7 +739,8 @@ impl VrrpProcess {
                 continue;
             }
             if let Some((_, gone)) = h.vips.iter().find(|(name, _)| name == &m.name) {
-                self.addresses(&m.name, gone, m.interface.as_deref(), false);
+                let gone = self.on_vmac(n, gone.clone());
+                self.addresses(&m.name, &gone, m.interface.as_deref(), false);
             }
             if let Some((_, gone)) = h.rules.iter().find(|(name, _)| name == &m.name) {
                 self.rules(&m.name, gone, false);
@@ -612,15 +768,13 @@ impl VrrpProcess {
     fn complete_master(&mut self, n: usize) {
         let m = self.cfg.instances[n].clone();
         let present = iface::addresses().unwrap_or_default();
-        let missing: Vec<model::IpAddress> = m
-            .vips
-            .iter()
-            .chain(m.excluded_vips.iter())
+        let missing: Vec<model::IpAddress> = self
+            .all_vips(n)
+            .into_iter()
             .filter(|a| {
                 let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
                 !present.iter().any(|(d, p)| d == dev && *p == a.addr)
             })
-            .cloned()
             .collect();
         if !missing.is_empty() {
             self.addresses(&m.name, &missing, m.interface.as_deref(), true);
@@ -982,6 +1136,7 @@ impl VrrpProcess {
             }
         }
         self.statics(false);
+        self.vmac_teardown();
         log::info!("Stopped");
     }
 
@@ -994,7 +1149,7 @@ impl VrrpProcess {
             match a {
                 Action::Send { dst, packet, .. } => {
                     let Some(i) = inst else { continue };
-                    let ifname = self.cfg.instances[i].interface.clone().unwrap_or_default();
+                    let ifname = self.send_if(i);
                     if let Some(io) = self.ifaces.iter().find(|io| io.name == ifname) {
                         let r = match (dst, &io.v6) {
                             (IpAddr::V4(d), _) => io.send.send(d, &packet),
@@ -1115,13 +1270,41 @@ impl VrrpProcess {
 
     fn vips(&mut self, i: usize, add: bool) {
         let m = self.cfg.instances[i].clone();
+        let list = self.all_vips(i);
+        self.addresses(&m.name, &list, m.interface.as_deref(), add);
+    }
+
+    /// The instance's VIPs and eVIPs, on its VMAC where they would be on its interface.
+    fn all_vips(&self, i: usize) -> Vec<model::IpAddress> {
+        let m = &self.cfg.instances[i];
         let list: Vec<model::IpAddress> = m
             .vips
             .iter()
             .chain(m.excluded_vips.iter())
             .cloned()
             .collect();
-        self.addresses(&m.name, &list, m.interface.as_deref(), add);
+        self.on_vmac(i, list)
+    }
+
+    /// keepalived: with use_vmac, the addresses of the instance's interface go on the VMAC.
+    fn on_vmac(&self, i: usize, mut list: Vec<model::IpAddress>) -> Vec<model::IpAddress> {
+        if let Some(v) = self.vmacs.iter().find(|v| v.instance == i) {
+            for a in &mut list {
+                if a.dev.as_deref().unwrap_or(&v.base) == v.base {
+                    a.dev = Some(v.name.clone());
+                }
+            }
+        }
+        list
+    }
+
+    /// The interface adverts leave through: the VMAC unless vmac_xmit_base.
+    fn send_if(&self, i: usize) -> String {
+        let m = &self.cfg.instances[i];
+        match self.vmacs.iter().find(|v| v.instance == i) {
+            Some(v) if !m.vmac_xmit_base => v.name.clone(),
+            _ => m.interface.clone().unwrap_or_default(),
+        }
     }
 
     /// Adds or removes addresses (VIPs, eVIPs, static_ipaddress) over rtnetlink.
@@ -1324,13 +1507,7 @@ impl VrrpProcess {
     }
 
     fn garp(&mut self, i: usize, repeat: u32) {
-        let m = &self.cfg.instances[i];
-        let all: Vec<model::IpAddress> = m
-            .vips
-            .iter()
-            .chain(m.excluded_vips.iter())
-            .cloned()
-            .collect();
+        let all = self.all_vips(i);
         self.garp_for(i, &all, repeat);
     }
 

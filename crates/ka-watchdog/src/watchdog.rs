@@ -57,6 +57,8 @@ pub struct Watchdog {
     running: Option<Running>,
     /// The last state each instance reported.
     states: BTreeMap<String, InstanceState>,
+    /// System settings the children changed, with their values before the first change.
+    originals: BTreeMap<String, u32>,
     /// Index into the backoff sequence, and when the next start is due.
     restarts: usize,
     next_start: Option<Instant>,
@@ -84,6 +86,7 @@ impl Watchdog {
             child_args,
             running: None,
             states: BTreeMap::new(),
+            originals: BTreeMap::new(),
             restarts: 0,
             next_start: Some(Instant::now()),
             dont_respawn,
@@ -178,6 +181,14 @@ impl Watchdog {
         if let Some(states) = resume {
             let masters = states.into_iter().filter(|s| s.state == "MASTER").collect();
             let _ = send_blocking(&r.ch, &ToChild::Resume(masters));
+        }
+        if !self.originals.is_empty() {
+            let o = self
+                .originals
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
+            let _ = send_blocking(&r.ch, &ToChild::Originals(o));
         }
         let _ = send_blocking(&r.ch, &ToChild::Go);
         let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
@@ -372,6 +383,11 @@ impl Watchdog {
                     self.states.insert(s.name.clone(), s);
                 }
                 Ok(Some(ToParent::Ready)) => r.last_pong = Instant::now(),
+                Ok(Some(ToParent::Originals(o))) => {
+                    for (k, v) in o {
+                        self.originals.entry(k).or_insert(v);
+                    }
+                }
                 Ok(Some(ToParent::Hello { version })) if version != VERSION => {
                     log::error!("VRRP child speaks protocol {version}, expected {VERSION}");
                 }
@@ -528,19 +544,31 @@ pub fn child_setup(ch: &Channel) -> io::Result<Config> {
     }
 }
 
-/// In the child, once prepared: waits for Go. Returns the instances to resume as MASTER,
-/// None on a first start (the startup delay applies), Err on Stop or a lost parent.
-/// There is no deadline: during a reload the predecessor hands over first.
-pub fn child_wait_go(ch: &Channel) -> io::Result<Option<Vec<String>>> {
+/// What a prepared child learns before it runs.
+pub struct GoAhead {
+    /// The instances to resume as MASTER; None on a first start (the startup delay
+    /// applies).
+    pub resume: Option<Vec<String>>,
+    /// System settings earlier children changed, with their original values.
+    pub originals: Vec<(String, u32)>,
+}
+
+/// In the child, once prepared: waits for Go. Err on Stop or a lost parent. There is no
+/// deadline: during a reload the predecessor hands over first.
+pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
     ch.send(&ToParent::Prepared)?;
-    let mut resume = None;
+    let mut g = GoAhead {
+        resume: None,
+        originals: Vec::new(),
+    };
     loop {
         match ch.recv::<ToChild>()? {
             None => std::thread::sleep(Duration::from_millis(1)),
             Some(ToChild::Resume(states)) => {
-                resume = Some(states.into_iter().map(|s| s.name).collect())
+                g.resume = Some(states.into_iter().map(|s| s.name).collect())
             }
-            Some(ToChild::Go) => return Ok(resume),
+            Some(ToChild::Originals(o)) => g.originals = o,
+            Some(ToChild::Go) => return Ok(g),
             Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
             Some(ToChild::Stop) => return Err(io::Error::other("stopped before starting")),
             Some(other) => return Err(io::Error::other(format!("unexpected {other:?} before Go"))),
