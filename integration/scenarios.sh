@@ -222,6 +222,23 @@ has_addr a 10.80.0.105 && fail "nopreempt: both hold the VIP"
 echo "ok: nopreempt: the higher-priority node stays backup"
 stop_all a b
 
+# --- notify_fifo with notify_fifo_script: the script reads keepalived's FIFO lines -------------
+printf '#!/bin/sh\nwhile read -r line; do echo "$line" >> %s/fifo.out; done < "$1"\n' "$WORKDIR" > "$WORKDIR/fifo.sh"
+chmod 755 "$WORKDIR/fifo.sh"
+start a "global_defs {
+    notify_fifo $WORKDIR/ka.fifo
+    notify_fifo_script $WORKDIR/fifo.sh
+}
+$(inst VI_12 92 MASTER 150 10.80.0.112)"
+wait_addr a 10.80.0.112 10 || fail "fifo: a never became master"
+sleep 0.5
+grep -qx 'INSTANCE "VI_12" BACKUP 150' "$WORKDIR/fifo.out" 2>/dev/null || fail "fifo: no BACKUP line: $(cat "$WORKDIR/fifo.out" 2>&1)"
+grep -qx 'INSTANCE "VI_12" MASTER 150' "$WORKDIR/fifo.out" || fail "fifo: no MASTER line: $(cat "$WORKDIR/fifo.out")"
+[ -p "$WORKDIR/ka.fifo" ] || fail "fifo: the FIFO was not created"
+stop_all a
+pgrep -f "$WORKDIR/fifo.sh" >/dev/null && fail "fifo: the FIFO script outlived the daemon"
+echo "ok: notify_fifo_script got the FIFO's name and read keepalived's lines; it stops with the daemon"
+
 # --- use_vmac: the VIP on a macvlan with the virtual MAC; the client's ARP entry survives ---
 VMAC_IP=10.80.0.113
 start a "$(inst VI_11 93 MASTER 150 $VMAC_IP '    use_vmac')"

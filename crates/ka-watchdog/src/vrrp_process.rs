@@ -71,7 +71,10 @@ pub struct VrrpProcess {
     epoch: Instant,
     scripts: Vec<Script>,
     children: Vec<Child>,
-    fifo: Option<std::fs::File>,
+    /// The notify FIFOs VRRP lines go to (notify_fifo and vrrp_notify_fifo).
+    fifos: Vec<std::fs::File>,
+    /// Their *_fifo_script processes (reading the FIFO; stopped when this process goes).
+    fifo_scripts: Vec<Child>,
     warned: Vec<String>,
     /// The channel to the watchdog parent, when running as its child.
     parent: Option<ka_ipc::proc::Channel>,
@@ -215,12 +218,18 @@ impl VrrpProcess {
                 ids: Ok(None),
             })
             .collect();
-        let fifo = cfg
-            .global
-            .vrrp_notify_fifo
-            .as_ref()
-            .or(cfg.global.notify_fifo.as_ref())
-            .and_then(|f| open_fifo(&f.path));
+        // keepalived: VRRP lines go to the global FIFO and to the VRRP one (when they
+        // differ).
+        let mut fifo_paths: Vec<&str> = Vec::new();
+        for f in [&cfg.global.notify_fifo, &cfg.global.vrrp_notify_fifo]
+            .into_iter()
+            .flatten()
+        {
+            if !fifo_paths.contains(&f.path.as_str()) {
+                fifo_paths.push(&f.path);
+            }
+        }
+        let fifos = fifo_paths.iter().filter_map(|p| open_fifo(p)).collect();
         let mut p = VrrpProcess {
             cfg,
             router,
@@ -229,7 +238,8 @@ impl VrrpProcess {
             epoch: Instant::now(),
             scripts,
             children: Vec::new(),
-            fifo,
+            fifos,
+            fifo_scripts: Vec::new(),
             warned: Vec::new(),
             parent: None,
             resume: None,
@@ -442,6 +452,40 @@ impl VrrpProcess {
         self.tell_parent(ka_ipc::ToParent::Originals(o));
     }
 
+    /// notify_fifo_script and vrrp_notify_fifo_script: started with the FIFO's name as
+    /// their last argument, as their user (keepalived notify_fifo_open).
+    fn start_fifo_scripts(&mut self) {
+        let g = &self.cfg.global;
+        let pairs = [
+            (&g.notify_fifo, &g.notify_fifo_script),
+            (&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script),
+        ];
+        let mut todo = Vec::new();
+        for (fifo, script) in pairs {
+            if let (Some(f), Some(sc)) = (fifo, script) {
+                let mut argv = sc.command.argv.clone();
+                argv.push(f.path.clone());
+                let who = sc.user.clone().map(|u| (u, sc.group.clone()));
+                todo.push((argv, who));
+            }
+        }
+        for (argv, who) in todo {
+            match self
+                .run_as(&argv, who.as_ref())
+                .and_then(|ids| spawn(&argv, ids).map_err(|e| e.to_string()))
+            {
+                Ok(c) => self.fifo_scripts.push(c),
+                Err(e) => log::warn!("cannot run FIFO script {}: {e}", argv.join(" ")),
+            }
+        }
+    }
+
+    fn stop_fifo_scripts(&mut self) {
+        for c in self.fifo_scripts.drain(..) {
+            kill_group(c);
+        }
+    }
+
     /// At stop: VMACs deleted, the changed settings restored.
     fn vmac_teardown(&mut self) {
         let list: Vec<(String, u32)> = self
@@ -539,6 +583,7 @@ impl VrrpProcess {
             }
         }
         self.vmac_settings();
+        self.start_fifo_scripts();
         self.statics(true);
         let t = now(self.epoch);
         match self.resume.take() {
@@ -758,6 +803,7 @@ impl VrrpProcess {
             .clone()
             .unwrap_or_else(|| "eth0".into());
         self.addresses("static_ipaddress", &h.static_addresses, Some(&g), false);
+        self.stop_fifo_scripts();
         self.tell_parent(ka_ipc::ToParent::HandedOver(states));
         log::info!("Handed over to the reloaded configuration");
     }
@@ -1137,6 +1183,7 @@ impl VrrpProcess {
         }
         self.statics(false);
         self.vmac_teardown();
+        self.stop_fifo_scripts();
         log::info!("Stopped");
     }
 
@@ -1198,7 +1245,7 @@ impl VrrpProcess {
                     }
                 }
                 Action::Fifo { line } => {
-                    if let Some(f) = &mut self.fifo {
+                    for f in &mut self.fifos {
                         // Never blocks: O_NONBLOCK; a full FIFO drops the line, as keepalived.
                         let _ = f.write_all(line.as_bytes());
                     }
