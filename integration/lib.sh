@@ -13,7 +13,8 @@ cleanup() {
     for ns in "${NAMESPACES[@]:-}"; do [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true; done
     rm -rf "$WORKDIR"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM HUP PIPE
 
 lan() {   # lan: creates the bridge namespace
     LAN=$PREFIX-lan
