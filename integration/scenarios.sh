@@ -222,6 +222,22 @@ has_addr a 10.80.0.105 && fail "nopreempt: both hold the VIP"
 echo "ok: nopreempt: the higher-priority node stays backup"
 stop_all a b
 
+# --- addresses removed by someone else: the master retakes its VIP, statics come back ------
+start a "static_ipaddress {
+    10.81.0.2/32 dev eth0
+}
+$(inst VI_13 94 MASTER 150 10.80.0.114)"
+wait_addr a 10.80.0.114 10 || fail "removed: a never became master"
+has_addr a 10.81.0.2 || fail "removed: no static address"
+sleep 0.5
+ip -n "$PREFIX-a" addr del 10.80.0.114/24 dev eth0
+ip -n "$PREFIX-a" addr del 10.81.0.2/32 dev eth0
+wait_addr a 10.81.0.2 2 || fail "removed: the static address did not come back"
+wait_addr a 10.80.0.114 3 || fail "removed: the master did not retake its VIP"
+grep -q "(VI_13) VIP 10.80.0.114 was removed by someone else" "$WORKDIR/a.log" || fail "removed: no log line"
+stop_all a
+echo "ok: a VIP removed by someone else is retaken after the skew time; a removed static address is put back"
+
 # --- notify_fifo with notify_fifo_script: the script reads keepalived's FIFO lines -------------
 printf '#!/bin/sh\nwhile read -r line; do echo "$line" >> %s/fifo.out; done < "$1"\n' "$WORKDIR" > "$WORKDIR/fifo.sh"
 chmod 755 "$WORKDIR/fifo.sh"

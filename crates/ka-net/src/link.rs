@@ -1,10 +1,15 @@
 //! Link state: read now (SIOCGIFFLAGS) and followed as it changes (rtnetlink RTNLGRP_LINK
-//! events), for the interface an instance runs on and its track_interface entries.
+//! events), for the interface an instance runs on and its track_interface entries; and
+//! addresses removed by someone else (RTNLGRP_IPV4_IFADDR / IPV6_IFADDR), so that a
+//! master retakes a VIP and static addresses come back.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 
 use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
+use std::net::IpAddr;
+
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
@@ -27,6 +32,12 @@ pub fn is_up(name: &str) -> io::Result<bool> {
     Ok(up(flags))
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Link { name: String, up: bool },
+    AddressRemoved { ifindex: u32, addr: IpAddr },
+}
+
 pub struct LinkMonitor {
     sock: Socket,
 }
@@ -36,6 +47,8 @@ impl LinkMonitor {
         let mut sock = Socket::new(NETLINK_ROUTE)?;
         sock.bind(&SocketAddr::new(0, 0))?;
         sock.add_membership(libc::RTNLGRP_LINK)?;
+        sock.add_membership(libc::RTNLGRP_IPV4_IFADDR)?;
+        sock.add_membership(libc::RTNLGRP_IPV6_IFADDR)?;
         sock.set_non_blocking(true)?;
         Ok(LinkMonitor { sock })
     }
@@ -50,9 +63,26 @@ impl LinkMonitor {
         Some((name, running && !deleted))
     }
 
-    /// Every link change waiting: (interface, up). On ENOBUFS (events lost) the caller
-    /// should re-read the states with [`is_up`]; that is reported as Err.
-    pub fn changes(&mut self) -> io::Result<Vec<(String, bool)>> {
+    fn removed(m: &AddressMessage) -> Option<Event> {
+        let addr = m.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Local(a) => Some(*a),
+            _ => None,
+        });
+        let addr = addr.or_else(|| {
+            m.attributes.iter().find_map(|a| match a {
+                AddressAttribute::Address(a) => Some(*a),
+                _ => None,
+            })
+        })?;
+        Some(Event::AddressRemoved {
+            ifindex: m.header.index,
+            addr,
+        })
+    }
+
+    /// Every event waiting. On ENOBUFS (events lost) the caller should re-read the link
+    /// states with [`is_up`]; that is reported as Err.
+    pub fn changes(&mut self) -> io::Result<Vec<Event>> {
         let mut out = Vec::new();
         loop {
             let rx = match self.sock.recv_from_full() {
@@ -67,11 +97,12 @@ impl LinkMonitor {
                 };
                 let len = m.header.length as usize;
                 match m.payload {
-                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
-                        out.extend(Self::change(&l, false))
-                    }
-                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => {
-                        out.extend(Self::change(&l, true))
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => out
+                        .extend(Self::change(&l, false).map(|(name, up)| Event::Link { name, up })),
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => out
+                        .extend(Self::change(&l, true).map(|(name, up)| Event::Link { name, up })),
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelAddress(a)) => {
+                        out.extend(Self::removed(&a))
                     }
                     _ => {}
                 }

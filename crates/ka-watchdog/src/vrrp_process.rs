@@ -371,6 +371,46 @@ impl VrrpProcess {
         }
     }
 
+    /// Someone removed an address: a MASTER holding it as a VIP goes BACKUP and retakes
+    /// it after the skew time (keepalived set_vrrp_backup); a static_ipaddress is put
+    /// back.
+    fn address_removed(&mut self, ifindex: u32, addr: IpAddr) {
+        let dev_of = |d: &Option<String>| d.as_deref().and_then(|n| iface::index(n).ok());
+        let t = now(self.epoch);
+        for n in 0..self.router.instances.len() {
+            if self.router.instances[n].state() != ka_vrrp::instance::State::Master {
+                continue;
+            }
+            let held = self
+                .all_vips(n)
+                .iter()
+                .any(|a| a.addr == addr && dev_of(&a.dev) == Some(ifindex));
+            if held {
+                log::info!(
+                    "({}) VIP {addr} was removed by someone else",
+                    self.router.instances[n].name()
+                );
+                let acts = self.router.handle(t, n, Event::VipRemoved);
+                self.apply(acts);
+            }
+        }
+        let g = self.cfg.global.default_interface.clone().unwrap_or_else(|| "eth0".into());
+        let gone: Vec<model::IpAddress> = self
+            .cfg
+            .static_addresses
+            .iter()
+            .filter(|a| {
+                a.addr == addr
+                    && iface::index(a.dev.as_deref().unwrap_or(&g)).ok() == Some(ifindex)
+            })
+            .cloned()
+            .collect();
+        if !gone.is_empty() {
+            log::info!("static_ipaddress {addr} was removed by someone else: adding it back");
+            self.addresses("static_ipaddress", &gone, Some(&g), true);
+        }
+    }
+
     fn warn_once(&mut self, what: String) {
         if !self.warned.contains(&what) {
             log::warn!("{what}");
@@ -677,8 +717,15 @@ impl VrrpProcess {
                 if ev.token() == LINKS {
                     match self.links.changes() {
                         Ok(changes) => {
-                            for (name, up) in changes {
-                                self.link_changed(&name, up);
+                            for c in changes {
+                                match c {
+                                    ka_net::link::Event::Link { name, up } => {
+                                        self.link_changed(&name, up)
+                                    }
+                                    ka_net::link::Event::AddressRemoved { ifindex, addr } => {
+                                        self.address_removed(ifindex, addr)
+                                    }
+                                }
                             }
                         }
                         Err(e) => {
