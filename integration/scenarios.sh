@@ -299,3 +299,14 @@ total=$(grep -A30 "^VRRP Instance: VI_6" "$stats" | awk -F': ' '/Length|TTL|Inva
 received=$(grep -A3 "^VRRP Instance: VI_6" "$stats" | awk -F': ' '/Received/ {print $2}')
 [ "$received" -ge 9 ] || fail "flood: only $received good adverts received during the flood"
 echo "ok: 100,000 malformed adverts in 10 s: no crash, no state change, $total counted, $received good adverts received, $drops rate-limited log lines"
+
+# The data dump (SIGUSR1: keepalived.data, keepalived's sections and wording).
+kill -USR1 "$(cat "$WORKDIR/a.pid")"
+sleep 0.5
+data="$WORKDIR/a.tmp/keepalived.data"
+[ -s "$data" ] || fail "data: no data file after SIGUSR1"
+for want in "------< Global definitions >------" " VRRP IPv4 mcast group = 224.0.0.18" "------< VRRP Topology >------" \
+    " VRRP Instance = VI_6" "   State = MASTER" "   Virtual Router ID = 86" "     10.80.0.106/24 dev eth0 scope global set"; do
+    grep -qxF -- "$want" "$data" || fail "data: no line '$want' in: $(cat "$data")"
+done
+echo "ok: SIGUSR1 writes keepalived.data with the global definitions and the VRRP topology"

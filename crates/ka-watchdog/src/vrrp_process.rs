@@ -394,14 +394,18 @@ impl VrrpProcess {
                 self.apply(acts);
             }
         }
-        let g = self.cfg.global.default_interface.clone().unwrap_or_else(|| "eth0".into());
+        let g = self
+            .cfg
+            .global
+            .default_interface
+            .clone()
+            .unwrap_or_else(|| "eth0".into());
         let gone: Vec<model::IpAddress> = self
             .cfg
             .static_addresses
             .iter()
             .filter(|a| {
-                a.addr == addr
-                    && iface::index(a.dev.as_deref().unwrap_or(&g)).ok() == Some(ifindex)
+                a.addr == addr && iface::index(a.dev.as_deref().unwrap_or(&g)).ok() == Some(ifindex)
             })
             .cloned()
             .collect();
@@ -1140,9 +1144,111 @@ impl VrrpProcess {
         s
     }
 
+    /// The global definitions keepalived-rs acts on, as keepalived's keepalived.data
+    /// words them (keepalived also lists settings of features not built here).
+    fn globals_text(&self) -> String {
+        let g = &self.cfg.global;
+        let secs = |d: Duration| ka_config::dump::secs(d);
+        let yes = |b: bool| if b { "true" } else { "false" };
+        let opt = |b: Option<bool>| match b {
+            None => "unset",
+            Some(true) => "true",
+            Some(false) => "false",
+        };
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let mut s = String::from("------< Global definitions >------\n");
+        let mut line = |k: &str, v: String| s.push_str(&format!(" {k} = {v}\n"));
+        line(
+            "Router ID",
+            g.router_id
+                .clone()
+                .unwrap_or_else(|| host.trim().to_string()),
+        );
+        if let Some(srv) = &g.smtp_server {
+            line("Smtp server", format!("{}:{}", srv.host, srv.port));
+            line(
+                "Smtp HELO name",
+                g.smtp_helo_name
+                    .clone()
+                    .unwrap_or_else(|| host.trim().to_string()),
+            );
+            line(
+                "Smtp server connection timeout",
+                secs(g.smtp_connect_timeout),
+            );
+        }
+        if !g.notification_email.is_empty() {
+            line(
+                "Email notification from",
+                g.notification_email_from.clone().unwrap_or_default(),
+            );
+            for e in &g.notification_email {
+                line("Email notification", e.clone());
+            }
+        }
+        line("Default smtp_alert", opt(g.smtp_alert).into());
+        line("Default smtp_alert_vrrp", opt(g.smtp_alert_vrrp).into());
+        line(
+            "Default interface",
+            g.default_interface.clone().unwrap_or_else(|| "eth0".into()),
+        );
+        line("VRRP IPv4 mcast group", g.vrrp_mcast_group4.to_string());
+        line("VRRP IPv6 mcast group", g.vrrp_mcast_group6.to_string());
+        line("Gratuitous ARP delay", secs(g.vrrp_garp_master_delay));
+        line(
+            "Gratuitous ARP repeat",
+            g.vrrp_garp_master_repeat.to_string(),
+        );
+        line(
+            "Gratuitous ARP refresh timer",
+            secs(g.vrrp_garp_master_refresh),
+        );
+        line(
+            "Gratuitous ARP refresh repeat",
+            g.vrrp_garp_master_refresh_repeat.to_string(),
+        );
+        line(
+            "Gratuitous ARP lower priority delay",
+            secs(g.vrrp_garp_lower_prio_delay),
+        );
+        line(
+            "Gratuitous ARP lower priority repeat",
+            g.vrrp_garp_lower_prio_repeat.to_string(),
+        );
+        line(
+            "Num adverts before down",
+            g.vrrp_down_timer_adverts.to_string(),
+        );
+        line(
+            "Send advert after receive lower priority advert",
+            yes(!g.vrrp_lower_prio_no_advert).into(),
+        );
+        line(
+            "Send advert after receive higher priority advert",
+            yes(g.vrrp_higher_prio_send_advert).into(),
+        );
+        line("VRRP default protocol version", g.vrrp_version.to_string());
+        line(
+            "VRRP check unicast_src",
+            yes(g.vrrp_check_unicast_src).into(),
+        );
+        line(
+            "VRRP skip check advert addresses",
+            yes(g.vrrp_skip_check_adv_addr).into(),
+        );
+        line("VRRP strict mode", yes(g.vrrp_strict).into());
+        s.push_str(if g.enable_script_security {
+            " Script security enabled\n"
+        } else {
+            " Script security disabled\n"
+        });
+        s
+    }
+
     /// The VRRP part of keepalived's /tmp/keepalived.data, in its wording.
     fn data_text(&self) -> String {
-        let mut s = String::from("------< VRRP Topology >------\n");
+        let mut s = self.globals_text();
+        s.push_str("------< VRRP Topology >------\n");
         for (n, i) in self.router.instances.iter().enumerate() {
             let m = &self.cfg.instances[n];
             let held = i.state() == ka_vrrp::instance::State::Master;
