@@ -1,0 +1,128 @@
+//! The typed configuration's virtual servers turned into [`Pool`](crate::service::Pool)
+//! configuration and one [`CheckSpec`] per checker (what the IO side probes).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use ka_config::model::{self, CheckKind, Config, Protocol, VsKey};
+
+use crate::checker::CheckerConfig;
+use crate::service::{Notify, RsConfig, VsConfig};
+
+/// One checker of one real server, with everything the IO side needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckSpec {
+    pub vs: usize,
+    pub rs: usize,
+    /// Its index among the real server's checkers.
+    pub index: usize,
+    pub kind: CheckKind,
+    /// connect_ip / connect_port, else the real server's.
+    pub target: SocketAddr,
+    pub bindto: Option<IpAddr>,
+    pub connect_timeout: Duration,
+    pub warmup: Duration,
+    pub timing: CheckerConfig,
+    pub log_all_failures: bool,
+    /// The virtual host for HTTP checks (url, checker, real server, virtual server).
+    pub virtualhost: Option<String>,
+}
+
+fn proto(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Tcp => "tcp",
+        Protocol::Udp => "udp",
+        Protocol::Sctp => "sctp",
+    }
+}
+
+fn endpoint(ip: IpAddr, p: Protocol, port: u16) -> String {
+    format!("[{ip}]:{}:{port}", proto(p))
+}
+
+/// keepalived's name for a virtual server.
+pub fn vs_name(v: &model::VirtualServer) -> String {
+    match &v.key {
+        VsKey::Addr { ip, port } => endpoint(*ip, v.protocol, *port),
+        VsKey::Fwmark(m) => format!("FWM {m}"),
+        VsKey::Group(g) => format!("group {g}"),
+    }
+}
+
+fn notify(s: &Option<model::Script>) -> Option<Notify> {
+    s.as_ref().map(|s| Notify {
+        argv: s.command.argv.clone(),
+        user: s.user.clone().map(|u| (u, s.group.clone())),
+    })
+}
+
+pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
+    let g = &c.global;
+    let mut pool = Vec::new();
+    let mut specs = Vec::new();
+    for (vi, v) in c.virtual_servers.iter().enumerate() {
+        let mut rss = Vec::new();
+        for (ri, r) in v.real_servers.iter().enumerate() {
+            for (ci, ch) in r.checkers.iter().enumerate() {
+                let cm = &ch.common;
+                let vhost = match &ch.kind {
+                    CheckKind::Http(h) => h.virtualhost.clone(),
+                    _ => None,
+                }
+                .or_else(|| r.virtualhost.clone())
+                .or_else(|| v.virtualhost.clone());
+                specs.push(CheckSpec {
+                    vs: vi,
+                    rs: ri,
+                    index: ci,
+                    kind: ch.kind.clone(),
+                    target: SocketAddr::new(
+                        cm.connect_ip.unwrap_or(r.ip),
+                        cm.connect_port.unwrap_or(r.port),
+                    ),
+                    bindto: cm.bindto,
+                    connect_timeout: cm.connect_timeout,
+                    warmup: cm.warmup,
+                    timing: CheckerConfig {
+                        delay_loop: cm.delay_loop,
+                        retry: cm.retry,
+                        delay_before_retry: cm.delay_before_retry,
+                        alpha: cm.alpha,
+                    },
+                    log_all_failures: cm.log_all_failures,
+                    virtualhost: vhost,
+                });
+            }
+            rss.push(RsConfig {
+                name: endpoint(r.ip, v.protocol, r.port),
+                weight: r.weight.max(0) as u32,
+                inhibit_on_failure: r.inhibit_on_failure,
+                notify_up: notify(&r.notify_up),
+                notify_down: notify(&r.notify_down),
+                smtp_alert: r.smtp_alert && !g.no_checker_emails,
+                checkers: r.checkers.len(),
+                alpha: r.checkers.iter().any(|ch| ch.common.alpha),
+            });
+        }
+        pool.push(VsConfig {
+            name: vs_name(v),
+            quorum: v.quorum,
+            hysteresis: v.hysteresis,
+            quorum_up: notify(&v.quorum_up),
+            quorum_down: notify(&v.quorum_down),
+            sorry_server: v
+                .sorry_server
+                .as_ref()
+                .map(|s| endpoint(s.ip, v.protocol, s.port)),
+            sorry_server_inhibit: v.sorry_server_inhibit,
+            smtp_alert: v
+                .smtp_alert
+                .or(g.smtp_alert_checker)
+                .or(g.smtp_alert)
+                .unwrap_or(false),
+            omega: v.omega,
+            real_servers: rss,
+        });
+    }
+    (pool, specs)
+}

@@ -1,0 +1,18 @@
+//! keepalived's checker side without IO (DESIGN.md: protocol logic is pure).
+//!
+//! - [`checker`]: one checker's timing (delay_loop, retry, delay_before_retry, warmup,
+//!   alpha, the first-failure rule at start), fed with probe results;
+//! - [`service`]: real servers (up while all their checkers are), virtual servers
+//!   (quorum, hysteresis, sorry server, inhibit_on_failure), and what follows a change:
+//!   IPVS operations as data, notify scripts, FIFO lines, mail;
+//! - [`config`]: the typed configuration turned into these.
+//!
+//! The checker child (IO: sockets, scripts, IPVS) feeds them and carries out what they
+//! return.
+
+pub mod checker;
+pub mod config;
+pub mod service;
+pub mod time;
+
+pub use time::Time;
