@@ -13,6 +13,7 @@ use clap::Parser;
 mod cli;
 mod logging;
 mod reload;
+mod scripts;
 mod smtp;
 mod vrrp_process;
 mod watchdog;

@@ -7,11 +7,12 @@
 
 use std::io::{self, Write};
 use std::net::IpAddr;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ka_config::model::{self, Config};
+
+use crate::scripts::{self, kill_group, open_fifo, spawn};
 use ka_net::iface;
 use ka_net::netlink::{Addr, Netlink};
 use ka_net::packet::FrameSocket;
@@ -982,42 +983,13 @@ impl VrrpProcess {
         }
     }
 
-    /// Who a script runs as (keepalived lib/notify.c): its own user, else script_user, else
-    /// keepalived_script if that user exists, else root. With enable_script_security a
-    /// root-run script must not be writable by anyone else. None means root.
+    /// Who a script runs as; see [`scripts::run_as`].
     fn run_as(
         &self,
         argv: &[String],
         own: Option<&(String, Option<String>)>,
     ) -> Result<Option<(u32, u32)>, String> {
-        use ka_config::security::{group_id, root_script_ok, user_ids};
-        let g = &self.cfg.global;
-        let who = match (own, &g.script_user) {
-            (Some(w), _) => Some(w.clone()),
-            (None, Some(w)) => Some(w.clone()),
-            (None, None) => {
-                user_ids("keepalived_script").map(|_| ("keepalived_script".to_string(), None))
-            }
-        };
-        let ids = match who {
-            None => None,
-            Some((u, grp)) => {
-                let (uid, gid) = user_ids(&u).ok_or_else(|| format!("user {u} does not exist"))?;
-                let gid = match grp {
-                    Some(gn) => {
-                        group_id(&gn).ok_or_else(|| format!("group {gn} does not exist"))?
-                    }
-                    None => gid,
-                };
-                (uid != 0).then_some((uid, gid))
-            }
-        };
-        if ids.is_none() && g.enable_script_security {
-            if let Some(prog) = argv.first() {
-                root_script_ok(prog)?;
-            }
-        }
-        Ok(ids)
+        scripts::run_as(&self.cfg.global, argv, own)
     }
 
     fn scripts_tick(&mut self, t: Time) {
@@ -1766,47 +1738,6 @@ enum FromParent {
     Nothing,
     Stop,
     Handover(ka_ipc::Handover),
-}
-
-fn open_fifo(path: &str) -> Option<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    if !std::path::Path::new(path).exists() {
-        if let Err(e) = iface::mkfifo(path) {
-            log::warn!("cannot create FIFO {path}: {e}");
-        }
-    }
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .ok()
-}
-
-/// Runs a script in its own process group (keepalived: execve directly, stdio to null),
-/// as `ids` (uid, gid) when given.
-fn spawn(argv: &[String], ids: Option<(u32, u32)>) -> io::Result<Child> {
-    let (prog, args) = argv
-        .split_first()
-        .ok_or_else(|| io::Error::other("empty command"))?;
-    let mut cmd = Command::new(prog);
-    if let Some((uid, gid)) = ids {
-        cmd.gid(gid).uid(uid);
-    }
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-}
-
-/// SIGTERM to a script's process group (keepalived adds SIGKILL 2 s later; here the
-/// child is reaped when it goes).
-fn kill_group(mut c: Child) {
-    // The script's process group (process_group(0) made it the leader).
-    let _ = ka_ipc::proc::signal(-(c.id() as i32), libc::SIGTERM);
-    let _ = c.try_wait();
 }
 
 /// The interface's IPv6 link-local address (the source of IPv6 adverts).
