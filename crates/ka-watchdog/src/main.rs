@@ -1,7 +1,7 @@
 //! `keepalived-rs`: keepalived's command line: the configuration test (`-t`), the
 //! configuration dump (`-d`), `--signum`, `--version`, `--help`, and the daemon: the
 //! watchdog parent (watchdog.rs) and, started by it as `--child vrrp`, the VRRP child
-//! (vrrp_process.rs). The checker child is not built yet (see the README).
+//! (vrrp_process.rs), and the checker child (check_process.rs).
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod check_process;
 mod cli;
 mod logging;
 mod reload;
@@ -106,10 +107,6 @@ fn main() -> ExitCode {
     if loaded.fatal {
         return ExitCode::from(6);
     }
-    if cli.check && !cli.vrrp {
-        eprintln!("keepalived-rs: the checker (-C) is not built yet");
-        return ExitCode::from(4);
-    }
     // keepalived: a live process in the pid file means another daemon is running.
     if let Some(pid) = std::fs::read_to_string(&cli.pid)
         .ok()
@@ -140,7 +137,12 @@ fn main() -> ExitCode {
         log::warn!("cannot write pid file {}: {e}", cli.pid);
     }
     // What the child inherits from our command line.
-    let mut child_args = vec!["-r".to_string(), cli.vrrp_pid.clone()];
+    let mut child_args = vec![
+        "-r".to_string(),
+        cli.vrrp_pid.clone(),
+        "-c".to_string(),
+        cli.checkers_pid.clone(),
+    ];
     if cli.log_console {
         child_args.push("-l".to_string());
     }
@@ -151,12 +153,17 @@ fn main() -> ExitCode {
         child_args.push(format!("--log-facility={f}"));
     }
     let loader: watchdog::Loader = Box::new(move || ka_config::load(&path, &opts));
+    let select = watchdog::Selection {
+        vrrp_only: cli.vrrp && !cli.check,
+        check_only: cli.check && !cli.vrrp,
+        all: cli.all,
+    };
     // The daemon keeps the model only: the raw tree and the sources go now.
     let config = loaded.config;
     drop((loaded.tree, loaded.sources, loaded.diagnostics));
     ka_ipc::proc::release_free_memory();
-    let result =
-        watchdog::Watchdog::new(config, loader, child_args, cli.dont_respawn).and_then(|w| w.run());
+    let result = watchdog::Watchdog::new(config, loader, select, child_args, cli.dont_respawn)
+        .and_then(|w| w.run());
     let _ = std::fs::remove_file(&cli.pid);
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -170,17 +177,27 @@ fn main() -> ExitCode {
 /// `--child vrrp`: started by the watchdog with the channel on descriptor 3.
 /// `--child mail-vrrp`: sends one SMTP alert read from stdin.
 fn child_main(cli: &Cli) -> ExitCode {
-    if cli.child.as_deref() == Some("mail-vrrp") {
+    if let Some(kind @ ("mail-vrrp" | "mail-check")) = cli.child.as_deref() {
+        let ident = if kind == "mail-vrrp" {
+            "Keepalived_vrrp"
+        } else {
+            "Keepalived_healthcheckers"
+        };
         logging::init(
-            "Keepalived_vrrp",
+            ident,
             cli.log_console,
             !cli.no_syslog,
             logging::facility(cli.log_facility.as_deref()),
         );
         return ExitCode::from(smtp::mail_main() as u8);
     }
+    let check = cli.child.as_deref() == Some("check");
     logging::init(
-        "Keepalived_vrrp",
+        if check {
+            "Keepalived_healthcheckers"
+        } else {
+            "Keepalived_vrrp"
+        },
         cli.log_console,
         !cli.no_syslog,
         logging::facility(cli.log_facility.as_deref()),
@@ -200,6 +217,19 @@ fn child_main(cli: &Cli) -> ExitCode {
     // Configuration, then sockets (the child is "prepared"), then Go: during a reload the
     // predecessor hands over between the last two steps, so a configuration that cannot
     // run fails here while the predecessor still runs.
+    let mut log_args = Vec::new();
+    if cli.log_console {
+        log_args.push("-l".to_string());
+    }
+    if cli.no_syslog {
+        log_args.push("-G".to_string());
+    }
+    if let Some(f) = &cli.log_facility {
+        log_args.push(format!("--log-facility={f}"));
+    }
+    if check {
+        return check_child(cli, ch, log_args);
+    }
     let prepared = watchdog::child_setup(&ch)
         .map_err(|e| vrrp_process::RunError(e.to_string()))
         .and_then(vrrp_process::VrrpProcess::new);
@@ -222,22 +252,43 @@ fn child_main(cli: &Cli) -> ExitCode {
     if let Err(e) = std::fs::write(&cli.vrrp_pid, format!("{}\n", std::process::id())) {
         log::warn!("cannot write pid file {}: {e}", cli.vrrp_pid);
     }
-    let mut log_args = Vec::new();
-    if cli.log_console {
-        log_args.push("-l".to_string());
-    }
-    if cli.no_syslog {
-        log_args.push("-G".to_string());
-    }
-    if let Some(f) = &cli.log_facility {
-        log_args.push(format!("--log-facility={f}"));
-    }
     let r = process
         .with_parent(ch, go.resume)
         .with_originals(go.originals)
         .with_log_args(log_args)
         .run();
     let _ = std::fs::remove_file(&cli.vrrp_pid);
+    match r {
+        Ok(_) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            log::error!("{e}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+/// `--child check`: the checker child, prepared, then run.
+fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> ExitCode {
+    let prepared = watchdog::child_setup(&ch)
+        .map_err(|e| vrrp_process::RunError(e.to_string()))
+        .and_then(check_process::CheckProcess::new);
+    let process = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            log::error!("{e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
+    ka_ipc::proc::release_free_memory();
+    if let Err(e) = watchdog::child_wait_go(&ch) {
+        log::error!("{e}");
+        return ExitCode::from(EXIT_FATAL);
+    }
+    if let Err(e) = std::fs::write(&cli.checkers_pid, format!("{}\n", std::process::id())) {
+        log::warn!("cannot write pid file {}: {e}", cli.checkers_pid);
+    }
+    let r = process.with_parent(ch).with_log_args(log_args).run();
+    let _ = std::fs::remove_file(&cli.checkers_pid);
     match r {
         Ok(_) => ExitCode::from(EXIT_OK),
         Err(e) => {

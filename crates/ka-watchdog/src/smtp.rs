@@ -268,6 +268,24 @@ pub fn send(m: &Mail) -> Result<(), String> {
     }
 }
 
+/// Starts `keepalived-rs --child KIND` (mail-vrrp or mail-check) with the mail on its
+/// stdin; the caller reaps it.
+pub fn spawn_sender(m: &Mail, kind: &str, log_args: &[String]) -> io::Result<std::process::Child> {
+    use std::process::{Command, Stdio};
+    let blob = ka_ipc::codec::encode(m).map_err(io::Error::other)?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["--child", kind])
+        .args(log_args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    // Far below a pipe's capacity: never blocks.
+    if let Some(mut w) = child.stdin.take() {
+        w.write_all(&blob)?;
+    }
+    Ok(child)
+}
+
 /// `--child mail-*`: the mail from stdin, sent; the result logged.
 pub fn mail_main() -> i32 {
     let mut blob = Vec::new();

@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 use std::net::IpAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use ka_config::model::{self, Config};
@@ -1418,22 +1418,7 @@ impl VrrpProcess {
             return;
         };
         self.last_mail.insert(target, state);
-        let r = ka_ipc::codec::encode(&mail)
-            .map_err(io::Error::other)
-            .and_then(|blob| {
-                let exe = std::env::current_exe()?;
-                let mut child = Command::new(exe)
-                    .args(["--child", "mail-vrrp"])
-                    .args(&self.log_args)
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::null())
-                    .spawn()?;
-                // Far below a pipe's capacity: never blocks.
-                if let Some(mut w) = child.stdin.take() {
-                    w.write_all(&blob)?;
-                }
-                Ok(child)
-            });
+        let r = crate::smtp::spawn_sender(&mail, "mail-vrrp", &self.log_args);
         match r {
             Ok(c) => self.children.push(c),
             Err(e) => log::warn!("cannot send the SMTP alert '{subject}': {e}"),

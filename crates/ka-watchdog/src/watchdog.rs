@@ -1,7 +1,10 @@
-//! The parent: starts the VRRP child (fork + exec of this executable with one end of a
-//! SOCK_SEQPACKET socketpair), hands it the parsed configuration, pings it, restarts it
-//! when it exits or hangs (keepalived's backoff), hands a restarted child the last states
-//! so that a master keeps its VIPs, and stops it cleanly on SIGTERM / SIGINT.
+//! The parent: starts the children (fork + exec of this executable with one end of a
+//! SOCK_SEQPACKET socketpair): the VRRP child when the configuration has VRRP instances,
+//! the checker child when it has virtual servers (-P / -C / --all as keepalived). It
+//! hands each its configuration, pings it, restarts it when it exits or hangs
+//! (keepalived's backoff), hands a restarted VRRP child the last states so that a master
+//! keeps its VIPs, reloads on SIGHUP by handing over to new children, and stops them
+//! cleanly on SIGTERM / SIGINT.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -13,17 +16,16 @@ use std::time::{Duration, Instant};
 use ka_config::Config;
 use ka_ipc::proc::{spawn_with_fd, Channel};
 use ka_ipc::{Handover, InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
-
-use crate::reload;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
-const SIGNALS: Token = Token(0);
-const CHILD: Token = Token(1);
+use crate::reload;
 
-/// How often the child is pinged, and how long it may stay silent before it counts as hung.
+const SIGNALS: Token = Token(0);
+
+/// How often a child is pinged, and how long it may stay silent before it counts as hung.
 pub const PING_EVERY: Duration = Duration::from_millis(500);
 pub const HUNG_AFTER: Duration = Duration::from_millis(2000);
 
@@ -35,6 +37,60 @@ const HANDOVER_WITHIN: Duration = Duration::from_secs(3);
 /// keepalived's child exit codes that stop everything (no respawn).
 const PERMANENT: [i32; 3] = [1, 2, 4];
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Vrrp,
+    Check,
+}
+
+const KINDS: [Kind; 2] = [Kind::Vrrp, Kind::Check];
+
+impl Kind {
+    fn arg(self) -> &'static str {
+        match self {
+            Kind::Vrrp => "vrrp",
+            Kind::Check => "check",
+        }
+    }
+
+    /// As keepalived's log lines name the child.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Vrrp => "VRRP",
+            Kind::Check => "Healthcheck",
+        }
+    }
+
+    fn token(self) -> Token {
+        match self {
+            Kind::Vrrp => Token(1),
+            Kind::Check => Token(2),
+        }
+    }
+
+    fn slot(self) -> usize {
+        self as usize
+    }
+}
+
+/// Which children run (keepalived start_keepalived): -P only VRRP, -C only the checker;
+/// each only if the configuration has something for it, unless --all.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Selection {
+    pub vrrp_only: bool,
+    pub check_only: bool,
+    pub all: bool,
+}
+
+impl Selection {
+    pub fn wants(&self, k: Kind, c: &Config) -> bool {
+        match k {
+            Kind::Vrrp => !self.check_only && (self.all || !c.instances.is_empty()),
+            Kind::Check => !self.vrrp_only && (self.all || !c.virtual_servers.is_empty()),
+        }
+    }
+}
+
 struct Running {
     child: Child,
     ch: Channel,
@@ -44,24 +100,31 @@ struct Running {
     seq: u64,
 }
 
+#[derive(Default)]
+struct Slot {
+    running: Option<Running>,
+    /// Index into the backoff sequence, and when the next start is due.
+    restarts: usize,
+    next_start: Option<Instant>,
+    /// A child has been started before: the next one resumes (no startup delay).
+    started_once: bool,
+}
+
 /// Reads the configuration again (for a reload), with the options of the first read.
 pub type Loader = Box<dyn Fn() -> ka_config::Loaded>;
 
 pub struct Watchdog {
     config: Config,
     loader: Loader,
-    /// A child has been started before: the next one resumes (no startup delay).
-    started_once: bool,
+    select: Selection,
     exe: PathBuf,
     child_args: Vec<String>,
-    running: Option<Running>,
-    /// The last state each instance reported.
+    slots: [Slot; 2],
+    /// The last state each VRRP instance reported.
     states: BTreeMap<String, InstanceState>,
-    /// System settings the children changed, with their values before the first change.
+    /// System settings the VRRP children changed, with their values before the first
+    /// change.
     originals: BTreeMap<String, u32>,
-    /// Index into the backoff sequence, and when the next start is due.
-    restarts: usize,
-    next_start: Option<Instant>,
     dont_respawn: bool,
 }
 
@@ -75,49 +138,57 @@ impl Watchdog {
     pub fn new(
         config: Config,
         loader: Loader,
+        select: Selection,
         child_args: Vec<String>,
         dont_respawn: bool,
     ) -> io::Result<Watchdog> {
+        let mut slots: [Slot; 2] = Default::default();
+        for k in KINDS {
+            if select.wants(k, &config) {
+                slots[k.slot()].next_start = Some(Instant::now());
+            }
+        }
         Ok(Watchdog {
             config,
             loader,
-            started_once: false,
+            select,
             exe: std::env::current_exe()?,
             child_args,
-            running: None,
+            slots,
             states: BTreeMap::new(),
             originals: BTreeMap::new(),
-            restarts: 0,
-            next_start: Some(Instant::now()),
             dont_respawn,
         })
     }
 
-    /// Starts a child with `config` and waits until it has read it and opened its sockets
-    /// (`Prepared`) or has exited (then `reap` sees why). The running child, if any, keeps
-    /// being answered meanwhile.
-    /// The flag says whether it got there.
-    fn spawn(&mut self, config: &Config, poll: &Poll) -> io::Result<(Running, bool)> {
+    fn running(&self, k: Kind) -> Option<&Running> {
+        self.slots[k.slot()].running.as_ref()
+    }
+
+    /// Starts a child of kind `k` with `config` and waits until it has read it and opened
+    /// its sockets (`Prepared`) or has exited (then `reap` sees why). The running
+    /// children keep being answered meanwhile. The flag says whether it got there.
+    fn spawn(&mut self, k: Kind, config: &Config, poll: &Poll) -> io::Result<(Running, bool)> {
         let (ch, theirs) = Channel::pair()?;
         let mut cmd = Command::new(&self.exe);
         cmd.args([
             "--child",
-            "vrrp",
+            k.arg(),
             "--parent-pid",
             &std::process::id().to_string(),
         ]);
         cmd.args(&self.child_args);
         let mut child = spawn_with_fd(cmd, theirs)?;
-        log::info!("Starting VRRP child process, pid={}", child.id());
+        log::info!("Starting {} child process, pid={}", k.name(), child.id());
         ch.send(&ToChild::Hello { version: VERSION })?;
         let blob = ka_ipc::codec::encode_config(config).map_err(io::Error::other)?;
         let parts: Vec<&[u8]> = blob.chunks(MAX_DATAGRAM - 64).collect();
-        for (k, p) in parts.iter().enumerate() {
+        for (n, p) in parts.iter().enumerate() {
             send_blocking(
                 &ch,
                 &ToChild::ConfigPart {
                     data: p.to_vec(),
-                    last: k + 1 == parts.len(),
+                    last: n + 1 == parts.len(),
                 },
             )?;
         }
@@ -133,7 +204,8 @@ impl Watchdog {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(io::Error::other(format!(
-                        "VRRP child speaks protocol {version}, expected {VERSION}"
+                        "{} child speaks protocol {version}, expected {VERSION}",
+                        k.name()
                     )));
                 }
                 Ok(Some(_)) => {}
@@ -146,12 +218,14 @@ impl Watchdog {
                         let _ = child.wait();
                         return Err(io::Error::new(
                             io::ErrorKind::TimedOut,
-                            "the VRRP child did not load its configuration in time",
+                            "the child did not load its configuration in time",
                         ));
                     }
-                    // Keep the running child (during a reload) answered and watched.
-                    self.messages();
-                    self.ping(poll);
+                    // Keep the running children (during a reload) answered and watched.
+                    for other in KINDS {
+                        self.messages(other);
+                        self.ping(other, poll);
+                    }
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 // The child closed its end: it is exiting; reap() sees why.
@@ -170,48 +244,54 @@ impl Watchdog {
         Ok((r, prepared))
     }
 
-    /// Lets a prepared child run: the states to resume (None on the first start), Go.
+    /// Lets a prepared child run: for the VRRP child the states to resume (None on the
+    /// first start) and the original settings; then Go.
     fn go(
         &mut self,
+        k: Kind,
         r: Running,
         resume: Option<Vec<InstanceState>>,
         poll: &Poll,
     ) -> io::Result<()> {
         // A child that has already exited cannot be told; reap() sees its exit code.
-        if let Some(states) = resume {
-            let masters = states.into_iter().filter(|s| s.state == "MASTER").collect();
-            let _ = send_blocking(&r.ch, &ToChild::Resume(masters));
-        }
-        if !self.originals.is_empty() {
-            let o = self
-                .originals
-                .iter()
-                .map(|(k, v)| (k.clone(), *v))
-                .collect();
-            let _ = send_blocking(&r.ch, &ToChild::Originals(o));
+        if k == Kind::Vrrp {
+            if let Some(states) = resume {
+                let masters = states.into_iter().filter(|s| s.state == "MASTER").collect();
+                let _ = send_blocking(&r.ch, &ToChild::Resume(masters));
+            }
+            if !self.originals.is_empty() {
+                let o = self
+                    .originals
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect();
+                let _ = send_blocking(&r.ch, &ToChild::Originals(o));
+            }
         }
         let _ = send_blocking(&r.ch, &ToChild::Go);
         let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
         poll.registry()
-            .register(&mut SourceFd(&fd), CHILD, Interest::READABLE)?;
-        self.running = Some(r);
+            .register(&mut SourceFd(&fd), k.token(), Interest::READABLE)?;
+        self.slots[k.slot()].running = Some(r);
         Ok(())
     }
 
-    fn start_child(&mut self, poll: &Poll) -> io::Result<()> {
+    fn start_child(&mut self, k: Kind, poll: &Poll) -> io::Result<()> {
         let config = self.config.clone();
-        let (r, _) = self.spawn(&config, poll)?;
-        let resume = self
+        let (r, _) = self.spawn(k, &config, poll)?;
+        let slot = &mut self.slots[k.slot()];
+        let resume = slot
             .started_once
             .then(|| self.states.values().cloned().collect());
-        self.started_once = true;
-        self.go(r, resume, poll)
+        slot.started_once = true;
+        self.go(k, r, resume, poll)
     }
 
-    /// SIGHUP: read the configuration again; if it is clean, start a child with it, let
-    /// the running child hand over (one advert, remove what is gone, exit without
-    /// touching the rest), then let the new one resume the states. Any failure before
-    /// the handover leaves the running child and its configuration untouched.
+    /// SIGHUP: read the configuration again; if it is clean, for each child start a
+    /// successor with it, let the running one hand over (the VRRP child: one advert,
+    /// remove what is gone, exit without touching the rest), then let the successor run
+    /// (the VRRP one resuming the states). A failure before a handover leaves that child
+    /// and the running configuration untouched.
     fn reload(&mut self, poll: &Poll) {
         log::info!("Reloading");
         let loaded = (self.loader)();
@@ -231,45 +311,86 @@ impl Watchdog {
         let new_config = loaded.config;
         drop((loaded.tree, loaded.sources, loaded.diagnostics));
         ka_ipc::proc::release_free_memory();
-        if self.running.is_none() {
-            // No child now (waiting to respawn): the next start uses the new configuration.
-            self.config = new_config;
-            log::info!("Reload complete (no VRRP child running)");
-            return;
+        // Prepare every successor first: a configuration one of them cannot run changes
+        // nothing at all.
+        let mut next: Vec<(Kind, Running)> = Vec::new();
+        for k in KINDS {
+            if !self.select.wants(k, &new_config) || self.running(k).is_none() {
+                continue;
+            }
+            match self.spawn(k, &new_config, poll) {
+                Ok((r, true)) => next.push((k, r)),
+                Ok((mut r, false)) => {
+                    let status = r.child.wait().map(|s| s.to_string()).unwrap_or_default();
+                    log::error!(
+                        "Reload failed: the {} child cannot run the new configuration ({status}); keeping the running configuration",
+                        k.name()
+                    );
+                    abandon(next);
+                    return;
+                }
+                Err(e) => {
+                    log::error!("Reload failed: {e}; keeping the running configuration");
+                    abandon(next);
+                    return;
+                }
+            }
         }
         let plan = reload::plan(&self.config, &new_config);
-        let mut next = match self.spawn(&new_config, poll) {
-            Ok((r, true)) => r,
-            Ok((mut r, false)) => {
-                let status = r.child.wait().map(|s| s.to_string()).unwrap_or_default();
-                log::error!(
-                    "Reload failed: the VRRP child cannot run the new configuration ({status}); keeping the running configuration"
-                );
-                return;
+        for k in KINDS {
+            let wanted = self.select.wants(k, &new_config);
+            let successor = next
+                .iter()
+                .position(|(nk, _)| *nk == k)
+                .map(|p| next.remove(p).1);
+            match successor {
+                Some(mut r) => {
+                    let h = if k == Kind::Vrrp {
+                        plan.handover.clone()
+                    } else {
+                        Handover::default()
+                    };
+                    let last = self.hand_over(k, poll, h);
+                    let resume = if k == Kind::Vrrp {
+                        let carried = reload::carry_states(&plan, &last);
+                        self.states = carried
+                            .iter()
+                            .map(|s| (s.name.clone(), s.clone()))
+                            .collect();
+                        Some(carried)
+                    } else {
+                        None
+                    };
+                    r.started = Instant::now();
+                    let pid = r.child.id();
+                    match self.go(k, r, resume, poll) {
+                        Ok(()) => log::info!("Reload: {} child process, pid={pid}", k.name()),
+                        Err(e) => {
+                            log::error!("Reload: cannot start the new {} child: {e}", k.name())
+                        }
+                    }
+                }
+                None if !wanted => {
+                    // Nothing for it in the new configuration.
+                    self.stop_child(k, poll);
+                    self.slots[k.slot()].next_start = None;
+                }
+                None => {
+                    // Newly wanted (or waiting to respawn): start it with the new one.
+                    if self.running(k).is_none() && self.slots[k.slot()].next_start.is_none() {
+                        self.slots[k.slot()].next_start = Some(Instant::now());
+                    }
+                }
             }
-            Err(e) => {
-                log::error!("Reload failed: {e}; keeping the running configuration");
-                return;
-            }
-        };
-        let last = self.hand_over(poll, plan.handover.clone());
-        let carried = reload::carry_states(&plan, &last);
-        self.states = carried
-            .iter()
-            .map(|s| (s.name.clone(), s.clone()))
-            .collect();
-        self.config = new_config;
-        next.started = Instant::now();
-        let pid = next.child.id();
-        match self.go(next, Some(carried), poll) {
-            Ok(()) => log::info!("Reload complete: VRRP child process, pid={pid}"),
-            Err(e) => log::error!("Reload: cannot start the new VRRP child: {e}"),
         }
+        self.config = new_config;
+        log::info!("Reload complete");
     }
 
-    /// Tells the running child to hand over and waits for its last states and its exit.
-    fn hand_over(&mut self, poll: &Poll, h: Handover) -> Vec<InstanceState> {
-        let Some(mut old) = self.running.take() else {
+    /// Tells the running child of kind `k` to hand over and waits for its last states
+    /// and its exit.
+    fn hand_over(&mut self, k: Kind, poll: &Poll, h: Handover) -> Vec<InstanceState> {
+        let Some(mut old) = self.slots[k.slot()].running.take() else {
             return self.states.values().cloned().collect();
         };
         let fd = std::os::fd::AsRawFd::as_raw_fd(&old.ch);
@@ -291,7 +412,8 @@ impl Watchdog {
         }
         if last.is_none() {
             log::warn!(
-                "VRRP child process({}) did not hand over: using its last reported states",
+                "{} child process({}) did not hand over: using its last reported states",
+                k.name(),
                 old.child.id()
             );
         }
@@ -307,6 +429,9 @@ impl Watchdog {
                 }
             }
         }
+        if k == Kind::Check {
+            return Vec::new();
+        }
         last.unwrap_or_else(|| self.states.values().cloned().collect())
     }
 
@@ -318,20 +443,22 @@ impl Watchdog {
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
         let mut events = Events::with_capacity(16);
         loop {
-            let now = Instant::now();
-            if self.next_start.is_some_and(|t| t <= now) && self.running.is_none() {
-                self.next_start = None;
-                if let Err(e) = self.start_child(&poll) {
-                    log::error!("cannot start the VRRP child: {e}");
-                    return Ok(1);
+            for k in KINDS {
+                let now = Instant::now();
+                let slot = &mut self.slots[k.slot()];
+                if slot.next_start.is_some_and(|t| t <= now) && slot.running.is_none() {
+                    slot.next_start = None;
+                    if let Err(e) = self.start_child(k, &poll) {
+                        log::error!("cannot start the {} child: {e}", k.name());
+                        self.stop(&poll);
+                        return Ok(1);
+                    }
                 }
             }
             let mut deadlines = vec![];
-            if let Some(t) = self.next_start {
-                deadlines.push(t);
-            }
-            if let Some(r) = &self.running {
-                deadlines.push(r.next_ping);
+            for slot in &self.slots {
+                deadlines.extend(slot.next_start);
+                deadlines.extend(slot.running.as_ref().map(|r| r.next_ping));
             }
             let timeout = deadlines
                 .into_iter()
@@ -352,29 +479,45 @@ impl Watchdog {
                                     return Ok(0);
                                 }
                                 SIGHUP => self.reload(&poll),
-                                // keepalived: the data and stats dumps are the VRRP child's.
+                                // keepalived: the data dump goes to every child, the stats
+                                // dump to the VRRP child.
                                 SIGUSR1 | SIGUSR2 => {
-                                    if let Some(r) = &self.running {
-                                        let _ = ka_ipc::proc::signal(r.child.id() as i32, sig);
+                                    for k in KINDS {
+                                        if sig == SIGUSR2 && k != Kind::Vrrp {
+                                            continue;
+                                        }
+                                        if let Some(r) = self.running(k) {
+                                            let _ = ka_ipc::proc::signal(r.child.id() as i32, sig);
+                                        }
                                     }
                                 }
                                 _ => {}
                             }
                         }
                     }
-                    CHILD => self.messages(),
-                    _ => {}
+                    t => {
+                        for k in KINDS {
+                            if k.token() == t {
+                                self.messages(k);
+                            }
+                        }
+                    }
                 }
             }
-            if let Some(code) = self.reap(&poll) {
-                return Ok(code);
+            for k in KINDS {
+                if let Some(code) = self.reap(k, &poll) {
+                    self.stop(&poll);
+                    return Ok(code);
+                }
+                self.ping(k, &poll);
             }
-            self.ping(&poll);
         }
     }
 
-    fn messages(&mut self) {
-        let Some(r) = &mut self.running else { return };
+    fn messages(&mut self, k: Kind) {
+        let Some(r) = &mut self.slots[k.slot()].running else {
+            return;
+        };
         loop {
             match r.ch.recv::<ToParent>() {
                 Ok(Some(ToParent::Pong(_))) => r.last_pong = Instant::now(),
@@ -384,17 +527,20 @@ impl Watchdog {
                 }
                 Ok(Some(ToParent::Ready)) => r.last_pong = Instant::now(),
                 Ok(Some(ToParent::Originals(o))) => {
-                    for (k, v) in o {
-                        self.originals.entry(k).or_insert(v);
+                    for (key, v) in o {
+                        self.originals.entry(key).or_insert(v);
                     }
                 }
                 Ok(Some(ToParent::Hello { version })) if version != VERSION => {
-                    log::error!("VRRP child speaks protocol {version}, expected {VERSION}");
+                    log::error!(
+                        "{} child speaks protocol {version}, expected {VERSION}",
+                        k.name()
+                    );
                 }
                 Ok(Some(_)) => {}
                 Ok(None) => return,
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                    log::warn!("bad message from the VRRP child: {e}")
+                    log::warn!("bad message from the {} child: {e}", k.name())
                 }
                 // Gone: reap() sees the exit.
                 Err(_) => return,
@@ -402,17 +548,20 @@ impl Watchdog {
         }
     }
 
-    fn ping(&mut self, poll: &Poll) {
-        let Some(r) = &mut self.running else { return };
+    fn ping(&mut self, k: Kind, poll: &Poll) {
+        let Some(r) = &mut self.slots[k.slot()].running else {
+            return;
+        };
         let now = Instant::now();
         if now.duration_since(r.last_pong) > HUNG_AFTER {
             log::warn!(
-                "VRRP child process({}) is not answering: killing it",
+                "{} child process({}) is not answering: killing it",
+                k.name(),
                 r.child.id()
             );
             let _ = r.child.kill();
             let _ = r.child.wait();
-            self.child_gone(poll);
+            self.child_gone(k, poll);
             return;
         }
         if now >= r.next_ping {
@@ -423,30 +572,31 @@ impl Watchdog {
     }
 
     /// Whether the child has exited; Some(code) when everything must stop.
-    fn reap(&mut self, poll: &Poll) -> Option<i32> {
-        let r = self.running.as_mut()?;
+    fn reap(&mut self, k: Kind, poll: &Poll) -> Option<i32> {
+        let r = self.slots[k.slot()].running.as_mut()?;
         match r.child.try_wait() {
             Ok(Some(status)) => {
                 let code = status.code();
                 let pid = r.child.id();
+                let name = k.name();
                 if let Some(c) = code.filter(|c| PERMANENT.contains(c)) {
                     log::error!(
-                        "VRRP child process({pid}) exited with permanent error {c}. Terminating"
+                        "{name} child process({pid}) exited with permanent error {c}. Terminating"
                     );
-                    self.running = None;
+                    self.slots[k.slot()].running = None;
                     return Some(c);
                 }
                 match status.signal() {
                     Some(sig) => {
-                        log::warn!("VRRP child process({pid}) died from signal {sig}: Respawning")
+                        log::warn!("{name} child process({pid}) died from signal {sig}: Respawning")
                     }
                     None => log::warn!(
-                        "VRRP child process({pid}) exited with status {code:?}: Respawning"
+                        "{name} child process({pid}) exited with status {code:?}: Respawning"
                     ),
                 }
-                self.child_gone(poll);
+                self.child_gone(k, poll);
                 if self.dont_respawn {
-                    log::error!("VRRP child died and -R is set: Exiting");
+                    log::error!("{name} child died and -R is set: Exiting");
                     return Some(0);
                 }
                 None
@@ -455,21 +605,35 @@ impl Watchdog {
         }
     }
 
-    fn child_gone(&mut self, poll: &Poll) {
-        let Some(r) = self.running.take() else { return };
+    fn child_gone(&mut self, k: Kind, poll: &Poll) {
+        let slot = &mut self.slots[k.slot()];
+        let Some(r) = slot.running.take() else { return };
         let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
         let _ = poll.registry().deregister(&mut SourceFd(&fd));
         // keepalived: a child that ran 60 s or more restarts at once and resets the delay.
         if r.started.elapsed() >= Duration::from_secs(60) {
-            self.restarts = 0;
+            slot.restarts = 0;
         }
-        let delay = restart_delay(self.restarts);
-        self.restarts += 1;
-        self.next_start = Some(Instant::now() + delay);
+        let delay = restart_delay(slot.restarts);
+        slot.restarts += 1;
+        slot.next_start = Some(Instant::now() + delay);
     }
 
+    /// Stops every child: Stop to each at once, then up to 5 s for each to exit.
     fn stop(&mut self, poll: &Poll) {
-        let Some(mut r) = self.running.take() else {
+        for k in KINDS {
+            if let Some(r) = self.running(k) {
+                let _ = r.ch.send(&ToChild::Stop);
+            }
+        }
+        for k in KINDS {
+            self.stop_child(k, poll);
+        }
+        log::info!("Stopped keepalived-rs");
+    }
+
+    fn stop_child(&mut self, k: Kind, poll: &Poll) {
+        let Some(mut r) = self.slots[k.slot()].running.take() else {
             return;
         };
         let _ = r.ch.send(&ToChild::Stop);
@@ -479,7 +643,7 @@ impl Watchdog {
                 Ok(Some(_)) => break,
                 Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(10)),
                 _ => {
-                    log::warn!("VRRP child did not stop in 5 s: killing it");
+                    log::warn!("{} child did not stop in 5 s: killing it", k.name());
                     let _ = r.child.kill();
                     let _ = r.child.wait();
                     break;
@@ -488,7 +652,15 @@ impl Watchdog {
         }
         let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
         let _ = poll.registry().deregister(&mut SourceFd(&fd));
-        log::info!("Stopped keepalived-rs");
+    }
+}
+
+/// Prepared successors of a reload that failed: they go without having run.
+fn abandon(next: Vec<(Kind, Running)>) {
+    for (_, mut r) in next {
+        let _ = r.ch.send(&ToChild::Stop);
+        let _ = r.child.kill();
+        let _ = r.child.wait();
     }
 }
 

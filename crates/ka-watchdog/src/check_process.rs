@@ -1,0 +1,742 @@
+//! The checker child (`--child check`) in one mio loop: the ka-check state machines fed
+//! with real probes (TCP_CHECK: a connect; HTTP_GET: a request per url, status code and
+//! digest checked; MISC_CHECK: a script and its exit code), and what they return carried
+//! out: notify_up / notify_down / quorum scripts, LVS FIFO lines, mail.
+//!
+//! IPVS programming is not built yet: the operations are logged at debug level and the
+//! kernel's table is left alone; the checks and everything they notify run anyway (what
+//! keepalived 2.2.7 cannot do on a kernel without IPVS, where its checker exits).
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use ka_check::checker::{Checker, CheckerAction, Outcome};
+use ka_check::config::CheckSpec;
+use ka_check::service::{Action, Pool};
+use ka_check::Time;
+use ka_config::model::{CheckKind, Config, HttpProtocol, Url};
+use mio::net::TcpStream;
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+
+use crate::scripts::{self, kill_group, open_fifo, spawn};
+use crate::vrrp_process::{Exit, RunError};
+
+const SIGNALS: Token = Token(0);
+const PARENT: Token = Token(1);
+const TIMER: Token = Token(2);
+/// Probe sockets: this plus the checker's index.
+const PROBE_BASE: usize = 16;
+/// The largest HTTP response read; more is a failed check.
+const MAX_RESPONSE: usize = 1 << 20;
+
+enum Probe {
+    Tcp {
+        stream: TcpStream,
+        deadline: Time,
+    },
+    Http {
+        stream: TcpStream,
+        deadline: Time,
+        url: usize,
+        request: Vec<u8>,
+        written: usize,
+        response: Vec<u8>,
+    },
+    Misc {
+        child: Child,
+        deadline: Time,
+        dynamic: bool,
+    },
+}
+
+pub struct CheckProcess {
+    cfg: Config,
+    pool: Pool,
+    specs: Vec<CheckSpec>,
+    checkers: Vec<Checker>,
+    probes: HashMap<usize, Probe>,
+    epoch: Instant,
+    parent: Option<ka_ipc::proc::Channel>,
+    fifos: Vec<std::fs::File>,
+    children: Vec<Child>,
+    log_args: Vec<String>,
+    rng: u64,
+    poll: Poll,
+}
+
+fn now(epoch: Instant) -> Time {
+    Time(epoch.elapsed().as_micros() as u64)
+}
+
+fn ctx<T>(r: io::Result<T>, what: &str) -> Result<T, RunError> {
+    r.map_err(|e| RunError(format!("{what}: {e}")))
+}
+
+fn supported(k: &CheckKind) -> bool {
+    match k {
+        CheckKind::Tcp | CheckKind::Misc { .. } => true,
+        CheckKind::Http(h) => !h.ssl,
+        _ => false,
+    }
+}
+
+impl CheckProcess {
+    pub fn new(cfg: Config) -> Result<CheckProcess, RunError> {
+        let (mut vss, all_specs) = ka_check::config::build(&cfg);
+        // Checkers of kinds not built here are left out; the real server follows the
+        // others (and is up if it has none left).
+        let mut specs = Vec::new();
+        for sp in all_specs {
+            if supported(&sp.kind) {
+                specs.push(sp);
+            } else {
+                let c = &vss[sp.vs];
+                log::warn!(
+                    "{} on service {} of VS {} is not supported by this build yet: left out",
+                    sp.kind.keyword(),
+                    c.real_servers[sp.rs].name,
+                    c.name
+                );
+                vss[sp.vs].real_servers[sp.rs].checkers -= 1;
+            }
+        }
+        // Indexes among the real server's remaining checkers.
+        let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+        for sp in &mut specs {
+            let k = seen.entry((sp.vs, sp.rs)).or_insert(0);
+            sp.index = *k;
+            *k += 1;
+        }
+        let checkers = specs
+            .iter()
+            .map(|s| Checker::new(s.timing.clone()))
+            .collect();
+        let mut fifo_paths: Vec<&str> = Vec::new();
+        for f in [&cfg.global.notify_fifo, &cfg.global.lvs_notify_fifo]
+            .into_iter()
+            .flatten()
+        {
+            if !fifo_paths.contains(&f.path.as_str()) {
+                fifo_paths.push(&f.path);
+            }
+        }
+        let fifos = fifo_paths.iter().filter_map(|p| open_fifo(p)).collect();
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as u64
+            ^ u64::from(std::process::id());
+        Ok(CheckProcess {
+            pool: Pool::new(vss),
+            specs,
+            checkers,
+            probes: HashMap::new(),
+            epoch: Instant::now(),
+            parent: None,
+            fifos,
+            children: Vec::new(),
+            log_args: Vec::new(),
+            rng: seed | 1,
+            poll: ctx(Poll::new(), "poll")?,
+            cfg,
+        })
+    }
+
+    pub fn with_parent(mut self, ch: ka_ipc::proc::Channel) -> Self {
+        self.parent = Some(ch);
+        self
+    }
+
+    pub fn with_log_args(mut self, args: Vec<String>) -> Self {
+        self.log_args = args;
+        self
+    }
+
+    fn random_below(&mut self, d: Duration) -> Duration {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let us = d.as_micros() as u64;
+        Duration::from_micros(if us == 0 { 0 } else { self.rng % us })
+    }
+
+    pub fn run(mut self) -> Result<Exit, RunError> {
+        let mut signals = ctx(Signals::new([SIGTERM, SIGINT]), "signals")?;
+        ctx(
+            self.poll
+                .registry()
+                .register(&mut signals, SIGNALS, Interest::READABLE),
+            "register signals",
+        )?;
+        if let Some(ch) = &self.parent {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(ch);
+            ctx(
+                self.poll
+                    .registry()
+                    .register(&mut SourceFd(&fd), PARENT, Interest::READABLE),
+                "register channel",
+            )?;
+        }
+        let timer = ctx(ka_net::timer::TimerFd::new(), "timerfd")?;
+        {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&timer);
+            ctx(
+                self.poll
+                    .registry()
+                    .register(&mut SourceFd(&fd), TIMER, Interest::READABLE),
+                "register timer",
+            )?;
+        }
+        let ipvs = std::path::Path::new("/proc/net/ip_vs").exists();
+        log::warn!(
+            "IPVS programming is not built yet{}: the kernel's table is left alone; checks, notify scripts, FIFO lines and mail run",
+            if ipvs { "" } else { " (and this kernel has no IPVS)" }
+        );
+        let acts = self.pool.start();
+        self.apply(acts);
+        let t = now(self.epoch);
+        for k in 0..self.checkers.len() {
+            let w = self.random_below(self.specs[k].warmup);
+            self.checkers[k].start(t, w);
+        }
+        let mut events = Events::with_capacity(256);
+        loop {
+            let t = now(self.epoch);
+            let next = self
+                .checkers
+                .iter()
+                .filter_map(|c| c.next_deadline())
+                .chain(self.probes.values().map(|p| match p {
+                    Probe::Tcp { deadline, .. }
+                    | Probe::Http { deadline, .. }
+                    | Probe::Misc { deadline, .. } => *deadline,
+                }))
+                .min();
+            let wait = next.map(|n| if n > t { n - t } else { Duration::ZERO });
+            timer.clear();
+            let mut timeout = match timer.set(wait) {
+                Ok(()) => None,
+                Err(_) => wait,
+            };
+            // Scripts (MISC_CHECK, notifies) are polled: every 20 ms while any runs.
+            let misc = self
+                .probes
+                .values()
+                .any(|p| matches!(p, Probe::Misc { .. }));
+            if misc || !self.children.is_empty() {
+                let cap = Duration::from_millis(if misc { 20 } else { 100 });
+                timeout = Some(timeout.map_or(cap, |d| d.min(cap)));
+            }
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(RunError(format!("poll: {e}")));
+                }
+            }
+            let ready: Vec<Token> = events.iter().map(|e| e.token()).collect();
+            for tok in ready {
+                match tok {
+                    SIGNALS if signals.pending().next().is_some() => {
+                        self.stop();
+                        return Ok(Exit::Stopped);
+                    }
+                    PARENT => match self.parent_messages() {
+                        Some(true) => {
+                            self.stop();
+                            return Ok(Exit::Stopped);
+                        }
+                        Some(false) => {
+                            // Reload: the successor carries on; leave quietly.
+                            self.tell_parent(ka_ipc::ToParent::HandedOver(Vec::new()));
+                            return Ok(Exit::HandedOver);
+                        }
+                        None => {}
+                    },
+                    TIMER => {}
+                    Token(n) if n >= PROBE_BASE => self.probe_ready(n - PROBE_BASE),
+                    _ => {}
+                }
+            }
+            self.tick();
+            self.children
+                .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+        }
+    }
+
+    /// Some(true): stop; Some(false): hand over (reload); None: carry on.
+    fn parent_messages(&mut self) -> Option<bool> {
+        loop {
+            let ch = self.parent.as_ref()?;
+            match ch.recv::<ka_ipc::ToChild>() {
+                Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
+                Ok(Some(ka_ipc::ToChild::Stop)) => return Some(true),
+                Ok(Some(ka_ipc::ToChild::Handover(_))) => return Some(false),
+                Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),
+                Ok(None) => return None,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    log::warn!("bad message from the parent: {e}")
+                }
+                Err(_) => return Some(true),
+            }
+        }
+    }
+
+    fn tell_parent(&mut self, m: ka_ipc::ToParent) {
+        if let Some(ch) = &self.parent {
+            if let Err(e) = ch.send(&m) {
+                log::warn!("cannot report to the parent: {e}");
+            }
+        }
+    }
+
+    /// Timers, probe deadlines and finished scripts.
+    fn tick(&mut self) {
+        let t = now(self.epoch);
+        // Probes past their deadline, and MISC scripts that have finished.
+        let keys: Vec<usize> = self.probes.keys().copied().collect();
+        for k in keys {
+            let done = match self.probes.get_mut(&k) {
+                Some(Probe::Misc {
+                    child,
+                    deadline,
+                    dynamic,
+                }) => match child.try_wait() {
+                    Ok(Some(st)) => Some(misc_outcome(st, *dynamic)),
+                    _ if *deadline <= t => Some(Outcome::Failure("timed out".into())),
+                    _ => None,
+                },
+                Some(Probe::Tcp { deadline, .. }) | Some(Probe::Http { deadline, .. })
+                    if *deadline <= t =>
+                {
+                    Some(Outcome::Failure("timeout".into()))
+                }
+                _ => None,
+            };
+            if let Some(o) = done {
+                self.finish(k, o);
+            }
+        }
+        for k in 0..self.checkers.len() {
+            if self.checkers[k].next_deadline().is_some_and(|d| d <= t) {
+                let acts = self.checkers[k].timer(t);
+                if acts.contains(&CheckerAction::Probe) {
+                    self.start_probe(k);
+                }
+            }
+        }
+    }
+
+    fn start_probe(&mut self, k: usize) {
+        let sp = &self.specs[k];
+        let t = now(self.epoch);
+        let deadline = t + sp.connect_timeout;
+        let probe = match &sp.kind {
+            CheckKind::Misc {
+                path,
+                timeout,
+                dynamic,
+            } => {
+                let who = path.user.clone().map(|u| (u, path.group.clone()));
+                let r = scripts::run_as(&self.cfg.global, &path.command.argv, who.as_ref())
+                    .and_then(|ids| spawn(&path.command.argv, ids).map_err(|e| e.to_string()));
+                match r {
+                    Ok(child) => Probe::Misc {
+                        child,
+                        deadline: t + *timeout,
+                        dynamic: *dynamic,
+                    },
+                    Err(e) => {
+                        self.finish_unstarted(k, Outcome::Failure(format!("cannot run: {e}")));
+                        return;
+                    }
+                }
+            }
+            CheckKind::Http(h) => {
+                let request = http_request(&h.urls[0], sp, h.http_protocol);
+                match self.connect(k, sp.target) {
+                    Ok(stream) => Probe::Http {
+                        stream,
+                        deadline,
+                        url: 0,
+                        request,
+                        written: 0,
+                        response: Vec::new(),
+                    },
+                    Err(e) => {
+                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            _ => match self.connect(k, sp.target) {
+                Ok(stream) => Probe::Tcp { stream, deadline },
+                Err(e) => {
+                    self.finish_unstarted(k, Outcome::Failure(e.to_string()));
+                    return;
+                }
+            },
+        };
+        self.probes.insert(k, probe);
+    }
+
+    fn connect(&self, k: usize, to: SocketAddr) -> io::Result<TcpStream> {
+        let mut s = TcpStream::connect(to)?;
+        self.poll.registry().register(
+            &mut s,
+            Token(PROBE_BASE + k),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        Ok(s)
+    }
+
+    /// A socket of checker `k` is ready.
+    fn probe_ready(&mut self, k: usize) {
+        let outcome = match self.probes.get_mut(&k) {
+            Some(Probe::Tcp { stream, .. }) => match connected(stream) {
+                Ok(true) => Some(Outcome::Success),
+                Ok(false) => None,
+                Err(e) => Some(Outcome::Failure(e.to_string())),
+            },
+            Some(Probe::Http {
+                stream,
+                request,
+                written,
+                response,
+                url,
+                ..
+            }) => match http_progress(stream, request, written, response) {
+                Some(Outcome::Success) => {
+                    let CheckKind::Http(h) = &self.specs[k].kind else {
+                        return;
+                    };
+                    Some(match http_verdict(&h.urls[*url], response) {
+                        Ok(()) => Outcome::Success,
+                        Err(e) => Outcome::Failure(e),
+                    })
+                }
+                other => other,
+            },
+            _ => None,
+        };
+        let Some(outcome) = outcome else { return };
+        // HTTP: a good answer to one url moves on to the next.
+        if outcome == Outcome::Success {
+            if let Some(next) = self.next_url(k) {
+                self.probes.insert(k, next);
+                return;
+            }
+        }
+        self.finish(k, outcome);
+    }
+
+    /// After url `n` passed: a probe for url n+1, if there is one.
+    fn next_url(&mut self, k: usize) -> Option<Probe> {
+        let Some(Probe::Http { url, .. }) = self.probes.get(&k) else {
+            return None;
+        };
+        let url = *url + 1;
+        let sp = &self.specs[k];
+        let CheckKind::Http(h) = &sp.kind else {
+            return None;
+        };
+        let u = h.urls.get(url)?;
+        let request = http_request(u, sp, h.http_protocol);
+        if let Some(Probe::Http { mut stream, .. }) = self.probes.remove(&k) {
+            let _ = self.poll.registry().deregister(&mut stream);
+        }
+        let stream = self.connect(k, sp.target).ok()?;
+        Some(Probe::Http {
+            stream,
+            deadline: now(self.epoch) + sp.connect_timeout,
+            url,
+            request,
+            written: 0,
+            response: Vec::new(),
+        })
+    }
+
+    fn finish(&mut self, k: usize, outcome: Outcome) {
+        match self.probes.remove(&k) {
+            Some(Probe::Tcp { mut stream, .. }) | Some(Probe::Http { mut stream, .. }) => {
+                let _ = self.poll.registry().deregister(&mut stream);
+            }
+            Some(Probe::Misc { child, .. }) => {
+                if matches!(outcome, Outcome::Failure(ref w) if w == "timed out") {
+                    kill_group(child);
+                }
+            }
+            None => {}
+        }
+        self.finish_unstarted(k, outcome);
+    }
+
+    fn finish_unstarted(&mut self, k: usize, outcome: Outcome) {
+        let t = now(self.epoch);
+        let acts = self.checkers[k].result(t, outcome);
+        let sp = self.specs[k].clone();
+        let c = &self.pool.cfg[sp.vs];
+        let rs_name = c.real_servers[sp.rs].name.clone();
+        let kind = sp.kind.keyword();
+        for a in acts {
+            match a {
+                CheckerAction::Changed { up: true, .. } => {
+                    log::info!("{kind} on service {rs_name} succeeded.");
+                    let acts = self.pool.checker_changed(sp.vs, sp.rs, sp.index, true, "");
+                    self.apply(acts);
+                }
+                CheckerAction::Changed { up: false, why } => {
+                    if sp.timing.retry > 0 {
+                        log::info!(
+                            "{kind} on service {rs_name} failed after {} retries ({why}).",
+                            sp.timing.retry
+                        );
+                    } else {
+                        log::info!("{kind} on service {rs_name} failed ({why}).");
+                    }
+                    let acts = self
+                        .pool
+                        .checker_changed(sp.vs, sp.rs, sp.index, false, &why);
+                    self.apply(acts);
+                }
+                CheckerAction::Retrying { attempt, why } => {
+                    if sp.log_all_failures {
+                        log::info!("{kind} on service {rs_name} failed ({why}), retry {attempt}.");
+                    }
+                }
+                CheckerAction::Weight(w) => {
+                    let acts = self.pool.weight_changed(sp.vs, sp.rs, w);
+                    self.apply(acts);
+                }
+                CheckerAction::Probe => {}
+            }
+        }
+    }
+
+    fn apply(&mut self, acts: Vec<Action>) {
+        for a in acts {
+            match a {
+                Action::Ipvs(op) => log::debug!("IPVS (not applied): {op:?}"),
+                Action::Notify(n) => {
+                    let r = scripts::run_as(&self.cfg.global, &n.argv, n.user.as_ref())
+                        .and_then(|ids| spawn(&n.argv, ids).map_err(|e| e.to_string()));
+                    match r {
+                        Ok(c) => self.children.push(c),
+                        Err(e) => log::warn!("cannot run {}: {e}", n.argv.join(" ")),
+                    }
+                }
+                Action::Fifo(line) => {
+                    for f in &mut self.fifos {
+                        let _ = f.write_all(line.as_bytes());
+                    }
+                }
+                Action::Alert { subject, body } => self.alert(&subject, &body),
+                Action::Log(line) => log::info!("{line}"),
+            }
+        }
+    }
+
+    fn alert(&mut self, subject: &str, body: &str) {
+        let Some(mail) = crate::smtp::Mail::from_config(&self.cfg.global, subject, body) else {
+            return;
+        };
+        match crate::smtp::spawn_sender(&mail, "mail-check", &self.log_args) {
+            Ok(c) => self.children.push(c),
+            Err(e) => log::warn!("cannot send the SMTP alert '{subject}': {e}"),
+        }
+    }
+
+    fn stop(&mut self) {
+        for (_, p) in self.probes.drain() {
+            if let Probe::Misc { child, .. } = p {
+                kill_group(child);
+            }
+        }
+        let acts = self.pool.stop();
+        self.apply(acts);
+        log::info!("Stopped");
+    }
+}
+
+/// Whether a non-blocking connect has finished (Err: it failed).
+fn connected(s: &TcpStream) -> io::Result<bool> {
+    if let Some(e) = s.take_error()? {
+        return Err(e);
+    }
+    match s.peer_addr() {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn misc_outcome(st: std::process::ExitStatus, dynamic: bool) -> Outcome {
+    match st.code() {
+        Some(0) => Outcome::Success,
+        Some(c) if dynamic && c >= 2 => Outcome::SuccessWeight((c - 2) as u32),
+        Some(c) => Outcome::Failure(format!("exit code {c}")),
+        None => Outcome::Failure("killed by a signal".into()),
+    }
+}
+
+/// keepalived check_http.c: `GET path HTTP/1.x`, `User-Agent: KeepAliveClient`, `Host:`
+/// (the virtual host, else the address; the port unless 80), and `Connection: close`
+/// for HTTP/1.1.
+fn http_request(u: &Url, sp: &CheckSpec, proto: HttpProtocol) -> Vec<u8> {
+    let host = u
+        .virtualhost
+        .clone()
+        .or_else(|| sp.virtualhost.clone())
+        .unwrap_or_else(|| match sp.target.ip() {
+            std::net::IpAddr::V6(a) => format!("[{a}]"),
+            a => a.to_string(),
+        });
+    let port = if sp.target.port() == 80 {
+        String::new()
+    } else {
+        format!(":{}", sp.target.port())
+    };
+    let (version, close) = match proto {
+        HttpProtocol::Http11 => ("1.1", "Connection: close\r\n"),
+        HttpProtocol::Http10C => ("1.0", "Connection: close\r\n"),
+        HttpProtocol::Http10 => ("1.0", ""),
+    };
+    format!(
+        "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\nHost: {host}{port}\r\n{close}\r\n",
+        u.path
+    )
+    .into_bytes()
+}
+
+/// Drives one HTTP exchange; Some when it has ended (the answer judged by
+/// [`http_verdict`] once the server closes).
+fn http_progress(
+    s: &mut TcpStream,
+    request: &[u8],
+    written: &mut usize,
+    response: &mut Vec<u8>,
+) -> Option<Outcome> {
+    match connected(s) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(e) => return Some(Outcome::Failure(e.to_string())),
+    }
+    while *written < request.len() {
+        match s.write(&request[*written..]) {
+            Ok(n) => *written += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+            Err(e) => return Some(Outcome::Failure(e.to_string())),
+        }
+    }
+    let mut buf = [0u8; 16384];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return Some(Outcome::Success),
+            Ok(n) => {
+                response.extend_from_slice(&buf[..n]);
+                if response.len() > MAX_RESPONSE {
+                    return Some(Outcome::Failure(format!(
+                        "response larger than {MAX_RESPONSE} bytes"
+                    )));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+            Err(e) => return Some(Outcome::Failure(e.to_string())),
+        }
+    }
+}
+
+/// keepalived http_handle_response: the status code within the url's ranges (200-299 by
+/// default), and the body's MD5 equal to `digest` when given.
+pub fn http_verdict(u: &Url, response: &[u8]) -> Result<(), String> {
+    let line_end = response
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("no status line")?;
+    let line = String::from_utf8_lossy(&response[..line_end]);
+    let mut parts = line.split_whitespace();
+    let proto = parts.next().unwrap_or("");
+    if !proto.starts_with("HTTP/") {
+        return Err(format!(
+            "not an HTTP response: {:?}",
+            &line[..line.len().min(40)]
+        ));
+    }
+    let code: u16 = parts
+        .next()
+        .and_then(|c| c.parse().ok())
+        .ok_or("no status code")?;
+    let ok = if u.status_codes.is_empty() {
+        (200..=299).contains(&code)
+    } else {
+        u.status_codes.iter().any(|&(a, b)| (a..=b).contains(&code))
+    };
+    if !ok {
+        return Err(format!("HTTP status code {code}"));
+    }
+    if let Some(want) = &u.digest {
+        let body_at = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|p| p + 4)
+            .or_else(|| {
+                response
+                    .windows(2)
+                    .position(|w| w == b"\n\n")
+                    .map(|p| p + 2)
+            })
+            .ok_or("no end of headers")?;
+        use md5::{Digest, Md5};
+        let got: String = Md5::digest(&response[body_at..])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if !got.eq_ignore_ascii_case(want) {
+            return Err(format!("MD5 digest {got} differs from {want}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(codes: Vec<(u16, u16)>, digest: Option<&str>) -> Url {
+        Url {
+            path: "/".into(),
+            digest: digest.map(Into::into),
+            status_codes: codes,
+            virtualhost: None,
+            regex: None,
+            regex_no_match: false,
+        }
+    }
+
+    #[test]
+    fn verdicts_on_status_and_digest() {
+        let ok = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        assert!(http_verdict(&url(vec![], None), ok).is_ok());
+        // md5("hello")
+        assert!(http_verdict(&url(vec![], Some("5d41402abc4b2a76b9719d911017c592")), ok).is_ok());
+        assert!(
+            http_verdict(&url(vec![], Some("00000000000000000000000000000000")), ok)
+                .unwrap_err()
+                .contains("MD5")
+        );
+        let redirect = b"HTTP/1.1 302 Found\r\n\r\n";
+        assert!(http_verdict(&url(vec![], None), redirect).is_err());
+        assert!(http_verdict(&url(vec![(300, 399)], None), redirect).is_ok());
+        assert!(http_verdict(&url(vec![], None), b"SSH-2.0-OpenSSH\r\n")
+            .unwrap_err()
+            .contains("not an HTTP response"));
+        assert!(
+            http_verdict(&url(vec![], None), b"HTTP/1.0 200").is_err(),
+            "partial"
+        );
+    }
+}
