@@ -22,13 +22,14 @@ test:
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
-	$(CARGO) build --release -q -p ka-watchdog --example smtp-sink
+	$(CARGO) build --release -q -p ka-watchdog --example smtp-sink --example http-responder
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
 	bash integration/reload.sh
 	bash integration/failover.sh
 	bash integration/scenarios.sh
 	bash integration/dualnet.sh
+	bash integration/checker.sh
 	bash integration/interop.sh
 
 lint:

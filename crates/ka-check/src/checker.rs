@@ -82,6 +82,14 @@ impl Checker {
         self.next
     }
 
+    /// Carries on from a predecessor's state (restart or reload): up or down as it was,
+    /// as a checker that has run (keepalived migrate_checkers).
+    pub fn inherit(&mut self, up: bool) {
+        self.up = up;
+        self.has_run = true;
+        self.retry_it = 0;
+    }
+
     /// Schedules the first probe `warmup` from now (the caller draws 0..warmup).
     pub fn start(&mut self, now: Time, warmup: Duration) {
         self.next = Some(now + warmup);

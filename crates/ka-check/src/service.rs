@@ -128,6 +128,16 @@ impl Pool {
             .sum()
     }
 
+    /// Before [`Pool::start`]: a real server's state as a predecessor left it.
+    pub fn inherit(&mut self, vs: usize, rs: usize, alive: bool) {
+        if let Some(st) = self.vs.get_mut(vs).and_then(|v| v.rs.get_mut(rs)) {
+            st.alive = alive || st.checkers_up.is_empty();
+            for c in &mut st.checkers_up {
+                *c = alive;
+            }
+        }
+    }
+
     /// keepalived init_service_vs: live real servers go in (alpha ones start down; with
     /// inhibit_on_failure a down one is present at weight 0); the quorum is evaluated
     /// at once, and a sorry server brought in without notifies if it is lacking.

@@ -488,3 +488,33 @@ fn the_seed_lvs_configuration_builds() {
         assert!(sp.timing.delay_loop > Duration::ZERO);
     }
 }
+
+#[test]
+fn a_successor_inherits_states_and_notifies_nothing_new() {
+    // keepalived migrate_checkers / clear_diff_rs: kept servers keep their state.
+    let mut p = Pool::new(vec![vs(vec![
+        rs("[10.0.0.1]:tcp:80", 1),
+        rs("[10.0.0.2]:tcp:80", 1),
+    ])]);
+    p.inherit(0, 0, false);
+    let start = p.start();
+    assert_eq!(
+        ipvs(&start),
+        vec![IpvsOp::AddDest {
+            vs: 0,
+            rs: 1,
+            weight: 1
+        }]
+    );
+    assert!(notifies(&p.checker_changed(0, 0, 0, false, "x")).is_empty());
+    let mut c = Checker::new(cfg(1, false));
+    c.inherit(false);
+    c.start(s(0.0), Duration::ZERO);
+    let (_, acts) = probe(&mut c, fail());
+    assert!(acts.is_empty(), "down stays down quietly");
+    let (_, acts) = probe(&mut c, Outcome::Success);
+    assert!(matches!(
+        acts[..],
+        [CheckerAction::Changed { up: true, .. }]
+    ));
+}

@@ -11,7 +11,7 @@ pub mod proc;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -22,6 +22,14 @@ pub struct InstanceState {
     pub name: String,
     pub state: String,
     pub priority: u8,
+}
+
+/// A real server's state as the parent keeps it (names as keepalived prints them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerState {
+    pub vs: String,
+    pub rs: String,
+    pub alive: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +48,9 @@ pub enum ToChild {
     /// The original values of the system settings earlier children changed (VMAC's
     /// arp_ignore, rp_filter, ...), keyed by their /proc/sys path: restored at stop.
     Originals(Vec<(String, u32)>),
+    /// For a checker child that replaces another: the real servers' last states, so
+    /// that they carry on (no notify for a server whose state did not change).
+    Servers(Vec<ServerState>),
     /// Start running (after the configuration and any resume).
     Go,
     /// Reload: a new child is ready with the new configuration. Advertise once, remove
@@ -66,6 +77,8 @@ pub enum ToParent {
     /// System settings changed, with the values they had before (kept by the parent for
     /// the successors).
     Originals(Vec<(String, u32)>),
+    /// A real server went up or down (checker child).
+    Server(ServerState),
     /// Handover done: every instance's state at that moment; the child exits next.
     HandedOver(Vec<InstanceState>),
 }

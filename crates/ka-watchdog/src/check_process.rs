@@ -153,6 +153,29 @@ impl CheckProcess {
         self
     }
 
+    /// The real servers' states a predecessor left: they carry on as they were.
+    pub fn with_servers(mut self, list: Vec<ka_ipc::ServerState>) -> Self {
+        for st in list {
+            let Some(v) = self.pool.cfg.iter().position(|v| v.name == st.vs) else {
+                continue;
+            };
+            let Some(r) = self.pool.cfg[v]
+                .real_servers
+                .iter()
+                .position(|r| r.name == st.rs)
+            else {
+                continue;
+            };
+            self.pool.inherit(v, r, st.alive);
+            for (k, sp) in self.specs.iter().enumerate() {
+                if sp.vs == v && sp.rs == r {
+                    self.checkers[k].inherit(st.alive);
+                }
+            }
+        }
+        self
+    }
+
     pub fn with_log_args(mut self, args: Vec<String>) -> Self {
         self.log_args = args;
         self
@@ -488,6 +511,7 @@ impl CheckProcess {
                     log::info!("{kind} on service {rs_name} succeeded.");
                     let acts = self.pool.checker_changed(sp.vs, sp.rs, sp.index, true, "");
                     self.apply(acts);
+                    self.report(sp.vs, sp.rs);
                 }
                 CheckerAction::Changed { up: false, why } => {
                     if sp.timing.retry > 0 {
@@ -502,6 +526,7 @@ impl CheckProcess {
                         .pool
                         .checker_changed(sp.vs, sp.rs, sp.index, false, &why);
                     self.apply(acts);
+                    self.report(sp.vs, sp.rs);
                 }
                 CheckerAction::Retrying { attempt, why } => {
                     if sp.log_all_failures {
@@ -515,6 +540,16 @@ impl CheckProcess {
                 CheckerAction::Probe => {}
             }
         }
+    }
+
+    /// Tells the parent a real server's state, for a successor.
+    fn report(&mut self, vs: usize, rs: usize) {
+        let st = ka_ipc::ServerState {
+            vs: self.pool.cfg[vs].name.clone(),
+            rs: self.pool.cfg[vs].real_servers[rs].name.clone(),
+            alive: self.pool.rs_alive(vs, rs),
+        };
+        self.tell_parent(ka_ipc::ToParent::Server(st));
     }
 
     fn apply(&mut self, acts: Vec<Action>) {

@@ -280,14 +280,21 @@ fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> E
         }
     };
     ka_ipc::proc::release_free_memory();
-    if let Err(e) = watchdog::child_wait_go(&ch) {
-        log::error!("{e}");
-        return ExitCode::from(EXIT_FATAL);
-    }
+    let go = match watchdog::child_wait_go(&ch) {
+        Ok(g) => g,
+        Err(e) => {
+            log::error!("{e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
     if let Err(e) = std::fs::write(&cli.checkers_pid, format!("{}\n", std::process::id())) {
         log::warn!("cannot write pid file {}: {e}", cli.checkers_pid);
     }
-    let r = process.with_parent(ch).with_log_args(log_args).run();
+    let r = process
+        .with_parent(ch)
+        .with_servers(go.servers)
+        .with_log_args(log_args)
+        .run();
     let _ = std::fs::remove_file(&cli.checkers_pid);
     match r {
         Ok(_) => ExitCode::from(EXIT_OK),

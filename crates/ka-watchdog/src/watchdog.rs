@@ -125,6 +125,8 @@ pub struct Watchdog {
     /// System settings the VRRP children changed, with their values before the first
     /// change.
     originals: BTreeMap<String, u32>,
+    /// The last state of each real server (vs, rs) the checker child reported.
+    servers: BTreeMap<(String, String), bool>,
     dont_respawn: bool,
 }
 
@@ -157,6 +159,7 @@ impl Watchdog {
             slots,
             states: BTreeMap::new(),
             originals: BTreeMap::new(),
+            servers: BTreeMap::new(),
             dont_respawn,
         })
     }
@@ -267,6 +270,18 @@ impl Watchdog {
                     .collect();
                 let _ = send_blocking(&r.ch, &ToChild::Originals(o));
             }
+        }
+        if k == Kind::Check && !self.servers.is_empty() {
+            let list = self
+                .servers
+                .iter()
+                .map(|((vs, rs), alive)| ka_ipc::ServerState {
+                    vs: vs.clone(),
+                    rs: rs.clone(),
+                    alive: *alive,
+                })
+                .collect();
+            let _ = send_blocking(&r.ch, &ToChild::Servers(list));
         }
         let _ = send_blocking(&r.ch, &ToChild::Go);
         let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
@@ -404,6 +419,9 @@ impl Watchdog {
                     Ok(Some(ToParent::State(s))) => {
                         self.states.insert(s.name.clone(), s);
                     }
+                    Ok(Some(ToParent::Server(st))) => {
+                        self.servers.insert((st.vs, st.rs), st.alive);
+                    }
                     Ok(Some(_)) => {}
                     Ok(None) => std::thread::sleep(Duration::from_millis(1)),
                     Err(_) => break,
@@ -530,6 +548,9 @@ impl Watchdog {
                     for (key, v) in o {
                         self.originals.entry(key).or_insert(v);
                     }
+                }
+                Ok(Some(ToParent::Server(st))) => {
+                    self.servers.insert((st.vs, st.rs), st.alive);
                 }
                 Ok(Some(ToParent::Hello { version })) if version != VERSION => {
                     log::error!(
@@ -723,6 +744,8 @@ pub struct GoAhead {
     pub resume: Option<Vec<String>>,
     /// System settings earlier children changed, with their original values.
     pub originals: Vec<(String, u32)>,
+    /// The real servers' states a predecessor checker left.
+    pub servers: Vec<ka_ipc::ServerState>,
 }
 
 /// In the child, once prepared: waits for Go. Err on Stop or a lost parent. There is no
@@ -732,6 +755,7 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
     let mut g = GoAhead {
         resume: None,
         originals: Vec::new(),
+        servers: Vec::new(),
     };
     loop {
         match ch.recv::<ToChild>()? {
@@ -740,6 +764,7 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
                 g.resume = Some(states.into_iter().map(|s| s.name).collect())
             }
             Some(ToChild::Originals(o)) => g.originals = o,
+            Some(ToChild::Servers(s)) => g.servers = s,
             Some(ToChild::Go) => return Ok(g),
             Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
             Some(ToChild::Stop) => return Err(io::Error::other("stopped before starting")),

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The checker child on a kernel without IPVS: real servers in namespaces (TCP and HTTP
+# responders, a MISC script); stopping a server runs notify_down within
+# delay_loop + retry × delay_before_retry + connect_timeout, starting it runs notify_up;
+# bad answers (garbage, an error status, a dribble, a huge body) are failed checks with a
+# clear log line; losing every server runs quorum_down; misc_dynamic changes the weight;
+# the daemon stays up throughout and stops cleanly.
+cd "$(dirname "$0")/.."
+BIN=${BIN:-$PWD/target/release/keepalived-rs}
+HTTP=${HTTP:-$PWD/target/release/examples/http-responder}
+source integration/lib.sh
+
+fail() { echo "FAIL: $*"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -${LOG_LINES:-40} "$WORKDIR/lb.log"; exit 1; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# wait_line LINE TIMEOUT_S: until notify.out has LINE (exactly); prints the ms it took.
+wait_line() {
+    local t0 end
+    t0=$(now_ms); end=$(( t0 + $2 * 1000 ))
+    while ! grep -qx "$1" "$WORKDIR/notify.out" 2>/dev/null; do
+        [ "$(now_ms)" -lt "$end" ] || return 1
+        sleep 0.02
+    done
+    echo $(( $(now_ms) - t0 ))
+}
+consume() { : > "$WORKDIR/notify.out"; }
+
+serve() {   # serve NODE ADDR: the responder in NODE, its mode in $WORKDIR/NODE.mode
+    ip netns exec "$PREFIX-$1" "$HTTP" "$2:80" "$WORKDIR/$1.mode" > /dev/null 2>&1 &
+    eval "SRV_$1=$!"
+    PIDS+=($!)
+    disown $!
+    sleep 0.2
+}
+
+lan
+node lb 10.70.0.1/24
+node r1 10.70.0.11/24
+node r2 10.70.0.12/24
+echo ok > "$WORKDIR/r1.mode"
+echo ok > "$WORKDIR/r2.mode"
+serve r1 10.70.0.11
+serve r2 10.70.0.12
+
+printf '#!/bin/sh\necho "$*" >> %s/notify.out\n' "$WORKDIR" > "$WORKDIR/notify.sh"
+printf '#!/bin/sh\nexit "$(cat %s/misc.code)"\n' "$WORKDIR" > "$WORKDIR/misc.sh"
+chmod 755 "$WORKDIR/notify.sh" "$WORKDIR/misc.sh"
+echo 0 > "$WORKDIR/misc.code"
+N="$WORKDIR/notify.sh"
+cat > "$WORKDIR/lb.conf" <<CONF
+virtual_server 10.70.0.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    quorum 1
+    quorum_up "$N quorum up"
+    quorum_down "$N quorum down"
+    real_server 10.70.0.11 80 {
+        weight 1
+        notify_up "$N up r1"
+        notify_down "$N down r1"
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+    real_server 10.70.0.12 80 {
+        weight 1
+        notify_up "$N up r2"
+        notify_down "$N down r2"
+        HTTP_GET {
+            url {
+                path /
+                digest 5d41402abc4b2a76b9719d911017c592
+            }
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+}
+virtual_server 10.70.0.101 80 {
+    delay_loop 1
+    lb_kind DR
+    protocol TCP
+    real_server 10.70.0.13 80 {
+        weight 1
+        notify_down "$N down misc"
+        MISC_CHECK {
+            misc_path "$WORKDIR/misc.sh"
+            misc_timeout 2
+            misc_dynamic
+        }
+    }
+}
+CONF
+ip netns exec "$PREFIX-lb" "$BIN" -n -l -f "$WORKDIR/lb.conf" -p "$WORKDIR/lb.pid" -r "$WORKDIR/lb.vpid" -c "$WORKDIR/lb.cpid" > "$WORKDIR/lb.log" 2>&1 &
+PIDS+=($!)
+disown $!
+sleep 3
+[ -s "$WORKDIR/lb.cpid" ] || fail "no checker child (pid file)"
+[ -e "$WORKDIR/lb.vpid" ] && fail "a VRRP child runs without VRRP instances"
+grep -q "IPVS programming is not built yet" "$WORKDIR/lb.log" || fail "no IPVS line at start"
+[ ! -s "$WORKDIR/notify.out" ] || fail "notifies at start for healthy servers"
+# The bound: delay_loop 1 + retry 1 × delay_before_retry 1 + connect_timeout 1 = 3 s; the
+# margin allows for a loaded machine.
+BOUND=3
+
+# 1. TCP_CHECK: the server stops, then returns.
+kill "$SRV_r1"
+ms=$(wait_line "down r1" $((BOUND + 2))) || fail "r1 stopped: no notify_down"
+[ "$ms" -le $((BOUND * 1000 + 1500)) ] || fail "r1 stopped: notify_down after $ms ms (bound ${BOUND} s)"
+grep -q "TCP_CHECK on service \[10.70.0.11\]:tcp:80 failed" "$WORKDIR/lb.log" || fail "no TCP_CHECK failure line"
+serve r1 10.70.0.11
+ms2=$(wait_line "up r1" 3) || fail "r1 back: no notify_up"
+echo "ok: TCP_CHECK: notify_down $ms ms after the server stopped (bound ${BOUND} s), notify_up $ms2 ms after it returned"
+consume
+
+# 2. HTTP_GET: each bad answer is a failed check with its reason; then back.
+for mode in garbage 500 dribble huge close; do
+    echo "$mode" > "$WORKDIR/r2.mode"
+    wait_line "down r2" $((BOUND + 3)) >/dev/null || fail "HTTP $mode: no notify_down"
+    echo ok > "$WORKDIR/r2.mode"
+    wait_line "up r2" 4 >/dev/null || fail "HTTP $mode: no notify_up after recovery"
+    consume
+done
+for why in "not an HTTP response" "HTTP status code 500" "timeout" "larger than" ; do
+    grep "HTTP_GET on service \[10.70.0.12\]:tcp:80 failed" "$WORKDIR/lb.log" | grep -q "$why" || fail "no HTTP_GET failure line with '$why'"
+done
+echo "ok: HTTP_GET: garbage, a 500, a dribbling and a huge answer, a closed connection: each a failed check with its reason, then back up"
+
+# 3. Both real servers down: quorum lost; one back: quorum gained.
+kill "$SRV_r1"; echo 500 > "$WORKDIR/r2.mode"
+wait_line "quorum down" $((BOUND + 3)) >/dev/null || fail "no quorum_down when every server is down"
+grep -q "Lost quorum 1-0=1 > 0 for VS \[10.70.0.100\]:tcp:80" "$WORKDIR/lb.log" || fail "no quorum line"
+echo ok > "$WORKDIR/r2.mode"
+wait_line "quorum up" 4 >/dev/null || fail "no quorum_up when a server returned"
+echo "ok: quorum: lost when both servers failed (quorum_down ran), gained when one returned (quorum_up ran)"
+
+# 4. MISC_CHECK with misc_dynamic: exit 5 → weight 3; exit 1 → down.
+echo 5 > "$WORKDIR/misc.code"
+end=$(( $(now_ms) + 4000 ))
+until grep -q "Changing weight to 3 for service \[10.70.0.13\]:tcp:80" "$WORKDIR/lb.log"; do
+    [ "$(now_ms)" -lt "$end" ] || fail "misc_dynamic: no weight change"
+    sleep 0.05
+done
+echo 1 > "$WORKDIR/misc.code"
+wait_line "down misc" 4 >/dev/null || fail "MISC_CHECK exit 1: no notify_down"
+echo "ok: MISC_CHECK: misc_dynamic exit 5 set weight 3; exit 1 took the server down"
+
+# 5. Reload and a killed checker child: the successor carries the servers' states on, so
+#    nothing is notified again (r1 is down, r2 up, the MISC server down).
+consume
+old=$(cat "$WORKDIR/lb.cpid")
+kill -HUP "$(cat "$WORKDIR/lb.pid")"
+sleep 3
+new=$(cat "$WORKDIR/lb.cpid")
+[ -n "$new" ] && [ "$new" != "$old" ] || fail "reload: the checker child was not replaced ($old -> $new)"
+kill -9 "$new"
+sleep 3
+[ "$(cat "$WORKDIR/lb.cpid")" != "$new" ] || fail "the killed checker child was not restarted"
+[ ! -s "$WORKDIR/notify.out" ] || fail "notifies after a reload and a restart: $(cat "$WORKDIR/notify.out")"
+serve r1 10.70.0.11
+wait_line "up r1" 4 >/dev/null || fail "after the restart, r1's return was not notified"
+echo "ok: reload and kill -9 of the checker child: states carried on, no notify until r1 really returned"
+
+# 6. Still up, then a clean stop.
+parent=$(cat "$WORKDIR/lb.pid")
+kill -0 "$parent" && kill -0 "$(cat "$WORKDIR/lb.cpid")" || fail "the daemon did not stay up"
+kill -TERM "$parent"
+end=$(( $(now_ms) + 6000 ))
+while kill -0 "$parent" 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do sleep 0.05; done
+kill -0 "$parent" 2>/dev/null && fail "the daemon did not stop"
+[ -e "$WORKDIR/lb.cpid" ] && fail "the checker pid file is still there"
+pgrep -f "$WORKDIR/misc.sh" >/dev/null && fail "a MISC script outlived the daemon"
+echo "ok: the daemon stayed up without IPVS and stopped cleanly"
+
