@@ -130,6 +130,10 @@ for why in "not an HTTP response" "HTTP status code 500" "timeout" "larger than"
     grep "HTTP_GET on service \[10.70.0.12\]:tcp:80 failed" "$WORKDIR/lb.log" | grep -q "$why" || fail "no HTTP_GET failure line with '$why'"
 done
 echo "ok: HTTP_GET: garbage, a 500, a dribbling and a huge answer, a closed connection: each a failed check with its reason, then back up"
+# --genhash gives the digest to put in the configuration, as keepalived's genhash.
+sum=$(ip netns exec "$PREFIX-lb" "$BIN" --genhash -s 10.70.0.12 -p 80 -u /)
+[ "$sum" = 5d41402abc4b2a76b9719d911017c592 ] || fail "--genhash printed '$sum'"
+echo "ok: --genhash prints the digest HTTP_GET checks ($sum)"
 
 # 3. Both real servers down: quorum lost; one back: quorum gained.
 kill "$SRV_r1"; echo 500 > "$WORKDIR/r2.mode"

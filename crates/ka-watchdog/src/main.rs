@@ -12,6 +12,7 @@ use clap::Parser;
 
 mod check_process;
 mod cli;
+mod genhash;
 mod logging;
 mod reload;
 mod scripts;
@@ -27,6 +28,17 @@ const EXIT_FATAL: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
+    // keepalived: -T / --genhash as the first option, or the program called genhash.
+    let argv: Vec<String> = std::env::args().collect();
+    let called_genhash = argv
+        .first()
+        .is_some_and(|a| a.rsplit('/').next() == Some("genhash"));
+    if called_genhash {
+        return ExitCode::from(genhash::main(&argv[1..]));
+    }
+    if matches!(argv.get(1).map(String::as_str), Some("-T" | "--genhash")) {
+        return ExitCode::from(genhash::main(&argv[2..]));
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

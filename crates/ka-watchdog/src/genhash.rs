@@ -1,0 +1,195 @@
+//! `keepalived-rs --genhash` (or `-T`, as the first option; or run as `genhash`): fetches a
+//! URL over HTTP and prints the MD5 of its body, for an HTTP_GET's `digest`, as
+//! keepalived's genhash does (one hex line; with -v the headers and body as well).
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+const USAGE: &str =
+    "usage: keepalived-rs --genhash -s SERVER [-p PORT] [-u URL] [-V VIRTUALHOST] [-r 1.0|1.1] [-v]
+  -s, --server       the server's IP address
+  -p, --port         its TCP port (80)
+  -u, --url          the path to fetch (/)
+  -V, --virtualhost  the Host: header (the address)
+  -r, --protocol     HTTP version, 1.0 or 1.1 (1.0)
+  -v, --verbose      also print the response's headers and body
+  -S, --use-ssl      not supported by this build
+  -h, --help         this text";
+
+#[derive(Debug)]
+struct Args {
+    server: IpAddr,
+    port: u16,
+    url: String,
+    vhost: Option<String>,
+    http11: bool,
+    verbose: bool,
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let mut server = None;
+    let (mut port, mut url, mut vhost, mut http11, mut verbose) =
+        (80u16, "/".to_string(), None, false, false);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "-s" | "--server" => {
+                let v = value(a)?;
+                server = Some(v.parse().map_err(|_| format!("bad server address {v}"))?);
+            }
+            "-p" | "--port" => {
+                let v = value(a)?;
+                port = v.parse().map_err(|_| format!("bad port {v}"))?;
+            }
+            "-u" | "--url" => url = value(a)?,
+            "-V" | "--virtualhost" => vhost = Some(value(a)?),
+            "-r" | "--protocol" => http11 = value(a)? == "1.1",
+            "-v" | "--verbose" => verbose = true,
+            "-S" | "--use-ssl" => return Err("SSL (-S) is not supported by this build".into()),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(Args {
+        server: server.ok_or("-s SERVER is required")?,
+        port,
+        url,
+        vhost,
+        http11,
+        verbose,
+    })
+}
+
+/// Returns the exit code.
+pub fn main(args: &[String]) -> u8 {
+    let a = match parse(args) {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("genhash: {e}");
+            }
+            eprintln!("{USAGE}");
+            return if e.is_empty() { 0 } else { 1 };
+        }
+    };
+    match fetch(&a) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("genhash: {e}");
+            1
+        }
+    }
+}
+
+fn fetch(a: &Args) -> Result<(), String> {
+    let to = SocketAddr::new(a.server, a.port);
+    let timeout = Duration::from_secs(5);
+    let started = Instant::now();
+    let mut s = TcpStream::connect_timeout(&to, timeout).map_err(|e| format!("{to}: {e}"))?;
+    s.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    let host = a.vhost.clone().unwrap_or_else(|| match a.server {
+        IpAddr::V6(v) => format!("[{v}]"),
+        v => v.to_string(),
+    });
+    let port = if a.port == 80 {
+        String::new()
+    } else {
+        format!(":{}", a.port)
+    };
+    let (version, close) = if a.http11 {
+        ("1.1", "Connection: close\r\n")
+    } else {
+        ("1.0", "")
+    };
+    let req = format!(
+        "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\nHost: {host}{port}\r\n{close}\r\n",
+        a.url
+    );
+    s.write_all(req.as_bytes())
+        .map_err(|e| format!("{to}: {e}"))?;
+    let mut resp = Vec::new();
+    s.take(64 << 20)
+        .read_to_end(&mut resp)
+        .map_err(|e| format!("{to}: {e}"))?;
+    let body_at = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .ok_or("the response has no end of headers")?;
+    use md5::{Digest, Md5};
+    let hex: String = Md5::digest(&resp[body_at..])
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if a.verbose {
+        println!("----[ HTTP headers ]----");
+        print!("{}", String::from_utf8_lossy(&resp[..body_at]));
+        println!("----[ body ({} bytes) ]----", resp.len() - body_at);
+        println!("{}", String::from_utf8_lossy(&resp[body_at..]));
+        println!("----[ MD5 ]----");
+    }
+    println!("{hex}");
+    if a.verbose {
+        println!(
+            "Global response time for [{}] = {} usecs",
+            a.url,
+            started.elapsed().as_micros()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn options_as_keepalived_genhash() {
+        let a = parse(&args(&[
+            "-s", "10.0.0.1", "-p", "8080", "-u", "/x", "-V", "h", "-v",
+        ]))
+        .unwrap();
+        assert_eq!(a.port, 8080);
+        assert_eq!(a.url, "/x");
+        assert_eq!(a.vhost.as_deref(), Some("h"));
+        assert!(a.verbose);
+        assert!(parse(&args(&["-p", "80"]))
+            .unwrap_err()
+            .contains("-s SERVER"));
+        assert!(parse(&args(&["-s", "10.0.0.1", "-S"]))
+            .unwrap_err()
+            .contains("SSL"));
+    }
+
+    #[test]
+    fn fetches_and_hashes_over_loopback() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let h = std::thread::spawn(move || {
+            let (mut c, _) = l.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let n = c.read(&mut buf).unwrap();
+            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+                .unwrap();
+            req
+        });
+        let a = parse(&args(&["-s", "127.0.0.1", "-p", &port.to_string()])).unwrap();
+        fetch(&a).unwrap();
+        let req = h.join().unwrap();
+        assert!(
+            req.starts_with("GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1:")
+        );
+    }
+}
