@@ -8,6 +8,7 @@
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 HTTP=${HTTP:-$PWD/target/release/examples/http-responder}
+SINK=${SINK:-$PWD/target/release/examples/smtp-sink}
 source integration/lib.sh
 
 fail() { echo "FAIL: $*"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -${LOG_LINES:-40} "$WORKDIR/lb.log"; exit 1; }
@@ -42,6 +43,14 @@ echo ok > "$WORKDIR/r2.mode"
 serve r1 10.70.0.11
 serve r2 10.70.0.12
 
+smtp() {   # an SMTP responder in r1 on port 25
+    ip netns exec "$PREFIX-r1" "$SINK" 10.70.0.11:25 "$WORKDIR/smtp.out" > /dev/null 2>&1 &
+    SRV_smtp=$!
+    PIDS+=($!)
+    disown $!
+    sleep 0.2
+}
+smtp
 printf '#!/bin/sh\necho "$*" >> %s/notify.out\n' "$WORKDIR" > "$WORKDIR/notify.sh"
 printf '#!/bin/sh\nexit "$(cat %s/misc.code)"\n' "$WORKDIR" > "$WORKDIR/misc.sh"
 chmod 755 "$WORKDIR/notify.sh" "$WORKDIR/misc.sh"
@@ -78,6 +87,21 @@ virtual_server 10.70.0.100 80 {
             connect_timeout 1
             retry 1
             delay_before_retry 1
+        }
+    }
+}
+virtual_server 10.70.0.102 25 {
+    delay_loop 1
+    lb_kind DR
+    protocol TCP
+    real_server 10.70.0.11 25 {
+        weight 1
+        notify_up "$N up smtp"
+        notify_down "$N down smtp"
+        SMTP_CHECK {
+            connect_timeout 1
+            retry 0
+            helo_name lb.test
         }
     }
 }
@@ -134,6 +158,15 @@ echo "ok: HTTP_GET: garbage, a 500, a dribbling and a huge answer, a closed conn
 sum=$(ip netns exec "$PREFIX-lb" "$BIN" --genhash -s 10.70.0.12 -p 80 -u /)
 [ "$sum" = 5d41402abc4b2a76b9719d911017c592 ] || fail "--genhash printed '$sum'"
 echo "ok: --genhash prints the digest HTTP_GET checks ($sum)"
+
+# SMTP_CHECK: the responder stops and returns.
+grep -q "^HELO lb.test" "$WORKDIR/smtp.out" 2>/dev/null || fail "SMTP_CHECK: no HELO reached the server"
+kill "$SRV_smtp"
+wait_line "down smtp" $((BOUND + 2)) >/dev/null || fail "SMTP_CHECK: no notify_down"
+smtp
+wait_line "up smtp" 4 >/dev/null || fail "SMTP_CHECK: no notify_up"
+echo "ok: SMTP_CHECK: HELO lb.test, down when the server stopped, up when it returned"
+consume
 
 # 3. Both real servers down: quorum lost; one back: quorum gained.
 kill "$SRV_r1"; echo 500 > "$WORKDIR/r2.mode"

@@ -63,7 +63,8 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
     for (vi, v) in c.virtual_servers.iter().enumerate() {
         let mut rss = Vec::new();
         for (ri, r) in v.real_servers.iter().enumerate() {
-            for (ci, ch) in r.checkers.iter().enumerate() {
+            let first = specs.len();
+            for ch in r.checkers.iter() {
                 let cm = &ch.common;
                 let vhost = match &ch.kind {
                     CheckKind::Http(h) => h.virtualhost.clone(),
@@ -71,27 +72,40 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                 }
                 .or_else(|| r.virtualhost.clone())
                 .or_else(|| v.virtualhost.clone());
-                specs.push(CheckSpec {
-                    vs: vi,
-                    rs: ri,
-                    index: ci,
-                    kind: ch.kind.clone(),
-                    target: SocketAddr::new(
-                        cm.connect_ip.unwrap_or(r.ip),
-                        cm.connect_port.unwrap_or(r.port),
-                    ),
-                    bindto: cm.bindto,
-                    connect_timeout: cm.connect_timeout,
-                    warmup: cm.warmup,
-                    timing: CheckerConfig {
-                        delay_loop: cm.delay_loop,
-                        retry: cm.retry,
-                        delay_before_retry: cm.delay_before_retry,
-                        alpha: cm.alpha,
-                    },
-                    log_all_failures: cm.log_all_failures,
-                    virtualhost: vhost,
-                });
+                // SMTP_CHECK's `host { }` blocks are one check each (keepalived).
+                let targets: Vec<(Option<IpAddr>, Option<u16>, Option<IpAddr>)> = match &ch.kind {
+                    CheckKind::Smtp { hosts, .. } if !hosts.is_empty() => hosts
+                        .iter()
+                        .map(|h| {
+                            (
+                                h.connect_ip.or(cm.connect_ip),
+                                h.connect_port.or(cm.connect_port),
+                                h.bindto.or(cm.bindto),
+                            )
+                        })
+                        .collect(),
+                    _ => vec![(cm.connect_ip, cm.connect_port, cm.bindto)],
+                };
+                for (ip, port, bindto) in targets {
+                    specs.push(CheckSpec {
+                        vs: vi,
+                        rs: ri,
+                        index: specs.len() - first,
+                        kind: ch.kind.clone(),
+                        target: SocketAddr::new(ip.unwrap_or(r.ip), port.unwrap_or(r.port)),
+                        bindto,
+                        connect_timeout: cm.connect_timeout,
+                        warmup: cm.warmup,
+                        timing: CheckerConfig {
+                            delay_loop: cm.delay_loop,
+                            retry: cm.retry,
+                            delay_before_retry: cm.delay_before_retry,
+                            alpha: cm.alpha,
+                        },
+                        log_all_failures: cm.log_all_failures,
+                        virtualhost: vhost.clone(),
+                    });
+                }
             }
             rss.push(RsConfig {
                 name: endpoint(r.ip, v.protocol, r.port),
@@ -100,7 +114,7 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                 notify_up: notify(&r.notify_up),
                 notify_down: notify(&r.notify_down),
                 smtp_alert: r.smtp_alert && !g.no_checker_emails,
-                checkers: r.checkers.len(),
+                checkers: specs.len() - first,
                 alpha: r.checkers.iter().any(|ch| ch.common.alpha),
             });
         }

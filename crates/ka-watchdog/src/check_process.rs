@@ -1,6 +1,7 @@
 //! The checker child (`--child check`) in one mio loop: the ka-check state machines fed
 //! with real probes (TCP_CHECK: a connect; HTTP_GET: a request per url, status code and
-//! digest checked; MISC_CHECK: a script and its exit code), and what they return carried
+//! digest checked; SMTP_CHECK: greeting and HELO; MISC_CHECK: a script and its exit
+//! code), and what they return carried
 //! out: notify_up / notify_down / quorum scripts, LVS FIFO lines, mail.
 //!
 //! IPVS programming is not built yet: the operations are logged at debug level and the
@@ -53,6 +54,14 @@ enum Probe {
         deadline: Time,
         dynamic: bool,
     },
+    /// SMTP_CHECK: 220, then HELO → 250 (then QUIT).
+    Smtp {
+        stream: TcpStream,
+        deadline: Time,
+        helo: String,
+        said_helo: bool,
+        buf: Vec<u8>,
+    },
 }
 
 pub struct CheckProcess {
@@ -80,7 +89,7 @@ fn ctx<T>(r: io::Result<T>, what: &str) -> Result<T, RunError> {
 
 fn supported(k: &CheckKind) -> bool {
     match k {
-        CheckKind::Tcp | CheckKind::Misc { .. } => true,
+        CheckKind::Tcp | CheckKind::Misc { .. } | CheckKind::Smtp { .. } => true,
         CheckKind::Http(h) => !h.ssl,
         _ => false,
     }
@@ -238,6 +247,7 @@ impl CheckProcess {
                 .chain(self.probes.values().map(|p| match p {
                     Probe::Tcp { deadline, .. }
                     | Probe::Http { deadline, .. }
+                    | Probe::Smtp { deadline, .. }
                     | Probe::Misc { deadline, .. } => *deadline,
                 }))
                 .min();
@@ -333,7 +343,9 @@ impl CheckProcess {
                     _ if *deadline <= t => Some(Outcome::Failure("timed out".into())),
                     _ => None,
                 },
-                Some(Probe::Tcp { deadline, .. }) | Some(Probe::Http { deadline, .. })
+                Some(Probe::Tcp { deadline, .. })
+                | Some(Probe::Http { deadline, .. })
+                | Some(Probe::Smtp { deadline, .. })
                     if *deadline <= t =>
                 {
                     Some(Outcome::Failure("timeout".into()))
@@ -396,6 +408,19 @@ impl CheckProcess {
                     }
                 }
             }
+            CheckKind::Smtp { helo_name, .. } => match self.connect(k, sp.target) {
+                Ok(stream) => Probe::Smtp {
+                    stream,
+                    deadline,
+                    helo: helo_name.clone(),
+                    said_helo: false,
+                    buf: Vec::new(),
+                },
+                Err(e) => {
+                    self.finish_unstarted(k, Outcome::Failure(e.to_string()));
+                    return;
+                }
+            },
             _ => match self.connect(k, sp.target) {
                 Ok(stream) => Probe::Tcp { stream, deadline },
                 Err(e) => {
@@ -444,6 +469,13 @@ impl CheckProcess {
                 }
                 other => other,
             },
+            Some(Probe::Smtp {
+                stream,
+                helo,
+                said_helo,
+                buf,
+                ..
+            }) => smtp_progress(stream, helo, said_helo, buf),
             _ => None,
         };
         let Some(outcome) = outcome else { return };
@@ -485,7 +517,9 @@ impl CheckProcess {
 
     fn finish(&mut self, k: usize, outcome: Outcome) {
         match self.probes.remove(&k) {
-            Some(Probe::Tcp { mut stream, .. }) | Some(Probe::Http { mut stream, .. }) => {
+            Some(Probe::Tcp { mut stream, .. })
+            | Some(Probe::Http { mut stream, .. })
+            | Some(Probe::Smtp { mut stream, .. }) => {
                 let _ = self.poll.registry().deregister(&mut stream);
             }
             Some(Probe::Misc { child, .. }) => {
@@ -616,6 +650,57 @@ fn misc_outcome(st: std::process::ExitStatus, dynamic: bool) -> Outcome {
         Some(c) => Outcome::Failure(format!("exit code {c}")),
         None => Outcome::Failure("killed by a signal".into()),
     }
+}
+
+/// keepalived check_smtp.c: the greeting must be 220, the answer to HELO 250; then QUIT
+/// is sent and the check has passed.
+fn smtp_progress(
+    s: &mut TcpStream,
+    helo: &str,
+    said_helo: &mut bool,
+    buf: &mut Vec<u8>,
+) -> Option<Outcome> {
+    match connected(s) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(e) => return Some(Outcome::Failure(e.to_string())),
+    }
+    let mut chunk = [0u8; 4096];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => return Some(Outcome::Failure("connection closed".into())),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Some(Outcome::Failure(e.to_string())),
+        }
+        if buf.len() > 64 * 1024 {
+            return Some(Outcome::Failure("reply longer than 64 KiB".into()));
+        }
+    }
+    while let Some(reply) = crate::smtp::take_reply(buf) {
+        let code = match reply {
+            Ok(c) => c,
+            Err(e) => return Some(Outcome::Failure(e)),
+        };
+        if !*said_helo {
+            if code != 220 {
+                return Some(Outcome::Failure(format!(
+                    "SMTP greeting status code {code}"
+                )));
+            }
+            if let Err(e) = s.write_all(format!("HELO {helo}\r\n").as_bytes()) {
+                return Some(Outcome::Failure(e.to_string()));
+            }
+            *said_helo = true;
+        } else {
+            if code != 250 {
+                return Some(Outcome::Failure(format!("SMTP HELO status code {code}")));
+            }
+            let _ = s.write_all(b"QUIT\r\n");
+            return Some(Outcome::Success);
+        }
+    }
+    None
 }
 
 /// keepalived check_http.c: `GET path HTTP/1.x`, `User-Agent: KeepAliveClient`, `Host:`
