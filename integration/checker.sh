@@ -120,7 +120,8 @@ virtual_server 10.70.0.101 80 {
     }
 }
 CONF
-ip netns exec "$PREFIX-lb" "$BIN" -n -l -f "$WORKDIR/lb.conf" -p "$WORKDIR/lb.pid" -r "$WORKDIR/lb.vpid" -c "$WORKDIR/lb.cpid" > "$WORKDIR/lb.log" 2>&1 &
+mkdir -p "$WORKDIR/lb.tmp"
+TMPDIR="$WORKDIR/lb.tmp" ip netns exec "$PREFIX-lb" "$BIN" -n -l -f "$WORKDIR/lb.conf" -p "$WORKDIR/lb.pid" -r "$WORKDIR/lb.vpid" -c "$WORKDIR/lb.cpid" > "$WORKDIR/lb.log" 2>&1 &
 PIDS+=($!)
 disown $!
 sleep 3
@@ -202,6 +203,13 @@ sleep 3
 serve r1 10.70.0.11
 wait_line "up r1" 4 >/dev/null || fail "after the restart, r1's return was not notified"
 echo "ok: reload and kill -9 of the checker child: states carried on, no notify until r1 really returned"
+
+# SIGUSR1: every child writes its data file; the checker child survives it.
+kill -USR1 "$(cat "$WORKDIR/lb.pid")"
+sleep 0.5
+grep -q "RS = \[10.70.0.12\]:tcp:80, weight = 1, alive = yes" "$WORKDIR/lb.tmp/keepalived_check.data" 2>/dev/null \
+    || fail "SIGUSR1: no keepalived_check.data with r2 alive: $(cat "$WORKDIR/lb.tmp/keepalived_check.data" 2>&1)"
+echo "ok: SIGUSR1 writes keepalived_check.data with every server's state"
 
 # 6. Still up, then a clean stop.
 parent=$(cat "$WORKDIR/lb.pid")

@@ -22,7 +22,7 @@ use ka_config::model::{CheckKind, Config, HttpProtocol, Url};
 use mio::net::TcpStream;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
 use crate::scripts::{self, kill_group, open_fifo, spawn};
@@ -199,7 +199,12 @@ impl CheckProcess {
     }
 
     pub fn run(mut self) -> Result<Exit, RunError> {
-        let mut signals = ctx(Signals::new([SIGTERM, SIGINT]), "signals")?;
+        // HUP (the parent reloads) and USR2 (a VRRP dump) must not end this process when
+        // sent to the whole group.
+        let mut signals = ctx(
+            Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP]),
+            "signals",
+        )?;
         ctx(
             self.poll
                 .registry()
@@ -274,9 +279,15 @@ impl CheckProcess {
             let ready: Vec<Token> = events.iter().map(|e| e.token()).collect();
             for tok in ready {
                 match tok {
-                    SIGNALS if signals.pending().next().is_some() => {
-                        self.stop();
-                        return Ok(Exit::Stopped);
+                    SIGNALS => {
+                        let sigs: Vec<i32> = signals.pending().collect();
+                        if sigs.contains(&SIGUSR1) {
+                            self.dump();
+                        }
+                        if sigs.iter().any(|&s| s == SIGTERM || s == SIGINT) {
+                            self.stop();
+                            return Ok(Exit::Stopped);
+                        }
                     }
                     PARENT => match self.parent_messages() {
                         Some(true) => {
@@ -616,6 +627,63 @@ impl CheckProcess {
         match crate::smtp::spawn_sender(&mail, "mail-check", &self.log_args) {
             Ok(c) => self.children.push(c),
             Err(e) => log::warn!("cannot send the SMTP alert '{subject}': {e}"),
+        }
+    }
+
+    /// SIGUSR1: keepalived_check.data in $TMPDIR (or /tmp), the virtual and real servers
+    /// with their states.
+    fn dump(&self) {
+        let mut s = String::from("------< LVS Topology >------\n");
+        for (v, c) in self.pool.cfg.iter().enumerate() {
+            s.push_str(&format!(" VS = {}\n", c.name));
+            s.push_str(&format!(
+                "   Quorum = {}, hysteresis = {}, state = {}, live weight = {}\n",
+                c.quorum,
+                c.hysteresis,
+                if self.pool.quorum_up(v) { "UP" } else { "DOWN" },
+                self.pool.live_weight(v)
+            ));
+            if let Some(sorry) = &c.sorry_server {
+                s.push_str(&format!(
+                    "   sorry server = {sorry}{}\n",
+                    if self.pool.sorry_active(v) {
+                        " (active)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            for (r, rc) in c.real_servers.iter().enumerate() {
+                s.push_str(&format!(
+                    "   RS = {}, weight = {}, alive = {}\n",
+                    rc.name,
+                    rc.weight,
+                    if self.pool.rs_alive(v, r) {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                ));
+                for (k, sp) in self.specs.iter().enumerate() {
+                    if sp.vs == v && sp.rs == r {
+                        s.push_str(&format!(
+                            "     {} {} is {}\n",
+                            sp.kind.keyword(),
+                            sp.target,
+                            if self.checkers[k].is_up() {
+                                "up"
+                            } else {
+                                "down"
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+        let dir = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
+        let path = std::path::Path::new(&dir).join("keepalived_check.data");
+        if let Err(e) = std::fs::write(&path, s) {
+            log::warn!("cannot write {}: {e}", path.display());
         }
     }
 
