@@ -58,7 +58,7 @@ sleep 2
 
 say "killing n1's processes (SIGKILL, parent and child) and cutting its link"
 t0=$(date +%s%N)
-ip netns pids "$PREFIX-n1" | xargs -r kill -9; ip -n "$PREFIX-n1" link set eth0 down
+ip -n "$PREFIX-n1" link set eth0 down; ip netns pids "$PREFIX-n1" | xargs -r kill -9
 wait_addr n2 $VIP 10 || { cat "$WORKDIR"/n*.log; exit 1; }
 t1=$(date +%s%N)
 printf 'n2 took the VIP over after %d ms (master_down_interval = 3 s + skew 0.61 s)\n' $(( (t1 - t0) / 1000000 ))

@@ -42,10 +42,12 @@ run() {   # run NODE IMPL CONF-FILE: starts keepalived or keepalived-rs on NODE
     disown $!
 }
 
-stop_node() {   # SIGKILL everything in the node's namespace and cut its link
+stop_node() {   # cut the node's link, then SIGKILL everything in its namespace (link first:
+                # a child whose parent dies first stops gracefully on PDEATHSIG, in both
+                # implementations, and sends priority 0, which a dead node does not)
+    ip -n "$PREFIX-$1" link set eth0 down
     ip netns pids "$PREFIX-$1" | xargs -r kill -9 2>/dev/null || true
     sleep 0.2
-    ip -n "$PREFIX-$1" link set eth0 down
     ip -n "$PREFIX-$1" addr del $VIP/24 dev eth0 2>/dev/null || true
 }
 

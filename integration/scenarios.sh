@@ -17,8 +17,8 @@ start() {   # start NODE CONF-TEXT
     disown $!
 }
 halt() {   # SIGKILL everything in NODE and cut its link
-    ip netns pids "$PREFIX-$1" | xargs -r kill -9 2>/dev/null || true
     ip -n "$PREFIX-$1" link set eth0 down
+    ip netns pids "$PREFIX-$1" | xargs -r kill -9 2>/dev/null || true
 }
 revive() { ip -n "$PREFIX-$1" link set eth0 up; }
 stop_all() { for n in "$@"; do ip netns pids "$PREFIX-$n" | xargs -r kill -TERM 2>/dev/null || true; done; sleep 1.5; }
