@@ -105,6 +105,18 @@ virtual_server 10.70.0.102 25 {
         }
     }
 }
+virtual_server 10.70.0.103 80 {
+    delay_loop 1
+    lb_kind DR
+    protocol TCP
+    ha_suspend
+    real_server 10.70.0.12 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
 virtual_server 10.70.0.101 80 {
     delay_loop 1
     lb_kind DR
@@ -203,6 +215,20 @@ sleep 3
 serve r1 10.70.0.11
 wait_line "up r1" 4 >/dev/null || fail "after the restart, r1's return was not notified"
 echo "ok: reload and kill -9 of the checker child: states carried on, no notify until r1 really returned"
+
+# ha_suspend: the VS address is not on this host, so its checks pause until it is.
+grep -q "Suspending healthchecker for VS \[10.70.0.103\]:tcp:80" "$WORKDIR/lb.log" || fail "ha_suspend: not suspended at start"
+ip -n "$PREFIX-lb" addr add 10.70.0.103/32 dev lo
+end=$(( $(now_ms) + 3000 ))
+until grep -q "Activating healthchecker for VS \[10.70.0.103\]:tcp:80" "$WORKDIR/lb.log"; do
+    [ "$(now_ms)" -lt "$end" ] || fail "ha_suspend: not activated when the address arrived"
+    sleep 0.05
+done
+before=$(grep -c "Suspending healthchecker for VS \[10.70.0.103\]:tcp:80" "$WORKDIR/lb.log")
+ip -n "$PREFIX-lb" addr del 10.70.0.103/32 dev lo
+sleep 0.5
+[ "$(grep -c "Suspending healthchecker for VS \[10.70.0.103\]:tcp:80" "$WORKDIR/lb.log")" = $((before + 1)) ] || fail "ha_suspend: not suspended again when the address left"
+echo "ok: ha_suspend: checks paused while the VS address is absent, resumed when it arrived, paused when it left"
 
 # SIGUSR1: every child writes its data file; the checker child survives it.
 kill -USR1 "$(cat "$WORKDIR/lb.pid")"

@@ -135,6 +135,10 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                 .or(g.smtp_alert)
                 .unwrap_or(false),
             omega: v.omega,
+            ha_suspend: match (&v.key, v.ha_suspend) {
+                (VsKey::Addr { ip, .. }, true) => Some(*ip),
+                _ => None,
+            },
             real_servers: rss,
         });
     }

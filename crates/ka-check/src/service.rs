@@ -39,6 +39,8 @@ pub struct VsConfig {
     pub sorry_server_inhibit: bool,
     pub smtp_alert: bool,
     pub omega: bool,
+    /// ha_suspend: checks pause while this address is not on this host.
+    pub ha_suspend: Option<std::net::IpAddr>,
     pub real_servers: Vec<RsConfig>,
 }
 

@@ -226,6 +226,7 @@ fn vs(rss: Vec<RsConfig>) -> VsConfig {
         sorry_server_inhibit: false,
         smtp_alert: false,
         omega: false,
+        ha_suspend: None,
         real_servers: rss,
     }
 }

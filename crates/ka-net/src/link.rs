@@ -35,6 +35,7 @@ pub fn is_up(name: &str) -> io::Result<bool> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     Link { name: String, up: bool },
+    AddressAdded { ifindex: u32, addr: IpAddr },
     AddressRemoved { ifindex: u32, addr: IpAddr },
 }
 
@@ -63,7 +64,7 @@ impl LinkMonitor {
         Some((name, running && !deleted))
     }
 
-    fn removed(m: &AddressMessage) -> Option<Event> {
+    fn address(m: &AddressMessage, added: bool) -> Option<Event> {
         let addr = m.attributes.iter().find_map(|a| match a {
             AddressAttribute::Local(a) => Some(*a),
             _ => None,
@@ -74,9 +75,11 @@ impl LinkMonitor {
                 _ => None,
             })
         })?;
-        Some(Event::AddressRemoved {
-            ifindex: m.header.index,
-            addr,
+        let ifindex = m.header.index;
+        Some(if added {
+            Event::AddressAdded { ifindex, addr }
+        } else {
+            Event::AddressRemoved { ifindex, addr }
         })
     }
 
@@ -102,7 +105,10 @@ impl LinkMonitor {
                     NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => out
                         .extend(Self::change(&l, true).map(|(name, up)| Event::Link { name, up })),
                     NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelAddress(a)) => {
-                        out.extend(Self::removed(&a))
+                        out.extend(Self::address(&a, false))
+                    }
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(a)) => {
+                        out.extend(Self::address(&a, true))
                     }
                     _ => {}
                 }

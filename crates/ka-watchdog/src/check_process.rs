@@ -31,6 +31,7 @@ use crate::vrrp_process::{Exit, RunError};
 const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
 const TIMER: Token = Token(2);
+const ADDRS: Token = Token(3);
 /// Probe sockets: this plus the checker's index.
 const PROBE_BASE: usize = 16;
 /// The largest HTTP response read; more is a failed check.
@@ -77,6 +78,9 @@ pub struct CheckProcess {
     log_args: Vec<String>,
     rng: u64,
     poll: Poll,
+    /// ha_suspend: address events, and which virtual servers are suspended.
+    monitor: Option<ka_net::link::LinkMonitor>,
+    suspended: Vec<bool>,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -153,6 +157,8 @@ impl CheckProcess {
             log_args: Vec::new(),
             rng: seed | 1,
             poll: ctx(Poll::new(), "poll")?,
+            monitor: None,
+            suspended: Vec::new(),
             cfg,
         })
     }
@@ -235,6 +241,19 @@ impl CheckProcess {
             "IPVS programming is not built yet{}: the kernel's table is left alone; checks, notify scripts, FIFO lines and mail run",
             if ipvs { "" } else { " (and this kernel has no IPVS)" }
         );
+        self.suspended = vec![false; self.pool.cfg.len()];
+        if self.pool.cfg.iter().any(|v| v.ha_suspend.is_some()) {
+            let mut m = ctx(ka_net::link::LinkMonitor::new(), "address monitor")?;
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&m);
+            ctx(
+                self.poll
+                    .registry()
+                    .register(&mut SourceFd(&fd), ADDRS, Interest::READABLE),
+                "register address monitor",
+            )?;
+            let _ = m.changes();
+            self.monitor = Some(m);
+        }
         let acts = self.pool.start();
         self.apply(acts);
         let t = now(self.epoch);
@@ -242,6 +261,7 @@ impl CheckProcess {
             let w = self.random_below(self.specs[k].warmup);
             self.checkers[k].start(t, w);
         }
+        self.ha_suspend();
         let mut events = Events::with_capacity(256);
         loop {
             let t = now(self.epoch);
@@ -302,6 +322,12 @@ impl CheckProcess {
                         None => {}
                     },
                     TIMER => {}
+                    ADDRS => {
+                        if let Some(m) = &mut self.monitor {
+                            let _ = m.changes();
+                        }
+                        self.ha_suspend();
+                    }
                     Token(n) if n >= PROBE_BASE => self.probe_ready(n - PROBE_BASE),
                     _ => {}
                 }
@@ -309,6 +335,56 @@ impl CheckProcess {
             self.tick();
             self.children
                 .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+        }
+    }
+
+    /// ha_suspend (keepalived update_checker_activity): the checkers of a virtual server
+    /// whose address is not on this host pause, and resume when it comes back.
+    fn ha_suspend(&mut self) {
+        let present: Vec<std::net::IpAddr> = ka_net::iface::addresses()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        let t = now(self.epoch);
+        for v in 0..self.pool.cfg.len() {
+            let Some(ip) = self.pool.cfg[v].ha_suspend else {
+                continue;
+            };
+            let suspend = !present.contains(&ip);
+            if suspend == self.suspended[v] {
+                continue;
+            }
+            self.suspended[v] = suspend;
+            log::info!(
+                "{} healthchecker for VS {}",
+                if suspend { "Suspending" } else { "Activating" },
+                self.pool.cfg[v].name
+            );
+            for k in 0..self.specs.len() {
+                if self.specs[k].vs != v {
+                    continue;
+                }
+                if suspend {
+                    self.checkers[k].suspend();
+                    if let Some(p) = self.probes.remove(&k) {
+                        self.drop_probe(p);
+                    }
+                } else {
+                    self.checkers[k].start(t, Duration::ZERO);
+                }
+            }
+        }
+    }
+
+    fn drop_probe(&self, p: Probe) {
+        match p {
+            Probe::Tcp { mut stream, .. }
+            | Probe::Http { mut stream, .. }
+            | Probe::Smtp { mut stream, .. } => {
+                let _ = self.poll.registry().deregister(&mut stream);
+            }
+            Probe::Misc { child, .. } => kill_group(child),
         }
     }
 

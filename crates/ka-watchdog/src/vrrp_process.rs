@@ -730,6 +730,7 @@ impl VrrpProcess {
                                     ka_net::link::Event::AddressRemoved { ifindex, addr } => {
                                         self.address_removed(ifindex, addr)
                                     }
+                                    ka_net::link::Event::AddressAdded { .. } => {}
                                 }
                             }
                         }
