@@ -56,7 +56,13 @@ printf '#!/bin/sh\nexit "$(cat %s/misc.code)"\n' "$WORKDIR" > "$WORKDIR/misc.sh"
 chmod 755 "$WORKDIR/notify.sh" "$WORKDIR/misc.sh"
 echo 0 > "$WORKDIR/misc.code"
 N="$WORKDIR/notify.sh"
+printf '#!/bin/sh\nwhile read -r line; do echo "$line" >> %s/fifo.out; done < "$1"\n' "$WORKDIR" > "$WORKDIR/fifo.sh"
+chmod 755 "$WORKDIR/fifo.sh"
 cat > "$WORKDIR/lb.conf" <<CONF
+global_defs {
+    lvs_notify_fifo $WORKDIR/lvs.fifo
+    lvs_notify_fifo_script $WORKDIR/fifo.sh
+}
 virtual_server 10.70.0.100 80 {
     delay_loop 1
     lb_algo rr
@@ -152,7 +158,10 @@ ms=$(wait_line "down r1" $((BOUND + 2))) || fail "r1 stopped: no notify_down"
 grep -q "TCP_CHECK on service \[10.70.0.11\]:tcp:80 failed" "$WORKDIR/lb.log" || fail "no TCP_CHECK failure line"
 serve r1 10.70.0.11
 ms2=$(wait_line "up r1" 3) || fail "r1 back: no notify_up"
-echo "ok: TCP_CHECK: notify_down $ms ms after the server stopped (bound ${BOUND} s), notify_up $ms2 ms after it returned"
+sleep 0.3   # the FIFO script reads at its own pace
+grep -qx "RS \[10.70.0.11\]:tcp:80 \[10.70.0.100\]:tcp:80 DOWN" "$WORKDIR/fifo.out" || fail "no LVS FIFO line: $(cat "$WORKDIR/fifo.out" 2>&1)"
+grep -qx "RS \[10.70.0.11\]:tcp:80 \[10.70.0.100\]:tcp:80 UP" "$WORKDIR/fifo.out" || fail "no LVS FIFO UP line: $(cat "$WORKDIR/fifo.out" 2>&1)"
+echo "ok: TCP_CHECK: notify_down $ms ms after the server stopped (bound ${BOUND} s), notify_up $ms2 ms after it returned; lvs_notify_fifo_script read the RS lines"
 consume
 
 # 2. HTTP_GET: each bad answer is a failed check with its reason; then back.

@@ -81,6 +81,7 @@ pub struct CheckProcess {
     /// ha_suspend: address events, and which virtual servers are suspended.
     monitor: Option<ka_net::link::LinkMonitor>,
     suspended: Vec<bool>,
+    fifo_script: Option<Child>,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -140,6 +141,28 @@ impl CheckProcess {
             }
         }
         let fifos = fifo_paths.iter().filter_map(|p| open_fifo(p)).collect();
+        // lvs_notify_fifo_script: started with the FIFO's name as its last argument (the
+        // global notify_fifo_script is the VRRP child's, as in keepalived).
+        let fifo_script = match (
+            &cfg.global.lvs_notify_fifo,
+            &cfg.global.lvs_notify_fifo_script,
+        ) {
+            (Some(f), Some(sc)) => {
+                let mut argv = sc.command.argv.clone();
+                argv.push(f.path.clone());
+                let who = sc.user.clone().map(|u| (u, sc.group.clone()));
+                match scripts::run_as(&cfg.global, &argv, who.as_ref())
+                    .and_then(|ids| spawn(&argv, ids).map_err(|e| e.to_string()))
+                {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        log::warn!("cannot run FIFO script {}: {e}", argv.join(" "));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -159,6 +182,7 @@ impl CheckProcess {
             poll: ctx(Poll::new(), "poll")?,
             monitor: None,
             suspended: Vec::new(),
+            fifo_script,
             cfg,
         })
     }
@@ -316,6 +340,9 @@ impl CheckProcess {
                         }
                         Some(false) => {
                             // Reload: the successor carries on; leave quietly.
+                            if let Some(c) = self.fifo_script.take() {
+                                kill_group(c);
+                            }
                             self.tell_parent(ka_ipc::ToParent::HandedOver(Vec::new()));
                             return Ok(Exit::HandedOver);
                         }
@@ -771,6 +798,9 @@ impl CheckProcess {
         }
         let acts = self.pool.stop();
         self.apply(acts);
+        if let Some(c) = self.fifo_script.take() {
+            kill_group(c);
+        }
         log::info!("Stopped");
     }
 }
