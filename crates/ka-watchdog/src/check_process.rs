@@ -82,6 +82,10 @@ pub struct CheckProcess {
     monitor: Option<ka_net::link::LinkMonitor>,
     suspended: Vec<bool>,
     fifo_script: Option<Child>,
+    /// Probes started, started more than 100 ms after their time, and the latest start.
+    started: u64,
+    late: u64,
+    max_late: Duration,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -183,6 +187,9 @@ impl CheckProcess {
             monitor: None,
             suspended: Vec::new(),
             fifo_script,
+            started: 0,
+            late: 0,
+            max_late: Duration::ZERO,
             cfg,
         })
     }
@@ -471,11 +478,18 @@ impl CheckProcess {
             }
         }
         for k in 0..self.checkers.len() {
-            if self.checkers[k].next_deadline().is_some_and(|d| d <= t) {
-                let acts = self.checkers[k].timer(t);
-                if acts.contains(&CheckerAction::Probe) {
-                    self.start_probe(k);
+            let Some(due) = self.checkers[k].next_deadline().filter(|d| *d <= t) else {
+                continue;
+            };
+            let acts = self.checkers[k].timer(t);
+            if acts.contains(&CheckerAction::Probe) {
+                let late = t - due;
+                self.started += 1;
+                if late > Duration::from_millis(100) {
+                    self.late += 1;
                 }
+                self.max_late = self.max_late.max(late);
+                self.start_probe(k);
             }
         }
     }
@@ -736,7 +750,13 @@ impl CheckProcess {
     /// SIGUSR1: keepalived_check.data in $TMPDIR (or /tmp), the virtual and real servers
     /// with their states.
     fn dump(&self) {
-        let mut s = String::from("------< LVS Topology >------\n");
+        let mut s = format!(
+            "------< Checks >------\n Probes started = {}\n Started more than 100 ms late = {}\n Latest start = {} ms late\n",
+            self.started,
+            self.late,
+            self.max_late.as_millis()
+        );
+        s.push_str("------< LVS Topology >------\n");
         for (v, c) in self.pool.cfg.iter().enumerate() {
             s.push_str(&format!(" VS = {}\n", c.name));
             s.push_str(&format!(
