@@ -247,23 +247,15 @@ fn child_main(cli: &Cli) -> ExitCode {
         .and_then(vrrp_process::VrrpProcess::new);
     let process = match prepared {
         Ok(p) => p,
-        Err(e) => {
-            log::error!("{e}");
-            return ExitCode::from(EXIT_FATAL);
-        }
+        Err(e) => return fatal(e),
     };
     ka_ipc::proc::release_free_memory();
     let go = match watchdog::child_wait_go(&ch) {
         Ok(r) => r,
-        Err(e) => {
-            log::error!("{e}");
-            return ExitCode::from(EXIT_FATAL);
-        }
+        Err(e) => return fatal(e),
     };
     // The predecessor (if any) has exited by now: the pid file is ours.
-    if let Err(e) = std::fs::write(&cli.vrrp_pid, format!("{}\n", std::process::id())) {
-        log::warn!("cannot write pid file {}: {e}", cli.vrrp_pid);
-    }
+    write_pid(&cli.vrrp_pid);
     let r = process
         .with_parent(ch, go.resume)
         .with_originals(go.originals)
@@ -272,10 +264,20 @@ fn child_main(cli: &Cli) -> ExitCode {
     let _ = std::fs::remove_file(&cli.vrrp_pid);
     match r {
         Ok(_) => ExitCode::from(EXIT_OK),
-        Err(e) => {
-            log::error!("{e}");
-            ExitCode::from(EXIT_FATAL)
-        }
+        Err(e) => fatal(e),
+    }
+}
+
+/// A child's fatal error: logged, keepalived's exit code 1.
+fn fatal(e: impl std::fmt::Display) -> ExitCode {
+    log::error!("{e}");
+    ExitCode::from(EXIT_FATAL)
+}
+
+/// A child's pid file, written once its predecessor (if any) has exited.
+fn write_pid(path: &str) {
+    if let Err(e) = std::fs::write(path, format!("{}\n", std::process::id())) {
+        log::warn!("cannot write pid file {path}: {e}");
     }
 }
 
@@ -286,22 +288,14 @@ fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> E
         .and_then(check_process::CheckProcess::new);
     let process = match prepared {
         Ok(p) => p,
-        Err(e) => {
-            log::error!("{e}");
-            return ExitCode::from(EXIT_FATAL);
-        }
+        Err(e) => return fatal(e),
     };
     ka_ipc::proc::release_free_memory();
     let go = match watchdog::child_wait_go(&ch) {
         Ok(g) => g,
-        Err(e) => {
-            log::error!("{e}");
-            return ExitCode::from(EXIT_FATAL);
-        }
+        Err(e) => return fatal(e),
     };
-    if let Err(e) = std::fs::write(&cli.checkers_pid, format!("{}\n", std::process::id())) {
-        log::warn!("cannot write pid file {}: {e}", cli.checkers_pid);
-    }
+    write_pid(&cli.checkers_pid);
     let r = process
         .with_parent(ch)
         .with_servers(go.servers)
@@ -310,10 +304,7 @@ fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> E
     let _ = std::fs::remove_file(&cli.checkers_pid);
     match r {
         Ok(_) => ExitCode::from(EXIT_OK),
-        Err(e) => {
-            log::error!("{e}");
-            ExitCode::from(EXIT_FATAL)
-        }
+        Err(e) => fatal(e),
     }
 }
 
