@@ -5,6 +5,7 @@
 //! - [`service`]: real servers (up while all their checkers are), virtual servers
 //!   (quorum, hysteresis, sorry server, inhibit_on_failure), and what follows a change:
 //!   IPVS operations as data, notify scripts, FIFO lines, mail;
+//! - [`ipvs`]: the IPVS table wanted, and the commands that bring the kernel to it;
 //! - [`config`]: the typed configuration turned into these.
 //!
 //! The checker child (IO: sockets, scripts, IPVS) feeds them and carries out what they
@@ -12,6 +13,7 @@
 
 pub mod checker;
 pub mod config;
+pub mod ipvs;
 pub mod service;
 pub mod time;
 

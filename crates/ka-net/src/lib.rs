@@ -3,11 +3,13 @@
 //! - [`iface`]: interface index, MAC and primary addresses;
 //! - [`vrrp`]: raw VRRP sockets (IPv4: IP_HDRINCL send, multicast receive, unicast);
 //! - [`packet`]: AF_PACKET frames (gratuitous ARP);
+//! - [`ipvs`]: the IPVS table over generic netlink;
 //! - [`timer`]: a timerfd, for wakeups finer than epoll's milliseconds.
 //!
 //! All `unsafe` of the workspace lives here, each use with its `SAFETY:` line.
 
 pub mod iface;
+pub mod ipvs;
 pub mod link;
 pub mod netlink;
 pub mod packet;

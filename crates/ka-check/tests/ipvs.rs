@@ -1,0 +1,274 @@
+//! The wanted IPVS table and the reconciliation against the kernel's, without a kernel.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ka_check::ipvs::{layout, reconcile, record, Wanted};
+use ka_check::service::{Action, Pool};
+use ka_net::ipvs::{Cmd, Dest, Forward, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT};
+
+fn config(text: &str) -> ka_config::model::Config {
+    let l = ka_config::parse_str("/k.conf", text, &ka_config::Options::default());
+    assert!(
+        !l.diagnostics
+            .iter()
+            .any(|d| d.severity == ka_config::diag::Severity::Error),
+        "{:?}",
+        l.diagnostics
+    );
+    l.config
+}
+
+/// The pool and the wanted table after start-up, as the checker child builds them.
+fn started(text: &str) -> (Pool, Wanted) {
+    let c = config(text);
+    let (vs, _) = ka_check::config::build(&c);
+    let mut pool = Pool::new(vs);
+    let mut w = Wanted::new(layout(&c));
+    feed(&mut w, pool.start());
+    (pool, w)
+}
+
+fn feed(w: &mut Wanted, acts: Vec<Action>) {
+    for a in acts {
+        if let Action::Ipvs(op) = a {
+            w.apply(&op);
+        }
+    }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+const TWO: &str = r#"
+virtual_server 10.0.0.1 80 {
+    lb_algo wrr
+    lb_kind DR
+    protocol TCP
+    persistence_timeout 300
+    persistence_granularity 255.255.255.0
+    real_server 10.0.1.1 80 {
+        weight 2
+        uthreshold 100
+        lthreshold 10
+        TCP_CHECK { }
+    }
+    real_server 10.0.1.2 80 {
+        weight 3
+        inhibit_on_failure
+        TCP_CHECK { }
+    }
+}
+"#;
+
+fn key() -> SvcKey {
+    SvcKey::Addr {
+        protocol: 6,
+        addr: ip("10.0.0.1"),
+        port: 80,
+    }
+}
+
+#[test]
+fn the_configuration_becomes_services_and_destinations() {
+    let (_, w) = started(TWO);
+    let t = w.table();
+    let (svc, dests) = &t[&key()];
+    assert_eq!(svc.sched, "wrr");
+    assert_eq!(svc.flags, SVC_F_PERSISTENT);
+    assert_eq!(svc.timeout, 300);
+    assert_eq!(svc.netmask, 0xffff_ff00);
+    assert_eq!(
+        dests[&(ip("10.0.1.1"), 80)],
+        Dest {
+            addr: ip("10.0.1.1"),
+            port: 80,
+            forward: Forward::Route,
+            weight: 2,
+            u_threshold: 100,
+            l_threshold: 10,
+        }
+    );
+    assert_eq!(dests[&(ip("10.0.1.2"), 80)].weight, 3);
+}
+
+#[test]
+fn an_empty_kernel_gets_everything_and_a_matching_one_nothing() {
+    // keepalived ipwrapper.c init_services: the service, then each live real server.
+    let (_, w) = started(TWO);
+    let mut kernel = Table::new();
+    let cmds = reconcile(&w.table(), &kernel);
+    assert!(matches!(cmds[0], Cmd::NewService(_)));
+    assert_eq!(
+        cmds.iter()
+            .filter(|c| matches!(c, Cmd::NewDest(..)))
+            .count(),
+        2
+    );
+    for c in &cmds {
+        record(&mut kernel, c);
+    }
+    // A restarted checker (same states) finds its table in place: nothing removed or
+    // re-added.
+    assert_eq!(reconcile(&w.table(), &kernel), vec![]);
+}
+
+#[test]
+fn failure_removes_or_inhibits_and_recovery_restores() {
+    let (mut pool, mut w) = started(TWO);
+    let mut kernel = Table::new();
+    for c in reconcile(&w.table(), &kernel) {
+        record(&mut kernel, &c);
+    }
+    // ipwrapper.c perform_svr_state: down → DEL_DEST, or weight 0 with inhibit_on_failure.
+    feed(&mut w, pool.checker_changed(0, 0, 0, false, "refused"));
+    feed(&mut w, pool.checker_changed(0, 1, 0, false, "refused"));
+    let cmds = reconcile(&w.table(), &kernel);
+    assert_eq!(
+        cmds,
+        vec![
+            Cmd::SetDest(
+                key(),
+                Dest {
+                    addr: ip("10.0.1.2"),
+                    port: 80,
+                    forward: Forward::Route,
+                    weight: 0,
+                    u_threshold: 0,
+                    l_threshold: 0
+                }
+            ),
+            Cmd::DelDest(key(), ip("10.0.1.1"), 80),
+        ]
+    );
+    for c in &cmds {
+        record(&mut kernel, c);
+    }
+    feed(&mut w, pool.checker_changed(0, 0, 0, true, ""));
+    feed(&mut w, pool.checker_changed(0, 1, 0, true, ""));
+    let cmds = reconcile(&w.table(), &kernel);
+    assert_eq!(cmds.len(), 2);
+    assert!(matches!(&cmds[0], Cmd::NewDest(_, d) if d.addr == ip("10.0.1.1") && d.weight == 2));
+    assert!(matches!(&cmds[1], Cmd::SetDest(_, d) if d.addr == ip("10.0.1.2") && d.weight == 3));
+}
+
+#[test]
+fn drift_in_the_kernel_is_corrected_and_foreign_services_left_alone() {
+    let (_, w) = started(TWO);
+    let mut kernel = Table::new();
+    for c in reconcile(&w.table(), &kernel) {
+        record(&mut kernel, &c);
+    }
+    // Someone changed the scheduler, a weight, and added a destination and a service.
+    let (svc, dests) = kernel.get_mut(&key()).unwrap();
+    svc.sched = "rr".into();
+    dests.get_mut(&(ip("10.0.1.1"), 80)).unwrap().weight = 9;
+    let stray = Dest {
+        addr: ip("10.0.1.9"),
+        port: 80,
+        forward: Forward::Route,
+        weight: 1,
+        u_threshold: 0,
+        l_threshold: 0,
+    };
+    dests.insert((stray.addr, 80), stray);
+    let foreign = SvcKey::Fwmark {
+        ipv6: false,
+        mark: 7,
+    };
+    let mut fs = kernel[&key()].0.clone();
+    fs.key = foreign.clone();
+    kernel.insert(foreign, (fs, BTreeMap::new()));
+    let cmds = reconcile(&w.table(), &kernel);
+    assert!(matches!(&cmds[0], Cmd::SetService(s) if s.sched == "wrr"));
+    assert!(matches!(&cmds[1], Cmd::SetDest(_, d) if d.weight == 2));
+    assert_eq!(cmds[2], Cmd::DelDest(key(), ip("10.0.1.9"), 80));
+    assert_eq!(cmds.len(), 3, "the fwmark service is not ours: {cmds:?}");
+}
+
+#[test]
+fn sorry_server_replaces_the_pool_when_quorum_is_lost() {
+    let (mut pool, mut w) = started(
+        r#"
+virtual_server 10.0.0.1 80 {
+    protocol TCP
+    quorum 2
+    sorry_server 10.0.9.9 8080
+    real_server 10.0.1.1 80 { TCP_CHECK { } }
+    real_server 10.0.1.2 80 { TCP_CHECK { } }
+}
+"#,
+    );
+    let dests = |w: &Wanted| -> Vec<(IpAddr, u16, u32)> {
+        w.dests(0)
+            .values()
+            .map(|d| (d.addr, d.port, d.weight))
+            .collect()
+    };
+    assert_eq!(
+        dests(&w),
+        vec![(ip("10.0.1.1"), 80, 1), (ip("10.0.1.2"), 80, 1)]
+    );
+    // ipwrapper.c update_quorum_state: below quorum the live servers leave, the sorry
+    // server comes in; back above it they swap again.
+    feed(&mut w, pool.checker_changed(0, 0, 0, false, "refused"));
+    assert_eq!(dests(&w), vec![(ip("10.0.9.9"), 8080, 1)]);
+    feed(&mut w, pool.checker_changed(0, 0, 0, true, ""));
+    assert_eq!(
+        dests(&w),
+        vec![(ip("10.0.1.1"), 80, 1), (ip("10.0.1.2"), 80, 1)]
+    );
+}
+
+#[test]
+fn groups_fwmarks_and_ipv6() {
+    let c = config(
+        r#"
+virtual_server_group web {
+    192.168.0.10-12 80
+    fwmark 5 inet6
+}
+virtual_server group web {
+    protocol TCP
+    ops
+    real_server 192.168.1.1 80 { }
+}
+virtual_server fwmark 9 {
+    ip_family inet6
+    persistence_timeout 60
+    persistence_granularity 64
+    real_server 2001:db8::1 0 { }
+}
+virtual_server 2001:db8::80 443 {
+    protocol TCP
+    lb_kind NAT
+    real_server 2001:db8::2 443 { }
+}
+"#,
+    );
+    let l = layout(&c);
+    let keys: Vec<String> = l[0].services.iter().map(|s| s.key.to_string()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "TCP 192.168.0.10:80",
+            "TCP 192.168.0.11:80",
+            "TCP 192.168.0.12:80",
+            "FWM 5 IPv6"
+        ]
+    );
+    assert!(l[0].services.iter().all(|s| s.flags == SVC_F_ONEPACKET));
+    let f = &l[1].services[0];
+    assert_eq!(
+        f.key,
+        SvcKey::Fwmark {
+            ipv6: true,
+            mark: 9
+        }
+    );
+    assert_eq!((f.timeout, f.netmask), (60, 64));
+    let v6 = &l[2].services[0];
+    assert_eq!(v6.netmask, 128, "IPv6 granularity is a prefix length");
+    assert_eq!(l[2].rs[0].forward, Forward::Masq);
+}
