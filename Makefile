@@ -18,7 +18,8 @@ test:
 
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
 # reload, failover deadlines seen by a client, the seed scenarios, dual network with and
-# without sync groups, and interop with Debian's keepalived 2.2.7 in both roles.
+# without sync groups, interop with Debian's keepalived 2.2.7 in both roles, the checker
+# child on this kernel (no IPVS), and IPVS for real inside a small VM (integration/vm/).
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
@@ -31,6 +32,7 @@ integration:
 	bash integration/dualnet.sh
 	bash integration/checker.sh
 	bash integration/interop.sh
+	bash integration/ipvs.sh target/release/keepalived-rs
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ka_config::model::{self, Config, Family, LbKind, Protocol, VsGroupEntry, VsKey};
-use ka_net::ipvs::{
-    Cmd, Dest, Forward, Service, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT,
-};
+use ka_net::ipvs::{Cmd, Dest, Forward, Service, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT};
 
 use crate::service::IpvsOp;
 
@@ -190,7 +188,11 @@ fn vs_layout(c: &Config, v: &model::VirtualServer) -> VsLayout {
         u_threshold: 0,
         l_threshold: 0,
     });
-    VsLayout { services, rs, sorry }
+    VsLayout {
+        services,
+        rs,
+        sorry,
+    }
 }
 
 /// What should be in the kernel: the layout with each destination's current weight.
@@ -246,11 +248,23 @@ impl Wanted {
         };
         for (d, w) in l.rs.iter().zip(&self.rs[vs]) {
             if let Some(w) = w {
-                out.insert((d.addr, d.port), Dest { weight: *w, ..d.clone() });
+                out.insert(
+                    (d.addr, d.port),
+                    Dest {
+                        weight: *w,
+                        ..d.clone()
+                    },
+                );
             }
         }
         if let (Some(d), Some(w)) = (&l.sorry, self.sorry[vs]) {
-            out.insert((d.addr, d.port), Dest { weight: w, ..d.clone() });
+            out.insert(
+                (d.addr, d.port),
+                Dest {
+                    weight: w,
+                    ..d.clone()
+                },
+            );
         }
         out
     }

@@ -11,7 +11,7 @@ pub mod proc;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -98,4 +98,7 @@ pub struct Handover {
     pub static_addresses: Vec<ka_config::model::IpAddress>,
     pub static_routes: Vec<ka_config::model::Route>,
     pub static_rules: Vec<ka_config::model::Rule>,
+    /// For the checker child: the IPVS services the new configuration has (the others
+    /// it made are removed).
+    pub ipvs_keep: Vec<ka_net::ipvs::SvcKey>,
 }

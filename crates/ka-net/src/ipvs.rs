@@ -82,8 +82,15 @@ const AF_INET6: u16 = 10;
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SvcKey {
     /// protocol (IPPROTO_TCP / UDP / SCTP), address, port.
-    Addr { protocol: u16, addr: IpAddr, port: u16 },
-    Fwmark { ipv6: bool, mark: u32 },
+    Addr {
+        protocol: u16,
+        addr: IpAddr,
+        port: u16,
+    },
+    Fwmark {
+        ipv6: bool,
+        mark: u32,
+    },
 }
 
 impl SvcKey {
@@ -570,11 +577,13 @@ impl Ipvs {
                     (NLMSG_ERROR, Some(0)) => return Ok(out),
                     (NLMSG_ERROR, Some(e)) => {
                         let e = io::Error::from_raw_os_error(e);
-                        return Err(if e.raw_os_error() == Some(libc::ENOENT) && out.is_empty() {
-                            io::Error::new(io::ErrorKind::NotFound, e)
-                        } else {
-                            e
-                        });
+                        return Err(
+                            if e.raw_os_error() == Some(libc::ENOENT) && out.is_empty() {
+                                io::Error::new(io::ErrorKind::NotFound, e)
+                            } else {
+                                e
+                            },
+                        );
                     }
                     (NLMSG_DONE, _) => return Ok(out),
                     _ => out.push(r),
@@ -592,12 +601,20 @@ impl Ipvs {
 
     /// The kernel's whole table.
     pub fn dump(&mut self) -> io::Result<Table> {
+        self.dump_only(None)
+    }
+
+    /// The kernel's table, or of it only the services `keys` (with their destinations).
+    pub fn dump_only(&mut self, keys: Option<&[SvcKey]>) -> io::Result<Table> {
         let mut table = Table::new();
         let replies = self.exchange(CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP, &[])?;
         for r in replies {
-            for (t, v) in attrs(r.payload.get(4..).unwrap_or(&[])) {
+            for (t, v) in attrs(&r.payload) {
                 if t == ATTR_SERVICE {
                     if let Some(s) = decode_service(v) {
+                        if keys.is_some_and(|ks| !ks.contains(&s.key)) {
+                            continue;
+                        }
                         table.insert(s.key.clone(), (s, BTreeMap::new()));
                     }
                 }
@@ -612,7 +629,7 @@ impl Ipvs {
                 continue;
             };
             for r in replies {
-                for (t, v) in attrs(r.payload.get(4..).unwrap_or(&[])) {
+                for (t, v) in attrs(&r.payload) {
                     if t == ATTR_DEST {
                         if let Some(d) = decode_dest(v, k.ipv6()) {
                             dests.insert((d.addr, d.port), d);

@@ -2,11 +2,11 @@
 //! with real probes (TCP_CHECK: a connect; HTTP_GET: a request per url, status code and
 //! digest checked; SMTP_CHECK: greeting and HELO; MISC_CHECK: a script and its exit
 //! code), and what they return carried
-//! out: notify_up / notify_down / quorum scripts, LVS FIFO lines, mail.
+//! out: the IPVS table ([`crate::lvs`]), notify_up / notify_down / quorum scripts, LVS FIFO
+//! lines, mail.
 //!
-//! IPVS programming is not built yet: the operations are logged at debug level and the
-//! kernel's table is left alone; the checks and everything they notify run anyway (what
-//! keepalived 2.2.7 cannot do on a kernel without IPVS, where its checker exits).
+//! On a kernel without IPVS the table is left out and everything else runs (keepalived
+//! 2.2.7's checker exits there and takes the daemon down).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -86,6 +86,11 @@ pub struct CheckProcess {
     started: u64,
     late: u64,
     max_late: Duration,
+    lvs: crate::lvs::Lvs,
+    /// A reload's list of the services the successor keeps.
+    handover_keep: Option<Vec<ka_net::ipvs::SvcKey>>,
+    /// -I: the IPVS table stays at stop.
+    dont_release_ipvs: bool,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -190,6 +195,9 @@ impl CheckProcess {
             started: 0,
             late: 0,
             max_late: Duration::ZERO,
+            lvs: crate::lvs::Lvs::new(&cfg),
+            handover_keep: None,
+            dont_release_ipvs: false,
             cfg,
         })
     }
@@ -219,6 +227,11 @@ impl CheckProcess {
                 }
             }
         }
+        self
+    }
+
+    pub fn with_dont_release_ipvs(mut self, keep: bool) -> Self {
+        self.dont_release_ipvs = keep;
         self
     }
 
@@ -267,11 +280,9 @@ impl CheckProcess {
                 "register timer",
             )?;
         }
-        let ipvs = std::path::Path::new("/proc/net/ip_vs").exists();
-        log::warn!(
-            "IPVS programming is not built yet{}: the kernel's table is left alone; checks, notify scripts, FIFO lines and mail run",
-            if ipvs { "" } else { " (and this kernel has no IPVS)" }
-        );
+        // The predecessor (if any) has handed over: the table is ours to read and bring
+        // to what this configuration and the inherited states want.
+        self.lvs.start();
         self.suspended = vec![false; self.pool.cfg.len()];
         if self.pool.cfg.iter().any(|v| v.ha_suspend.is_some()) {
             let mut m = ctx(ka_net::link::LinkMonitor::new(), "address monitor")?;
@@ -346,7 +357,10 @@ impl CheckProcess {
                             return Ok(Exit::Stopped);
                         }
                         Some(false) => {
-                            // Reload: the successor carries on; leave quietly.
+                            // Reload: the successor carries on; leave quietly, removing
+                            // only the services its configuration dropped.
+                            let keep = self.handover_keep.take().unwrap_or_default();
+                            self.lvs.hand_over(&keep);
                             if let Some(c) = self.fifo_script.take() {
                                 kill_group(c);
                             }
@@ -429,7 +443,10 @@ impl CheckProcess {
             match ch.recv::<ka_ipc::ToChild>() {
                 Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
                 Ok(Some(ka_ipc::ToChild::Stop)) => return Some(true),
-                Ok(Some(ka_ipc::ToChild::Handover(_))) => return Some(false),
+                Ok(Some(ka_ipc::ToChild::Handover(h))) => {
+                    self.handover_keep = Some(h.ipvs_keep);
+                    return Some(false);
+                }
                 Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),
                 Ok(None) => return None,
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {
@@ -717,7 +734,7 @@ impl CheckProcess {
     fn apply(&mut self, acts: Vec<Action>) {
         for a in acts {
             match a {
-                Action::Ipvs(op) => log::debug!("IPVS (not applied): {op:?}"),
+                Action::Ipvs(op) => self.lvs.op(&op),
                 Action::Notify(n) => {
                     let r = scripts::run_as(&self.cfg.global, &n.argv, n.user.as_ref())
                         .and_then(|ids| spawn(&n.argv, ids).map_err(|e| e.to_string()));
@@ -735,6 +752,7 @@ impl CheckProcess {
                 Action::Log(line) => log::info!("{line}"),
             }
         }
+        self.lvs.sync();
     }
 
     fn alert(&mut self, subject: &str, body: &str) {
@@ -756,6 +774,14 @@ impl CheckProcess {
             self.late,
             self.max_late.as_millis()
         );
+        s.push_str(&format!(
+            " IPVS = {}\n",
+            if self.lvs.available() {
+                "programmed"
+            } else {
+                "not available"
+            }
+        ));
         s.push_str("------< LVS Topology >------\n");
         for (v, c) in self.pool.cfg.iter().enumerate() {
             s.push_str(&format!(" VS = {}\n", c.name));
@@ -817,6 +843,9 @@ impl CheckProcess {
             }
         }
         let acts = self.pool.stop();
+        // The table goes (or stays, with -I) as a whole: the pool's removals one by one
+        // (keepalived clear_services) are not sent after it.
+        self.lvs.stop(self.dont_release_ipvs);
         self.apply(acts);
         if let Some(c) = self.fifo_script.take() {
             kill_group(c);

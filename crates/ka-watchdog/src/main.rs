@@ -14,6 +14,7 @@ mod check_process;
 mod cli;
 mod genhash;
 mod logging;
+mod lvs;
 mod reload;
 mod scripts;
 mod smtp;
@@ -158,6 +159,9 @@ fn main() -> ExitCode {
     if cli.log_console {
         child_args.push("-l".to_string());
     }
+    if cli.dont_release_ipvs {
+        child_args.push("-I".to_string());
+    }
     if cli.no_syslog {
         child_args.push("-G".to_string());
     }
@@ -299,6 +303,7 @@ fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> E
     let r = process
         .with_parent(ch)
         .with_servers(go.servers)
+        .with_dont_release_ipvs(cli.dont_release_ipvs)
         .with_log_args(log_args)
         .run();
     let _ = std::fs::remove_file(&cli.checkers_pid);

@@ -363,7 +363,13 @@ impl Watchdog {
                     let h = if k == Kind::Vrrp {
                         plan.handover.clone()
                     } else {
-                        Handover::default()
+                        Handover {
+                            ipvs_keep: ka_check::ipvs::Wanted::new(ka_check::ipvs::layout(
+                                &new_config,
+                            ))
+                            .keys(),
+                            ..Handover::default()
+                        }
                     };
                     let last = self.hand_over(k, poll, h);
                     let resume = if k == Kind::Vrrp {

@@ -1,0 +1,230 @@
+//! The checker child's hold on the kernel's IPVS table: the wanted table (ka-check::ipvs)
+//! kept in step with the pool's operations, and each change reconciled against a copy of
+//! what the kernel holds, read once at start.
+//!
+//! A kernel without IPVS is not fatal (keepalived 2.2.7's checker exits there, taking the
+//! whole daemon down): it is said once, and everything but the table goes on.
+
+use std::collections::BTreeSet;
+use std::io;
+
+use ka_check::ipvs::{layout, reconcile, record, Wanted};
+use ka_check::service::IpvsOp;
+use ka_config::model::{Config, FlushOnStop};
+use ka_net::ipvs::{Cmd, Ipvs, SvcKey, Table};
+
+pub struct Lvs {
+    ipvs: Option<Ipvs>,
+    wanted: Wanted,
+    /// The kernel's table as we last read or changed it.
+    kernel: Table,
+    /// Virtual servers whose part of the table changed since the last [`Lvs::sync`].
+    dirty: BTreeSet<usize>,
+    flush: bool,
+    flush_on_stop: Option<FlushOnStop>,
+    timeouts: (u32, u32, u32),
+    /// The first sync after start (logged: what a restart had to change).
+    first: bool,
+}
+
+/// Opens the IPVS family, loading ip_vs first if it is not there (as keepalived does).
+fn open() -> io::Result<Ipvs> {
+    match Ipvs::open() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let _ = std::process::Command::new("modprobe")
+                .arg("ip_vs")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+            Ipvs::open()
+        }
+        r => r,
+    }
+}
+
+impl Lvs {
+    pub fn new(cfg: &Config) -> Lvs {
+        let t = &cfg.global.lvs_timeouts;
+        Lvs {
+            ipvs: None,
+            wanted: Wanted::new(layout(cfg)),
+            kernel: Table::new(),
+            dirty: BTreeSet::new(),
+            flush: cfg.global.lvs_flush,
+            flush_on_stop: cfg.global.lvs_flush_on_stop,
+            timeouts: (
+                t.tcp.unwrap_or(0),
+                t.tcpfin.unwrap_or(0),
+                t.udp.unwrap_or(0),
+            ),
+            first: true,
+        }
+    }
+
+    /// Connects to the kernel (after a predecessor has handed over): lvs_flush, lvs_timeouts,
+    /// then the kernel's table is read.
+    pub fn start(&mut self) {
+        let mut ipvs = match open() {
+            Ok(i) => i,
+            Err(e) => {
+                log::warn!(
+                    "IPVS is not available on this kernel ({e}): the IPVS table is not programmed; checks, notify scripts, FIFO lines and mail run"
+                );
+                return;
+            }
+        };
+        if self.flush {
+            if let Err(e) = ipvs.apply(&Cmd::Flush) {
+                log::warn!("IPVS: cannot flush the table: {e}");
+            }
+        }
+        let (tcp, fin, udp) = self.timeouts;
+        if tcp + fin + udp > 0 {
+            if let Err(e) = ipvs.apply(&Cmd::Timeouts(tcp, fin, udp)) {
+                log::warn!("IPVS: cannot set the timeouts: {e}");
+            }
+        }
+        match ipvs.dump() {
+            Ok(t) => self.kernel = t,
+            Err(e) => log::warn!("IPVS: cannot read the table: {e}"),
+        }
+        self.ipvs = Some(ipvs);
+        self.dirty.extend(0..self.wanted.layout.len());
+    }
+
+    pub fn available(&self) -> bool {
+        self.ipvs.is_some()
+    }
+
+    /// One of the pool's operations.
+    pub fn op(&mut self, op: &IpvsOp) {
+        let vs = self.wanted.apply(op);
+        self.dirty.insert(vs);
+    }
+
+    /// Brings the kernel's table to what the changed virtual servers want.
+    pub fn sync(&mut self) {
+        if self.dirty.is_empty() {
+            return;
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        if self.ipvs.is_none() {
+            return;
+        }
+        let mut wanted = Table::new();
+        for vs in dirty {
+            wanted.extend(self.wanted.table_for(vs));
+        }
+        // What the kernel holds for these services now: someone may have changed it.
+        let keys: Vec<SvcKey> = wanted.keys().cloned().collect();
+        if let Some(ipvs) = &mut self.ipvs {
+            if let Ok(now) = ipvs.dump_only(Some(&keys)) {
+                for k in &keys {
+                    match now.get(k) {
+                        Some(e) => self.kernel.insert(k.clone(), e.clone()),
+                        None => self.kernel.remove(k),
+                    };
+                }
+            }
+        }
+        let cmds = reconcile(&wanted, &self.kernel);
+        if self.first {
+            self.first = false;
+            log::info!(
+                "IPVS: table read: {} service(s) of this configuration in place; {} change(s) to bring them to it",
+                keys.iter().filter(|k| self.kernel.contains_key(k)).count(),
+                cmds.len()
+            );
+        }
+        self.run(&cmds);
+    }
+
+    /// Carries out commands, recording those the kernel accepted; a refusal is logged and
+    /// the table read again, so that the next change starts from the truth.
+    fn run(&mut self, cmds: &[Cmd]) {
+        let Some(ipvs) = &mut self.ipvs else { return };
+        let mut failed = false;
+        for c in cmds {
+            match ipvs.apply(c) {
+                Ok(()) => {
+                    log::debug!("IPVS: {}", describe(c));
+                    record(&mut self.kernel, c);
+                }
+                Err(e) => {
+                    log::warn!("IPVS: cannot {}: {e}", describe(c));
+                    failed = true;
+                }
+            }
+        }
+        if failed {
+            if let Ok(t) = ipvs.dump() {
+                self.kernel = t;
+            }
+        }
+    }
+
+    /// A reload: the successor's configuration keeps `keep`; the services it drops go.
+    pub fn hand_over(&mut self, keep: &[SvcKey]) {
+        let gone: Vec<Cmd> = self
+            .wanted
+            .keys()
+            .into_iter()
+            .filter(|k| !keep.contains(k) && self.kernel.contains_key(k))
+            .map(Cmd::DelService)
+            .collect();
+        self.run(&gone);
+    }
+
+    /// Stop: the services this configuration made are removed (or the whole table flushed
+    /// with lvs_flush_on_stop), unless -I keeps them.
+    /// Nothing is sent to the kernel after this.
+    pub fn stop(&mut self, dont_release: bool) {
+        if dont_release {
+            self.ipvs = None;
+            return;
+        }
+        if self.flush_on_stop == Some(FlushOnStop::All) {
+            self.run(&[Cmd::Flush]);
+            self.ipvs = None;
+            return;
+        }
+        let gone: Vec<Cmd> = self
+            .wanted
+            .keys()
+            .into_iter()
+            .filter(|k| self.kernel.contains_key(k))
+            .map(Cmd::DelService)
+            .collect();
+        self.run(&gone);
+        self.ipvs = None;
+    }
+}
+
+/// A command as ipvsadm would be told it.
+fn describe(c: &Cmd) -> String {
+    match c {
+        Cmd::NewService(s) => format!("add service {} ({})", s.key, s.sched),
+        Cmd::SetService(s) => format!("change service {} ({})", s.key, s.sched),
+        Cmd::DelService(k) => format!("remove service {k}"),
+        Cmd::NewDest(k, d) => format!(
+            "add real server {} to {k} (weight {})",
+            endpoint(d.addr, d.port),
+            d.weight
+        ),
+        Cmd::SetDest(k, d) => format!(
+            "set real server {} of {k} to weight {}",
+            endpoint(d.addr, d.port),
+            d.weight
+        ),
+        Cmd::DelDest(k, a, p) => format!("remove real server {} from {k}", endpoint(*a, *p)),
+        Cmd::Flush => "flush the table".into(),
+        Cmd::Timeouts(..) => "set the timeouts".into(),
+    }
+}
+
+fn endpoint(a: std::net::IpAddr, p: u16) -> String {
+    match a {
+        std::net::IpAddr::V4(v) => format!("{v}:{p}"),
+        std::net::IpAddr::V6(v) => format!("[{v}]:{p}"),
+    }
+}
