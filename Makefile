@@ -23,7 +23,7 @@ test:
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
-	$(CARGO) build --release -q -p ka-watchdog --example smtp-sink --example http-responder
+	$(CARGO) build --release -q -p ka-watchdog --example smtp-sink --example http-responder --example udp-echo
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
 	bash integration/reload.sh
@@ -31,6 +31,7 @@ integration:
 	bash integration/scenarios.sh
 	bash integration/dualnet.sh
 	bash integration/checker.sh
+	bash integration/checks.sh
 	bash integration/interop.sh
 	bash integration/ipvs.sh target/release/keepalived-rs
 

@@ -49,11 +49,26 @@ enum Probe {
         request: Vec<u8>,
         written: usize,
         response: Vec<u8>,
+        /// SSL_GET.
+        tls: Option<Box<rustls::ClientConnection>>,
     },
     Misc {
         child: Child,
         deadline: Time,
         dynamic: bool,
+    },
+    /// UDP_CHECK and DNS_CHECK: a datagram out, the answer (or an ICMP error) back.
+    Datagram {
+        sock: mio::net::UdpSocket,
+        deadline: Time,
+        /// DNS_CHECK: the query's id.
+        dns_id: Option<u16>,
+    },
+    /// PING_CHECK: an echo request from a raw ICMP socket connected to the server.
+    Ping {
+        sock: socket2::Socket,
+        deadline: Time,
+        seq: u16,
     },
     /// SMTP_CHECK: 220, then HELO → 250 (then QUIT).
     Smtp {
@@ -87,6 +102,8 @@ pub struct CheckProcess {
     late: u64,
     max_late: Duration,
     lvs: crate::lvs::Lvs,
+    tls: Option<crate::tls::Tls>,
+    ping_seq: u16,
     /// A reload's list of the services the successor keeps.
     handover_keep: Option<Vec<ka_net::ipvs::SvcKey>>,
     /// -I: the IPVS table stays at stop.
@@ -102,11 +119,7 @@ fn ctx<T>(r: io::Result<T>, what: &str) -> Result<T, RunError> {
 }
 
 fn supported(k: &CheckKind) -> bool {
-    match k {
-        CheckKind::Tcp | CheckKind::Misc { .. } | CheckKind::Smtp { .. } => true,
-        CheckKind::Http(h) => !h.ssl,
-        _ => false,
-    }
+    !matches!(k, CheckKind::File { .. })
 }
 
 impl CheckProcess {
@@ -172,6 +185,17 @@ impl CheckProcess {
             }
             _ => None,
         };
+        let tls = if specs
+            .iter()
+            .any(|sp| matches!(&sp.kind, CheckKind::Http(h) if h.ssl))
+        {
+            if cfg.ssl.as_ref().is_some_and(|s| s.certificate.is_some()) {
+                log::warn!("SSL {{ certificate key }}: client certificates are not supported yet; SSL_GET connects without one");
+            }
+            Some(crate::tls::Tls::new().map_err(|e| RunError(format!("TLS: {e}")))?)
+        } else {
+            None
+        };
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -196,6 +220,8 @@ impl CheckProcess {
             late: 0,
             max_late: Duration::ZERO,
             lvs: crate::lvs::Lvs::new(&cfg),
+            tls,
+            ping_seq: 0,
             handover_keep: None,
             dont_release_ipvs: false,
             cfg,
@@ -315,6 +341,8 @@ impl CheckProcess {
                     Probe::Tcp { deadline, .. }
                     | Probe::Http { deadline, .. }
                     | Probe::Smtp { deadline, .. }
+                    | Probe::Datagram { deadline, .. }
+                    | Probe::Ping { deadline, .. }
                     | Probe::Misc { deadline, .. } => *deadline,
                 }))
                 .min();
@@ -433,6 +461,13 @@ impl CheckProcess {
                 let _ = self.poll.registry().deregister(&mut stream);
             }
             Probe::Misc { child, .. } => kill_group(child),
+            Probe::Datagram { mut sock, .. } => {
+                let _ = self.poll.registry().deregister(&mut sock);
+            }
+            Probe::Ping { sock, .. } => {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+                let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+            }
         }
     }
 
@@ -488,6 +523,28 @@ impl CheckProcess {
                 {
                     Some(Outcome::Failure("timeout".into()))
                 }
+                // keepalived check_udp.c: silence is success unless a reply is required
+                // (a closed port answers with an ICMP error).
+                Some(Probe::Datagram {
+                    deadline, dns_id, ..
+                }) if *deadline <= t => {
+                    let needs_reply = dns_id.is_some()
+                        || matches!(
+                            &self.specs[k].kind,
+                            CheckKind::Udp {
+                                require_reply: Some(_),
+                                ..
+                            }
+                        );
+                    Some(if needs_reply {
+                        Outcome::Failure("timeout".into())
+                    } else {
+                        Outcome::Success
+                    })
+                }
+                Some(Probe::Ping { deadline, .. }) if *deadline <= t => {
+                    Some(Outcome::Failure("no echo reply".into()))
+                }
                 _ => None,
             };
             if let Some(o) = done {
@@ -536,23 +593,13 @@ impl CheckProcess {
                     }
                 }
             }
-            CheckKind::Http(h) => {
-                let request = http_request(&h.urls[0], sp, h.http_protocol);
-                match self.connect(k, sp.target) {
-                    Ok(stream) => Probe::Http {
-                        stream,
-                        deadline,
-                        url: 0,
-                        request,
-                        written: 0,
-                        response: Vec::new(),
-                    },
-                    Err(e) => {
-                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
-                        return;
-                    }
+            CheckKind::Http(_) => match self.http_probe(k, 0) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.finish_unstarted(k, Outcome::Failure(e));
+                    return;
                 }
-            }
+            },
             CheckKind::Smtp { helo_name, .. } => match self.connect(k, sp.target) {
                 Ok(stream) => Probe::Smtp {
                     stream,
@@ -566,6 +613,51 @@ impl CheckProcess {
                     return;
                 }
             },
+            CheckKind::Udp { payload, .. } => {
+                let data = payload.clone().unwrap_or_default();
+                match self.datagram(k, &data) {
+                    Ok(sock) => Probe::Datagram {
+                        sock,
+                        deadline,
+                        dns_id: None,
+                    },
+                    Err(e) => {
+                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            CheckKind::Dns { qtype, name } => {
+                let (qtype, name) = (*qtype, name.clone());
+                let id = (self.random_below(Duration::from_micros(65536)).as_micros()) as u16;
+                let q = crate::probe_wire::dns_query(id, qtype, &name);
+                match self.datagram(k, &q) {
+                    Ok(sock) => Probe::Datagram {
+                        sock,
+                        deadline,
+                        dns_id: Some(id),
+                    },
+                    Err(e) => {
+                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            CheckKind::Ping => {
+                self.ping_seq = self.ping_seq.wrapping_add(1);
+                let seq = self.ping_seq;
+                match self.ping(k, seq) {
+                    Ok(sock) => Probe::Ping {
+                        sock,
+                        deadline,
+                        seq,
+                    },
+                    Err(e) => {
+                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
+                        return;
+                    }
+                }
+            }
             _ => match self.connect(k, sp.target) {
                 Ok(stream) => Probe::Tcp { stream, deadline },
                 Err(e) => {
@@ -575,6 +667,81 @@ impl CheckProcess {
             },
         };
         self.probes.insert(k, probe);
+    }
+
+    /// A connection for url `url` of HTTP_GET / SSL_GET checker `k`.
+    fn http_probe(&self, k: usize, url: usize) -> Result<Probe, String> {
+        let sp = &self.specs[k];
+        let CheckKind::Http(h) = &sp.kind else {
+            return Err("not an HTTP check".into());
+        };
+        let u = h.urls.get(url).ok_or("no such url")?;
+        let request = http_request(u, sp, h.http_protocol);
+        let tls = match (&self.tls, h.ssl) {
+            (Some(t), true) => {
+                let name = if h.enable_sni {
+                    h.sni_name.clone().or_else(|| sp.virtualhost.clone())
+                } else {
+                    None
+                };
+                Some(Box::new(t.connect(name.as_deref(), sp.target.ip())?))
+            }
+            _ => None,
+        };
+        let stream = self.connect(k, sp.target).map_err(|e| e.to_string())?;
+        Ok(Probe::Http {
+            stream,
+            deadline: now(self.epoch) + sp.connect_timeout,
+            url,
+            request,
+            written: 0,
+            response: Vec::new(),
+            tls,
+        })
+    }
+
+    /// A UDP socket connected to checker `k`'s target (from bindto, if given), `data` sent.
+    fn datagram(&self, k: usize, data: &[u8]) -> io::Result<mio::net::UdpSocket> {
+        let sp = &self.specs[k];
+        let local = match (sp.bindto, sp.target) {
+            (Some(ip), _) => SocketAddr::new(ip, 0),
+            (None, SocketAddr::V4(_)) => SocketAddr::from(([0, 0, 0, 0], 0)),
+            (None, SocketAddr::V6(_)) => SocketAddr::from(([0u16; 8], 0)),
+        };
+        let mut sock = mio::net::UdpSocket::bind(local)?;
+        sock.connect(sp.target)?;
+        sock.send(data)?;
+        self.poll
+            .registry()
+            .register(&mut sock, Token(PROBE_BASE + k), Interest::READABLE)?;
+        Ok(sock)
+    }
+
+    /// The echo request of PING_CHECK `k`, from a raw socket connected to its target (the
+    /// kernel then delivers only that host's ICMP to it).
+    fn ping(&self, k: usize, seq: u16) -> io::Result<socket2::Socket> {
+        use socket2::{Domain, Protocol, Socket, Type};
+        let sp = &self.specs[k];
+        let v6 = sp.target.is_ipv6();
+        let sock = if v6 {
+            Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?
+        } else {
+            Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4))?
+        };
+        sock.set_nonblocking(true)?;
+        if let Some(ip) = sp.bindto {
+            sock.bind(&SocketAddr::new(ip, 0).into())?;
+        }
+        let to = SocketAddr::new(sp.target.ip(), 0);
+        sock.connect(&to.into())?;
+        sock.send(&crate::probe_wire::echo_request(v6, ping_id(k), seq))?;
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+        self.poll.registry().register(
+            &mut SourceFd(&fd),
+            Token(PROBE_BASE + k),
+            Interest::READABLE,
+        )?;
+        Ok(sock)
     }
 
     fn connect(&self, k: usize, to: SocketAddr) -> io::Result<TcpStream> {
@@ -601,8 +768,14 @@ impl CheckProcess {
                 written,
                 response,
                 url,
+                tls,
                 ..
-            }) => match http_progress(stream, request, written, response) {
+            }) => match match tls {
+                Some(c) => {
+                    crate::tls::progress(stream, c, request, written, response, MAX_RESPONSE)
+                }
+                None => http_progress(stream, request, written, response),
+            } {
                 Some(Outcome::Success) => {
                     let CheckKind::Http(h) = &self.specs[k].kind else {
                         return;
@@ -621,6 +794,12 @@ impl CheckProcess {
                 buf,
                 ..
             }) => smtp_progress(stream, helo, said_helo, buf),
+            Some(Probe::Datagram { sock, dns_id, .. }) => {
+                datagram_outcome(sock, *dns_id, &self.specs[k].kind)
+            }
+            Some(Probe::Ping { sock, seq, .. }) => {
+                ping_outcome(sock, self.specs[k].target.is_ipv6(), ping_id(k), *seq)
+            }
             _ => None,
         };
         let Some(outcome) = outcome else { return };
@@ -640,24 +819,14 @@ impl CheckProcess {
             return None;
         };
         let url = *url + 1;
-        let sp = &self.specs[k];
-        let CheckKind::Http(h) = &sp.kind else {
+        let CheckKind::Http(h) = &self.specs[k].kind else {
             return None;
         };
-        let u = h.urls.get(url)?;
-        let request = http_request(u, sp, h.http_protocol);
+        h.urls.get(url)?;
         if let Some(Probe::Http { mut stream, .. }) = self.probes.remove(&k) {
             let _ = self.poll.registry().deregister(&mut stream);
         }
-        let stream = self.connect(k, sp.target).ok()?;
-        Some(Probe::Http {
-            stream,
-            deadline: now(self.epoch) + sp.connect_timeout,
-            url,
-            request,
-            written: 0,
-            response: Vec::new(),
-        })
+        self.http_probe(k, url).ok()
     }
 
     fn finish(&mut self, k: usize, outcome: Outcome) {
@@ -672,6 +841,7 @@ impl CheckProcess {
                     kill_group(child);
                 }
             }
+            Some(p @ (Probe::Datagram { .. } | Probe::Ping { .. })) => self.drop_probe(p),
             None => {}
         }
         self.finish_unstarted(k, outcome);
@@ -854,8 +1024,63 @@ impl CheckProcess {
     }
 }
 
+/// PING_CHECK's echo id for checker `k` (the raw socket sees every reply from its host).
+fn ping_id(k: usize) -> u16 {
+    (std::process::id() as u16) ^ (k as u16)
+}
+
+/// UDP_CHECK / DNS_CHECK: the answer judged (an ICMP error shows as a failed receive).
+fn datagram_outcome(
+    sock: &mio::net::UdpSocket,
+    dns_id: Option<u16>,
+    kind: &CheckKind,
+) -> Option<Outcome> {
+    let mut buf = [0u8; 4096];
+    let verdict = match sock.recv(&mut buf) {
+        Ok(n) => match (dns_id, kind) {
+            (Some(id), _) => crate::probe_wire::dns_verdict(id, &buf[..n]),
+            (
+                None,
+                CheckKind::Udp {
+                    require_reply,
+                    min_reply_length,
+                    max_reply_length,
+                    ..
+                },
+            ) => crate::probe_wire::udp_verdict(
+                &buf[..n],
+                require_reply.as_deref(),
+                *min_reply_length,
+                *max_reply_length,
+            ),
+            _ => Ok(()),
+        },
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+        Err(e) => Err(e.to_string()),
+    };
+    Some(match verdict {
+        Ok(()) => Outcome::Success,
+        Err(e) => Outcome::Failure(e),
+    })
+}
+
+/// PING_CHECK: the echo reply to (id, seq) among what the raw socket received.
+fn ping_outcome(sock: &socket2::Socket, v6: bool, id: u16, seq: u16) -> Option<Outcome> {
+    let mut buf = [0u8; 1500];
+    loop {
+        match io::Read::read(&mut &*sock, &mut buf) {
+            Ok(n) if crate::probe_wire::is_echo_reply(v6, &buf[..n], id, seq) => {
+                return Some(Outcome::Success)
+            }
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+            Err(e) => return Some(Outcome::Failure(e.to_string())),
+        }
+    }
+}
+
 /// Whether a non-blocking connect has finished (Err: it failed).
-fn connected(s: &TcpStream) -> io::Result<bool> {
+pub(crate) fn connected(s: &TcpStream) -> io::Result<bool> {
     if let Some(e) = s.take_error()? {
         return Err(e);
     }

@@ -67,8 +67,13 @@ impl Lvs {
         let mut ipvs = match open() {
             Ok(i) => i,
             Err(e) => {
+                let why = if e.kind() == io::ErrorKind::NotFound {
+                    "ip_vs is not loaded and modprobe could not load it".to_string()
+                } else {
+                    e.to_string()
+                };
                 log::warn!(
-                    "IPVS is not available on this kernel ({e}): the IPVS table is not programmed; checks, notify scripts, FIFO lines and mail run"
+                    "IPVS is not available on this kernel ({why}): the IPVS table is not programmed; checks, notify scripts, FIFO lines and mail run"
                 );
                 return;
             }

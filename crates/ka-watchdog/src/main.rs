@@ -15,9 +15,11 @@ mod cli;
 mod genhash;
 mod logging;
 mod lvs;
+mod probe_wire;
 mod reload;
 mod scripts;
 mod smtp;
+mod tls;
 mod vrrp_process;
 mod watchdog;
 

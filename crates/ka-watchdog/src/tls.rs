@@ -1,0 +1,181 @@
+//! SSL_GET's TLS (rustls over the probe's non-blocking socket).
+//!
+//! keepalived's SSL_GET checks that the server answers the request correctly over TLS; it
+//! does not judge the server's certificate (real servers commonly carry self-signed ones),
+//! so neither does this: the handshake's signatures are still verified, the chain is not.
+//! SNI is sent with `enable_sni` (sni_name, else the virtual host).
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use ka_check::checker::Outcome;
+use mio::net::TcpStream;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+
+/// Accepts any certificate chain (keepalived: the certificate is not checked).
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// The two client configurations (with and without SNI), built once.
+pub struct Tls {
+    sni: Arc<ClientConfig>,
+    no_sni: Arc<ClientConfig>,
+}
+
+impl Tls {
+    pub fn new() -> Result<Tls, String> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let build = |sni: bool| -> Result<Arc<ClientConfig>, String> {
+            let mut c = ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider.clone())))
+                .with_no_client_auth();
+            c.enable_sni = sni;
+            Ok(Arc::new(c))
+        };
+        Ok(Tls {
+            sni: build(true)?,
+            no_sni: build(false)?,
+        })
+    }
+
+    /// A client connection to `ip`, naming `sni` in the handshake when given.
+    pub fn connect(
+        &self,
+        sni: Option<&str>,
+        ip: std::net::IpAddr,
+    ) -> Result<ClientConnection, String> {
+        let (cfg, name) = match sni.map(|s| ServerName::try_from(s.to_string())) {
+            Some(Ok(n)) => (self.sni.clone(), n),
+            Some(Err(_)) | None => (self.no_sni.clone(), ServerName::IpAddress(ip.into())),
+        };
+        ClientConnection::new(cfg, name).map_err(|e| format!("TLS: {e}"))
+    }
+}
+
+/// Drives one HTTPS exchange over a non-blocking socket; Some when it has ended (the
+/// answer complete when the server closes, as for plain HTTP).
+pub fn progress(
+    s: &mut TcpStream,
+    conn: &mut ClientConnection,
+    request: &[u8],
+    written: &mut usize,
+    response: &mut Vec<u8>,
+    max: usize,
+) -> Option<Outcome> {
+    match crate::check_process::connected(s) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(e) => return Some(Outcome::Failure(e.to_string())),
+    }
+    if *written < request.len() {
+        // Buffered by rustls until the handshake is done.
+        if let Err(e) = conn.writer().write_all(&request[*written..]) {
+            return Some(Outcome::Failure(format!("TLS: {e}")));
+        }
+        *written = request.len();
+    }
+    let mut buf = [0u8; 16384];
+    loop {
+        let mut progressed = false;
+        while conn.wants_write() {
+            match conn.write_tls(s) {
+                Ok(_) => progressed = true,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Some(Outcome::Failure(e.to_string())),
+            }
+        }
+        let mut closed = false;
+        match conn.read_tls(s) {
+            Ok(0) => closed = true,
+            Ok(_) => {
+                progressed = true;
+                if let Err(e) = conn.process_new_packets() {
+                    // Tell the server why, then fail.
+                    let _ = conn.write_tls(s);
+                    return Some(Outcome::Failure(format!("TLS: {e}")));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Some(Outcome::Failure(e.to_string())),
+        }
+        loop {
+            match conn.reader().read(&mut buf) {
+                Ok(0) => return Some(Outcome::Success),
+                Ok(n) => {
+                    response.extend_from_slice(&buf[..n]);
+                    if response.len() > max {
+                        return Some(Outcome::Failure(format!(
+                            "response larger than {max} bytes"
+                        )));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // Closed without close_notify: many servers do; the answer is what came.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Some(Outcome::Success)
+                }
+                Err(e) => return Some(Outcome::Failure(format!("TLS: {e}"))),
+            }
+        }
+        if closed {
+            return Some(if conn.is_handshaking() {
+                Outcome::Failure("TLS: connection closed during the handshake".into())
+            } else {
+                Outcome::Success
+            });
+        }
+        if !progressed {
+            return None;
+        }
+    }
+}

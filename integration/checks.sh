@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The datagram and TLS checkers against real servers in namespaces: SSL_GET (openssl
+# s_server with a self-signed certificate, then a plain-HTTP server on the TLS port),
+# UDP_CHECK (a responder, then a closed port), DNS_CHECK (dnsmasq, then a name it does
+# not know), PING_CHECK (a host whose link goes down and up). Each failure is one log
+# line with its reason and notify_down; each recovery notify_up.
+cd "$(dirname "$0")/.."
+BIN=${BIN:-$PWD/target/release/keepalived-rs}
+HTTP=${HTTP:-$PWD/target/release/examples/http-responder}
+UDP=${UDP:-$PWD/target/release/examples/udp-echo}
+source integration/lib.sh
+command -v dnsmasq >/dev/null || { apt-get install -y -qq dnsmasq-base >/dev/null; }
+command -v openssl >/dev/null || { apt-get install -y -qq openssl >/dev/null; }
+
+fail() { echo "FAIL: $*"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -40 "$WORKDIR/lb.log"; exit 1; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+wait_line() {   # wait_line LINE TIMEOUT_S: until notify.out has LINE
+    local end=$(( $(now_ms) + $2 * 1000 ))
+    while ! grep -qx "$1" "$WORKDIR/notify.out" 2>/dev/null; do
+        [ "$(now_ms)" -lt "$end" ] || return 1
+        sleep 0.05
+    done
+}
+bg() {   # bg NODE CMD...: a server in NODE, killed at exit
+    local n=$1; shift
+    ip netns exec "$PREFIX-$n" "$@" > /dev/null 2>&1 &
+    PIDS+=($!); disown $!
+    LAST=$!
+}
+
+lan
+node lb 10.71.0.1/24
+node tls 10.71.0.11/24
+node udp 10.71.0.12/24
+node dns 10.71.0.13/24
+node ping 10.71.0.14/24
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORKDIR/key.pem" -out "$WORKDIR/cert.pem" \
+    -days 2 -subj /CN=rs.test 2>/dev/null
+mkdir -p "$WORKDIR/www"; echo "hello over tls" > "$WORKDIR/www/index.html"
+DIGEST=$(md5sum < "$WORKDIR/www/index.html" | cut -d' ' -f1)
+tls_up() {
+    bg tls sh -c "cd '$WORKDIR/www' && exec openssl s_server -quiet -accept 443 -cert '$WORKDIR/cert.pem' -key '$WORKDIR/key.pem' -WWW"
+    TLS_PID=$LAST
+}
+tls_up
+bg udp "$UDP" 10.71.0.12:5000 pong; UDP_PID=$LAST
+bg dns dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address=10.71.0.13 \
+    --port=53 --address=/svc.test/10.71.0.50 --pid-file=
+sleep 0.5
+
+printf '#!/bin/sh\necho "$*" >> %s/notify.out\n' "$WORKDIR" > "$WORKDIR/notify.sh"
+chmod 755 "$WORKDIR/notify.sh"
+N="$WORKDIR/notify.sh"
+conf() {   # conf DNS_NAME
+cat > "$WORKDIR/lb.conf" <<CONF
+virtual_server 10.71.0.100 443 {
+    delay_loop 1
+    protocol TCP
+    real_server 10.71.0.11 443 {
+        notify_up "$N up tls"
+        notify_down "$N down tls"
+        SSL_GET {
+            url {
+                path /index.html
+                digest $DIGEST
+            }
+            connect_timeout 2
+            retry 0
+        }
+    }
+}
+virtual_server 10.71.0.100 5000 {
+    delay_loop 1
+    protocol UDP
+    real_server 10.71.0.12 5000 {
+        notify_up "$N up udp"
+        notify_down "$N down udp"
+        UDP_CHECK {
+            payload 70696e67
+            require_reply 706f6e67
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+virtual_server 10.71.0.100 53 {
+    delay_loop 1
+    protocol UDP
+    real_server 10.71.0.13 53 {
+        notify_up "$N up dns"
+        notify_down "$N down dns"
+        DNS_CHECK {
+            type A
+            name $1
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+virtual_server 10.71.0.100 7 {
+    delay_loop 1
+    protocol TCP
+    real_server 10.71.0.14 7 {
+        notify_up "$N up ping"
+        notify_down "$N down ping"
+        PING_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+CONF
+}
+conf svc.test
+ip netns exec "$PREFIX-lb" "$BIN" -n -l -C -f "$WORKDIR/lb.conf" -p "$WORKDIR/ka.pid" \
+    -c "$WORKDIR/check.pid" -r "$WORKDIR/vrrp.pid" > "$WORKDIR/lb.log" 2>&1 &
+KA=$!; PIDS+=($KA); disown $KA
+sleep 4
+[ ! -s "$WORKDIR/notify.out" ] || fail "a healthy server was notified: $(cat "$WORKDIR/notify.out")"
+grep -q 'failed' "$WORKDIR/lb.log" && fail "a check failed against a healthy server"
+echo "ok: SSL_GET (self-signed certificate, digest), UDP_CHECK, DNS_CHECK and PING_CHECK pass against healthy servers"
+
+# SSL_GET: the server stops; then a plain HTTP server on the TLS port; then TLS again.
+kill "$TLS_PID"
+wait_line "down tls" 5 || fail "SSL_GET: no notify_down after the server stopped"
+echo ok > "$WORKDIR/plain.mode"
+bg tls "$HTTP" 10.71.0.11:443 "$WORKDIR/plain.mode"; PLAIN=$LAST
+sleep 3
+kill "$PLAIN"; sleep 0.3
+tls_up
+wait_line "up tls" 5 || fail "SSL_GET: no notify_up when TLS returned"
+echo "ok: SSL_GET: down when the server stopped, up when it returned"
+
+# A plain-HTTP answer on the TLS port is a failed check naming TLS.
+: > "$WORKDIR/notify.out"
+kill "$TLS_PID"; sleep 0.3
+bg tls "$HTTP" 10.71.0.11:443 "$WORKDIR/plain.mode"; PLAIN=$LAST
+wait_line "down tls" 5 || fail "SSL_GET: plain HTTP on the TLS port passed"
+grep -E 'SSL_GET on service \[10.71.0.11\]:tcp:443 failed \(TLS: ' "$WORKDIR/lb.log" > /dev/null \
+    || fail "SSL_GET: the failure does not name TLS"
+echo "ok: SSL_GET: a server that does not speak TLS fails with '$(grep -o 'TLS: [^)]*' "$WORKDIR/lb.log" | tail -1)'"
+kill "$PLAIN"
+
+# UDP_CHECK: the responder stops (ICMP port unreachable), then returns with a wrong reply,
+# then the right one.
+kill "$UDP_PID"
+wait_line "down udp" 5 || fail "UDP_CHECK: no notify_down after the port closed"
+bg udp "$UDP" 10.71.0.12:5000 nope; UDP_PID=$LAST
+sleep 2.5
+grep -qx "up udp" "$WORKDIR/notify.out" && fail "UDP_CHECK: a wrong reply passed"
+kill "$UDP_PID"; sleep 0.2
+bg udp "$UDP" 10.71.0.12:5000 pong; UDP_PID=$LAST
+wait_line "up udp" 5 || fail "UDP_CHECK: no notify_up"
+grep -q 'UDP_CHECK on service .* failed (Connection refused' "$WORKDIR/lb.log" || fail "UDP_CHECK: refused not logged"
+echo "ok: UDP_CHECK: down on ICMP port unreachable, a wrong reply stays down, the right one brings it up"
+
+# DNS_CHECK: a reload asks for a name dnsmasq does not know (NXDOMAIN), then back.
+conf nothing.invalid
+kill -HUP "$KA"
+wait_line "down dns" 6 || fail "DNS_CHECK: NXDOMAIN passed"
+grep -q 'DNS_CHECK on service .* failed (DNS rcode' "$WORKDIR/lb.log" || fail "DNS_CHECK: rcode not logged"
+conf svc.test
+kill -HUP "$KA"
+wait_line "up dns" 6 || fail "DNS_CHECK: no notify_up after the reload"
+echo "ok: DNS_CHECK: NXDOMAIN is a failed check with its rcode, the known name passes"
+
+# PING_CHECK: the host's link goes down, then up.
+ip -n "$PREFIX-ping" link set eth0 down
+wait_line "down ping" 5 || fail "PING_CHECK: no notify_down"
+ip -n "$PREFIX-ping" link set eth0 up
+wait_line "up ping" 5 || fail "PING_CHECK: no notify_up"
+echo "ok: PING_CHECK: down when the host went away, up when it returned"
+
+kill -0 "$KA" || fail "the daemon died"
+kill -TERM "$KA"
+for _ in $(seq 100); do kill -0 "$KA" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$KA" 2>/dev/null && fail "no clean stop"
+echo "ok: all checkers: clean stop"
