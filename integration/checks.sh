@@ -34,6 +34,10 @@ node tls 10.71.0.11/24
 node udp 10.71.0.12/24
 node dns 10.71.0.13/24
 node ping 10.71.0.14/24
+node tcp 10.71.0.15/24
+# bindto: the checker speaks from 10.72.0.1, which the TCP server reaches only by a route.
+ip -n "$PREFIX-lb" addr add 10.72.0.1/32 dev eth0
+ip -n "$PREFIX-tcp" route add 10.72.0.0/24 via 10.71.0.1
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORKDIR/key.pem" -out "$WORKDIR/cert.pem" \
     -days 2 -subj /CN=rs.test 2>/dev/null
@@ -45,6 +49,8 @@ tls_up() {
 }
 tls_up
 bg udp "$UDP" 10.71.0.12:5000 pong; UDP_PID=$LAST
+echo ok > "$WORKDIR/tcp.mode"
+bg tcp "$HTTP" 10.71.0.15:80 "$WORKDIR/tcp.mode"
 bg dns dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address=10.71.0.13 \
     --port=53 --address=/svc.test/10.71.0.50 --pid-file=
 sleep 0.5
@@ -105,6 +111,20 @@ virtual_server 10.71.0.100 7 {
         notify_up "$N up ping"
         notify_down "$N down ping"
         PING_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+virtual_server 10.71.0.100 80 {
+    delay_loop 1
+    protocol TCP
+    real_server 10.71.0.15 80 {
+        notify_up "$N up bindto"
+        notify_down "$N down bindto"
+        TCP_CHECK {
+            bindto 10.72.0.1
+            bind_port 40123
             connect_timeout 1
             retry 0
         }
@@ -171,6 +191,13 @@ wait_line "down ping" 5 || fail "PING_CHECK: no notify_down"
 ip -n "$PREFIX-ping" link set eth0 up
 wait_line "up ping" 5 || fail "PING_CHECK: no notify_up"
 echo "ok: PING_CHECK: down when the host went away, up when it returned"
+
+# bindto: without its route back to 10.72.0.1 the server cannot answer the probe.
+ip -n "$PREFIX-tcp" route del 10.72.0.0/24
+wait_line "down bindto" 5 || fail "TCP_CHECK bindto: the probe did not come from 10.72.0.1"
+ip -n "$PREFIX-tcp" route add 10.72.0.0/24 via 10.71.0.1
+wait_line "up bindto" 5 || fail "TCP_CHECK bindto: no notify_up"
+echo "ok: TCP_CHECK bindto / bind_port: the probe comes from the configured address"
 
 kill -0 "$KA" || fail "the daemon died"
 kill -TERM "$KA"

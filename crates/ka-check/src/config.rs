@@ -20,6 +20,10 @@ pub struct CheckSpec {
     /// connect_ip / connect_port, else the real server's.
     pub target: SocketAddr,
     pub bindto: Option<IpAddr>,
+    /// bind_port: the source port (with or without bindto).
+    pub bind_port: Option<u16>,
+    /// fwmark: set on the probe's socket (SO_MARK), so policy routing can steer it.
+    pub fwmark: Option<u32>,
     pub connect_timeout: Duration,
     pub warmup: Duration,
     pub timing: CheckerConfig,
@@ -94,6 +98,8 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                         kind: ch.kind.clone(),
                         target: SocketAddr::new(ip.unwrap_or(r.ip), port.unwrap_or(r.port)),
                         bindto,
+                        bind_port: cm.bind_port,
+                        fwmark: cm.fwmark,
                         connect_timeout: cm.connect_timeout,
                         warmup: cm.warmup,
                         timing: CheckerConfig {

@@ -76,6 +76,11 @@ impl<'a> Ctx<'a> {
         self.at(Severity::Unsupported, &n.key, msg);
     }
 
+    /// Something valid for keepalived that keepalived-rs cannot do, at a token.
+    pub fn unsupported_at(&mut self, tok: &Token, msg: impl Into<String>) {
+        self.at(Severity::Unsupported, tok, msg);
+    }
+
     /// The argument at `i` (0 = first after the keyword), or an error if it is missing.
     pub fn arg<'n>(&mut self, n: &'n Node, i: usize) -> Option<&'n Token> {
         match n.args.get(i) {

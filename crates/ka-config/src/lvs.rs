@@ -1238,7 +1238,20 @@ fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
                 }
             }
             "virtualhost" => u.virtualhost = cx.string_arg(c),
-            "regex" => u.regex = cx.string_arg(c),
+            "regex" => {
+                u.regex = cx.string_arg(c);
+                if let (Some(r), Some(t)) = (&u.regex, c.args.first()) {
+                    if let Err(e) = regex::bytes::Regex::new(r) {
+                        let why = e.to_string();
+                        let why = why.lines().last().unwrap_or("").trim().to_string();
+                        cx.unsupported_at(
+                            t,
+                            format!("regex '{r}' cannot be compiled by keepalived-rs (Rust regex syntax: no look-around or backreferences): {why}; the url is checked without it"),
+                        );
+                        u.regex = None;
+                    }
+                }
+            }
             "regex_no_match" => set(&mut u.regex_no_match, cx.flag(c)),
             "regex_options" | "regex_min_offset" | "regex_max_offset" | "regex_stack" => {
                 cx.unsupported(c)

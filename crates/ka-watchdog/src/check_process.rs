@@ -103,6 +103,8 @@ pub struct CheckProcess {
     max_late: Duration,
     lvs: crate::lvs::Lvs,
     tls: Option<crate::tls::Tls>,
+    /// HTTP_GET / SSL_GET url regexes, by (checker, url).
+    regexes: HashMap<(usize, usize), regex::bytes::Regex>,
     ping_seq: u16,
     /// A reload's list of the services the successor keeps.
     handover_keep: Option<Vec<ka_net::ipvs::SvcKey>>,
@@ -196,6 +198,22 @@ impl CheckProcess {
         } else {
             None
         };
+        let mut regexes = HashMap::new();
+        for (k, sp) in specs.iter().enumerate() {
+            if let CheckKind::Http(h) = &sp.kind {
+                for (i, u) in h.urls.iter().enumerate() {
+                    // Compiled by the configuration's validation already; one that does
+                    // not compile was reported there and dropped.
+                    if let Some(re) = u
+                        .regex
+                        .as_deref()
+                        .and_then(|r| regex::bytes::Regex::new(r).ok())
+                    {
+                        regexes.insert((k, i), re);
+                    }
+                }
+            }
+        }
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -221,6 +239,7 @@ impl CheckProcess {
             max_late: Duration::ZERO,
             lvs: crate::lvs::Lvs::new(&cfg),
             tls,
+            regexes,
             ping_seq: 0,
             handover_keep: None,
             dont_release_ipvs: false,
@@ -703,10 +722,11 @@ impl CheckProcess {
     /// A UDP socket connected to checker `k`'s target (from bindto, if given), `data` sent.
     fn datagram(&self, k: usize, data: &[u8]) -> io::Result<mio::net::UdpSocket> {
         let sp = &self.specs[k];
+        let port = sp.bind_port.unwrap_or(0);
         let local = match (sp.bindto, sp.target) {
-            (Some(ip), _) => SocketAddr::new(ip, 0),
-            (None, SocketAddr::V4(_)) => SocketAddr::from(([0, 0, 0, 0], 0)),
-            (None, SocketAddr::V6(_)) => SocketAddr::from(([0u16; 8], 0)),
+            (Some(ip), _) => SocketAddr::new(ip, port),
+            (None, SocketAddr::V4(_)) => SocketAddr::from(([0, 0, 0, 0], port)),
+            (None, SocketAddr::V6(_)) => SocketAddr::from(([0u16; 8], port)),
         };
         let mut sock = mio::net::UdpSocket::bind(local)?;
         sock.connect(sp.target)?;
@@ -744,8 +764,34 @@ impl CheckProcess {
         Ok(sock)
     }
 
+    /// A non-blocking TCP connect for checker `k`, from bindto / bind_port and with its
+    /// fwmark when the configuration gives them.
     fn connect(&self, k: usize, to: SocketAddr) -> io::Result<TcpStream> {
-        let mut s = TcpStream::connect(to)?;
+        let sp = &self.specs[k];
+        let mut s = if sp.bindto.is_none() && sp.bind_port.is_none() && sp.fwmark.is_none() {
+            TcpStream::connect(to)?
+        } else {
+            use socket2::{Domain, Socket, Type};
+            let sock = Socket::new(Domain::for_address(to), Type::STREAM, None)?;
+            sock.set_nonblocking(true)?;
+            if let Some(m) = sp.fwmark {
+                sock.set_mark(m)?;
+            }
+            if sp.bindto.is_some() || sp.bind_port.is_some() {
+                let ip = sp.bindto.unwrap_or(match to {
+                    SocketAddr::V4(_) => std::net::Ipv4Addr::UNSPECIFIED.into(),
+                    SocketAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+                });
+                sock.set_reuse_address(true)?;
+                sock.bind(&SocketAddr::new(ip, sp.bind_port.unwrap_or(0)).into())?;
+            }
+            match sock.connect(&to.into()) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+                Err(e) => return Err(e),
+            }
+            TcpStream::from_std(sock.into())
+        };
         self.poll.registry().register(
             &mut s,
             Token(PROBE_BASE + k),
@@ -780,7 +826,8 @@ impl CheckProcess {
                     let CheckKind::Http(h) = &self.specs[k].kind else {
                         return;
                     };
-                    Some(match http_verdict(&h.urls[*url], response) {
+                    let re = self.regexes.get(&(k, *url));
+                    Some(match http_verdict(&h.urls[*url], response, re) {
                         Ok(()) => Outcome::Success,
                         Err(e) => Outcome::Failure(e),
                     })
@@ -1220,7 +1267,11 @@ fn http_progress(
 
 /// keepalived http_handle_response: the status code within the url's ranges (200-299 by
 /// default), and the body's MD5 equal to `digest` when given.
-pub fn http_verdict(u: &Url, response: &[u8]) -> Result<(), String> {
+pub fn http_verdict(
+    u: &Url,
+    response: &[u8],
+    re: Option<&regex::bytes::Regex>,
+) -> Result<(), String> {
     let line_end = response
         .iter()
         .position(|&b| b == b'\n')
@@ -1246,25 +1297,43 @@ pub fn http_verdict(u: &Url, response: &[u8]) -> Result<(), String> {
     if !ok {
         return Err(format!("HTTP status code {code}"));
     }
+    if u.digest.is_none() && re.is_none() {
+        return Ok(());
+    }
+    let body_at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .or_else(|| {
+            response
+                .windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|p| p + 2)
+        })
+        .ok_or("no end of headers")?;
+    let body = &response[body_at..];
     if let Some(want) = &u.digest {
-        let body_at = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|p| p + 4)
-            .or_else(|| {
-                response
-                    .windows(2)
-                    .position(|w| w == b"\n\n")
-                    .map(|p| p + 2)
-            })
-            .ok_or("no end of headers")?;
         use md5::{Digest, Md5};
-        let got: String = Md5::digest(&response[body_at..])
+        let got: String = Md5::digest(body)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
         if !got.eq_ignore_ascii_case(want) {
             return Err(format!("MD5 digest {got} differs from {want}"));
+        }
+    }
+    // keepalived check_http.c: the body must match the url's regex (or, with
+    // regex_no_match, must not).
+    if let Some(re) = re {
+        match (re.is_match(body), u.regex_no_match) {
+            (false, false) => return Err(format!("body does not match regex '{}'", re.as_str())),
+            (true, true) => {
+                return Err(format!(
+                    "body matches regex '{}' (regex_no_match)",
+                    re.as_str()
+                ))
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -1286,24 +1355,46 @@ mod tests {
     }
 
     #[test]
+    fn verdicts_on_regex() {
+        let ok = b"HTTP/1.0 200 OK\r\nX: y\r\n\r\nstatus: healthy\n";
+        let re = regex::bytes::Regex::new("status: (healthy|degraded)").unwrap();
+        let mut u = url(vec![], None);
+        assert!(http_verdict(&u, ok, Some(&re)).is_ok());
+        let bad = b"HTTP/1.0 200 OK\r\n\r\nstatus: down\n";
+        assert!(http_verdict(&u, bad, Some(&re)).is_err());
+        u.regex_no_match = true;
+        assert!(http_verdict(&u, bad, Some(&re)).is_ok());
+        assert!(http_verdict(&u, ok, Some(&re)).is_err());
+    }
+
+    #[test]
     fn verdicts_on_status_and_digest() {
         let ok = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-        assert!(http_verdict(&url(vec![], None), ok).is_ok());
+        assert!(http_verdict(&url(vec![], None), ok, None).is_ok());
         // md5("hello")
-        assert!(http_verdict(&url(vec![], Some("5d41402abc4b2a76b9719d911017c592")), ok).is_ok());
-        assert!(
-            http_verdict(&url(vec![], Some("00000000000000000000000000000000")), ok)
-                .unwrap_err()
-                .contains("MD5")
-        );
+        assert!(http_verdict(
+            &url(vec![], Some("5d41402abc4b2a76b9719d911017c592")),
+            ok,
+            None
+        )
+        .is_ok());
+        assert!(http_verdict(
+            &url(vec![], Some("00000000000000000000000000000000")),
+            ok,
+            None
+        )
+        .unwrap_err()
+        .contains("MD5"));
         let redirect = b"HTTP/1.1 302 Found\r\n\r\n";
-        assert!(http_verdict(&url(vec![], None), redirect).is_err());
-        assert!(http_verdict(&url(vec![(300, 399)], None), redirect).is_ok());
-        assert!(http_verdict(&url(vec![], None), b"SSH-2.0-OpenSSH\r\n")
-            .unwrap_err()
-            .contains("not an HTTP response"));
+        assert!(http_verdict(&url(vec![], None), redirect, None).is_err());
+        assert!(http_verdict(&url(vec![(300, 399)], None), redirect, None).is_ok());
         assert!(
-            http_verdict(&url(vec![], None), b"HTTP/1.0 200").is_err(),
+            http_verdict(&url(vec![], None), b"SSH-2.0-OpenSSH\r\n", None)
+                .unwrap_err()
+                .contains("not an HTTP response")
+        );
+        assert!(
+            http_verdict(&url(vec![], None), b"HTTP/1.0 200", None).is_err(),
             "partial"
         );
     }
