@@ -57,6 +57,10 @@ sleep 0.5
 
 printf '#!/bin/sh\necho "$*" >> %s/notify.out\n' "$WORKDIR" > "$WORKDIR/notify.sh"
 chmod 755 "$WORKDIR/notify.sh"
+# MISC scripts that misbehave: one hangs ignoring SIGTERM, one floods its output.
+printf '#!/bin/sh\ntrap "" TERM\nexec sleep 1000\n' > "$WORKDIR/hang.sh"
+printf '#!/bin/sh\nexec yes keepalived-rs-flood\n' > "$WORKDIR/flood.sh"
+chmod 755 "$WORKDIR/hang.sh" "$WORKDIR/flood.sh"
 N="$WORKDIR/notify.sh"
 conf() {   # conf DNS_NAME
 cat > "$WORKDIR/lb.conf" <<CONF
@@ -116,6 +120,24 @@ virtual_server 10.71.0.100 7 {
         }
     }
 }
+virtual_server 10.71.0.100 81 {
+    delay_loop 2
+    protocol TCP
+    real_server 10.71.0.15 81 {
+        notify_down "$N down hang"
+        MISC_CHECK {
+            misc_path "$WORKDIR/hang.sh"
+            misc_timeout 1
+        }
+    }
+    real_server 10.71.0.15 82 {
+        notify_down "$N down flood"
+        MISC_CHECK {
+            misc_path "$WORKDIR/flood.sh"
+            misc_timeout 1
+        }
+    }
+}
 virtual_server 10.71.0.100 80 {
     delay_loop 1
     protocol TCP
@@ -136,9 +158,20 @@ conf svc.test
 ip netns exec "$PREFIX-lb" "$BIN" -n -l -C -f "$WORKDIR/lb.conf" -p "$WORKDIR/ka.pid" \
     -c "$WORKDIR/check.pid" -r "$WORKDIR/vrrp.pid" > "$WORKDIR/lb.log" 2>&1 &
 KA=$!; PIDS+=($KA); disown $KA
-sleep 4
-[ ! -s "$WORKDIR/notify.out" ] || fail "a healthy server was notified: $(cat "$WORKDIR/notify.out")"
-grep -q 'failed' "$WORKDIR/lb.log" && fail "a check failed against a healthy server"
+# The misbehaving MISC scripts fail (timed out) and are killed, SIGTERM or not; the
+# other checks go on meanwhile.
+wait_line "down hang" 6 || fail "a hanging MISC script did not fail"
+wait_line "down flood" 6 || fail "a flooding MISC script did not fail"
+grep -q 'MISC_CHECK on service \[10.71.0.15\]:tcp:81 failed (timed out)' "$WORKDIR/lb.log" || fail "no timed out line"
+# They are started again every delay_loop: none may live past misc_timeout + 2 s (SIGKILL).
+sleep 5
+old=$(ps -eo etimes=,args= | grep -E 'keepalived-rs-flood|sleep 1000' | grep -v grep | awk '$1 > 4' || true)
+[ -z "$old" ] || fail "MISC scripts outlived misc_timeout + 2 s: $old"
+echo "ok: MISC_CHECK: a script that hangs (ignoring SIGTERM) and one that floods its output each fail 'timed out' and are killed"
+grep -v 'down hang\|down flood' "$WORKDIR/notify.out" > "$WORKDIR/rest" || true
+[ ! -s "$WORKDIR/rest" ] || fail "a healthy server was notified: $(cat "$WORKDIR/rest")"
+grep 'failed' "$WORKDIR/lb.log" | grep -qv 'MISC_CHECK' && fail "a check failed against a healthy server"
+: > "$WORKDIR/notify.out"
 echo "ok: SSL_GET (self-signed certificate, digest), UDP_CHECK, DNS_CHECK and PING_CHECK pass against healthy servers"
 
 # SSL_GET: the server stops; then a plain HTTP server on the TLS port; then TLS again.

@@ -131,6 +131,20 @@ impl CheckProcess {
         // others (and is up if it has none left).
         let mut specs = Vec::new();
         for sp in all_specs {
+            // keepalived (check_misc.c): a MISC_CHECK whose script cannot be found or
+            // executed is disabled; its real server then follows its other checkers.
+            if let CheckKind::Misc { path, .. } = &sp.kind {
+                if !scripts::executable(&path.command.argv[0]) {
+                    let quoted: Vec<String> =
+                        path.command.argv.iter().map(|a| format!("'{a}'")).collect();
+                    log::warn!(
+                        "Disabling misc script {} since not found/accessible",
+                        quoted.join(" ")
+                    );
+                    vss[sp.vs].real_servers[sp.rs].checkers -= 1;
+                    continue;
+                }
+            }
             if supported(&sp.kind) {
                 specs.push(sp);
             } else {

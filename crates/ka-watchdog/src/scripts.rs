@@ -43,6 +43,21 @@ pub fn run_as(
     Ok(ids)
 }
 
+/// Whether `cmd` names an executable file (a bare name is looked up in PATH).
+pub fn executable(cmd: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let ok = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if cmd.contains('/') {
+        return ok(std::path::Path::new(cmd));
+    }
+    std::env::var("PATH")
+        .unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into())
+        .split(':')
+        .any(|d| ok(&std::path::Path::new(d).join(cmd)))
+}
+
 pub fn open_fifo(path: &str) -> Option<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     if !std::path::Path::new(path).exists() {
@@ -76,10 +91,24 @@ pub fn spawn(argv: &[String], ids: Option<(u32, u32)>) -> io::Result<Child> {
         .spawn()
 }
 
-/// SIGTERM to a script's process group (keepalived adds SIGKILL 2 s later; here the
-/// child is reaped when it goes).
+/// SIGTERM to a script's process group, and SIGKILL 2 s later if its leader is still
+/// there (keepalived's misc_timeout handling); a short-lived thread waits and reaps, so
+/// the caller's loop never does.
 pub fn kill_group(mut c: Child) {
     // The script's process group (process_group(0) made it the leader).
-    let _ = ka_ipc::proc::signal(-(c.id() as i32), libc::SIGTERM);
-    let _ = c.try_wait();
+    let group = -(c.id() as i32);
+    let _ = ka_ipc::proc::signal(group, libc::SIGTERM);
+    if let Ok(Some(_)) = c.try_wait() {
+        return;
+    }
+    std::thread::spawn(move || {
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if let Ok(Some(_)) = c.try_wait() {
+                return;
+            }
+        }
+        let _ = ka_ipc::proc::signal(group, libc::SIGKILL);
+        let _ = c.wait();
+    });
 }

@@ -1,0 +1,91 @@
+#!/bin/sh
+# Runs inside the IPVS VM (integration/seeds.sh boots it): each seed configuration's
+# checker side under keepalived 2.2.7 and then under keepalived-rs, against the same real
+# servers (every real server address in a namespace, busybox httpd on every port: HTTP_GET
+# and TCP_CHECK pass, SMTP_CHECK fails, MISC scripts are absent). Once each daemon's table
+# has settled, `ipvsadm -Ln` must be the same for both.
+# Usage: seeds-guest.sh KEEPALIVED_RS CONF...
+set -eu
+BIN=$1; shift
+T=$(mktemp -d /tmp/seeds.XXXXXX)
+FAILS=0
+now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+table() {
+    ipvsadm -Ln | awk 'NR > 3 { if ($1 == "->") print "  ->", $2, $3, $4; else print }' | sed 's/ *$//'
+}
+ip netns add rs
+ip link add v-rs type veth peer name eth0 netns rs
+ip addr add 10.99.0.1/24 dev v-rs
+ip link set v-rs up
+ip -n rs addr add 10.99.0.2/24 dev eth0
+ip -n rs link set eth0 up
+ip -n rs link set lo up
+ip -n rs route add default via 10.99.0.1
+mkdir -p "$T/www"; echo "seed backend" > "$T/www/index.html"
+PORTS=
+trap 'ip netns pids rs | xargs -r kill -9; ip netns del rs; rm -rf "$T"' EXIT
+
+# settle NAME: waits until the table has not changed for 4 s (at least 8 s after start,
+# at most 40 s), then saves it as $T/NAME.
+settle() {
+    start=$(now_ms); last=$start; table > "$T/prev"
+    while :; do
+        sleep 0.5
+        table > "$T/cur"
+        t=$(now_ms)
+        if ! cmp -s "$T/cur" "$T/prev"; then last=$t; cp "$T/cur" "$T/prev"; fi
+        if [ $((t - start)) -ge 8000 ] && [ $((t - last)) -ge 4000 ]; then break; fi
+        if [ $((t - start)) -ge 40000 ]; then echo "  ($1: table still changing after 40 s)"; break; fi
+    done
+    cp "$T/cur" "$T/$1"
+}
+stop() {   # stop PID
+    kill -TERM "$1" 2>/dev/null || true
+    i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+for conf in "$@"; do
+    name=$(basename "$conf" .conf)
+    # The real servers of this configuration, reachable through the namespace.
+    for ip in $(grep -oE '^[[:space:]]*(real_server|sorry_server)[[:space:]]+[0-9.]+' "$conf" | awk '{ print $2 }' | sort -u); do
+        ip -n rs addr add "$ip/32" dev eth0 2>/dev/null || true
+        ip route replace "$ip/32" via 10.99.0.2
+    done
+    for port in $(grep -oE '^[[:space:]]*(real_server|sorry_server)[[:space:]]+[0-9.]+[[:space:]]+[0-9]+' "$conf" | awk '{ print $3 }' | sort -u); do
+        case " $PORTS " in *" $port "*) ;; *)
+            ip netns exec rs busybox httpd -p "$port" -h "$T/www"
+            PORTS="$PORTS $port" ;;
+        esac
+    done
+    ipvsadm -C
+    keepalived -C -n -l -f "$conf" -p "$T/k.pid" -c "$T/kc.pid" -r "$T/kv.pid" > "$T/$name.keepalived.log" 2>&1 &
+    pid=$!
+    settle "$name.keepalived"
+    stop "$pid"
+    left=$(ipvsadm -Ln | awk 'NR > 3' | wc -l)
+    ipvsadm -C
+    "$BIN" -C -n -l -f "$conf" -p "$T/r.pid" -c "$T/rc.pid" -r "$T/rv.pid" > "$T/$name.rs.log" 2>&1 &
+    pid=$!
+    settle "$name.rs"
+    stop "$pid"
+    left_rs=$(ipvsadm -Ln | awk 'NR > 3' | wc -l)
+    if cmp -s "$T/$name.keepalived" "$T/$name.rs"; then
+        echo "ok: $name: the same IPVS table as keepalived 2.2.7 ($(grep -c '^  ->' "$T/$name.rs") real servers in $(grep -vc '^  ->' "$T/$name.rs") services)"
+    else
+        echo "FAIL: $name: tables differ (keepalived, then keepalived-rs)"
+        diff "$T/$name.keepalived" "$T/$name.rs" || true
+        echo "--- keepalived-rs log"; tail -20 "$T/$name.rs.log"
+        echo "--- keepalived log"; tail -20 "$T/$name.keepalived.log"
+        FAILS=$((FAILS + 1))
+    fi
+    if [ "$left" = "$left_rs" ]; then
+        echo "ok: $name: after stop both leave $left lines in the table"
+    else
+        echo "FAIL: $name: after stop keepalived left $left lines, keepalived-rs $left_rs"
+        FAILS=$((FAILS + 1))
+    fi
+done
+[ "$FAILS" -eq 0 ] || { echo "$FAILS failure(s)"; exit 1; }
+echo "all seed configurations: same tables as keepalived 2.2.7"
