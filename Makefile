@@ -42,12 +42,14 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # Side by side with keepalived 2.2.7 in the same run; needs root (network namespace).
-# bench/checker.sh: 10,000 TCP_CHECKs a second (keepalived's checker cannot run here: no IPVS).
+# bench/checker.sh: 10,000 TCP_CHECKs a second (keepalived's checker cannot run here: no IPVS);
+# bench/vm-checker.sh: the same beside keepalived 2.2.7 inside the IPVS VM, with ratios.
 # Then the VRRP hot path and a simulated second of 1,000 instances (criterion).
 bench:
 	bash bench/parse.sh
 	bash bench/daemon.sh
 	bash bench/checker.sh
+	bash bench/vm-checker.sh
 	$(CARGO) bench -p ka-vrrp --bench hot_path
 
 # Fuzz targets (stable toolchain: no sanitizer), FUZZ_SECONDS each (600 by default):

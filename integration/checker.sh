@@ -145,7 +145,7 @@ disown $!
 sleep 3
 [ -s "$WORKDIR/lb.cpid" ] || fail "no checker child (pid file)"
 [ -e "$WORKDIR/lb.vpid" ] && fail "a VRRP child runs without VRRP instances"
-grep -q "IPVS programming is not built yet" "$WORKDIR/lb.log" || fail "no IPVS line at start"
+[ "$(grep -c "IPVS is not available on this kernel" "$WORKDIR/lb.log")" = 1 ] || fail "not exactly one IPVS-unavailable line at start"
 [ ! -s "$WORKDIR/notify.out" ] || fail "notifies at start for healthy servers"
 # The bound: delay_loop 1 + retry 1 × delay_before_retry 1 + connect_timeout 1 = 3 s; the
 # margin allows for a loaded machine.

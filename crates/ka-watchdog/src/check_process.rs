@@ -8,7 +8,8 @@
 //! On a kernel without IPVS the table is left out and everything else runs (keepalived
 //! 2.2.7's checker exits there and takes the daemon down).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::process::Child;
@@ -85,6 +86,9 @@ pub struct CheckProcess {
     pool: Pool,
     specs: Vec<CheckSpec>,
     checkers: Vec<Checker>,
+    /// The checkers' next deadlines (STYLE: one heap sets the poll timeout). Entries go
+    /// stale when a checker's deadline moves; they are dropped when they surface.
+    due: BinaryHeap<Reverse<(Time, usize)>>,
     probes: HashMap<usize, Probe>,
     epoch: Instant,
     parent: Option<ka_ipc::proc::Channel>,
@@ -237,6 +241,7 @@ impl CheckProcess {
             pool: Pool::new(vss),
             specs,
             checkers,
+            due: BinaryHeap::new(),
             probes: HashMap::new(),
             epoch: Instant::now(),
             parent: None,
@@ -361,15 +366,15 @@ impl CheckProcess {
         for k in 0..self.checkers.len() {
             let w = self.random_below(self.specs[k].warmup);
             self.checkers[k].start(t, w);
+            self.schedule(k);
         }
         self.ha_suspend();
         let mut events = Events::with_capacity(256);
         loop {
             let t = now(self.epoch);
             let next = self
-                .checkers
-                .iter()
-                .filter_map(|c| c.next_deadline())
+                .next_due()
+                .into_iter()
                 .chain(self.probes.values().map(|p| match p {
                     Probe::Tcp { deadline, .. }
                     | Probe::Http { deadline, .. }
@@ -481,6 +486,7 @@ impl CheckProcess {
                     }
                 } else {
                     self.checkers[k].start(t, Duration::ZERO);
+                    self.schedule(k);
                 }
             }
         }
@@ -531,6 +537,24 @@ impl CheckProcess {
                 log::warn!("cannot report to the parent: {e}");
             }
         }
+    }
+
+    /// Puts checker `k`'s next deadline on the heap.
+    fn schedule(&mut self, k: usize) {
+        if let Some(d) = self.checkers[k].next_deadline() {
+            self.due.push(Reverse((d, k)));
+        }
+    }
+
+    /// The earliest checker deadline, dropping stale heap entries on the way.
+    fn next_due(&mut self) -> Option<Time> {
+        while let Some(&Reverse((d, k))) = self.due.peek() {
+            if self.checkers[k].next_deadline() == Some(d) {
+                return Some(d);
+            }
+            self.due.pop();
+        }
+        None
     }
 
     /// Timers, probe deadlines and finished scripts.
@@ -584,11 +608,19 @@ impl CheckProcess {
                 self.finish(k, o);
             }
         }
-        for k in 0..self.checkers.len() {
-            let Some(due) = self.checkers[k].next_deadline().filter(|d| *d <= t) else {
+        let mut ready = Vec::new();
+        while let Some(due) = self.next_due().filter(|d| *d <= t) {
+            if let Some(Reverse((_, k))) = self.due.pop() {
+                ready.push((due, k));
+            }
+        }
+        for (due, k) in ready {
+            // A duplicate entry, or one a previous step of this loop moved on.
+            if self.checkers[k].next_deadline() != Some(due) {
                 continue;
-            };
+            }
             let acts = self.checkers[k].timer(t);
+            self.schedule(k);
             if acts.contains(&CheckerAction::Probe) {
                 let late = t - due;
                 self.started += 1;
@@ -892,9 +924,14 @@ impl CheckProcess {
 
     fn finish(&mut self, k: usize, outcome: Outcome) {
         match self.probes.remove(&k) {
-            Some(Probe::Tcp { mut stream, .. })
-            | Some(Probe::Http { mut stream, .. })
-            | Some(Probe::Smtp { mut stream, .. }) => {
+            Some(Probe::Tcp { mut stream, .. }) => {
+                let _ = self.poll.registry().deregister(&mut stream);
+                // A TCP_CHECK connection carried nothing: closing it with a reset spares
+                // both ends the FIN exchange and this host a TIME_WAIT socket per probe
+                // (10,000 probes a second would otherwise hold ~600,000 of them).
+                let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+            }
+            Some(Probe::Http { mut stream, .. }) | Some(Probe::Smtp { mut stream, .. }) => {
                 let _ = self.poll.registry().deregister(&mut stream);
             }
             Some(Probe::Misc { child, .. }) => {
@@ -911,6 +948,7 @@ impl CheckProcess {
     fn finish_unstarted(&mut self, k: usize, outcome: Outcome) {
         let t = now(self.epoch);
         let acts = self.checkers[k].result(t, outcome);
+        self.schedule(k);
         let sp = self.specs[k].clone();
         let c = &self.pool.cfg[sp.vs];
         let rs_name = c.real_servers[sp.rs].name.clone();
