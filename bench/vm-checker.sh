@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The checker at scale beside keepalived 2.2.7, which needs IPVS: both run in turn inside
-# the IPVS VM (integration/vm/), N real servers (1,000 by default: the VM's CPU is emulated)
+# the IPVS VM (integration/vm/), N real servers (500 by default: the VM's CPU is emulated)
 # with TCP_CHECK every second and their destinations programmed into IPVS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +9,4 @@ cargo build -q --release -p ka-watchdog
 cargo build -q --release -p ka-watchdog --example tcp-sink
 IPVS_VM_BINS=keepalived IPVS_VM_MEM=1024 integration/vm/ipvs-vm.sh -d "$PWD" -t 600 \
     integration/vm/bench-checker-guest.sh "$PWD/target/release/keepalived-rs" \
-    "$PWD/target/release/examples/tcp-sink" "${N:-1000}" "${WINDOW:-20}"
+    "$PWD/target/release/examples/tcp-sink" "${N:-500}" "${WINDOW:-20}"

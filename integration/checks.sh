@@ -174,6 +174,10 @@ grep 'failed' "$WORKDIR/lb.log" | grep -qv 'MISC_CHECK' && fail "a check failed 
 : > "$WORKDIR/notify.out"
 echo "ok: SSL_GET (self-signed certificate, digest), UDP_CHECK, DNS_CHECK and PING_CHECK pass against healthy servers"
 
+got=$(ip netns exec "$PREFIX-lb" "$BIN" --genhash -S -s 10.71.0.11 -p 443 -u /index.html)
+[ "$got" = "$DIGEST" ] || fail "genhash -S printed '$got', not $DIGEST"
+echo "ok: --genhash -S prints the digest SSL_GET checks"
+
 # SSL_GET: the server stops; then a plain HTTP server on the TLS port; then TLS again.
 kill "$TLS_PID"
 wait_line "down tls" 5 || fail "SSL_GET: no notify_down after the server stopped"

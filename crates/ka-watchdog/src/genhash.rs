@@ -1,6 +1,7 @@
 //! `keepalived-rs --genhash` (or `-T`, as the first option; or run as `genhash`): fetches a
 //! URL over HTTP and prints the MD5 of its body, for an HTTP_GET's `digest`, as
-//! keepalived's genhash does (one hex line; with -v the headers and body as well).
+//! keepalived's genhash does (one hex line; with -v the headers and body as well); over TLS
+//! with -S.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -14,7 +15,8 @@ const USAGE: &str =
   -V, --virtualhost  the Host: header (the address)
   -r, --protocol     HTTP version, 1.0 or 1.1 (1.0)
   -v, --verbose      also print the response's headers and body
-  -S, --use-ssl      not supported by this build
+  -S, --use-ssl      over TLS (the certificate is not judged, as SSL_GET)
+  -I, --sni NAME     the TLS server name to send (SNI)
   -h, --help         this text";
 
 #[derive(Debug)]
@@ -25,12 +27,15 @@ struct Args {
     vhost: Option<String>,
     http11: bool,
     verbose: bool,
+    ssl: bool,
+    sni: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
     let mut server = None;
     let (mut port, mut url, mut vhost, mut http11, mut verbose) =
         (80u16, "/".to_string(), None, false, false);
+    let (mut ssl, mut sni) = (false, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -51,7 +56,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "-V" | "--virtualhost" => vhost = Some(value(a)?),
             "-r" | "--protocol" => http11 = value(a)? == "1.1",
             "-v" | "--verbose" => verbose = true,
-            "-S" | "--use-ssl" => return Err("SSL (-S) is not supported by this build".into()),
+            "-S" | "--use-ssl" => ssl = true,
+            "-I" | "--sni" => sni = Some(value(a)?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option {other}")),
         }
@@ -63,6 +69,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
         vhost,
         http11,
         verbose,
+        ssl,
+        sni,
     })
 }
 
@@ -112,12 +120,26 @@ fn fetch(a: &Args) -> Result<(), String> {
         "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\nHost: {host}{port}\r\n{close}\r\n",
         a.url
     );
-    s.write_all(req.as_bytes())
-        .map_err(|e| format!("{to}: {e}"))?;
     let mut resp = Vec::new();
-    s.take(64 << 20)
-        .read_to_end(&mut resp)
-        .map_err(|e| format!("{to}: {e}"))?;
+    if a.ssl {
+        let tls = crate::tls::Tls::new()?;
+        let conn = tls.connect(a.sni.as_deref(), a.server)?;
+        let mut t = rustls::StreamOwned::new(conn, s);
+        t.write_all(req.as_bytes())
+            .map_err(|e| format!("{to}: TLS: {e}"))?;
+        match t.take(64 << 20).read_to_end(&mut resp) {
+            Ok(_) => {}
+            // Closed without close_notify: the answer is what came.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+            Err(e) => return Err(format!("{to}: TLS: {e}")),
+        }
+    } else {
+        s.write_all(req.as_bytes())
+            .map_err(|e| format!("{to}: {e}"))?;
+        s.take(64 << 20)
+            .read_to_end(&mut resp)
+            .map_err(|e| format!("{to}: {e}"))?;
+    }
     let body_at = resp
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -167,9 +189,7 @@ mod tests {
         assert!(parse(&args(&["-p", "80"]))
             .unwrap_err()
             .contains("-s SERVER"));
-        assert!(parse(&args(&["-s", "10.0.0.1", "-S"]))
-            .unwrap_err()
-            .contains("SSL"));
+        assert!(parse(&args(&["-s", "10.0.0.1", "-S"])).unwrap().ssl);
     }
 
     #[test]
