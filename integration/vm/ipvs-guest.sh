@@ -195,16 +195,18 @@ grep -q 'rs1 down' "$T/notes" 2>/dev/null && ok "notify_down ran" || fail "no no
 got=$(answers 10.10.0.100 4)
 [ "$got" = "backend 2 " ] && ok "traffic reaches the live server only" || fail "client got '$got'"
 
-# ---- 3. rs2 fails too: inhibited (weight 0), quorum lost, the sorry server comes in ----
+# ---- 3. rs2 fails too: inhibited (weight 0), quorum lost, the sorry server comes in
+#         beside it (keepalived removes only the live servers) ----
 want sorry <<'W'
 TCP  10.10.0.100:80 rr
+  -> 10.10.2.2:80 Masq 0
   -> 10.10.3.2:80 Masq 1
 TCP  [fd00::100]:80 wrr persistent 60
 FWM  7 sh persistent 300 mask 255.255.255.0
 W
 stop_www rs2
 START=$(now_ms)
-if wait_table sorry 10; then ok "quorum lost: the sorry server alone serves"; else fail "sorry server"; fi
+if wait_table sorry 10; then ok "quorum lost: the sorry server serves, the inhibited server stays at weight 0"; else fail "sorry server"; fi
 got=$(answers 10.10.0.100 2)
 [ "$got" = "sorry " ] && ok "the client reaches the sorry server" || fail "client got '$got'"
 

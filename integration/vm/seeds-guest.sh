@@ -1,9 +1,9 @@
 #!/bin/sh
-# Runs inside the IPVS VM (integration/seeds.sh boots it): each seed configuration's
-# checker side under keepalived 2.2.7 and then under keepalived-rs, against the same real
-# servers (every real server address in a namespace, busybox httpd on every port: HTTP_GET
-# and TCP_CHECK pass, SMTP_CHECK fails, MISC scripts are absent). Once each daemon's table
-# has settled, `ipvsadm -Ln` must be the same for both.
+# Runs inside the IPVS VM (integration/seeds.sh boots it): each configuration's checker
+# side under keepalived 2.2.7 and then under keepalived-rs, against the same real servers
+# (every real server address in a namespace, busybox httpd on every port: HTTP_GET and
+# TCP_CHECK pass, SMTP_CHECK fails; addresses in 10.59.0.0/16 and fd00:59::/32 are never
+# reachable). Once each daemon's table has settled, `ipvsadm -Ln` must be the same.
 # Usage: seeds-guest.sh KEEPALIVED_RS CONF...
 set -eu
 BIN=$1; shift
@@ -16,11 +16,14 @@ table() {
 ip netns add rs
 ip link add v-rs type veth peer name eth0 netns rs
 ip addr add 10.99.0.1/24 dev v-rs
+ip addr add fd00:99::1/64 dev v-rs nodad
 ip link set v-rs up
 ip -n rs addr add 10.99.0.2/24 dev eth0
+ip -n rs addr add fd00:99::2/64 dev eth0 nodad
 ip -n rs link set eth0 up
 ip -n rs link set lo up
 ip -n rs route add default via 10.99.0.1
+ip -n rs -6 route add default via fd00:99::1
 mkdir -p "$T/www"; echo "seed backend" > "$T/www/index.html"
 PORTS=
 trap 'ip netns pids rs | xargs -r kill -9; ip netns del rs; rm -rf "$T"' EXIT
@@ -49,13 +52,18 @@ stop() {   # stop PID
 for conf in "$@"; do
     name=$(basename "$conf" .conf)
     # The real servers of this configuration, reachable through the namespace.
-    for ip in $(grep -oE '^[[:space:]]*(real_server|sorry_server)[[:space:]]+[0-9.]+' "$conf" | awk '{ print $2 }' | sort -u); do
-        ip -n rs addr add "$ip/32" dev eth0 2>/dev/null || true
-        ip route replace "$ip/32" via 10.99.0.2
+    for ip in $(grep -oE '^[[:space:]]*(real_server|sorry_server)[[:space:]]+[0-9a-f.:]+' "$conf" | awk '{ print $2 }' | sort -u); do
+        case $ip in
+            10.59.*|fd00:59:*) ;;
+            *:*) ip -n rs addr add "$ip/128" dev eth0 nodad 2>/dev/null || true
+                 ip route replace "$ip/128" via fd00:99::2 ;;
+            *) ip -n rs addr add "$ip/32" dev eth0 2>/dev/null || true
+               ip route replace "$ip/32" via 10.99.0.2 ;;
+        esac
     done
-    for port in $(grep -oE '^[[:space:]]*(real_server|sorry_server)[[:space:]]+[0-9.]+[[:space:]]+[0-9]+' "$conf" | awk '{ print $3 }' | sort -u); do
+    for port in $(grep -oE '^[[:space:]]*(real_server|sorry_server)[[:space:]]+[0-9a-f.:]+[[:space:]]+[0-9]+' "$conf" | awk '{ print $3 }' | sort -u); do
         case " $PORTS " in *" $port "*) ;; *)
-            ip netns exec rs busybox httpd -p "$port" -h "$T/www"
+            [ "$port" = 0 ] || ip netns exec rs busybox httpd -p "$port" -h "$T/www" || echo "  (httpd on port $port: $?)"
             PORTS="$PORTS $port" ;;
         esac
     done
@@ -88,4 +96,4 @@ for conf in "$@"; do
     fi
 done
 [ "$FAILS" -eq 0 ] || { echo "$FAILS failure(s)"; exit 1; }
-echo "all seed configurations: same tables as keepalived 2.2.7"
+echo "all configurations: the same tables as keepalived 2.2.7"

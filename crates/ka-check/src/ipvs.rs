@@ -163,7 +163,12 @@ fn vs_layout(c: &Config, v: &model::VirtualServer) -> VsLayout {
                 sched: v.lb_algo.clone(),
                 flags,
                 timeout,
-                netmask: granularity(v.persistence_granularity.as_deref(), key.ipv6()),
+                // keepalived 2.2.7 leaves a group's services without the granularity
+                // (seen in integration/vm/parity/groups-fwmark-dr.conf); so do we.
+                netmask: match v.key {
+                    VsKey::Group(_) => granularity(None, key.ipv6()),
+                    _ => granularity(v.persistence_granularity.as_deref(), key.ipv6()),
+                },
                 pe_name: None,
             }
         })

@@ -357,8 +357,10 @@ impl Pool {
             return;
         }
         self.vs[v].sorry_active = true;
+        // keepalived perform_quorum_state: only the live servers leave; an inhibited
+        // dead one stays at weight 0 beside the sorry server.
         for (r, st) in self.vs[v].rs.iter().enumerate() {
-            if st.alive || c.real_servers[r].inhibit_on_failure {
+            if st.alive {
                 out.push(Action::Ipvs(IpvsOp::DelDest { vs: v, rs: r }));
             }
         }
@@ -387,7 +389,7 @@ impl Pool {
                         out.push(Action::Notify(n.clone()));
                     }
                 }
-                if !self.vs[v].sorry_active && (st.alive || rc.inhibit_on_failure) {
+                if (st.alive && !self.vs[v].sorry_active) || (!st.alive && rc.inhibit_on_failure) {
                     out.push(Action::Ipvs(IpvsOp::DelDest { vs: v, rs: r }));
                 }
             }

@@ -395,6 +395,33 @@ fn quorum_lost_brings_in_the_sorry_server_and_gained_takes_it_out() {
 }
 
 #[test]
+fn an_inhibited_dead_server_stays_beside_the_sorry_server() {
+    // ipwrapper.c perform_quorum_state removes only the live servers; a dead one kept at
+    // weight 0 by inhibit_on_failure stays (checked against keepalived 2.2.7 in
+    // integration/vm/parity/quorum-sorry-inhibit.conf).
+    let mut r1 = rs("[10.0.0.2]:tcp:80", 2);
+    r1.inhibit_on_failure = true;
+    let mut v = vs(vec![rs("[10.0.0.1]:tcp:80", 2), r1]);
+    v.quorum = 3;
+    v.sorry_server = Some("[10.0.0.9]:tcp:80".into());
+    let mut p = Pool::new(vec![v]);
+    p.start();
+    let acts = p.checker_changed(0, 1, 0, false, "x");
+    assert_eq!(
+        ipvs(&acts),
+        vec![
+            IpvsOp::SetWeight {
+                vs: 0,
+                rs: 1,
+                weight: 0
+            },
+            IpvsOp::DelDest { vs: 0, rs: 0 },
+            IpvsOp::AddSorry { vs: 0, weight: 1 }
+        ]
+    );
+}
+
+#[test]
 fn hysteresis_damps_the_quorum() {
     // quorum 2, hysteresis 1: lost below 1, gained at 3.
     let mut v = vs((1..=3)

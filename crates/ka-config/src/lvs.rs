@@ -614,6 +614,14 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
         }
         vs.real_servers.push(rs);
     }
+    // keepalived (check_parser.c): a virtual server without real servers is dropped.
+    if vs.real_servers.is_empty() {
+        cx.warn(
+            vs_tok,
+            format!("Virtual server {label} has no real servers - ignoring"),
+        );
+        return None;
+    }
     Some(vs)
 }
 
