@@ -306,7 +306,40 @@ stop_ka
 sleep 1
 if wait_table reloaded_foreign 2 >/dev/null; then ok "-I: the table stays after stop"; else fail "-I"; fi
 
-grep -E 'IPVS' "$T/log" | head -20 > /dev/null
+# ---- 10. lvs_sync_daemon: backup daemon from start, master while the instance is MASTER -
+ip link add sync0 type dummy
+ip addr add 10.77.0.1/24 dev sync0
+ip link set sync0 up
+cat > "$T/k.conf" <<CONF
+global_defs {
+    lvs_sync_daemon sync0 VI_SYNC id 7
+}
+vrrp_instance VI_SYNC {
+    state BACKUP
+    interface sync0
+    virtual_router_id 77
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        10.77.0.100/24
+    }
+}
+CONF
+daemons() { ipvsadm -L --daemon 2>/dev/null | sed 's/,.*//' | sort | tr '\n' ';'; }
+wait_daemons() {   # wait_daemons WANT SECONDS
+    end=$(( $(now_ms) + $2 * 1000 ))
+    while [ "$(daemons)" != "$1" ]; do
+        [ "$(now_ms)" -lt "$end" ] || { echo "  sync daemons: '$(daemons)', wanted '$1'"; return 1; }
+        sleep 0.1
+    done
+}
+start_ka -P
+if wait_daemons "backup sync daemon (mcast=sync0;" 5; then ok "lvs_sync_daemon: a backup daemon while VI_SYNC is BACKUP"; else fail "no backup sync daemon"; fi
+if wait_daemons "master sync daemon (mcast=sync0;" 10; then ok "lvs_sync_daemon: the master daemon once VI_SYNC is MASTER"; else fail "no master sync daemon"; fi
+ipvsadm -L --daemon | grep -q 'syncid=7' && ok "sync id 7" || fail "sync id: $(ipvsadm -L --daemon)"
+stop_ka
+if wait_daemons "" 5; then ok "lvs_sync_daemon: stopped with the daemon"; else fail "sync daemon left running"; fi
+
 if [ "$FAILS" -ne 0 ]; then
     echo "--- log"; tail -60 "$T/log"
     echo "$FAILS failure(s)"; exit 1

@@ -23,11 +23,14 @@ const CMD_NEW_DEST: u8 = 5;
 const CMD_SET_DEST: u8 = 6;
 const CMD_DEL_DEST: u8 = 7;
 const CMD_GET_DEST: u8 = 8;
+const CMD_NEW_DAEMON: u8 = 9;
+const CMD_DEL_DAEMON: u8 = 10;
 const CMD_SET_CONFIG: u8 = 12;
 const CMD_FLUSH: u8 = 17;
 
 const ATTR_SERVICE: u16 = 1;
 const ATTR_DEST: u16 = 2;
+const ATTR_DAEMON: u16 = 3;
 const ATTR_TIMEOUT_TCP: u16 = 4;
 const ATTR_TIMEOUT_TCP_FIN: u16 = 5;
 const ATTR_TIMEOUT_UDP: u16 = 6;
@@ -53,6 +56,15 @@ const DEST_ADDR_FAMILY: u16 = 11;
 const DEST_TUN_TYPE: u16 = 13;
 const DEST_TUN_PORT: u16 = 14;
 const DEST_TUN_FLAGS: u16 = 15;
+
+const DAEMON_STATE: u16 = 1;
+const DAEMON_MCAST_IFN: u16 = 2;
+const DAEMON_SYNC_ID: u16 = 3;
+const DAEMON_SYNC_MAXLEN: u16 = 4;
+const DAEMON_MCAST_GROUP: u16 = 5;
+const DAEMON_MCAST_GROUP6: u16 = 6;
+const DAEMON_MCAST_PORT: u16 = 7;
+const DAEMON_MCAST_TTL: u16 = 8;
 
 /// IP_VS_SVC_F_HASHED: set by the kernel on every service it holds; not ours to compare.
 pub const SVC_F_HASHED: u32 = 0x2;
@@ -183,6 +195,25 @@ pub struct Dest {
     pub l_threshold: u32,
 }
 
+/// Which side of connection synchronisation a sync daemon is (IP_VS_STATE_MASTER / BACKUP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncRole {
+    Master,
+    Backup,
+}
+
+/// An IPVS connection-synchronisation daemon (ipvsadm --start-daemon).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncDaemon {
+    pub role: SyncRole,
+    pub interface: String,
+    pub sync_id: u32,
+    pub maxlen: Option<u16>,
+    pub group: Option<IpAddr>,
+    pub port: Option<u16>,
+    pub ttl: Option<u8>,
+}
+
 /// One command for the kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cmd {
@@ -195,6 +226,8 @@ pub enum Cmd {
     Flush,
     /// tcp, tcpfin, udp in seconds (0 leaves one unchanged).
     Timeouts(u32, u32, u32),
+    NewDaemon(SyncDaemon),
+    DelDaemon(SyncRole),
 }
 
 /// A table as the kernel holds it: every service with its destinations.
@@ -351,6 +384,36 @@ pub fn encode(family: u16, seq: u32, cmd: &Cmd) -> Vec<u8> {
             CMD_DEL_DEST
         }
         Cmd::Flush => CMD_FLUSH,
+        Cmd::NewDaemon(d) => {
+            put_nested(&mut body, ATTR_DAEMON, |b| {
+                put_u32(b, DAEMON_STATE, role(d.role));
+                let mut ifn = d.interface.as_bytes().to_vec();
+                ifn.push(0);
+                put_attr(b, DAEMON_MCAST_IFN, &ifn);
+                put_u32(b, DAEMON_SYNC_ID, d.sync_id);
+                if let Some(m) = d.maxlen {
+                    put_u16(b, DAEMON_SYNC_MAXLEN, m);
+                }
+                match d.group {
+                    Some(IpAddr::V4(g)) => put_attr(b, DAEMON_MCAST_GROUP, &g.octets()),
+                    Some(IpAddr::V6(g)) => put_attr(b, DAEMON_MCAST_GROUP6, &g.octets()),
+                    None => {}
+                }
+                if let Some(p) = d.port {
+                    put_u16(b, DAEMON_MCAST_PORT, p);
+                }
+                if let Some(t) = d.ttl {
+                    put_attr(b, DAEMON_MCAST_TTL, &[t]);
+                }
+            });
+            CMD_NEW_DAEMON
+        }
+        Cmd::DelDaemon(r) => {
+            put_nested(&mut body, ATTR_DAEMON, |b| {
+                put_u32(b, DAEMON_STATE, role(*r))
+            });
+            CMD_DEL_DAEMON
+        }
         Cmd::Timeouts(tcp, fin, udp) => {
             for (ty, v) in [
                 (ATTR_TIMEOUT_TCP, tcp),
@@ -365,6 +428,13 @@ pub fn encode(family: u16, seq: u32, cmd: &Cmd) -> Vec<u8> {
         }
     };
     message(family, NLM_F_REQUEST | NLM_F_ACK, seq, c, &body)
+}
+
+fn role(r: SyncRole) -> u32 {
+    match r {
+        SyncRole::Master => 1,
+        SyncRole::Backup => 2,
+    }
 }
 
 fn message(family: u16, flags: u16, seq: u32, cmd: u8, body: &[u8]) -> Vec<u8> {

@@ -65,6 +65,8 @@ struct Script {
 }
 
 pub struct VrrpProcess {
+    /// lvs_sync_daemon: the IPVS sync daemons following one instance.
+    sync_daemons: Option<crate::lvs::SyncDaemons>,
     cfg: Config,
     router: Router,
     ifaces: Vec<IfaceIo>,
@@ -232,6 +234,7 @@ impl VrrpProcess {
         }
         let fifos = fifo_paths.iter().filter_map(|p| open_fifo(p)).collect();
         let mut p = VrrpProcess {
+            sync_daemons: crate::lvs::SyncDaemons::new(&cfg),
             cfg,
             router,
             ifaces,
@@ -631,6 +634,9 @@ impl VrrpProcess {
         self.start_fifo_scripts();
         self.statics(true);
         let t = now(self.epoch);
+        if let Some(s) = &mut self.sync_daemons {
+            s.start();
+        }
         match self.resume.take() {
             None => {
                 let delay = self.cfg.global.vrrp_startup_delay;
@@ -1297,6 +1303,9 @@ impl VrrpProcess {
     }
 
     fn stop(&mut self) {
+        if let Some(s) = &mut self.sync_daemons {
+            s.stop();
+        }
         let t = now(self.epoch);
         for n in 0..self.router.instances.len() {
             let acts = self.router.handle(t, n, Event::Stop);
@@ -1383,6 +1392,11 @@ impl VrrpProcess {
                 Action::StateChanged { state, priority } => {
                     if let Some(i) = inst {
                         let name = self.router.instances[i].name().to_string();
+                        if let Some(s) = &mut self.sync_daemons {
+                            if s.instance() == name {
+                                s.state(state == ka_vrrp::instance::State::Master);
+                            }
+                        }
                         self.tell_parent(ka_ipc::ToParent::State(ka_ipc::InstanceState {
                             name,
                             state: state.name().to_string(),
