@@ -64,6 +64,33 @@ chmod 755 "$WORKDIR/hang.sh" "$WORKDIR/flood.sh"
 N="$WORKDIR/notify.sh"
 conf() {   # conf DNS_NAME
 cat > "$WORKDIR/lb.conf" <<CONF
+track_file tf_gate {
+    file $WORKDIR/tf/gate
+    weight 0
+    init_file 0
+}
+track_file tf_weight {
+    file $WORKDIR/tf/weight
+}
+virtual_server 10.71.0.100 83 {
+    delay_loop 1
+    protocol TCP
+    real_server 10.71.0.15 83 {
+        weight 2
+        notify_up "$N up file"
+        notify_down "$N down file"
+        FILE_CHECK {
+            track_file tf_gate
+        }
+    }
+    real_server 10.71.0.15 84 {
+        weight 2
+        FILE_CHECK {
+            track_file tf_weight
+            weight 3
+        }
+    }
+}
 virtual_server 10.71.0.100 443 {
     delay_loop 1
     protocol TCP
@@ -154,6 +181,7 @@ virtual_server 10.71.0.100 80 {
 }
 CONF
 }
+mkdir -p "$WORKDIR/tf"
 conf svc.test
 ip netns exec "$PREFIX-lb" "$BIN" -n -l -C -f "$WORKDIR/lb.conf" -p "$WORKDIR/ka.pid" \
     -c "$WORKDIR/check.pid" -r "$WORKDIR/vrrp.pid" > "$WORKDIR/lb.log" 2>&1 &
@@ -228,6 +256,27 @@ wait_line "down ping" 5 || fail "PING_CHECK: no notify_down"
 ip -n "$PREFIX-ping" link set eth0 up
 wait_line "up ping" 5 || fail "PING_CHECK: no notify_up"
 echo "ok: PING_CHECK: down when the host went away, up when it returned"
+
+# FILE_CHECK: the gate file (weight 0) takes its server down with any value but 0; the
+# weight file (weight 3) changes its server's weight by 3 × its value, at once (inotify).
+[ "$(cat "$WORKDIR/tf/gate")" = 0 ] || fail "init_file did not write the gate file"
+echo 1 > "$WORKDIR/tf/gate"
+wait_line "down file" 3 || fail "FILE_CHECK: a fault value did not take the server down"
+echo 0 > "$WORKDIR/tf/gate"
+wait_line "up file" 3 || fail "FILE_CHECK: 0 did not bring the server back"
+echo 4 > "$WORKDIR/tf/weight.new" && mv "$WORKDIR/tf/weight.new" "$WORKDIR/tf/weight"
+end=$(( $(now_ms) + 3000 ))
+until grep -q 'Changing weight to 14 for service \[10.71.0.15\]:tcp:84' "$WORKDIR/lb.log"; do
+    [ "$(now_ms)" -lt "$end" ] || fail "FILE_CHECK: weight 2 + 3 x 4 not applied"
+    sleep 0.05
+done
+rm "$WORKDIR/tf/weight"
+end=$(( $(now_ms) + 3000 ))
+until grep -q 'Changing weight to 2 for service \[10.71.0.15\]:tcp:84' "$WORKDIR/lb.log"; do
+    [ "$(now_ms)" -lt "$end" ] || fail "FILE_CHECK: a removed file did not read as 0"
+    sleep 0.05
+done
+echo "ok: FILE_CHECK: a fault value takes the server down and 0 brings it back; a weight file (written or moved in, then removed) changes the weight at once"
 
 # bindto: without its route back to 10.72.0.1 the server cannot answer the probe.
 ip -n "$PREFIX-tcp" route del 10.72.0.0/24

@@ -5,6 +5,7 @@
 //! - [`service`]: real servers (up while all their checkers are), virtual servers
 //!   (quorum, hysteresis, sorry server, inhibit_on_failure), and what follows a change:
 //!   IPVS operations as data, notify scripts, FIFO lines, mail;
+//! - [`file`]: FILE_CHECK, a tracked file's value as a fault or a weight;
 //! - [`ipvs`]: the IPVS table wanted, and the commands that bring the kernel to it;
 //! - [`config`]: the typed configuration turned into these.
 //!
@@ -13,6 +14,7 @@
 
 pub mod checker;
 pub mod config;
+pub mod file;
 pub mod ipvs;
 pub mod service;
 pub mod time;

@@ -140,6 +140,19 @@ impl Pool {
         }
     }
 
+    /// Before [`Pool::start`]: what a FILE_CHECK read at start says (keepalived
+    /// set_track_file_checkers_down, set_track_file_weights): the checker up or down, and
+    /// the server's weight.
+    pub fn preset(&mut self, vs: usize, rs: usize, checker: usize, up: bool, weight: u32) {
+        if let Some(st) = self.vs.get_mut(vs).and_then(|v| v.rs.get_mut(rs)) {
+            if let Some(c) = st.checkers_up.get_mut(checker) {
+                *c = up;
+            }
+            st.alive = st.checkers_up.iter().all(|&c| c);
+            st.weight = weight;
+        }
+    }
+
     /// keepalived init_service_vs: live real servers go in (alpha ones start down; with
     /// inhibit_on_failure a down one is present at weight 0); the quorum is evaluated
     /// at once, and a sorry server brought in without notifies if it is lacking.

@@ -546,3 +546,27 @@ fn a_successor_inherits_states_and_notifies_nothing_new() {
         [CheckerAction::Changed { up: true, .. }]
     ));
 }
+
+#[test]
+fn file_check_values_as_keepalived_reads_and_weighs_them() {
+    use ka_check::file::{effective_weight, parse_value, status};
+    // track_file.c process_track_file: strtol(buf, NULL, 0).
+    assert_eq!(parse_value(b"  42\n"), Some(42));
+    assert_eq!(parse_value(b"-7abc"), Some(-7));
+    assert_eq!(parse_value(b"0x10"), Some(16));
+    assert_eq!(parse_value(b"010"), Some(8));
+    assert_eq!(parse_value(b""), Some(0));
+    assert_eq!(parse_value(b"down"), Some(0));
+    assert_eq!(parse_value(b"99999999999"), None, "out of range: ignored");
+    // update_track_file_status: weight 0 means any value but 0 is a fault (reverse: 0 is).
+    assert_eq!(status(0, 0, false), Some(0));
+    assert_eq!(status(1, 0, false), None);
+    assert_eq!(status(0, 0, true), None);
+    assert_eq!(status(3, 0, true), Some(0));
+    // Otherwise value × weight (negated with reverse) changes the weight.
+    assert_eq!(status(2, 5, false), Some(10));
+    assert_eq!(status(2, 5, true), Some(-10));
+    assert_eq!(status(i64::from(i32::MIN), 1, false), None);
+    assert_eq!(effective_weight(3, [10, -2]), 11);
+    assert_eq!(effective_weight(3, [-10]), 0);
+}

@@ -4,11 +4,13 @@
 //! - [`vrrp`]: raw VRRP sockets (IPv4: IP_HDRINCL send, multicast receive, unicast);
 //! - [`packet`]: AF_PACKET frames (gratuitous ARP);
 //! - [`ipvs`]: the IPVS table over generic netlink;
+//! - [`inotify`]: directories watched for files written or removed;
 //! - [`timer`]: a timerfd, for wakeups finer than epoll's milliseconds.
 //!
 //! All `unsafe` of the workspace lives here, each use with its `SAFETY:` line.
 
 pub mod iface;
+pub mod inotify;
 pub mod ipvs;
 pub mod link;
 pub mod netlink;

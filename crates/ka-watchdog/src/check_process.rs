@@ -33,6 +33,7 @@ const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
 const TIMER: Token = Token(2);
 const ADDRS: Token = Token(3);
+const FILES: Token = Token(4);
 /// Probe sockets: this plus the checker's index.
 const PROBE_BASE: usize = 16;
 /// The largest HTTP response read; more is a failed check.
@@ -106,6 +107,8 @@ pub struct CheckProcess {
     late: u64,
     max_late: Duration,
     lvs: crate::lvs::Lvs,
+    files: Vec<FileCheck>,
+    inotify: Option<ka_net::inotify::Inotify>,
     tls: Option<crate::tls::Tls>,
     /// HTTP_GET / SSL_GET url regexes, by (checker, url).
     regexes: HashMap<(usize, usize), regex::bytes::Regex>,
@@ -124,8 +127,20 @@ fn ctx<T>(r: io::Result<T>, what: &str) -> Result<T, RunError> {
     r.map_err(|e| RunError(format!("{what}: {e}")))
 }
 
-fn supported(k: &CheckKind) -> bool {
-    !matches!(k, CheckKind::File { .. })
+/// A FILE_CHECK: a real server's checker that follows a tracked file.
+struct FileCheck {
+    vs: usize,
+    rs: usize,
+    /// Its index among the real server's checkers.
+    index: usize,
+    name: String,
+    path: std::path::PathBuf,
+    /// init_file: the value written at start if the file is missing (or always).
+    init: Option<(i64, bool)>,
+    weight: i32,
+    reverse: bool,
+    /// What the file last said (ka_check::file::status): None is a fault.
+    status: Option<i64>,
 }
 
 impl CheckProcess {
@@ -134,6 +149,7 @@ impl CheckProcess {
         // Checkers of kinds not built here are left out; the real server follows the
         // others (and is up if it has none left).
         let mut specs = Vec::new();
+        let mut files: Vec<FileCheck> = Vec::new();
         for sp in all_specs {
             // keepalived (check_misc.c): a MISC_CHECK whose script cannot be found or
             // executed is disabled; its real server then follows its other checkers.
@@ -149,24 +165,52 @@ impl CheckProcess {
                     continue;
                 }
             }
-            if supported(&sp.kind) {
-                specs.push(sp);
-            } else {
-                let c = &vss[sp.vs];
-                log::warn!(
-                    "{} on service {} of VS {} is not supported by this build yet: left out",
-                    sp.kind.keyword(),
-                    c.real_servers[sp.rs].name,
-                    c.name
-                );
-                vss[sp.vs].real_servers[sp.rs].checkers -= 1;
+            // FILE_CHECK has no probe: it follows its tracked file (inotify).
+            if let CheckKind::File {
+                track_file,
+                weight,
+                reverse,
+            } = &sp.kind
+            {
+                match cfg.track_files.iter().find(|f| &f.name == track_file) {
+                    Some(f) => {
+                        // keepalived file_end_handler: no weight of its own → the file's.
+                        let (w, r) = if *weight == 0 {
+                            (f.weight, f.weight_reverse)
+                        } else {
+                            (*weight, *reverse)
+                        };
+                        files.push(FileCheck {
+                            vs: sp.vs,
+                            rs: sp.rs,
+                            index: 0,
+                            name: f.name.clone(),
+                            path: std::path::PathBuf::from(&f.file),
+                            init: f.init_file,
+                            weight: w,
+                            reverse: r,
+                            status: Some(0),
+                        });
+                    }
+                    None => {
+                        log::warn!("track_file {track_file} not found");
+                        vss[sp.vs].real_servers[sp.rs].checkers -= 1;
+                    }
+                }
+                continue;
             }
+            specs.push(sp);
         }
         // Indexes among the real server's remaining checkers.
         let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
         for sp in &mut specs {
             let k = seen.entry((sp.vs, sp.rs)).or_insert(0);
             sp.index = *k;
+            *k += 1;
+        }
+        for f in &mut files {
+            let k = seen.entry((f.vs, f.rs)).or_insert(0);
+            f.index = *k;
             *k += 1;
         }
         let checkers = specs
@@ -257,6 +301,8 @@ impl CheckProcess {
             late: 0,
             max_late: Duration::ZERO,
             lvs: crate::lvs::Lvs::new(&cfg),
+            files,
+            inotify: None,
             tls,
             regexes,
             ping_seq: 0,
@@ -360,6 +406,7 @@ impl CheckProcess {
             let _ = m.changes();
             self.monitor = Some(m);
         }
+        self.files_start()?;
         let acts = self.pool.start();
         self.apply(acts);
         let t = now(self.epoch);
@@ -436,6 +483,9 @@ impl CheckProcess {
                         None => {}
                     },
                     TIMER => {}
+                    FILES if self.inotify.as_ref().is_some_and(|i| i.drain()) => {
+                        self.files_changed();
+                    }
                     ADDRS => {
                         if let Some(m) = &mut self.monitor {
                             let _ = m.changes();
@@ -535,6 +585,130 @@ impl CheckProcess {
         if let Some(ch) = &self.parent {
             if let Err(e) = ch.send(&m) {
                 log::warn!("cannot report to the parent: {e}");
+            }
+        }
+    }
+
+    /// FILE_CHECK at start: init_file written, the directories watched, the files read
+    /// and their verdicts set before the table is built (keepalived
+    /// set_track_file_checkers_down).
+    fn files_start(&mut self) -> Result<(), RunError> {
+        if self.files.is_empty() {
+            return Ok(());
+        }
+        let ino = ctx(ka_net::inotify::Inotify::new(), "inotify")?;
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        for f in &self.files {
+            if let Some((v, overwrite)) = f.init {
+                if overwrite || !f.path.exists() {
+                    if let Err(e) = std::fs::write(&f.path, format!("{v}\n")) {
+                        log::warn!(
+                            "track_file {}: cannot write {}: {e}",
+                            f.name,
+                            f.path.display()
+                        );
+                    }
+                }
+            }
+            let dir = f
+                .path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf();
+            if !dirs.contains(&dir) {
+                if let Err(e) = ino.watch_dir(&dir) {
+                    log::warn!("Track file directory for {} does not exist ({e})", f.name);
+                }
+                dirs.push(dir);
+            }
+        }
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&ino);
+        ctx(
+            self.poll
+                .registry()
+                .register(&mut SourceFd(&fd), FILES, Interest::READABLE),
+            "register inotify",
+        )?;
+        self.inotify = Some(ino);
+        for i in 0..self.files.len() {
+            let st = self.read_file(i);
+            self.files[i].status = st;
+        }
+        for i in 0..self.files.len() {
+            let (vs, rs, index, up) = {
+                let f = &self.files[i];
+                (f.vs, f.rs, f.index, f.status.is_some())
+            };
+            let w = self.file_weight(vs, rs);
+            self.pool.preset(vs, rs, index, up, w);
+        }
+        Ok(())
+    }
+
+    /// What file check `i`'s file says now (its last verdict when the number is invalid).
+    fn read_file(&self, i: usize) -> Option<i64> {
+        let f = &self.files[i];
+        // A missing file reads as 0 (keepalived).
+        let text = std::fs::read(&f.path).unwrap_or_default();
+        match ka_check::file::parse_value(&text) {
+            Some(v) => ka_check::file::status(v, f.weight, f.reverse),
+            None => {
+                log::info!("Invalid number read from {} - ignoring", f.path.display());
+                f.status
+            }
+        }
+    }
+
+    /// Real server (vs, rs)'s weight with its files' changes.
+    fn file_weight(&self, vs: usize, rs: usize) -> u32 {
+        let base = self.pool.cfg[vs].real_servers[rs].weight;
+        ka_check::file::effective_weight(
+            base,
+            self.files
+                .iter()
+                .filter(|f| f.vs == vs && f.rs == rs)
+                .filter_map(|f| f.status),
+        )
+    }
+
+    /// A watched directory changed: every file is read again and what changed applied.
+    fn files_changed(&mut self) {
+        for i in 0..self.files.len() {
+            let new = self.read_file(i);
+            let old = self.files[i].status;
+            if new == old {
+                continue;
+            }
+            self.files[i].status = new;
+            let (vs, rs, index) = (self.files[i].vs, self.files[i].rs, self.files[i].index);
+            let rs_name = self.pool.cfg[vs].real_servers[rs].name.clone();
+            match (old.is_some(), new.is_some()) {
+                (true, false) => {
+                    log::info!(
+                        "FILE_CHECK on service {rs_name} failed (tracked file {} now FAULT state).",
+                        self.files[i].name
+                    );
+                    let acts = self
+                        .pool
+                        .checker_changed(vs, rs, index, false, "tracked file");
+                    self.apply(acts);
+                    self.report(vs, rs);
+                }
+                (false, true) => {
+                    log::info!("FILE_CHECK on service {rs_name} succeeded.");
+                    let w = self.file_weight(vs, rs);
+                    let acts = self.pool.weight_changed(vs, rs, w);
+                    self.apply(acts);
+                    let acts = self.pool.checker_changed(vs, rs, index, true, "");
+                    self.apply(acts);
+                    self.report(vs, rs);
+                }
+                _ => {
+                    let w = self.file_weight(vs, rs);
+                    let acts = self.pool.weight_changed(vs, rs, w);
+                    self.apply(acts);
+                }
             }
         }
     }
