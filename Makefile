@@ -34,6 +34,7 @@ integration:
 	bash integration/dualnet.sh
 	bash integration/checker.sh
 	bash integration/checks.sh
+	bash integration/trackfile.sh
 	bash integration/interop.sh
 	bash integration/ipvs.sh target/release/keepalived-rs
 	bash integration/seeds.sh target/release/keepalived-rs

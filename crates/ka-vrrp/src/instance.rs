@@ -226,8 +226,14 @@ impl Tracker {
     fn contribution(&self) -> Option<i64> {
         match self.status {
             TrackStatus::Value(v) => {
+                // keepalived track_file.c update_track_file_status: with weight 0 any
+                // value but 0 is a fault (with reverse, 0 is); otherwise value × weight.
                 if self.weight == 0 {
-                    return if v != 0 { None } else { Some(0) };
+                    return if (v != 0) != self.reverse {
+                        None
+                    } else {
+                        Some(0)
+                    };
                 }
                 let w = self.weight as i64 * v;
                 Some(if self.reverse { -w } else { w })

@@ -135,8 +135,6 @@ struct FileCheck {
     index: usize,
     name: String,
     path: std::path::PathBuf,
-    /// init_file: the value written at start if the file is missing (or always).
-    init: Option<(i64, bool)>,
     weight: i32,
     reverse: bool,
     /// What the file last said (ka_check::file::status): None is a fault.
@@ -186,7 +184,6 @@ impl CheckProcess {
                             index: 0,
                             name: f.name.clone(),
                             path: std::path::PathBuf::from(&f.file),
-                            init: f.init_file,
                             weight: w,
                             reverse: r,
                             status: Some(0),
@@ -596,33 +593,19 @@ impl CheckProcess {
         if self.files.is_empty() {
             return Ok(());
         }
-        let ino = ctx(ka_net::inotify::Inotify::new(), "inotify")?;
-        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
         for f in &self.files {
-            if let Some((v, overwrite)) = f.init {
-                if overwrite || !f.path.exists() {
-                    if let Err(e) = std::fs::write(&f.path, format!("{v}\n")) {
-                        log::warn!(
-                            "track_file {}: cannot write {}: {e}",
-                            f.name,
-                            f.path.display()
-                        );
-                    }
-                }
-            }
-            let dir = f
-                .path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."))
-                .to_path_buf();
-            if !dirs.contains(&dir) {
-                if let Err(e) = ino.watch_dir(&dir) {
-                    log::warn!("Track file directory for {} does not exist ({e})", f.name);
-                }
-                dirs.push(dir);
+            if let Some(tf) = self.cfg.track_files.iter().find(|t| t.name == f.name) {
+                crate::track_files::init_file(tf);
             }
         }
+        let ino = ctx(
+            crate::track_files::watch(
+                self.files
+                    .iter()
+                    .map(|f| (f.name.as_str(), f.path.as_path())),
+            ),
+            "inotify",
+        )?;
         let fd = std::os::fd::AsRawFd::as_raw_fd(&ino);
         ctx(
             self.poll
@@ -649,14 +632,9 @@ impl CheckProcess {
     /// What file check `i`'s file says now (its last verdict when the number is invalid).
     fn read_file(&self, i: usize) -> Option<i64> {
         let f = &self.files[i];
-        // A missing file reads as 0 (keepalived).
-        let text = std::fs::read(&f.path).unwrap_or_default();
-        match ka_check::file::parse_value(&text) {
+        match crate::track_files::read_value(&f.path) {
             Some(v) => ka_check::file::status(v, f.weight, f.reverse),
-            None => {
-                log::info!("Invalid number read from {} - ignoring", f.path.display());
-                f.status
-            }
+            None => f.status,
         }
     }
 

@@ -20,6 +20,7 @@ mod reload;
 mod scripts;
 mod smtp;
 mod tls;
+mod track_files;
 mod vrrp_process;
 mod watchdog;
 

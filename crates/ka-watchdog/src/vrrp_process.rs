@@ -31,6 +31,7 @@ const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
 const LINKS: Token = Token(2);
 const TIMER: Token = Token(3);
+const FILES: Token = Token(4);
 /// IPv6 sockets: this plus the interface's index in `ifaces`.
 const RECV6_BASE: usize = 1 << 20;
 /// Receive sockets are tokens from here on, one per (interface, protocol).
@@ -65,6 +66,9 @@ struct Script {
 }
 
 pub struct VrrpProcess {
+    /// track_file: the files instances track, their last values, and the watch on them.
+    track_files: Vec<(ka_config::model::TrackFile, i64)>,
+    file_watch: Option<ka_net::inotify::Inotify>,
     /// lvs_sync_daemon: the IPVS sync daemons following one instance.
     sync_daemons: Option<crate::lvs::SyncDaemons>,
     cfg: Config,
@@ -233,7 +237,20 @@ impl VrrpProcess {
             }
         }
         let fifos = fifo_paths.iter().filter_map(|p| open_fifo(p)).collect();
+        let used: Vec<&str> = cfg
+            .instances
+            .iter()
+            .flat_map(|i| i.track_files.iter().map(|t| t.name.as_str()))
+            .collect();
+        let track_files = cfg
+            .track_files
+            .iter()
+            .filter(|f| used.contains(&f.name.as_str()))
+            .map(|f| (f.clone(), f.init_file.map(|(v, _)| v).unwrap_or(0)))
+            .collect();
         let mut p = VrrpProcess {
+            track_files,
+            file_watch: None,
             sync_daemons: crate::lvs::SyncDaemons::new(&cfg),
             cfg,
             router,
@@ -637,6 +654,29 @@ impl VrrpProcess {
         if let Some(s) = &mut self.sync_daemons {
             s.start();
         }
+        if !self.track_files.is_empty() {
+            for (f, _) in &self.track_files {
+                crate::track_files::init_file(f);
+            }
+            let w = crate::track_files::watch(
+                self.track_files
+                    .iter()
+                    .map(|(f, _)| (f.name.as_str(), std::path::Path::new(&f.file))),
+            );
+            match w {
+                Ok(w) => {
+                    let fd = std::os::fd::AsRawFd::as_raw_fd(&w);
+                    ctx(
+                        poll.registry()
+                            .register(&mut SourceFd(&fd), FILES, Interest::READABLE),
+                        || "register inotify".into(),
+                    )?;
+                    self.file_watch = Some(w);
+                }
+                Err(e) => log::warn!("Unable to monitor track files ({e})"),
+            }
+            self.files_changed(true);
+        }
         match self.resume.take() {
             None => {
                 let delay = self.cfg.global.vrrp_startup_delay;
@@ -723,6 +763,12 @@ impl VrrpProcess {
                     continue;
                 }
                 if ev.token() == TIMER {
+                    continue;
+                }
+                if ev.token() == FILES {
+                    if self.file_watch.as_ref().is_some_and(|w| w.drain()) {
+                        self.files_changed(false);
+                    }
                     continue;
                 }
                 if ev.token() == LINKS {
@@ -1045,6 +1091,35 @@ impl VrrpProcess {
                     Event::Tracker {
                         id: TrackerId::Script(name.clone()),
                         status,
+                    },
+                );
+                self.apply(acts);
+            }
+        }
+    }
+
+    /// track_file: every tracked file read again; a changed value goes to the instances
+    /// (at start, every value).
+    fn files_changed(&mut self, all: bool) {
+        let t = now(self.epoch);
+        for k in 0..self.track_files.len() {
+            let Some(v) =
+                crate::track_files::read_value(std::path::Path::new(&self.track_files[k].0.file))
+            else {
+                continue;
+            };
+            if v == self.track_files[k].1 && !all {
+                continue;
+            }
+            self.track_files[k].1 = v;
+            let name = self.track_files[k].0.name.clone();
+            for n in 0..self.router.instances.len() {
+                let acts = self.router.handle(
+                    t,
+                    n,
+                    Event::Tracker {
+                        id: TrackerId::File(name.clone()),
+                        status: TrackStatus::Value(v),
                     },
                 );
                 self.apply(acts);
