@@ -28,7 +28,7 @@ mkdir -p "$T/www"; echo "seed backend" > "$T/www/index.html"
 PORTS=
 trap 'ip netns pids rs | xargs -r kill -9; ip netns del rs; rm -rf "$T"' EXIT
 
-# settle NAME: waits until the table has not changed for 4 s (at least 8 s after start,
+# settle NAME: waits until the table has not changed for 3 s (at least 6 s after start,
 # at most 40 s), then saves it as $T/NAME.
 settle() {
     start=$(now_ms); last=$start; table > "$T/prev"
@@ -37,7 +37,7 @@ settle() {
         table > "$T/cur"
         t=$(now_ms)
         if ! cmp -s "$T/cur" "$T/prev"; then last=$t; cp "$T/cur" "$T/prev"; fi
-        if [ $((t - start)) -ge 8000 ] && [ $((t - last)) -ge 4000 ]; then break; fi
+        if [ $((t - start)) -ge 6000 ] && [ $((t - last)) -ge 3000 ]; then break; fi
         if [ $((t - start)) -ge 40000 ]; then echo "  ($1: table still changing after 40 s)"; break; fi
     done
     cp "$T/cur" "$T/$1"
