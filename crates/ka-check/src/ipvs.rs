@@ -40,7 +40,8 @@ fn forward(k: LbKind) -> Forward {
     }
 }
 
-/// More addresses than this in one group range are cut (with a warning from `layout`).
+/// A group range is expanded to at most this many addresses (a bound on what one
+/// configuration line can make us hold; the rest of the range is left out).
 pub const MAX_RANGE: u128 = 65536;
 
 /// The addresses of a `first-last` group entry.

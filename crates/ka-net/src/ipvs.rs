@@ -669,12 +669,8 @@ impl Ipvs {
         self.send_and_collect(&msg).map(|_| ())
     }
 
-    /// The kernel's whole table.
-    pub fn dump(&mut self) -> io::Result<Table> {
-        self.dump_only(None)
-    }
-
-    /// The kernel's table, or of it only the services `keys` (with their destinations).
+    /// The kernel's table (None: all of it), or of it only the services `keys`, with their
+    /// destinations.
     pub fn dump_only(&mut self, keys: Option<&[SvcKey]>) -> io::Result<Table> {
         let mut table = Table::new();
         let replies = self.exchange(CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP, &[])?;

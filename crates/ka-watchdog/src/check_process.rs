@@ -82,6 +82,19 @@ enum Probe {
     },
 }
 
+impl Probe {
+    fn deadline(&self) -> Time {
+        match self {
+            Probe::Tcp { deadline, .. }
+            | Probe::Http { deadline, .. }
+            | Probe::Smtp { deadline, .. }
+            | Probe::Datagram { deadline, .. }
+            | Probe::Ping { deadline, .. }
+            | Probe::Misc { deadline, .. } => *deadline,
+        }
+    }
+}
+
 pub struct CheckProcess {
     cfg: Config,
     pool: Pool,
@@ -144,15 +157,20 @@ struct FileCheck {
 impl CheckProcess {
     pub fn new(cfg: Config) -> Result<CheckProcess, RunError> {
         let (mut vss, all_specs) = ka_check::config::build(&cfg);
-        // Checkers of kinds not built here are left out; the real server follows the
-        // others (and is up if it has none left).
+        // Probing checkers go to `specs`, FILE_CHECKs to `files`; a checker that cannot
+        // run is left out, and its real server follows the others (up if none is left).
         let mut specs = Vec::new();
         let mut files: Vec<FileCheck> = Vec::new();
         for sp in all_specs {
             // keepalived (check_misc.c): a MISC_CHECK whose script cannot be found or
             // executed is disabled; its real server then follows its other checkers.
             if let CheckKind::Misc { path, .. } = &sp.kind {
-                if !scripts::executable(&path.command.argv[0]) {
+                if !path
+                    .command
+                    .argv
+                    .first()
+                    .is_some_and(|c| scripts::executable(c))
+                {
                     let quoted: Vec<String> =
                         path.command.argv.iter().map(|a| format!("'{a}'")).collect();
                     log::warn!(
@@ -347,6 +365,21 @@ impl CheckProcess {
         self
     }
 
+    /// Watches descriptor `fd` for reading under `token`.
+    fn register_fd(
+        &self,
+        fd: std::os::fd::RawFd,
+        token: Token,
+        what: &str,
+    ) -> Result<(), RunError> {
+        ctx(
+            self.poll
+                .registry()
+                .register(&mut SourceFd(&fd), token, Interest::READABLE),
+            &format!("register {what}"),
+        )
+    }
+
     fn random_below(&mut self, d: Duration) -> Duration {
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
@@ -370,22 +403,12 @@ impl CheckProcess {
         )?;
         if let Some(ch) = &self.parent {
             let fd = std::os::fd::AsRawFd::as_raw_fd(ch);
-            ctx(
-                self.poll
-                    .registry()
-                    .register(&mut SourceFd(&fd), PARENT, Interest::READABLE),
-                "register channel",
-            )?;
+            self.register_fd(fd, PARENT, "channel")?;
         }
         let timer = ctx(ka_net::timer::TimerFd::new(), "timerfd")?;
         {
             let fd = std::os::fd::AsRawFd::as_raw_fd(&timer);
-            ctx(
-                self.poll
-                    .registry()
-                    .register(&mut SourceFd(&fd), TIMER, Interest::READABLE),
-                "register timer",
-            )?;
+            self.register_fd(fd, TIMER, "timer")?;
         }
         // The predecessor (if any) has handed over: the table is ours to read and bring
         // to what this configuration and the inherited states want.
@@ -394,12 +417,7 @@ impl CheckProcess {
         if self.pool.cfg.iter().any(|v| v.ha_suspend.is_some()) {
             let mut m = ctx(ka_net::link::LinkMonitor::new(), "address monitor")?;
             let fd = std::os::fd::AsRawFd::as_raw_fd(&m);
-            ctx(
-                self.poll
-                    .registry()
-                    .register(&mut SourceFd(&fd), ADDRS, Interest::READABLE),
-                "register address monitor",
-            )?;
+            self.register_fd(fd, ADDRS, "address monitor")?;
             let _ = m.changes();
             self.monitor = Some(m);
         }
@@ -419,14 +437,7 @@ impl CheckProcess {
             let next = self
                 .next_due()
                 .into_iter()
-                .chain(self.probes.values().map(|p| match p {
-                    Probe::Tcp { deadline, .. }
-                    | Probe::Http { deadline, .. }
-                    | Probe::Smtp { deadline, .. }
-                    | Probe::Datagram { deadline, .. }
-                    | Probe::Ping { deadline, .. }
-                    | Probe::Misc { deadline, .. } => *deadline,
-                }))
+                .chain(self.probes.values().map(Probe::deadline))
                 .min();
             let wait = next.map(|n| if n > t { n - t } else { Duration::ZERO });
             timer.clear();
@@ -539,11 +550,17 @@ impl CheckProcess {
         }
     }
 
+    /// Closes a probe: its socket deregistered and closed, its script's group killed.
     fn drop_probe(&self, p: Probe) {
         match p {
-            Probe::Tcp { mut stream, .. }
-            | Probe::Http { mut stream, .. }
-            | Probe::Smtp { mut stream, .. } => {
+            Probe::Tcp { mut stream, .. } => {
+                let _ = self.poll.registry().deregister(&mut stream);
+                // A TCP_CHECK connection carried nothing: closing it with a reset spares
+                // both ends the FIN exchange and this host a TIME_WAIT socket per probe
+                // (10,000 probes a second would otherwise hold ~600,000 of them).
+                let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+            }
+            Probe::Http { mut stream, .. } | Probe::Smtp { mut stream, .. } => {
                 let _ = self.poll.registry().deregister(&mut stream);
             }
             Probe::Misc { child, .. } => kill_group(child),
@@ -607,12 +624,7 @@ impl CheckProcess {
             "inotify",
         )?;
         let fd = std::os::fd::AsRawFd::as_raw_fd(&ino);
-        ctx(
-            self.poll
-                .registry()
-                .register(&mut SourceFd(&fd), FILES, Interest::READABLE),
-            "register inotify",
-        )?;
+        self.register_fd(fd, FILES, "inotify")?;
         self.inotify = Some(ino);
         for i in 0..self.files.len() {
             let st = self.read_file(i);
@@ -786,104 +798,73 @@ impl CheckProcess {
     }
 
     fn start_probe(&mut self, k: usize) {
-        let sp = &self.specs[k];
+        match self.new_probe(k) {
+            Ok(p) => {
+                self.probes.insert(k, p);
+            }
+            // Could not even start (no route, a script that cannot run): a failed check.
+            Err(e) => self.record(k, Outcome::Failure(e)),
+        }
+    }
+
+    /// The probe checker `k` runs now: a socket connecting or a script running.
+    fn new_probe(&mut self, k: usize) -> Result<Probe, String> {
         let t = now(self.epoch);
-        let deadline = t + sp.connect_timeout;
-        let probe = match &sp.kind {
+        let deadline = t + self.specs[k].connect_timeout;
+        let target = self.specs[k].target;
+        let e = |e: io::Error| e.to_string();
+        Ok(match self.specs[k].kind.clone() {
             CheckKind::Misc {
                 path,
                 timeout,
                 dynamic,
             } => {
                 let who = path.user.clone().map(|u| (u, path.group.clone()));
-                let r = scripts::run_as(&self.cfg.global, &path.command.argv, who.as_ref())
-                    .and_then(|ids| spawn(&path.command.argv, ids).map_err(|e| e.to_string()));
-                match r {
-                    Ok(child) => Probe::Misc {
-                        child,
-                        deadline: t + *timeout,
-                        dynamic: *dynamic,
-                    },
-                    Err(e) => {
-                        self.finish_unstarted(k, Outcome::Failure(format!("cannot run: {e}")));
-                        return;
-                    }
+                let child = scripts::run_as(&self.cfg.global, &path.command.argv, who.as_ref())
+                    .and_then(|ids| spawn(&path.command.argv, ids).map_err(e))
+                    .map_err(|e| format!("cannot run: {e}"))?;
+                Probe::Misc {
+                    child,
+                    deadline: t + timeout,
+                    dynamic,
                 }
             }
-            CheckKind::Http(_) => match self.http_probe(k, 0) {
-                Ok(p) => p,
-                Err(e) => {
-                    self.finish_unstarted(k, Outcome::Failure(e));
-                    return;
-                }
+            CheckKind::Http(_) => self.http_probe(k, 0)?,
+            CheckKind::Smtp { helo_name, .. } => Probe::Smtp {
+                stream: self.connect(k, target).map_err(e)?,
+                deadline,
+                helo: helo_name,
+                said_helo: false,
+                buf: Vec::new(),
             },
-            CheckKind::Smtp { helo_name, .. } => match self.connect(k, sp.target) {
-                Ok(stream) => Probe::Smtp {
-                    stream,
-                    deadline,
-                    helo: helo_name.clone(),
-                    said_helo: false,
-                    buf: Vec::new(),
-                },
-                Err(e) => {
-                    self.finish_unstarted(k, Outcome::Failure(e.to_string()));
-                    return;
-                }
+            CheckKind::Udp { payload, .. } => Probe::Datagram {
+                sock: self.datagram(k, &payload.unwrap_or_default()).map_err(e)?,
+                deadline,
+                dns_id: None,
             },
-            CheckKind::Udp { payload, .. } => {
-                let data = payload.clone().unwrap_or_default();
-                match self.datagram(k, &data) {
-                    Ok(sock) => Probe::Datagram {
-                        sock,
-                        deadline,
-                        dns_id: None,
-                    },
-                    Err(e) => {
-                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
-                        return;
-                    }
-                }
-            }
             CheckKind::Dns { qtype, name } => {
-                let (qtype, name) = (*qtype, name.clone());
-                let id = (self.random_below(Duration::from_micros(65536)).as_micros()) as u16;
+                let id = self.random_below(Duration::from_micros(65536)).as_micros() as u16;
                 let q = crate::probe_wire::dns_query(id, qtype, &name);
-                match self.datagram(k, &q) {
-                    Ok(sock) => Probe::Datagram {
-                        sock,
-                        deadline,
-                        dns_id: Some(id),
-                    },
-                    Err(e) => {
-                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
-                        return;
-                    }
+                Probe::Datagram {
+                    sock: self.datagram(k, &q).map_err(e)?,
+                    deadline,
+                    dns_id: Some(id),
                 }
             }
             CheckKind::Ping => {
                 self.ping_seq = self.ping_seq.wrapping_add(1);
                 let seq = self.ping_seq;
-                match self.ping(k, seq) {
-                    Ok(sock) => Probe::Ping {
-                        sock,
-                        deadline,
-                        seq,
-                    },
-                    Err(e) => {
-                        self.finish_unstarted(k, Outcome::Failure(e.to_string()));
-                        return;
-                    }
+                Probe::Ping {
+                    sock: self.ping(k, seq).map_err(e)?,
+                    deadline,
+                    seq,
                 }
             }
-            _ => match self.connect(k, sp.target) {
-                Ok(stream) => Probe::Tcp { stream, deadline },
-                Err(e) => {
-                    self.finish_unstarted(k, Outcome::Failure(e.to_string()));
-                    return;
-                }
+            CheckKind::Tcp | CheckKind::File { .. } => Probe::Tcp {
+                stream: self.connect(k, target).map_err(e)?,
+                deadline,
             },
-        };
-        self.probes.insert(k, probe);
+        })
     }
 
     /// A connection for url `url` of HTTP_GET / SSL_GET checker `k`.
@@ -1074,30 +1055,21 @@ impl CheckProcess {
         self.http_probe(k, url).ok()
     }
 
+    /// Probe `k` ended with `outcome`: its socket closed (or its script, if it timed out,
+    /// killed), the outcome recorded.
     fn finish(&mut self, k: usize, outcome: Outcome) {
         match self.probes.remove(&k) {
-            Some(Probe::Tcp { mut stream, .. }) => {
-                let _ = self.poll.registry().deregister(&mut stream);
-                // A TCP_CHECK connection carried nothing: closing it with a reset spares
-                // both ends the FIN exchange and this host a TIME_WAIT socket per probe
-                // (10,000 probes a second would otherwise hold ~600,000 of them).
-                let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-            }
-            Some(Probe::Http { mut stream, .. }) | Some(Probe::Smtp { mut stream, .. }) => {
-                let _ = self.poll.registry().deregister(&mut stream);
-            }
-            Some(Probe::Misc { child, .. }) => {
-                if matches!(outcome, Outcome::Failure(ref w) if w == "timed out") {
-                    kill_group(child);
-                }
-            }
-            Some(p @ (Probe::Datagram { .. } | Probe::Ping { .. })) => self.drop_probe(p),
+            // A script that exited is reaped already; only one that timed out is killed.
+            Some(Probe::Misc { .. }) if !matches!(&outcome, Outcome::Failure(w) if w == "timed out") =>
+                {}
+            Some(p) => self.drop_probe(p),
             None => {}
         }
-        self.finish_unstarted(k, outcome);
+        self.record(k, outcome);
     }
 
-    fn finish_unstarted(&mut self, k: usize, outcome: Outcome) {
+    /// Feeds a probe's outcome to checker `k`, and what that changes to the pool.
+    fn record(&mut self, k: usize, outcome: Outcome) {
         let t = now(self.epoch);
         let acts = self.checkers[k].result(t, outcome);
         self.schedule(k);
@@ -1406,18 +1378,28 @@ fn smtp_progress(
 /// (the virtual host, else the address; the port unless 80), and `Connection: close`
 /// for HTTP/1.1.
 fn http_request(u: &Url, sp: &CheckSpec, proto: HttpProtocol) -> Vec<u8> {
-    let host = u
-        .virtualhost
-        .clone()
-        .or_else(|| sp.virtualhost.clone())
-        .unwrap_or_else(|| match sp.target.ip() {
+    let vhost = u.virtualhost.as_deref().or(sp.virtualhost.as_deref());
+    request_bytes(&u.path, vhost, sp.target, proto)
+}
+
+/// keepalived's HTTP request (check_http.c, genhash): `GET path`, its User-Agent, Host:
+/// the virtual host or the address, with the port unless 80.
+pub(crate) fn request_bytes(
+    path: &str,
+    vhost: Option<&str>,
+    target: SocketAddr,
+    proto: HttpProtocol,
+) -> Vec<u8> {
+    let host = vhost
+        .map(str::to_string)
+        .unwrap_or_else(|| match target.ip() {
             std::net::IpAddr::V6(a) => format!("[{a}]"),
             a => a.to_string(),
         });
-    let port = if sp.target.port() == 80 {
+    let port = if target.port() == 80 {
         String::new()
     } else {
-        format!(":{}", sp.target.port())
+        format!(":{}", target.port())
     };
     let (version, close) = match proto {
         HttpProtocol::Http11 => ("1.1", "Connection: close\r\n"),
@@ -1425,10 +1407,32 @@ fn http_request(u: &Url, sp: &CheckSpec, proto: HttpProtocol) -> Vec<u8> {
         HttpProtocol::Http10 => ("1.0", ""),
     };
     format!(
-        "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\nHost: {host}{port}\r\n{close}\r\n",
-        u.path
+        "GET {path} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\nHost: {host}{port}\r\n{close}\r\n"
     )
     .into_bytes()
+}
+
+/// Where an HTTP response's body starts (after a blank line, CRLF or bare LF).
+pub(crate) fn body_start(response: &[u8]) -> Option<usize> {
+    response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .or_else(|| {
+            response
+                .windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|p| p + 2)
+        })
+}
+
+/// The MD5 of `bytes` in lower-case hex (HTTP_GET's `digest`, genhash's output).
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Drives one HTTP exchange; Some when it has ended (the answer judged by
@@ -1504,24 +1508,9 @@ pub fn http_verdict(
     if u.digest.is_none() && re.is_none() {
         return Ok(());
     }
-    let body_at = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4)
-        .or_else(|| {
-            response
-                .windows(2)
-                .position(|w| w == b"\n\n")
-                .map(|p| p + 2)
-        })
-        .ok_or("no end of headers")?;
-    let body = &response[body_at..];
+    let body = &response[body_start(response).ok_or("no end of headers")?..];
     if let Some(want) = &u.digest {
-        use md5::{Digest, Md5};
-        let got: String = Md5::digest(body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let got = md5_hex(body);
         if !got.eq_ignore_ascii_case(want) {
             return Err(format!("MD5 digest {got} differs from {want}"));
         }

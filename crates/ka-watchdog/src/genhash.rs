@@ -7,6 +7,10 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use ka_config::model::HttpProtocol;
+
+use crate::check_process::{body_start, md5_hex, request_bytes};
+
 const USAGE: &str =
     "usage: keepalived-rs --genhash -s SERVER [-p PORT] [-u URL] [-V VIRTUALHOST] [-r 1.0|1.1] [-v]
   -s, --server       the server's IP address
@@ -102,24 +106,13 @@ fn fetch(a: &Args) -> Result<(), String> {
     let mut s = TcpStream::connect_timeout(&to, timeout).map_err(|e| format!("{to}: {e}"))?;
     s.set_read_timeout(Some(timeout))
         .map_err(|e| e.to_string())?;
-    let host = a.vhost.clone().unwrap_or_else(|| match a.server {
-        IpAddr::V6(v) => format!("[{v}]"),
-        v => v.to_string(),
-    });
-    let port = if a.port == 80 {
-        String::new()
+    let proto = if a.http11 {
+        HttpProtocol::Http11
     } else {
-        format!(":{}", a.port)
+        HttpProtocol::Http10
     };
-    let (version, close) = if a.http11 {
-        ("1.1", "Connection: close\r\n")
-    } else {
-        ("1.0", "")
-    };
-    let req = format!(
-        "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\nHost: {host}{port}\r\n{close}\r\n",
-        a.url
-    );
+    let req =
+        String::from_utf8_lossy(&request_bytes(&a.url, a.vhost.as_deref(), to, proto)).into_owned();
     let mut resp = Vec::new();
     if a.ssl {
         let tls = crate::tls::Tls::new()?;
@@ -140,16 +133,8 @@ fn fetch(a: &Args) -> Result<(), String> {
             .read_to_end(&mut resp)
             .map_err(|e| format!("{to}: {e}"))?;
     }
-    let body_at = resp
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4)
-        .ok_or("the response has no end of headers")?;
-    use md5::{Digest, Md5};
-    let hex: String = Md5::digest(&resp[body_at..])
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let body_at = body_start(&resp).ok_or("the response has no end of headers")?;
+    let hex = md5_hex(&resp[body_at..]);
     if a.verbose {
         println!("----[ HTTP headers ]----");
         print!("{}", String::from_utf8_lossy(&resp[..body_at]));

@@ -61,10 +61,10 @@ impl Lvs {
         }
     }
 
-    /// Connects to the kernel (after a predecessor has handed over): lvs_flush, lvs_timeouts,
-    /// then the kernel's table is read.
+    /// Connects to the kernel (after a predecessor has handed over): lvs_flush and
+    /// lvs_timeouts, and every virtual server marked for the first [`Lvs::sync`].
     pub fn start(&mut self) {
-        let mut ipvs = match open() {
+        let ipvs = match open() {
             Ok(i) => i,
             Err(e) => {
                 let why = if e.kind() == io::ErrorKind::NotFound {
@@ -78,22 +78,14 @@ impl Lvs {
                 return;
             }
         };
+        self.ipvs = Some(ipvs);
         if self.flush {
-            if let Err(e) = ipvs.apply(&Cmd::Flush) {
-                log::warn!("IPVS: cannot flush the table: {e}");
-            }
+            self.run(&[Cmd::Flush]);
         }
         let (tcp, fin, udp) = self.timeouts;
         if tcp + fin + udp > 0 {
-            if let Err(e) = ipvs.apply(&Cmd::Timeouts(tcp, fin, udp)) {
-                log::warn!("IPVS: cannot set the timeouts: {e}");
-            }
+            self.run(&[Cmd::Timeouts(tcp, fin, udp)]);
         }
-        match ipvs.dump() {
-            Ok(t) => self.kernel = t,
-            Err(e) => log::warn!("IPVS: cannot read the table: {e}"),
-        }
-        self.ipvs = Some(ipvs);
         self.dirty.extend(0..self.wanted.layout.len());
     }
 
@@ -113,17 +105,15 @@ impl Lvs {
             return;
         }
         let dirty = std::mem::take(&mut self.dirty);
-        if self.ipvs.is_none() {
-            return;
-        }
+        let Some(ipvs) = &mut self.ipvs else { return };
         let mut wanted = Table::new();
         for vs in dirty {
             wanted.extend(self.wanted.table_for(vs));
         }
         // What the kernel holds for these services now: someone may have changed it.
         let keys: Vec<SvcKey> = wanted.keys().cloned().collect();
-        if let Some(ipvs) = &mut self.ipvs {
-            if let Ok(now) = ipvs.dump_only(Some(&keys)) {
+        match ipvs.dump_only(Some(&keys)) {
+            Ok(now) => {
                 for k in &keys {
                     match now.get(k) {
                         Some(e) => self.kernel.insert(k.clone(), e.clone()),
@@ -131,6 +121,7 @@ impl Lvs {
                     };
                 }
             }
+            Err(e) => log::warn!("IPVS: cannot read the table: {e}"),
         }
         let cmds = reconcile(&wanted, &self.kernel);
         if self.first {
@@ -144,63 +135,48 @@ impl Lvs {
         self.run(&cmds);
     }
 
-    /// Carries out commands, recording those the kernel accepted; a refusal is logged and
-    /// the table read again, so that the next change starts from the truth.
+    /// Carries out commands, recording those the kernel accepted in the copy of its
+    /// table; a refusal is logged (the next [`Lvs::sync`] re-reads the services anyway).
     fn run(&mut self, cmds: &[Cmd]) {
         let Some(ipvs) = &mut self.ipvs else { return };
-        let mut failed = false;
         for c in cmds {
             match ipvs.apply(c) {
                 Ok(()) => {
                     log::debug!("IPVS: {}", describe(c));
                     record(&mut self.kernel, c);
                 }
-                Err(e) => {
-                    log::warn!("IPVS: cannot {}: {e}", describe(c));
-                    failed = true;
-                }
+                Err(e) => log::warn!("IPVS: cannot {}: {e}", describe(c)),
             }
         }
-        if failed {
-            if let Ok(t) = ipvs.dump() {
-                self.kernel = t;
-            }
-        }
+    }
+
+    /// Removes the services of this configuration that `which` selects and the kernel has.
+    fn remove(&mut self, which: impl Fn(&SvcKey) -> bool) {
+        let gone: Vec<Cmd> = self
+            .wanted
+            .keys()
+            .into_iter()
+            .filter(|k| which(k) && self.kernel.contains_key(k))
+            .map(Cmd::DelService)
+            .collect();
+        self.run(&gone);
     }
 
     /// A reload: the successor's configuration keeps `keep`; the services it drops go.
     pub fn hand_over(&mut self, keep: &[SvcKey]) {
-        let gone: Vec<Cmd> = self
-            .wanted
-            .keys()
-            .into_iter()
-            .filter(|k| !keep.contains(k) && self.kernel.contains_key(k))
-            .map(Cmd::DelService)
-            .collect();
-        self.run(&gone);
+        self.remove(|k| !keep.contains(k));
     }
 
     /// Stop: the services this configuration made are removed (or the whole table flushed
-    /// with lvs_flush_on_stop), unless -I keeps them.
-    /// Nothing is sent to the kernel after this.
+    /// with lvs_flush_on_stop), unless -I keeps them. Nothing is sent to the kernel after.
     pub fn stop(&mut self, dont_release: bool) {
-        if dont_release {
-            self.ipvs = None;
-            return;
+        if !dont_release {
+            if self.flush_on_stop == Some(FlushOnStop::All) {
+                self.run(&[Cmd::Flush]);
+            } else {
+                self.remove(|_| true);
+            }
         }
-        if self.flush_on_stop == Some(FlushOnStop::All) {
-            self.run(&[Cmd::Flush]);
-            self.ipvs = None;
-            return;
-        }
-        let gone: Vec<Cmd> = self
-            .wanted
-            .keys()
-            .into_iter()
-            .filter(|k| self.kernel.contains_key(k))
-            .map(Cmd::DelService)
-            .collect();
-        self.run(&gone);
         self.ipvs = None;
     }
 }
