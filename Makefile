@@ -19,9 +19,10 @@ test:
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
 # reload, failover deadlines seen by a client, the seed scenarios, dual network with and
 # without sync groups, interop with Debian's keepalived 2.2.7 in both roles, the checker
-# child on this kernel (no IPVS), every checker kind, and IPVS for real inside a small VM
-# (integration/vm/): the checker's table through failures, restarts and reloads, and the
-# seed configurations giving the same table as keepalived 2.2.7.
+# child on this kernel (no IPVS), every checker kind, HTTP_GET / SSL_GET against Debian's
+# nginx, and IPVS for real inside a small VM (integration/vm/): the checker's table
+# through failures, restarts and reloads, and the seed configurations giving the same
+# table as keepalived 2.2.7.
 integration:
 	$(CARGO) build --release -q -p ka-watchdog
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
@@ -34,6 +35,7 @@ integration:
 	bash integration/dualnet.sh
 	bash integration/checker.sh
 	bash integration/checks.sh
+	bash integration/nginx.sh
 	bash integration/trackfile.sh
 	bash integration/interop.sh
 	bash integration/ipvs.sh target/release/keepalived-rs

@@ -12,18 +12,6 @@ SINK=${SINK:-$PWD/target/release/examples/smtp-sink}
 source integration/lib.sh
 
 fail() { echo "FAIL: $*"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -${LOG_LINES:-40} "$WORKDIR/lb.log"; exit 1; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-# wait_line LINE TIMEOUT_S: until notify.out has LINE (exactly); prints the ms it took.
-wait_line() {
-    local t0 end
-    t0=$(now_ms); end=$(( t0 + $2 * 1000 ))
-    while ! grep -qx "$1" "$WORKDIR/notify.out" 2>/dev/null; do
-        [ "$(now_ms)" -lt "$end" ] || return 1
-        sleep 0.02
-    done
-    echo $(( $(now_ms) - t0 ))
-}
 consume() { : > "$WORKDIR/notify.out"; }
 
 serve() {   # serve NODE ADDR: the responder in NODE, its mode in $WORKDIR/NODE.mode
@@ -130,6 +118,7 @@ virtual_server 10.70.0.101 80 {
     real_server 10.70.0.13 80 {
         weight 1
         notify_down "$N down misc"
+        notify_up "$N up misc"
         MISC_CHECK {
             misc_path "$WORKDIR/misc.sh"
             misc_timeout 2
@@ -207,10 +196,14 @@ until grep -q "Changing weight to 3 for service \[10.70.0.13\]:tcp:80" "$WORKDIR
 done
 echo 1 > "$WORKDIR/misc.code"
 wait_line "down misc" 4 >/dev/null || fail "MISC_CHECK exit 1: no notify_down"
-echo "ok: MISC_CHECK: misc_dynamic exit 5 set weight 3; exit 1 took the server down"
+echo 5 > "$WORKDIR/misc.code"
+wait_line "up misc" 4 >/dev/null || fail "MISC_CHECK exit 5 again: no notify_up"
+echo "ok: MISC_CHECK: misc_dynamic exit 5 set weight 3; exit 1 took the server down; exit 5 brought it back"
+weights=$(grep -c "Changing weight" "$WORKDIR/lb.log")
 
 # 5. Reload and a killed checker child: the successor carries the servers' states on, so
-#    nothing is notified again (r1 is down, r2 up, the MISC server down).
+#    nothing is notified again (r1 is down, r2 up, the MISC server up at weight 3), and
+#    the misc_dynamic weight is not set back to the configured one and then to 3 again.
 consume
 old=$(cat "$WORKDIR/lb.cpid")
 kill -HUP "$(cat "$WORKDIR/lb.pid")"
@@ -221,9 +214,11 @@ kill -9 "$new"
 sleep 3
 [ "$(cat "$WORKDIR/lb.cpid")" != "$new" ] || fail "the killed checker child was not restarted"
 [ ! -s "$WORKDIR/notify.out" ] || fail "notifies after a reload and a restart: $(cat "$WORKDIR/notify.out")"
+[ "$(grep -c "Changing weight" "$WORKDIR/lb.log")" = "$weights" ] \
+    || fail "the successor changed the misc_dynamic weight: $(grep "Changing weight" "$WORKDIR/lb.log" | tail -1)"
 serve r1 10.70.0.11
 wait_line "up r1" 4 >/dev/null || fail "after the restart, r1's return was not notified"
-echo "ok: reload and kill -9 of the checker child: states carried on, no notify until r1 really returned"
+echo "ok: reload and kill -9 of the checker child: states and the misc_dynamic weight carried on, no notify until r1 really returned"
 
 # ha_suspend: the VS address is not on this host, so its checks pause until it is.
 grep -q "Suspending healthchecker for VS \[10.70.0.103\]:tcp:80" "$WORKDIR/lb.log" || fail "ha_suspend: not suspended at start"

@@ -16,6 +16,32 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM HUP PIPE
 
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# wait_line LINE TIMEOUT_S: until $WORKDIR/notify.out has LINE (exactly); prints the ms it
+# took. Non-zero when it did not come in time.
+wait_line() {
+    local t0 end
+    t0=$(now_ms); end=$(( t0 + $2 * 1000 ))
+    while ! grep -qx "$1" "$WORKDIR/notify.out" 2>/dev/null; do
+        [ "$(now_ms)" -lt "$end" ] || return 1
+        sleep 0.02
+    done
+    echo $(( $(now_ms) - t0 ))
+}
+
+processes() {   # what every process in this run's namespaces is doing (for failures)
+    local ns p
+    for ns in "${NAMESPACES[@]:-}"; do
+        [ -n "$ns" ] || continue
+        for p in $(ip netns pids "$ns" 2>/dev/null); do
+            printf '%s %s state=%s wchan=%s %s\n' "$ns" "$p" \
+                "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" "$(cat /proc/$p/wchan 2>/dev/null)" \
+                "$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-80)"
+        done
+    done
+}
+
 lan() {   # lan: creates the bridge namespace
     LAN=$PREFIX-lan
     ip netns add "$LAN"; NAMESPACES+=("$LAN")

@@ -30,7 +30,7 @@ child_of() {   # the VRRP child's pid in NODE's namespace
     done
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -12 "$f"; done; exit 1; }
+fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -25 "$f"; done; processes; exit 1; }
 
 # watch SECONDS: a keeps VIP1 and b never holds it, sampled every 10 ms.
 watch_vip1() {

@@ -6,13 +6,6 @@ BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 
 fail() { echo "FAIL: $*"; echo "--- notify"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- log"; tail -30 "$WORKDIR/a.log"; exit 1; }
-wait_line() {   # wait_line LINE TIMEOUT_S
-    local end=$(( $(date +%s) + $2 ))
-    until grep -qx "$1" "$WORKDIR/notify.out" 2>/dev/null; do
-        [ "$(date +%s)" -lt "$end" ] || return 1
-        sleep 0.05
-    done
-}
 lan
 node a 10.73.0.1/24
 printf '#!/bin/sh\necho "$*" >> %s/notify.out\n' "$WORKDIR" > "$WORKDIR/notify.sh"
@@ -42,13 +35,13 @@ echo 1 > "$WORKDIR/gate"
 ip netns exec "$PREFIX-a" "$BIN" -n -l -P -f "$WORKDIR/a.conf" -p "$WORKDIR/a.pid" \
     -r "$WORKDIR/a.vpid" -c "$WORKDIR/a.cpid" > "$WORKDIR/a.log" 2>&1 &
 PIDS+=($!); disown $!
-wait_line "INSTANCE VI_F MASTER 100" 8 || fail "no MASTER (init_file 0 overwrite should have cleared the gate)"
+wait_line "INSTANCE VI_F MASTER 100" 8 >/dev/null || fail "no MASTER (init_file 0 overwrite should have cleared the gate)"
 [ "$(cat "$WORKDIR/gate")" = 0 ] || fail "init_file did not write 0"
 echo "ok: init_file overwrote the file; the instance became MASTER"
 echo 1 > "$WORKDIR/gate"
-wait_line "INSTANCE VI_F FAULT 100" 3 || fail "a value of 1 did not put VI_F in FAULT"
+wait_line "INSTANCE VI_F FAULT 100" 3 >/dev/null || fail "a value of 1 did not put VI_F in FAULT"
 has_addr a 10.73.0.100 && fail "the VIP stayed in FAULT"
 echo 0 > "$WORKDIR/gate"
 : > "$WORKDIR/notify.out"
-wait_line "INSTANCE VI_F MASTER 100" 8 || fail "0 did not bring VI_F back to MASTER"
+wait_line "INSTANCE VI_F MASTER 100" 8 >/dev/null || fail "0 did not bring VI_F back to MASTER"
 echo "ok: track_file: 1 puts the instance in FAULT (VIP removed), 0 brings it back to MASTER"

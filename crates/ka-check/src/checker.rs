@@ -83,9 +83,11 @@ impl Checker {
     }
 
     /// Carries on from a predecessor's state (restart or reload): up or down as it was,
-    /// as a checker that has run (keepalived migrate_checkers).
-    pub fn inherit(&mut self, up: bool) {
+    /// as a checker that has run (keepalived migrate_checkers), with the weight a
+    /// misc_dynamic predecessor last set (so that the same exit code changes nothing).
+    pub fn inherit(&mut self, up: bool, weight: Option<u32>) {
         self.up = up;
+        self.weight = weight;
         self.has_run = true;
         self.retry_it = 0;
     }

@@ -130,9 +130,13 @@ impl Pool {
             .sum()
     }
 
-    /// Before [`Pool::start`]: a real server's state as a predecessor left it.
-    pub fn inherit(&mut self, vs: usize, rs: usize, alive: bool) {
+    /// Before [`Pool::start`]: a real server's state as a predecessor left it, with the
+    /// weight a misc_dynamic check had set.
+    pub fn inherit(&mut self, vs: usize, rs: usize, alive: bool, weight: Option<u32>) {
         if let Some(st) = self.vs.get_mut(vs).and_then(|v| v.rs.get_mut(rs)) {
+            if let Some(w) = weight {
+                st.weight = w;
+            }
             st.alive = alive || st.checkers_up.is_empty();
             for c in &mut st.checkers_up {
                 *c = alive;

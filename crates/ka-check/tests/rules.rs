@@ -524,7 +524,7 @@ fn a_successor_inherits_states_and_notifies_nothing_new() {
         rs("[10.0.0.1]:tcp:80", 1),
         rs("[10.0.0.2]:tcp:80", 1),
     ])]);
-    p.inherit(0, 0, false);
+    p.inherit(0, 0, false, None);
     let start = p.start();
     assert_eq!(
         ipvs(&start),
@@ -536,7 +536,7 @@ fn a_successor_inherits_states_and_notifies_nothing_new() {
     );
     assert!(notifies(&p.checker_changed(0, 0, 0, false, "x")).is_empty());
     let mut c = Checker::new(cfg(1, false));
-    c.inherit(false);
+    c.inherit(false, None);
     c.start(s(0.0), Duration::ZERO);
     let (_, acts) = probe(&mut c, fail());
     assert!(acts.is_empty(), "down stays down quietly");
@@ -545,6 +545,30 @@ fn a_successor_inherits_states_and_notifies_nothing_new() {
         acts[..],
         [CheckerAction::Changed { up: true, .. }]
     ));
+}
+
+#[test]
+fn a_successor_keeps_the_weight_misc_dynamic_set() {
+    // Without it a restarted or reloaded checker would put the configured weight back
+    // and the next script run the dynamic one: a weight flap in IPVS.
+    let mut p = Pool::new(vec![vs(vec![rs("[10.0.0.1]:tcp:80", 1)])]);
+    p.inherit(0, 0, true, Some(7));
+    assert_eq!(
+        ipvs(&p.start()),
+        vec![IpvsOp::AddDest {
+            vs: 0,
+            rs: 0,
+            weight: 7
+        }]
+    );
+    assert!(p.weight_changed(0, 0, 7).is_empty());
+    let mut c = Checker::new(cfg(1, false));
+    c.inherit(true, Some(7));
+    c.start(s(0.0), Duration::ZERO);
+    let (_, acts) = probe(&mut c, Outcome::SuccessWeight(7));
+    assert!(acts.is_empty(), "the same exit code changes nothing");
+    let (_, acts) = probe(&mut c, Outcome::SuccessWeight(3));
+    assert_eq!(acts, vec![CheckerAction::Weight(3)]);
 }
 
 #[test]

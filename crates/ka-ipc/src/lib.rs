@@ -11,7 +11,7 @@ pub mod proc;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -22,6 +22,9 @@ pub struct InstanceState {
     pub name: String,
     pub state: String,
     pub priority: u8,
+    /// A BACKUP handing over during a reload: milliseconds until it would declare the
+    /// master down, so that its successor keeps the deadline (None elsewhere).
+    pub master_down_left_ms: Option<u32>,
 }
 
 /// A real server's state as the parent keeps it (names as keepalived prints them).
@@ -30,6 +33,8 @@ pub struct ServerState {
     pub vs: String,
     pub rs: String,
     pub alive: bool,
+    /// The weight a misc_dynamic MISC_CHECK last set (None: none has).
+    pub dynamic_weight: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,7 +48,8 @@ pub enum ToChild {
         last: bool,
     },
     /// Sent to a child that replaces another (restart or reload), even when empty: the
-    /// instances listed as MASTER resume as MASTER with their VIPs; no startup delay.
+    /// instances listed as MASTER resume as MASTER with their VIPs; a BACKUP with a
+    /// `master_down_left_ms` keeps that deadline; no startup delay.
     Resume(Vec<InstanceState>),
     /// The original values of the system settings earlier children changed (VMAC's
     /// arp_ignore, rp_filter, ...), keyed by their /proc/sys path: restored at stop.

@@ -266,6 +266,11 @@ impl Tracker {
 pub enum Event<'a> {
     /// Begin (any startup delay is over).
     Start,
+    /// Begin as a reload's successor of a BACKUP whose master-down deadline was `left`
+    /// away when its predecessor handed over (sooner than a full Master_Down_Interval
+    /// after a priority-0 advert, or with the master silent for a while): the wait
+    /// carries on instead of starting again.
+    StartBackup { left: Duration },
     /// Begin directly as MASTER with the VIPs already in place (a VRRP child restarted
     /// after a crash, handed its predecessor's state): advertise at once, no GARP storm.
     Resume,
@@ -385,6 +390,14 @@ impl Instance {
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// BACKUP: how long until the master is declared down (what a reload hands over).
+    pub fn master_down_left(&self, now: Time) -> Option<Duration> {
+        match (self.state, self.timers.adver) {
+            (State::Backup, Some(t)) => Some(t - now),
+            _ => None,
+        }
     }
 
     /// RFC 3768 6.1 / RFC 5798 6.1: Skew_Time, from the effective priority.
@@ -641,6 +654,13 @@ impl Instance {
         let mut out = Vec::new();
         match ev {
             Event::Start => self.start(now, &mut out),
+            Event::StartBackup { left } => {
+                self.start(now, &mut out);
+                if self.state == State::Backup && self.timers.adver.is_some_and(|t| t > now + left)
+                {
+                    self.timers.adver = Some(now + left);
+                }
+            }
             Event::Resume if self.faulted() => {
                 // Resumed as MASTER, but a weight-0 tracker is down now: drop the
                 // predecessor's VIPs through FAULT.

@@ -229,6 +229,38 @@ fn priority_zero_means_skew_time() {
     assert_eq!(i.next_deadline(), Some(s(1.5) + i.skew()));
 }
 
+#[test]
+fn a_reloads_successor_keeps_the_backups_master_down_deadline() {
+    // A priority-0 advert reached the retiring child: its successor must not wait a
+    // whole Master_Down_Interval again.
+    let mut old = inst(100);
+    old.handle(s(0.0), Event::Start);
+    feed(&mut old, s(1.0), &advert(PEER, 200));
+    feed(&mut old, s(1.5), &advert(PEER, 0));
+    let left = old.master_down_left(s(1.6)).unwrap();
+    assert_eq!(left, old.skew() - Duration::from_millis(100));
+    let mut new = inst(100);
+    new.handle(s(1.7), Event::StartBackup { left });
+    assert_eq!(new.state(), State::Backup);
+    assert_eq!(new.next_deadline(), Some(s(1.7) + left));
+    run(&mut new, s(1.7) + left);
+    assert_eq!(new.state(), State::Master);
+    // A deadline further than a full interval is not taken: the wait never grows.
+    let mut new = inst(100);
+    new.handle(
+        s(0.0),
+        Event::StartBackup {
+            left: Duration::from_secs(60),
+        },
+    );
+    assert_eq!(new.next_deadline(), Some(s(0.0) + new.master_down()));
+    // Only a BACKUP has one to hand over.
+    let mut m = master(100);
+    assert_eq!(m.master_down_left(s(10.0)), None);
+    m.handle(s(10.0), Event::Timer);
+    assert_eq!(m.master_down_left(s(10.0)), None);
+}
+
 fn master(prio: u8) -> Instance {
     let mut i = inst(prio);
     i.handle(s(0.0), Event::Start);

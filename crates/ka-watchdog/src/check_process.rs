@@ -268,10 +268,24 @@ impl CheckProcess {
             .iter()
             .any(|sp| matches!(&sp.kind, CheckKind::Http(h) if h.ssl))
         {
-            if cfg.ssl.as_ref().is_some_and(|s| s.certificate.is_some()) {
-                log::warn!("SSL {{ certificate key }}: client certificates are not supported yet; SSL_GET connects without one");
-            }
-            Some(crate::tls::Tls::new().map_err(|e| RunError(format!("TLS: {e}")))?)
+            // keepalived "Error Initialize SSL, ctx": said once; the checks go on
+            // without a client certificate (and fail where the server requires one).
+            let client = match cfg.ssl.as_ref().map(crate::tls::ClientCert::load) {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => {
+                    log::error!("SSL: {e}; SSL_GET connects without a client certificate");
+                    None
+                }
+                None => None,
+            };
+            let tls = match crate::tls::Tls::new(client.as_ref()) {
+                Ok(t) => t,
+                Err(e) => {
+                    log::error!("SSL: {e}; SSL_GET connects without a client certificate");
+                    crate::tls::Tls::new(None).map_err(|e| RunError(format!("TLS: {e}")))?
+                }
+            };
+            Some(tls)
         } else {
             None
         };
@@ -345,12 +359,19 @@ impl CheckProcess {
             else {
                 continue;
             };
-            self.pool.inherit(v, r, st.alive);
+            // A weight only a misc_dynamic check can have set: not carried to a server
+            // whose new configuration has none.
+            let mut dynamic = false;
             for (k, sp) in self.specs.iter().enumerate() {
                 if sp.vs == v && sp.rs == r {
-                    self.checkers[k].inherit(st.alive);
+                    let d = matches!(sp.kind, CheckKind::Misc { dynamic: true, .. });
+                    dynamic |= d;
+                    let w = st.dynamic_weight.filter(|_| d);
+                    self.checkers[k].inherit(st.alive, w);
                 }
             }
+            let w = st.dynamic_weight.filter(|_| dynamic);
+            self.pool.inherit(v, r, st.alive, w);
         }
         self
     }
@@ -1108,6 +1129,7 @@ impl CheckProcess {
                 CheckerAction::Weight(w) => {
                     let acts = self.pool.weight_changed(sp.vs, sp.rs, w);
                     self.apply(acts);
+                    self.report(sp.vs, sp.rs);
                 }
                 CheckerAction::Probe => {}
             }
@@ -1120,6 +1142,12 @@ impl CheckProcess {
             vs: self.pool.cfg[vs].name.clone(),
             rs: self.pool.cfg[vs].real_servers[rs].name.clone(),
             alive: self.pool.rs_alive(vs, rs),
+            dynamic_weight: self
+                .specs
+                .iter()
+                .zip(&self.checkers)
+                .filter(|(sp, _)| sp.vs == vs && sp.rs == rs)
+                .find_map(|(_, c)| c.dynamic_weight()),
         };
         self.tell_parent(ka_ipc::ToParent::Server(st));
     }

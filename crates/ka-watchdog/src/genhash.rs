@@ -115,7 +115,7 @@ fn fetch(a: &Args) -> Result<(), String> {
         String::from_utf8_lossy(&request_bytes(&a.url, a.vhost.as_deref(), to, proto)).into_owned();
     let mut resp = Vec::new();
     if a.ssl {
-        let tls = crate::tls::Tls::new()?;
+        let tls = crate::tls::Tls::new(None)?;
         let conn = tls.connect(a.sni.as_deref(), a.server)?;
         let mut t = rustls::StreamOwned::new(conn, s);
         t.write_all(req.as_bytes())

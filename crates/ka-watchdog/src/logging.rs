@@ -25,7 +25,8 @@ impl log::Log for Logger {
         if self.console {
             let _ = writeln!(
                 std::io::stderr(),
-                "{}[{}]: {}",
+                "{}: {}[{}]: {}",
+                timestamp(),
                 self.ident,
                 self.pid,
                 r.args()
@@ -53,8 +54,34 @@ impl log::Log for Logger {
     fn flush(&self) {}
 }
 
+extern "C" {
+    fn tzset();
+}
+
+/// The local time as keepalived prints it on the console ("Mon Nov 23 17:13:29 2026").
+fn timestamp() -> String {
+    // SAFETY: time(NULL) and localtime_r into a zeroed tm, strftime into a sized buffer.
+    unsafe {
+        let t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            return String::new();
+        }
+        let mut buf = [0u8; 64];
+        let n = libc::strftime(
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            c"%a %b %d %T %Y".as_ptr(),
+            &tm,
+        );
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+}
+
 /// `facility`: syslog facility number (3 = daemon, 16..23 = local0..7).
 pub fn init(ident: &'static str, console: bool, syslog: bool, facility: u8) {
+    // SAFETY: reads TZ once, before any thread logs.
+    unsafe { tzset() };
     let sock = if syslog {
         UnixDatagram::unbound()
             .ok()

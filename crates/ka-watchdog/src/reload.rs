@@ -156,6 +156,7 @@ mod tests {
             name: "VI_1".into(),
             state: "MASTER".into(),
             priority: 100,
+            master_down_left_ms: None,
         }];
         assert_eq!(carry_states(&p, &states)[0].name, "renamed");
     }

@@ -3,7 +3,8 @@
 //! keepalived's SSL_GET checks that the server answers the request correctly over TLS; it
 //! does not judge the server's certificate (real servers commonly carry self-signed ones),
 //! so neither does this: the handshake's signatures are still verified, the chain is not.
-//! SNI is sent with `enable_sni` (sni_name, else the virtual host).
+//! SNI is sent with `enable_sni` (sni_name, else the virtual host). A client certificate
+//! is presented when the global `SSL { certificate key }` names one.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use std::sync::Arc;
 use ka_check::checker::Outcome;
 use mio::net::TcpStream;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
 
 /// Accepts any certificate chain (keepalived: the certificate is not checked).
@@ -69,16 +71,58 @@ pub struct Tls {
     no_sni: Arc<ClientConfig>,
 }
 
+/// A client certificate chain and its key, from PEM files.
+pub struct ClientCert {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+impl ClientCert {
+    /// keepalived's `SSL { certificate FILE key FILE password P }`: the chain from
+    /// `certificate`, the key from `key` (else from the certificate's file). Keys
+    /// encrypted with a password are not read (rustls has no PEM decryption).
+    pub fn load(ssl: &ka_config::model::SslDefaults) -> Result<Option<ClientCert>, String> {
+        let Some(cert) = &ssl.certificate else {
+            if let Some(k) = &ssl.key {
+                return Err(format!("SSL key {k} given without a certificate"));
+            }
+            return Ok(None);
+        };
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("cannot read the certificate file {cert}: {e}"))?;
+        if chain.is_empty() {
+            return Err(format!("no certificate in {cert}"));
+        }
+        let key_file = ssl.key.as_deref().unwrap_or(cert);
+        let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| {
+            let encrypted = std::fs::read_to_string(key_file)
+                .is_ok_and(|t| t.contains("ENCRYPTED PRIVATE KEY") || t.contains("Proc-Type: 4,ENCRYPTED"));
+            if encrypted {
+                format!("the private key in {key_file} is encrypted (password): not supported, store it unencrypted")
+            } else {
+                format!("cannot read a private key from {key_file}: {e}")
+            }
+        })?;
+        Ok(Some(ClientCert { chain, key }))
+    }
+}
+
 impl Tls {
-    pub fn new() -> Result<Tls, String> {
+    pub fn new(client: Option<&ClientCert>) -> Result<Tls, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let build = |sni: bool| -> Result<Arc<ClientConfig>, String> {
-            let mut c = ClientConfig::builder_with_provider(provider.clone())
+            let b = ClientConfig::builder_with_provider(provider.clone())
                 .with_safe_default_protocol_versions()
                 .map_err(|e| e.to_string())?
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider.clone())))
-                .with_no_client_auth();
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider.clone())));
+            let mut c = match client {
+                Some(cc) => b
+                    .with_client_auth_cert(cc.chain.clone(), cc.key.clone_key())
+                    .map_err(|e| format!("client certificate: {e}"))?,
+                None => b.with_no_client_auth(),
+            };
             c.enable_sni = sni;
             Ok(Arc::new(c))
         };
@@ -177,5 +221,57 @@ pub fn progress(
         if !progressed {
             return None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ka_config::model::SslDefaults;
+
+    fn fixture(name: &str) -> String {
+        format!("{}/tests/fixtures/tls/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn ssl(cert: Option<&str>, key: Option<&str>) -> SslDefaults {
+        SslDefaults {
+            password: None,
+            ca: None,
+            certificate: cert.map(fixture),
+            key: key.map(fixture),
+        }
+    }
+
+    #[test]
+    fn client_certificate_files_as_keepalived_names_them() {
+        assert!(ClientCert::load(&ssl(None, None)).unwrap().is_none());
+        let c = ClientCert::load(&ssl(Some("client.pem"), Some("client.key")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.chain.len(), 1);
+        assert!(Tls::new(Some(&c)).is_ok());
+        // No key file: the key is looked for in the certificate's file.
+        assert!(ClientCert::load(&ssl(Some("client-and-key.pem"), None))
+            .unwrap()
+            .is_some());
+        let e = ClientCert::load(&ssl(Some("client.pem"), None))
+            .err()
+            .unwrap();
+        assert!(
+            e.contains("cannot read a private key from") && e.contains("client.pem"),
+            "{e}"
+        );
+        let e = ClientCert::load(&ssl(Some("client.pem"), Some("client-encrypted.key")))
+            .err()
+            .unwrap();
+        assert!(e.contains("encrypted (password)"), "{e}");
+        let e = ClientCert::load(&ssl(Some("missing.pem"), Some("client.key")))
+            .err()
+            .unwrap();
+        assert!(e.contains("missing.pem"), "{e}");
+        let e = ClientCert::load(&ssl(None, Some("client.key")))
+            .err()
+            .unwrap();
+        assert!(e.contains("without a certificate"), "{e}");
     }
 }

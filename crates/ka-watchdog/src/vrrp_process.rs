@@ -85,9 +85,10 @@ pub struct VrrpProcess {
     warned: Vec<String>,
     /// The channel to the watchdog parent, when running as its child.
     parent: Option<ka_ipc::proc::Channel>,
-    /// A successor's start (restart or reload): the instances to resume as MASTER (their
-    /// predecessor's last state). None on a first start.
-    resume: Option<Vec<String>>,
+    /// A successor's start (restart or reload): the predecessor's last states (MASTERs
+    /// resume as MASTER, BACKUPs keep a handed-over master-down deadline). None on a
+    /// first start.
+    resume: Option<Vec<ka_ipc::InstanceState>>,
     links: ka_net::link::LinkMonitor,
     /// The state each instance or group was last mailed about.
     last_mail: std::collections::HashMap<Target, ka_vrrp::instance::State>,
@@ -443,9 +444,13 @@ impl VrrpProcess {
         }
     }
 
-    /// Runs as the watchdog's child: reports to it over `ch`; instances named in `resume`
-    /// start directly as MASTER with their VIPs in place.
-    pub fn with_parent(mut self, ch: ka_ipc::proc::Channel, resume: Option<Vec<String>>) -> Self {
+    /// Runs as the watchdog's child: reports to it over `ch`; instances `resume` lists as
+    /// MASTER start directly as MASTER with their VIPs in place.
+    pub fn with_parent(
+        mut self,
+        ch: ka_ipc::proc::Channel,
+        resume: Option<Vec<ka_ipc::InstanceState>>,
+    ) -> Self {
         self.parent = Some(ch);
         self.resume = resume;
         self
@@ -684,19 +689,33 @@ impl VrrpProcess {
                 self.apply(acts);
             }
             Some(resume) => {
-                // A successor: masters carry on advertising, no startup delay.
+                // A successor: masters carry on advertising, backups keep their
+                // master-down deadline, no startup delay.
                 for n in 0..self.router.instances.len() {
                     let name = self.router.instances[n].name().to_string();
-                    if resume.contains(&name) {
-                        log::info!("({name}) resuming as MASTER");
-                        let acts = self.router.handle(t, n, Event::Resume);
-                        self.apply(acts);
-                        if self.router.instances[n].state() == ka_vrrp::instance::State::Master {
-                            self.complete_master(n);
+                    let last = resume.iter().find(|s| s.name == name);
+                    match last {
+                        Some(s) if s.state == "MASTER" => {
+                            log::info!("({name}) resuming as MASTER");
+                            let acts = self.router.handle(t, n, Event::Resume);
+                            self.apply(acts);
+                            if self.router.instances[n].state() == ka_vrrp::instance::State::Master
+                            {
+                                self.complete_master(n);
+                            }
                         }
-                    } else {
-                        let acts = self.router.handle(t, n, Event::Start);
-                        self.apply(acts);
+                        Some(ka_ipc::InstanceState {
+                            master_down_left_ms: Some(ms),
+                            ..
+                        }) => {
+                            let left = Duration::from_millis(u64::from(*ms));
+                            let acts = self.router.handle(t, n, Event::StartBackup { left });
+                            self.apply(acts);
+                        }
+                        _ => {
+                            let acts = self.router.handle(t, n, Event::Start);
+                            self.apply(acts);
+                        }
                     }
                 }
             }
@@ -864,6 +883,9 @@ impl VrrpProcess {
                 name: i.name().to_string(),
                 state: i.state().name().to_string(),
                 priority: i.effective_priority(),
+                master_down_left_ms: i
+                    .master_down_left(t)
+                    .map(|d| d.as_millis().min(u32::MAX as u128) as u32),
             })
             .collect();
         for n in 0..self.router.instances.len() {
@@ -1476,6 +1498,7 @@ impl VrrpProcess {
                             name,
                             state: state.name().to_string(),
                             priority,
+                            master_down_left_ms: None,
                         }));
                     }
                 }

@@ -126,7 +126,7 @@ pub struct Watchdog {
     /// change.
     originals: BTreeMap<String, u32>,
     /// The last state of each real server (vs, rs) the checker child reported.
-    servers: BTreeMap<(String, String), bool>,
+    servers: BTreeMap<(String, String), ka_ipc::ServerState>,
     dont_respawn: bool,
 }
 
@@ -259,8 +259,7 @@ impl Watchdog {
         // A child that has already exited cannot be told; reap() sees its exit code.
         if k == Kind::Vrrp {
             if let Some(states) = resume {
-                let masters = states.into_iter().filter(|s| s.state == "MASTER").collect();
-                let _ = send_blocking(&r.ch, &ToChild::Resume(masters));
+                let _ = send_blocking(&r.ch, &ToChild::Resume(states));
             }
             if !self.originals.is_empty() {
                 let o = self
@@ -272,15 +271,7 @@ impl Watchdog {
             }
         }
         if k == Kind::Check && !self.servers.is_empty() {
-            let list = self
-                .servers
-                .iter()
-                .map(|((vs, rs), alive)| ka_ipc::ServerState {
-                    vs: vs.clone(),
-                    rs: rs.clone(),
-                    alive: *alive,
-                })
-                .collect();
+            let list = self.servers.values().cloned().collect();
             let _ = send_blocking(&r.ch, &ToChild::Servers(list));
         }
         let _ = send_blocking(&r.ch, &ToChild::Go);
@@ -426,7 +417,7 @@ impl Watchdog {
                         self.states.insert(s.name.clone(), s);
                     }
                     Ok(Some(ToParent::Server(st))) => {
-                        self.servers.insert((st.vs, st.rs), st.alive);
+                        self.servers.insert((st.vs.clone(), st.rs.clone()), st);
                     }
                     Ok(Some(_)) => {}
                     Ok(None) => std::thread::sleep(Duration::from_millis(1)),
@@ -556,7 +547,7 @@ impl Watchdog {
                     }
                 }
                 Ok(Some(ToParent::Server(st))) => {
-                    self.servers.insert((st.vs, st.rs), st.alive);
+                    self.servers.insert((st.vs.clone(), st.rs.clone()), st);
                 }
                 Ok(Some(ToParent::Hello { version })) if version != VERSION => {
                     log::error!(
@@ -745,9 +736,9 @@ pub fn child_setup(ch: &Channel) -> io::Result<Config> {
 
 /// What a prepared child learns before it runs.
 pub struct GoAhead {
-    /// The instances to resume as MASTER; None on a first start (the startup delay
-    /// applies).
-    pub resume: Option<Vec<String>>,
+    /// The predecessor's last states (MASTERs resume as MASTER); None on a first start
+    /// (the startup delay applies).
+    pub resume: Option<Vec<InstanceState>>,
     /// System settings earlier children changed, with their original values.
     pub originals: Vec<(String, u32)>,
     /// The real servers' states a predecessor checker left.
@@ -766,9 +757,7 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
     loop {
         match ch.recv::<ToChild>()? {
             None => std::thread::sleep(Duration::from_millis(1)),
-            Some(ToChild::Resume(states)) => {
-                g.resume = Some(states.into_iter().map(|s| s.name).collect())
-            }
+            Some(ToChild::Resume(states)) => g.resume = Some(states),
             Some(ToChild::Originals(o)) => g.originals = o,
             Some(ToChild::Servers(s)) => g.servers = s,
             Some(ToChild::Go) => return Ok(g),
