@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 struct Logger {
@@ -11,6 +12,8 @@ struct Logger {
     facility: u8,
     console: bool,
     syslog: Option<Mutex<UnixDatagram>>,
+    /// Lines syslog could not take (its socket full).
+    lost: AtomicU64,
 }
 
 impl log::Log for Logger {
@@ -46,7 +49,24 @@ impl log::Log for Logger {
                 r.args()
             );
             if let Ok(s) = s.lock() {
-                let _ = s.send(line.as_bytes());
+                // Never wait for a syslog daemon that is not reading: the VRRP child's
+                // adverts must go on. What is lost is counted and said when it reads
+                // again.
+                let lost = self.lost.load(Ordering::Relaxed);
+                if lost > 0 {
+                    let note = format!(
+                        "<{}>{}[{}]: {lost} log message(s) lost: the syslog socket was full",
+                        self.facility as u32 * 8 + 4,
+                        self.ident,
+                        self.pid
+                    );
+                    if s.send(note.as_bytes()).is_ok() {
+                        self.lost.fetch_sub(lost, Ordering::Relaxed);
+                    }
+                }
+                if s.send(line.as_bytes()).is_err() {
+                    self.lost.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }
@@ -78,14 +98,20 @@ fn timestamp() -> String {
     }
 }
 
+/// A datagram socket to the syslog daemon at `path`, non-blocking (see `Logger::log`).
+fn syslog_socket(path: &std::path::Path) -> Option<UnixDatagram> {
+    let s = UnixDatagram::unbound().ok()?;
+    s.connect(path).ok()?;
+    s.set_nonblocking(true).ok()?;
+    Some(s)
+}
+
 /// `facility`: syslog facility number (3 = daemon, 16..23 = local0..7).
 pub fn init(ident: &'static str, console: bool, syslog: bool, facility: u8) {
     // SAFETY: reads TZ once, before any thread logs.
     unsafe { tzset() };
     let sock = if syslog {
-        UnixDatagram::unbound()
-            .ok()
-            .and_then(|s| s.connect("/dev/log").ok().map(|_| Mutex::new(s)))
+        syslog_socket(std::path::Path::new("/dev/log")).map(Mutex::new)
     } else {
         None
     };
@@ -97,6 +123,7 @@ pub fn init(ident: &'static str, console: bool, syslog: bool, facility: u8) {
         facility,
         console,
         syslog: sock,
+        lost: AtomicU64::new(0),
     };
     if log::set_boxed_logger(Box::new(logger)).is_ok() {
         log::set_max_level(log::LevelFilter::Info);
@@ -120,5 +147,73 @@ pub fn facility(arg: Option<&str>) -> u8 {
                 _ => 3,
             },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use log::Log;
+    use std::time::Duration;
+
+    #[test]
+    fn a_syslog_that_does_not_read_never_blocks_and_the_loss_is_said() {
+        let dir = std::env::temp_dir().join(format!("ka-log-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log");
+        let rx = UnixDatagram::bind(&path).unwrap();
+        let tx = syslog_socket(&path).unwrap();
+        let logger = Logger {
+            ident: "Keepalived_vrrp",
+            pid: 7,
+            facility: 3,
+            console: false,
+            syslog: Some(Mutex::new(tx)),
+            lost: AtomicU64::new(0),
+        };
+        let (done, wait) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            for n in 0..500 {
+                logger.log(
+                    &log::Record::builder()
+                        .args(format_args!("line {n}"))
+                        .level(log::Level::Info)
+                        .build(),
+                );
+            }
+            done.send(()).unwrap();
+            logger
+        });
+        wait.recv_timeout(Duration::from_secs(10))
+            .expect("logging blocked on a full syslog socket");
+        let logger = t.join().unwrap();
+        let lost = logger.lost.load(Ordering::Relaxed);
+        assert!(lost > 0, "the socket queue is far shorter than 500");
+        rx.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 512];
+        let mut got = 0;
+        while rx.recv(&mut buf).is_ok() {
+            got += 1;
+        }
+        assert_eq!(got + lost, 500);
+        logger.log(
+            &log::Record::builder()
+                .args(format_args!("after"))
+                .level(log::Level::Info)
+                .build(),
+        );
+        let n = rx.recv(&mut buf).unwrap();
+        let note = String::from_utf8_lossy(&buf[..n]).into_owned();
+        assert_eq!(
+            note,
+            format!(
+                "<28>Keepalived_vrrp[7]: {lost} log message(s) lost: the syslog socket was full"
+            )
+        );
+        let n = rx.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"<30>Keepalived_vrrp[7]: after");
+        assert_eq!(logger.lost.load(Ordering::Relaxed), 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
