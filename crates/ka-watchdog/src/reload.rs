@@ -115,6 +115,19 @@ pub fn carry_states(plan: &Plan, states: &[InstanceState]) -> Vec<InstanceState>
         .collect()
 }
 
+/// What the parent keeps of the carried states for a later restart: a master-down
+/// deadline is good for this handover only (taken up by a crash successor much later it
+/// would cut a backup's wait short while its master is alive).
+pub fn remembered(carried: &[InstanceState]) -> Vec<InstanceState> {
+    carried
+        .iter()
+        .map(|s| InstanceState {
+            master_down_left_ms: None,
+            ..s.clone()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +172,23 @@ mod tests {
             master_down_left_ms: None,
         }];
         assert_eq!(carry_states(&p, &states)[0].name, "renamed");
+    }
+
+    #[test]
+    fn a_backups_deadline_goes_to_the_successor_only() {
+        let old = load(&inst("VI_1", 51, "10.0.0.1/24", ""));
+        let p = plan(&old, &old);
+        let states = vec![InstanceState {
+            name: "VI_1".into(),
+            state: "BACKUP".into(),
+            priority: 100,
+            master_down_left_ms: Some(420),
+        }];
+        let carried = carry_states(&p, &states);
+        assert_eq!(carried[0].master_down_left_ms, Some(420));
+        let kept = remembered(&carried);
+        assert_eq!(kept[0].master_down_left_ms, None);
+        assert_eq!(kept[0].state, "BACKUP");
     }
 
     #[test]

@@ -365,9 +365,9 @@ impl Watchdog {
                     let last = self.hand_over(k, poll, h);
                     let resume = if k == Kind::Vrrp {
                         let carried = reload::carry_states(&plan, &last);
-                        self.states = carried
-                            .iter()
-                            .map(|s| (s.name.clone(), s.clone()))
+                        self.states = reload::remembered(&carried)
+                            .into_iter()
+                            .map(|s| (s.name.clone(), s))
                             .collect();
                         Some(carried)
                     } else {
