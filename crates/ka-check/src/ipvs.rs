@@ -335,30 +335,3 @@ pub fn reconcile(wanted: &Table, kernel: &Table) -> Vec<Cmd> {
     }
     out
 }
-
-/// Records a command the kernel accepted in a copy of its table.
-pub fn record(kernel: &mut Table, cmd: &Cmd) {
-    match cmd {
-        Cmd::NewService(s) | Cmd::SetService(s) => {
-            let e = kernel
-                .entry(s.key.clone())
-                .or_insert_with(|| (s.clone(), BTreeMap::new()));
-            e.0 = s.clone();
-        }
-        Cmd::DelService(k) => {
-            kernel.remove(k);
-        }
-        Cmd::NewDest(k, d) | Cmd::SetDest(k, d) => {
-            if let Some((_, ds)) = kernel.get_mut(k) {
-                ds.insert((d.addr, d.port), d.clone());
-            }
-        }
-        Cmd::DelDest(k, a, p) => {
-            if let Some((_, ds)) = kernel.get_mut(k) {
-                ds.remove(&(*a, *p));
-            }
-        }
-        Cmd::Flush => kernel.clear(),
-        Cmd::Timeouts(..) | Cmd::NewDaemon(_) | Cmd::DelDaemon(_) => {}
-    }
-}

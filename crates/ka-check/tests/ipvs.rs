@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use ka_check::ipvs::{layout, reconcile, record, Wanted};
+use ka_check::ipvs::{layout, reconcile, Wanted};
 use ka_check::service::{Action, Pool};
 use ka_net::ipvs::{Cmd, Dest, Forward, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT};
 
@@ -271,4 +271,31 @@ virtual_server 2001:db8::80 443 {
     let v6 = &l[2].services[0];
     assert_eq!(v6.netmask, 128, "IPv6 granularity is a prefix length");
     assert_eq!(l[2].rs[0].forward, Forward::Masq);
+}
+
+/// What the kernel does with a command it accepts, on a copy of its table (the tests' kernel).
+fn record(kernel: &mut Table, cmd: &Cmd) {
+    match cmd {
+        Cmd::NewService(s) | Cmd::SetService(s) => {
+            let e = kernel
+                .entry(s.key.clone())
+                .or_insert_with(|| (s.clone(), BTreeMap::new()));
+            e.0 = s.clone();
+        }
+        Cmd::DelService(k) => {
+            kernel.remove(k);
+        }
+        Cmd::NewDest(k, d) | Cmd::SetDest(k, d) => {
+            if let Some((_, ds)) = kernel.get_mut(k) {
+                ds.insert((d.addr, d.port), d.clone());
+            }
+        }
+        Cmd::DelDest(k, a, p) => {
+            if let Some((_, ds)) = kernel.get_mut(k) {
+                ds.remove(&(*a, *p));
+            }
+        }
+        Cmd::Flush => kernel.clear(),
+        Cmd::Timeouts(..) | Cmd::NewDaemon(_) | Cmd::DelDaemon(_) => {}
+    }
 }

@@ -671,14 +671,14 @@ impl Ipvs {
 
     /// The kernel's table (None: all of it), or of it only the services `keys`, with their
     /// destinations.
-    pub fn dump_only(&mut self, keys: Option<&[SvcKey]>) -> io::Result<Table> {
+    pub fn dump(&mut self, keys: &[SvcKey]) -> io::Result<Table> {
         let mut table = Table::new();
         let replies = self.exchange(CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP, &[])?;
         for r in replies {
             for (t, v) in attrs(&r.payload) {
                 if t == ATTR_SERVICE {
                     if let Some(s) = decode_service(v) {
-                        if keys.is_some_and(|ks| !ks.contains(&s.key)) {
+                        if !keys.contains(&s.key) {
                             continue;
                         }
                         table.insert(s.key.clone(), (s, BTreeMap::new()));

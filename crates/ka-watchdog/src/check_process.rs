@@ -126,8 +126,6 @@ pub struct CheckProcess {
     /// HTTP_GET / SSL_GET url regexes, by (checker, url).
     regexes: HashMap<(usize, usize), regex::bytes::Regex>,
     ping_seq: u16,
-    /// A reload's list of the services the successor keeps.
-    handover_keep: Option<Vec<ka_net::ipvs::SvcKey>>,
     /// -I: the IPVS table stays at stop.
     dont_release_ipvs: bool,
 }
@@ -138,6 +136,13 @@ fn now(epoch: Instant) -> Time {
 
 fn ctx<T>(r: io::Result<T>, what: &str) -> Result<T, RunError> {
     r.map_err(|e| RunError(format!("{what}: {e}")))
+}
+
+/// What the parent tells a running checker child.
+enum ParentSays {
+    Stop,
+    /// A reload: the successor's configuration keeps these services.
+    HandOver(Vec<ka_net::ipvs::SvcKey>),
 }
 
 /// A FILE_CHECK: a real server's checker that follows a tracked file.
@@ -270,22 +275,19 @@ impl CheckProcess {
         {
             // keepalived "Error Initialize SSL, ctx": said once; the checks go on
             // without a client certificate (and fail where the server requires one).
-            let client = match cfg.ssl.as_ref().map(crate::tls::ClientCert::load) {
-                Some(Ok(c)) => c,
-                Some(Err(e)) => {
-                    log::error!("SSL: {e}; SSL_GET connects without a client certificate");
-                    None
-                }
-                None => None,
-            };
-            let tls = match crate::tls::Tls::new(client.as_ref()) {
+            let with_cert = cfg
+                .ssl
+                .as_ref()
+                .map(crate::tls::ClientCert::load)
+                .transpose()
+                .and_then(|c| crate::tls::Tls::new(c.flatten().as_ref()));
+            Some(match with_cert {
                 Ok(t) => t,
                 Err(e) => {
                     log::error!("SSL: {e}; SSL_GET connects without a client certificate");
                     crate::tls::Tls::new(None).map_err(|e| RunError(format!("TLS: {e}")))?
                 }
-            };
-            Some(tls)
+            })
         } else {
             None
         };
@@ -335,7 +337,6 @@ impl CheckProcess {
             tls,
             regexes,
             ping_seq: 0,
-            handover_keep: None,
             dont_release_ipvs: false,
             cfg,
         })
@@ -494,14 +495,13 @@ impl CheckProcess {
                         }
                     }
                     PARENT => match self.parent_messages() {
-                        Some(true) => {
+                        Some(ParentSays::Stop) => {
                             self.stop();
                             return Ok(Exit::Stopped);
                         }
-                        Some(false) => {
+                        Some(ParentSays::HandOver(keep)) => {
                             // Reload: the successor carries on; leave quietly, removing
                             // only the services its configuration dropped.
-                            let keep = self.handover_keep.take().unwrap_or_default();
                             self.lvs.hand_over(&keep);
                             if let Some(c) = self.fifo_script.take() {
                                 kill_group(c);
@@ -595,23 +595,23 @@ impl CheckProcess {
         }
     }
 
-    /// Some(true): stop; Some(false): hand over (reload); None: carry on.
-    fn parent_messages(&mut self) -> Option<bool> {
+    /// What the parent wants, if anything but Pings (answered here); a lost parent is a
+    /// stop.
+    fn parent_messages(&mut self) -> Option<ParentSays> {
         loop {
             let ch = self.parent.as_ref()?;
             match ch.recv::<ka_ipc::ToChild>() {
                 Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
-                Ok(Some(ka_ipc::ToChild::Stop)) => return Some(true),
+                Ok(Some(ka_ipc::ToChild::Stop)) => return Some(ParentSays::Stop),
                 Ok(Some(ka_ipc::ToChild::Handover(h))) => {
-                    self.handover_keep = Some(h.ipvs_keep);
-                    return Some(false);
+                    return Some(ParentSays::HandOver(h.ipvs_keep))
                 }
                 Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),
                 Ok(None) => return None,
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                     log::warn!("bad message from the parent: {e}")
                 }
-                Err(_) => return Some(true),
+                Err(_) => return Some(ParentSays::Stop),
             }
         }
     }
@@ -1016,24 +1016,27 @@ impl CheckProcess {
                 url,
                 tls,
                 ..
-            }) => match match tls {
-                Some(c) => {
-                    crate::tls::progress(stream, c, request, written, response, MAX_RESPONSE)
+            }) => {
+                let ended = match tls {
+                    Some(c) => {
+                        crate::tls::progress(stream, c, request, written, response, MAX_RESPONSE)
+                    }
+                    None => http_progress(stream, request, written, response),
+                };
+                match ended {
+                    Some(Outcome::Success) => {
+                        let CheckKind::Http(h) = &self.specs[k].kind else {
+                            return;
+                        };
+                        let re = self.regexes.get(&(k, *url));
+                        Some(match http_verdict(&h.urls[*url], response, re) {
+                            Ok(()) => Outcome::Success,
+                            Err(e) => Outcome::Failure(e),
+                        })
+                    }
+                    other => other,
                 }
-                None => http_progress(stream, request, written, response),
-            } {
-                Some(Outcome::Success) => {
-                    let CheckKind::Http(h) = &self.specs[k].kind else {
-                        return;
-                    };
-                    let re = self.regexes.get(&(k, *url));
-                    Some(match http_verdict(&h.urls[*url], response, re) {
-                        Ok(()) => Outcome::Success,
-                        Err(e) => Outcome::Failure(e),
-                    })
-                }
-                other => other,
-            },
+            }
             Some(Probe::Smtp {
                 stream,
                 helo,

@@ -12,7 +12,7 @@ use ka_config::model::HttpProtocol;
 use crate::check_process::{body_start, md5_hex, request_bytes};
 
 const USAGE: &str =
-    "usage: keepalived-rs --genhash -s SERVER [-p PORT] [-u URL] [-V VIRTUALHOST] [-r 1.0|1.1] [-v]
+    "usage: keepalived-rs --genhash -s SERVER [-p PORT] [-u URL] [-V VIRTUALHOST] [-r 1.0|1.1] [-S [-I NAME]] [-v]
   -s, --server       the server's IP address
   -p, --port         its TCP port (80)
   -u, --url          the path to fetch (/)
@@ -99,11 +99,22 @@ pub fn main(args: &[String]) -> u8 {
     }
 }
 
+/// The request written, the answer read to its end (at most 64 MiB; a TLS peer closing
+/// without close_notify ends it too, as many servers do).
+fn exchange(mut s: impl Read + Write, req: &[u8]) -> std::io::Result<Vec<u8>> {
+    s.write_all(req)?;
+    let mut resp = Vec::new();
+    match s.take(64 << 20).read_to_end(&mut resp) {
+        Err(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => Err(e),
+        _ => Ok(resp),
+    }
+}
+
 fn fetch(a: &Args) -> Result<(), String> {
     let to = SocketAddr::new(a.server, a.port);
     let timeout = Duration::from_secs(5);
     let started = Instant::now();
-    let mut s = TcpStream::connect_timeout(&to, timeout).map_err(|e| format!("{to}: {e}"))?;
+    let s = TcpStream::connect_timeout(&to, timeout).map_err(|e| format!("{to}: {e}"))?;
     s.set_read_timeout(Some(timeout))
         .map_err(|e| e.to_string())?;
     let proto = if a.http11 {
@@ -111,28 +122,14 @@ fn fetch(a: &Args) -> Result<(), String> {
     } else {
         HttpProtocol::Http10
     };
-    let req =
-        String::from_utf8_lossy(&request_bytes(&a.url, a.vhost.as_deref(), to, proto)).into_owned();
-    let mut resp = Vec::new();
-    if a.ssl {
+    let req = request_bytes(&a.url, a.vhost.as_deref(), to, proto);
+    let resp = if a.ssl {
         let tls = crate::tls::Tls::new(None)?;
         let conn = tls.connect(a.sni.as_deref(), a.server)?;
-        let mut t = rustls::StreamOwned::new(conn, s);
-        t.write_all(req.as_bytes())
-            .map_err(|e| format!("{to}: TLS: {e}"))?;
-        match t.take(64 << 20).read_to_end(&mut resp) {
-            Ok(_) => {}
-            // Closed without close_notify: the answer is what came.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
-            Err(e) => return Err(format!("{to}: TLS: {e}")),
-        }
+        exchange(rustls::StreamOwned::new(conn, s), &req).map_err(|e| format!("{to}: TLS: {e}"))?
     } else {
-        s.write_all(req.as_bytes())
-            .map_err(|e| format!("{to}: {e}"))?;
-        s.take(64 << 20)
-            .read_to_end(&mut resp)
-            .map_err(|e| format!("{to}: {e}"))?;
-    }
+        exchange(s, &req).map_err(|e| format!("{to}: {e}"))?
+    };
     let body_at = body_start(&resp).ok_or("the response has no end of headers")?;
     let hex = md5_hex(&resp[body_at..]);
     if a.verbose {

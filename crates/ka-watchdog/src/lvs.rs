@@ -1,6 +1,7 @@
 //! The checker child's hold on the kernel's IPVS table: the wanted table (ka-check::ipvs)
-//! kept in step with the pool's operations, and each change reconciled against a copy of
-//! what the kernel holds, read once at start.
+//! kept in step with the pool's operations, and each change reconciled against what the
+//! kernel holds for the services concerned, read just before (someone may have changed
+//! it; no copy of it is kept here).
 //!
 //! A kernel without IPVS is not fatal (keepalived 2.2.7's checker exits there, taking the
 //! whole daemon down): it is said once, and everything but the table goes on.
@@ -8,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::io;
 
-use ka_check::ipvs::{layout, reconcile, record, Wanted};
+use ka_check::ipvs::{layout, reconcile, Wanted};
 use ka_check::service::IpvsOp;
 use ka_config::model::{Config, FlushOnStop};
 use ka_net::ipvs::{Cmd, Ipvs, SvcKey, Table};
@@ -16,8 +17,6 @@ use ka_net::ipvs::{Cmd, Ipvs, SvcKey, Table};
 pub struct Lvs {
     ipvs: Option<Ipvs>,
     wanted: Wanted,
-    /// The kernel's table as we last read or changed it.
-    kernel: Table,
     /// Virtual servers whose part of the table changed since the last [`Lvs::sync`].
     dirty: BTreeSet<usize>,
     flush: bool,
@@ -48,7 +47,6 @@ impl Lvs {
         Lvs {
             ipvs: None,
             wanted: Wanted::new(layout(cfg)),
-            kernel: Table::new(),
             dirty: BTreeSet::new(),
             flush: cfg.global.lvs_flush,
             flush_on_stop: cfg.global.lvs_flush_on_stop,
@@ -101,50 +99,53 @@ impl Lvs {
 
     /// Brings the kernel's table to what the changed virtual servers want.
     pub fn sync(&mut self) {
+        if self.ipvs.is_none() {
+            self.dirty.clear();
+        }
         if self.dirty.is_empty() {
             return;
         }
-        let dirty = std::mem::take(&mut self.dirty);
-        let Some(ipvs) = &mut self.ipvs else { return };
         let mut wanted = Table::new();
-        for vs in dirty {
-            wanted.extend(self.wanted.table_for(vs));
+        for vs in &self.dirty {
+            wanted.extend(self.wanted.table_for(*vs));
         }
-        // What the kernel holds for these services now: someone may have changed it.
         let keys: Vec<SvcKey> = wanted.keys().cloned().collect();
-        match ipvs.dump_only(Some(&keys)) {
-            Ok(now) => {
-                for k in &keys {
-                    match now.get(k) {
-                        Some(e) => self.kernel.insert(k.clone(), e.clone()),
-                        None => self.kernel.remove(k),
-                    };
-                }
-            }
-            Err(e) => log::warn!("IPVS: cannot read the table: {e}"),
-        }
-        let cmds = reconcile(&wanted, &self.kernel);
+        // Unreadable now: the virtual servers stay marked for the next change.
+        let Some(kernel) = self.read(&keys) else {
+            return;
+        };
+        self.dirty.clear();
+        let cmds = reconcile(&wanted, &kernel);
         if self.first {
             self.first = false;
             log::info!(
                 "IPVS: table read: {} service(s) of this configuration in place; {} change(s) to bring them to it",
-                keys.iter().filter(|k| self.kernel.contains_key(k)).count(),
+                kernel.len(),
                 cmds.len()
             );
         }
         self.run(&cmds);
     }
 
-    /// Carries out commands, recording those the kernel accepted in the copy of its
-    /// table; a refusal is logged (the next [`Lvs::sync`] re-reads the services anyway).
+    /// What the kernel holds now for the services `keys` (those it has).
+    fn read(&mut self, keys: &[SvcKey]) -> Option<Table> {
+        let ipvs = self.ipvs.as_mut()?;
+        match ipvs.dump(keys) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                log::warn!("IPVS: cannot read the table: {e}");
+                None
+            }
+        }
+    }
+
+    /// Carries out commands; a refusal is logged (the next [`Lvs::sync`] reads the
+    /// services again anyway).
     fn run(&mut self, cmds: &[Cmd]) {
         let Some(ipvs) = &mut self.ipvs else { return };
         for c in cmds {
             match ipvs.apply(c) {
-                Ok(()) => {
-                    log::debug!("IPVS: {}", describe(c));
-                    record(&mut self.kernel, c);
-                }
+                Ok(()) => log::debug!("IPVS: {}", describe(c)),
                 Err(e) => log::warn!("IPVS: cannot {}: {e}", describe(c)),
             }
         }
@@ -152,13 +153,16 @@ impl Lvs {
 
     /// Removes the services of this configuration that `which` selects and the kernel has.
     fn remove(&mut self, which: impl Fn(&SvcKey) -> bool) {
-        let gone: Vec<Cmd> = self
+        let ours: Vec<SvcKey> = self
             .wanted
             .keys()
             .into_iter()
-            .filter(|k| which(k) && self.kernel.contains_key(k))
-            .map(Cmd::DelService)
+            .filter(|k| which(k))
             .collect();
+        let Some(kernel) = self.read(&ours) else {
+            return;
+        };
+        let gone: Vec<Cmd> = kernel.into_keys().map(Cmd::DelService).collect();
         self.run(&gone);
     }
 
