@@ -17,7 +17,8 @@ test:
 	$(MAKE) integration
 
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
-# reload, failover deadlines seen by a client, the seed scenarios, dual network with and
+# every signal keepalived survives (and SIGJSON beside keepalived 2.2.7's), reload,
+# failover deadlines seen by a client, the seed scenarios, dual network with and
 # without sync groups, interop with Debian's keepalived 2.2.7 in both roles, the checker
 # child on this kernel (no IPVS), every checker kind, HTTP_GET / SSL_GET against Debian's
 # nginx, and IPVS for real inside a small VM (integration/vm/): the checker's table
@@ -29,6 +30,7 @@ integration:
 	$(CARGO) build --release -q -p ka-watchdog --example smtp-sink --example http-responder --example udp-echo
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
+	bash integration/signals.sh
 	bash integration/reload.sh
 	bash integration/failover.sh
 	bash integration/scenarios.sh

@@ -399,6 +399,12 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         });
     }
     o.opt("default_interface", &g.default_interface.as_deref().map(q));
+    if g.json_version != 1 {
+        o.kv("json_version", g.json_version);
+    }
+    o.opt("state_dump_file", &g.state_dump_file.as_deref().map(q));
+    o.opt("stats_dump_file", &g.stats_dump_file.as_deref().map(q));
+    o.opt("json_dump_file", &g.json_dump_file.as_deref().map(q));
     o.close();
 }
 
@@ -448,7 +454,7 @@ fn address(a: &IpAddress) -> String {
     l
 }
 
-fn route(r: &Route) -> String {
+pub fn route(r: &Route) -> String {
     let mut l = String::new();
     if let Some(s) = r.src {
         let _ = write!(l, "src {s} ");
@@ -511,7 +517,7 @@ fn route(r: &Route) -> String {
     l
 }
 
-fn rule(r: &Rule) -> String {
+pub fn rule(r: &Rule) -> String {
     let mut parts: Vec<String> = Vec::new();
     if r.not {
         parts.push("not".into());

@@ -122,6 +122,14 @@ pub struct GlobalDefs {
     pub dynamic_interfaces: bool,
     pub dynamic_interfaces_allow_if_changes: bool,
     pub default_interface: Option<String>,
+    /// The layout of the SIGJSON dump: 1 (a top-level array, the default) or 2 (an
+    /// object with "vrrp" and "track_process"; keepalived 2.2.8).
+    pub json_version: u8,
+    /// Where the SIGUSR1, SIGUSR2 and SIGJSON dumps go (keepalived 2.3.3): an absolute
+    /// path names the file (a trailing '/' a directory); otherwise the name goes in $TMPDIR.
+    pub state_dump_file: Option<String>,
+    pub stats_dump_file: Option<String>,
+    pub json_dump_file: Option<String>,
 }
 
 impl Default for GlobalDefs {
@@ -138,6 +146,10 @@ impl Default for GlobalDefs {
             no_email_faults: false,
             no_checker_emails: false,
             router_id: None,
+            json_version: 1,
+            state_dump_file: None,
+            stats_dump_file: None,
+            json_dump_file: None,
             vrrp_mcast_group4: Ipv4Addr::new(224, 0, 0, 18),
             vrrp_mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
             script_user: None,

@@ -295,6 +295,10 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "lvs_timeouts",
     "dynamic_interfaces",
     "default_interface",
+    "json_version",
+    "state_dump_file",
+    "stats_dump_file",
+    "json_dump_file",
 ];
 
 /// Valid keepalived global_defs keywords that keepalived-rs does not act on yet (P2).
@@ -368,10 +372,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "umask",
     "random_seed",
     "data_use_instance",
-    "state_dump_file",
-    "stats_dump_file",
-    "json_dump_file",
-    "json_version",
     "log_unknown_vrids",
     "vmac_prefix",
     "vmac_addr_prefix",
@@ -584,6 +584,10 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                     g.default_interface = Some(s);
                 }
             }
+            "json_version" => set(&mut g.json_version, cx.u32_arg(n, 1, 2).map(|v| v as u8)),
+            "state_dump_file" => g.state_dump_file = cx.string_arg(n),
+            "stats_dump_file" => g.stats_dump_file = cx.string_arg(n),
+            "json_dump_file" => g.json_dump_file = cx.string_arg(n),
             k if GLOBAL_UNSUPPORTED.contains(&k) => cx.unsupported(n),
             _ => cx.unknown(n, "global_defs", GLOBAL_KEYWORDS),
         }

@@ -11,7 +11,7 @@ pub mod proc;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -57,6 +57,9 @@ pub enum ToChild {
     /// For a checker child that replaces another: the real servers' last states, so
     /// that they carry on (no notify for a server whose state did not change).
     Servers(Vec<ServerState>),
+    /// Sent with `Resume`: each vrrp_script's last status (true: good), so that an
+    /// instance tracking it resumes as it was instead of waiting in FAULT for a result.
+    Scripts(Vec<(String, bool)>),
     /// Start running (after the configuration and any resume).
     Go,
     /// Reload: a new child is ready with the new configuration. Advertise once, remove
@@ -85,6 +88,11 @@ pub enum ToParent {
     Originals(Vec<(String, u32)>),
     /// A real server went up or down (checker child).
     Server(ServerState),
+    /// A vrrp_script's status changed (true: good), kept for successors.
+    Script {
+        name: String,
+        good: bool,
+    },
     /// Handover done: every instance's state at that moment; the child exits next.
     HandedOver(Vec<InstanceState>),
 }

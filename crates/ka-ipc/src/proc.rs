@@ -221,3 +221,67 @@ pub fn signal(pid: i32, sig: i32) -> io::Result<()> {
         Ok(())
     }
 }
+
+/// Signals whose default action is kept in every process: those that report a bug in the
+/// process itself (ILL, FPE, SEGV, BUS), the two that cannot be caught (KILL, STOP), and
+/// CHLD (ignoring it would make the kernel reap children before waitpid sees them).
+const KEEP_DEFAULT: [libc::c_int; 7] = [
+    libc::SIGILL,
+    libc::SIGFPE,
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGKILL,
+    libc::SIGSTOP,
+    libc::SIGCHLD,
+];
+
+fn set_disposition(sig: libc::c_int, handler: libc::sighandler_t) {
+    // SAFETY: a zeroed sigaction with an empty mask and SIG_IGN or SIG_DFL as handler is a
+    // valid argument; no Rust code runs as a handler. Numbers the C library reserves
+    // (32, 33) or that cannot be changed are refused with EINVAL, which is ignored.
+    unsafe {
+        let mut act: libc::sigaction = std::mem::zeroed();
+        act.sa_sigaction = handler;
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(sig, &act, std::ptr::null_mut());
+    }
+}
+
+/// keepalived's dispositions (lib/signals.c signal_handler_parent_init, used by its parent
+/// and children alike): every signal from 1 to SIGRTMAX is ignored, except those in
+/// `KEEP_DEFAULT`. Called first thing in each process; the signals a process acts on are
+/// then taken over by its handlers (signal-hook), so no signal a monitoring tool sends
+/// (SIGJSON = 36, STATS_CLEAR = 63, SIGQUIT, SIGALRM, SIGTSTP…) can stop or suspend it.
+pub fn ignore_signals() {
+    for sig in 1..=libc::SIGRTMAX() {
+        if !KEEP_DEFAULT.contains(&sig) {
+            set_disposition(sig, libc::SIG_IGN);
+        }
+    }
+}
+
+/// In a process about to exec something else (a script): every disposition back to its
+/// default and an empty signal mask, as keepalived's signal_handler_script does, so that
+/// the script does not inherit the daemon's ignored signals. Only async-signal-safe calls.
+pub fn default_signals() {
+    for sig in 1..=libc::SIGRTMAX() {
+        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+            set_disposition(sig, libc::SIG_DFL);
+        }
+    }
+    // SAFETY: an empty set built by sigemptyset; a null old set is allowed.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Whether this process ignores `sig` (for tests and diagnostics).
+pub fn ignored(sig: i32) -> bool {
+    // SAFETY: a query only: a null new action and a zeroed old one to fill in.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}

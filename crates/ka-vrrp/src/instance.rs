@@ -329,6 +329,12 @@ pub struct Instance {
     effective: u8,
     /// End of the preempt_delay window, once the first lower-priority advert opened it.
     preempt_until: Option<Time>,
+    /// The priority of the last advert accepted from a master (keepalived's
+    /// master_priority; 0 until one is heard).
+    master_priority: u8,
+    /// The state at the last [`Instance::mark`], and when it was entered.
+    marked: State,
+    last_transition: Option<Time>,
 }
 
 impl Instance {
@@ -349,6 +355,9 @@ impl Instance {
             bad_suppressed: 0,
             effective: 0,
             preempt_until: None,
+            master_priority: 0,
+            marked: State::Init,
+            last_transition: None,
         };
         i.effective = i.compute_priority().unwrap_or(i.cfg.priority);
         i
@@ -382,6 +391,35 @@ impl Instance {
 
     pub fn master(&self) -> Option<IpAddr> {
         self.master
+    }
+
+    /// The priority the current master last advertised (0 until one is heard).
+    pub fn master_priority(&self) -> u8 {
+        self.master_priority
+    }
+
+    /// The advert interval adopted from the master (v3), else our own.
+    pub fn master_adver_int(&self) -> Duration {
+        self.master_adver_int
+    }
+
+    /// When the instance entered its current state (None: never left INIT).
+    pub fn last_transition(&self) -> Option<Time> {
+        self.last_transition
+    }
+
+    /// Records `now` as the time of the last transition if the state changed since the
+    /// last mark (called after every event, by [`Instance::handle`] and the router).
+    pub fn mark(&mut self, now: Time) {
+        if self.state != self.marked {
+            self.marked = self.state;
+            self.last_transition = Some(now);
+        }
+    }
+
+    /// The statistics counters back to zero (keepalived's STATS_CLEAR).
+    pub fn clear_stats(&mut self) {
+        self.stats = Stats::default();
     }
 
     pub fn next_deadline(&self) -> Option<Time> {
@@ -710,6 +748,7 @@ impl Instance {
                 }
             }
         }
+        self.mark(now);
         out
     }
 
@@ -880,6 +919,7 @@ impl Instance {
             self.master_adver_int = Duration::from_millis(adv.adver_int_cs as u64 * 10);
         }
         self.master = Some(src);
+        self.master_priority = adv.priority;
         self.timers.adver = Some(now + self.master_down());
     }
 
@@ -941,6 +981,7 @@ impl Instance {
             self.master_adver_int = Duration::from_millis(adv.adver_int_cs as u64 * 10);
         }
         self.master = Some(src);
+        self.master_priority = adv.priority;
         let wait = self.master_down();
         self.become_backup(now, wait, out);
     }

@@ -6,7 +6,8 @@
 //! - [`garp`]: gratuitous ARP frames and unsolicited neighbour advertisements;
 //! - [`instance`]: one VRRP instance, a state machine fed with `(now, event)` that returns
 //!   [`Action`]s and tells when it next needs to be woken;
-//! - [`sync`]: sync groups over instances; [`script`]: vrrp_script results.
+//! - [`sync`]: sync groups over instances; [`script`]: vrrp_script results;
+//! - [`json`]: keepalived's SIGJSON dump of the running instances.
 //!
 //! Time is handed in as [`Time`] (microseconds on the caller's monotonic clock): nothing
 //! here reads a clock, opens a socket or starts a process.
@@ -18,6 +19,7 @@ pub mod error;
 pub mod garp;
 pub mod instance;
 pub mod ip;
+pub mod json;
 pub mod logs;
 pub mod packet;
 pub mod rx;

@@ -78,6 +78,13 @@ impl ScriptTracker {
         self.status
     }
 
+    /// A successor's start: the status the predecessor's tracker had, so that the next
+    /// result counts from there (rise and fall as if nothing had restarted).
+    pub fn carry(&mut self, good: bool) {
+        self.status = if good { Status::Good } else { Status::Bad };
+        self.streak = 0;
+    }
+
     pub fn next_deadline(&self) -> Option<Time> {
         match self.running_since {
             Some(t) => Some(t + self.cfg.timeout),

@@ -101,7 +101,23 @@ impl Router {
             let acts = self.instances[i].handle(now, Event::Start);
             self.absorb(now, i, acts, &mut out);
         }
+        self.mark(now);
         out
+    }
+
+    /// Group rules move members outside their own `handle`: their transitions are
+    /// timed here.
+    fn mark(&mut self, now: Time) {
+        for i in &mut self.instances {
+            i.mark(now);
+        }
+    }
+
+    /// keepalived's STATS_CLEAR: every instance's counters back to zero.
+    pub fn clear_stats(&mut self) {
+        for i in &mut self.instances {
+            i.clear_stats();
+        }
     }
 
     fn group_of(&self, inst: usize) -> Option<usize> {
@@ -113,6 +129,7 @@ impl Router {
         let acts = self.instances[inst].handle(now, ev);
         let mut out = Vec::new();
         self.absorb(now, inst, acts, &mut out);
+        self.mark(now);
         out
     }
 
@@ -128,6 +145,7 @@ impl Router {
                 self.absorb(now, i, acts, &mut out);
             }
         }
+        self.mark(now);
         out
     }
 

@@ -1253,11 +1253,9 @@ impl CheckProcess {
                 }
             }
         }
-        let dir = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
-        let path = std::path::Path::new(&dir).join("keepalived_check.data");
-        if let Err(e) = std::fs::write(&path, s) {
-            log::warn!("cannot write {}: {e}", path.display());
-        }
+        let configured = self.cfg.global.state_dump_file.as_deref();
+        let path = crate::dumps::state_path(configured, "_check");
+        crate::dumps::write(&path, &s);
     }
 
     fn stop(&mut self) {

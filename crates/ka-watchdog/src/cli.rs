@@ -132,10 +132,24 @@ pub struct Cli {
 }
 
 pub fn version_text() -> String {
+    // The first line is what exporters parse ("Keepalived vX.Y.Z", on stderr): the
+    // keepalived version whose behaviour this one follows. The "configure options" line
+    // carries --enable-json, which mehdy/keepalived-exporter requires before it sends
+    // SIGJSON; "Config options" lists the features built, in keepalived's words.
     format!(
-        "keepalived-rs v{} (configuration compatible with Keepalived v2.2.7)\n\nCopyright the keepalived-rs authors; licensed GPL-2.0-or-later, as keepalived",
+        "Keepalived v2.2.7 (keepalived-rs v{})\n\nCopyright the keepalived-rs authors; licensed GPL-2.0-or-later, as keepalived\n\nconfigure options: --enable-json --enable-regex\n\nConfig options:  LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON OLD_CHKSUM_COMPAT",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// keepalived's SIGJSON (SIGRTMIN+2: 36 with glibc): write keepalived.json.
+pub fn sigjson() -> i32 {
+    libc::SIGRTMIN() + 2
+}
+
+/// keepalived's SIGSTATS_CLEAR (SIGRTMAX-1: 63): write keepalived.stats, zero the counters.
+pub fn sigstats_clear() -> i32 {
+    libc::SIGRTMAX() - 1
 }
 
 /// `--signum=NAME`: the signal keepalived uses for NAME (lib/signals.c get_signum).
@@ -145,8 +159,8 @@ pub fn signum(name: &str) -> Option<i32> {
         "RELOAD" => libc::SIGHUP,
         "DATA" => libc::SIGUSR1,
         "STATS" => libc::SIGUSR2,
-        "STATS_CLEAR" => libc::SIGRTMAX() - 1,
-        "JSON" => libc::SIGRTMIN() + 2,
+        "STATS_CLEAR" => sigstats_clear(),
+        "JSON" => sigjson(),
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ use clap::Parser;
 
 mod check_process;
 mod cli;
+mod dumps;
 mod genhash;
 mod logging;
 mod lvs;
@@ -52,10 +53,12 @@ fn main() -> ExitCode {
         }
     };
     if cli.version {
-        println!("{}", cli::version_text());
+        // keepalived prints its version on stderr; exporters read the first line there.
+        eprintln!("{}", cli::version_text());
         return ExitCode::from(EXIT_OK);
     }
     if cli.child.is_some() {
+        ka_ipc::proc::ignore_signals();
         return child_main(&cli);
     }
     if let Some(name) = &cli.signum {
@@ -65,7 +68,7 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_OK)
             }
             None => {
-                eprintln!("Unknown signal name '{name}'");
+                eprintln!("Unknown sigfunc {name}");
                 ExitCode::from(EXIT_FATAL)
             }
         };
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FATAL);
         }
     }
+    ka_ipc::proc::ignore_signals();
     if !cli.dont_fork {
         if let Err(e) = ka_ipc::proc::daemonize() {
             eprintln!("keepalived-rs: cannot daemonize: {e}");
@@ -265,6 +269,7 @@ fn child_main(cli: &Cli) -> ExitCode {
     write_pid(&cli.vrrp_pid);
     let r = process
         .with_parent(ch, go.resume)
+        .with_scripts(go.scripts)
         .with_originals(go.originals)
         .with_log_args(log_args)
         .run();

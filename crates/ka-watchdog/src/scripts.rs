@@ -83,6 +83,13 @@ pub fn spawn(argv: &[String], ids: Option<(u32, u32)>) -> io::Result<Child> {
     if let Some((uid, gid)) = ids {
         cmd.gid(gid).uid(uid);
     }
+    // SAFETY: default_signals makes only async-signal-safe calls (sigaction, sigprocmask).
+    unsafe {
+        cmd.pre_exec(|| {
+            ka_ipc::proc::default_signals();
+            Ok(())
+        });
+    }
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -76,6 +76,8 @@ pub struct VrrpProcess {
     ifaces: Vec<IfaceIo>,
     nl: Netlink,
     epoch: Instant,
+    /// `epoch` on the wall clock, in seconds since 1970 (the JSON dump's times).
+    epoch_wall: f64,
     scripts: Vec<Script>,
     children: Vec<Child>,
     /// The notify FIFOs VRRP lines go to (notify_fifo and vrrp_notify_fifo).
@@ -89,6 +91,8 @@ pub struct VrrpProcess {
     /// resume as MASTER, BACKUPs keep a handed-over master-down deadline). None on a
     /// first start.
     resume: Option<Vec<ka_ipc::InstanceState>>,
+    /// A successor's start: the predecessor's vrrp_script statuses.
+    carried_scripts: Vec<(String, bool)>,
     links: ka_net::link::LinkMonitor,
     /// The state each instance or group was last mailed about.
     last_mail: std::collections::HashMap<Target, ka_vrrp::instance::State>,
@@ -258,6 +262,9 @@ impl VrrpProcess {
             ifaces,
             nl,
             epoch: Instant::now(),
+            epoch_wall: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
             scripts,
             children: Vec::new(),
             fifos,
@@ -265,6 +272,7 @@ impl VrrpProcess {
             warned: Vec::new(),
             parent: None,
             resume: None,
+            carried_scripts: Vec::new(),
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
             last_mail: Default::default(),
             log_args: Vec::new(),
@@ -457,6 +465,11 @@ impl VrrpProcess {
     }
 
     /// System settings predecessors changed, with their original values.
+    pub fn with_scripts(mut self, s: Vec<(String, bool)>) -> Self {
+        self.carried_scripts = s;
+        self
+    }
+
     pub fn with_originals(mut self, o: Vec<(String, u32)>) -> Self {
         self.originals.extend(o);
         self
@@ -603,7 +616,15 @@ impl VrrpProcess {
     pub fn run(mut self) -> Result<Exit, RunError> {
         let mut poll = ctx(Poll::new(), || "poll".into())?;
         let mut signals = ctx(
-            Signals::new([SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]),
+            Signals::new([
+                SIGTERM,
+                SIGINT,
+                SIGHUP,
+                SIGUSR1,
+                SIGUSR2,
+                crate::cli::sigjson(),
+                crate::cli::sigstats_clear(),
+            ]),
             || "signals".into(),
         )?;
         ctx(
@@ -689,8 +710,27 @@ impl VrrpProcess {
                 self.apply(acts);
             }
             Some(resume) => {
-                // A successor: masters carry on advertising, backups keep their
-                // master-down deadline, no startup delay.
+                // A successor: the scripts' statuses first (an instance whose tracked
+                // script was good must not wait in FAULT for its first result), then
+                // masters carry on advertising, backups keep their master-down deadline,
+                // no startup delay.
+                for (name, good) in std::mem::take(&mut self.carried_scripts) {
+                    let Some(s) = self.scripts.iter_mut().find(|s| s.tracker.cfg.name == name)
+                    else {
+                        continue;
+                    };
+                    s.tracker.carry(good);
+                    let status = if good {
+                        TrackStatus::Up
+                    } else {
+                        TrackStatus::Down
+                    };
+                    for n in 0..self.router.instances.len() {
+                        let id = TrackerId::Script(name.clone());
+                        let acts = self.router.handle(t, n, Event::Tracker { id, status });
+                        self.apply(acts);
+                    }
+                }
                 for n in 0..self.router.instances.len() {
                     let name = self.router.instances[n].name().to_string();
                     let last = resume.iter().find(|s| s.name == name);
@@ -815,8 +855,13 @@ impl VrrpProcess {
                 if ev.token() == SIGNALS {
                     for sig in signals.pending() {
                         match sig {
-                            SIGUSR1 => self.dump("keepalived.data", Self::data_text),
-                            SIGUSR2 => self.dump("keepalived.stats", Self::stats_text),
+                            SIGUSR1 => self.dump_data(),
+                            SIGUSR2 => self.dump_stats(),
+                            s if s == crate::cli::sigstats_clear() => {
+                                self.dump_stats();
+                                self.router.clear_stats();
+                            }
+                            s if s == crate::cli::sigjson() => self.dump_json(),
                             // The parent re-reads the configuration and starts a successor.
                             SIGHUP if self.parent.is_some() => {}
                             SIGHUP => log::info!(
@@ -1093,6 +1138,10 @@ impl VrrpProcess {
             );
         }
         for (name, st) in changes {
+            self.tell_parent(ka_ipc::ToParent::Script {
+                name: name.clone(),
+                good: st == Status::Good,
+            });
             let status = if st == Status::Good {
                 TrackStatus::Up
             } else {
@@ -1179,13 +1228,32 @@ impl VrrpProcess {
         out
     }
 
-    /// Writes a dump where keepalived writes it ($TMPDIR or /tmp).
-    fn dump(&self, name: &str, text: fn(&Self) -> String) {
-        let dir = std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into());
-        let path = std::path::Path::new(&dir).join(name);
-        if let Err(e) = std::fs::write(&path, text(self)) {
-            log::warn!("cannot write {}: {e}", path.display());
+    /// SIGUSR1: keepalived.data where keepalived writes it ($TMPDIR or /tmp, or
+    /// state_dump_file).
+    fn dump_data(&self) {
+        let g = &self.cfg.global;
+        let path = crate::dumps::state_path(g.state_dump_file.as_deref(), "");
+        crate::dumps::write(&path, &self.data_text());
+    }
+
+    /// SIGUSR2 (and STATS_CLEAR, before the counters are zeroed): keepalived.stats.
+    fn dump_stats(&self) {
+        let g = &self.cfg.global;
+        let path = crate::dumps::file_path(g.stats_dump_file.as_deref(), "keepalived.stats");
+        crate::dumps::write(&path, &self.stats_text());
+    }
+
+    /// SIGJSON: keepalived.json (none when there are no instances, as keepalived).
+    fn dump_json(&self) {
+        if self.router.instances.is_empty() {
+            return;
         }
+        let g = &self.cfg.global;
+        let path = crate::dumps::file_path(g.json_dump_file.as_deref(), "keepalived.json");
+        let wall = self.epoch_wall;
+        let to_wall = |t: Time| wall + t.micros() as f64 / 1e6;
+        let text = ka_vrrp::json::dump(&self.cfg, &self.router, &to_wall, self.epoch_wall);
+        crate::dumps::write(&path, &text);
     }
 
     /// keepalived's /tmp/keepalived.stats layout (vrrp_print.c).

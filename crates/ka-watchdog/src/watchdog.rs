@@ -122,6 +122,8 @@ pub struct Watchdog {
     slots: [Slot; 2],
     /// The last state each VRRP instance reported.
     states: BTreeMap<String, InstanceState>,
+    /// Each vrrp_script's last status, handed to a successor VRRP child.
+    scripts: BTreeMap<String, bool>,
     /// System settings the VRRP children changed, with their values before the first
     /// change.
     originals: BTreeMap<String, u32>,
@@ -158,6 +160,7 @@ impl Watchdog {
             child_args,
             slots,
             states: BTreeMap::new(),
+            scripts: BTreeMap::new(),
             originals: BTreeMap::new(),
             servers: BTreeMap::new(),
             dont_respawn,
@@ -259,6 +262,10 @@ impl Watchdog {
         // A child that has already exited cannot be told; reap() sees its exit code.
         if k == Kind::Vrrp {
             if let Some(states) = resume {
+                if !self.scripts.is_empty() {
+                    let list = self.scripts.iter().map(|(n, g)| (n.clone(), *g)).collect();
+                    let _ = send_blocking(&r.ch, &ToChild::Scripts(list));
+                }
                 let _ = send_blocking(&r.ch, &ToChild::Resume(states));
             }
             if !self.originals.is_empty() {
@@ -453,7 +460,16 @@ impl Watchdog {
     /// Runs until SIGTERM / SIGINT or a permanent child error; returns the exit code.
     pub fn run(mut self) -> io::Result<i32> {
         let mut poll = Poll::new()?;
-        let mut signals = Signals::new([SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2])?;
+        let mut signals = Signals::new([
+            SIGTERM,
+            SIGINT,
+            SIGHUP,
+            SIGCHLD,
+            SIGUSR1,
+            SIGUSR2,
+            crate::cli::sigjson(),
+            crate::cli::sigstats_clear(),
+        ])?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
         let mut events = Events::with_capacity(16);
@@ -494,11 +510,13 @@ impl Watchdog {
                                     return Ok(0);
                                 }
                                 SIGHUP => self.reload(&poll),
-                                // keepalived: the data dump goes to every child, the stats
-                                // dump to the VRRP child.
-                                SIGUSR1 | SIGUSR2 => {
+                                // Exits are seen by reap() below.
+                                SIGCHLD => {}
+                                // keepalived: the data dump goes to every child, the stats,
+                                // stats-clear and JSON dumps to the VRRP child.
+                                _ => {
                                     for k in KINDS {
-                                        if sig == SIGUSR2 && k != Kind::Vrrp {
+                                        if sig != SIGUSR1 && k != Kind::Vrrp {
                                             continue;
                                         }
                                         if let Some(r) = self.running(k) {
@@ -506,7 +524,6 @@ impl Watchdog {
                                         }
                                     }
                                 }
-                                _ => {}
                             }
                         }
                     }
@@ -548,6 +565,9 @@ impl Watchdog {
                 }
                 Ok(Some(ToParent::Server(st))) => {
                     self.servers.insert((st.vs.clone(), st.rs.clone()), st);
+                }
+                Ok(Some(ToParent::Script { name, good })) => {
+                    self.scripts.insert(name, good);
                 }
                 Ok(Some(ToParent::Hello { version })) if version != VERSION => {
                     log::error!(
@@ -743,6 +763,8 @@ pub struct GoAhead {
     pub originals: Vec<(String, u32)>,
     /// The real servers' states a predecessor checker left.
     pub servers: Vec<ka_ipc::ServerState>,
+    /// The vrrp_scripts' statuses a predecessor VRRP child left.
+    pub scripts: Vec<(String, bool)>,
 }
 
 /// In the child, once prepared: waits for Go. Err on Stop or a lost parent. There is no
@@ -753,6 +775,7 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
         resume: None,
         originals: Vec::new(),
         servers: Vec::new(),
+        scripts: Vec::new(),
     };
     loop {
         match ch.recv::<ToChild>()? {
@@ -760,6 +783,7 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
             Some(ToChild::Resume(states)) => g.resume = Some(states),
             Some(ToChild::Originals(o)) => g.originals = o,
             Some(ToChild::Servers(s)) => g.servers = s,
+            Some(ToChild::Scripts(s)) => g.scripts = s,
             Some(ToChild::Go) => return Ok(g),
             Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
             Some(ToChild::Stop) => return Err(io::Error::other("stopped before starting")),

@@ -206,8 +206,19 @@ fn dump_prints_the_effective_configuration() {
 
 #[test]
 fn version_help_and_signum() {
+    // keepalived prints its version on stderr, and exporters read its first line there
+    // and look for --enable-json before they send SIGJSON.
     let o = run(&["--version"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("keepalived-rs v"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("Keepalived v2.2.7 "), "{err}");
+    assert!(err.contains("keepalived-rs v"), "{err}");
+    assert!(err.contains("--enable-json"), "{err}");
+    let o = run(&["--signum", "BOGUS"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).trim(),
+        "Unknown sigfunc BOGUS"
+    );
     let o = run(&["-h"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("--config-test"));
     for (name, num) in [
