@@ -31,6 +31,7 @@ integration:
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
 	bash integration/signals.sh
+	bash integration/crashes.sh
 	bash integration/reload.sh
 	bash integration/failover.sh
 	bash integration/scenarios.sh

@@ -67,7 +67,7 @@ start() {   # start NODE STATE PRIORITY
 }
 
 monitor() {   # monitor NODE: ip monitor of NODE's addresses into $WORKDIR/NODE.mon
-    ip -n "$PREFIX-$1" monitor address > "$WORKDIR/$1.mon" 2>&1 &
+    ip -n "$PREFIX-$1" monitor address >> "$WORKDIR/$1.mon" 2>&1 &
     PIDS+=($!)
     disown $!
 }
@@ -88,6 +88,8 @@ monitor b
 start b BACKUP 100
 start a MASTER 150
 wait_addr a $VIP 10 || fail "a never became master"
+sleep 0.2
+grep -aq "$VIP" "$WORKDIR/a.mon" || fail "ip monitor on a did not see the VIP arrive: the checks below would prove nothing"
 for f in pid vpid cpid; do
     end=$(( $(now_ms) + 5000 ))
     until [ -s "$WORKDIR/a.$f" ]; do [ "$(now_ms)" -lt "$end" ] || fail "no $f file"; sleep 0.05; done
@@ -115,8 +117,8 @@ sleep 1.5
 for p in "$parent" "$vrrp" "$check"; do alive "$p" || fail "process $p is gone after the signals"; done
 [ "$(cat "$WORKDIR/a.vpid")" = "$vrrp" ] || fail "the VRRP child was restarted"
 [ "$(cat "$WORKDIR/a.cpid")" = "$check" ] || fail "the checker child was restarted"
-grep -q "$VIP" "$WORKDIR/a.mon" && fail "the VIP moved on the master: $(grep "$VIP" "$WORKDIR/a.mon")"
-grep -q "$VIP" "$WORKDIR/b.mon" && fail "the VIP reached the backup: $(grep "$VIP" "$WORKDIR/b.mon")"
+grep -aq "$VIP" "$WORKDIR/a.mon" && fail "the VIP moved on the master: $(grep -a "$VIP" "$WORKDIR/a.mon")"
+grep -aq "$VIP" "$WORKDIR/b.mon" && fail "the VIP reached the backup: $(grep -a "$VIP" "$WORKDIR/b.mon")"
 grep -q "Entering MASTER STATE" "$WORKDIR/b.log" && fail "the backup became MASTER"
 for f in keepalived.json keepalived.stats keepalived.data keepalived_check.data; do
     [ -s "$WORKDIR/a.tmp/$f" ] || fail "no $f after the signals"
@@ -144,8 +146,8 @@ kill -s HUP "$parent"
 end=$(( $(now_ms) + 10000 ))
 until grep -q "Reload complete" "$WORKDIR/a.log"; do [ "$(now_ms)" -lt "$end" ] || fail "no reload"; sleep 0.05; done
 sleep 1.5
-grep -q "$VIP" "$WORKDIR/a.mon" && fail "the VIP moved on the master during the reload"
-grep -q "$VIP" "$WORKDIR/b.mon" && fail "the VIP reached the backup during the reload"
+grep -aq "$VIP" "$WORKDIR/a.mon" && fail "the VIP moved on the master during the reload"
+grep -aq "$VIP" "$WORKDIR/b.mon" && fail "the VIP reached the backup during the reload"
 echo "ok: SIGHUP to the parent: reloaded, the VIP never moved"
 
 # 2. The JSON dump beside keepalived 2.2.7's.

@@ -731,10 +731,25 @@ impl VrrpProcess {
                         self.apply(acts);
                     }
                 }
+                let present = iface::addresses().unwrap_or_default();
                 for n in 0..self.router.instances.len() {
                     let name = self.router.instances[n].name().to_string();
                     let last = resume.iter().find(|s| s.name == name);
+                    // The kernel's truth as well as the last report: a predecessor that
+                    // became MASTER and died before the parent read it left its VIPs.
+                    let holds = self.holds_vips(n, &present);
                     match last {
+                        _ if holds && last.is_none_or(|s| s.state != "MASTER") => {
+                            log::info!(
+                                "({name}) its VIPs are on the interface: resuming as MASTER"
+                            );
+                            let acts = self.router.handle(t, n, Event::Resume);
+                            self.apply(acts);
+                            if self.router.instances[n].state() == ka_vrrp::instance::State::Master
+                            {
+                                self.complete_master(n);
+                            }
+                        }
                         Some(s) if s.state == "MASTER" => {
                             log::info!("({name}) resuming as MASTER");
                             let acts = self.router.handle(t, n, Event::Resume);
@@ -983,6 +998,17 @@ impl VrrpProcess {
     /// A resumed MASTER: the predecessor left the VIPs and routes in place; add what is
     /// missing (new in a reloaded configuration, or removed meanwhile) and send gratuitous
     /// ARPs / NAs for those addresses only.
+    /// Whether every VIP of instance `n` (not the excluded ones) is on its interface.
+    fn holds_vips(&self, n: usize, present: &[(String, IpAddr)]) -> bool {
+        let m = &self.cfg.instances[n];
+        let vips = self.on_vmac(n, m.vips.clone());
+        !vips.is_empty()
+            && vips.iter().all(|a| {
+                let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+                present.iter().any(|(d, p)| d == dev && *p == a.addr)
+            })
+    }
+
     fn complete_master(&mut self, n: usize) {
         let m = self.cfg.instances[n].clone();
         let present = iface::addresses().unwrap_or_default();

@@ -108,7 +108,18 @@ struct Slot {
     next_start: Option<Instant>,
     /// A child has been started before: the next one resumes (no startup delay).
     started_once: bool,
+    /// Children in a row that died within `QUICK_DEATH` of their start.
+    quick_deaths: usize,
 }
+
+/// A child that dies this soon after its start counts towards a crash loop.
+const QUICK_DEATH: Duration = Duration::from_secs(1);
+/// A VRRP child holding VIPs is restarted at once (its successor advertises at once);
+/// after this many quick deaths in a row the parent releases the VIPs instead, so that
+/// no address stays up without adverts while the back-off runs.
+const QUICK_DEATHS_BEFORE_RELEASE: usize = 3;
+/// Lateness of the parent's own loop below this is not forgiven to the children.
+const LATE_FORGIVEN: Duration = Duration::from_millis(50);
 
 /// Reads the configuration again (for a reload), with the options of the first read.
 pub type Loader = Box<dyn Fn() -> ka_config::Loaded>;
@@ -495,9 +506,18 @@ impl Watchdog {
                 .into_iter()
                 .min()
                 .map(|t| t.saturating_duration_since(Instant::now()));
+            let before = Instant::now();
             if let Err(e) = poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
+                }
+            }
+            // The parent's own lateness (it was not scheduled, or stopped): the children
+            // are not judged by the time during which the parent could not hear them.
+            if let Some(t) = timeout {
+                let late = Instant::now().saturating_duration_since(before + t);
+                if late > LATE_FORGIVEN {
+                    self.forgive(late);
                 }
             }
             for ev in events.iter() {
@@ -541,6 +561,8 @@ impl Watchdog {
                     self.stop(&poll);
                     return Ok(code);
                 }
+                // Whatever the child sent is read before it is judged.
+                self.messages(k);
                 self.ping(k, &poll);
             }
         }
@@ -582,6 +604,69 @@ impl Watchdog {
                 }
                 // Gone: reap() sees the exit.
                 Err(_) => return,
+            }
+        }
+    }
+
+    /// Moves every child's last answer forward by `late`: time the parent itself lost.
+    fn forgive(&mut self, late: Duration) {
+        let now = Instant::now();
+        for slot in &mut self.slots {
+            if let Some(r) = &mut slot.running {
+                r.last_pong = (r.last_pong + late).min(now);
+            }
+        }
+    }
+
+    /// Whether the VIPs of any instance of the running configuration are on their
+    /// interfaces (the kernel's truth, whatever the parent last read).
+    fn holds_vips(&self) -> bool {
+        let present = ka_net::iface::addresses().unwrap_or_default();
+        self.config.instances.iter().any(|m| {
+            !m.vips.is_empty()
+                && m.vips.iter().all(|a| {
+                    let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+                    present.iter().any(|(d, p)| d == dev && *p == a.addr)
+                })
+        })
+    }
+
+    /// A VRRP child in a crash loop: the parent removes the VIPs it left, so that no
+    /// address stays up without adverts (the peers take over after their master-down
+    /// interval, as from a dead node). Addresses on a VMAC go with the VMAC's child.
+    fn release_vips(&mut self) {
+        let mut nl = match ka_net::netlink::Netlink::new() {
+            Ok(nl) => nl,
+            Err(e) => {
+                log::error!("cannot release the VIPs: netlink: {e}");
+                return;
+            }
+        };
+        let present = ka_net::iface::addresses().unwrap_or_default();
+        for m in &self.config.instances {
+            for a in m.vips.iter().chain(&m.excluded_vips) {
+                let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+                if !present.iter().any(|(d, p)| d == dev && *p == a.addr) {
+                    continue;
+                }
+                let Ok(ifindex) = ka_net::iface::index(dev) else {
+                    continue;
+                };
+                let addr = ka_net::netlink::Addr {
+                    ifindex,
+                    addr: a.addr,
+                    prefix: a.prefix,
+                    brd: None,
+                };
+                match nl.del_addr(&addr) {
+                    Ok(()) => log::warn!("({}) released {}/{} on {dev}", m.name, a.addr, a.prefix),
+                    Err(e) => log::error!("({}) cannot release {}: {e}", m.name, a.addr),
+                }
+            }
+        }
+        for s in self.states.values_mut() {
+            if s.state == "MASTER" {
+                s.state = "BACKUP".into();
             }
         }
     }
@@ -652,9 +737,31 @@ impl Watchdog {
         if r.started.elapsed() >= Duration::from_secs(60) {
             slot.restarts = 0;
         }
-        let delay = restart_delay(slot.restarts);
+        if r.started.elapsed() < QUICK_DEATH {
+            slot.quick_deaths += 1;
+        } else {
+            slot.quick_deaths = 0;
+        }
+        let mut delay = restart_delay(slot.restarts);
         slot.restarts += 1;
-        slot.next_start = Some(Instant::now() + delay);
+        // The back-off never delays the adverts of held VIPs: a VRRP child that held
+        // them is replaced at once, and its successor resumes as MASTER and advertises.
+        // In a crash loop the VIPs are released instead, and the back-off applies.
+        if k == Kind::Vrrp && !delay.is_zero() {
+            let held = self.states.values().any(|s| s.state == "MASTER") || self.holds_vips();
+            if held && self.slots[k.slot()].quick_deaths < QUICK_DEATHS_BEFORE_RELEASE {
+                log::info!("VRRP child held VIPs: restarting it at once");
+                delay = Duration::ZERO;
+            } else if held {
+                log::error!(
+                    "VRRP child died {} times in a row within {} s of its start: releasing the VIPs",
+                    self.slots[k.slot()].quick_deaths,
+                    QUICK_DEATH.as_secs()
+                );
+                self.release_vips();
+            }
+        }
+        self.slots[k.slot()].next_start = Some(Instant::now() + delay);
     }
 
     /// Stops every child: Stop to each at once, then up to 5 s for each to exit.
