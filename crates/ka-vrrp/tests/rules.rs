@@ -844,3 +844,41 @@ fn v3_checksum_without_pseudo_header_rfc9568() {
     assert_eq!(rx.stats.advert_rcvd, 1);
     assert_eq!(rx.master(), Some(a(ME)));
 }
+
+#[test]
+fn last_transition_and_master_priority_as_keepalived_reports_them() {
+    // vrrp_json.c: last_transition is when the current state was entered; master_priority
+    // the priority of the last advert accepted from a master (vrrp.c vrrp_state_backup).
+    let mut i = inst(100);
+    assert_eq!(i.last_transition(), None);
+    assert_eq!(i.master_priority(), 0);
+    i.handle(s(1.0), Event::Start);
+    assert_eq!(i.last_transition(), Some(s(1.0)));
+    feed(&mut i, s(2.0), &advert(PEER, 150));
+    assert_eq!(i.master_priority(), 150);
+    // Still BACKUP: the transition time does not move.
+    assert_eq!(i.last_transition(), Some(s(1.0)));
+    let down = i.master_down();
+    run(&mut i, s(2.0) + down);
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(i.last_transition(), Some(s(2.0) + down));
+    i.clear_stats();
+    assert_eq!(i.stats, ka_vrrp::Stats::default());
+}
+
+#[test]
+fn a_carried_script_status_counts_rise_and_fall_from_there() {
+    // A successor's tracker starts from its predecessor's status: a good script stays
+    // good on its next success (no change reported), and one failure with fall 2 does
+    // not fail it yet.
+    let mut sc = script(2, 2);
+    sc.carry(true);
+    assert_eq!(sc.status(), Status::Good);
+    sc.handle(s(0.0), ScriptEvent::Start);
+    let acts = sc.handle(s(0.1), ScriptEvent::Exited { success: true });
+    assert!(!acts.iter().any(|a| matches!(a, ScriptAction::Changed(_))));
+    sc.handle(s(2.0), ScriptEvent::Timer);
+    let acts = sc.handle(s(2.1), ScriptEvent::Exited { success: false });
+    assert!(!acts.iter().any(|a| matches!(a, ScriptAction::Changed(_))));
+    assert_eq!(sc.status(), Status::Good);
+}
