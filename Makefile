@@ -32,6 +32,7 @@ integration:
 	bash integration/watchdog.sh
 	bash integration/signals.sh
 	bash integration/crashes.sh
+	bash integration/interfaces.sh
 	bash integration/reload.sh
 	bash integration/failover.sh
 	bash integration/scenarios.sh

@@ -111,14 +111,18 @@ grep -q "a.conf:3:23: error: number '999' outside range" "$WORKDIR/a.log" || fai
 [ "$(reloads a)" = "$n" ] || fail "a refused reload completed"
 echo "ok: a configuration with errors: reported at a.conf:3, refused, the running child kept"
 
-# 5. A configuration the new child cannot run (its interface does not exist): the child
-#    fails while the running one still runs, and nothing changes.
-inst VI_1 78 MASTER 150 "$VIP1" nosuch0 > "$WORKDIR/a.conf"
+# 5. A configuration the new child cannot run (an IPv6 instance on an interface with IPv6
+#    turned off: no link-local address to send adverts from): the child fails while the
+#    running one still runs, and nothing changes. (A missing interface no longer fails a
+#    child: its instances wait in FAULT; integration/interfaces.sh.)
+ip netns exec "$PREFIX-a" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+{ inst VI_1 78 MASTER 150 "$VIP1"; printf 'vrrp_instance VI_6 {\n    interface eth0\n    virtual_router_id 96\n    priority 100\n    virtual_ipaddress {\n        fd00:96::100/64\n    }\n}\n'; } > "$WORKDIR/a.conf"
 hup a
 watch_vip1 3 "reload the child cannot run"
 grep -q "Reload failed: the VRRP child cannot run the new configuration" "$WORKDIR/a.log" \
     || fail "no 'Reload failed' for a configuration the child cannot run"
 [ "$(child_of a)" = "$before" ] || fail "a failed reload replaced the child"
+ip netns exec "$PREFIX-a" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
 echo "ok: a configuration the child cannot run: refused, the running child kept"
 
 # 6. Reload on the backup.

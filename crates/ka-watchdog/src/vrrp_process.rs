@@ -74,6 +74,8 @@ pub struct VrrpProcess {
     cfg: Config,
     router: Router,
     ifaces: Vec<IfaceIo>,
+    /// Configured interfaces that do not exist: their instances wait in FAULT.
+    missing: Vec<String>,
     nl: Netlink,
     epoch: Instant,
     /// `epoch` on the wall clock, in seconds since 1970 (the JSON dump's times).
@@ -132,23 +134,18 @@ impl VrrpProcess {
             }
         }
         let mut ifaces = Vec::new();
+        // An interface that does not exist (yet) is not an error: its instances stay in
+        // FAULT until it appears (the link monitor follows it), and the rest runs.
+        let mut missing = Vec::new();
         for name in &ifnames {
-            let ifindex = ctx(iface::index(name), || format!("interface {name}"))?;
-            let mac = ctx(iface::mac(name), || format!("MAC address of {name}"))?;
-            ifaces.push(IfaceIo {
-                name: name.clone(),
-                ifindex,
-                mac,
-                send: ctx(SendSocket::new(name), || {
-                    format!("VRRP send socket on {name}")
-                })?,
-                recv: Vec::new(),
-                frames: ctx(FrameSocket::new(ifindex), || {
-                    format!("packet socket on {name}")
-                })?,
-                v6: None,
-                vmac: false,
-            });
+            if iface::index(name).is_err() {
+                log::warn!(
+                    "Configuration specifies interface {name} which doesn't currently exist - will use if created (its instances wait in FAULT)"
+                );
+                missing.push(name.clone());
+                continue;
+            }
+            ifaces.push(Self::base_iface(name)?);
         }
         // VMACs (IPv4 instances): created now, so that a configuration whose VMAC cannot
         // be made fails before a predecessor lets go.
@@ -158,6 +155,13 @@ impl VrrpProcess {
             let (Some(v), Some(base)) = (&m.use_vmac, &m.interface) else {
                 continue;
             };
+            if missing.contains(base) {
+                log::warn!(
+                    "({}) VMAC not created: interface {base} doesn't exist; when it appears the instance runs on it without a VMAC",
+                    m.name
+                );
+                continue;
+            }
             if m.vips.first().is_some_and(|a| a.addr.is_ipv6()) {
                 log::warn!(
                     "({}) use_vmac for IPv6 instances is not supported by this build; running on {base}",
@@ -260,6 +264,7 @@ impl VrrpProcess {
             cfg,
             router,
             ifaces,
+            missing,
             nl,
             epoch: Instant::now(),
             epoch_wall: std::time::SystemTime::now()
@@ -288,8 +293,9 @@ impl VrrpProcess {
             }
             p.scripts[k].ids = ids;
         }
-        for i in &p.router.instances {
-            if i.cfg.src.is_unspecified() {
+        for (i, m) in p.router.instances.iter().zip(&p.cfg.instances) {
+            let absent = m.interface.as_ref().is_some_and(|n| p.missing.contains(n));
+            if i.cfg.src.is_unspecified() && !absent {
                 return Err(RunError(format!(
                     "({}) no {} address on its interface to send adverts from",
                     i.name(),
@@ -306,7 +312,19 @@ impl VrrpProcess {
     }
 
     fn open_receivers(&mut self) -> Result<(), RunError> {
-        for io in self.ifaces.iter_mut().filter(|io| !io.vmac) {
+        for i in 0..self.ifaces.len() {
+            if !self.ifaces[i].vmac {
+                self.open_receivers_on(i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The receive sockets of base interface `i` (a VRRP one, AH when an instance there
+    /// uses it, IPv6 when one is IPv6).
+    fn open_receivers_on(&mut self, i: usize) -> Result<(), RunError> {
+        {
+            let io = &mut self.ifaces[i];
             let insts: Vec<&model::VrrpInstance> = self
                 .cfg
                 .instances
@@ -364,6 +382,159 @@ impl VrrpProcess {
         Ok(())
     }
 
+    /// The sockets of a base interface that exists (receive sockets come later, from
+    /// the instances on it).
+    fn base_iface(name: &str) -> Result<IfaceIo, RunError> {
+        let ifindex = ctx(iface::index(name), || format!("interface {name}"))?;
+        let mac = ctx(iface::mac(name), || format!("MAC address of {name}"))?;
+        Ok(IfaceIo {
+            name: name.to_string(),
+            ifindex,
+            mac,
+            send: ctx(SendSocket::new(name), || {
+                format!("VRRP send socket on {name}")
+            })?,
+            recv: Vec::new(),
+            frames: ctx(FrameSocket::new(ifindex), || {
+                format!("packet socket on {name}")
+            })?,
+            v6: None,
+            vmac: false,
+        })
+    }
+
+    /// Registers (or, with `add` false, deregisters) interface `i`'s receive sockets: the
+    /// tokens of its IPv4 sockets follow those of the interfaces before it, its IPv6
+    /// socket's is RECV6_BASE + i.
+    fn register_iface(&self, poll: &Poll, i: usize, add: bool) -> io::Result<()> {
+        let first: usize = self.ifaces[..i].iter().map(|io| io.recv.len()).sum();
+        let io = &self.ifaces[i];
+        let mut fds: Vec<(std::os::fd::RawFd, Token)> = io
+            .recv
+            .iter()
+            .enumerate()
+            .map(|(j, r)| {
+                (
+                    std::os::fd::AsRawFd::as_raw_fd(r),
+                    Token(RECV_BASE + first + j),
+                )
+            })
+            .collect();
+        if let Some((sock, _)) = &io.v6 {
+            fds.push((std::os::fd::AsRawFd::as_raw_fd(sock), Token(RECV6_BASE + i)));
+        }
+        for (fd, tok) in fds {
+            if add {
+                poll.registry()
+                    .register(&mut SourceFd(&fd), tok, Interest::READABLE)?;
+            } else {
+                let _ = poll.registry().deregister(&mut SourceFd(&fd));
+            }
+        }
+        Ok(())
+    }
+
+    /// A link event for `name`: an interface that was missing has appeared, or one was
+    /// deleted and created again (a new index): its sockets are opened (again) and the
+    /// advert sources of its instances read again. keepalived needs a restart for both
+    /// (issues #2190, #2357).
+    fn follow_interface(&mut self, poll: &Poll, name: &str) {
+        let Ok(index) = iface::index(name) else {
+            return;
+        };
+        if let Some(pos) = self.missing.iter().position(|m| m == name) {
+            let io = match Self::base_iface(name) {
+                Ok(io) => io,
+                Err(e) => {
+                    log::warn!("interface {name} appeared, but {e}");
+                    return;
+                }
+            };
+            self.ifaces.push(io);
+            let i = self.ifaces.len() - 1;
+            let opened = self.open_receivers_on(i).and_then(|()| {
+                self.register_iface(poll, i, true)
+                    .map_err(|e| RunError(format!("register sockets on {name}: {e}")))
+            });
+            if let Err(e) = opened {
+                log::warn!("interface {name} appeared, but {e}");
+                self.ifaces.pop();
+                return;
+            }
+            self.missing.remove(pos);
+            log::info!("interface {name} appeared: its instances start");
+            self.resolve_sources(name);
+            return;
+        }
+        let Some(i) = self
+            .ifaces
+            .iter()
+            .position(|io| io.name == name && !io.vmac)
+        else {
+            return;
+        };
+        let old = self.ifaces[i].ifindex;
+        if old == index {
+            return;
+        }
+        let _ = self.register_iface(poll, i, false);
+        match Self::base_iface(name) {
+            Ok(io) => self.ifaces[i] = io,
+            Err(e) => {
+                log::warn!("interface {name} was created again, but {e}");
+                return;
+            }
+        }
+        let opened = self.open_receivers_on(i).and_then(|()| {
+            self.register_iface(poll, i, true)
+                .map_err(|e| RunError(format!("register sockets on {name}: {e}")))
+        });
+        match opened {
+            Ok(()) => log::info!(
+                "interface {name} was created again (index {old} -> {index}): its sockets are open again"
+            ),
+            Err(e) => log::warn!("interface {name} was created again, but {e}"),
+        }
+        self.resolve_sources(name);
+    }
+
+    /// The advert source of each instance on `name` without a configured unicast_src_ip:
+    /// the interface's first IPv4 address that is not a VIP (IPv6: its link-local).
+    fn resolve_sources(&mut self, name: &str) {
+        let all_vips: Vec<IpAddr> = self
+            .cfg
+            .instances
+            .iter()
+            .flat_map(|i| i.vips.iter().map(|a| a.addr))
+            .collect();
+        for (n, m) in self.cfg.instances.iter().enumerate() {
+            if m.interface.as_deref() != Some(name) || m.src_ip.is_some() {
+                continue;
+            }
+            let v6 = m.vips.first().is_some_and(|a| a.addr.is_ipv6());
+            let src = if v6 {
+                link_local(name).map(IpAddr::V6)
+            } else {
+                iface::primary_v4(name, &all_vips)
+                    .ok()
+                    .flatten()
+                    .map(IpAddr::V4)
+            };
+            if let Some(src) = src {
+                self.router.instances[n].cfg.src = src;
+            }
+        }
+    }
+
+    /// Whether an instance on `name` has no address to send adverts from yet.
+    fn sourceless(&self, name: &str) -> bool {
+        self.cfg
+            .instances
+            .iter()
+            .zip(&self.router.instances)
+            .any(|(m, i)| m.interface.as_deref() == Some(name) && i.cfg.src.is_unspecified())
+    }
+
     /// Every tracked interface's state now (at start, and after lost link events).
     fn read_links(&mut self) {
         let mut names: Vec<String> = Vec::new();
@@ -382,6 +553,8 @@ impl VrrpProcess {
     }
 
     fn link_changed(&mut self, name: &str, up: bool) {
+        // Missing, or up without an address to send adverts from: down for its instances.
+        let up = up && !self.missing.iter().any(|m| m == name) && !self.sourceless(name);
         let t = now(self.epoch);
         let status = if up {
             TrackStatus::Up
@@ -445,6 +618,26 @@ impl VrrpProcess {
         }
     }
 
+    /// An address arrived: instances on that interface that had no advert source take
+    /// it, and the interface counts as up for them if its link is.
+    fn address_added(&mut self, ifindex: u32) {
+        let Some(name) = self
+            .ifaces
+            .iter()
+            .find(|io| io.ifindex == ifindex && !io.vmac)
+            .map(|io| io.name.clone())
+        else {
+            return;
+        };
+        if self.sourceless(&name) {
+            self.resolve_sources(&name);
+            if !self.sourceless(&name) {
+                let up = ka_net::link::is_up(&name).unwrap_or(false);
+                self.link_changed(&name, up);
+            }
+        }
+    }
+
     fn warn_once(&mut self, what: String) {
         if !self.warned.contains(&what) {
             log::warn!("{what}");
@@ -464,12 +657,13 @@ impl VrrpProcess {
         self
     }
 
-    /// System settings predecessors changed, with their original values.
+    /// The vrrp_scripts' statuses a predecessor left.
     pub fn with_scripts(mut self, s: Vec<(String, bool)>) -> Self {
         self.carried_scripts = s;
         self
     }
 
+    /// System settings predecessors changed, with their original values.
     pub fn with_originals(mut self, o: Vec<(String, u32)>) -> Self {
         self.originals.extend(o);
         self
@@ -632,17 +826,10 @@ impl VrrpProcess {
                 .register(&mut signals, SIGNALS, Interest::READABLE),
             || "register signals".into(),
         )?;
-        let mut tok = RECV_BASE;
-        for io in &self.ifaces {
-            for r in &io.recv {
-                let fd = std::os::fd::AsRawFd::as_raw_fd(r);
-                ctx(
-                    poll.registry()
-                        .register(&mut SourceFd(&fd), Token(tok), Interest::READABLE),
-                    || "register socket".into(),
-                )?;
-                tok += 1;
-            }
+        for i in 0..self.ifaces.len() {
+            ctx(self.register_iface(&poll, i, true), || {
+                "register sockets".into()
+            })?;
         }
         {
             let fd = std::os::fd::AsRawFd::as_raw_fd(&self.links);
@@ -659,19 +846,6 @@ impl VrrpProcess {
                     .register(&mut SourceFd(&fd), PARENT, Interest::READABLE),
                 || "register channel".into(),
             )?;
-        }
-        for (k, io) in self.ifaces.iter().enumerate() {
-            if let Some((sock, _)) = &io.v6 {
-                let fd = std::os::fd::AsRawFd::as_raw_fd(sock);
-                ctx(
-                    poll.registry().register(
-                        &mut SourceFd(&fd),
-                        Token(RECV6_BASE + k),
-                        Interest::READABLE,
-                    ),
-                    || "register socket".into(),
-                )?;
-            }
         }
         self.vmac_settings();
         self.start_fifo_scripts();
@@ -851,12 +1025,15 @@ impl VrrpProcess {
                             for c in changes {
                                 match c {
                                     ka_net::link::Event::Link { name, up } => {
+                                        self.follow_interface(&poll, &name);
                                         self.link_changed(&name, up)
                                     }
                                     ka_net::link::Event::AddressRemoved { ifindex, addr } => {
                                         self.address_removed(ifindex, addr)
                                     }
-                                    ka_net::link::Event::AddressAdded { .. } => {}
+                                    ka_net::link::Event::AddressAdded { ifindex, .. } => {
+                                        self.address_added(ifindex)
+                                    }
                                 }
                             }
                         }
