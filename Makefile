@@ -25,9 +25,9 @@ test:
 # through failures, restarts and reloads, and the seed configurations giving the same
 # table as keepalived 2.2.7.
 integration:
-	$(CARGO) build --release -q -p ka-watchdog
+	$(CARGO) build --release -q -p keepalived-rs
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
-	$(CARGO) build --release -q -p ka-watchdog --example smtp-sink --example http-responder --example udp-echo
+	$(CARGO) build --release -q -p keepalived-rs --example smtp-sink --example http-responder --example udp-echo
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
 	bash integration/watchdog.sh
 	bash integration/signals.sh
@@ -74,7 +74,7 @@ fuzz:
 # while the client pings the VIP. Needs root; installs iproute2 and ping if missing.
 demo:
 	command -v ping >/dev/null || (apt-get update -qq && apt-get install -y -qq iputils-ping iproute2 >/dev/null)
-	$(CARGO) build --release -q -p ka-watchdog
+	$(CARGO) build --release -q -p keepalived-rs
 	bash integration/demo.sh
 
 clean:

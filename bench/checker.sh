@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v keepalived >/dev/null || { apt-get update -qq && apt-get install -y -qq keepalived >/dev/null; }
-cargo build -q --release -p ka-watchdog
-cargo build -q --release -p ka-watchdog --example tcp-sink
+cargo build -q --release -p keepalived-rs
+cargo build -q --release -p keepalived-rs --example tcp-sink
 BIN=$PWD/target/release/keepalived-rs
 SINK=$PWD/target/release/examples/tcp-sink
 RUN_ID=c$$

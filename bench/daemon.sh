@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v keepalived >/dev/null || { apt-get update -qq && apt-get install -y -qq keepalived >/dev/null; }
-cargo build -q --release -p ka-watchdog
+cargo build -q --release -p keepalived-rs
 BIN=$PWD/target/release/keepalived-rs
 RUN_ID=b$$
 source integration/lib.sh

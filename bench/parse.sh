@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-11}
 
 command -v keepalived >/dev/null || { apt-get update -qq && apt-get install -y -qq keepalived >/dev/null; }
-cargo build -q --release -p ka-watchdog
+cargo build -q --release -p keepalived-rs
 cargo build -q --release -p ka-config --example gen_config
 BIN=$PWD/target/release/keepalived-rs
 

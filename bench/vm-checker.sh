@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v keepalived >/dev/null || { apt-get update -qq && apt-get install -y -qq keepalived >/dev/null; }
-cargo build -q --release -p ka-watchdog
-cargo build -q --release -p ka-watchdog --example tcp-sink
+cargo build -q --release -p keepalived-rs
+cargo build -q --release -p keepalived-rs --example tcp-sink
 IPVS_VM_BINS=keepalived IPVS_VM_MEM=1024 integration/vm/ipvs-vm.sh -d "$PWD" -t 600 \
     integration/vm/bench-checker-guest.sh "$PWD/target/release/keepalived-rs" \
     "$PWD/target/release/examples/tcp-sink" "${N:-500}" "${WINDOW:-20}"

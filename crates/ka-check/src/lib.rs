@@ -18,5 +18,6 @@ pub mod file;
 pub mod ipvs;
 pub mod service;
 pub mod time;
+pub mod wire;
 
 pub use time::Time;

@@ -708,6 +708,54 @@ impl Ipvs {
     }
 }
 
+/// Opens the IPVS family, loading ip_vs first if it is not there (as keepalived does).
+pub fn open_or_load() -> io::Result<Ipvs> {
+    match Ipvs::open() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let _ = std::process::Command::new("modprobe")
+                .arg("ip_vs")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+            Ipvs::open()
+        }
+        r => r,
+    }
+}
+
+/// A command as ipvsadm would be told it.
+pub fn describe(c: &Cmd) -> String {
+    match c {
+        Cmd::NewService(s) => format!("add service {} ({})", s.key, s.sched),
+        Cmd::SetService(s) => format!("change service {} ({})", s.key, s.sched),
+        Cmd::DelService(k) => format!("remove service {k}"),
+        Cmd::NewDest(k, d) => format!(
+            "add real server {} to {k} (weight {})",
+            endpoint(d.addr, d.port),
+            d.weight
+        ),
+        Cmd::SetDest(k, d) => format!(
+            "set real server {} of {k} to weight {}",
+            endpoint(d.addr, d.port),
+            d.weight
+        ),
+        Cmd::DelDest(k, a, p) => format!("remove real server {} from {k}", endpoint(*a, *p)),
+        Cmd::Flush => "flush the table".into(),
+        Cmd::Timeouts(..) => "set the timeouts".into(),
+        Cmd::NewDaemon(d) => {
+            format!("start the {:?} sync daemon on {}", d.role, d.interface).to_lowercase()
+        }
+        Cmd::DelDaemon(r) => format!("stop the {r:?} sync daemon").to_lowercase(),
+    }
+}
+
+fn endpoint(a: std::net::IpAddr, p: u16) -> String {
+    match a {
+        std::net::IpAddr::V4(v) => format!("{v}:{p}"),
+        std::net::IpAddr::V6(v) => format!("[{v}]:{p}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

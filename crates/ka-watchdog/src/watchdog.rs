@@ -478,8 +478,8 @@ impl Watchdog {
             SIGCHLD,
             SIGUSR1,
             SIGUSR2,
-            crate::cli::sigjson(),
-            crate::cli::sigstats_clear(),
+            ka_runtime::signals::sigjson(),
+            ka_runtime::signals::sigstats_clear(),
         ])?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
@@ -818,83 +818,6 @@ fn send_blocking(ch: &Channel, m: &ToChild) -> io::Result<()> {
                 std::thread::sleep(Duration::from_millis(1))
             }
             r => return r,
-        }
-    }
-}
-
-/// In the child: the configuration.
-pub fn child_setup(ch: &Channel) -> io::Result<Config> {
-    let end = Instant::now() + PREPARE_WITHIN;
-    let mut blob = Vec::new();
-    loop {
-        match ch.recv::<ToChild>()? {
-            None => {
-                if Instant::now() > end {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "no configuration from the parent",
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            Some(ToChild::Hello { version }) => {
-                if version != VERSION {
-                    return Err(io::Error::other(format!(
-                        "parent speaks protocol {version}, expected {VERSION}"
-                    )));
-                }
-                ch.send(&ToParent::Hello { version: VERSION })?;
-            }
-            Some(ToChild::ConfigPart { data, last }) => {
-                blob.extend_from_slice(&data);
-                if last {
-                    return ka_ipc::codec::decode_config(&blob).map_err(io::Error::other);
-                }
-            }
-            Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
-            Some(other) => {
-                return Err(io::Error::other(format!(
-                    "unexpected {other:?} before the configuration"
-                )))
-            }
-        }
-    }
-}
-
-/// What a prepared child learns before it runs.
-pub struct GoAhead {
-    /// The predecessor's last states (MASTERs resume as MASTER); None on a first start
-    /// (the startup delay applies).
-    pub resume: Option<Vec<InstanceState>>,
-    /// System settings earlier children changed, with their original values.
-    pub originals: Vec<(String, u32)>,
-    /// The real servers' states a predecessor checker left.
-    pub servers: Vec<ka_ipc::ServerState>,
-    /// The vrrp_scripts' statuses a predecessor VRRP child left.
-    pub scripts: Vec<(String, bool)>,
-}
-
-/// In the child, once prepared: waits for Go. Err on Stop or a lost parent. There is no
-/// deadline: during a reload the predecessor hands over first.
-pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
-    ch.send(&ToParent::Prepared)?;
-    let mut g = GoAhead {
-        resume: None,
-        originals: Vec::new(),
-        servers: Vec::new(),
-        scripts: Vec::new(),
-    };
-    loop {
-        match ch.recv::<ToChild>()? {
-            None => std::thread::sleep(Duration::from_millis(1)),
-            Some(ToChild::Resume(states)) => g.resume = Some(states),
-            Some(ToChild::Originals(o)) => g.originals = o,
-            Some(ToChild::Servers(s)) => g.servers = s,
-            Some(ToChild::Scripts(s)) => g.scripts = s,
-            Some(ToChild::Go) => return Ok(g),
-            Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
-            Some(ToChild::Stop) => return Err(io::Error::other("stopped before starting")),
-            Some(other) => return Err(io::Error::other(format!("unexpected {other:?} before Go"))),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ka_config::model::HttpProtocol;
 
-use crate::check_process::{body_start, md5_hex, request_bytes};
+use crate::process::{body_start, md5_hex, request_bytes};
 
 const USAGE: &str =
     "usage: keepalived-rs --genhash -s SERVER [-p PORT] [-u URL] [-V VIRTUALHOST] [-r 1.0|1.1] [-S [-I NAME]] [-v]

@@ -1,7 +1,8 @@
 //! `keepalived-rs`: keepalived's command line: the configuration test (`-t`), the
-//! configuration dump (`-d`), `--signum`, `--version`, `--help`, and the daemon: the
-//! watchdog parent (watchdog.rs) and, started by it as `--child vrrp`, the VRRP child
-//! (vrrp_process.rs), and the checker child (check_process.rs).
+//! configuration dump (`-d`), `--signum`, `--version`, `--help`, genhash, and the daemon:
+//! the watchdog parent (crate ka-watchdog) and, started by it as `--child vrrp` and
+//! `--child check`, the VRRP child (ka-vrrp-child) and the checker child (ka-check-child).
+//! This crate only dispatches and maps errors to keepalived's exit codes.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -10,20 +11,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-mod check_process;
 mod cli;
-mod dumps;
-mod genhash;
-mod logging;
-mod lvs;
-mod probe_wire;
-mod reload;
-mod scripts;
-mod smtp;
-mod tls;
-mod track_files;
-mod vrrp_process;
-mod watchdog;
+
+use ka_check_child::genhash;
+use ka_runtime::error::RunError;
+use ka_runtime::{link, logging, smtp};
+use ka_vrrp_child::VrrpProcess;
+use ka_watchdog::watchdog;
 
 use cli::Cli;
 
@@ -253,15 +247,18 @@ fn child_main(cli: &Cli) -> ExitCode {
     if check {
         return check_child(cli, ch, log_args);
     }
-    let prepared = watchdog::child_setup(&ch)
-        .map_err(|e| vrrp_process::RunError(e.to_string()))
-        .and_then(vrrp_process::VrrpProcess::new);
+    let prepared = link::child_setup(&ch)
+        .map_err(|e| RunError::Io {
+            what: "the configuration from the parent".into(),
+            source: e,
+        })
+        .and_then(VrrpProcess::new);
     let process = match prepared {
         Ok(p) => p,
         Err(e) => return fatal(e),
     };
     ka_ipc::proc::release_free_memory();
-    let go = match watchdog::child_wait_go(&ch) {
+    let go = match link::child_wait_go(&ch) {
         Ok(r) => r,
         Err(e) => return fatal(e),
     };
@@ -295,15 +292,18 @@ fn write_pid(path: &str) {
 
 /// `--child check`: the checker child, prepared, then run.
 fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> ExitCode {
-    let prepared = watchdog::child_setup(&ch)
-        .map_err(|e| vrrp_process::RunError(e.to_string()))
-        .and_then(check_process::CheckProcess::new);
+    let prepared = link::child_setup(&ch)
+        .map_err(|e| RunError::Io {
+            what: "the configuration from the parent".into(),
+            source: e,
+        })
+        .and_then(ka_check_child::CheckProcess::new);
     let process = match prepared {
         Ok(p) => p,
         Err(e) => return fatal(e),
     };
     ka_ipc::proc::release_free_memory();
-    let go = match watchdog::child_wait_go(&ch) {
+    let go = match link::child_wait_go(&ch) {
         Ok(g) => g,
         Err(e) => return fatal(e),
     };

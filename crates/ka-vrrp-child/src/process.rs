@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 
 use ka_config::model::{self, Config};
 
-use crate::scripts::{self, kill_group, open_fifo, spawn};
 use ka_net::iface;
 use ka_net::netlink::{Addr, Netlink};
 use ka_net::packet::FrameSocket;
 use ka_net::vrrp::{RecvSocket, SendSocket, PROTO_AH, PROTO_VRRP};
+use ka_runtime::error::{ctx, RunError};
+use ka_runtime::link::Exit;
+use ka_runtime::scripts::{self, kill_group, open_fifo, spawn};
 use ka_vrrp::instance::{Event, TrackStatus, TrackerId};
 use ka_vrrp::rx::Received;
 use ka_vrrp::script::{ScriptAction, ScriptEvent, ScriptTracker, Status};
@@ -70,7 +72,7 @@ pub struct VrrpProcess {
     track_files: Vec<(ka_config::model::TrackFile, i64)>,
     file_watch: Option<ka_net::inotify::Inotify>,
     /// lvs_sync_daemon: the IPVS sync daemons following one instance.
-    sync_daemons: Option<crate::lvs::SyncDaemons>,
+    sync_daemons: Option<crate::sync_daemons::SyncDaemons>,
     cfg: Config,
     router: Router,
     ifaces: Vec<IfaceIo>,
@@ -108,20 +110,6 @@ pub struct VrrpProcess {
 
 fn now(epoch: Instant) -> Time {
     Time(epoch.elapsed().as_micros() as u64)
-}
-
-/// The run-time error that stops the process, with what was being done.
-#[derive(Debug)]
-pub struct RunError(pub String);
-
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-fn ctx<T>(r: io::Result<T>, what: impl FnOnce() -> String) -> Result<T, RunError> {
-    r.map_err(|e| RunError(format!("{}: {e}", what())))
 }
 
 impl VrrpProcess {
@@ -260,7 +248,7 @@ impl VrrpProcess {
         let mut p = VrrpProcess {
             track_files,
             file_watch: None,
-            sync_daemons: crate::lvs::SyncDaemons::new(&cfg),
+            sync_daemons: crate::sync_daemons::SyncDaemons::new(&cfg),
             cfg,
             router,
             ifaces,
@@ -296,7 +284,7 @@ impl VrrpProcess {
         for (i, m) in p.router.instances.iter().zip(&p.cfg.instances) {
             let absent = m.interface.as_ref().is_some_and(|n| p.missing.contains(n));
             if i.cfg.src.is_unspecified() && !absent {
-                return Err(RunError(format!(
+                return Err(RunError::Cannot(format!(
                     "({}) no {} address on its interface to send adverts from",
                     i.name(),
                     if i.cfg.src.is_ipv4() {
@@ -349,7 +337,7 @@ impl VrrpProcess {
                 .find(|i| i.vips.first().is_some_and(|a| a.addr.is_ipv6()))
             {
                 let Some(ll) = link_local(&name) else {
-                    return Err(RunError(format!(
+                    return Err(RunError::Cannot(format!(
                         "({}) no IPv6 link-local address on {name}",
                         m.name
                     )));
@@ -454,7 +442,7 @@ impl VrrpProcess {
             let i = self.ifaces.len() - 1;
             let opened = self.open_receivers_on(i).and_then(|()| {
                 self.register_iface(poll, i, true)
-                    .map_err(|e| RunError(format!("register sockets on {name}: {e}")))
+                    .map_err(|e| RunError::Cannot(format!("register sockets on {name}: {e}")))
             });
             if let Err(e) = opened {
                 log::warn!("interface {name} appeared, but {e}");
@@ -487,7 +475,7 @@ impl VrrpProcess {
         }
         let opened = self.open_receivers_on(i).and_then(|()| {
             self.register_iface(poll, i, true)
-                .map_err(|e| RunError(format!("register sockets on {name}: {e}")))
+                .map_err(|e| RunError::Cannot(format!("register sockets on {name}: {e}")))
         });
         match opened {
             Ok(()) => log::info!(
@@ -816,8 +804,8 @@ impl VrrpProcess {
                 SIGHUP,
                 SIGUSR1,
                 SIGUSR2,
-                crate::cli::sigjson(),
-                crate::cli::sigstats_clear(),
+                ka_runtime::signals::sigjson(),
+                ka_runtime::signals::sigstats_clear(),
             ]),
             || "signals".into(),
         )?;
@@ -856,9 +844,9 @@ impl VrrpProcess {
         }
         if !self.track_files.is_empty() {
             for (f, _) in &self.track_files {
-                crate::track_files::init_file(f);
+                ka_runtime::track_files::init_file(f);
             }
-            let w = crate::track_files::watch(
+            let w = ka_runtime::track_files::watch(
                 self.track_files
                     .iter()
                     .map(|(f, _)| (f.name.as_str(), std::path::Path::new(&f.file))),
@@ -992,7 +980,7 @@ impl VrrpProcess {
             }
             if let Err(e) = poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(RunError(format!("poll: {e}")));
+                    return Err(RunError::Cannot(format!("poll: {e}")));
                 }
             }
             for ev in events.iter() {
@@ -1049,11 +1037,11 @@ impl VrrpProcess {
                         match sig {
                             SIGUSR1 => self.dump_data(),
                             SIGUSR2 => self.dump_stats(),
-                            s if s == crate::cli::sigstats_clear() => {
+                            s if s == ka_runtime::signals::sigstats_clear() => {
                                 self.dump_stats();
                                 self.router.clear_stats();
                             }
-                            s if s == crate::cli::sigjson() => self.dump_json(),
+                            s if s == ka_runtime::signals::sigjson() => self.dump_json(),
                             // The parent re-reads the configuration and starts a successor.
                             SIGHUP if self.parent.is_some() => {}
                             SIGHUP => log::info!(
@@ -1377,9 +1365,9 @@ impl VrrpProcess {
     fn files_changed(&mut self, all: bool) {
         let t = now(self.epoch);
         for k in 0..self.track_files.len() {
-            let Some(v) =
-                crate::track_files::read_value(std::path::Path::new(&self.track_files[k].0.file))
-            else {
+            let Some(v) = ka_runtime::track_files::read_value(std::path::Path::new(
+                &self.track_files[k].0.file,
+            )) else {
                 continue;
             };
             if v == self.track_files[k].1 && !all {
@@ -1435,15 +1423,15 @@ impl VrrpProcess {
     /// state_dump_file).
     fn dump_data(&self) {
         let g = &self.cfg.global;
-        let path = crate::dumps::state_path(g.state_dump_file.as_deref(), "");
-        crate::dumps::write(&path, &self.data_text());
+        let path = ka_runtime::dumps::state_path(g.state_dump_file.as_deref(), "");
+        ka_runtime::dumps::write(&path, &self.data_text());
     }
 
     /// SIGUSR2 (and STATS_CLEAR, before the counters are zeroed): keepalived.stats.
     fn dump_stats(&self) {
         let g = &self.cfg.global;
-        let path = crate::dumps::file_path(g.stats_dump_file.as_deref(), "keepalived.stats");
-        crate::dumps::write(&path, &self.stats_text());
+        let path = ka_runtime::dumps::file_path(g.stats_dump_file.as_deref(), "keepalived.stats");
+        ka_runtime::dumps::write(&path, &self.stats_text());
     }
 
     /// SIGJSON: keepalived.json (none when there are no instances, as keepalived).
@@ -1452,11 +1440,11 @@ impl VrrpProcess {
             return;
         }
         let g = &self.cfg.global;
-        let path = crate::dumps::file_path(g.json_dump_file.as_deref(), "keepalived.json");
+        let path = ka_runtime::dumps::file_path(g.json_dump_file.as_deref(), "keepalived.json");
         let wall = self.epoch_wall;
         let to_wall = |t: Time| wall + t.micros() as f64 / 1e6;
         let text = ka_vrrp::json::dump(&self.cfg, &self.router, &to_wall, self.epoch_wall);
-        crate::dumps::write(&path, &text);
+        ka_runtime::dumps::write(&path, &text);
     }
 
     /// keepalived's /tmp/keepalived.stats layout (vrrp_print.c).
@@ -1798,11 +1786,12 @@ impl VrrpProcess {
         if self.last_mail.get(&target) == Some(&state) {
             return;
         }
-        let Some(mail) = crate::smtp::Mail::from_config(&self.cfg.global, subject, body) else {
+        let Some(mail) = ka_runtime::smtp::Mail::from_config(&self.cfg.global, subject, body)
+        else {
             return;
         };
         self.last_mail.insert(target, state);
-        let r = crate::smtp::spawn_sender(&mail, "mail-vrrp", &self.log_args);
+        let r = ka_runtime::smtp::spawn_sender(&mail, "mail-vrrp", &self.log_args);
         match r {
             Ok(c) => self.children.push(c),
             Err(e) => log::warn!("cannot send the SMTP alert '{subject}': {e}"),
@@ -2093,14 +2082,6 @@ impl VrrpProcess {
             }
         }
     }
-}
-
-/// Why `run` returned.
-pub enum Exit {
-    /// Stopped: priority 0 sent, addresses removed.
-    Stopped,
-    /// Handed over to a successor (reload): addresses left in place.
-    HandedOver,
 }
 
 enum FromParent {

@@ -12,7 +12,7 @@ use std::io;
 use ka_check::ipvs::{layout, reconcile, Wanted};
 use ka_check::service::IpvsOp;
 use ka_config::model::{Config, FlushOnStop};
-use ka_net::ipvs::{Cmd, Ipvs, SvcKey, Table};
+use ka_net::ipvs::{describe, open_or_load as open, Cmd, Ipvs, SvcKey, Table};
 
 pub struct Lvs {
     ipvs: Option<Ipvs>,
@@ -24,21 +24,6 @@ pub struct Lvs {
     timeouts: (u32, u32, u32),
     /// The first sync after start (logged: what a restart had to change).
     first: bool,
-}
-
-/// Opens the IPVS family, loading ip_vs first if it is not there (as keepalived does).
-fn open() -> io::Result<Ipvs> {
-    match Ipvs::open() {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let _ = std::process::Command::new("modprobe")
-                .arg("ip_vs")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
-            Ipvs::open()
-        }
-        r => r,
-    }
 }
 
 impl Lvs {
@@ -181,132 +166,6 @@ impl Lvs {
                 self.remove(|_| true);
             }
         }
-        self.ipvs = None;
-    }
-}
-
-/// A command as ipvsadm would be told it.
-fn describe(c: &Cmd) -> String {
-    match c {
-        Cmd::NewService(s) => format!("add service {} ({})", s.key, s.sched),
-        Cmd::SetService(s) => format!("change service {} ({})", s.key, s.sched),
-        Cmd::DelService(k) => format!("remove service {k}"),
-        Cmd::NewDest(k, d) => format!(
-            "add real server {} to {k} (weight {})",
-            endpoint(d.addr, d.port),
-            d.weight
-        ),
-        Cmd::SetDest(k, d) => format!(
-            "set real server {} of {k} to weight {}",
-            endpoint(d.addr, d.port),
-            d.weight
-        ),
-        Cmd::DelDest(k, a, p) => format!("remove real server {} from {k}", endpoint(*a, *p)),
-        Cmd::Flush => "flush the table".into(),
-        Cmd::Timeouts(..) => "set the timeouts".into(),
-        Cmd::NewDaemon(d) => {
-            format!("start the {:?} sync daemon on {}", d.role, d.interface).to_lowercase()
-        }
-        Cmd::DelDaemon(r) => format!("stop the {r:?} sync daemon").to_lowercase(),
-    }
-}
-
-fn endpoint(a: std::net::IpAddr, p: u16) -> String {
-    match a {
-        std::net::IpAddr::V4(v) => format!("{v}:{p}"),
-        std::net::IpAddr::V6(v) => format!("[{v}]:{p}"),
-    }
-}
-
-/// The IPVS connection-synchronisation daemon the VRRP child drives (`lvs_sync_daemon IF
-/// INSTANCE`): a backup daemon from start, the master daemon while INSTANCE is MASTER
-/// (keepalived vrrp.c become_master / leave_master → ipvs_syncd_master / backup).
-pub struct SyncDaemons {
-    ipvs: Option<Ipvs>,
-    cfg: ka_config::model::LvsSyncDaemon,
-    /// Whether the master daemon runs (else the backup one).
-    master: bool,
-}
-
-impl SyncDaemons {
-    pub fn new(cfg: &Config) -> Option<SyncDaemons> {
-        let c = cfg.global.lvs_sync_daemon.clone()?;
-        Some(SyncDaemons {
-            ipvs: None,
-            cfg: c,
-            master: false,
-        })
-    }
-
-    /// The instance whose state decides.
-    pub fn instance(&self) -> &str {
-        &self.cfg.instance
-    }
-
-    fn daemon(&self, role: ka_net::ipvs::SyncRole) -> ka_net::ipvs::SyncDaemon {
-        ka_net::ipvs::SyncDaemon {
-            role,
-            interface: self.cfg.interface.clone(),
-            sync_id: u32::from(self.cfg.id.unwrap_or(0)),
-            maxlen: self.cfg.maxlen,
-            group: self.cfg.group,
-            port: self.cfg.port,
-            ttl: self.cfg.ttl,
-        }
-    }
-
-    /// Runs one command; a daemon already running (after a restart) is not an error.
-    fn run(&mut self, cmd: Cmd) {
-        let Some(ipvs) = &mut self.ipvs else { return };
-        match ipvs.apply(&cmd) {
-            Ok(()) => log::info!("IPVS: {}", describe(&cmd)),
-            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
-            Err(e) if matches!(cmd, Cmd::DelDaemon(_)) && e.raw_os_error() == Some(libc::ESRCH) => {
-            }
-            Err(e) => log::warn!("IPVS: cannot {}: {e}", describe(&cmd)),
-        }
-    }
-
-    /// At start: the backup daemon.
-    pub fn start(&mut self) {
-        match open() {
-            Ok(i) => self.ipvs = Some(i),
-            Err(e) => {
-                log::warn!(
-                    "lvs_sync_daemon: IPVS is not available on this kernel ({e}); no sync daemon"
-                );
-                return;
-            }
-        }
-        let d = self.daemon(ka_net::ipvs::SyncRole::Backup);
-        self.run(Cmd::NewDaemon(d));
-    }
-
-    /// The instance's state changed.
-    pub fn state(&mut self, master: bool) {
-        if master == self.master {
-            return;
-        }
-        self.master = master;
-        use ka_net::ipvs::SyncRole::{Backup, Master};
-        let (stop, start) = if master {
-            (Backup, Master)
-        } else {
-            (Master, Backup)
-        };
-        self.run(Cmd::DelDaemon(stop));
-        let d = self.daemon(start);
-        self.run(Cmd::NewDaemon(d));
-    }
-
-    /// At stop: whichever daemon runs goes.
-    pub fn stop(&mut self) {
-        let role = if self.master {
-            ka_net::ipvs::SyncRole::Master
-        } else {
-            ka_net::ipvs::SyncRole::Backup
-        };
-        self.run(Cmd::DelDaemon(role));
         self.ipvs = None;
     }
 }

@@ -142,16 +142,6 @@ pub fn version_text() -> String {
     )
 }
 
-/// keepalived's SIGJSON (SIGRTMIN+2: 36 with glibc): write keepalived.json.
-pub fn sigjson() -> i32 {
-    libc::SIGRTMIN() + 2
-}
-
-/// keepalived's SIGSTATS_CLEAR (SIGRTMAX-1: 63): write keepalived.stats, zero the counters.
-pub fn sigstats_clear() -> i32 {
-    libc::SIGRTMAX() - 1
-}
-
 /// `--signum=NAME`: the signal keepalived uses for NAME (lib/signals.c get_signum).
 pub fn signum(name: &str) -> Option<i32> {
     Some(match name {
@@ -159,8 +149,8 @@ pub fn signum(name: &str) -> Option<i32> {
         "RELOAD" => libc::SIGHUP,
         "DATA" => libc::SIGUSR1,
         "STATS" => libc::SIGUSR2,
-        "STATS_CLEAR" => sigstats_clear(),
-        "JSON" => sigjson(),
+        "STATS_CLEAR" => ka_runtime::signals::sigstats_clear(),
+        "JSON" => ka_runtime::signals::sigjson(),
         _ => return None,
     })
 }

@@ -26,8 +26,13 @@ use mio::{Events, Interest, Poll, Token};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
-use crate::scripts::{self, kill_group, open_fifo, spawn};
-use crate::vrrp_process::{Exit, RunError};
+use ka_runtime::error::RunError;
+use ka_runtime::link::Exit;
+use ka_runtime::scripts::{self, kill_group, open_fifo, spawn};
+
+fn ctx<T>(r: std::io::Result<T>, what: &str) -> Result<T, RunError> {
+    ka_runtime::error::ctx(r, || what.to_string())
+}
 
 const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
@@ -132,10 +137,6 @@ pub struct CheckProcess {
 
 fn now(epoch: Instant) -> Time {
     Time(epoch.elapsed().as_micros() as u64)
-}
-
-fn ctx<T>(r: io::Result<T>, what: &str) -> Result<T, RunError> {
-    r.map_err(|e| RunError(format!("{what}: {e}")))
 }
 
 /// What the parent tells a running checker child.
@@ -285,7 +286,7 @@ impl CheckProcess {
                 Ok(t) => t,
                 Err(e) => {
                     log::error!("SSL: {e}; SSL_GET connects without a client certificate");
-                    crate::tls::Tls::new(None).map_err(|e| RunError(format!("TLS: {e}")))?
+                    crate::tls::Tls::new(None).map_err(|e| RunError::Cannot(format!("TLS: {e}")))?
                 }
             })
         } else {
@@ -478,7 +479,7 @@ impl CheckProcess {
             }
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(RunError(format!("poll: {e}")));
+                    return Err(RunError::Cannot(format!("poll: {e}")));
                 }
             }
             let ready: Vec<Token> = events.iter().map(|e| e.token()).collect();
@@ -633,11 +634,11 @@ impl CheckProcess {
         }
         for f in &self.files {
             if let Some(tf) = self.cfg.track_files.iter().find(|t| t.name == f.name) {
-                crate::track_files::init_file(tf);
+                ka_runtime::track_files::init_file(tf);
             }
         }
         let ino = ctx(
-            crate::track_files::watch(
+            ka_runtime::track_files::watch(
                 self.files
                     .iter()
                     .map(|f| (f.name.as_str(), f.path.as_path())),
@@ -665,7 +666,7 @@ impl CheckProcess {
     /// What file check `i`'s file says now (its last verdict when the number is invalid).
     fn read_file(&self, i: usize) -> Option<i64> {
         let f = &self.files[i];
-        match crate::track_files::read_value(&f.path) {
+        match ka_runtime::track_files::read_value(&f.path) {
             Some(v) => ka_check::file::status(v, f.weight, f.reverse),
             None => f.status,
         }
@@ -865,7 +866,7 @@ impl CheckProcess {
             },
             CheckKind::Dns { qtype, name } => {
                 let id = self.random_below(Duration::from_micros(65536)).as_micros() as u16;
-                let q = crate::probe_wire::dns_query(id, qtype, &name);
+                let q = ka_check::wire::dns_query(id, qtype, &name);
                 Probe::Datagram {
                     sock: self.datagram(k, &q).map_err(e)?,
                     deadline,
@@ -954,7 +955,7 @@ impl CheckProcess {
         }
         let to = SocketAddr::new(sp.target.ip(), 0);
         sock.connect(&to.into())?;
-        sock.send(&crate::probe_wire::echo_request(v6, ping_id(k), seq))?;
+        sock.send(&ka_check::wire::echo_request(v6, ping_id(k), seq))?;
         let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
         self.poll.registry().register(
             &mut SourceFd(&fd),
@@ -1180,10 +1181,11 @@ impl CheckProcess {
     }
 
     fn alert(&mut self, subject: &str, body: &str) {
-        let Some(mail) = crate::smtp::Mail::from_config(&self.cfg.global, subject, body) else {
+        let Some(mail) = ka_runtime::smtp::Mail::from_config(&self.cfg.global, subject, body)
+        else {
             return;
         };
-        match crate::smtp::spawn_sender(&mail, "mail-check", &self.log_args) {
+        match ka_runtime::smtp::spawn_sender(&mail, "mail-check", &self.log_args) {
             Ok(c) => self.children.push(c),
             Err(e) => log::warn!("cannot send the SMTP alert '{subject}': {e}"),
         }
@@ -1254,8 +1256,8 @@ impl CheckProcess {
             }
         }
         let configured = self.cfg.global.state_dump_file.as_deref();
-        let path = crate::dumps::state_path(configured, "_check");
-        crate::dumps::write(&path, &s);
+        let path = ka_runtime::dumps::state_path(configured, "_check");
+        ka_runtime::dumps::write(&path, &s);
     }
 
     fn stop(&mut self) {
@@ -1290,7 +1292,7 @@ fn datagram_outcome(
     let mut buf = [0u8; 4096];
     let verdict = match sock.recv(&mut buf) {
         Ok(n) => match (dns_id, kind) {
-            (Some(id), _) => crate::probe_wire::dns_verdict(id, &buf[..n]),
+            (Some(id), _) => ka_check::wire::dns_verdict(id, &buf[..n]),
             (
                 None,
                 CheckKind::Udp {
@@ -1299,7 +1301,7 @@ fn datagram_outcome(
                     max_reply_length,
                     ..
                 },
-            ) => crate::probe_wire::udp_verdict(
+            ) => ka_check::wire::udp_verdict(
                 &buf[..n],
                 require_reply.as_deref(),
                 *min_reply_length,
@@ -1321,7 +1323,7 @@ fn ping_outcome(sock: &socket2::Socket, v6: bool, id: u16, seq: u16) -> Option<O
     let mut buf = [0u8; 1500];
     loop {
         match io::Read::read(&mut &*sock, &mut buf) {
-            Ok(n) if crate::probe_wire::is_echo_reply(v6, &buf[..n], id, seq) => {
+            Ok(n) if ka_check::wire::is_echo_reply(v6, &buf[..n], id, seq) => {
                 return Some(Outcome::Success)
             }
             Ok(_) => continue,
@@ -1377,7 +1379,7 @@ fn smtp_progress(
             return Some(Outcome::Failure("reply longer than 64 KiB".into()));
         }
     }
-    while let Some(reply) = crate::smtp::take_reply(buf) {
+    while let Some(reply) = ka_runtime::smtp::take_reply(buf) {
         let code = match reply {
             Ok(c) => c,
             Err(e) => return Some(Outcome::Failure(e)),

@@ -156,7 +156,7 @@ pub fn progress(
     response: &mut Vec<u8>,
     max: usize,
 ) -> Option<Outcome> {
-    match crate::check_process::connected(s) {
+    match crate::process::connected(s) {
         Ok(true) => {}
         Ok(false) => return None,
         Err(e) => return Some(Outcome::Failure(e.to_string())),
