@@ -33,6 +33,7 @@ integration:
 	bash integration/signals.sh
 	bash integration/crashes.sh
 	bash integration/interfaces.sh
+	bash integration/status.sh
 	bash integration/reload.sh
 	bash integration/failover.sh
 	bash integration/scenarios.sh

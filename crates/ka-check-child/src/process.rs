@@ -133,6 +133,20 @@ pub struct CheckProcess {
     ping_seq: u16,
     /// -I: the IPVS table stays at stop.
     dont_release_ipvs: bool,
+    /// Per checker, for `keepalived-rs status`: the last probe and when its verdict
+    /// last changed.
+    last: Vec<LastProbe>,
+    /// `epoch` on the wall clock, in seconds since 1970.
+    epoch_wall: f64,
+}
+
+/// A checker's last probe as `status` shows it.
+#[derive(Clone, Default)]
+struct LastProbe {
+    began: Option<Time>,
+    result: Option<String>,
+    latency: Option<Duration>,
+    since: Time,
 }
 
 fn now(epoch: Instant) -> Time {
@@ -320,6 +334,7 @@ impl CheckProcess {
             due: BinaryHeap::new(),
             probes: HashMap::new(),
             epoch: Instant::now(),
+            epoch_wall: ka_ipc::status::unix_now(),
             parent: None,
             fifos,
             children: Vec::new(),
@@ -330,6 +345,7 @@ impl CheckProcess {
             suspended: Vec::new(),
             fifo_script,
             started: 0,
+            last: Vec::new(),
             late: 0,
             max_late: Duration::ZERO,
             lvs: crate::lvs::Lvs::new(&cfg),
@@ -603,6 +619,10 @@ impl CheckProcess {
             let ch = self.parent.as_ref()?;
             match ch.recv::<ka_ipc::ToChild>() {
                 Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
+                Ok(Some(ka_ipc::ToChild::WriteStatus { seq, path })) => {
+                    self.write_status(&path);
+                    self.tell_parent(ka_ipc::ToParent::StatusWritten(seq));
+                }
                 Ok(Some(ka_ipc::ToChild::Stop)) => return Some(ParentSays::Stop),
                 Ok(Some(ka_ipc::ToChild::Handover(h))) => {
                     return Some(ParentSays::HandOver(h.ipvs_keep))
@@ -614,6 +634,73 @@ impl CheckProcess {
                 }
                 Err(_) => return Some(ParentSays::Stop),
             }
+        }
+    }
+
+    /// `keepalived-rs status`: every virtual and real server and checker as JSON in `path`.
+    fn write_status(&self, path: &str) {
+        use ka_ipc::status::{CheckStatus, CheckerStatus, RsStatus, VsStatus};
+        let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
+        let virtual_servers = self
+            .pool
+            .cfg
+            .iter()
+            .enumerate()
+            .map(|(v, c)| VsStatus {
+                name: c.name.clone(),
+                quorum: c.quorum,
+                quorum_up: self.pool.quorum_up(v),
+                live_weight: u64::from(self.pool.live_weight(v)),
+                sorry_server: c.sorry_server.clone(),
+                sorry_active: self.pool.sorry_active(v),
+                real_servers: c
+                    .real_servers
+                    .iter()
+                    .enumerate()
+                    .map(|(r, rc)| {
+                        let mine = || {
+                            self.specs
+                                .iter()
+                                .enumerate()
+                                .filter(move |(_, sp)| sp.vs == v && sp.rs == r)
+                        };
+                        let weight = mine()
+                            .find_map(|(k, _)| self.checkers[k].dynamic_weight())
+                            .unwrap_or(rc.weight);
+                        RsStatus {
+                            name: rc.name.clone(),
+                            alive: self.pool.rs_alive(v, r),
+                            weight,
+                            checks: mine()
+                                .map(|(k, sp)| {
+                                    let l = self.last.get(k).cloned().unwrap_or_default();
+                                    CheckerStatus {
+                                        kind: sp.kind.keyword().to_string(),
+                                        target: sp.target.to_string(),
+                                        up: self.checkers[k].is_up(),
+                                        last_result: l.result,
+                                        latency: l.latency.map(|d| d.as_secs_f64()),
+                                        since: wall(l.since),
+                                    }
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let status = CheckStatus {
+            ipvs: self.lvs.available(),
+            virtual_servers,
+        };
+        match serde_json::to_vec(&status) {
+            Ok(bytes) => {
+                if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), &bytes)
+                {
+                    log::warn!("cannot write the status to {path}: {e}");
+                }
+            }
+            Err(e) => log::warn!("cannot encode the status: {e}"),
         }
     }
 
@@ -820,6 +907,11 @@ impl CheckProcess {
     }
 
     fn start_probe(&mut self, k: usize) {
+        let t = now(self.epoch);
+        if self.last.len() < self.checkers.len() {
+            self.last.resize(self.checkers.len(), LastProbe::default());
+        }
+        self.last[k].began = Some(t);
         match self.new_probe(k) {
             Ok(p) => {
                 self.probes.insert(k, p);
@@ -1096,6 +1188,15 @@ impl CheckProcess {
     /// Feeds a probe's outcome to checker `k`, and what that changes to the pool.
     fn record(&mut self, k: usize, outcome: Outcome) {
         let t = now(self.epoch);
+        if self.last.len() < self.checkers.len() {
+            self.last.resize(self.checkers.len(), LastProbe::default());
+        }
+        let l = &mut self.last[k];
+        l.latency = l.began.take().map(|b| t - b);
+        l.result = Some(match &outcome {
+            Outcome::Failure(why) => why.clone(),
+            _ => "ok".into(),
+        });
         let acts = self.checkers[k].result(t, outcome);
         self.schedule(k);
         let sp = self.specs[k].clone();
@@ -1105,12 +1206,14 @@ impl CheckProcess {
         for a in acts {
             match a {
                 CheckerAction::Changed { up: true, .. } => {
+                    self.last[k].since = t;
                     log::info!("{kind} on service {rs_name} succeeded.");
                     let acts = self.pool.checker_changed(sp.vs, sp.rs, sp.index, true, "");
                     self.apply(acts);
                     self.report(sp.vs, sp.rs);
                 }
                 CheckerAction::Changed { up: false, why } => {
+                    self.last[k].since = t;
                     if sp.timing.retry > 0 {
                         log::info!(
                             "{kind} on service {rs_name} failed after {} retries ({why}).",

@@ -7,11 +7,12 @@
 
 pub mod codec;
 pub mod proc;
+pub mod status;
 
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -22,6 +23,8 @@ pub struct InstanceState {
     pub name: String,
     pub state: String,
     pub priority: u8,
+    /// Why it entered this state (empty in a handover).
+    pub reason: String,
     /// A BACKUP handing over during a reload: milliseconds until it would declare the
     /// master down, so that its successor keeps the deadline (None elsewhere).
     pub master_down_left_ms: Option<u32>,
@@ -57,6 +60,12 @@ pub enum ToChild {
     /// For a checker child that replaces another: the real servers' last states, so
     /// that they carry on (no notify for a server whose state did not change).
     Servers(Vec<ServerState>),
+    /// Write your status (JSON, [`status::VrrpStatus`] or [`status::CheckStatus`]) to
+    /// `path` (through a temporary file and a rename), then answer `StatusWritten(seq)`.
+    WriteStatus {
+        seq: u64,
+        path: String,
+    },
     /// Sent with `Resume`: each vrrp_script's last status (true: good), so that an
     /// instance tracking it resumes as it was instead of waiting in FAULT for a result.
     Scripts(Vec<(String, bool)>),
@@ -88,6 +97,8 @@ pub enum ToParent {
     Originals(Vec<(String, u32)>),
     /// A real server went up or down (checker child).
     Server(ServerState),
+    /// The status asked for by `WriteStatus(seq)` is in its file.
+    StatusWritten(u64),
     /// A vrrp_script's status changed (true: good), kept for successors.
     Script {
         name: String,

@@ -57,6 +57,16 @@ fn split(configured: Option<&str>, default: &str) -> (PathBuf, String) {
 /// Writes `text` to `path` through a temporary file and a rename. The temporary file's
 /// name starts with a dot, so that tools that remove `keepalived.json*` leave it alone.
 pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
+    write_with_mode(path, text, 0o644)
+}
+
+/// As [`write_atomic`], readable by its owner only (the control socket's status files).
+pub fn write_private(path: &Path, text: &[u8]) -> io::Result<()> {
+    write_with_mode(path, text, 0o600)
+}
+
+fn write_with_mode(path: &Path, text: &[u8], mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -64,7 +74,12 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let r = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
         f.write_all(text)?;
         std::fs::rename(&tmp, path)
     })();

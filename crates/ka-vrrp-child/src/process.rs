@@ -1079,6 +1079,10 @@ impl VrrpProcess {
             };
             match ch.recv::<ka_ipc::ToChild>() {
                 Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
+                Ok(Some(ka_ipc::ToChild::WriteStatus { seq, path })) => {
+                    self.write_status(&path);
+                    self.tell_parent(ka_ipc::ToParent::StatusWritten(seq));
+                }
                 Ok(Some(ka_ipc::ToChild::Stop)) => return FromParent::Stop,
                 Ok(Some(ka_ipc::ToChild::Handover(h))) => return FromParent::Handover(h),
                 Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),
@@ -1108,6 +1112,7 @@ impl VrrpProcess {
                 name: i.name().to_string(),
                 state: i.state().name().to_string(),
                 priority: i.effective_priority(),
+                reason: String::new(),
                 master_down_left_ms: i
                     .master_down_left(t)
                     .map(|d| d.as_millis().min(u32::MAX as u128) as u32),
@@ -1417,6 +1422,142 @@ impl VrrpProcess {
             }
         }
         out
+    }
+
+    /// `keepalived-rs status`: every instance, group and script as JSON in `path`.
+    fn write_status(&self, path: &str) {
+        use ka_ipc::status::{
+            Counters, GroupStatus, InstanceStatus, ScriptStatus, TrackerStatus, VrrpStatus,
+        };
+        use ka_vrrp::instance::{State, TrackStatus};
+        use ka_vrrp::script::Status as ScriptResult;
+        let wall = |t: Time| self.epoch_wall + t.micros() as f64 / 1e6;
+        let instances = self
+            .cfg
+            .instances
+            .iter()
+            .zip(&self.router.instances)
+            .map(|(m, i)| {
+                let trackers = i
+                    .trackers()
+                    .map(|(id, t)| {
+                        let (kind, name) = match id {
+                            TrackerId::Script(n) => ("script", n),
+                            TrackerId::Interface(n) => ("interface", n),
+                            TrackerId::File(n) => ("file", n),
+                            TrackerId::Process(n) => ("process", n),
+                        };
+                        TrackerStatus {
+                            kind: kind.into(),
+                            name: name.clone(),
+                            status: match t.status {
+                                TrackStatus::Unknown => "UNKNOWN".into(),
+                                TrackStatus::Up => "UP".into(),
+                                TrackStatus::Down => "DOWN".into(),
+                                TrackStatus::Value(v) => v.to_string(),
+                            },
+                            weight: if t.reverse { -t.weight } else { t.weight },
+                            contribution: t.contribution(),
+                        }
+                    })
+                    .collect();
+                let st = &i.stats;
+                let master = i.state() == State::Master;
+                InstanceStatus {
+                    name: m.name.clone(),
+                    state: i.state().name().into(),
+                    since: i.last_transition().map_or(0.0, wall),
+                    reason: i.last_reason().map(|r| r.to_string()).unwrap_or_default(),
+                    interface: m.interface.clone().unwrap_or_default(),
+                    vrid: m.vrid,
+                    version: m.version,
+                    base_priority: m.priority,
+                    effective_priority: i.effective_priority(),
+                    trackers,
+                    master: i.master().map(|a| a.to_string()),
+                    master_priority: if master {
+                        i.effective_priority()
+                    } else {
+                        i.master_priority()
+                    },
+                    advert_int: i.master_adver_int().as_secs_f64(),
+                    vips: m
+                        .vips
+                        .iter()
+                        .map(|a| {
+                            let host = if a.addr.is_ipv4() { 32 } else { 128 };
+                            if a.prefix == host {
+                                a.addr.to_string()
+                            } else {
+                                format!("{}/{}", a.addr, a.prefix)
+                            }
+                        })
+                        .collect(),
+                    garp_delay: m.garp.master_delay.as_secs_f64(),
+                    vips_set: master,
+                    stats: Counters {
+                        advert_rcvd: st.advert_rcvd,
+                        advert_sent: st.advert_sent,
+                        become_master: st.become_master,
+                        release_master: st.release_master,
+                        packet_len_err: st.packet_len_err,
+                        ip_ttl_err: st.ip_ttl_err,
+                        invalid_type_rcvd: st.invalid_type_rcvd,
+                        advert_interval_err: st.advert_interval_err,
+                        addr_list_err: st.addr_list_err,
+                        invalid_authtype: st.invalid_authtype,
+                        authtype_mismatch: st.authtype_mismatch,
+                        auth_failure: st.auth_failure,
+                        pri_zero_rcvd: st.pri_zero_rcvd,
+                        pri_zero_sent: st.pri_zero_sent,
+                        checksum_err: st.checksum_err,
+                        version_err: st.version_err,
+                        other_err: st.other_err,
+                    },
+                }
+            })
+            .collect();
+        let sync_groups = self
+            .router
+            .groups
+            .iter()
+            .map(|g| GroupStatus {
+                name: g.name.clone(),
+                state: g.state().name().into(),
+                members: g
+                    .members
+                    .iter()
+                    .map(|&m| self.router.instances[m].name().to_string())
+                    .collect(),
+            })
+            .collect();
+        let scripts = self
+            .scripts
+            .iter()
+            .map(|s| ScriptStatus {
+                name: s.tracker.cfg.name.clone(),
+                status: match s.tracker.status() {
+                    ScriptResult::Init => "INIT".into(),
+                    ScriptResult::Good => "GOOD".into(),
+                    ScriptResult::Bad => "BAD".into(),
+                },
+                running: s.child.is_some(),
+            })
+            .collect();
+        let status = VrrpStatus {
+            instances,
+            sync_groups,
+            scripts,
+        };
+        match serde_json::to_vec(&status) {
+            Ok(bytes) => {
+                if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), &bytes)
+                {
+                    log::warn!("cannot write the status to {path}: {e}");
+                }
+            }
+            Err(e) => log::warn!("cannot encode the status: {e}"),
+        }
     }
 
     /// SIGUSR1: keepalived.data where keepalived writes it ($TMPDIR or /tmp, or
@@ -1753,10 +1894,15 @@ impl VrrpProcess {
                                 s.state(state == ka_vrrp::instance::State::Master);
                             }
                         }
+                        let reason = self.router.instances[i]
+                            .last_reason()
+                            .map(|r| r.to_string())
+                            .unwrap_or_default();
                         self.tell_parent(ka_ipc::ToParent::State(ka_ipc::InstanceState {
                             name,
                             state: state.name().to_string(),
                             priority,
+                            reason,
                             master_down_left_ms: None,
                         }));
                     }

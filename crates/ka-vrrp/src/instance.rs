@@ -219,11 +219,68 @@ pub enum TrackStatus {
     Value(i64),
 }
 
+/// Why an instance made its last transition (for status and events).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Started (INIT → BACKUP, or FAULT when a tracker is not good yet).
+    Startup,
+    /// The master-down timer ran out: no advert from a master (RFC 5798 6.4.2).
+    MasterDown,
+    /// The master sent priority 0 (it is leaving), and the skew time ran out.
+    PriorityZero,
+    /// The address owner (priority 255) takes over at once.
+    Owner,
+    /// An advert with a higher priority (or equal with a higher address) arrived.
+    HigherPriority,
+    /// A tracked object failed or recovered.
+    Tracker { id: TrackerId, up: bool },
+    /// Resumed by a successor process (restart or reload).
+    Resumed,
+    /// Its sync group moved it.
+    SyncGroup,
+    /// Someone else removed one of its VIPs.
+    VipRemoved,
+    /// Stopped (the daemon stops).
+    Stopped,
+    /// Removed by a reload.
+    Deleted,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Startup => f.write_str("startup"),
+            Reason::MasterDown => f.write_str("master down timer expired"),
+            Reason::PriorityZero => f.write_str("master sent priority 0"),
+            Reason::Owner => f.write_str("address owner"),
+            Reason::HigherPriority => f.write_str("higher priority advert"),
+            Reason::Tracker { id, up } => {
+                let (kind, name) = match id {
+                    TrackerId::Script(n) => ("script", n),
+                    TrackerId::Interface(n) => ("interface", n),
+                    TrackerId::File(n) => ("file", n),
+                    TrackerId::Process(n) => ("process", n),
+                };
+                write!(
+                    f,
+                    "{kind} {name} {}",
+                    if *up { "recovered" } else { "failed" }
+                )
+            }
+            Reason::Resumed => f.write_str("resumed by a successor process"),
+            Reason::SyncGroup => f.write_str("sync group"),
+            Reason::VipRemoved => f.write_str("a VIP was removed by someone else"),
+            Reason::Stopped => f.write_str("stopped"),
+            Reason::Deleted => f.write_str("removed by a reload"),
+        }
+    }
+}
+
 impl Tracker {
     /// The tracker's part of the effective priority, or None if it puts us in FAULT.
     /// keepalived: a positive weight is added while up, a negative one while down;
     /// `reverse` swaps up and down; a file's value is multiplied by the weight.
-    fn contribution(&self) -> Option<i64> {
+    pub fn contribution(&self) -> Option<i64> {
         match self.status {
             TrackStatus::Value(v) => {
                 // keepalived track_file.c update_track_file_status: with weight 0 any
@@ -335,6 +392,11 @@ pub struct Instance {
     /// The state at the last [`Instance::mark`], and when it was entered.
     marked: State,
     last_transition: Option<Time>,
+    /// The cause of the transition being made, and of the last one made.
+    pending_reason: Reason,
+    last_reason: Option<Reason>,
+    /// A priority-0 advert shortened the master-down wait.
+    prio_zero_heard: bool,
 }
 
 impl Instance {
@@ -358,6 +420,9 @@ impl Instance {
             master_priority: 0,
             marked: State::Init,
             last_transition: None,
+            pending_reason: Reason::Startup,
+            last_reason: None,
+            prio_zero_heard: false,
         };
         i.effective = i.compute_priority().unwrap_or(i.cfg.priority);
         i
@@ -414,7 +479,18 @@ impl Instance {
         if self.state != self.marked {
             self.marked = self.state;
             self.last_transition = Some(now);
+            self.last_reason = Some(self.pending_reason.clone());
         }
+    }
+
+    /// Why the last transition happened (None: never left INIT).
+    pub fn last_reason(&self) -> Option<&Reason> {
+        self.last_reason.as_ref()
+    }
+
+    /// The tracked objects, each with its weight and status.
+    pub fn trackers(&self) -> impl Iterator<Item = (&TrackerId, &Tracker)> {
+        self.trackers.iter()
     }
 
     /// The statistics counters back to zero (keepalived's STATS_CLEAR).
@@ -700,12 +776,14 @@ impl Instance {
                 }
             }
             Event::Resume if self.faulted() => {
+                self.pending_reason = Reason::Resumed;
                 // Resumed as MASTER, but a weight-0 tracker is down now: drop the
                 // predecessor's VIPs through FAULT.
                 self.state = State::Master;
                 self.enter_fault(&mut out);
             }
             Event::Resume => {
+                self.pending_reason = Reason::Resumed;
                 self.state = State::Master;
                 self.master = Some(self.cfg.src);
                 self.send(self.effective, &mut out);
@@ -721,8 +799,12 @@ impl Instance {
             Event::Packet(rx) => self.packet(now, rx, &mut out),
             Event::Bad { src, error } => self.bad(now, src, &error, &mut out),
             Event::Tracker { id, status } => self.tracker(now, id, status, &mut out),
-            Event::Stop => self.stop(&mut out),
+            Event::Stop => {
+                self.pending_reason = Reason::Stopped;
+                self.stop(&mut out)
+            }
             Event::Delete => {
+                self.pending_reason = Reason::Deleted;
                 if self.state != State::Stop {
                     self.leave_master(true, &mut out);
                     self.state = State::Stop;
@@ -743,6 +825,7 @@ impl Instance {
             Event::VipRemoved => {
                 // keepalived set_vrrp_backup: go BACKUP and retake quickly (skew only).
                 if self.state == State::Master {
+                    self.pending_reason = Reason::VipRemoved;
                     let skew = self.skew();
                     self.become_backup(now, skew, &mut out);
                 }
@@ -756,6 +839,7 @@ impl Instance {
         if self.state != State::Init {
             return;
         }
+        self.pending_reason = Reason::Startup;
         self.effective = self.compute_priority().unwrap_or(self.effective);
         if self.faulted() {
             // Weight-0 trackers without a good result keep us out (section 4.3).
@@ -806,10 +890,16 @@ impl Instance {
                 State::Init => {
                     self.timers.adver = None;
                     self.state = State::Backup;
+                    self.pending_reason = Reason::Owner;
                     self.become_master(now, out);
                 }
                 State::Backup => {
                     // RFC 5798 6.4.2: Master_Down_Timer fired.
+                    self.pending_reason = if std::mem::take(&mut self.prio_zero_heard) {
+                        Reason::PriorityZero
+                    } else {
+                        Reason::MasterDown
+                    };
                     if self.cfg.in_sync_group {
                         // The group decides; until then wait another interval.
                         self.timers.adver = Some(now + self.master_down());
@@ -897,6 +987,7 @@ impl Instance {
             // The master is leaving: take over after Skew_Time.
             self.log(out, logs::prio_zero_received(&self.cfg.name));
             self.timers.adver = Some(now + self.skew());
+            self.prio_zero_heard = true;
             return;
         }
         let preempt_window = self.preempt_until.is_some_and(|t| now < t);
@@ -920,6 +1011,7 @@ impl Instance {
         }
         self.master = Some(src);
         self.master_priority = adv.priority;
+        self.prio_zero_heard = false;
         self.timers.adver = Some(now + self.master_down());
     }
 
@@ -982,6 +1074,7 @@ impl Instance {
         }
         self.master = Some(src);
         self.master_priority = adv.priority;
+        self.pending_reason = Reason::HigherPriority;
         let wait = self.master_down();
         self.become_backup(now, wait, out);
     }
@@ -994,6 +1087,8 @@ impl Instance {
             return;
         }
         t.status = status;
+        let up = t.contribution().is_some();
+        self.pending_reason = Reason::Tracker { id: id.clone(), up };
         match self.compute_priority() {
             None => {
                 if self.state != State::Init {
@@ -1023,12 +1118,14 @@ impl Instance {
 
     /// For sync groups: go to FAULT because another member did.
     pub fn group_fault(&mut self, out: &mut Vec<Action>) {
+        self.pending_reason = Reason::SyncGroup;
         self.enter_fault(out);
     }
 
     /// For sync groups: leave FAULT once the whole group may.
     pub fn group_unfault(&mut self, now: Time, out: &mut Vec<Action>) {
         if self.state == State::Fault && !self.faulted() {
+            self.pending_reason = Reason::SyncGroup;
             let wait = self.backup_wait();
             self.become_backup(now, wait, out);
         }

@@ -5,6 +5,8 @@
 //! on SIGHUP by preparing new children before the old ones hand over ([`reload`] plans
 //! what carries over), and stops them on SIGTERM. It never links the children's crates.
 
+pub mod control;
+pub mod metrics;
 pub mod reload;
 pub mod watchdog;
 

@@ -169,6 +169,7 @@ mod tests {
             name: "VI_1".into(),
             state: "MASTER".into(),
             priority: 100,
+            reason: String::new(),
             master_down_left_ms: None,
         }];
         assert_eq!(carry_states(&p, &states)[0].name, "renamed");
@@ -182,6 +183,7 @@ mod tests {
             name: "VI_1".into(),
             state: "BACKUP".into(),
             priority: 100,
+            reason: String::new(),
             master_down_left_ms: Some(420),
         }];
         let carried = carry_states(&p, &states);

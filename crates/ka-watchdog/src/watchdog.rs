@@ -110,6 +110,8 @@ struct Slot {
     started_once: bool,
     /// Children in a row that died within `QUICK_DEATH` of their start.
     quick_deaths: usize,
+    /// Restarts after a crash or hang since the daemon started (for status).
+    restarts_total: u64,
 }
 
 /// A child that dies this soon after its start counts towards a crash loop.
@@ -141,6 +143,17 @@ pub struct Watchdog {
     /// The last state of each real server (vs, rs) the checker child reported.
     servers: BTreeMap<(String, String), ka_ipc::ServerState>,
     dont_respawn: bool,
+    /// The control socket and metrics endpoint, when asked for.
+    control_opts: Option<crate::control::Options>,
+    control: Option<crate::control::Control>,
+    /// The status request outstanding: its number, when it was sent, and which children
+    /// have written their part.
+    status_seq: u64,
+    asked: Option<(u64, Instant, [bool; 2])>,
+    /// Reloads asked for, and how the last one ended.
+    reloads: u64,
+    last_reload: Option<ka_ipc::status::ReloadStatus>,
+    started_wall: f64,
 }
 
 /// keepalived calc_restart_delay: 0, 1, 2, 4, 8, 16, 32, 60, 60, ... seconds.
@@ -175,7 +188,120 @@ impl Watchdog {
             originals: BTreeMap::new(),
             servers: BTreeMap::new(),
             dont_respawn,
+            control_opts: None,
+            control: None,
+            status_seq: 0,
+            asked: None,
+            reloads: 0,
+            last_reload: None,
+            started_wall: ka_ipc::status::unix_now(),
         })
+    }
+
+    /// Serve `keepalived-rs status`, `events` and, with an address, `/metrics`.
+    pub fn with_control(mut self, opts: crate::control::Options) -> Self {
+        self.control_opts = Some(opts);
+        self
+    }
+
+    /// Asks the running children for their status files (once per round of requests).
+    fn ask_status(&mut self) {
+        if self.asked.is_some() {
+            return;
+        }
+        let Some(dir) = self.control.as_ref().map(|c| c.status_dir()) else {
+            return;
+        };
+        self.status_seq += 1;
+        let seq = self.status_seq;
+        let mut answered = [true; 2];
+        for k in KINDS {
+            if let Some(r) = &self.slots[k.slot()].running {
+                let path = dir.join(format!("{}.status.json", k.arg()));
+                let m = ToChild::WriteStatus {
+                    seq,
+                    path: path.to_string_lossy().into_owned(),
+                };
+                if r.ch.send(&m).is_ok() {
+                    answered[k.slot()] = false;
+                }
+            }
+        }
+        self.asked = Some((seq, Instant::now(), answered));
+        if answered.iter().all(|a| *a) {
+            self.answer_status();
+        }
+    }
+
+    /// A child wrote its part; the answer goes out once both have.
+    fn status_written(&mut self, k: Kind, seq: u64) {
+        if let Some((s, _, answered)) = &mut self.asked {
+            if *s == seq {
+                answered[k.slot()] = true;
+                if answered.iter().all(|a| *a) {
+                    self.answer_status();
+                }
+            }
+        }
+    }
+
+    /// The status from the children's files (a child that did not answer is left out and
+    /// shown as such), to every client waiting.
+    fn answer_status(&mut self) {
+        let answered = self.asked.take().map_or([false; 2], |(_, _, a)| a);
+        let Some(control) = &self.control else { return };
+        let dir = control.status_dir();
+        let read = |k: Kind| -> Option<String> {
+            let running = self.slots[k.slot()].running.is_some();
+            (running && answered[k.slot()])
+                .then(|| std::fs::read_to_string(dir.join(format!("{}.status.json", k.arg()))).ok())
+                .flatten()
+        };
+        let vrrp = read(Kind::Vrrp).and_then(|t| serde_json::from_str(&t).ok());
+        let checker = read(Kind::Check).and_then(|t| serde_json::from_str(&t).ok());
+        let processes = KINDS
+            .iter()
+            .map(|&k| {
+                let slot = &self.slots[k.slot()];
+                let r = slot.running.as_ref();
+                ka_ipc::status::ProcessStatus {
+                    name: if k == Kind::Vrrp { "vrrp" } else { "checker" }.into(),
+                    pid: r.map(|r| r.child.id()),
+                    started: r
+                        .map(|r| ka_ipc::status::unix_now() - r.started.elapsed().as_secs_f64()),
+                    restarts: slot.restarts_total,
+                    answered: r.is_some() && answered[k.slot()],
+                }
+            })
+            .collect();
+        let status = ka_ipc::status::Status {
+            keepalived_rs: ka_ipc::status::ParentStatus {
+                version: env!("CARGO_PKG_VERSION").into(),
+                pid: std::process::id(),
+                started: self.started_wall,
+                processes,
+                reloads: self.reloads,
+                last_reload: self.last_reload.clone(),
+            },
+            vrrp,
+            checker,
+        };
+        let json = serde_json::to_string(&status).unwrap_or_else(|e| {
+            serde_json::json!({ "error": format!("cannot encode the status: {e}") }).to_string()
+        });
+        let metrics = crate::metrics::render(&status);
+        if let Some(c) = &mut self.control {
+            c.answer(&json, &metrics);
+        }
+    }
+
+    /// One event line to every `keepalived-rs events` client.
+    fn event(&mut self, e: ka_ipc::status::Event) {
+        if let Some(c) = &mut self.control {
+            if let Ok(line) = serde_json::to_string(&e) {
+                c.broadcast(&line);
+            }
+        }
     }
 
     fn running(&self, k: Kind) -> Option<&Running> {
@@ -316,8 +442,23 @@ impl Watchdog {
     /// remove what is gone, exit without touching the rest), then let the successor run
     /// (the VRRP one resuming the states). A failure before a handover leaves that child
     /// and the running configuration untouched.
+    /// How the reload asked for at `time` ended, for status, metrics and events.
+    fn reload_done(&mut self, time: f64, result: &str) {
+        self.last_reload = Some(ka_ipc::status::ReloadStatus {
+            time,
+            result: result.to_string(),
+        });
+        self.event(ka_ipc::status::Event::Process {
+            time: ka_ipc::status::unix_now(),
+            process: "keepalived-rs".into(),
+            what: format!("reload {result}"),
+        });
+    }
+
     fn reload(&mut self, poll: &Poll) {
         log::info!("Reloading");
+        self.reloads += 1;
+        let asked = ka_ipc::status::unix_now();
         let loaded = (self.loader)();
         use ka_config::Severity::{Error, Security};
         for d in &loaded.diagnostics {
@@ -330,6 +471,7 @@ impl Watchdog {
             log::error!(
                 "Reload failed: the configuration has errors; keeping the running configuration"
             );
+            self.reload_done(asked, "refused: the configuration has errors");
             return;
         }
         let new_config = loaded.config;
@@ -351,11 +493,14 @@ impl Watchdog {
                         k.name()
                     );
                     abandon(next);
+                    let why = format!("refused: the {} child cannot run it", k.name());
+                    self.reload_done(asked, &why);
                     return;
                 }
                 Err(e) => {
                     log::error!("Reload failed: {e}; keeping the running configuration");
                     abandon(next);
+                    self.reload_done(asked, &format!("refused: {e}"));
                     return;
                 }
             }
@@ -415,6 +560,7 @@ impl Watchdog {
         }
         self.config = new_config;
         log::info!("Reload complete");
+        self.reload_done(asked, "complete");
     }
 
     /// Tells the running child of kind `k` to hand over and waits for its last states
@@ -483,7 +629,16 @@ impl Watchdog {
         ])?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
-        let mut events = Events::with_capacity(16);
+        if let Some(opts) = self.control_opts.clone() {
+            match crate::control::Control::open(&opts, poll.registry()) {
+                Ok(c) => self.control = Some(c),
+                Err(e) => log::warn!(
+                    "no control socket at {}: {e}; `keepalived-rs status` will not reach this daemon",
+                    opts.socket.display()
+                ),
+            }
+        }
+        let mut events = Events::with_capacity(64);
         loop {
             for k in KINDS {
                 let now = Instant::now();
@@ -502,6 +657,11 @@ impl Watchdog {
                 deadlines.extend(slot.next_start);
                 deadlines.extend(slot.running.as_ref().map(|r| r.next_ping));
             }
+            deadlines.extend(
+                self.asked
+                    .map(|(_, at, _)| at + crate::control::STATUS_WAIT),
+            );
+            deadlines.extend(self.control.as_ref().and_then(|c| c.next_deadline()));
             let timeout = deadlines
                 .into_iter()
                 .min()
@@ -547,6 +707,15 @@ impl Watchdog {
                             }
                         }
                     }
+                    t if self.control.as_ref().is_some_and(|c| c.owns(t)) => {
+                        let mut req = crate::control::Requests::default();
+                        if let Some(c) = &mut self.control {
+                            c.ready(t, &mut req);
+                        }
+                        if req.status {
+                            self.ask_status();
+                        }
+                    }
                     t => {
                         for k in KINDS {
                             if k.token() == t {
@@ -565,46 +734,84 @@ impl Watchdog {
                 self.messages(k);
                 self.ping(k, &poll);
             }
+            let now = Instant::now();
+            if self
+                .asked
+                .is_some_and(|(_, at, _)| now >= at + crate::control::STATUS_WAIT)
+            {
+                self.answer_status();
+            }
+            if let Some(c) = &mut self.control {
+                c.expire(now);
+            }
         }
     }
 
+    /// Reads everything the child sent (every message counts as a sign of life), then
+    /// acts on it.
     fn messages(&mut self, k: Kind) {
         let Some(r) = &mut self.slots[k.slot()].running else {
             return;
         };
+        let mut got = Vec::new();
         loop {
             match r.ch.recv::<ToParent>() {
-                Ok(Some(ToParent::Pong(_))) => r.last_pong = Instant::now(),
-                Ok(Some(ToParent::State(s))) => {
+                Ok(Some(m)) => {
                     r.last_pong = Instant::now();
-                    self.states.insert(s.name.clone(), s);
+                    got.push(m);
                 }
-                Ok(Some(ToParent::Ready)) => r.last_pong = Instant::now(),
-                Ok(Some(ToParent::Originals(o))) => {
-                    for (key, v) in o {
-                        self.originals.entry(key).or_insert(v);
-                    }
-                }
-                Ok(Some(ToParent::Server(st))) => {
-                    self.servers.insert((st.vs.clone(), st.rs.clone()), st);
-                }
-                Ok(Some(ToParent::Script { name, good })) => {
-                    self.scripts.insert(name, good);
-                }
-                Ok(Some(ToParent::Hello { version })) if version != VERSION => {
-                    log::error!(
-                        "{} child speaks protocol {version}, expected {VERSION}",
-                        k.name()
-                    );
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => return,
+                Ok(None) => break,
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                     log::warn!("bad message from the {} child: {e}", k.name())
                 }
                 // Gone: reap() sees the exit.
-                Err(_) => return,
+                Err(_) => break,
             }
+        }
+        for m in got {
+            self.message(k, m);
+        }
+    }
+
+    fn message(&mut self, k: Kind, m: ToParent) {
+        match m {
+            ToParent::State(s) => {
+                let e = ka_ipc::status::Event::Instance {
+                    time: ka_ipc::status::unix_now(),
+                    name: s.name.clone(),
+                    state: s.state.clone(),
+                    priority: s.priority,
+                    reason: s.reason.clone(),
+                };
+                self.states.insert(s.name.clone(), s);
+                self.event(e);
+            }
+            ToParent::StatusWritten(seq) => self.status_written(k, seq),
+            ToParent::Originals(o) => {
+                for (key, v) in o {
+                    self.originals.entry(key).or_insert(v);
+                }
+            }
+            ToParent::Server(st) => {
+                let e = ka_ipc::status::Event::RealServer {
+                    time: ka_ipc::status::unix_now(),
+                    virtual_server: st.vs.clone(),
+                    real_server: st.rs.clone(),
+                    up: st.alive,
+                };
+                self.servers.insert((st.vs.clone(), st.rs.clone()), st);
+                self.event(e);
+            }
+            ToParent::Script { name, good } => {
+                self.scripts.insert(name, good);
+            }
+            ToParent::Hello { version } if version != VERSION => {
+                log::error!(
+                    "{} child speaks protocol {version}, expected {VERSION}",
+                    k.name()
+                );
+            }
+            _ => {}
         }
     }
 
@@ -742,8 +949,10 @@ impl Watchdog {
         } else {
             slot.quick_deaths = 0;
         }
+        let what = format!("{} child process({}) gone", k.name(), r.child.id());
         let mut delay = restart_delay(slot.restarts);
         slot.restarts += 1;
+        slot.restarts_total += 1;
         // The back-off never delays the adverts of held VIPs: a VRRP child that held
         // them is replaced at once, and its successor resumes as MASTER and advertises.
         // In a crash loop the VIPs are released instead, and the back-off applies.
@@ -762,6 +971,11 @@ impl Watchdog {
             }
         }
         self.slots[k.slot()].next_start = Some(Instant::now() + delay);
+        self.event(ka_ipc::status::Event::Process {
+            time: ka_ipc::status::unix_now(),
+            process: k.arg().into(),
+            what: format!("{what}: restart in {} s", delay.as_secs()),
+        });
     }
 
     /// Stops every child: Stop to each at once, then up to 5 s for each to exit.

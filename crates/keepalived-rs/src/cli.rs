@@ -117,6 +117,15 @@ pub struct Cli {
     /// host's interfaces (to test a configuration meant for another machine)
     #[arg(long = "assume-interfaces", value_delimiter = ',')]
     pub assume_interfaces: Option<Vec<String>>,
+    /// keepalived-rs: the control socket `keepalived-rs status` and `events` use
+    #[arg(long = "control-socket", default_value = DEFAULT_CONTROL_SOCKET)]
+    pub control_socket: String,
+    /// keepalived-rs: a group whose members may use the control socket (default: root only)
+    #[arg(long = "control-group")]
+    pub control_group: Option<String>,
+    /// keepalived-rs: serve Prometheus metrics on ADDR:PORT (GET /metrics); off by default
+    #[arg(long = "metrics")]
+    pub metrics: Option<std::net::SocketAddr>,
     /// Internal: run as the watchdog's child (vrrp), with the channel on descriptor 3
     #[arg(long = "child", hide = true)]
     pub child: Option<String>,
@@ -130,6 +139,9 @@ pub struct Cli {
     #[arg(short = 'v', long = "version")]
     pub version: bool,
 }
+
+/// Where the control socket is unless `--control-socket` says otherwise.
+pub const DEFAULT_CONTROL_SOCKET: &str = "/run/keepalived-rs/control.sock";
 
 pub fn version_text() -> String {
     // The first line is what exporters parse ("Keepalived vX.Y.Z", on stderr): the

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod client;
 
 use ka_check_child::genhash;
 use ka_runtime::error::RunError;
@@ -37,6 +38,10 @@ fn main() -> ExitCode {
     }
     if matches!(argv.get(1).map(String::as_str), Some("-T" | "--genhash")) {
         return ExitCode::from(genhash::main(&argv[2..]));
+    }
+    // keepalived-rs's own commands: clients of a running daemon.
+    if matches!(argv.get(1).map(String::as_str), Some("status" | "events")) {
+        return ExitCode::from(client::main(&argv[1..]));
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -179,7 +184,20 @@ fn main() -> ExitCode {
     let config = loaded.config;
     drop((loaded.tree, loaded.sources, loaded.diagnostics));
     ka_ipc::proc::release_free_memory();
+    let control = ka_watchdog::control::Options {
+        socket: PathBuf::from(&cli.control_socket),
+        group: match cli.control_group.as_deref().map(group_id) {
+            None => None,
+            Some(Ok(g)) => Some(g),
+            Some(Err(e)) => {
+                log::error!("--control-group: {e}");
+                return ExitCode::from(EXIT_FATAL);
+            }
+        },
+        metrics: cli.metrics,
+    };
     let result = watchdog::Watchdog::new(config, loader, select, child_args, cli.dont_respawn)
+        .map(|w| w.with_control(control))
         .and_then(|w| w.run());
     let _ = std::fs::remove_file(&cli.pid);
     match result {
@@ -340,6 +358,22 @@ fn report(l: &ka_config::Loaded, out: &mut dyn Write, short: bool) {
             l.sources.files().count()
         );
     }
+}
+
+/// A group's id, by name or number.
+fn group_id(name: &str) -> Result<u32, String> {
+    if let Ok(n) = name.parse::<u32>() {
+        return Ok(n);
+    }
+    let c = std::ffi::CString::new(name).map_err(|_| format!("bad group name {name:?}"))?;
+    // SAFETY: getgrnam with a valid C string; the result is read at once, before any
+    // other call that could reuse its storage.
+    let g = unsafe { libc::getgrnam(c.as_ptr()) };
+    if g.is_null() {
+        return Err(format!("no group {name:?}"));
+    }
+    // SAFETY: non-null, as returned by getgrnam just above.
+    Ok(unsafe { (*g).gr_gid })
 }
 
 /// keepalived's default config id: the host name up to its first '.'.

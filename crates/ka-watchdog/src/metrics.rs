@@ -1,0 +1,487 @@
+//! The Prometheus text format (version 0.0.4) of a [`Status`]. The VRRP metrics carry the
+//! names and labels of mehdy/keepalived-exporter, so that existing dashboards keep working
+//! (`keepalived_vrrp_state{iname,intf,vrid,ip_address}` once per VIP, the per-instance
+//! `keepalived_*_total{iname,intf,vrid}` counters, `keepalived_script_status{name}`);
+//! what no exporter has is under `keepalived_rs_`: real and virtual server health, check
+//! latency, transition times, reloads, child restarts, build information.
+
+use std::fmt::Write;
+
+use ka_ipc::status::Status;
+
+/// One metric family: HELP, TYPE and its samples.
+struct Family<'a> {
+    out: &'a mut String,
+}
+
+impl Family<'_> {
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.out.push_str(name);
+        if !labels.is_empty() {
+            self.out.push('{');
+            for (n, (k, v)) in labels.iter().enumerate() {
+                if n > 0 {
+                    self.out.push(',');
+                }
+                let _ = write!(self.out, "{k}=\"{}\"", escape(v));
+            }
+            self.out.push('}');
+        }
+        let _ = writeln!(self.out, " {}", number(value));
+    }
+}
+
+fn family<'a>(out: &'a mut String, name: &str, kind: &str, help: &str) -> Family<'a> {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    Family { out }
+}
+
+/// Label values: backslash, double quote and newline escaped.
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn state_number(s: &str) -> f64 {
+    match s {
+        "INIT" => 0.0,
+        "BACKUP" => 1.0,
+        "MASTER" => 2.0,
+        "FAULT" => 3.0,
+        _ => 98.0,
+    }
+}
+
+pub fn render(s: &Status) -> String {
+    let mut out = String::new();
+    let p = &s.keepalived_rs;
+    family(
+        &mut out,
+        "keepalived_up",
+        "gauge",
+        "Whether keepalived is up.",
+    )
+    .sample("keepalived_up", &[], 1.0);
+    family(
+        &mut out,
+        "keepalived_rs_build_info",
+        "gauge",
+        "The keepalived-rs version running.",
+    )
+    .sample("keepalived_rs_build_info", &[("version", &p.version)], 1.0);
+    family(
+        &mut out,
+        "keepalived_rs_start_time_seconds",
+        "gauge",
+        "When the daemon started, in seconds since 1970.",
+    )
+    .sample("keepalived_rs_start_time_seconds", &[], p.started);
+    {
+        let mut f = family(
+            &mut out,
+            "keepalived_rs_child_restarts_total",
+            "counter",
+            "Restarts of a child process after a crash or hang.",
+        );
+        for pr in &p.processes {
+            f.sample(
+                "keepalived_rs_child_restarts_total",
+                &[("process", &pr.name)],
+                pr.restarts as f64,
+            );
+        }
+    }
+    {
+        let mut f = family(
+            &mut out,
+            "keepalived_rs_child_up",
+            "gauge",
+            "Whether the child process runs and answered this scrape.",
+        );
+        for pr in &p.processes {
+            f.sample(
+                "keepalived_rs_child_up",
+                &[("process", &pr.name)],
+                f64::from(u8::from(pr.pid.is_some() && pr.answered)),
+            );
+        }
+    }
+    family(
+        &mut out,
+        "keepalived_rs_reloads_total",
+        "counter",
+        "Reloads asked for (SIGHUP), complete or refused.",
+    )
+    .sample("keepalived_rs_reloads_total", &[], p.reloads as f64);
+    if let Some(r) = &p.last_reload {
+        family(
+            &mut out,
+            "keepalived_rs_last_reload_success",
+            "gauge",
+            "Whether the last reload completed (0: refused, the running configuration kept).",
+        )
+        .sample(
+            "keepalived_rs_last_reload_success",
+            &[],
+            f64::from(u8::from(r.result == "complete")),
+        );
+        family(
+            &mut out,
+            "keepalived_rs_last_reload_time_seconds",
+            "gauge",
+            "When the last reload was asked for, in seconds since 1970.",
+        )
+        .sample("keepalived_rs_last_reload_time_seconds", &[], r.time);
+    }
+    if let Some(v) = &s.vrrp {
+        vrrp(&mut out, v);
+    }
+    if let Some(c) = &s.checker {
+        checker(&mut out, c);
+    }
+    out
+}
+
+fn vrrp(out: &mut String, v: &ka_ipc::status::VrrpStatus) {
+    {
+        let mut f = family(
+            out,
+            "keepalived_vrrp_state",
+            "gauge",
+            "State of the VRRP instance (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT), once per VIP.",
+        );
+        for i in &v.instances {
+            let vrid = i.vrid.to_string();
+            let st = state_number(&i.state);
+            if i.vips.is_empty() {
+                f.sample(
+                    "keepalived_vrrp_state",
+                    &[
+                        ("iname", &i.name),
+                        ("intf", &i.interface),
+                        ("vrid", &vrid),
+                        ("ip_address", ""),
+                    ],
+                    st,
+                );
+            }
+            for ip in &i.vips {
+                f.sample(
+                    "keepalived_vrrp_state",
+                    &[
+                        ("iname", &i.name),
+                        ("intf", &i.interface),
+                        ("vrid", &vrid),
+                        ("ip_address", ip),
+                    ],
+                    st,
+                );
+            }
+        }
+    }
+    type Pick = fn(&ka_ipc::status::InstanceStatus) -> u64;
+    let counters: [(&str, &str, Pick); 15] = [
+        (
+            "keepalived_advertisements_received_total",
+            "Advertisements received.",
+            |i| i.stats.advert_rcvd,
+        ),
+        (
+            "keepalived_advertisements_sent_total",
+            "Advertisements sent.",
+            |i| i.stats.advert_sent,
+        ),
+        (
+            "keepalived_become_master_total",
+            "Times the instance became MASTER.",
+            |i| i.stats.become_master,
+        ),
+        (
+            "keepalived_release_master_total",
+            "Times the instance left MASTER.",
+            |i| i.stats.release_master,
+        ),
+        (
+            "keepalived_packet_length_errors_total",
+            "Packets with a bad length.",
+            |i| i.stats.packet_len_err,
+        ),
+        (
+            "keepalived_advertisements_interval_errors_total",
+            "Advertisements with another interval.",
+            |i| i.stats.advert_interval_err,
+        ),
+        (
+            "keepalived_ip_ttl_errors_total",
+            "Packets with a TTL other than 255.",
+            |i| i.stats.ip_ttl_err,
+        ),
+        (
+            "keepalived_invalid_type_received_total",
+            "Packets of an unknown VRRP type.",
+            |i| i.stats.invalid_type_rcvd,
+        ),
+        (
+            "keepalived_address_list_errors_total",
+            "Advertisements whose address list differs.",
+            |i| i.stats.addr_list_err,
+        ),
+        (
+            "keepalived_authentication_invalid_total",
+            "Packets with an unknown authentication type.",
+            |i| i.stats.invalid_authtype,
+        ),
+        (
+            "keepalived_authentication_mismatch_total",
+            "Packets with another authentication type.",
+            |i| i.stats.authtype_mismatch,
+        ),
+        (
+            "keepalived_authentication_failure_total",
+            "Packets that failed authentication.",
+            |i| i.stats.auth_failure,
+        ),
+        (
+            "keepalived_priority_zero_received_total",
+            "Priority-0 advertisements received.",
+            |i| i.stats.pri_zero_rcvd,
+        ),
+        (
+            "keepalived_priority_zero_sent_total",
+            "Priority-0 advertisements sent.",
+            |i| i.stats.pri_zero_sent,
+        ),
+        (
+            "keepalived_gratuitous_arp_delay_total",
+            "vrrp_garp_master_delay, in whole seconds (as the exporters name it).",
+            |i| i.garp_delay as u64,
+        ),
+    ];
+    for (name, help, pick) in counters {
+        let mut f = family(out, name, "counter", help);
+        for i in &v.instances {
+            let vrid = i.vrid.to_string();
+            // mehdy/keepalived-exporter's labels, the state's name among them.
+            f.sample(
+                name,
+                &[
+                    ("iname", &i.name),
+                    ("intf", &i.interface),
+                    ("vrid", &vrid),
+                    ("state", &i.state),
+                ],
+                pick(i) as f64,
+            );
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_rs_vrrp_last_transition_time_seconds",
+            "gauge",
+            "When the instance entered its state, in seconds since 1970.",
+        );
+        for i in &v.instances {
+            f.sample(
+                "keepalived_rs_vrrp_last_transition_time_seconds",
+                &[("iname", &i.name)],
+                i.since,
+            );
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_rs_vrrp_effective_priority",
+            "gauge",
+            "The priority the instance advertises.",
+        );
+        for i in &v.instances {
+            f.sample(
+                "keepalived_rs_vrrp_effective_priority",
+                &[("iname", &i.name)],
+                f64::from(i.effective_priority),
+            );
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_script_status",
+            "gauge",
+            "vrrp_script result (0 BAD, 1 GOOD; INIT is 0).",
+        );
+        for sc in &v.scripts {
+            f.sample(
+                "keepalived_script_status",
+                &[("name", &sc.name)],
+                f64::from(u8::from(sc.status == "GOOD")),
+            );
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_script_state",
+            "gauge",
+            "vrrp_script state (0 idle, 1 running).",
+        );
+        for sc in &v.scripts {
+            f.sample(
+                "keepalived_script_state",
+                &[("name", &sc.name)],
+                f64::from(u8::from(sc.running)),
+            );
+        }
+    }
+}
+
+fn checker(out: &mut String, c: &ka_ipc::status::CheckStatus) {
+    {
+        let mut f = family(
+            out,
+            "keepalived_rs_virtual_server_quorum_up",
+            "gauge",
+            "Whether the virtual server has its quorum.",
+        );
+        for vs in &c.virtual_servers {
+            f.sample(
+                "keepalived_rs_virtual_server_quorum_up",
+                &[("virtual_server", &vs.name)],
+                f64::from(u8::from(vs.quorum_up)),
+            );
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_rs_virtual_server_live_weight",
+            "gauge",
+            "The sum of the weights of the live real servers.",
+        );
+        for vs in &c.virtual_servers {
+            f.sample(
+                "keepalived_rs_virtual_server_live_weight",
+                &[("virtual_server", &vs.name)],
+                vs.live_weight as f64,
+            );
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_rs_real_server_up",
+            "gauge",
+            "Whether the real server passes its checks.",
+        );
+        for vs in &c.virtual_servers {
+            for rs in &vs.real_servers {
+                f.sample(
+                    "keepalived_rs_real_server_up",
+                    &[("virtual_server", &vs.name), ("real_server", &rs.name)],
+                    f64::from(u8::from(rs.alive)),
+                );
+            }
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_rs_real_server_weight",
+            "gauge",
+            "The real server's weight (configured, or as a MISC_CHECK set it).",
+        );
+        for vs in &c.virtual_servers {
+            for rs in &vs.real_servers {
+                f.sample(
+                    "keepalived_rs_real_server_weight",
+                    &[("virtual_server", &vs.name), ("real_server", &rs.name)],
+                    f64::from(rs.weight),
+                );
+            }
+        }
+    }
+    {
+        let mut f = family(
+            out,
+            "keepalived_rs_check_latency_seconds",
+            "gauge",
+            "How long the last probe of a checker took.",
+        );
+        for vs in &c.virtual_servers {
+            for rs in &vs.real_servers {
+                for ch in &rs.checks {
+                    if let Some(l) = ch.latency {
+                        f.sample(
+                            "keepalived_rs_check_latency_seconds",
+                            &[
+                                ("virtual_server", &vs.name),
+                                ("real_server", &rs.name),
+                                ("check", &ch.kind),
+                                ("target", &ch.target),
+                            ],
+                            l,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ka_ipc::status::{InstanceStatus, ParentStatus, VrrpStatus};
+
+    #[test]
+    fn mehdys_names_and_labels_once_per_vip() {
+        let s = Status {
+            keepalived_rs: ParentStatus {
+                version: "0.1.0".into(),
+                ..ParentStatus::default()
+            },
+            vrrp: Some(VrrpStatus {
+                instances: vec![InstanceStatus {
+                    name: "VI_1".into(),
+                    state: "MASTER".into(),
+                    interface: "eth0".into(),
+                    vrid: 51,
+                    vips: vec!["10.0.0.1/24".into(), "10.0.0.2".into()],
+                    ..InstanceStatus::default()
+                }],
+                ..VrrpStatus::default()
+            }),
+            checker: None,
+        };
+        let text = render(&s);
+        assert!(text.contains(
+            "keepalived_vrrp_state{iname=\"VI_1\",intf=\"eth0\",vrid=\"51\",ip_address=\"10.0.0.1/24\"} 2\n"
+        ));
+        assert!(text.contains(
+            "keepalived_vrrp_state{iname=\"VI_1\",intf=\"eth0\",vrid=\"51\",ip_address=\"10.0.0.2\"} 2\n"
+        ));
+        assert!(text.contains(
+            "keepalived_advertisements_sent_total{iname=\"VI_1\",intf=\"eth0\",vrid=\"51\",state=\"MASTER\"} 0\n"
+        ));
+        // Every family is declared once, before its samples.
+        let types = text.lines().filter(|l| l.starts_with("# TYPE ")).count();
+        let helps = text.lines().filter(|l| l.starts_with("# HELP ")).count();
+        assert_eq!(types, helps);
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

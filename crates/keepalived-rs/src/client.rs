@@ -1,0 +1,308 @@
+//! `keepalived-rs status [--json]` and `keepalived-rs events`: clients of the running
+//! daemon's control socket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use ka_ipc::status::Status;
+
+const USAGE: &str = "usage: keepalived-rs status [--json] [--control-socket PATH]\n       keepalived-rs events [--control-socket PATH]";
+
+/// `args` starts with the command (`status` or `events`).
+pub fn main(args: &[String]) -> u8 {
+    let mut json = false;
+    let mut path = crate::cli::DEFAULT_CONTROL_SOCKET.to_string();
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" if args[0] == "status" => json = true,
+            "--control-socket" => match it.next() {
+                Some(p) => path = p.clone(),
+                None => return usage(),
+            },
+            s if s.starts_with("--control-socket=") => {
+                path = s["--control-socket=".len()..].to_string()
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return 0;
+            }
+            _ => return usage(),
+        }
+    }
+    let mut s = match UnixStream::connect(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("keepalived-rs: cannot reach the daemon at {path}: {e}");
+            return 1;
+        }
+    };
+    if args[0] == "events" {
+        return events(s);
+    }
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    if let Err(e) = s.write_all(b"status\n") {
+        eprintln!("keepalived-rs: {path}: {e}");
+        return 1;
+    }
+    let mut text = String::new();
+    if let Err(e) = s.read_to_string(&mut text) {
+        eprintln!("keepalived-rs: {path}: {e}");
+        return 1;
+    }
+    if json {
+        print!("{text}");
+        return 0;
+    }
+    match serde_json::from_str::<Status>(&text) {
+        Ok(st) => {
+            print!("{}", table(&st));
+            0
+        }
+        Err(e) => {
+            eprintln!("keepalived-rs: an answer this version cannot read ({e}): {text}");
+            1
+        }
+    }
+}
+
+fn usage() -> u8 {
+    eprintln!("{USAGE}");
+    2
+}
+
+fn events(mut s: UnixStream) -> u8 {
+    if s.write_all(b"events\n").is_err() {
+        return 1;
+    }
+    let out = std::io::stdout();
+    for line in BufReader::new(s).lines() {
+        let Ok(line) = line else { return 1 };
+        let mut o = out.lock();
+        if writeln!(o, "{line}").and_then(|()| o.flush()).is_err() {
+            return 0;
+        }
+    }
+    0
+}
+
+/// Local time of day for a time in seconds since 1970 (as the logs print it).
+fn clock(t: f64) -> String {
+    if t <= 0.0 {
+        return "-".into();
+    }
+    // SAFETY: localtime_r only writes the struct we hand it.
+    let tm = unsafe {
+        let secs = t as libc::time_t;
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&secs, &mut tm);
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
+}
+
+/// Columns padded to their widest cell.
+fn columns(rows: &[Vec<String>]) -> String {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            if c + 1 < r.len() {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[c]));
+            } else {
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// What a person reads in a terminal.
+pub fn table(st: &Status) -> String {
+    let p = &st.keepalived_rs;
+    let mut out = format!(
+        "keepalived-rs {} (pid {}), up since {}\n",
+        p.version,
+        p.pid,
+        clock(p.started)
+    );
+    for pr in &p.processes {
+        let state = match (pr.pid, pr.answered) {
+            (None, _) => "not running".to_string(),
+            (Some(pid), true) => format!("pid {pid}, since {}", clock(pr.started.unwrap_or(0.0))),
+            (Some(pid), false) => format!("pid {pid}, NOT ANSWERING"),
+        };
+        out.push_str(&format!(
+            "  {} child: {state}; {} restart(s)\n",
+            pr.name, pr.restarts
+        ));
+    }
+    match &p.last_reload {
+        Some(r) => out.push_str(&format!(
+            "  reloads: {}; last at {}: {}\n",
+            p.reloads,
+            clock(r.time),
+            r.result
+        )),
+        None => out.push_str("  reloads: none\n"),
+    }
+    if let Some(v) = &st.vrrp {
+        out.push_str("\nVRRP instances\n");
+        let mut rows = vec![vec![
+            "NAME".to_string(),
+            "STATE".into(),
+            "SINCE".into(),
+            "REASON".into(),
+            "VRID".into(),
+            "IF".into(),
+            "PRIO".into(),
+            "MASTER".into(),
+            "VIPS".into(),
+        ]];
+        for i in &v.instances {
+            let master = match &i.master {
+                Some(m) => format!("{m} ({})", i.master_priority),
+                None => "-".into(),
+            };
+            rows.push(vec![
+                i.name.clone(),
+                i.state.clone(),
+                clock(i.since),
+                if i.reason.is_empty() {
+                    "-".into()
+                } else {
+                    i.reason.clone()
+                },
+                i.vrid.to_string(),
+                i.interface.clone(),
+                if i.base_priority == i.effective_priority {
+                    i.effective_priority.to_string()
+                } else {
+                    format!("{} (base {})", i.effective_priority, i.base_priority)
+                },
+                master,
+                format!(
+                    "{}{}",
+                    i.vips.join(" "),
+                    if i.vips_set { " (set)" } else { "" }
+                ),
+            ]);
+        }
+        out.push_str(&columns(&rows));
+        for i in &v.instances {
+            for t in &i.trackers {
+                let part = match t.contribution {
+                    Some(c) => format!("{c:+}"),
+                    None => "FAULT".into(),
+                };
+                out.push_str(&format!(
+                    "  {}: {} {} {} (weight {}, {part})\n",
+                    i.name, t.kind, t.name, t.status, t.weight
+                ));
+            }
+        }
+        for g in &v.sync_groups {
+            out.push_str(&format!(
+                "  sync group {}: {} ({})\n",
+                g.name,
+                g.state,
+                g.members.join(", ")
+            ));
+        }
+        for s in &v.scripts {
+            out.push_str(&format!(
+                "  script {}: {}{}\n",
+                s.name,
+                s.status,
+                if s.running { " (running)" } else { "" }
+            ));
+        }
+    }
+    if let Some(c) = &st.checker {
+        out.push_str(&format!(
+            "\nVirtual servers{}\n",
+            if c.ipvs {
+                ""
+            } else {
+                " (no IPVS on this kernel)"
+            }
+        ));
+        let mut rows = vec![vec![
+            "SERVER".to_string(),
+            "STATE".into(),
+            "WEIGHT".into(),
+            "CHECK".into(),
+            "LAST".into(),
+            "LATENCY".into(),
+            "SINCE".into(),
+        ]];
+        for vs in &c.virtual_servers {
+            rows.push(vec![
+                vs.name.clone(),
+                if vs.quorum_up {
+                    "QUORUM UP"
+                } else {
+                    "QUORUM DOWN"
+                }
+                .into(),
+                vs.live_weight.to_string(),
+                if vs.sorry_active {
+                    format!("sorry server {}", vs.sorry_server.as_deref().unwrap_or(""))
+                } else {
+                    String::new()
+                },
+            ]);
+            for rs in &vs.real_servers {
+                let first = rs.checks.first();
+                rows.push(vec![
+                    format!("  {}", rs.name),
+                    if rs.alive { "UP" } else { "DOWN" }.into(),
+                    rs.weight.to_string(),
+                    first.map_or(String::new(), |c| c.kind.clone()),
+                    first
+                        .and_then(|c| c.last_result.clone())
+                        .unwrap_or_else(|| "-".into()),
+                    first
+                        .and_then(|c| c.latency)
+                        .map_or("-".into(), |l| format!("{:.1} ms", l * 1e3)),
+                    first.map_or("-".into(), |c| clock(c.since)),
+                ]);
+                for c in rs.checks.iter().skip(1) {
+                    rows.push(vec![
+                        String::new(),
+                        if c.up { "up" } else { "down" }.into(),
+                        String::new(),
+                        c.kind.clone(),
+                        c.last_result.clone().unwrap_or_else(|| "-".into()),
+                        c.latency
+                            .map_or("-".into(), |l| format!("{:.1} ms", l * 1e3)),
+                        clock(c.since),
+                    ]);
+                }
+            }
+        }
+        out.push_str(&columns(&rows));
+    }
+    out
+}
