@@ -12,6 +12,8 @@
 //! The checker child (IO: sockets, scripts, IPVS) feeds them and carries out what they
 //! return.
 
+#![forbid(unsafe_code)]
+
 pub mod checker;
 pub mod config;
 pub mod file;

@@ -10,6 +10,8 @@
 //! Every diagnostic is collected; a wrong line or block is dropped and the rest survives.
 //! [`dump`] writes a model back as canonical keepalived.conf text.
 
+#![forbid(unsafe_code)]
+
 pub mod addr;
 pub mod ctx;
 pub mod diag;

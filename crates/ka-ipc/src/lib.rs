@@ -5,6 +5,10 @@
 //! Also the two process-level edges the channel needs: starting a child with its end of
 //! the socketpair, and PR_SET_PDEATHSIG in the child.
 
+// Calls into the kernel and the C library live here; each unsafe block says why it
+// is sound (SAFETY).
+#![allow(unsafe_code)]
+
 pub mod codec;
 pub mod proc;
 pub mod status;

@@ -7,7 +7,11 @@
 //! - [`inotify`]: directories watched for files written or removed;
 //! - [`timer`]: a timerfd, for wakeups finer than epoll's milliseconds.
 //!
-//! All `unsafe` of the workspace lives here, each use with its `SAFETY:` line.
+//! Most of the workspace's `unsafe` lives here, each use with its `SAFETY:` line.
+
+// Calls into the kernel and the C library live here; each unsafe block says why it
+// is sound (SAFETY).
+#![allow(unsafe_code)]
 
 pub mod iface;
 pub mod inotify;

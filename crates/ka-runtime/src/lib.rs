@@ -13,6 +13,10 @@
 //! - [`track_files`]: the files track_file and FILE_CHECK follow (inotify);
 //! - [`signals`]: keepalived's signal numbers.
 
+// Calls into the kernel and the C library live here; each unsafe block says why it
+// is sound (SAFETY).
+#![allow(unsafe_code)]
+
 pub mod dumps;
 pub mod error;
 pub mod link;

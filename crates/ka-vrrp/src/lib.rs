@@ -12,6 +12,8 @@
 //! Time is handed in as [`Time`] (microseconds on the caller's monotonic clock): nothing
 //! here reads a clock, opens a socket or starts a process.
 
+#![forbid(unsafe_code)]
+
 pub mod action;
 pub mod checksum;
 pub mod config;

@@ -4,6 +4,10 @@
 //! `--child check`, the VRRP child (ka-vrrp-child) and the checker child (ka-check-child).
 //! This crate only dispatches and maps errors to keepalived's exit codes.
 
+// Calls into the kernel and the C library live here; each unsafe block says why it
+// is sound (SAFETY).
+#![allow(unsafe_code)]
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
