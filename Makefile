@@ -1,7 +1,7 @@
 # keepalived-rs: build, test, bench, fuzz.
 CARGO ?= cargo
 
-.PHONY: all build test integration lint bench fuzz demo clean
+.PHONY: all build test quick integration lint bench fuzz demo clean
 
 all: build
 
@@ -15,6 +15,13 @@ test:
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
 	$(MAKE) integration
+
+# For iterating: formatting, lints and every unit, golden and CLI test (a few minutes; no
+# root, no namespaces).
+quick:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+	$(CARGO) test --workspace --all-targets -q
 
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,
 # every signal keepalived survives (and SIGJSON beside keepalived 2.2.7's), reload,
@@ -34,6 +41,7 @@ integration:
 	bash integration/crashes.sh
 	bash integration/interfaces.sh
 	bash integration/status.sh
+	bash integration/load.sh
 	bash integration/reload.sh
 	bash integration/failover.sh
 	bash integration/scenarios.sh

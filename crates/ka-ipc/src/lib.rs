@@ -16,7 +16,7 @@ pub mod status;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 
 /// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
@@ -101,6 +101,21 @@ pub enum ToParent {
     Originals(Vec<(String, u32)>),
     /// A real server went up or down (checker child).
     Server(ServerState),
+    /// A MASTER's advert (IPv4, the whole packet as sent), whenever its priority or
+    /// source changes: the parent sends it again, every `interval_ms`, while the VRRP
+    /// child is silent, so that a hung or restarting child does not leave a VIP up
+    /// without adverts.
+    Advert {
+        instance: String,
+        ifname: String,
+        dst: std::net::Ipv4Addr,
+        packet: Vec<u8>,
+        interval_ms: u32,
+    },
+    /// The instance left MASTER: its advert is no longer sent for it.
+    AdvertStop {
+        instance: String,
+    },
     /// The status asked for by `WriteStatus(seq)` is in its file.
     StatusWritten(u64),
     /// A vrrp_script's status changed (true: good), kept for successors.

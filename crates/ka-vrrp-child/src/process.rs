@@ -97,6 +97,9 @@ pub struct VrrpProcess {
     resume: Option<Vec<ka_ipc::InstanceState>>,
     /// A successor's start: the predecessor's vrrp_script statuses.
     carried_scripts: Vec<(String, bool)>,
+    /// The priority each MASTER instance's advert was last handed to the parent with
+    /// (the parent sends it again while this process is silent).
+    adverts_reported: std::collections::HashMap<usize, (u8, IpAddr)>,
     links: ka_net::link::LinkMonitor,
     /// The state each instance or group was last mailed about.
     last_mail: std::collections::HashMap<Target, ka_vrrp::instance::State>,
@@ -266,6 +269,7 @@ impl VrrpProcess {
             parent: None,
             resume: None,
             carried_scripts: Vec::new(),
+            adverts_reported: Default::default(),
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
             last_mail: Default::default(),
             log_args: Vec::new(),
@@ -1424,6 +1428,32 @@ impl VrrpProcess {
         out
     }
 
+    /// A MASTER's advert goes to the parent when its priority or source changed, so that
+    /// the parent can keep sending it while this process is silent (IPv4; not with AH,
+    /// whose sequence numbers a replay would repeat).
+    fn report_advert(&mut self, i: usize, ifname: &str, dst: IpAddr, packet: &[u8], prio: u8) {
+        let inst = &self.router.instances[i];
+        let master = inst.state() == ka_vrrp::instance::State::Master;
+        let ah = matches!(self.cfg.instances[i].auth, Some(model::Auth::Ah(_)));
+        let IpAddr::V4(dst4) = dst else { return };
+        if !master || prio == 0 || ah || self.parent.is_none() {
+            return;
+        }
+        let key = (prio, inst.cfg.src);
+        if self.adverts_reported.get(&i) == Some(&key) {
+            return;
+        }
+        self.adverts_reported.insert(i, key);
+        let m = ka_ipc::ToParent::Advert {
+            instance: inst.name().to_string(),
+            ifname: ifname.to_string(),
+            dst: dst4,
+            packet: packet.to_vec(),
+            interval_ms: inst.cfg.adver_int.as_millis().min(u32::MAX as u128) as u32,
+        };
+        self.tell_parent(m);
+    }
+
     /// `keepalived-rs status`: every instance, group and script as JSON in `path`.
     fn write_status(&self, path: &str) {
         use ka_ipc::status::{
@@ -1826,9 +1856,14 @@ impl VrrpProcess {
                 Target::Group(_) => None,
             };
             match a {
-                Action::Send { dst, packet, .. } => {
+                Action::Send {
+                    dst,
+                    packet,
+                    priority,
+                } => {
                     let Some(i) = inst else { continue };
                     let ifname = self.send_if(i);
+                    self.report_advert(i, &ifname, dst, &packet, priority);
                     if let Some(io) = self.ifaces.iter().find(|io| io.name == ifname) {
                         let r = match (dst, &io.v6) {
                             (IpAddr::V4(d), _) => io.send.send(d, &packet),
@@ -1893,6 +1928,13 @@ impl VrrpProcess {
                             if s.instance() == name {
                                 s.state(state == ka_vrrp::instance::State::Master);
                             }
+                        }
+                        if state != ka_vrrp::instance::State::Master
+                            && self.adverts_reported.remove(&i).is_some()
+                        {
+                            self.tell_parent(ka_ipc::ToParent::AdvertStop {
+                                instance: name.clone(),
+                            });
                         }
                         let reason = self.router.instances[i]
                             .last_reason()

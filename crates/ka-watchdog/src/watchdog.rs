@@ -120,6 +120,9 @@ const QUICK_DEATH: Duration = Duration::from_secs(1);
 /// after this many quick deaths in a row the parent releases the VIPs instead, so that
 /// no address stays up without adverts while the back-off runs.
 const QUICK_DEATHS_BEFORE_RELEASE: usize = 3;
+/// A VRRP child silent this long (pings are every 500 ms) has its MASTERs' adverts sent
+/// by the parent until it speaks again or its successor does.
+const SILENT_AFTER: Duration = Duration::from_millis(1000);
 /// Lateness of the parent's own loop below this is not forgiven to the children.
 const LATE_FORGIVEN: Duration = Duration::from_millis(50);
 
@@ -154,6 +157,22 @@ pub struct Watchdog {
     reloads: u64,
     last_reload: Option<ka_ipc::status::ReloadStatus>,
     started_wall: f64,
+    /// The adverts of the VRRP child's MASTER instances, sent by the parent while the
+    /// child is silent (hung, stopped, dead or restarting).
+    adverts: BTreeMap<String, Replay>,
+    /// One raw socket per interface, opened when first needed.
+    senders: BTreeMap<String, ka_net::vrrp::SendSocket>,
+    /// Whether the parent is sending adverts for the child now.
+    standing_in: bool,
+}
+
+/// A MASTER's advert, as its child last sent it.
+struct Replay {
+    ifname: String,
+    dst: std::net::Ipv4Addr,
+    packet: Vec<u8>,
+    interval: Duration,
+    next: Instant,
 }
 
 /// keepalived calc_restart_delay: 0, 1, 2, 4, 8, 16, 32, 60, 60, ... seconds.
@@ -195,7 +214,81 @@ impl Watchdog {
             reloads: 0,
             last_reload: None,
             started_wall: ka_ipc::status::unix_now(),
+            adverts: BTreeMap::new(),
+            senders: BTreeMap::new(),
+            standing_in: false,
         })
+    }
+
+    /// Whether the VRRP child has been silent past [`SILENT_AFTER`] (or is not running).
+    fn vrrp_silent(&self, now: Instant) -> bool {
+        match &self.slots[Kind::Vrrp.slot()].running {
+            Some(r) => now.saturating_duration_since(r.last_pong) > SILENT_AFTER,
+            None => true,
+        }
+    }
+
+    /// While the VRRP child is silent, its MASTERs' adverts go out from here at their
+    /// interval: a backup sees no gap, and the VIPs are never held without adverts.
+    /// Duplicates with a child that is only slow are harmless (the same priority from the
+    /// same address).
+    fn stand_in(&mut self) {
+        let now = Instant::now();
+        let silent = !self.adverts.is_empty() && self.vrrp_silent(now);
+        if silent != self.standing_in {
+            self.standing_in = silent;
+            if silent {
+                log::warn!(
+                    "VRRP child silent: sending the adverts of its {} MASTER instance(s)",
+                    self.adverts.len()
+                );
+            } else {
+                log::info!("VRRP child speaks again: it sends its adverts itself");
+            }
+        }
+        if !silent {
+            for a in self.adverts.values_mut() {
+                a.next = now;
+            }
+            return;
+        }
+        for (name, a) in &mut self.adverts {
+            if a.next > now {
+                continue;
+            }
+            a.next = now + a.interval;
+            if !self.senders.contains_key(&a.ifname) {
+                match ka_net::vrrp::SendSocket::new(&a.ifname) {
+                    Ok(s) => {
+                        self.senders.insert(a.ifname.clone(), s);
+                    }
+                    Err(e) => {
+                        log::warn!("({name}) cannot advertise on {}: {e}", a.ifname);
+                        continue;
+                    }
+                }
+            }
+            if let Some(s) = self.senders.get(&a.ifname) {
+                if let Err(e) = s.send(a.dst, &a.packet) {
+                    log::warn!("({name}) cannot send its advert: {e}");
+                }
+            }
+        }
+    }
+
+    /// When the parent next sends an advert for a silent child.
+    fn stand_in_deadline(&self) -> Option<Instant> {
+        if self.adverts.is_empty() {
+            return None;
+        }
+        let now = Instant::now();
+        if self.standing_in {
+            return self.adverts.values().map(|a| a.next).min();
+        }
+        self.slots[Kind::Vrrp.slot()]
+            .running
+            .as_ref()
+            .map_or(Some(now), |r| Some(r.last_pong + SILENT_AFTER))
     }
 
     /// Serve `keepalived-rs status`, `events` and, with an address, `/metrics`.
@@ -559,6 +652,8 @@ impl Watchdog {
             }
         }
         self.config = new_config;
+        // The successors report their MASTERs' adverts as they send their first.
+        self.adverts.clear();
         log::info!("Reload complete");
         self.reload_done(asked, "complete");
     }
@@ -577,13 +672,8 @@ impl Watchdog {
             while last.is_none() && Instant::now() < end {
                 match old.ch.recv::<ToParent>() {
                     Ok(Some(ToParent::HandedOver(s))) => last = Some(s),
-                    Ok(Some(ToParent::State(s))) => {
-                        self.states.insert(s.name.clone(), s);
-                    }
-                    Ok(Some(ToParent::Server(st))) => {
-                        self.servers.insert((st.vs.clone(), st.rs.clone()), st);
-                    }
-                    Ok(Some(_)) => {}
+                    // States, servers, adverts stopped by deleted instances, events.
+                    Ok(Some(m)) => self.message(k, m),
                     Ok(None) => std::thread::sleep(Duration::from_millis(1)),
                     Err(_) => break,
                 }
@@ -662,6 +752,7 @@ impl Watchdog {
                     .map(|(_, at, _)| at + crate::control::STATUS_WAIT),
             );
             deadlines.extend(self.control.as_ref().and_then(|c| c.next_deadline()));
+            deadlines.extend(self.stand_in_deadline());
             let timeout = deadlines
                 .into_iter()
                 .min()
@@ -734,6 +825,7 @@ impl Watchdog {
                 self.messages(k);
                 self.ping(k, &poll);
             }
+            self.stand_in();
             let now = Instant::now();
             if self
                 .asked
@@ -804,6 +896,28 @@ impl Watchdog {
             }
             ToParent::Script { name, good } => {
                 self.scripts.insert(name, good);
+            }
+            ToParent::Advert {
+                instance,
+                ifname,
+                dst,
+                packet,
+                interval_ms,
+            } => {
+                let interval = Duration::from_millis(u64::from(interval_ms.max(10)));
+                self.adverts.insert(
+                    instance,
+                    Replay {
+                        ifname,
+                        dst,
+                        packet,
+                        interval,
+                        next: Instant::now(),
+                    },
+                );
+            }
+            ToParent::AdvertStop { instance } => {
+                self.adverts.remove(&instance);
             }
             ToParent::Hello { version } if version != VERSION => {
                 log::error!(
@@ -876,6 +990,8 @@ impl Watchdog {
                 s.state = "BACKUP".into();
             }
         }
+        // No more adverts for addresses that are gone.
+        self.adverts.clear();
     }
 
     fn ping(&mut self, k: Kind, poll: &Poll) {
