@@ -641,6 +641,12 @@ impl CheckProcess {
     fn write_status(&self, path: &str) {
         use ka_ipc::status::{CheckStatus, CheckerStatus, RsStatus, VsStatus};
         let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
+        // The checkers of each (virtual, real) server, found once.
+        let mut by_server: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+        for (k, sp) in self.specs.iter().enumerate() {
+            by_server.entry((sp.vs, sp.rs)).or_default().push(k);
+        }
+        let none = Vec::new();
         let virtual_servers = self
             .pool
             .cfg
@@ -658,21 +664,19 @@ impl CheckProcess {
                     .iter()
                     .enumerate()
                     .map(|(r, rc)| {
-                        let mine = || {
-                            self.specs
-                                .iter()
-                                .enumerate()
-                                .filter(move |(_, sp)| sp.vs == v && sp.rs == r)
-                        };
-                        let weight = mine()
-                            .find_map(|(k, _)| self.checkers[k].dynamic_weight())
+                        let mine = by_server.get(&(v, r)).unwrap_or(&none);
+                        let weight = mine
+                            .iter()
+                            .find_map(|&k| self.checkers[k].dynamic_weight())
                             .unwrap_or(rc.weight);
                         RsStatus {
                             name: rc.name.clone(),
                             alive: self.pool.rs_alive(v, r),
                             weight,
-                            checks: mine()
-                                .map(|(k, sp)| {
+                            checks: mine
+                                .iter()
+                                .map(|&k| {
+                                    let sp = &self.specs[k];
                                     let l = self.last.get(k).cloned().unwrap_or_default();
                                     CheckerStatus {
                                         kind: sp.kind.keyword().to_string(),

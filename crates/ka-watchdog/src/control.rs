@@ -309,15 +309,21 @@ impl Control {
         }
     }
 
-    /// Whether a client waits for a status or metrics answer.
-    pub fn waiting(&self) -> bool {
-        self.clients
-            .iter()
-            .flatten()
-            .any(|c| matches!(c.want, Want::Status | Want::Metrics))
+    /// Whether a client waits for a status answer, and whether one waits for metrics.
+    pub fn waiting(&self) -> (bool, bool) {
+        let mut w = (false, false);
+        for c in self.clients.iter().flatten() {
+            match c.want {
+                Want::Status => w.0 = true,
+                Want::Metrics => w.1 = true,
+                _ => {}
+            }
+        }
+        w
     }
 
-    /// The answers: `json` to status clients, `metrics` to metrics clients.
+    /// The answers: `json` to status clients, `metrics` to metrics clients (each built
+    /// only when someone waits for it).
     pub fn answer(&mut self, json: &str, metrics: &str) {
         for id in 0..self.clients.len() {
             let Some(Some(c)) = self.clients.get_mut(id) else {

@@ -350,8 +350,11 @@ impl Watchdog {
                 .then(|| std::fs::read_to_string(dir.join(format!("{}.status.json", k.arg()))).ok())
                 .flatten()
         };
-        let vrrp = read(Kind::Vrrp).and_then(|t| serde_json::from_str(&t).ok());
-        let checker = read(Kind::Check).and_then(|t| serde_json::from_str(&t).ok());
+        let (want_json, want_metrics) = control.waiting();
+        // Each child's part as it wrote it (a JSON object), or null.
+        let part = |t: Option<String>| t.filter(|t| t.starts_with('{'));
+        let vrrp_text = part(read(Kind::Vrrp));
+        let check_text = part(read(Kind::Check));
         let processes = KINDS
             .iter()
             .map(|&k| {
@@ -360,29 +363,43 @@ impl Watchdog {
                 ka_ipc::status::ProcessStatus {
                     name: if k == Kind::Vrrp { "vrrp" } else { "checker" }.into(),
                     pid: r.map(|r| r.child.id()),
-                    started: r
-                        .map(|r| ka_ipc::status::unix_now() - r.started.elapsed().as_secs_f64()),
+                    started: r.map(|r| {
+                        ka_ipc::status::unix_now() - r.started.elapsed().as_secs_f64()
+                    }),
                     restarts: slot.restarts_total,
                     answered: r.is_some() && answered[k.slot()],
                 }
             })
             .collect();
-        let status = ka_ipc::status::Status {
-            keepalived_rs: ka_ipc::status::ParentStatus {
-                version: env!("CARGO_PKG_VERSION").into(),
-                pid: std::process::id(),
-                started: self.started_wall,
-                processes,
-                reloads: self.reloads,
-                last_reload: self.last_reload.clone(),
-            },
-            vrrp,
-            checker,
+        let parent = ka_ipc::status::ParentStatus {
+            version: env!("CARGO_PKG_VERSION").into(),
+            pid: std::process::id(),
+            started: self.started_wall,
+            processes,
+            reloads: self.reloads,
+            last_reload: self.last_reload.clone(),
         };
-        let json = serde_json::to_string(&status).unwrap_or_else(|e| {
-            serde_json::json!({ "error": format!("cannot encode the status: {e}") }).to_string()
-        });
-        let metrics = crate::metrics::render(&status);
+        // The JSON answer splices the children's parts in as they are: no decoding.
+        let json = if want_json {
+            format!(
+                "{{\"keepalived_rs\":{},\"vrrp\":{},\"checker\":{}}}",
+                serde_json::to_string(&parent).unwrap_or_else(|_| "null".into()),
+                vrrp_text.as_deref().unwrap_or("null"),
+                check_text.as_deref().unwrap_or("null"),
+            )
+        } else {
+            String::new()
+        };
+        let metrics = if want_metrics {
+            let status = ka_ipc::status::Status {
+                keepalived_rs: parent,
+                vrrp: vrrp_text.and_then(|t| serde_json::from_str(&t).ok()),
+                checker: check_text.and_then(|t| serde_json::from_str(&t).ok()),
+            };
+            crate::metrics::render(&status)
+        } else {
+            String::new()
+        };
         if let Some(c) = &mut self.control {
             c.answer(&json, &metrics);
         }
