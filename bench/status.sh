@@ -46,9 +46,10 @@ PY
 vrrp_conf > "$WORKDIR/vrrp.conf"
 { cat "$WORKDIR/vrrp.conf"; check_conf; } > "$WORKDIR/all.conf"
 
-usage() {   # CPU jiffies of every process in node a
+usage() {   # CPU jiffies of every daemon process in node a (not the scraper)
     local cpu=0
     for p in $(ip netns pids "$PREFIX-a"); do
+        tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q python3 && continue
         set -- $(awk '{print $14, $15}' /proc/$p/stat 2>/dev/null || echo 0 0)
         cpu=$(( cpu + $1 + $2 ))
     done

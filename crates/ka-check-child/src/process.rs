@@ -138,11 +138,27 @@ pub struct CheckProcess {
     last: Vec<LastProbe>,
     /// `epoch` on the wall clock, in seconds since 1970.
     epoch_wall: f64,
+    /// Each real server's status as last written (JSON and metric lines), by virtual
+    /// and real server, with what it was made from: a status request re-encodes only
+    /// the servers probed since the last one.
+    status_cache: HashMap<(usize, usize), RsCached>,
+    /// The checkers of each (virtual, real) server, found once.
+    by_server: HashMap<(usize, usize), Vec<usize>>,
+}
+
+/// A real server's part of the status, and its key: alive, weight, and each checker's
+/// probe count.
+struct RsCached {
+    key: (bool, u32, Vec<u64>),
+    json: String,
+    lines: [String; 3],
 }
 
 /// A checker's last probe as `status` shows it.
 #[derive(Clone, Default)]
 struct LastProbe {
+    /// Probes recorded (what the status cache keys on).
+    count: u64,
     began: Option<Time>,
     result: Option<String>,
     latency: Option<Duration>,
@@ -335,6 +351,8 @@ impl CheckProcess {
             probes: HashMap::new(),
             epoch: Instant::now(),
             epoch_wall: ka_ipc::status::unix_now(),
+            status_cache: HashMap::new(),
+            by_server: HashMap::new(),
             parent: None,
             fifos,
             children: Vec::new(),
@@ -619,8 +637,8 @@ impl CheckProcess {
             let ch = self.parent.as_ref()?;
             match ch.recv::<ka_ipc::ToChild>() {
                 Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
-                Ok(Some(ka_ipc::ToChild::WriteStatus { seq, path })) => {
-                    self.write_status(&path);
+                Ok(Some(ka_ipc::ToChild::WriteStatus { seq, json, metrics })) => {
+                    self.write_status(json.as_deref(), metrics.as_deref());
                     self.tell_parent(ka_ipc::ToParent::StatusWritten(seq));
                 }
                 Ok(Some(ka_ipc::ToChild::Stop)) => return Some(ParentSays::Stop),
@@ -637,74 +655,139 @@ impl CheckProcess {
         }
     }
 
-    /// `keepalived-rs status`: every virtual and real server and checker as JSON in `path`.
-    fn write_status(&self, path: &str) {
-        use ka_ipc::status::{CheckStatus, CheckerStatus, RsStatus, VsStatus};
+    /// `keepalived-rs status`: every virtual and real server and checker as JSON, and the
+    /// checker's metric families, each to its file when asked. A real server's part is
+    /// encoded again only when it was probed or changed since the last request.
+    fn write_status(&mut self, json_path: Option<&str>, metrics_path: Option<&str>) {
+        use ka_ipc::status::{CheckerStatus, RsStatus, VsStatus};
+        use ka_runtime::metrics::{family, rs_lines, vs_lines, CHECKER_FAMILIES};
         let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
-        // The checkers of each (virtual, real) server, found once.
-        let mut by_server: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-        for (k, sp) in self.specs.iter().enumerate() {
-            by_server.entry((sp.vs, sp.rs)).or_default().push(k);
+        if self.by_server.is_empty() {
+            for (k, sp) in self.specs.iter().enumerate() {
+                self.by_server.entry((sp.vs, sp.rs)).or_default().push(k);
+            }
         }
+        let by_server = std::mem::take(&mut self.by_server);
         let none = Vec::new();
-        let virtual_servers = self
-            .pool
-            .cfg
-            .iter()
-            .enumerate()
-            .map(|(v, c)| VsStatus {
+        let want_json = json_path.is_some();
+        let mut json = String::with_capacity(if want_json { 256 * self.specs.len() } else { 0 });
+        json.push_str(&format!(
+            "{{\"ipvs\":{},\"virtual_servers\":[",
+            self.lvs.available()
+        ));
+        let mut parts: [String; 5] = Default::default();
+        for (v, c) in self.pool.cfg.iter().enumerate() {
+            let vs = VsStatus {
                 name: c.name.clone(),
                 quorum: c.quorum,
                 quorum_up: self.pool.quorum_up(v),
                 live_weight: u64::from(self.pool.live_weight(v)),
                 sorry_server: c.sorry_server.clone(),
                 sorry_active: self.pool.sorry_active(v),
-                real_servers: c
-                    .real_servers
+                real_servers: Vec::new(),
+            };
+            let [a, b] = vs_lines(&vs);
+            parts[0].push_str(&a);
+            parts[1].push_str(&b);
+            if want_json {
+                // The virtual server without its (empty) list, which follows.
+                let head = serde_json::to_string(&vs).unwrap_or_default();
+                let head = head.strip_suffix("[]}").unwrap_or(&head);
+                if v > 0 {
+                    json.push(',');
+                }
+                json.push_str(head);
+                json.push('[');
+            }
+            for (r, rc) in c.real_servers.iter().enumerate() {
+                let mine = by_server.get(&(v, r)).unwrap_or(&none);
+                let alive = self.pool.rs_alive(v, r);
+                let weight = mine
                     .iter()
-                    .enumerate()
-                    .map(|(r, rc)| {
-                        let mine = by_server.get(&(v, r)).unwrap_or(&none);
-                        let weight = mine
+                    .find_map(|&k| self.checkers[k].dynamic_weight())
+                    .unwrap_or(rc.weight);
+                let key = (
+                    alive,
+                    weight,
+                    mine.iter()
+                        .map(|&k| {
+                            let n = self.last.get(k).map_or(0, |l| l.count);
+                            // A verdict can change without a probe (a reload's carry).
+                            n * 2 + u64::from(self.checkers[k].is_up())
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                let fresh = self
+                    .status_cache
+                    .get(&(v, r))
+                    .is_some_and(|cached| cached.key == key);
+                if !fresh {
+                    let rs = RsStatus {
+                        name: rc.name.clone(),
+                        alive,
+                        weight,
+                        checks: mine
                             .iter()
-                            .find_map(|&k| self.checkers[k].dynamic_weight())
-                            .unwrap_or(rc.weight);
-                        RsStatus {
-                            name: rc.name.clone(),
-                            alive: self.pool.rs_alive(v, r),
-                            weight,
-                            checks: mine
-                                .iter()
-                                .map(|&k| {
-                                    let sp = &self.specs[k];
-                                    let l = self.last.get(k).cloned().unwrap_or_default();
-                                    CheckerStatus {
-                                        kind: sp.kind.keyword().to_string(),
-                                        target: sp.target.to_string(),
-                                        up: self.checkers[k].is_up(),
-                                        last_result: l.result,
-                                        latency: l.latency.map(|d| d.as_secs_f64()),
-                                        since: wall(l.since),
-                                    }
-                                })
-                                .collect(),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
-        let status = CheckStatus {
-            ipvs: self.lvs.available(),
-            virtual_servers,
-        };
-        match serde_json::to_vec(&status) {
-            Ok(bytes) => {
-                if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), &bytes)
-                {
-                    log::warn!("cannot write the status to {path}: {e}");
+                            .map(|&k| {
+                                let sp = &self.specs[k];
+                                let l = self.last.get(k).cloned().unwrap_or_default();
+                                CheckerStatus {
+                                    kind: sp.kind.keyword().to_string(),
+                                    target: sp.target.to_string(),
+                                    up: self.checkers[k].is_up(),
+                                    last_result: l.result,
+                                    latency: l.latency.map(|d| d.as_secs_f64()),
+                                    since: wall(l.since),
+                                }
+                            })
+                            .collect(),
+                    };
+                    let cached = RsCached {
+                        key,
+                        json: serde_json::to_string(&rs).unwrap_or_default(),
+                        lines: rs_lines(&c.name, &rs),
+                    };
+                    self.status_cache.insert((v, r), cached);
+                }
+                let Some(cached) = self.status_cache.get(&(v, r)) else {
+                    continue;
+                };
+                if want_json {
+                    if r > 0 {
+                        json.push(',');
+                    }
+                    json.push_str(&cached.json);
+                }
+                for (p, l) in parts[2..].iter_mut().zip(&cached.lines) {
+                    p.push_str(l);
                 }
             }
-            Err(e) => log::warn!("cannot encode the status: {e}"),
+            json.push_str("]}");
+        }
+        json.push_str("]}");
+        self.by_server = by_server;
+        if let Some(path) = json_path {
+            write_file(path, json.as_bytes());
+        }
+        if let Some(path) = metrics_path {
+            let heads: Vec<String> = CHECKER_FAMILIES
+                .iter()
+                .map(|(name, kind, help)| {
+                    let mut h = String::new();
+                    family(&mut h, name, kind, help);
+                    h
+                })
+                .collect();
+            let mut pieces: Vec<&[u8]> = Vec::new();
+            for (h, lines) in heads.iter().zip(&parts) {
+                pieces.push(h.as_bytes());
+                pieces.push(lines.as_bytes());
+            }
+            if let Err(e) =
+                ka_runtime::dumps::write_private_parts(std::path::Path::new(path), &pieces)
+            {
+                log::warn!("cannot write the status to {path}: {e}");
+            }
         }
     }
 
@@ -1196,6 +1279,7 @@ impl CheckProcess {
             self.last.resize(self.checkers.len(), LastProbe::default());
         }
         let l = &mut self.last[k];
+        l.count += 1;
         l.latency = l.began.take().map(|b| t - b);
         l.result = Some(match &outcome {
             Outcome::Failure(why) => why.clone(),
@@ -1668,6 +1752,13 @@ pub fn http_verdict(
         }
     }
     Ok(())
+}
+
+/// A status file, readable by its owner only.
+fn write_file(path: &str, bytes: &[u8]) {
+    if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), bytes) {
+        log::warn!("cannot write the status to {path}: {e}");
+    }
 }
 
 #[cfg(test)]

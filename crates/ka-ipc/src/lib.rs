@@ -64,11 +64,13 @@ pub enum ToChild {
     /// For a checker child that replaces another: the real servers' last states, so
     /// that they carry on (no notify for a server whose state did not change).
     Servers(Vec<ServerState>),
-    /// Write your status (JSON, [`status::VrrpStatus`] or [`status::CheckStatus`]) to
-    /// `path` (through a temporary file and a rename), then answer `StatusWritten(seq)`.
+    /// Write your status as JSON ([`status::VrrpStatus`] or [`status::CheckStatus`]) to
+    /// `json`, and your metric families (Prometheus text) to `metrics`, each when given
+    /// (through a temporary file and a rename), then answer `StatusWritten(seq)`.
     WriteStatus {
         seq: u64,
-        path: String,
+        json: Option<String>,
+        metrics: Option<String>,
     },
     /// Sent with `Resume`: each vrrp_script's last status (true: good), so that an
     /// instance tracking it resumes as it was instead of waiting in FAULT for a result.

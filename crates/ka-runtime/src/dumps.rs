@@ -57,15 +57,20 @@ fn split(configured: Option<&str>, default: &str) -> (PathBuf, String) {
 /// Writes `text` to `path` through a temporary file and a rename. The temporary file's
 /// name starts with a dot, so that tools that remove `keepalived.json*` leave it alone.
 pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
-    write_with_mode(path, text, 0o644)
+    write_with_mode(path, &[text], 0o644)
 }
 
 /// As [`write_atomic`], readable by its owner only (the control socket's status files).
 pub fn write_private(path: &Path, text: &[u8]) -> io::Result<()> {
-    write_with_mode(path, text, 0o600)
+    write_with_mode(path, &[text], 0o600)
 }
 
-fn write_with_mode(path: &Path, text: &[u8], mode: u32) -> io::Result<()> {
+/// As [`write_private`], the file made of `parts` one after the other.
+pub fn write_private_parts(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
+    write_with_mode(path, parts, 0o600)
+}
+
+fn write_with_mode(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
@@ -80,7 +85,9 @@ fn write_with_mode(path: &Path, text: &[u8], mode: u32) -> io::Result<()> {
             .truncate(true)
             .mode(mode)
             .open(&tmp)?;
-        f.write_all(text)?;
+        for p in parts {
+            f.write_all(p)?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if r.is_err() {

@@ -11,7 +11,8 @@
 //! - [`smtp`]: alert mail, sent by a short-lived `--child mail-*` process;
 //! - [`dumps`]: where the SIGUSR1 / SIGUSR2 / SIGJSON dumps go, written whole;
 //! - [`track_files`]: the files track_file and FILE_CHECK follow (inotify);
-//! - [`signals`]: keepalived's signal numbers.
+//! - [`signals`]: keepalived's signal numbers;
+//! - [`metrics`]: the Prometheus text format of each process's status.
 
 // Calls into the kernel and the C library live here; each unsafe block says why it
 // is sound (SAFETY).
@@ -21,6 +22,7 @@ pub mod dumps;
 pub mod error;
 pub mod link;
 pub mod logging;
+pub mod metrics;
 pub mod scripts;
 pub mod signals;
 pub mod smtp;

@@ -1083,8 +1083,8 @@ impl VrrpProcess {
             };
             match ch.recv::<ka_ipc::ToChild>() {
                 Ok(Some(ka_ipc::ToChild::Ping(n))) => self.tell_parent(ka_ipc::ToParent::Pong(n)),
-                Ok(Some(ka_ipc::ToChild::WriteStatus { seq, path })) => {
-                    self.write_status(&path);
+                Ok(Some(ka_ipc::ToChild::WriteStatus { seq, json, metrics })) => {
+                    self.write_status(json.as_deref(), metrics.as_deref());
                     self.tell_parent(ka_ipc::ToParent::StatusWritten(seq));
                 }
                 Ok(Some(ka_ipc::ToChild::Stop)) => return FromParent::Stop,
@@ -1454,8 +1454,9 @@ impl VrrpProcess {
         self.tell_parent(m);
     }
 
-    /// `keepalived-rs status`: every instance, group and script as JSON in `path`.
-    fn write_status(&self, path: &str) {
+    /// `keepalived-rs status`: every instance, group and script as JSON, and the VRRP
+    /// metric families, each to its file when asked.
+    fn write_status(&self, json: Option<&str>, metrics: Option<&str>) {
         use ka_ipc::status::{
             Counters, GroupStatus, InstanceStatus, ScriptStatus, TrackerStatus, VrrpStatus,
         };
@@ -1579,14 +1580,16 @@ impl VrrpProcess {
             sync_groups,
             scripts,
         };
-        match serde_json::to_vec(&status) {
-            Ok(bytes) => {
-                if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), &bytes)
-                {
-                    log::warn!("cannot write the status to {path}: {e}");
-                }
+        if let Some(path) = json {
+            match serde_json::to_vec(&status) {
+                Ok(bytes) => write_file(path, &bytes),
+                Err(e) => log::warn!("cannot encode the status: {e}"),
             }
-            Err(e) => log::warn!("cannot encode the status: {e}"),
+        }
+        if let Some(path) = metrics {
+            let mut out = String::new();
+            ka_runtime::metrics::vrrp(&mut out, &status);
+            write_file(path, out.as_bytes());
         }
     }
 
@@ -2276,6 +2279,13 @@ enum FromParent {
     Nothing,
     Stop,
     Handover(ka_ipc::Handover),
+}
+
+/// A status file, readable by its owner only.
+fn write_file(path: &str, bytes: &[u8]) {
+    if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), bytes) {
+        log::warn!("cannot write the status to {path}: {e}");
+    }
 }
 
 /// The interface's IPv6 link-local address (the source of IPv6 adverts).

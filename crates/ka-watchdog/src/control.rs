@@ -94,6 +94,8 @@ struct Client {
     http: bool,
     inbuf: Vec<u8>,
     outbuf: Vec<u8>,
+    /// How much of `outbuf` is written (the rest follows when the socket takes it).
+    sent: usize,
     want: Want,
     deadline: Instant,
 }
@@ -225,6 +227,7 @@ impl Control {
             http,
             inbuf: Vec::new(),
             outbuf: Vec::new(),
+            sent: 0,
             want: Want::Request,
             deadline: Instant::now() + READ_WITHIN,
         });
@@ -284,12 +287,10 @@ impl Control {
         let Some(Some(c)) = self.clients.get_mut(id) else {
             return;
         };
-        while !c.outbuf.is_empty() {
-            match c.stream.write(&c.outbuf) {
+        while c.sent < c.outbuf.len() {
+            match c.stream.write(&c.outbuf[c.sent..]) {
                 Ok(0) => break,
-                Ok(n) => {
-                    c.outbuf.drain(..n);
-                }
+                Ok(n) => c.sent += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
@@ -298,8 +299,12 @@ impl Control {
                 }
             }
         }
-        if c.outbuf.is_empty() && c.want == Want::Closing {
-            self.drop_client(id);
+        if c.sent == c.outbuf.len() {
+            c.outbuf.clear();
+            c.sent = 0;
+            if c.want == Want::Closing {
+                self.drop_client(id);
+            }
         }
     }
 
@@ -324,23 +329,25 @@ impl Control {
 
     /// The answers: `json` to status clients, `metrics` to metrics clients (each built
     /// only when someone waits for it).
-    pub fn answer(&mut self, json: &str, metrics: &str) {
+    pub fn answer(&mut self, json: Option<&[u8]>, metrics: Option<&[u8]>) {
         for id in 0..self.clients.len() {
             let Some(Some(c)) = self.clients.get_mut(id) else {
                 continue;
             };
             match c.want {
                 Want::Status => {
-                    c.outbuf.extend_from_slice(json.as_bytes());
+                    let Some(json) = json else { continue };
+                    c.outbuf.extend_from_slice(json);
                     c.outbuf.push(b'\n');
                 }
                 Want::Metrics => {
+                    let Some(metrics) = metrics else { continue };
                     let head = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                         metrics.len()
                     );
                     c.outbuf.extend_from_slice(head.as_bytes());
-                    c.outbuf.extend_from_slice(metrics.as_bytes());
+                    c.outbuf.extend_from_slice(metrics);
                 }
                 _ => continue,
             }
@@ -358,7 +365,7 @@ impl Control {
             if c.want != Want::Events {
                 continue;
             }
-            if c.outbuf.len() + line.len() > MAX_BACKLOG {
+            if c.outbuf.len() - c.sent + line.len() > MAX_BACKLOG {
                 log::warn!("control socket: an events reader fell behind; dropped");
                 self.drop_client(id);
                 continue;

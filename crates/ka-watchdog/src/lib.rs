@@ -6,7 +6,6 @@
 //! what carries over), and stops them on SIGTERM. It never links the children's crates.
 
 pub mod control;
-pub mod metrics;
 pub mod reload;
 pub mod watchdog;
 

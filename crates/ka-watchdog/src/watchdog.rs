@@ -152,7 +152,7 @@ pub struct Watchdog {
     /// The status request outstanding: its number, when it was sent, and which children
     /// have written their part.
     status_seq: u64,
-    asked: Option<(u64, Instant, [bool; 2])>,
+    asked: Option<Asked>,
     /// Reloads asked for, and how the last one ended.
     reloads: u64,
     last_reload: Option<ka_ipc::status::ReloadStatus>,
@@ -164,6 +164,16 @@ pub struct Watchdog {
     senders: BTreeMap<String, ka_net::vrrp::SendSocket>,
     /// Whether the parent is sending adverts for the child now.
     standing_in: bool,
+}
+
+/// A status request sent to the children: which parts, and who has written theirs.
+#[derive(Clone, Copy)]
+struct Asked {
+    seq: u64,
+    at: Instant,
+    answered: [bool; 2],
+    json: bool,
+    metrics: bool,
 }
 
 /// A MASTER's advert, as its child last sent it.
@@ -297,30 +307,46 @@ impl Watchdog {
         self
     }
 
-    /// Asks the running children for their status files (once per round of requests).
+    /// Asks the running children for their status files: the JSON and the metric
+    /// families, each if a client waits for it (once per round of requests).
     fn ask_status(&mut self) {
         if self.asked.is_some() {
             return;
         }
-        let Some(dir) = self.control.as_ref().map(|c| c.status_dir()) else {
+        let Some(control) = &self.control else {
             return;
         };
+        let (json, metrics) = control.waiting();
+        if !json && !metrics {
+            return;
+        }
+        let dir = control.status_dir();
         self.status_seq += 1;
         let seq = self.status_seq;
         let mut answered = [true; 2];
         for k in KINDS {
             if let Some(r) = &self.slots[k.slot()].running {
-                let path = dir.join(format!("{}.status.json", k.arg()));
+                let file = |ext: &str| {
+                    let p = dir.join(format!("{}.status.{ext}", k.arg()));
+                    p.to_string_lossy().into_owned()
+                };
                 let m = ToChild::WriteStatus {
                     seq,
-                    path: path.to_string_lossy().into_owned(),
+                    json: json.then(|| file("json")),
+                    metrics: metrics.then(|| file("prom")),
                 };
                 if r.ch.send(&m).is_ok() {
                     answered[k.slot()] = false;
                 }
             }
         }
-        self.asked = Some((seq, Instant::now(), answered));
+        self.asked = Some(Asked {
+            seq,
+            at: Instant::now(),
+            answered,
+            json,
+            metrics,
+        });
         if answered.iter().all(|a| *a) {
             self.answer_status();
         }
@@ -328,10 +354,10 @@ impl Watchdog {
 
     /// A child wrote its part; the answer goes out once both have.
     fn status_written(&mut self, k: Kind, seq: u64) {
-        if let Some((s, _, answered)) = &mut self.asked {
-            if *s == seq {
-                answered[k.slot()] = true;
-                if answered.iter().all(|a| *a) {
+        if let Some(a) = &mut self.asked {
+            if a.seq == seq {
+                a.answered[k.slot()] = true;
+                if a.answered.iter().all(|a| *a) {
                     self.answer_status();
                 }
             }
@@ -339,22 +365,21 @@ impl Watchdog {
     }
 
     /// The status from the children's files (a child that did not answer is left out and
-    /// shown as such), to every client waiting.
+    /// shown as such), to every client waiting for what was asked; clients that came
+    /// for something else meanwhile get the next round.
     fn answer_status(&mut self) {
-        let answered = self.asked.take().map_or([false; 2], |(_, _, a)| a);
+        let Some(asked) = self.asked.take() else {
+            return;
+        };
+        let answered = asked.answered;
         let Some(control) = &self.control else { return };
         let dir = control.status_dir();
-        let read = |k: Kind| -> Option<String> {
+        let read = |k: Kind, ext: &str| -> Option<Vec<u8>> {
             let running = self.slots[k.slot()].running.is_some();
             (running && answered[k.slot()])
-                .then(|| std::fs::read_to_string(dir.join(format!("{}.status.json", k.arg()))).ok())
+                .then(|| std::fs::read(dir.join(format!("{}.status.{ext}", k.arg()))).ok())
                 .flatten()
         };
-        let (want_json, want_metrics) = control.waiting();
-        // Each child's part as it wrote it (a JSON object), or null.
-        let part = |t: Option<String>| t.filter(|t| t.starts_with('{'));
-        let vrrp_text = part(read(Kind::Vrrp));
-        let check_text = part(read(Kind::Check));
         let processes = KINDS
             .iter()
             .map(|&k| {
@@ -363,9 +388,8 @@ impl Watchdog {
                 ka_ipc::status::ProcessStatus {
                     name: if k == Kind::Vrrp { "vrrp" } else { "checker" }.into(),
                     pid: r.map(|r| r.child.id()),
-                    started: r.map(|r| {
-                        ka_ipc::status::unix_now() - r.started.elapsed().as_secs_f64()
-                    }),
+                    started: r
+                        .map(|r| ka_ipc::status::unix_now() - r.started.elapsed().as_secs_f64()),
                     restarts: slot.restarts_total,
                     answered: r.is_some() && answered[k.slot()],
                 }
@@ -380,29 +404,43 @@ impl Watchdog {
             last_reload: self.last_reload.clone(),
         };
         // The JSON answer splices the children's parts in as they are: no decoding.
-        let json = if want_json {
-            format!(
-                "{{\"keepalived_rs\":{},\"vrrp\":{},\"checker\":{}}}",
-                serde_json::to_string(&parent).unwrap_or_else(|_| "null".into()),
-                vrrp_text.as_deref().unwrap_or("null"),
-                check_text.as_deref().unwrap_or("null"),
-            )
-        } else {
-            String::new()
-        };
-        let metrics = if want_metrics {
-            let status = ka_ipc::status::Status {
-                keepalived_rs: parent,
-                vrrp: vrrp_text.and_then(|t| serde_json::from_str(&t).ok()),
-                checker: check_text.and_then(|t| serde_json::from_str(&t).ok()),
-            };
-            crate::metrics::render(&status)
-        } else {
-            String::new()
-        };
-        if let Some(c) = &mut self.control {
-            c.answer(&json, &metrics);
+        let part = |t: Option<Vec<u8>>| t.filter(|t| t.first() == Some(&b'{'));
+        let mut json = Vec::new();
+        if asked.json {
+            json.extend_from_slice(b"{\"keepalived_rs\":");
+            let own = serde_json::to_vec(&parent).unwrap_or_else(|_| b"null".to_vec());
+            json.extend_from_slice(&own);
+            for (key, k) in [
+                (&b",\"vrrp\":"[..], Kind::Vrrp),
+                (b",\"checker\":", Kind::Check),
+            ] {
+                json.extend_from_slice(key);
+                match part(read(k, "json")) {
+                    Some(t) => json.extend_from_slice(&t),
+                    None => json.extend_from_slice(b"null"),
+                }
+            }
+            json.push(b'}');
         }
+        // The metrics: the parent's families, then each child's as it rendered them.
+        let mut metrics = Vec::new();
+        if asked.metrics {
+            let mut own = String::new();
+            ka_runtime::metrics::parent(&mut own, &parent);
+            metrics.extend_from_slice(own.as_bytes());
+            for k in KINDS {
+                if let Some(t) = read(k, "prom") {
+                    metrics.extend_from_slice(&t);
+                }
+            }
+        }
+        if let Some(c) = &mut self.control {
+            c.answer(
+                asked.json.then_some(json.as_slice()),
+                asked.metrics.then_some(metrics.as_slice()),
+            );
+        }
+        self.ask_status();
     }
 
     /// One event line to every `keepalived-rs events` client.
@@ -764,10 +802,7 @@ impl Watchdog {
                 deadlines.extend(slot.next_start);
                 deadlines.extend(slot.running.as_ref().map(|r| r.next_ping));
             }
-            deadlines.extend(
-                self.asked
-                    .map(|(_, at, _)| at + crate::control::STATUS_WAIT),
-            );
+            deadlines.extend(self.asked.map(|a| a.at + crate::control::STATUS_WAIT));
             deadlines.extend(self.control.as_ref().and_then(|c| c.next_deadline()));
             deadlines.extend(self.stand_in_deadline());
             let timeout = deadlines
@@ -846,7 +881,7 @@ impl Watchdog {
             let now = Instant::now();
             if self
                 .asked
-                .is_some_and(|(_, at, _)| now >= at + crate::control::STATUS_WAIT)
+                .is_some_and(|a| now >= a.at + crate::control::STATUS_WAIT)
             {
                 self.answer_status();
             }

@@ -4,52 +4,72 @@
 //! `keepalived_*_total{iname,intf,vrid}` counters, `keepalived_script_status{name}`);
 //! what no exporter has is under `keepalived_rs_`: real and virtual server health, check
 //! latency, transition times, reloads, child restarts, build information.
+//!
+//! Each process renders its own families (the parent [`parent`], the VRRP child [`vrrp`],
+//! the checker child its families from [`rs_lines`], cached per real server), and the
+//! parent puts the parts together: a family never spans two processes.
 
 use std::fmt::Write;
 
-use ka_ipc::status::Status;
+use ka_ipc::status::{ParentStatus, RsStatus, Status};
 
 /// One metric family: HELP, TYPE and its samples.
-struct Family<'a> {
+pub struct Family<'a> {
     out: &'a mut String,
 }
 
 impl Family<'_> {
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
-        self.out.push_str(name);
-        if !labels.is_empty() {
-            self.out.push('{');
-            for (n, (k, v)) in labels.iter().enumerate() {
-                if n > 0 {
-                    self.out.push(',');
-                }
-                let _ = write!(self.out, "{k}=\"{}\"", escape(v));
-            }
-            self.out.push('}');
-        }
-        let _ = writeln!(self.out, " {}", number(value));
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        sample(self.out, name, labels, value);
     }
 }
 
-fn family<'a>(out: &'a mut String, name: &str, kind: &str, help: &str) -> Family<'a> {
+/// One sample line (no allocation: this runs tens of thousands of times a scrape).
+pub fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: f64) {
+    out.push_str(name);
+    if !labels.is_empty() {
+        out.push('{');
+        for (n, (k, v)) in labels.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(k);
+            out.push_str("=\"");
+            push_escaped(out, v);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    out.push(' ');
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let _ = write!(out, "{}", value as i64);
+    } else {
+        let _ = write!(out, "{value}");
+    }
+    out.push('\n');
+}
+
+/// A label value with backslash, double quote and newline escaped.
+fn push_escaped(out: &mut String, v: &str) {
+    if !v.contains(['\\', '"', '\n']) {
+        out.push_str(v);
+        return;
+    }
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// A family's HELP and TYPE lines; its samples follow.
+pub fn family<'a>(out: &'a mut String, name: &str, kind: &str, help: &str) -> Family<'a> {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
     Family { out }
-}
-
-/// Label values: backslash, double quote and newline escaped.
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
 }
 
 fn state_number(s: &str) -> f64 {
@@ -62,25 +82,35 @@ fn state_number(s: &str) -> f64 {
     }
 }
 
+/// Every family of a whole status (the parent assembles the same from the parts).
 pub fn render(s: &Status) -> String {
     let mut out = String::new();
-    let p = &s.keepalived_rs;
-    family(
-        &mut out,
+    parent(&mut out, &s.keepalived_rs);
+    if let Some(v) = &s.vrrp {
+        vrrp(&mut out, v);
+    }
+    if let Some(c) = &s.checker {
+        checker(&mut out, c);
+    }
+    out
+}
+
+/// The parent's own families.
+pub fn parent(out: &mut String, p: &ParentStatus) {
+    family(out, "keepalived_up", "gauge", "Whether keepalived is up.").sample(
         "keepalived_up",
-        "gauge",
-        "Whether keepalived is up.",
-    )
-    .sample("keepalived_up", &[], 1.0);
+        &[],
+        1.0,
+    );
     family(
-        &mut out,
+        out,
         "keepalived_rs_build_info",
         "gauge",
         "The keepalived-rs version running.",
     )
     .sample("keepalived_rs_build_info", &[("version", &p.version)], 1.0);
     family(
-        &mut out,
+        out,
         "keepalived_rs_start_time_seconds",
         "gauge",
         "When the daemon started, in seconds since 1970.",
@@ -88,7 +118,7 @@ pub fn render(s: &Status) -> String {
     .sample("keepalived_rs_start_time_seconds", &[], p.started);
     {
         let mut f = family(
-            &mut out,
+            out,
             "keepalived_rs_child_restarts_total",
             "counter",
             "Restarts of a child process after a crash or hang.",
@@ -103,7 +133,7 @@ pub fn render(s: &Status) -> String {
     }
     {
         let mut f = family(
-            &mut out,
+            out,
             "keepalived_rs_child_up",
             "gauge",
             "Whether the child process runs and answered this scrape.",
@@ -117,7 +147,7 @@ pub fn render(s: &Status) -> String {
         }
     }
     family(
-        &mut out,
+        out,
         "keepalived_rs_reloads_total",
         "counter",
         "Reloads asked for (SIGHUP), complete or refused.",
@@ -125,7 +155,7 @@ pub fn render(s: &Status) -> String {
     .sample("keepalived_rs_reloads_total", &[], p.reloads as f64);
     if let Some(r) = &p.last_reload {
         family(
-            &mut out,
+            out,
             "keepalived_rs_last_reload_success",
             "gauge",
             "Whether the last reload completed (0: refused, the running configuration kept).",
@@ -136,23 +166,17 @@ pub fn render(s: &Status) -> String {
             f64::from(u8::from(r.result == "complete")),
         );
         family(
-            &mut out,
+            out,
             "keepalived_rs_last_reload_time_seconds",
             "gauge",
             "When the last reload was asked for, in seconds since 1970.",
         )
         .sample("keepalived_rs_last_reload_time_seconds", &[], r.time);
     }
-    if let Some(v) = &s.vrrp {
-        vrrp(&mut out, v);
-    }
-    if let Some(c) = &s.checker {
-        checker(&mut out, c);
-    }
-    out
 }
 
-fn vrrp(out: &mut String, v: &ka_ipc::status::VrrpStatus) {
+/// The VRRP child's families.
+pub fn vrrp(out: &mut String, v: &ka_ipc::status::VrrpStatus) {
     {
         let mut f = family(
             out,
@@ -346,96 +370,99 @@ fn vrrp(out: &mut String, v: &ka_ipc::status::VrrpStatus) {
     }
 }
 
-fn checker(out: &mut String, c: &ka_ipc::status::CheckStatus) {
-    {
-        let mut f = family(
-            out,
-            "keepalived_rs_virtual_server_quorum_up",
-            "gauge",
-            "Whether the virtual server has its quorum.",
-        );
-        for vs in &c.virtual_servers {
-            f.sample(
-                "keepalived_rs_virtual_server_quorum_up",
-                &[("virtual_server", &vs.name)],
-                f64::from(u8::from(vs.quorum_up)),
+/// The checker's families, in order: (name, type, help). Per virtual server: the first
+/// two; per real server: the other three ([`rs_lines`]).
+pub const CHECKER_FAMILIES: [(&str, &str, &str); 5] = [
+    (
+        "keepalived_rs_virtual_server_quorum_up",
+        "gauge",
+        "Whether the virtual server has its quorum.",
+    ),
+    (
+        "keepalived_rs_virtual_server_live_weight",
+        "gauge",
+        "The sum of the weights of the live real servers.",
+    ),
+    (
+        "keepalived_rs_real_server_up",
+        "gauge",
+        "Whether the real server passes its checks.",
+    ),
+    (
+        "keepalived_rs_real_server_weight",
+        "gauge",
+        "The real server's weight (configured, or as a MISC_CHECK set it).",
+    ),
+    (
+        "keepalived_rs_check_latency_seconds",
+        "gauge",
+        "How long the last probe of a checker took.",
+    ),
+];
+
+/// A virtual server's lines of the first two checker families.
+pub fn vs_lines(vs: &ka_ipc::status::VsStatus) -> [String; 2] {
+    let l = [("virtual_server", vs.name.as_str())];
+    let mut a = String::new();
+    sample(
+        &mut a,
+        CHECKER_FAMILIES[0].0,
+        &l,
+        f64::from(u8::from(vs.quorum_up)),
+    );
+    let mut b = String::new();
+    sample(&mut b, CHECKER_FAMILIES[1].0, &l, vs.live_weight as f64);
+    [a, b]
+}
+
+/// A real server's lines of the last three checker families.
+pub fn rs_lines(vs: &str, rs: &RsStatus) -> [String; 3] {
+    let l = [("virtual_server", vs), ("real_server", rs.name.as_str())];
+    let mut up = String::new();
+    sample(
+        &mut up,
+        CHECKER_FAMILIES[2].0,
+        &l,
+        f64::from(u8::from(rs.alive)),
+    );
+    let mut weight = String::new();
+    sample(&mut weight, CHECKER_FAMILIES[3].0, &l, f64::from(rs.weight));
+    let mut latency = String::new();
+    for ch in &rs.checks {
+        if let Some(t) = ch.latency {
+            sample(
+                &mut latency,
+                CHECKER_FAMILIES[4].0,
+                &[
+                    ("virtual_server", vs),
+                    ("real_server", rs.name.as_str()),
+                    ("check", ch.kind.as_str()),
+                    ("target", ch.target.as_str()),
+                ],
+                t,
             );
         }
     }
-    {
-        let mut f = family(
-            out,
-            "keepalived_rs_virtual_server_live_weight",
-            "gauge",
-            "The sum of the weights of the live real servers.",
-        );
-        for vs in &c.virtual_servers {
-            f.sample(
-                "keepalived_rs_virtual_server_live_weight",
-                &[("virtual_server", &vs.name)],
-                vs.live_weight as f64,
-            );
+    [up, weight, latency]
+}
+
+/// The checker's families from a whole status (tests; the child renders from its cache).
+pub fn checker(out: &mut String, c: &ka_ipc::status::CheckStatus) {
+    let mut parts: [String; 5] = Default::default();
+    for vs in &c.virtual_servers {
+        let [a, b] = vs_lines(vs);
+        parts[0].push_str(&a);
+        parts[1].push_str(&b);
+        for rs in &vs.real_servers {
+            let [u, w, l] = rs_lines(&vs.name, rs);
+            parts[2].push_str(&u);
+            parts[3].push_str(&w);
+            parts[4].push_str(&l);
         }
     }
-    {
-        let mut f = family(
-            out,
-            "keepalived_rs_real_server_up",
-            "gauge",
-            "Whether the real server passes its checks.",
-        );
-        for vs in &c.virtual_servers {
-            for rs in &vs.real_servers {
-                f.sample(
-                    "keepalived_rs_real_server_up",
-                    &[("virtual_server", &vs.name), ("real_server", &rs.name)],
-                    f64::from(u8::from(rs.alive)),
-                );
-            }
-        }
-    }
-    {
-        let mut f = family(
-            out,
-            "keepalived_rs_real_server_weight",
-            "gauge",
-            "The real server's weight (configured, or as a MISC_CHECK set it).",
-        );
-        for vs in &c.virtual_servers {
-            for rs in &vs.real_servers {
-                f.sample(
-                    "keepalived_rs_real_server_weight",
-                    &[("virtual_server", &vs.name), ("real_server", &rs.name)],
-                    f64::from(rs.weight),
-                );
-            }
-        }
-    }
-    {
-        let mut f = family(
-            out,
-            "keepalived_rs_check_latency_seconds",
-            "gauge",
-            "How long the last probe of a checker took.",
-        );
-        for vs in &c.virtual_servers {
-            for rs in &vs.real_servers {
-                for ch in &rs.checks {
-                    if let Some(l) = ch.latency {
-                        f.sample(
-                            "keepalived_rs_check_latency_seconds",
-                            &[
-                                ("virtual_server", &vs.name),
-                                ("real_server", &rs.name),
-                                ("check", &ch.kind),
-                                ("target", &ch.target),
-                            ],
-                            l,
-                        );
-                    }
-                }
-            }
-        }
+    for ((name, kind, help), lines) in CHECKER_FAMILIES.iter().zip(&parts) {
+        family(out, name, kind, help);
+        out.push_str(lines);
     }
 }
 
@@ -482,6 +509,11 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        let mut out = String::new();
+        push_escaped(&mut out, "a\"b\\c\nd");
+        assert_eq!(out, "a\\\"b\\\\c\\nd");
+        let mut out = String::new();
+        sample(&mut out, "m", &[("k", "v")], 2.5);
+        assert_eq!(out, "m{k=\"v\"} 2.5\n");
     }
 }
