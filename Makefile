@@ -41,6 +41,7 @@ integration:
 	bash integration/crashes.sh
 	bash integration/interfaces.sh
 	bash integration/status.sh
+	bash integration/prometheus.sh
 	bash integration/load.sh
 	bash integration/reload.sh
 	bash integration/failover.sh
