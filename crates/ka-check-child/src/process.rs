@@ -138,20 +138,22 @@ pub struct CheckProcess {
     last: Vec<LastProbe>,
     /// `epoch` on the wall clock, in seconds since 1970.
     epoch_wall: f64,
-    /// Each real server's status as last written (JSON and metric lines), by virtual
-    /// and real server, with what it was made from: a status request re-encodes only
-    /// the servers probed since the last one.
-    status_cache: HashMap<(usize, usize), RsCached>,
+    /// Each virtual server's status as last written (JSON and metric lines), with what
+    /// it was made from: a status request encodes again only the virtual servers with
+    /// a real server probed or changed since the last one.
+    status_cache: Vec<Option<VsCached>>,
     /// The checkers of each (virtual, real) server, found once.
     by_server: HashMap<(usize, usize), Vec<usize>>,
 }
 
-/// A real server's part of the status, and its key: alive, weight, and each checker's
-/// probe count.
-struct RsCached {
-    key: (bool, u32, Vec<u64>),
+/// A virtual server's part of the status, and what it was made from: its quorum, live
+/// weight and sorry server; per real server alive, weight, the probes of its checkers
+/// and their verdicts.
+struct VsCached {
+    head_key: (bool, u32, bool),
+    keys: Vec<(bool, u32, u64, u64)>,
     json: String,
-    lines: [String; 3],
+    lines: [String; 5],
 }
 
 /// A checker's last probe as `status` shows it.
@@ -351,7 +353,7 @@ impl CheckProcess {
             probes: HashMap::new(),
             epoch: Instant::now(),
             epoch_wall: ka_ipc::status::unix_now(),
-            status_cache: HashMap::new(),
+            status_cache: Vec::new(),
             by_server: HashMap::new(),
             parent: None,
             fifos,
@@ -659,115 +661,30 @@ impl CheckProcess {
     /// checker's metric families, each to its file when asked. A real server's part is
     /// encoded again only when it was probed or changed since the last request.
     fn write_status(&mut self, json_path: Option<&str>, metrics_path: Option<&str>) {
-        use ka_ipc::status::{CheckerStatus, RsStatus, VsStatus};
-        use ka_runtime::metrics::{family, rs_lines, vs_lines, CHECKER_FAMILIES};
-        let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
-        if self.by_server.is_empty() {
-            for (k, sp) in self.specs.iter().enumerate() {
-                self.by_server.entry((sp.vs, sp.rs)).or_default().push(k);
-            }
+        use ka_runtime::metrics::{family, CHECKER_FAMILIES};
+        self.index_servers();
+        let n = self.pool.cfg.len();
+        if self.status_cache.len() != n {
+            self.status_cache = (0..n).map(|_| None).collect();
         }
-        let by_server = std::mem::take(&mut self.by_server);
-        let none = Vec::new();
-        let want_json = json_path.is_some();
-        let mut json = String::with_capacity(if want_json { 256 * self.specs.len() } else { 0 });
-        json.push_str(&format!(
-            "{{\"ipvs\":{},\"virtual_servers\":[",
-            self.lvs.available()
-        ));
-        let mut parts: [String; 5] = Default::default();
-        for (v, c) in self.pool.cfg.iter().enumerate() {
-            let vs = VsStatus {
-                name: c.name.clone(),
-                quorum: c.quorum,
-                quorum_up: self.pool.quorum_up(v),
-                live_weight: u64::from(self.pool.live_weight(v)),
-                sorry_server: c.sorry_server.clone(),
-                sorry_active: self.pool.sorry_active(v),
-                real_servers: Vec::new(),
-            };
-            let [a, b] = vs_lines(&vs);
-            parts[0].push_str(&a);
-            parts[1].push_str(&b);
-            if want_json {
-                // The virtual server without its (empty) list, which follows.
-                let head = serde_json::to_string(&vs).unwrap_or_default();
-                let head = head.strip_suffix("[]}").unwrap_or(&head);
-                if v > 0 {
-                    json.push(',');
-                }
-                json.push_str(head);
-                json.push('[');
-            }
-            for (r, rc) in c.real_servers.iter().enumerate() {
-                let mine = by_server.get(&(v, r)).unwrap_or(&none);
-                let alive = self.pool.rs_alive(v, r);
-                let weight = mine
-                    .iter()
-                    .find_map(|&k| self.checkers[k].dynamic_weight())
-                    .unwrap_or(rc.weight);
-                let key = (
-                    alive,
-                    weight,
-                    mine.iter()
-                        .map(|&k| {
-                            let n = self.last.get(k).map_or(0, |l| l.count);
-                            // A verdict can change without a probe (a reload's carry).
-                            n * 2 + u64::from(self.checkers[k].is_up())
-                        })
-                        .collect::<Vec<_>>(),
-                );
-                let fresh = self
-                    .status_cache
-                    .get(&(v, r))
-                    .is_some_and(|cached| cached.key == key);
-                if !fresh {
-                    let rs = RsStatus {
-                        name: rc.name.clone(),
-                        alive,
-                        weight,
-                        checks: mine
-                            .iter()
-                            .map(|&k| {
-                                let sp = &self.specs[k];
-                                let l = self.last.get(k).cloned().unwrap_or_default();
-                                CheckerStatus {
-                                    kind: sp.kind.keyword().to_string(),
-                                    target: sp.target.to_string(),
-                                    up: self.checkers[k].is_up(),
-                                    last_result: l.result,
-                                    latency: l.latency.map(|d| d.as_secs_f64()),
-                                    since: wall(l.since),
-                                }
-                            })
-                            .collect(),
-                    };
-                    let cached = RsCached {
-                        key,
-                        json: serde_json::to_string(&rs).unwrap_or_default(),
-                        lines: rs_lines(&c.name, &rs),
-                    };
-                    self.status_cache.insert((v, r), cached);
-                }
-                let Some(cached) = self.status_cache.get(&(v, r)) else {
-                    continue;
-                };
-                if want_json {
-                    if r > 0 {
-                        json.push(',');
-                    }
-                    json.push_str(&cached.json);
-                }
-                for (p, l) in parts[2..].iter_mut().zip(&cached.lines) {
-                    p.push_str(l);
-                }
-            }
-            json.push_str("]}");
+        for v in 0..n {
+            self.refresh_vs_status(v);
         }
-        json.push_str("]}");
-        self.by_server = by_server;
         if let Some(path) = json_path {
-            write_file(path, json.as_bytes());
+            let head = format!("{{\"ipvs\":{},\"virtual_servers\":[", self.lvs.available());
+            let mut pieces: Vec<&[u8]> = vec![head.as_bytes()];
+            for (v, c) in self.status_cache.iter().enumerate() {
+                if v > 0 {
+                    pieces.push(b",");
+                }
+                pieces.push(c.as_ref().map_or(&b"null"[..], |c| c.json.as_bytes()));
+            }
+            pieces.push(b"]}");
+            if let Err(e) =
+                ka_runtime::dumps::write_private_parts(std::path::Path::new(path), &pieces)
+            {
+                log::warn!("cannot write the status to {path}: {e}");
+            }
         }
         if let Some(path) = metrics_path {
             let heads: Vec<String> = CHECKER_FAMILIES
@@ -779,9 +696,11 @@ impl CheckProcess {
                 })
                 .collect();
             let mut pieces: Vec<&[u8]> = Vec::new();
-            for (h, lines) in heads.iter().zip(&parts) {
+            for (f, h) in heads.iter().enumerate() {
                 pieces.push(h.as_bytes());
-                pieces.push(lines.as_bytes());
+                for c in self.status_cache.iter().flatten() {
+                    pieces.push(c.lines[f].as_bytes());
+                }
             }
             if let Err(e) =
                 ka_runtime::dumps::write_private_parts(std::path::Path::new(path), &pieces)
@@ -789,6 +708,109 @@ impl CheckProcess {
                 log::warn!("cannot write the status to {path}: {e}");
             }
         }
+    }
+
+    /// The checkers of each (virtual, real) server, found once.
+    fn index_servers(&mut self) {
+        if self.by_server.is_empty() {
+            for (k, sp) in self.specs.iter().enumerate() {
+                self.by_server.entry((sp.vs, sp.rs)).or_default().push(k);
+            }
+        }
+    }
+
+    /// The checkers of real server `rs` of virtual server `vs`.
+    fn checkers_of(&mut self, vs: usize, rs: usize) -> Vec<usize> {
+        self.index_servers();
+        self.by_server.get(&(vs, rs)).cloned().unwrap_or_default()
+    }
+
+    /// Virtual server `v`'s part of the status (its JSON and its lines of each checker
+    /// metric family), made again only when it or one of its real servers changed: a
+    /// probe, a verdict, a weight, the quorum.
+    fn refresh_vs_status(&mut self, v: usize) {
+        use ka_ipc::status::{CheckerStatus, RsStatus, VsStatus};
+        use ka_runtime::metrics::{rs_lines, vs_lines};
+        let none = Vec::new();
+        let c = &self.pool.cfg[v];
+        let mut keys = Vec::with_capacity(c.real_servers.len());
+        for (r, rc) in c.real_servers.iter().enumerate() {
+            let mine = self.by_server.get(&(v, r)).unwrap_or(&none);
+            let weight = mine
+                .iter()
+                .find_map(|&k| self.checkers[k].dynamic_weight())
+                .unwrap_or(rc.weight);
+            let (mut probes, mut ups) = (0u64, 0u64);
+            for (i, &k) in mine.iter().enumerate() {
+                probes += self.last.get(k).map_or(0, |l| l.count);
+                // A verdict can change without a probe (a reload's carry).
+                ups |= u64::from(self.checkers[k].is_up()) << (i % 64);
+            }
+            keys.push((self.pool.rs_alive(v, r), weight, probes, ups));
+        }
+        let head_key = (
+            self.pool.quorum_up(v),
+            self.pool.live_weight(v),
+            self.pool.sorry_active(v),
+        );
+        if let Some(cached) = &self.status_cache[v] {
+            if cached.head_key == head_key && cached.keys == keys {
+                return;
+            }
+        }
+        let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
+        let real_servers: Vec<RsStatus> = c
+            .real_servers
+            .iter()
+            .enumerate()
+            .map(|(r, rc)| {
+                let mine = self.by_server.get(&(v, r)).unwrap_or(&none);
+                RsStatus {
+                    name: rc.name.clone(),
+                    alive: keys[r].0,
+                    weight: keys[r].1,
+                    checks: mine
+                        .iter()
+                        .map(|&k| {
+                            let sp = &self.specs[k];
+                            let l = self.last.get(k).cloned().unwrap_or_default();
+                            CheckerStatus {
+                                kind: sp.kind.keyword().to_string(),
+                                target: sp.target.to_string(),
+                                up: self.checkers[k].is_up(),
+                                last_result: l.result,
+                                latency: l.latency.map(|d| d.as_secs_f64()),
+                                since: wall(l.since),
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let vs = VsStatus {
+            name: c.name.clone(),
+            quorum: c.quorum,
+            quorum_up: head_key.0,
+            live_weight: u64::from(head_key.1),
+            sorry_server: c.sorry_server.clone(),
+            sorry_active: head_key.2,
+            real_servers,
+        };
+        let mut lines: [String; 5] = Default::default();
+        let [a, b] = vs_lines(&vs);
+        lines[0] = a;
+        lines[1] = b;
+        for rs in &vs.real_servers {
+            for (l, part) in lines[2..].iter_mut().zip(rs_lines(&vs.name, rs)) {
+                l.push_str(&part);
+            }
+        }
+        self.status_cache[v] = Some(VsCached {
+            head_key,
+            keys,
+            json: serde_json::to_string(&vs).unwrap_or_else(|_| "null".into()),
+            lines,
+        });
     }
 
     fn tell_parent(&mut self, m: ka_ipc::ToParent) {
@@ -1338,11 +1360,9 @@ impl CheckProcess {
             rs: self.pool.cfg[vs].real_servers[rs].name.clone(),
             alive: self.pool.rs_alive(vs, rs),
             dynamic_weight: self
-                .specs
+                .checkers_of(vs, rs)
                 .iter()
-                .zip(&self.checkers)
-                .filter(|(sp, _)| sp.vs == vs && sp.rs == rs)
-                .find_map(|(_, c)| c.dynamic_weight()),
+                .find_map(|&k| self.checkers[k].dynamic_weight()),
         };
         self.tell_parent(ka_ipc::ToParent::Server(st));
     }
@@ -1752,13 +1772,6 @@ pub fn http_verdict(
         }
     }
     Ok(())
-}
-
-/// A status file, readable by its owner only.
-fn write_file(path: &str, bytes: &[u8]) {
-    if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), bytes) {
-        log::warn!("cannot write the status to {path}: {e}");
-    }
 }
 
 #[cfg(test)]

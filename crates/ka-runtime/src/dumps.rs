@@ -85,9 +85,13 @@ fn write_with_mode(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<()> {
             .truncate(true)
             .mode(mode)
             .open(&tmp)?;
+        // Many small parts: gathered into few writes.
+        let mut w = io::BufWriter::with_capacity(1 << 20, &mut f);
         for p in parts {
-            f.write_all(p)?;
+            w.write_all(p)?;
         }
+        w.flush()?;
+        drop(w);
         std::fs::rename(&tmp, path)
     })();
     if r.is_err() {
