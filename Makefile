@@ -1,7 +1,7 @@
 # keepalived-rs: build, test, bench, fuzz.
 CARGO ?= cargo
 
-.PHONY: all build test quick integration lint bench fuzz demo clean
+.PHONY: all build test quick integration lint bench fuzz demo man clean
 
 all: build
 
@@ -86,6 +86,12 @@ demo:
 	command -v ping >/dev/null || (apt-get update -qq && apt-get install -y -qq iputils-ping iproute2 >/dev/null)
 	$(CARGO) build --release -q -p keepalived-rs
 	bash integration/demo.sh
+
+# keepalived-rs(8) into target/man/ (the options from the command line's definition).
+man: build
+	mkdir -p target/man
+	./target/release/keepalived-rs --man-page > target/man/keepalived-rs.8
+	groff -ww -z -man target/man/keepalived-rs.8
 
 clean:
 	$(CARGO) clean

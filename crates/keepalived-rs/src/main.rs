@@ -17,6 +17,7 @@ use clap::Parser;
 
 mod cli;
 mod client;
+mod man;
 
 use ka_check_child::genhash;
 use ka_runtime::error::RunError;
@@ -42,6 +43,12 @@ fn main() -> ExitCode {
     }
     if matches!(argv.get(1).map(String::as_str), Some("-T" | "--genhash")) {
         return ExitCode::from(genhash::main(&argv[2..]));
+    }
+    // The manual page, from the command line's definition (`make man`).
+    if argv.get(1).map(String::as_str) == Some("--man-page") {
+        let template = include_str!("../../../docs/man/keepalived-rs.8.in");
+        print!("{}", man::page(template));
+        return ExitCode::from(EXIT_OK);
     }
     // keepalived-rs's own commands: clients of a running daemon.
     if matches!(argv.get(1).map(String::as_str), Some("status" | "events")) {

@@ -322,3 +322,42 @@ fn seed_configs_match_keepalived_2_2_7() {
         );
     }
 }
+
+/// keepalived-rs(8) is made from the command line's definition: every option of `--help`
+/// is in it, and groff renders it without a warning.
+#[test]
+fn man_page_has_every_option_and_renders_clean() {
+    let o = run(&["--man-page"]);
+    assert_eq!(o.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(page.starts_with(".TH KEEPALIVED-RS 8"), "{page}");
+    for opt in [
+        "use\\-file",
+        "control\\-socket",
+        "metrics",
+        "config\\-test",
+        "signum",
+    ] {
+        assert!(page.contains(&format!("\\-\\-{opt}")), "--{opt} missing");
+    }
+    assert!(!page.contains("@OPTIONS@"));
+    let groff = std::process::Command::new("groff")
+        .args(["-ww", "-z", "-man"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut groff) = groff else {
+        eprintln!("groff not installed: rendering not checked");
+        return;
+    };
+    use std::io::Write;
+    groff
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(page.as_bytes())
+        .unwrap();
+    let out = groff.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warnings");
+}
