@@ -142,18 +142,25 @@ pub struct CheckProcess {
     /// it was made from: a status request encodes again only the virtual servers with
     /// a real server probed or changed since the last one.
     status_cache: Vec<Option<VsCached>>,
-    /// The checkers of each (virtual, real) server, found once.
-    by_server: HashMap<(usize, usize), Vec<usize>>,
+    /// The checkers of each real server of each virtual server, found once.
+    by_server: Vec<Vec<Vec<usize>>>,
 }
 
-/// A virtual server's part of the status, and what it was made from: its quorum, live
-/// weight and sorry server; per real server alive, weight, the probes of its checkers
-/// and their verdicts.
+/// A virtual server's part of the status, what it was made from (its quorum, live
+/// weight and sorry server), and its real servers' parts.
 struct VsCached {
-    head_key: (bool, u32, bool),
-    keys: Vec<(bool, u32, u64, u64)>,
+    head_key: Option<(bool, u32, bool)>,
+    rs: Vec<Option<RsPart>>,
     json: String,
     lines: [String; 5],
+}
+
+/// A real server's part: its JSON and its lines of the last three checker families, and
+/// what they were made from (alive, weight, its checkers' probe count and verdicts).
+struct RsPart {
+    key: (bool, u32, u64, u64),
+    json: String,
+    lines: [String; 3],
 }
 
 /// A checker's last probe as `status` shows it.
@@ -354,7 +361,7 @@ impl CheckProcess {
             epoch: Instant::now(),
             epoch_wall: ka_ipc::status::unix_now(),
             status_cache: Vec::new(),
-            by_server: HashMap::new(),
+            by_server: Vec::new(),
             parent: None,
             fifos,
             children: Vec::new(),
@@ -712,9 +719,17 @@ impl CheckProcess {
 
     /// The checkers of each (virtual, real) server, found once.
     fn index_servers(&mut self) {
-        if self.by_server.is_empty() {
+        if self.by_server.len() != self.pool.cfg.len() {
+            self.by_server = self
+                .pool
+                .cfg
+                .iter()
+                .map(|c| vec![Vec::new(); c.real_servers.len()])
+                .collect();
             for (k, sp) in self.specs.iter().enumerate() {
-                self.by_server.entry((sp.vs, sp.rs)).or_default().push(k);
+                if let Some(list) = self.by_server.get_mut(sp.vs).and_then(|v| v.get_mut(sp.rs)) {
+                    list.push(k);
+                }
             }
         }
     }
@@ -722,20 +737,32 @@ impl CheckProcess {
     /// The checkers of real server `rs` of virtual server `vs`.
     fn checkers_of(&mut self, vs: usize, rs: usize) -> Vec<usize> {
         self.index_servers();
-        self.by_server.get(&(vs, rs)).cloned().unwrap_or_default()
+        self.by_server[vs][rs].clone()
     }
 
     /// Virtual server `v`'s part of the status (its JSON and its lines of each checker
-    /// metric family), made again only when it or one of its real servers changed: a
-    /// probe, a verdict, a weight, the quorum.
+    /// metric family): each real server's part is made again only when it was probed or
+    /// changed (a verdict, a weight), and the virtual server's own when any of its parts
+    /// or its quorum changed.
     fn refresh_vs_status(&mut self, v: usize) {
         use ka_ipc::status::{CheckerStatus, RsStatus, VsStatus};
         use ka_runtime::metrics::{rs_lines, vs_lines};
-        let none = Vec::new();
         let c = &self.pool.cfg[v];
-        let mut keys = Vec::with_capacity(c.real_servers.len());
+        let head_key = (
+            self.pool.quorum_up(v),
+            self.pool.live_weight(v),
+            self.pool.sorry_active(v),
+        );
+        let cache = self.status_cache[v].get_or_insert_with(|| VsCached {
+            head_key: None,
+            rs: (0..c.real_servers.len()).map(|_| None).collect(),
+            json: String::new(),
+            lines: Default::default(),
+        });
+        let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
+        let mut changed = cache.head_key != Some(head_key);
         for (r, rc) in c.real_servers.iter().enumerate() {
-            let mine = self.by_server.get(&(v, r)).unwrap_or(&none);
+            let mine = &self.by_server[v][r];
             let weight = mine
                 .iter()
                 .find_map(|&k| self.checkers[k].dynamic_weight())
@@ -746,47 +773,41 @@ impl CheckProcess {
                 // A verdict can change without a probe (a reload's carry).
                 ups |= u64::from(self.checkers[k].is_up()) << (i % 64);
             }
-            keys.push((self.pool.rs_alive(v, r), weight, probes, ups));
-        }
-        let head_key = (
-            self.pool.quorum_up(v),
-            self.pool.live_weight(v),
-            self.pool.sorry_active(v),
-        );
-        if let Some(cached) = &self.status_cache[v] {
-            if cached.head_key == head_key && cached.keys == keys {
-                return;
+            let key = (self.pool.rs_alive(v, r), weight, probes, ups);
+            if cache.rs[r].as_ref().is_some_and(|p| p.key == key) {
+                continue;
             }
+            changed = true;
+            let rs = RsStatus {
+                name: rc.name.clone(),
+                alive: key.0,
+                weight,
+                checks: mine
+                    .iter()
+                    .map(|&k| {
+                        let sp = &self.specs[k];
+                        let l = self.last.get(k).cloned().unwrap_or_default();
+                        CheckerStatus {
+                            kind: sp.kind.keyword().to_string(),
+                            target: sp.target.to_string(),
+                            up: self.checkers[k].is_up(),
+                            last_result: l.result,
+                            latency: l.latency.map(|d| d.as_secs_f64()),
+                            since: wall(l.since),
+                        }
+                    })
+                    .collect(),
+            };
+            cache.rs[r] = Some(RsPart {
+                key,
+                json: serde_json::to_string(&rs).unwrap_or_else(|_| "null".into()),
+                lines: rs_lines(&c.name, &rs),
+            });
         }
-        let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
-        let real_servers: Vec<RsStatus> = c
-            .real_servers
-            .iter()
-            .enumerate()
-            .map(|(r, rc)| {
-                let mine = self.by_server.get(&(v, r)).unwrap_or(&none);
-                RsStatus {
-                    name: rc.name.clone(),
-                    alive: keys[r].0,
-                    weight: keys[r].1,
-                    checks: mine
-                        .iter()
-                        .map(|&k| {
-                            let sp = &self.specs[k];
-                            let l = self.last.get(k).cloned().unwrap_or_default();
-                            CheckerStatus {
-                                kind: sp.kind.keyword().to_string(),
-                                target: sp.target.to_string(),
-                                up: self.checkers[k].is_up(),
-                                last_result: l.result,
-                                latency: l.latency.map(|d| d.as_secs_f64()),
-                                since: wall(l.since),
-                            }
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
+        if !changed {
+            return;
+        }
+        cache.head_key = Some(head_key);
         let vs = VsStatus {
             name: c.name.clone(),
             quorum: c.quorum,
@@ -794,23 +815,27 @@ impl CheckProcess {
             live_weight: u64::from(head_key.1),
             sorry_server: c.sorry_server.clone(),
             sorry_active: head_key.2,
-            real_servers,
+            real_servers: Vec::new(),
         };
-        let mut lines: [String; 5] = Default::default();
+        // The virtual server with its (empty) list filled from the parts.
+        let head = serde_json::to_string(&vs).unwrap_or_default();
+        let head = head.strip_suffix("[]}").unwrap_or(&head);
+        cache.json.clear();
+        cache.json.push_str(head);
+        cache.json.push('[');
         let [a, b] = vs_lines(&vs);
-        lines[0] = a;
-        lines[1] = b;
-        for rs in &vs.real_servers {
-            for (l, part) in lines[2..].iter_mut().zip(rs_lines(&vs.name, rs)) {
-                l.push_str(&part);
+        cache.lines = [a, b, String::new(), String::new(), String::new()];
+        for (r, part) in cache.rs.iter().enumerate() {
+            let Some(part) = part else { continue };
+            if r > 0 {
+                cache.json.push(',');
+            }
+            cache.json.push_str(&part.json);
+            for (l, p) in cache.lines[2..].iter_mut().zip(&part.lines) {
+                l.push_str(p);
             }
         }
-        self.status_cache[v] = Some(VsCached {
-            head_key,
-            keys,
-            json: serde_json::to_string(&vs).unwrap_or_else(|_| "null".into()),
-            lines,
-        });
+        cache.json.push_str("]}");
     }
 
     fn tell_parent(&mut self, m: ka_ipc::ToParent) {
