@@ -103,13 +103,13 @@ out = []
 for _ in range(rounds):
     t0 = time.perf_counter()
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(path); s.sendall(b"status\n")
-    data = b""
+    chunks = []
     while True:
         c = s.recv(1 << 20)
         if not c: break
-        data += c
+        chunks.append(c)
     out.append((time.perf_counter() - t0) * 1e3)
-    doc = json.loads(data)
+    doc = json.loads(b"".join(chunks))
     assert len(doc["vrrp"]["instances"]) == 1000
     assert sum(len(v["real_servers"]) for v in doc["checker"]["virtual_servers"]) == 10000
     time.sleep(0.2)
