@@ -175,199 +175,204 @@ pub fn parent(out: &mut String, p: &ParentStatus) {
     }
 }
 
-/// The VRRP child's families.
-pub fn vrrp(out: &mut String, v: &ka_ipc::status::VrrpStatus) {
-    {
-        let mut f = family(
-            out,
-            "keepalived_vrrp_state",
-            "gauge",
-            "State of the VRRP instance (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT), once per VIP.",
-        );
-        for i in &v.instances {
-            let vrid = i.vrid.to_string();
-            let st = state_number(&i.state);
-            if i.vips.is_empty() {
-                f.sample(
-                    "keepalived_vrrp_state",
-                    &[
-                        ("iname", &i.name),
-                        ("intf", &i.interface),
-                        ("vrid", &vrid),
-                        ("ip_address", ""),
-                    ],
-                    st,
-                );
-            }
-            for ip in &i.vips {
-                f.sample(
-                    "keepalived_vrrp_state",
-                    &[
-                        ("iname", &i.name),
-                        ("intf", &i.interface),
-                        ("vrid", &vrid),
-                        ("ip_address", ip),
-                    ],
-                    st,
-                );
-            }
-        }
+/// The VRRP families made of one sample (or one per VIP) per instance, in order:
+/// (name, type, help). [`instance_lines`] gives an instance's lines of each.
+pub const INSTANCE_FAMILIES: [(&str, &str, &str); 18] = [
+    (
+        "keepalived_vrrp_state",
+        "gauge",
+        "State of the VRRP instance (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT), once per VIP.",
+    ),
+    (
+        "keepalived_advertisements_received_total",
+        "counter",
+        "Advertisements received.",
+    ),
+    (
+        "keepalived_advertisements_sent_total",
+        "counter",
+        "Advertisements sent.",
+    ),
+    (
+        "keepalived_become_master_total",
+        "counter",
+        "Times the instance became MASTER.",
+    ),
+    (
+        "keepalived_release_master_total",
+        "counter",
+        "Times the instance left MASTER.",
+    ),
+    (
+        "keepalived_packet_length_errors_total",
+        "counter",
+        "Packets with a bad length.",
+    ),
+    (
+        "keepalived_advertisements_interval_errors_total",
+        "counter",
+        "Advertisements with another interval.",
+    ),
+    (
+        "keepalived_ip_ttl_errors_total",
+        "counter",
+        "Packets with a TTL other than 255.",
+    ),
+    (
+        "keepalived_invalid_type_received_total",
+        "counter",
+        "Packets of an unknown VRRP type.",
+    ),
+    (
+        "keepalived_address_list_errors_total",
+        "counter",
+        "Advertisements whose address list differs.",
+    ),
+    (
+        "keepalived_authentication_invalid_total",
+        "counter",
+        "Packets with an unknown authentication type.",
+    ),
+    (
+        "keepalived_authentication_mismatch_total",
+        "counter",
+        "Packets with another authentication type.",
+    ),
+    (
+        "keepalived_authentication_failure_total",
+        "counter",
+        "Packets that failed authentication.",
+    ),
+    (
+        "keepalived_priority_zero_received_total",
+        "counter",
+        "Priority-0 advertisements received.",
+    ),
+    (
+        "keepalived_priority_zero_sent_total",
+        "counter",
+        "Priority-0 advertisements sent.",
+    ),
+    (
+        "keepalived_gratuitous_arp_delay_total",
+        "counter",
+        "vrrp_garp_master_delay, in whole seconds (as the exporters name it).",
+    ),
+    (
+        "keepalived_rs_vrrp_last_transition_time_seconds",
+        "gauge",
+        "When the instance entered its state, in seconds since 1970.",
+    ),
+    (
+        "keepalived_rs_vrrp_effective_priority",
+        "gauge",
+        "The priority the instance advertises.",
+    ),
+];
+
+/// An instance's lines of each of [`INSTANCE_FAMILIES`].
+pub fn instance_lines(i: &ka_ipc::status::InstanceStatus) -> Vec<String> {
+    let mut lines = vec![String::new(); INSTANCE_FAMILIES.len()];
+    let vrid = i.vrid.to_string();
+    let st = state_number(&i.state);
+    let name = |f: usize| INSTANCE_FAMILIES[f].0;
+    if i.vips.is_empty() {
+        let l = [
+            ("iname", i.name.as_str()),
+            ("intf", i.interface.as_str()),
+            ("vrid", vrid.as_str()),
+            ("ip_address", ""),
+        ];
+        sample(&mut lines[0], name(0), &l, st);
     }
-    type Pick = fn(&ka_ipc::status::InstanceStatus) -> u64;
-    let counters: [(&str, &str, Pick); 15] = [
-        (
-            "keepalived_advertisements_received_total",
-            "Advertisements received.",
-            |i| i.stats.advert_rcvd,
-        ),
-        (
-            "keepalived_advertisements_sent_total",
-            "Advertisements sent.",
-            |i| i.stats.advert_sent,
-        ),
-        (
-            "keepalived_become_master_total",
-            "Times the instance became MASTER.",
-            |i| i.stats.become_master,
-        ),
-        (
-            "keepalived_release_master_total",
-            "Times the instance left MASTER.",
-            |i| i.stats.release_master,
-        ),
-        (
-            "keepalived_packet_length_errors_total",
-            "Packets with a bad length.",
-            |i| i.stats.packet_len_err,
-        ),
-        (
-            "keepalived_advertisements_interval_errors_total",
-            "Advertisements with another interval.",
-            |i| i.stats.advert_interval_err,
-        ),
-        (
-            "keepalived_ip_ttl_errors_total",
-            "Packets with a TTL other than 255.",
-            |i| i.stats.ip_ttl_err,
-        ),
-        (
-            "keepalived_invalid_type_received_total",
-            "Packets of an unknown VRRP type.",
-            |i| i.stats.invalid_type_rcvd,
-        ),
-        (
-            "keepalived_address_list_errors_total",
-            "Advertisements whose address list differs.",
-            |i| i.stats.addr_list_err,
-        ),
-        (
-            "keepalived_authentication_invalid_total",
-            "Packets with an unknown authentication type.",
-            |i| i.stats.invalid_authtype,
-        ),
-        (
-            "keepalived_authentication_mismatch_total",
-            "Packets with another authentication type.",
-            |i| i.stats.authtype_mismatch,
-        ),
-        (
-            "keepalived_authentication_failure_total",
-            "Packets that failed authentication.",
-            |i| i.stats.auth_failure,
-        ),
-        (
-            "keepalived_priority_zero_received_total",
-            "Priority-0 advertisements received.",
-            |i| i.stats.pri_zero_rcvd,
-        ),
-        (
-            "keepalived_priority_zero_sent_total",
-            "Priority-0 advertisements sent.",
-            |i| i.stats.pri_zero_sent,
-        ),
-        (
-            "keepalived_gratuitous_arp_delay_total",
-            "vrrp_garp_master_delay, in whole seconds (as the exporters name it).",
-            |i| i.garp_delay as u64,
-        ),
+    for ip in &i.vips {
+        let l = [
+            ("iname", i.name.as_str()),
+            ("intf", i.interface.as_str()),
+            ("vrid", vrid.as_str()),
+            ("ip_address", ip.as_str()),
+        ];
+        sample(&mut lines[0], name(0), &l, st);
+    }
+    let s = &i.stats;
+    let counters = [
+        s.advert_rcvd,
+        s.advert_sent,
+        s.become_master,
+        s.release_master,
+        s.packet_len_err,
+        s.advert_interval_err,
+        s.ip_ttl_err,
+        s.invalid_type_rcvd,
+        s.addr_list_err,
+        s.invalid_authtype,
+        s.authtype_mismatch,
+        s.auth_failure,
+        s.pri_zero_rcvd,
+        s.pri_zero_sent,
+        i.garp_delay as u64,
     ];
-    for (name, help, pick) in counters {
-        let mut f = family(out, name, "counter", help);
-        for i in &v.instances {
-            let vrid = i.vrid.to_string();
-            // mehdy/keepalived-exporter's labels, the state's name among them.
-            f.sample(
-                name,
-                &[
-                    ("iname", &i.name),
-                    ("intf", &i.interface),
-                    ("vrid", &vrid),
-                    ("state", &i.state),
-                ],
-                pick(i) as f64,
-            );
-        }
+    // mehdy/keepalived-exporter's labels, the state's name among them.
+    let l = [
+        ("iname", i.name.as_str()),
+        ("intf", i.interface.as_str()),
+        ("vrid", vrid.as_str()),
+        ("state", i.state.as_str()),
+    ];
+    for (n, v) in counters.iter().enumerate() {
+        sample(&mut lines[n + 1], name(n + 1), &l, *v as f64);
     }
-    {
-        let mut f = family(
-            out,
-            "keepalived_rs_vrrp_last_transition_time_seconds",
-            "gauge",
-            "When the instance entered its state, in seconds since 1970.",
-        );
-        for i in &v.instances {
-            f.sample(
-                "keepalived_rs_vrrp_last_transition_time_seconds",
-                &[("iname", &i.name)],
-                i.since,
-            );
-        }
-    }
-    {
-        let mut f = family(
-            out,
-            "keepalived_rs_vrrp_effective_priority",
-            "gauge",
-            "The priority the instance advertises.",
-        );
-        for i in &v.instances {
-            f.sample(
-                "keepalived_rs_vrrp_effective_priority",
-                &[("iname", &i.name)],
-                f64::from(i.effective_priority),
-            );
-        }
-    }
-    {
-        let mut f = family(
-            out,
+    let l = [("iname", i.name.as_str())];
+    sample(&mut lines[16], name(16), &l, i.since);
+    sample(
+        &mut lines[17],
+        name(17),
+        &l,
+        f64::from(i.effective_priority),
+    );
+    lines
+}
+
+/// The vrrp_script families.
+pub fn scripts(out: &mut String, scripts: &[ka_ipc::status::ScriptStatus]) {
+    let mut f = family(
+        out,
+        "keepalived_script_status",
+        "gauge",
+        "vrrp_script result (0 BAD, 1 GOOD; INIT is 0).",
+    );
+    for sc in scripts {
+        f.sample(
             "keepalived_script_status",
-            "gauge",
-            "vrrp_script result (0 BAD, 1 GOOD; INIT is 0).",
+            &[("name", &sc.name)],
+            f64::from(u8::from(sc.status == "GOOD")),
         );
-        for sc in &v.scripts {
-            f.sample(
-                "keepalived_script_status",
-                &[("name", &sc.name)],
-                f64::from(u8::from(sc.status == "GOOD")),
-            );
-        }
     }
-    {
-        let mut f = family(
-            out,
+    let mut f = family(
+        out,
+        "keepalived_script_state",
+        "gauge",
+        "vrrp_script state (0 idle, 1 running).",
+    );
+    for sc in scripts {
+        f.sample(
             "keepalived_script_state",
-            "gauge",
-            "vrrp_script state (0 idle, 1 running).",
+            &[("name", &sc.name)],
+            f64::from(u8::from(sc.running)),
         );
-        for sc in &v.scripts {
-            f.sample(
-                "keepalived_script_state",
-                &[("name", &sc.name)],
-                f64::from(u8::from(sc.running)),
-            );
+    }
+}
+
+/// The VRRP child's families from a whole status (the child renders from its cache).
+pub fn vrrp(out: &mut String, v: &ka_ipc::status::VrrpStatus) {
+    let per: Vec<Vec<String>> = v.instances.iter().map(instance_lines).collect();
+    for (f, (name, kind, help)) in INSTANCE_FAMILIES.iter().enumerate() {
+        family(out, name, kind, help);
+        for lines in &per {
+            out.push_str(&lines[f]);
         }
     }
+    scripts(out, &v.scripts);
 }
 
 /// The checker's families, in order: (name, type, help). Per virtual server: the first

@@ -97,6 +97,8 @@ pub struct VrrpProcess {
     resume: Option<Vec<ka_ipc::InstanceState>>,
     /// A successor's start: the predecessor's vrrp_script statuses.
     carried_scripts: Vec<(String, bool)>,
+    /// Each instance's part of the status as last written (see `write_status`).
+    status_cache: Vec<Option<InstanceCached>>,
     /// The priority each MASTER instance's advert was last handed to the parent with
     /// (the parent sends it again while this process is silent).
     adverts_reported: std::collections::HashMap<usize, (u8, IpAddr)>,
@@ -270,6 +272,7 @@ impl VrrpProcess {
             resume: None,
             carried_scripts: Vec::new(),
             adverts_reported: Default::default(),
+            status_cache: Vec::new(),
             links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
             last_mail: Default::default(),
             log_args: Vec::new(),
@@ -1456,99 +1459,141 @@ impl VrrpProcess {
 
     /// `keepalived-rs status`: every instance, group and script as JSON, and the VRRP
     /// metric families, each to its file when asked.
-    fn write_status(&self, json: Option<&str>, metrics: Option<&str>) {
-        use ka_ipc::status::{
-            Counters, GroupStatus, InstanceStatus, ScriptStatus, TrackerStatus, VrrpStatus,
-        };
+    /// Instance `n` as `status` shows it.
+    fn instance_status(&self, n: usize) -> ka_ipc::status::InstanceStatus {
+        use ka_ipc::status::{Counters, InstanceStatus, TrackerStatus};
         use ka_vrrp::instance::{State, TrackStatus};
-        use ka_vrrp::script::Status as ScriptResult;
         let wall = |t: Time| self.epoch_wall + t.micros() as f64 / 1e6;
-        let instances = self
-            .cfg
-            .instances
-            .iter()
-            .zip(&self.router.instances)
-            .map(|(m, i)| {
-                let trackers = i
-                    .trackers()
-                    .map(|(id, t)| {
-                        let (kind, name) = match id {
-                            TrackerId::Script(n) => ("script", n),
-                            TrackerId::Interface(n) => ("interface", n),
-                            TrackerId::File(n) => ("file", n),
-                            TrackerId::Process(n) => ("process", n),
-                        };
-                        TrackerStatus {
-                            kind: kind.into(),
-                            name: name.clone(),
-                            status: match t.status {
-                                TrackStatus::Unknown => "UNKNOWN".into(),
-                                TrackStatus::Up => "UP".into(),
-                                TrackStatus::Down => "DOWN".into(),
-                                TrackStatus::Value(v) => v.to_string(),
-                            },
-                            weight: if t.reverse { -t.weight } else { t.weight },
-                            contribution: t.contribution(),
-                        }
-                    })
-                    .collect();
-                let st = &i.stats;
-                let master = i.state() == State::Master;
-                InstanceStatus {
-                    name: m.name.clone(),
-                    state: i.state().name().into(),
-                    since: i.last_transition().map_or(0.0, wall),
-                    reason: i.last_reason().map(|r| r.to_string()).unwrap_or_default(),
-                    interface: m.interface.clone().unwrap_or_default(),
-                    vrid: m.vrid,
-                    version: m.version,
-                    base_priority: m.priority,
-                    effective_priority: i.effective_priority(),
-                    trackers,
-                    master: i.master().map(|a| a.to_string()),
-                    master_priority: if master {
-                        i.effective_priority()
-                    } else {
-                        i.master_priority()
+        let (m, i) = (&self.cfg.instances[n], &self.router.instances[n]);
+        let trackers = i
+            .trackers()
+            .map(|(id, t)| {
+                let (kind, name) = match id {
+                    TrackerId::Script(n) => ("script", n),
+                    TrackerId::Interface(n) => ("interface", n),
+                    TrackerId::File(n) => ("file", n),
+                    TrackerId::Process(n) => ("process", n),
+                };
+                TrackerStatus {
+                    kind: kind.into(),
+                    name: name.clone(),
+                    status: match t.status {
+                        TrackStatus::Unknown => "UNKNOWN".into(),
+                        TrackStatus::Up => "UP".into(),
+                        TrackStatus::Down => "DOWN".into(),
+                        TrackStatus::Value(v) => v.to_string(),
                     },
-                    advert_int: i.master_adver_int().as_secs_f64(),
-                    vips: m
-                        .vips
-                        .iter()
-                        .map(|a| {
-                            let host = if a.addr.is_ipv4() { 32 } else { 128 };
-                            if a.prefix == host {
-                                a.addr.to_string()
-                            } else {
-                                format!("{}/{}", a.addr, a.prefix)
-                            }
-                        })
-                        .collect(),
-                    garp_delay: m.garp.master_delay.as_secs_f64(),
-                    vips_set: master,
-                    stats: Counters {
-                        advert_rcvd: st.advert_rcvd,
-                        advert_sent: st.advert_sent,
-                        become_master: st.become_master,
-                        release_master: st.release_master,
-                        packet_len_err: st.packet_len_err,
-                        ip_ttl_err: st.ip_ttl_err,
-                        invalid_type_rcvd: st.invalid_type_rcvd,
-                        advert_interval_err: st.advert_interval_err,
-                        addr_list_err: st.addr_list_err,
-                        invalid_authtype: st.invalid_authtype,
-                        authtype_mismatch: st.authtype_mismatch,
-                        auth_failure: st.auth_failure,
-                        pri_zero_rcvd: st.pri_zero_rcvd,
-                        pri_zero_sent: st.pri_zero_sent,
-                        checksum_err: st.checksum_err,
-                        version_err: st.version_err,
-                        other_err: st.other_err,
-                    },
+                    weight: if t.reverse { -t.weight } else { t.weight },
+                    contribution: t.contribution(),
                 }
             })
             .collect();
-        let sync_groups = self
+        let st = &i.stats;
+        let master = i.state() == State::Master;
+        InstanceStatus {
+            name: m.name.clone(),
+            state: i.state().name().into(),
+            since: i.last_transition().map_or(0.0, wall),
+            reason: i.last_reason().map(|r| r.to_string()).unwrap_or_default(),
+            interface: m.interface.clone().unwrap_or_default(),
+            vrid: m.vrid,
+            version: m.version,
+            base_priority: m.priority,
+            effective_priority: i.effective_priority(),
+            trackers,
+            master: i.master().map(|a| a.to_string()),
+            master_priority: if master {
+                i.effective_priority()
+            } else {
+                i.master_priority()
+            },
+            advert_int: i.master_adver_int().as_secs_f64(),
+            vips: m
+                .vips
+                .iter()
+                .map(|a| {
+                    let host = if a.addr.is_ipv4() { 32 } else { 128 };
+                    if a.prefix == host {
+                        a.addr.to_string()
+                    } else {
+                        format!("{}/{}", a.addr, a.prefix)
+                    }
+                })
+                .collect(),
+            garp_delay: m.garp.master_delay.as_secs_f64(),
+            vips_set: master,
+            stats: Counters {
+                advert_rcvd: st.advert_rcvd,
+                advert_sent: st.advert_sent,
+                become_master: st.become_master,
+                release_master: st.release_master,
+                packet_len_err: st.packet_len_err,
+                ip_ttl_err: st.ip_ttl_err,
+                invalid_type_rcvd: st.invalid_type_rcvd,
+                advert_interval_err: st.advert_interval_err,
+                addr_list_err: st.addr_list_err,
+                invalid_authtype: st.invalid_authtype,
+                authtype_mismatch: st.authtype_mismatch,
+                auth_failure: st.auth_failure,
+                pri_zero_rcvd: st.pri_zero_rcvd,
+                pri_zero_sent: st.pri_zero_sent,
+                checksum_err: st.checksum_err,
+                version_err: st.version_err,
+                other_err: st.other_err,
+            },
+        }
+    }
+
+    /// What instance `n`'s status is made of, cheaply: a request encodes again only the
+    /// instances whose key changed since the last one.
+    fn instance_key(&self, n: usize) -> InstanceKey {
+        use ka_vrrp::instance::TrackStatus;
+        let i = &self.router.instances[n];
+        let trackers = i.trackers().fold(0u64, |h, (_, t)| {
+            let v = match t.status {
+                TrackStatus::Unknown => 0,
+                TrackStatus::Up => 1,
+                TrackStatus::Down => 2,
+                TrackStatus::Value(v) => (v as u64).wrapping_mul(4).wrapping_add(3),
+            };
+            h.wrapping_mul(1_000_003).wrapping_add(v)
+        });
+        InstanceKey {
+            state: i.state(),
+            since: i.last_transition(),
+            effective: i.effective_priority(),
+            master: i.master(),
+            master_priority: i.master_priority(),
+            adver_int: i.master_adver_int(),
+            stats: i.stats.clone(),
+            trackers,
+        }
+    }
+
+    /// `keepalived-rs status`: every instance, group and script as JSON, and the VRRP
+    /// metric families, each to its file when asked. An instance's part is made again
+    /// only when something in it changed.
+    fn write_status(&mut self, json: Option<&str>, metrics: Option<&str>) {
+        use ka_ipc::status::{GroupStatus, ScriptStatus};
+        use ka_runtime::metrics::{family, instance_lines, INSTANCE_FAMILIES};
+        use ka_vrrp::script::Status as ScriptResult;
+        let n = self.router.instances.len();
+        if self.status_cache.len() != n {
+            self.status_cache = (0..n).map(|_| None).collect();
+        }
+        for k in 0..n {
+            let key = self.instance_key(k);
+            if self.status_cache[k].as_ref().is_some_and(|c| c.key == key) {
+                continue;
+            }
+            let st = self.instance_status(k);
+            self.status_cache[k] = Some(InstanceCached {
+                key,
+                json: serde_json::to_string(&st).unwrap_or_else(|_| "null".into()),
+                lines: instance_lines(&st),
+            });
+        }
+        let sync_groups: Vec<GroupStatus> = self
             .router
             .groups
             .iter()
@@ -1562,7 +1607,7 @@ impl VrrpProcess {
                     .collect(),
             })
             .collect();
-        let scripts = self
+        let scripts: Vec<ScriptStatus> = self
             .scripts
             .iter()
             .map(|s| ScriptStatus {
@@ -1575,21 +1620,45 @@ impl VrrpProcess {
                 running: s.child.is_some(),
             })
             .collect();
-        let status = VrrpStatus {
-            instances,
-            sync_groups,
-            scripts,
-        };
         if let Some(path) = json {
-            match serde_json::to_vec(&status) {
-                Ok(bytes) => write_file(path, &bytes),
-                Err(e) => log::warn!("cannot encode the status: {e}"),
+            let groups = serde_json::to_string(&sync_groups).unwrap_or_else(|_| "[]".into());
+            let scripts = serde_json::to_string(&scripts).unwrap_or_else(|_| "[]".into());
+            let mut pieces: Vec<&[u8]> = vec![b"{\"instances\":["];
+            for (k, c) in self.status_cache.iter().enumerate() {
+                if k > 0 {
+                    pieces.push(b",");
+                }
+                pieces.push(c.as_ref().map_or(&b"null"[..], |c| c.json.as_bytes()));
             }
+            pieces.extend([
+                &b"],\"sync_groups\":"[..],
+                groups.as_bytes(),
+                b",\"scripts\":",
+                scripts.as_bytes(),
+                b"}",
+            ]);
+            write_parts(path, &pieces);
         }
         if let Some(path) = metrics {
-            let mut out = String::new();
-            ka_runtime::metrics::vrrp(&mut out, &status);
-            write_file(path, out.as_bytes());
+            let heads: Vec<String> = INSTANCE_FAMILIES
+                .iter()
+                .map(|(name, kind, help)| {
+                    let mut h = String::new();
+                    family(&mut h, name, kind, help);
+                    h
+                })
+                .collect();
+            let mut pieces: Vec<&[u8]> = Vec::new();
+            for (f, h) in heads.iter().enumerate() {
+                pieces.push(h.as_bytes());
+                for c in self.status_cache.iter().flatten() {
+                    pieces.push(c.lines[f].as_bytes());
+                }
+            }
+            let mut tail = String::new();
+            ka_runtime::metrics::scripts(&mut tail, &scripts);
+            pieces.push(tail.as_bytes());
+            write_parts(path, &pieces);
         }
     }
 
@@ -2281,11 +2350,31 @@ enum FromParent {
     Handover(ka_ipc::Handover),
 }
 
-/// A status file, readable by its owner only.
-fn write_file(path: &str, bytes: &[u8]) {
-    if let Err(e) = ka_runtime::dumps::write_private(std::path::Path::new(path), bytes) {
+/// A status file made of `parts`, readable by its owner only.
+fn write_parts(path: &str, parts: &[&[u8]]) {
+    if let Err(e) = ka_runtime::dumps::write_private_parts(std::path::Path::new(path), parts) {
         log::warn!("cannot write the status to {path}: {e}");
     }
+}
+
+/// What an instance's status is made of (see `instance_key`).
+#[derive(PartialEq)]
+struct InstanceKey {
+    state: ka_vrrp::instance::State,
+    since: Option<Time>,
+    effective: u8,
+    master: Option<IpAddr>,
+    master_priority: u8,
+    adver_int: Duration,
+    stats: ka_vrrp::Stats,
+    trackers: u64,
+}
+
+/// An instance's part of the status: its JSON and its metric lines.
+struct InstanceCached {
+    key: InstanceKey,
+    json: String,
+    lines: Vec<String>,
 }
 
 /// The interface's IPv6 link-local address (the source of IPv6 adverts).
