@@ -17,6 +17,7 @@
 use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
@@ -96,6 +97,11 @@ struct Client {
     outbuf: Vec<u8>,
     /// How much of `outbuf` is written (the rest follows when the socket takes it).
     sent: usize,
+    /// An answer's parts, shared between the clients that wait for the same answer and
+    /// written after `outbuf` (no copy of megabytes per client), with how much of the
+    /// first is written.
+    reply: std::collections::VecDeque<Rc<Vec<u8>>>,
+    reply_sent: usize,
     want: Want,
     deadline: Instant,
 }
@@ -228,6 +234,8 @@ impl Control {
             inbuf: Vec::new(),
             outbuf: Vec::new(),
             sent: 0,
+            reply: Default::default(),
+            reply_sent: 0,
             want: Want::Request,
             deadline: Instant::now() + READ_WITHIN,
         });
@@ -287,10 +295,24 @@ impl Control {
         let Some(Some(c)) = self.clients.get_mut(id) else {
             return;
         };
-        while c.sent < c.outbuf.len() {
-            match c.stream.write(&c.outbuf[c.sent..]) {
+        loop {
+            let pending: &[u8] = if c.sent < c.outbuf.len() {
+                &c.outbuf[c.sent..]
+            } else if let Some(r) = c.reply.front() {
+                &r[c.reply_sent..]
+            } else {
+                break;
+            };
+            if pending.is_empty() {
+                c.reply.pop_front();
+                c.reply_sent = 0;
+                continue;
+            }
+            let from_outbuf = c.sent < c.outbuf.len();
+            match c.stream.write(pending) {
                 Ok(0) => break,
-                Ok(n) => c.sent += n,
+                Ok(n) if from_outbuf => c.sent += n,
+                Ok(n) => c.reply_sent += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
@@ -302,7 +324,7 @@ impl Control {
         if c.sent == c.outbuf.len() {
             c.outbuf.clear();
             c.sent = 0;
-            if c.want == Want::Closing {
+            if c.want == Want::Closing && c.reply.is_empty() {
                 self.drop_client(id);
             }
         }
@@ -329,7 +351,8 @@ impl Control {
 
     /// The answers: `json` to status clients, `metrics` to metrics clients (each built
     /// only when someone waits for it).
-    pub fn answer(&mut self, json: Option<&[u8]>, metrics: Option<&[u8]>) {
+    /// Each answer comes as parts, written one after the other.
+    pub fn answer(&mut self, json: Option<&[Rc<Vec<u8>>]>, metrics: Option<&[Rc<Vec<u8>>]>) {
         for id in 0..self.clients.len() {
             let Some(Some(c)) = self.clients.get_mut(id) else {
                 continue;
@@ -337,17 +360,17 @@ impl Control {
             match c.want {
                 Want::Status => {
                     let Some(json) = json else { continue };
-                    c.outbuf.extend_from_slice(json);
-                    c.outbuf.push(b'\n');
+                    c.reply.extend(json.iter().cloned());
+                    c.reply.push_back(Rc::new(b"\n".to_vec()));
                 }
                 Want::Metrics => {
                     let Some(metrics) = metrics else { continue };
+                    let len: usize = metrics.iter().map(|p| p.len()).sum();
                     let head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        metrics.len()
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
                     );
                     c.outbuf.extend_from_slice(head.as_bytes());
-                    c.outbuf.extend_from_slice(metrics);
+                    c.reply.extend(metrics.iter().cloned());
                 }
                 _ => continue,
             }

@@ -405,32 +405,38 @@ impl Watchdog {
         };
         // The JSON answer splices the children's parts in as they are: no decoding.
         let part = |t: Option<Vec<u8>>| t.filter(|t| t.first() == Some(&b'{'));
-        let mut json = Vec::new();
+        // The answers are lists of parts: the children's files are sent as they were
+        // read, never copied into one buffer.
+        let mut json: Vec<std::rc::Rc<Vec<u8>>> = Vec::new();
         if asked.json {
-            json.extend_from_slice(b"{\"keepalived_rs\":");
             let own = serde_json::to_vec(&parent).unwrap_or_else(|_| b"null".to_vec());
-            json.extend_from_slice(&own);
+            json.push(
+                format!("{{\"keepalived_rs\":{}", String::from_utf8_lossy(&own))
+                    .into_bytes()
+                    .into(),
+            );
             for (key, k) in [
                 (&b",\"vrrp\":"[..], Kind::Vrrp),
                 (b",\"checker\":", Kind::Check),
             ] {
-                json.extend_from_slice(key);
-                match part(read(k, "json")) {
-                    Some(t) => json.extend_from_slice(&t),
-                    None => json.extend_from_slice(b"null"),
-                }
+                json.push(std::rc::Rc::new(key.to_vec()));
+                json.push(
+                    part(read(k, "json"))
+                        .unwrap_or_else(|| b"null".to_vec())
+                        .into(),
+                );
             }
-            json.push(b'}');
+            json.push(std::rc::Rc::new(b"}".to_vec()));
         }
         // The metrics: the parent's families, then each child's as it rendered them.
-        let mut metrics = Vec::new();
+        let mut metrics: Vec<std::rc::Rc<Vec<u8>>> = Vec::new();
         if asked.metrics {
             let mut own = String::new();
             ka_runtime::metrics::parent(&mut own, &parent);
-            metrics.extend_from_slice(own.as_bytes());
+            metrics.push(own.into_bytes().into());
             for k in KINDS {
                 if let Some(t) = read(k, "prom") {
-                    metrics.extend_from_slice(&t);
+                    metrics.push(t.into());
                 }
             }
         }
