@@ -270,67 +270,75 @@ pub const INSTANCE_FAMILIES: [(&str, &str, &str); 18] = [
     ),
 ];
 
+/// An instance's value in each of [`INSTANCE_FAMILIES`] (the state's number for the first).
+pub fn instance_values(i: &ka_ipc::status::InstanceStatus) -> [f64; 18] {
+    let s = &i.stats;
+    [
+        state_number(&i.state),
+        s.advert_rcvd as f64,
+        s.advert_sent as f64,
+        s.become_master as f64,
+        s.release_master as f64,
+        s.packet_len_err as f64,
+        s.advert_interval_err as f64,
+        s.ip_ttl_err as f64,
+        s.invalid_type_rcvd as f64,
+        s.addr_list_err as f64,
+        s.invalid_authtype as f64,
+        s.authtype_mismatch as f64,
+        s.auth_failure as f64,
+        s.pri_zero_rcvd as f64,
+        s.pri_zero_sent as f64,
+        (i.garp_delay as u64) as f64,
+        i.since,
+        f64::from(i.effective_priority),
+    ]
+}
+
+/// An instance's line(s) of family `f` of [`INSTANCE_FAMILIES`] (one per VIP for the
+/// first; its labels include the state's name for the counters, as the exporter's).
+pub fn instance_line(i: &ka_ipc::status::InstanceStatus, f: usize) -> String {
+    let mut out = String::new();
+    let name = INSTANCE_FAMILIES[f].0;
+    let value = instance_values(i)[f];
+    let vrid = i.vrid.to_string();
+    match f {
+        0 => {
+            let none = [String::new()];
+            let vips = if i.vips.is_empty() {
+                &none[..]
+            } else {
+                &i.vips[..]
+            };
+            for ip in vips {
+                let l = [
+                    ("iname", i.name.as_str()),
+                    ("intf", i.interface.as_str()),
+                    ("vrid", vrid.as_str()),
+                    ("ip_address", ip.as_str()),
+                ];
+                sample(&mut out, name, &l, value);
+            }
+        }
+        1..=15 => {
+            let l = [
+                ("iname", i.name.as_str()),
+                ("intf", i.interface.as_str()),
+                ("vrid", vrid.as_str()),
+                ("state", i.state.as_str()),
+            ];
+            sample(&mut out, name, &l, value);
+        }
+        _ => sample(&mut out, name, &[("iname", i.name.as_str())], value),
+    }
+    out
+}
+
 /// An instance's lines of each of [`INSTANCE_FAMILIES`].
 pub fn instance_lines(i: &ka_ipc::status::InstanceStatus) -> Vec<String> {
-    let mut lines = vec![String::new(); INSTANCE_FAMILIES.len()];
-    let vrid = i.vrid.to_string();
-    let st = state_number(&i.state);
-    let name = |f: usize| INSTANCE_FAMILIES[f].0;
-    if i.vips.is_empty() {
-        let l = [
-            ("iname", i.name.as_str()),
-            ("intf", i.interface.as_str()),
-            ("vrid", vrid.as_str()),
-            ("ip_address", ""),
-        ];
-        sample(&mut lines[0], name(0), &l, st);
-    }
-    for ip in &i.vips {
-        let l = [
-            ("iname", i.name.as_str()),
-            ("intf", i.interface.as_str()),
-            ("vrid", vrid.as_str()),
-            ("ip_address", ip.as_str()),
-        ];
-        sample(&mut lines[0], name(0), &l, st);
-    }
-    let s = &i.stats;
-    let counters = [
-        s.advert_rcvd,
-        s.advert_sent,
-        s.become_master,
-        s.release_master,
-        s.packet_len_err,
-        s.advert_interval_err,
-        s.ip_ttl_err,
-        s.invalid_type_rcvd,
-        s.addr_list_err,
-        s.invalid_authtype,
-        s.authtype_mismatch,
-        s.auth_failure,
-        s.pri_zero_rcvd,
-        s.pri_zero_sent,
-        i.garp_delay as u64,
-    ];
-    // mehdy/keepalived-exporter's labels, the state's name among them.
-    let l = [
-        ("iname", i.name.as_str()),
-        ("intf", i.interface.as_str()),
-        ("vrid", vrid.as_str()),
-        ("state", i.state.as_str()),
-    ];
-    for (n, v) in counters.iter().enumerate() {
-        sample(&mut lines[n + 1], name(n + 1), &l, *v as f64);
-    }
-    let l = [("iname", i.name.as_str())];
-    sample(&mut lines[16], name(16), &l, i.since);
-    sample(
-        &mut lines[17],
-        name(17),
-        &l,
-        f64::from(i.effective_priority),
-    );
-    lines
+    (0..INSTANCE_FAMILIES.len())
+        .map(|f| instance_line(i, f))
+        .collect()
 }
 
 /// The vrrp_script families.

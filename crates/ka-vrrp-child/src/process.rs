@@ -1575,7 +1575,7 @@ impl VrrpProcess {
     /// only when something in it changed.
     fn write_status(&mut self, json: Option<&str>, metrics: Option<&str>) {
         use ka_ipc::status::{GroupStatus, ScriptStatus};
-        use ka_runtime::metrics::{family, instance_lines, INSTANCE_FAMILIES};
+        use ka_runtime::metrics::{family, instance_line, instance_values, INSTANCE_FAMILIES};
         use ka_vrrp::script::Status as ScriptResult;
         let n = self.router.instances.len();
         if self.status_cache.len() != n {
@@ -1583,15 +1583,34 @@ impl VrrpProcess {
         }
         for k in 0..n {
             let key = self.instance_key(k);
-            if self.status_cache[k].as_ref().is_some_and(|c| c.key == key) {
+            let c = self.status_cache[k].get_or_insert_with(InstanceCached::default);
+            let need_json = json.is_some() && c.json_key.as_ref() != Some(&key);
+            let need_lines = metrics.is_some() && c.lines_key.as_ref() != Some(&key);
+            if !need_json && !need_lines {
                 continue;
             }
             let st = self.instance_status(k);
-            self.status_cache[k] = Some(InstanceCached {
-                key,
-                json: serde_json::to_string(&st).unwrap_or_else(|_| "null".into()),
-                lines: instance_lines(&st),
-            });
+            let c = self.status_cache[k].get_or_insert_with(InstanceCached::default);
+            if need_json {
+                c.json = serde_json::to_string(&st).unwrap_or_else(|_| "null".into());
+                c.json_key = Some(key.clone());
+            }
+            if need_lines {
+                // Usually only a counter or two moved: only their lines are made again.
+                let values = instance_values(&st);
+                let relabel = c.state != st.state || c.lines.len() != INSTANCE_FAMILIES.len();
+                if relabel {
+                    c.lines = vec![String::new(); INSTANCE_FAMILIES.len()];
+                }
+                for (f, v) in values.iter().enumerate() {
+                    if relabel || c.values[f] != *v {
+                        c.lines[f] = instance_line(&st, f);
+                    }
+                }
+                c.values = values;
+                c.state = st.state.clone();
+                c.lines_key = Some(key);
+            }
         }
         let sync_groups: Vec<GroupStatus> = self
             .router
@@ -2358,7 +2377,7 @@ fn write_parts(path: &str, parts: &[&[u8]]) {
 }
 
 /// What an instance's status is made of (see `instance_key`).
-#[derive(PartialEq)]
+#[derive(Clone, PartialEq)]
 struct InstanceKey {
     state: ka_vrrp::instance::State,
     since: Option<Time>,
@@ -2370,10 +2389,15 @@ struct InstanceKey {
     trackers: u64,
 }
 
-/// An instance's part of the status: its JSON and its metric lines.
+/// An instance's part of the status: its JSON, its metric lines with the values and
+/// state they show, and the keys each was made for.
+#[derive(Default)]
 struct InstanceCached {
-    key: InstanceKey,
+    json_key: Option<InstanceKey>,
     json: String,
+    lines_key: Option<InstanceKey>,
+    state: String,
+    values: [f64; 18],
     lines: Vec<String>,
 }
 
