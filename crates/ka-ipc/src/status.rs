@@ -91,6 +91,11 @@ pub struct ScriptStatus {
     pub status: String,
     /// Whether it is running now.
     pub running: bool,
+    /// Consecutive results against the status so far, and how many turn it: `rise`
+    /// while it is BAD (or INIT), `fall` while it is GOOD.
+    pub streak: u32,
+    pub rise: u32,
+    pub fall: u32,
 }
 
 /// The checker child's part.

@@ -1637,6 +1637,9 @@ impl VrrpProcess {
                     ScriptResult::Bad => "BAD".into(),
                 },
                 running: s.child.is_some(),
+                streak: s.tracker.streak(),
+                rise: s.tracker.cfg.rise,
+                fall: s.tracker.cfg.fall,
             })
             .collect();
         if let Some(path) = json {

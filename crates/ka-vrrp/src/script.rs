@@ -78,6 +78,12 @@ impl ScriptTracker {
         self.status
     }
 
+    /// Consecutive results that disagree with the status so far (toward `rise` when it is
+    /// bad, toward `fall` when it is good).
+    pub fn streak(&self) -> u32 {
+        self.streak
+    }
+
     /// A successor's start: the status the predecessor's tracker had, so that the next
     /// result counts from there (rise and fall as if nothing had restarted).
     pub fn carry(&mut self, good: bool) {

@@ -231,11 +231,16 @@ pub fn table(st: &Status) -> String {
             ));
         }
         for s in &v.scripts {
+            let toward = if s.status == "GOOD" {
+                format!("{}/{} toward fall", s.streak, s.fall)
+            } else {
+                format!("{}/{} toward rise", s.streak, s.rise)
+            };
             out.push_str(&format!(
-                "  script {}: {}{}\n",
+                "  script {}: {} ({toward}){}\n",
                 s.name,
                 s.status,
-                if s.running { " (running)" } else { "" }
+                if s.running { ", running" } else { "" }
             ));
         }
     }
