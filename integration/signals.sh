@@ -15,6 +15,8 @@
 #    within two. The dumps are whole files (written to a temporary file and renamed).
 #    (The scripts are named by their real paths: keepalived prints a script's path with
 #    its symbolic links resolved, keepalived-rs as written.)
+# 3. All 64 signals as dispositions (/proc/PID/status) of the parent and the VRRP child,
+#    beside keepalived 2.2.7's: ignored, handled or default alike.
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
@@ -262,3 +264,47 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 echo "ok: SIGJSON: keepalived 2.2.7's and keepalived-rs's keepalived.json agree (keys, order, types, values)"
+
+# 3. All 64, as dispositions: keepalived 2.2.7's parent and VRRP child and ours, each alone
+#    (-P: keepalived's checker cannot run without IPVS), read from /proc/PID/status: the
+#    same signals ignored; of the rest, the same handled (keepalived blocks them for its
+#    signalfd, we catch them) and the same left to their default action. Allowed: the
+#    Rust runtime catches SIGSEGV and SIGBUS to report a stack overflow, then dies as the
+#    default would; keepalived's VRRP child takes SIGCHLD through its signalfd where ours
+#    leaves it at its default (ignored): neither ends the process.
+bridge lan4
+host m
+host n
+attach m lan4 eth0 10.83.0.1/24
+attach n lan4 eth0 10.83.0.2/24
+printf 'vrrp_instance VI_M {\n    state BACKUP\n    interface eth0\n    virtual_router_id 84\n    priority 100\n    advert_int 1\n    virtual_ipaddress {\n        10.83.0.100/24\n    }\n}\n' > "$WORKDIR/m.conf"
+ip netns exec "$PREFIX-m" keepalived -n -l -P -f "$WORKDIR/m.conf" -p "$WORKDIR/m.pid" -r "$WORKDIR/m.vpid" -c "$WORKDIR/m.cpid" > "$WORKDIR/m.log" 2>&1 &
+PIDS+=($!); disown $!
+ip netns exec "$PREFIX-n" "$BIN" -n -l -P -f "$WORKDIR/m.conf" -p "$WORKDIR/n.pid" -r "$WORKDIR/n.vpid" --control-socket "$WORKDIR/n.sock" > "$WORKDIR/n.log" 2>&1 &
+PIDS+=($!); disown $!
+end=$(( $(now_ms) + 10000 ))
+until [ -s "$WORKDIR/m.vpid" ] && [ -s "$WORKDIR/n.vpid" ]; do [ "$(now_ms)" -lt "$end" ] || fail "no pid files for the disposition check"; sleep 0.1; done
+sleep 1
+masks() { grep -E '^Sig(Blk|Ign|Cgt):' "/proc/$1/status" | awk '{print $2}' | tr '\n' ' '; }
+python3 - "$(masks "$(cat "$WORKDIR/m.pid")")" "$(masks "$(cat "$WORKDIR/n.pid")")" \
+    "$(masks "$(cat "$WORKDIR/m.vpid")")" "$(masks "$(cat "$WORKDIR/n.vpid")")" <<'PY' || fail "signal dispositions differ from keepalived 2.2.7's"
+import sys
+def classes(masks):
+    blk, ign, cgt = (int(m, 16) for m in masks.split())
+    out = {}
+    for sig in range(1, 65):
+        bit = 1 << (sig - 1)
+        out[sig] = "ignored" if ign & bit else "handled" if (blk | cgt) & bit else "default"
+    return out
+allowed = {7, 11, 17}
+bad = []
+for who, ka, rs in (("parent", sys.argv[1], sys.argv[2]), ("VRRP child", sys.argv[3], sys.argv[4])):
+    k, r = classes(ka), classes(rs)
+    for sig in range(1, 65):
+        if k[sig] != r[sig] and sig not in allowed:
+            bad.append(f"{who}: signal {sig}: keepalived {k[sig]}, keepalived-rs {r[sig]}")
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+echo "ok: all 64 signals: the parent's and the VRRP child's dispositions are keepalived 2.2.7's (ignored, handled or default alike)"
