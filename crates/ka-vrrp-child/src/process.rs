@@ -556,15 +556,18 @@ impl VrrpProcess {
         } else {
             TrackStatus::Down
         };
+        self.tracker_changed(t, TrackerId::Interface(name.to_string()), status);
+    }
+
+    /// A tracked object's new status, to every instance (those that do not track it
+    /// ignore it), and what follows carried out.
+    fn tracker_changed(&mut self, t: Time, id: TrackerId, status: TrackStatus) {
         for n in 0..self.router.instances.len() {
-            let acts = self.router.handle(
-                t,
-                n,
-                Event::Tracker {
-                    id: TrackerId::Interface(name.to_string()),
-                    status,
-                },
-            );
+            let ev = Event::Tracker {
+                id: id.clone(),
+                status,
+            };
+            let acts = self.router.handle(t, n, ev);
             self.apply(acts);
         }
     }
@@ -894,11 +897,7 @@ impl VrrpProcess {
                     } else {
                         TrackStatus::Down
                     };
-                    for n in 0..self.router.instances.len() {
-                        let id = TrackerId::Script(name.clone());
-                        let acts = self.router.handle(t, n, Event::Tracker { id, status });
-                        self.apply(acts);
-                    }
+                    self.tracker_changed(t, TrackerId::Script(name), status);
                 }
                 let present = iface::addresses().unwrap_or_default();
                 for n in 0..self.router.instances.len() {
@@ -1358,17 +1357,7 @@ impl VrrpProcess {
                     "failed"
                 }
             );
-            for n in 0..self.router.instances.len() {
-                let acts = self.router.handle(
-                    t,
-                    n,
-                    Event::Tracker {
-                        id: TrackerId::Script(name.clone()),
-                        status,
-                    },
-                );
-                self.apply(acts);
-            }
+            self.tracker_changed(t, TrackerId::Script(name), status);
         }
     }
 
@@ -1387,17 +1376,7 @@ impl VrrpProcess {
             }
             self.track_files[k].1 = v;
             let name = self.track_files[k].0.name.clone();
-            for n in 0..self.router.instances.len() {
-                let acts = self.router.handle(
-                    t,
-                    n,
-                    Event::Tracker {
-                        id: TrackerId::File(name.clone()),
-                        status: TrackStatus::Value(v),
-                    },
-                );
-                self.apply(acts);
-            }
+            self.tracker_changed(t, TrackerId::File(name), TrackStatus::Value(v));
         }
     }
 
