@@ -668,7 +668,7 @@ impl CheckProcess {
     /// checker's metric families, each to its file when asked. A real server's part is
     /// encoded again only when it was probed or changed since the last request.
     fn write_status(&mut self, json_path: Option<&str>, metrics_path: Option<&str>) {
-        use ka_runtime::metrics::{family, CHECKER_FAMILIES};
+        use ka_runtime::metrics::{heads, CHECKER_FAMILIES};
         self.index_servers();
         let n = self.pool.cfg.len();
         if self.status_cache.len() != n {
@@ -687,21 +687,10 @@ impl CheckProcess {
                 pieces.push(c.as_ref().map_or(&b"null"[..], |c| c.json.as_bytes()));
             }
             pieces.push(b"]}");
-            if let Err(e) =
-                ka_runtime::dumps::write_private_parts(std::path::Path::new(path), &pieces)
-            {
-                log::warn!("cannot write the status to {path}: {e}");
-            }
+            ka_runtime::dumps::write_status(path, &pieces);
         }
         if let Some(path) = metrics_path {
-            let heads: Vec<String> = CHECKER_FAMILIES
-                .iter()
-                .map(|(name, kind, help)| {
-                    let mut h = String::new();
-                    family(&mut h, name, kind, help);
-                    h
-                })
-                .collect();
+            let heads = heads(&CHECKER_FAMILIES);
             let mut pieces: Vec<&[u8]> = Vec::new();
             for (f, h) in heads.iter().enumerate() {
                 pieces.push(h.as_bytes());
@@ -709,11 +698,7 @@ impl CheckProcess {
                     pieces.push(c.lines[f].as_bytes());
                 }
             }
-            if let Err(e) =
-                ka_runtime::dumps::write_private_parts(std::path::Path::new(path), &pieces)
-            {
-                log::warn!("cannot write the status to {path}: {e}");
-            }
+            ka_runtime::dumps::write_status(path, &pieces);
         }
     }
 

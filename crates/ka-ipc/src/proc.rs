@@ -276,12 +276,3 @@ pub fn default_signals() {
         libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
     }
 }
-
-/// Whether this process ignores `sig` (for tests and diagnostics).
-pub fn ignored(sig: i32) -> bool {
-    // SAFETY: a query only: a null new action and a zeroed old one to fill in.
-    unsafe {
-        let mut old: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
-    }
-}

@@ -60,14 +60,12 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
     write_with_mode(path, &[text], 0o644)
 }
 
-/// As [`write_atomic`], readable by its owner only (the control socket's status files).
-pub fn write_private(path: &Path, text: &[u8]) -> io::Result<()> {
-    write_with_mode(path, &[text], 0o600)
-}
-
-/// As [`write_private`], the file made of `parts` one after the other.
-pub fn write_private_parts(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
-    write_with_mode(path, parts, 0o600)
+/// A status file for the control socket, made of `parts` one after the other, readable
+/// by its owner only, written as [`write_atomic`] writes; a failure is logged.
+pub fn write_status(path: &str, parts: &[&[u8]]) {
+    if let Err(e) = write_with_mode(Path::new(path), parts, 0o600) {
+        log::warn!("cannot write the status to {path}: {e}");
+    }
 }
 
 fn write_with_mode(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<()> {

@@ -65,6 +65,18 @@ fn push_escaped(out: &mut String, v: &str) {
     }
 }
 
+/// The HELP and TYPE lines of each of `families` ((name, type, help)).
+pub fn heads(families: &[(&str, &str, &str)]) -> Vec<String> {
+    families
+        .iter()
+        .map(|(name, kind, help)| {
+            let mut h = String::new();
+            family(&mut h, name, kind, help);
+            h
+        })
+        .collect()
+}
+
 /// A family's HELP and TYPE lines; its samples follow.
 pub fn family<'a>(out: &'a mut String, name: &str, kind: &str, help: &str) -> Family<'a> {
     let _ = writeln!(out, "# HELP {name} {help}");

@@ -1554,7 +1554,7 @@ impl VrrpProcess {
     /// only when something in it changed.
     fn write_status(&mut self, json: Option<&str>, metrics: Option<&str>) {
         use ka_ipc::status::{GroupStatus, ScriptStatus};
-        use ka_runtime::metrics::{family, instance_line, instance_values, INSTANCE_FAMILIES};
+        use ka_runtime::metrics::{heads, instance_line, instance_values, INSTANCE_FAMILIES};
         use ka_vrrp::script::Status as ScriptResult;
         let n = self.router.instances.len();
         if self.status_cache.len() != n {
@@ -1638,17 +1638,10 @@ impl VrrpProcess {
                 scripts.as_bytes(),
                 b"}",
             ]);
-            write_parts(path, &pieces);
+            ka_runtime::dumps::write_status(path, &pieces);
         }
         if let Some(path) = metrics {
-            let heads: Vec<String> = INSTANCE_FAMILIES
-                .iter()
-                .map(|(name, kind, help)| {
-                    let mut h = String::new();
-                    family(&mut h, name, kind, help);
-                    h
-                })
-                .collect();
+            let heads = heads(&INSTANCE_FAMILIES);
             let mut pieces: Vec<&[u8]> = Vec::new();
             for (f, h) in heads.iter().enumerate() {
                 pieces.push(h.as_bytes());
@@ -1659,7 +1652,7 @@ impl VrrpProcess {
             let mut tail = String::new();
             ka_runtime::metrics::scripts(&mut tail, &scripts);
             pieces.push(tail.as_bytes());
-            write_parts(path, &pieces);
+            ka_runtime::dumps::write_status(path, &pieces);
         }
     }
 
@@ -2349,13 +2342,6 @@ enum FromParent {
     Nothing,
     Stop,
     Handover(ka_ipc::Handover),
-}
-
-/// A status file made of `parts`, readable by its owner only.
-fn write_parts(path: &str, parts: &[&[u8]]) {
-    if let Err(e) = ka_runtime::dumps::write_private_parts(std::path::Path::new(path), parts) {
-        log::warn!("cannot write the status to {path}: {e}");
-    }
 }
 
 /// What an instance's status is made of (see `instance_key`).
