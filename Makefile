@@ -1,7 +1,7 @@
 # keepalived-rs: build, test, bench, fuzz.
 CARGO ?= cargo
 
-.PHONY: all build test quick integration lint bench fuzz demo man clean
+.PHONY: all build test quick integration lint bench fuzz demo man install uninstall package clean
 
 all: build
 
@@ -34,26 +34,33 @@ quick:
 integration:
 	$(CARGO) build --release -q -p keepalived-rs
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
-	$(CARGO) build --release -q -p keepalived-rs --example smtp-sink --example http-responder --example udp-echo
+	$(CARGO) build --release -q -p keepalived-rs --example smtp-sink --example http-responder --example udp-echo --example tcp-sink
 	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
-	bash integration/watchdog.sh
-	bash integration/signals.sh
-	bash integration/crashes.sh
-	bash integration/interfaces.sh
-	bash integration/status.sh
-	bash integration/prometheus.sh
-	bash integration/load.sh
-	bash integration/reload.sh
-	bash integration/failover.sh
-	bash integration/scenarios.sh
-	bash integration/dualnet.sh
-	bash integration/checker.sh
-	bash integration/checks.sh
-	bash integration/nginx.sh
-	bash integration/trackfile.sh
-	bash integration/interop.sh
-	bash integration/ipvs.sh target/release/keepalived-rs
-	bash integration/seeds.sh target/release/keepalived-rs
+	bash integration/timed.sh bash integration/watchdog.sh
+	bash integration/timed.sh bash integration/sdnotify.sh
+	bash integration/timed.sh bash integration/upgrade.sh
+	bash integration/timed.sh bash integration/process.sh
+	bash integration/timed.sh bash integration/install.sh
+	bash integration/timed.sh bash integration/sysv.sh
+	$(MAKE) -s package
+	bash integration/timed.sh bash integration/package.sh
+	bash integration/timed.sh bash integration/signals.sh
+	bash integration/timed.sh bash integration/crashes.sh
+	bash integration/timed.sh bash integration/interfaces.sh
+	bash integration/timed.sh bash integration/status.sh
+	bash integration/timed.sh bash integration/prometheus.sh
+	bash integration/timed.sh bash integration/load.sh
+	bash integration/timed.sh bash integration/reload.sh
+	bash integration/timed.sh bash integration/failover.sh
+	bash integration/timed.sh bash integration/scenarios.sh
+	bash integration/timed.sh bash integration/dualnet.sh
+	bash integration/timed.sh bash integration/checker.sh
+	bash integration/timed.sh bash integration/checks.sh
+	bash integration/timed.sh bash integration/nginx.sh
+	bash integration/timed.sh bash integration/trackfile.sh
+	bash integration/timed.sh bash integration/interop.sh
+	bash integration/timed.sh bash integration/ipvs.sh target/release/keepalived-rs
+	bash integration/timed.sh bash integration/seeds.sh target/release/keepalived-rs
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -67,6 +74,7 @@ bench:
 	bash bench/daemon.sh
 	bash bench/checker.sh
 	bash bench/vm-checker.sh
+	bash bench/status.sh
 	$(CARGO) bench -p ka-vrrp --bench hot_path
 
 # Fuzz targets (stable toolchain: no sanitizer), FUZZ_SECONDS each (600 by default):
@@ -84,14 +92,43 @@ fuzz:
 # while the client pings the VIP. Needs root; installs iproute2 and ping if missing.
 demo:
 	command -v ping >/dev/null || (apt-get update -qq && apt-get install -y -qq iputils-ping iproute2 >/dev/null)
-	$(CARGO) build --release -q -p keepalived-rs
+	@echo "== building keepalived-rs (about 3 minutes the first time on 2 cores)"
+	$(CARGO) build --release -p keepalived-rs
 	bash integration/demo.sh
 
-# keepalived-rs(8) into target/man/ (the options from the command line's definition).
+# The man pages into target/man/: keepalived-rs(8) (its options from the command line's
+# definition), keepalived-rs.conf(5) (from docs/COMPATIBILITY.md), genhash(1).
 man: build
 	mkdir -p target/man
 	./target/release/keepalived-rs --man-page > target/man/keepalived-rs.8
-	groff -ww -z -man target/man/keepalived-rs.8
+	./target/release/keepalived-rs --man-page conf > target/man/keepalived-rs.conf.5
+	cp docs/man/genhash.1 target/man/genhash.1
+	for p in target/man/*.[158]; do groff -ww -z -man $$p; done
+
+# A source install (root for the default PREFIX; DESTDIR for staging). Never touches
+# /etc/keepalived/; `make uninstall` removes exactly what `make install` made.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+INSTALL_VARS = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)"
+install: man
+	$(INSTALL_VARS) sh packaging/install.sh install
+
+uninstall:
+	$(INSTALL_VARS) sh packaging/install.sh uninstall
+
+# The .deb and the .rpm into target/ (cargo-deb and cargo-generate-rpm, pinned, installed
+# from crates.io when missing: about 4 minutes the first time).
+CARGO_DEB_VERSION = 3.8.0
+CARGO_GENERATE_RPM_VERSION = 0.21.1
+package: man
+	cargo deb --version 2>/dev/null | grep -qx 'cargo-deb $(CARGO_DEB_VERSION)' \
+		|| $(CARGO) install --locked cargo-deb --version $(CARGO_DEB_VERSION)
+	cargo generate-rpm --version 2>/dev/null | grep -qx 'cargo-generate-rpm $(CARGO_GENERATE_RPM_VERSION)' \
+		|| $(CARGO) install --locked cargo-generate-rpm --version $(CARGO_GENERATE_RPM_VERSION)
+	sh packaging/stage.sh
+	cargo deb -p keepalived-rs --no-build --strip -o target/
+	cargo generate-rpm -p crates/keepalived-rs -o target/
+	@ls target/*.deb target/*.rpm
 
 clean:
 	$(CARGO) clean

@@ -31,13 +31,24 @@ CONF
 
 start() {   # start NODE STATE PRIORITY
     conf "$2" "$3" > "$WORKDIR/$1.conf"
-    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
+    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" \
+        --control-socket "$WORKDIR/$1.sock" > "$WORKDIR/$1.log" 2>&1 &
     PIDS+=($!)
     eval "PID_$1=$!"
     disown $!
 }
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# The client's silences: each gap over 200 ms between two consecutive echo replies (ping -D
+# stamps each; one reply is due every 50 ms), with when it began relative to the kill.
+silences() {
+    awk -v t0="$1" '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0;
+        if (last && t - last > 0.2) { at = last - t0 / 1e9; if (at < 0) at = 0
+            printf "  unanswered for %.2f s, starting %.1f s after the kill\n", t - last - 0.05, at; n++ }
+        last = t }
+        END { if (!n) print "  never unanswered for more than 200 ms" }' "$WORKDIR/ping.log"
+}
 
 lan
 node n1 10.77.0.1/24
@@ -52,7 +63,7 @@ say "n1 holds the VIP"
 ip -n "$PREFIX-n1" -4 addr show dev eth0 | grep inet
 
 say "the client pings $VIP every 50 ms"
-ip netns exec "$PREFIX-client" ping -i 0.05 -W 1 $VIP > "$WORKDIR/ping.log" 2>&1 &
+ip netns exec "$PREFIX-client" ping -D -i 0.05 -W 1 $VIP > "$WORKDIR/ping.log" 2>&1 &
 PIDS+=($!); PING=$!; disown $!
 sleep 2
 
@@ -62,6 +73,8 @@ ip -n "$PREFIX-n1" link set eth0 down; ip netns pids "$PREFIX-n1" | xargs -r kil
 wait_addr n2 $VIP 10 || { cat "$WORKDIR"/n*.log; exit 1; }
 t1=$(date +%s%N)
 printf 'n2 took the VIP over after %d ms (master_down_interval = 3 s + skew 0.61 s)\n' $(( (t1 - t0) / 1000000 ))
+echo "n2's addresses now:"
+ip -n "$PREFIX-n2" -4 addr show dev eth0 | grep inet
 sleep 2
 
 say "n1 comes back: it preempts with its higher priority"
@@ -77,7 +90,9 @@ sleep 1
 
 kill -INT "$PING" 2>/dev/null || true; sleep 0.2
 say "the client's view"
-tail -3 "$WORKDIR/ping.log"
+echo "the client's silences (master_down_interval after the kill, as keepalived; none at the preemption):"
+silences "$t0"
+tail -2 "$WORKDIR/ping.log" | sed 's/^/  ping: /'
 say "keepalived-rs logs"
 echo "--- n1 (second run)"; cat "$WORKDIR/n1.log"
 echo "--- n2"; cat "$WORKDIR/n2.log"

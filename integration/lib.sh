@@ -69,7 +69,7 @@ node() {   # node NAME ADDR/LEN: a namespace with eth0 on the LAN
 }
 
 has_addr() {   # has_addr NODE ADDR
-    ip -n "$PREFIX-$1" -4 addr show dev eth0 | grep "inet $2/" >/dev/null
+    ip -n "$PREFIX-$1" -4 addr show dev eth0 2>/dev/null | grep "inet $2/" >/dev/null
 }
 
 wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until NODE holds ADDR
@@ -81,7 +81,7 @@ wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until NODE holds ADDR
 }
 
 has_addr6() {   # has_addr6 NODE ADDR
-    ip -n "$PREFIX-$1" -6 addr show dev eth0 | grep "inet6 $2/" >/dev/null
+    ip -n "$PREFIX-$1" -6 addr show dev eth0 2>/dev/null | grep "inet6 $2/" >/dev/null
 }
 
 wait_addr6() {   # wait_addr6 NODE ADDR TIMEOUT_S
@@ -115,7 +115,7 @@ attach() {   # attach HOST BRIDGE IFNAME ADDR/LEN: HOST's IFNAME on BRIDGE's LAN
 }
 
 has_addr_on() {   # has_addr_on NODE IFNAME ADDR
-    ip -n "$PREFIX-$1" -4 addr show dev "$2" | grep "inet $3/" >/dev/null
+    ip -n "$PREFIX-$1" -4 addr show dev "$2" 2>/dev/null | grep "inet $3/" >/dev/null
 }
 
 wait_addr_on() {   # wait_addr_on NODE IFNAME ADDR TIMEOUT_S

@@ -143,7 +143,7 @@ answers() {   # answers VIP N: the sorted set of answers to N requests
 }
 checker_pid() { cat "$T/check.pid" 2>/dev/null || true; }
 start_ka() {
-    "$BIN" -n -l -D "$@" -f "$T/k.conf" -p "$T/ka.pid" -r "$T/vrrp.pid" -c "$T/check.pid" \
+    "$BIN" -n -l -D --metrics 127.0.0.1:9650 "$@" -f "$T/k.conf" -p "$T/ka.pid" -r "$T/vrrp.pid" -c "$T/check.pid" \
         >> "$T/log" 2>&1 &
     KA=$!
 }
@@ -163,7 +163,7 @@ TCP  10.10.0.100:80 rr
 TCP  [fd00::100]:80 wrr persistent 60
   -> [fd00:1::2]:80 Masq 5
 FWM  7 sh persistent 300 mask 255.255.255.0
-  -> 10.10.1.2:80 Route 3
+  -> 10.10.1.2:0 Route 3
 W
 
 # ---- 1. start: the table as configured; traffic reaches both servers -----------------
@@ -225,7 +225,7 @@ TCP  10.10.0.100:80 rr
 TCP  [fd00::100]:80 wrr persistent 60
   -> [fd00:1::2]:80 Masq 5
 FWM  7 sh persistent 300 mask 255.255.255.0
-  -> 10.10.1.2:80 Route 3
+  -> 10.10.1.2:0 Route 3
 W
 stop_www rs2
 START=$(now_ms)
@@ -254,6 +254,27 @@ after=$(conns)
 [ -n "$before" ] && [ "$before" = "$after" ] && [ "$before" -gt 0 ] && ok "service counters kept ($before connections): nothing removed and re-added" \
     || fail "counters $before -> $after"
 wait_table full 2 >/dev/null && ok "table unchanged after the restart" || fail "table after restart"
+
+# ---- 6b. status and metrics carry the kernel's counters ------------------------------
+# The first virtual server's real servers come first in the JSON, then its own counters.
+json=$("$BIN" status --json 2>&1 || true)
+nums=$(printf '%s' "$json" | grep -o '"connections":[0-9]*' | head -3 | cut -d: -f2 | tr '\n' ' ')
+c1=$(echo "$nums" | awk '{ print $1 }'); c2=$(echo "$nums" | awk '{ print $2 }'); c3=$(echo "$nums" | awk '{ print $3 }')
+exact() { ipvsadm -Ln --stats --exact -t 10.10.0.100:80 | awk -v w="$1" '$1 == w || $2 == w { print $3 }'; }
+if [ -n "$c3" ] && [ "$c3" = "$(exact TCP)" ] && [ "$c1" = "$(exact 10.10.1.2:80)" ] \
+    && [ "$c2" = "$(exact 10.10.2.2:80)" ] && [ "$c3" -gt 0 ]; then
+    ok "status --json: IPVS connections as ipvsadm --stats shows them (rs1 $c1, rs2 $c2, service $c3)"
+else
+    fail "status counters '$nums', ipvsadm: $(ipvsadm -Ln --stats --exact -t 10.10.0.100:80 | tr '\n' ' ')"
+fi
+printf '%s' "$json" | grep -q '"active_connections":' && ok "status --json: real servers' active connections" \
+    || fail "no active_connections in the status"
+"$BIN" status 2>&1 | grep -q 'CONNS' && ok "status table: the counter columns" || fail "status table: $("$BIN" status 2>&1 | tail -5)"
+got=$(timeout 3 wget -qO- http://127.0.0.1:9650/metrics 2>/dev/null | grep '^keepalived_rs_virtual_server_connections_total' | head -1)
+case "$got" in
+    *" $c3") ok "metrics: $got" ;;
+    *) fail "metrics: '$got'" ;;
+esac
 
 # ---- 7. reload: the fwmark service dropped, rs2's weight changed ----------------------
 want reloaded <<'W'
@@ -319,12 +340,14 @@ vrrp_instance VI_SYNC {
     interface sync0
     virtual_router_id 77
     priority 150
-    advert_int 1
+    advert_int 3
     virtual_ipaddress {
         10.77.0.100/24
     }
 }
 CONF
+# advert_int 3: the instance stays BACKUP for its master-down interval, 3 x 3 s + skew,
+# long enough for this emulated machine to see the backup daemon before the master one.
 daemons() { ipvsadm -L --daemon 2>/dev/null | sed 's/,.*//' | sort | tr '\n' ';'; }
 wait_daemons() {   # wait_daemons WANT SECONDS
     end=$(( $(now_ms) + $2 * 1000 ))
@@ -334,8 +357,8 @@ wait_daemons() {   # wait_daemons WANT SECONDS
     done
 }
 start_ka -P
-if wait_daemons "backup sync daemon (mcast=sync0;" 5; then ok "lvs_sync_daemon: a backup daemon while VI_SYNC is BACKUP"; else fail "no backup sync daemon"; fi
-if wait_daemons "master sync daemon (mcast=sync0;" 10; then ok "lvs_sync_daemon: the master daemon once VI_SYNC is MASTER"; else fail "no master sync daemon"; fi
+if wait_daemons "backup sync daemon (mcast=sync0;" 8; then ok "lvs_sync_daemon: a backup daemon while VI_SYNC is BACKUP"; else fail "no backup sync daemon"; fi
+if wait_daemons "master sync daemon (mcast=sync0;" 20; then ok "lvs_sync_daemon: the master daemon once VI_SYNC is MASTER"; else fail "no master sync daemon"; fi
 ipvsadm -L --daemon | grep -q 'syncid=7' && ok "sync id 7" || fail "sync id: $(ipvsadm -L --daemon)"
 stop_ka
 if wait_daemons "" 5; then ok "lvs_sync_daemon: stopped with the daemon"; else fail "sync daemon left running"; fi

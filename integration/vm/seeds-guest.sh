@@ -29,7 +29,9 @@ PORTS=
 trap 'ip netns pids rs | xargs -r kill -9; ip netns del rs; rm -rf "$T"' EXIT
 
 # settle NAME: waits until the table has not changed for 3 s (at least 6 s after start,
-# at most 40 s), then saves it as $T/NAME.
+# at most 40 s) and holds something (an empty table only counts after 20 s: a daemon that
+# starts slowly on this emulated, loaded machine has not programmed it yet), then saves it
+# as $T/NAME.
 settle() {
     start=$(now_ms); last=$start; table > "$T/prev"
     while :; do
@@ -37,7 +39,8 @@ settle() {
         table > "$T/cur"
         t=$(now_ms)
         if ! cmp -s "$T/cur" "$T/prev"; then last=$t; cp "$T/cur" "$T/prev"; fi
-        if [ $((t - start)) -ge 6000 ] && [ $((t - last)) -ge 3000 ]; then break; fi
+        if [ $((t - start)) -ge 6000 ] && [ $((t - last)) -ge 3000 ] \
+            && { [ -s "$T/cur" ] || [ $((t - start)) -ge 20000 ]; }; then break; fi
         if [ $((t - start)) -ge 40000 ]; then echo "  ($1: table still changing after 40 s)"; break; fi
     done
     cp "$T/cur" "$T/$1"

@@ -12,7 +12,7 @@ use std::io;
 use ka_check::ipvs::{layout, reconcile, Wanted};
 use ka_check::service::IpvsOp;
 use ka_config::model::{Config, FlushOnStop};
-use ka_net::ipvs::{describe, open_or_load as open, Cmd, Ipvs, SvcKey, Table};
+use ka_net::ipvs::{describe, open_or_load as open, Cmd, Counters, Ipvs, SvcKey, Table};
 
 pub struct Lvs {
     ipvs: Option<Ipvs>,
@@ -74,6 +74,42 @@ impl Lvs {
 
     pub fn available(&self) -> bool {
         self.ipvs.is_some()
+    }
+
+    /// The kernel's counters for each virtual server (summed over its services) and each
+    /// of its real servers (None: not in the table); None without IPVS or when the table
+    /// cannot be read.
+    pub fn counters(&mut self) -> Option<Vec<(Counters, Vec<Option<Counters>>)>> {
+        let ipvs = self.ipvs.as_mut()?;
+        let kernel = match ipvs.counters(&self.wanted.keys()) {
+            Ok(t) => t,
+            Err(e) => {
+                log::warn!("IPVS: cannot read the counters: {e}");
+                return None;
+            }
+        };
+        Some(
+            self.wanted
+                .layout
+                .iter()
+                .map(|l| {
+                    let mut vs = Counters::default();
+                    let mut rs: Vec<Option<Counters>> = vec![None; l.rs.len()];
+                    for s in &l.services {
+                        let Some((c, dests)) = kernel.get(&s.key) else {
+                            continue;
+                        };
+                        vs += *c;
+                        for (d, slot) in l.rs.iter().zip(rs.iter_mut()) {
+                            if let Some(c) = dests.get(&(d.addr, d.port)) {
+                                *slot.get_or_insert_with(Counters::default) += *c;
+                            }
+                        }
+                    }
+                    (vs, rs)
+                })
+                .collect(),
+        )
     }
 
     /// One of the pool's operations.

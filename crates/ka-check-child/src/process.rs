@@ -20,6 +20,7 @@ use ka_check::config::CheckSpec;
 use ka_check::service::{Action, Pool};
 use ka_check::Time;
 use ka_config::model::{CheckKind, Config, HttpProtocol, Url};
+use ka_ipc::status::IpvsCounters;
 use mio::net::TcpStream;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -152,6 +153,8 @@ struct VsCached {
     head_key: Option<(bool, u32, bool)>,
     rs: Vec<Option<RsPart>>,
     json: String,
+    /// Where the list of real servers starts in `json` (after its `[`).
+    head_len: usize,
     lines: [String; 5],
 }
 
@@ -161,6 +164,19 @@ struct RsPart {
     key: (bool, u32, u64, u64),
     json: String,
     lines: [String; 3],
+}
+
+/// The kernel's counters as `status` shows them (a real server's with its connections).
+fn ipvs_counters(c: ka_net::ipvs::Counters, rs: bool) -> IpvsCounters {
+    IpvsCounters {
+        connections: c.conns,
+        packets_in: c.inpkts,
+        packets_out: c.outpkts,
+        bytes_in: c.inbytes,
+        bytes_out: c.outbytes,
+        active_connections: rs.then_some(u64::from(c.active_conns)),
+        inactive_connections: rs.then_some(u64::from(c.inactive_conns)),
+    }
 }
 
 /// A checker's last probe as `status` shows it.
@@ -668,7 +684,7 @@ impl CheckProcess {
     /// checker's metric families, each to its file when asked. A real server's part is
     /// encoded again only when it was probed or changed since the last request.
     fn write_status(&mut self, json_path: Option<&str>, metrics_path: Option<&str>) {
-        use ka_runtime::metrics::{heads, CHECKER_FAMILIES};
+        use ka_runtime::metrics::{heads, ipvs_lines, CHECKER_FAMILIES, IPVS_FAMILIES};
         self.index_servers();
         let n = self.pool.cfg.len();
         if self.status_cache.len() != n {
@@ -677,14 +693,61 @@ impl CheckProcess {
         for v in 0..n {
             self.refresh_vs_status(v);
         }
+        // The kernel's counters change all the time: read now, never cached.
+        let counters: Vec<(IpvsCounters, Vec<Option<IpvsCounters>>)> = self
+            .lvs
+            .counters()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(vs, rs)| {
+                let rs = rs.into_iter().map(|c| c.map(|c| ipvs_counters(c, true)));
+                (ipvs_counters(vs, false), rs.collect())
+            })
+            .collect();
         if let Some(path) = json_path {
+            // Each cached part with the counters spliced in before its closing brace.
+            let tail = |c: &IpvsCounters| {
+                format!(
+                    ",\"ipvs\":{}}}",
+                    serde_json::to_string(c).unwrap_or_default()
+                )
+            };
+            let tails: Vec<(String, Vec<Option<String>>)> = counters
+                .iter()
+                .map(|(vs, rs)| (tail(vs), rs.iter().map(|c| c.as_ref().map(tail)).collect()))
+                .collect();
             let head = format!("{{\"ipvs\":{},\"virtual_servers\":[", self.lvs.available());
             let mut pieces: Vec<&[u8]> = vec![head.as_bytes()];
             for (v, c) in self.status_cache.iter().enumerate() {
                 if v > 0 {
                     pieces.push(b",");
                 }
-                pieces.push(c.as_ref().map_or(&b"null"[..], |c| c.json.as_bytes()));
+                let Some(c) = c else {
+                    pieces.push(b"null");
+                    continue;
+                };
+                let Some((vs_tail, rs_tails)) = tails.get(v) else {
+                    pieces.push(c.json.as_bytes());
+                    continue;
+                };
+                pieces.push(&c.json.as_bytes()[..c.head_len]);
+                let mut first = true;
+                for (r, part) in c.rs.iter().enumerate() {
+                    let Some(part) = part else { continue };
+                    if !first {
+                        pieces.push(b",");
+                    }
+                    first = false;
+                    match rs_tails.get(r).and_then(|t| t.as_ref()) {
+                        Some(t) => {
+                            pieces.push(&part.json.as_bytes()[..part.json.len() - 1]);
+                            pieces.push(t.as_bytes());
+                        }
+                        None => pieces.push(part.json.as_bytes()),
+                    }
+                }
+                pieces.push(b"]");
+                pieces.push(vs_tail.as_bytes());
             }
             pieces.push(b"]}");
             ka_runtime::dumps::write_status(path, &pieces);
@@ -696,6 +759,23 @@ impl CheckProcess {
                 pieces.push(h.as_bytes());
                 for c in self.status_cache.iter().flatten() {
                     pieces.push(c.lines[f].as_bytes());
+                }
+            }
+            let mut ipvs: [String; 8] = Default::default();
+            for (v, (vs, rs)) in counters.iter().enumerate() {
+                let c = &self.pool.cfg[v];
+                ipvs_lines(&mut ipvs, &c.name, None, vs);
+                for (rc, n) in c.real_servers.iter().zip(rs) {
+                    if let Some(n) = n {
+                        ipvs_lines(&mut ipvs, &c.name, Some(&rc.name), n);
+                    }
+                }
+            }
+            let ipvs_heads = ka_runtime::metrics::heads(&IPVS_FAMILIES);
+            for (h, lines) in ipvs_heads.iter().zip(&ipvs) {
+                if !lines.is_empty() {
+                    pieces.push(h.as_bytes());
+                    pieces.push(lines.as_bytes());
                 }
             }
             ka_runtime::dumps::write_status(path, &pieces);
@@ -742,6 +822,7 @@ impl CheckProcess {
             head_key: None,
             rs: (0..c.real_servers.len()).map(|_| None).collect(),
             json: String::new(),
+            head_len: 0,
             lines: Default::default(),
         });
         let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
@@ -782,6 +863,7 @@ impl CheckProcess {
                         }
                     })
                     .collect(),
+                ipvs: None,
             };
             cache.rs[r] = Some(RsPart {
                 key,
@@ -801,6 +883,7 @@ impl CheckProcess {
             sorry_server: c.sorry_server.clone(),
             sorry_active: head_key.2,
             real_servers: Vec::new(),
+            ipvs: None,
         };
         // The virtual server with its (empty) list filled from the parts.
         let head = serde_json::to_string(&vs).unwrap_or_default();
@@ -808,6 +891,7 @@ impl CheckProcess {
         cache.json.clear();
         cache.json.push_str(head);
         cache.json.push('[');
+        cache.head_len = cache.json.len();
         let [a, b] = vs_lines(&vs);
         cache.lines = [a, b, String::new(), String::new(), String::new()];
         for (r, part) in cache.rs.iter().enumerate() {

@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ka_config::model::{self, Config, Family, LbKind, Protocol, VsGroupEntry, VsKey};
-use ka_net::ipvs::{Cmd, Dest, Forward, Service, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT};
+use ka_net::ipvs::{
+    Cmd, Dest, Forward, Service, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1,
+    SVC_F_SCHED2, SVC_F_SCHED3,
+};
 
 use crate::service::IpvsOp;
 
@@ -156,6 +159,14 @@ fn vs_layout(c: &Config, v: &model::VirtualServer) -> VsLayout {
             if persistent || timeout > 0 {
                 flags |= SVC_F_PERSISTENT;
             }
+            for (i, f) in [SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3]
+                .iter()
+                .enumerate()
+            {
+                if v.sched_flags & (1 << i) != 0 {
+                    flags |= f;
+                }
+            }
             if v.ops {
                 flags |= SVC_F_ONEPACKET;
             }
@@ -189,7 +200,7 @@ fn vs_layout(c: &Config, v: &model::VirtualServer) -> VsLayout {
     let sorry = v.sorry_server.as_ref().map(|s| Dest {
         addr: s.ip,
         port: s.port,
-        forward: forward(v.lb_kind),
+        forward: forward(s.lb_kind.unwrap_or(v.lb_kind)),
         weight: 1,
         u_threshold: 0,
         l_threshold: 0,

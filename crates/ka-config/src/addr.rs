@@ -474,5 +474,18 @@ pub fn rule_line(cx: &mut Ctx, n: &Node) -> Option<Rule> {
         }
         i += if takes_value { 2 } else { 1 };
     }
+    if r.priority.is_none() {
+        let v6 = r.from.or(r.to).is_some_and(|(a, _)| a.is_ipv6());
+        let slot = usize::from(v6);
+        let next = cx.next_rule_pref[slot];
+        cx.next_rule_pref[slot] = next.saturating_sub(1);
+        r.priority = Some(next);
+        cx.warn(
+            &n.key,
+            format!(
+                "Rule has no preference specified - setting to {next}. This is probably not what you want."
+            ),
+        );
+    }
     Some(r)
 }

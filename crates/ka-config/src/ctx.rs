@@ -14,6 +14,9 @@ use crate::Options;
 pub struct Ctx<'a> {
     pub diags: Vec<Diagnostic>,
     pub opts: &'a Options,
+    /// The preference the next rule without one gets, IPv4 and IPv6 (keepalived
+    /// vrrp_iprule.c: from RULE_START_PRIORITY 16384 down).
+    pub next_rule_pref: [u32; 2],
 }
 
 impl<'a> Ctx<'a> {
@@ -21,6 +24,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             diags: Vec::new(),
             opts,
+            next_rule_pref: [16384, 16384],
         }
     }
 

@@ -405,6 +405,28 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     o.opt("state_dump_file", &g.state_dump_file.as_deref().map(q));
     o.opt("stats_dump_file", &g.stats_dump_file.as_deref().map(q));
     o.opt("json_dump_file", &g.json_dump_file.as_deref().map(q));
+    for (which, ps) in [("vrrp", &g.vrrp_process), ("checker", &g.checker_process)] {
+        if let Some(v) = ps.priority {
+            o.kv(&format!("{which}_priority"), v);
+        }
+        if let Some(v) = ps.rt_priority {
+            o.kv(&format!("{which}_rt_priority"), v);
+        }
+        if let Some(v) = ps.rlimit_rttime {
+            o.kv(&format!("{which}_rlimit_rttime"), v);
+        }
+        o.flag(&format!("{which}_no_swap"), ps.no_swap);
+        if !ps.cpu_affinity.is_empty() {
+            let cpus: Vec<String> = ps.cpu_affinity.iter().map(u32::to_string).collect();
+            o.kv(&format!("{which}_cpu_affinity"), cpus.join(" "));
+        }
+        o.opt(&format!("{which}_process_name"), &ps.name.as_deref().map(q));
+    }
+    o.opt("process_name", &g.process_name.as_deref().map(q));
+    if let Some(m) = g.umask {
+        o.kv("umask", format!("0{m:o}"));
+    }
+    o.flag("vrrp_iptables", g.vrrp_iptables_no_rules);
     o.close();
 }
 
@@ -646,6 +668,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     track("track_file", &i.track_files, o);
     track("track_process", &i.track_processes, o);
     o.flag("dont_track_primary", i.dont_track_primary);
+    o.flag("promote_secondaries", i.promote_secondaries);
     if let Some(s) = i.src_ip {
         o.kv(
             if i.unicast_peers.is_empty() {
@@ -742,6 +765,9 @@ fn virtual_server(vs: &VirtualServer, o: &mut Out) {
     o.opt("virtualhost", &vs.virtualhost.as_deref().map(q));
     if let Some(s) = &vs.sorry_server {
         o.line(format!("sorry_server {} {}", s.ip, s.port));
+        if let Some(k) = s.lb_kind {
+            o.kv("sorry_server_lvs_method", lb_kind(k));
+        }
     }
     o.flag("sorry_server_inhibit", vs.sorry_server_inhibit);
     o.kv("quorum", vs.quorum);
@@ -758,6 +784,9 @@ fn virtual_server(vs: &VirtualServer, o: &mut Out) {
         o.onoff("smtp_alert", a);
     }
     o.flag("ops", vs.ops);
+    for (i, name) in ["flag-1", "flag-2", "flag-3"].iter().enumerate() {
+        o.flag(name, vs.sched_flags & (1 << i) != 0);
+    }
     for rs in &vs.real_servers {
         real_server(rs, o);
     }

@@ -251,10 +251,18 @@ pub fn vs_group(cx: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
         g.entries.push(VsGroupEntry::Range { first, last, port });
     }
     if g.entries.is_empty() {
-        cx.warn(
-            &n.args[0],
-            format!("virtual_server_group {} is empty", g.name),
-        );
+        // keepalived reports it at the block's last line.
+        let msg = format!("virtual server group {} has no entries - removing", g.name);
+        match n.block.as_ref().and_then(|b| b.close) {
+            Some(pos) => cx.diags.push(crate::diag::Diagnostic::new(
+                crate::diag::Severity::Warning,
+                pos,
+                1,
+                msg,
+            )),
+            None => cx.warn(&n.args[0], msg),
+        }
+        return None;
     }
     Some(g)
 }
@@ -288,9 +296,6 @@ pub const VS_KEYWORDS: &[&str] = &[
     "ops",
     "ip_family",
     "real_server",
-];
-
-pub const VS_UNSUPPORTED: &[&str] = &[
     "flag-1",
     "flag-2",
     "flag-3",
@@ -298,11 +303,10 @@ pub const VS_UNSUPPORTED: &[&str] = &[
     "sh-fallback",
     "mh-port",
     "mh-fallback",
-    "hashed",
-    "persistence_engine",
-    "snmp_name",
     "sorry_server_lvs_method",
 ];
+
+pub const VS_UNSUPPORTED: &[&str] = &["hashed", "persistence_engine", "snmp_name"];
 
 /// Values a virtual_server or real_server passes down to what it holds.
 #[derive(Clone)]
@@ -414,6 +418,7 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
         weight: 1,
         smtp_alert: None,
         ops: false,
+        sched_flags: 0,
         real_servers: Vec::new(),
     };
     let (mut have_proto, mut have_algo, mut have_kind) = (false, false, false);
@@ -507,12 +512,27 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
                             None => Some(0),
                         };
                         if let Some(port) = port {
-                            vs.sorry_server = Some(SorryServer { ip, port });
+                            vs.sorry_server = Some(SorryServer {
+                                ip,
+                                port,
+                                lb_kind: None,
+                            });
                         }
                     }
                 }
             }
             "sorry_server_inhibit" => set(&mut vs.sorry_server_inhibit, cx.flag(ch)),
+            // keepalived ss_forwarding_handler: for the sorry server given before it.
+            "sorry_server_lvs_method" => match vs.sorry_server.as_mut() {
+                Some(_) => {
+                    cx.extra(ch, 1);
+                    let k = lb_kind(cx, ch);
+                    if let Some(s) = vs.sorry_server.as_mut() {
+                        s.lb_kind = k.or(s.lb_kind);
+                    }
+                }
+                None => cx.error(&ch.key, "sorry_server forwarding used without sorry_server"),
+            },
             "quorum" => set(&mut vs.quorum, cx.u32_arg(ch, 1, u32::MAX)),
             "hysteresis" => set(&mut vs.hysteresis, cx.u32_arg(ch, 0, u32::MAX)),
             "quorum_up" => vs.quorum_up = cx.script(ch, true),
@@ -532,6 +552,32 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
             ),
             "smtp_alert" => vs.smtp_alert = cx.flag(ch).or(vs.smtp_alert),
             "ops" => set(&mut vs.ops, cx.flag(ch)),
+            // keepalived lbflags_handler: flag-N always; the named ones by the scheduler
+            // set so far (sh-* for sh, mh-* for mh, silently nothing for the other pair).
+            k @ ("flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback" | "mh-port"
+            | "mh-fallback") => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                let sched = if have_algo { vs.lb_algo.as_str() } else { "" };
+                let bit = match k {
+                    "flag-1" => Some(1),
+                    "flag-2" => Some(2),
+                    "flag-3" => Some(4),
+                    _ if sched != "sh" && sched != "mh" => {
+                        cx.error(
+                            &ch.key,
+                            format!("{k} only applies to sh scheduler - ignoring"),
+                        );
+                        None
+                    }
+                    _ if !k.starts_with(sched) => None,
+                    _ if k.ends_with("fallback") => Some(1),
+                    _ => Some(2),
+                };
+                if let Some(b) = bit {
+                    vs.sched_flags |= b;
+                }
+            }
             "ip_family" => {
                 cx.no_block(ch);
                 cx.extra(ch, 1);
@@ -546,6 +592,12 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
     }
     let label = vs_label(&vs);
     let vs_tok = n.args.first().unwrap_or(&n.key);
+    if have_proto && matches!(vs.key, VsKey::Fwmark(_)) {
+        cx.warn(
+            vs_tok,
+            format!("Warning: Virtual server {label}: protocol specified for fwmark - protocol will be ignored"),
+        );
+    }
     if !have_proto && !matches!(vs.key, VsKey::Fwmark(_)) {
         cx.warn(
             vs_tok,
@@ -761,6 +813,20 @@ fn real_server(
             port = vp;
         }
     }
+    // keepalived validate_check_config: a DR or TUN real server of a fwmark service has no
+    // port in the IPVS table; its checks still probe the port the line gave.
+    let mut probe_port = None;
+    if matches!(vs.key, VsKey::Fwmark(_)) && matches!(kind, LbKind::Dr | LbKind::Tun) && port != 0 {
+        cx.warn(
+            n.args.get(1).unwrap_or(ip_tok),
+            format!(
+                "WARNING - fwmark virtual server {}, real server [{ip}]:none:{port} has port specified - clearing",
+                vs_label(vs)
+            ),
+        );
+        probe_port = Some(port);
+        port = 0;
+    }
     if let (Some(u), Some(l)) = (rs.uthreshold, rs.lthreshold) {
         if l > u {
             cx.warn(
@@ -776,7 +842,14 @@ fn real_server(
     inherit.alpha = rs.alpha;
     inherit.virtualhost = rs.virtualhost.clone();
     for ch in check_nodes {
-        if let Some(k) = checker(cx, ch, &inherit, c) {
+        if let Some(mut k) = checker(cx, ch, &inherit, c) {
+            let probes_a_port = !matches!(
+                k.kind,
+                CheckKind::Misc { .. } | CheckKind::File { .. } | CheckKind::Ping
+            );
+            if probes_a_port && k.common.connect_port.is_none() {
+                k.common.connect_port = probe_port;
+            }
             rs.checkers.push(k);
         }
     }

@@ -130,6 +130,34 @@ pub struct GlobalDefs {
     pub state_dump_file: Option<String>,
     pub stats_dump_file: Option<String>,
     pub json_dump_file: Option<String>,
+    /// How the VRRP child runs (`vrrp_priority`, `vrrp_rt_priority`, `vrrp_rlimit_rttime`,
+    /// `vrrp_no_swap`, `vrrp_cpu_affinity`, `vrrp_process_name`).
+    pub vrrp_process: ProcessSettings,
+    /// How the checker child runs (the `checker_` ones).
+    pub checker_process: ProcessSettings,
+    /// The parent's process name (`process_name`).
+    pub process_name: Option<String>,
+    /// The daemon's umask (`umask`): the mode bits its files are created without.
+    pub umask: Option<u32>,
+    /// `vrrp_iptables` with no chain names: no firewall rules (keepalived adds none).
+    pub vrrp_iptables_no_rules: bool,
+}
+
+/// How a child process runs (keepalived's per-process keywords in global_defs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessSettings {
+    /// The nice value, -20..19 (`*_priority`).
+    pub priority: Option<i32>,
+    /// SCHED_RR priority, 1..99 (`*_rt_priority`); children's scripts do not inherit it.
+    pub rt_priority: Option<u32>,
+    /// RLIMIT_RTTIME in microseconds (`*_rlimit_rttime`), applied with `rt_priority`.
+    pub rlimit_rttime: Option<u32>,
+    /// Locked in memory (`*_no_swap`: mlockall).
+    pub no_swap: bool,
+    /// The CPUs it may run on (`*_cpu_affinity`); empty: any.
+    pub cpu_affinity: Vec<u32>,
+    /// Its process name (`*_process_name`, `process_names`), at most 15 characters.
+    pub name: Option<String>,
 }
 
 impl Default for GlobalDefs {
@@ -185,6 +213,11 @@ impl Default for GlobalDefs {
             dynamic_interfaces: false,
             dynamic_interfaces_allow_if_changes: false,
             default_interface: None,
+            vrrp_process: ProcessSettings::default(),
+            checker_process: ProcessSettings::default(),
+            process_name: None,
+            umask: None,
+            vrrp_iptables_no_rules: false,
         }
     }
 }
@@ -421,6 +454,9 @@ pub struct VrrpInstance {
     pub track_files: Vec<TrackRef>,
     pub track_processes: Vec<TrackRef>,
     pub dont_track_primary: bool,
+    /// net.ipv4.conf.IF.promote_secondaries set on the instance's interface while it runs
+    /// (`promote_secondaries`): the VIPs stay when the interface's primary address goes.
+    pub promote_secondaries: bool,
     pub src_ip: Option<IpAddr>,
     pub unicast_peers: Vec<UnicastPeer>,
     pub unicast_ttl: u8,
@@ -498,6 +534,8 @@ pub enum LbKind {
 pub struct SorryServer {
     pub ip: IpAddr,
     pub port: u16,
+    /// `sorry_server_lvs_method` (None: the virtual server's).
+    pub lb_kind: Option<LbKind>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -526,6 +564,9 @@ pub struct VirtualServer {
     pub weight: i32,
     pub smtp_alert: Option<bool>,
     pub ops: bool,
+    /// The scheduler's flags (`flag-1` … `flag-3`; `sh-fallback` / `mh-fallback` are flag 1,
+    /// `sh-port` / `mh-port` flag 2): bit 0 is IP_VS_SVC_F_SCHED1.
+    pub sched_flags: u8,
     pub real_servers: Vec<RealServer>,
 }
 

@@ -397,11 +397,16 @@ impl Pre<'_> {
         } else {
             t
         };
+        // keepalived: a line that expands to a comment character first (`${_HASH}` or
+        // `${_BANG}` at its start) is a comment.
+        let comment = |t: &Text| t.s.trim_start().starts_with(['#', '!']);
         if expanded.s.contains('\n') {
             for piece in expanded.split_lines() {
-                self.tokens(piece);
+                if !comment(&piece) {
+                    self.tokens(piece);
+                }
             }
-        } else {
+        } else if !comment(&expanded) {
             self.tokens(expanded);
         }
     }

@@ -34,13 +34,21 @@ fn user_exists(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn collect<'n>(nodes: &'n [Node], out: &mut Vec<&'n Node>) {
+/// Every script keyword with an argument, with the vrrp_script it is in (if it is).
+fn collect<'n>(
+    nodes: &'n [Node],
+    within: Option<&'n str>,
+    out: &mut Vec<(&'n Node, Option<&'n str>)>,
+) {
     for n in nodes {
         if SCRIPT_KEYWORDS.contains(&n.key.text.as_str()) && !n.args.is_empty() {
-            out.push(n);
+            out.push((n, within));
         }
         if let Some(b) = &n.block {
-            collect(&b.children, out);
+            let name = (n.key.text == "vrrp_script")
+                .then(|| n.args.first().map(|t| t.text.as_str()))
+                .flatten();
+            collect(&b.children, name, out);
         }
     }
 }
@@ -111,11 +119,26 @@ pub fn group_id(name: &str) -> Option<u32> {
 
 pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut scripts = Vec::new();
-    collect(nodes, &mut scripts);
-    if scripts.is_empty() {
+    let mut found = Vec::new();
+    collect(nodes, None, &mut found);
+    // keepalived checks the VRRP side's scripts only when there is a vrrp_instance, the
+    // checker side's only when there is a virtual_server (each process checks its own).
+    let vrrp = !c.instances.is_empty();
+    let checker = !c.virtual_servers.is_empty();
+    found.retain(|(n, _)| match n.key.text.as_str() {
+        "misc_path"
+        | "notify_up"
+        | "notify_down"
+        | "quorum_up"
+        | "quorum_down"
+        | "lvs_notify_fifo_script" => checker,
+        "notify_fifo_script" => vrrp || checker,
+        _ => vrrp,
+    });
+    if found.is_empty() {
         return out;
     }
+    let scripts: Vec<&Node> = found.iter().map(|(n, _)| *n).collect();
     let secure = c.global.enable_script_security;
     // keepalived: the default user is script_user, else keepalived_script if it exists,
     // else root.
@@ -135,7 +158,7 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
         None => "root".into(),
     };
     let mut root_run = false;
-    for n in &scripts {
+    for (n, vrrp_script) in &found {
         // notify* and *_fifo_script may name their own user after the command.
         let own_user = match n.key.text.as_str() {
             "script" | "misc_path" => None,
@@ -148,12 +171,23 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
         let Some(prog) = argv.first() else { continue };
         let t = &n.args[0];
         let Some(file) = resolve(prog) else {
-            out.push(Diagnostic::new(
-                Severity::Note,
-                t.pos,
-                t.width as usize,
-                format!("script '{prog}' not found; it will not run"),
-            ));
+            // keepalived check_track_script_secure: a vrrp_script that cannot run is a
+            // configuration warning (exit 5) and is taken out of every instance; a
+            // notify script that cannot run is only logged.
+            out.push(match vrrp_script {
+                Some(name) if n.key.text == "script" => Diagnostic::new(
+                    Severity::Warning,
+                    t.pos,
+                    t.width as usize,
+                    format!("Disabling track script {name} since not found/accessible ('{prog}' is not on this host)"),
+                ),
+                _ => Diagnostic::new(
+                    Severity::Note,
+                    t.pos,
+                    t.width as usize,
+                    format!("script '{prog}' not found; it will not run"),
+                ),
+            });
             continue;
         };
         if user != "root" {

@@ -17,6 +17,9 @@ pub struct Node {
 pub struct Block {
     pub open: Pos,
     pub children: Vec<Node>,
+    /// Where its '}' is (None: never closed). keepalived reports some problems of a
+    /// block at its last line.
+    pub close: Option<Pos>,
 }
 
 impl Node {
@@ -147,6 +150,7 @@ impl Builder {
                         block: Block {
                             open: t.pos,
                             children: Vec::new(),
+                            close: None,
                         },
                     });
                 }
@@ -160,6 +164,9 @@ impl Builder {
                             "extra '}' with no block to close; ignored",
                         ));
                     } else {
+                        if let Some(o) = self.stack.last_mut() {
+                            o.block.close = Some(t.pos);
+                        }
                         self.close();
                     }
                 }

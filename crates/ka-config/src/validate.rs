@@ -299,11 +299,46 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "state_dump_file",
     "stats_dump_file",
     "json_dump_file",
+    "vrrp_priority",
+    "checker_priority",
+    "vrrp_rt_priority",
+    "checker_rt_priority",
+    "vrrp_no_swap",
+    "checker_no_swap",
+    "vrrp_cpu_affinity",
+    "checker_cpu_affinity",
+    "vrrp_rlimit_rttime",
+    "checker_rlimit_rttime",
+    "vrrp_rlimit_rtime",
+    "checker_rlimit_rtime",
+    "process_names",
+    "process_name",
+    "vrrp_process_name",
+    "checker_process_name",
+    "umask",
+    "vrrp_iptables",
+];
+
+/// The per-process keywords of global_defs (`vrrp_` and `checker_` forms).
+const PROCESS_KEYWORDS: &[&str] = &[
+    "vrrp_priority",
+    "checker_priority",
+    "vrrp_rt_priority",
+    "checker_rt_priority",
+    "vrrp_no_swap",
+    "checker_no_swap",
+    "vrrp_cpu_affinity",
+    "checker_cpu_affinity",
+    "vrrp_rlimit_rttime",
+    "checker_rlimit_rttime",
+    "vrrp_rlimit_rtime",
+    "checker_rlimit_rtime",
+    "vrrp_process_name",
+    "checker_process_name",
 ];
 
 /// Valid keepalived global_defs keywords that keepalived-rs does not act on yet (P2).
 pub const GLOBAL_UNSUPPORTED: &[&str] = &[
-    "vrrp_iptables",
     "vrrp_ipsets",
     "nftables",
     "nftables_priority",
@@ -312,23 +347,11 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
-    "vrrp_priority",
-    "checker_priority",
     "bfd_priority",
-    "vrrp_rt_priority",
-    "checker_rt_priority",
     "bfd_rt_priority",
-    "vrrp_no_swap",
-    "checker_no_swap",
     "bfd_no_swap",
-    "vrrp_cpu_affinity",
-    "checker_cpu_affinity",
     "bfd_cpu_affinity",
-    "vrrp_rlimit_rttime",
-    "checker_rlimit_rttime",
     "bfd_rlimit_rttime",
-    "vrrp_rlimit_rtime",
-    "checker_rlimit_rtime",
     "bfd_rlimit_rtime",
     "max_auto_priority",
     "min_auto_priority_delay",
@@ -362,14 +385,9 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "enable_dbus",
     "dbus_service_name",
     "dbus_no_interface_name",
-    "process_names",
-    "process_name",
-    "vrrp_process_name",
-    "checker_process_name",
     "bfd_process_name",
     "use_symlink_paths",
     "set_supplementary_groups",
-    "umask",
     "random_seed",
     "data_use_instance",
     "log_unknown_vrids",
@@ -588,6 +606,40 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "state_dump_file" => g.state_dump_file = cx.string_arg(n),
             "stats_dump_file" => g.stats_dump_file = cx.string_arg(n),
             "json_dump_file" => g.json_dump_file = cx.string_arg(n),
+            "process_names" => {
+                cx.no_block(n);
+                cx.extra(n, 0);
+                g.vrrp_process.name = Some("keepalived_vrrp".into());
+                g.checker_process.name = Some("keepalived_lvs".into());
+            }
+            "process_name" => g.process_name = process_name(cx, n),
+            // keepalived: with no chain names, no iptables rules are added, which is what
+            // keepalived-rs does; with chains it would add them (not built yet).
+            "vrrp_iptables" => {
+                cx.no_block(n);
+                match n.args.first() {
+                    None => g.vrrp_iptables_no_rules = true,
+                    Some(t) => cx.unsupported_at(
+                        t,
+                        "vrrp_iptables with chain names: keepalived-rs adds no firewall rules yet; ignored",
+                    ),
+                }
+            }
+            k if PROCESS_KEYWORDS.contains(&k) => {
+                let (which, key) = k.split_once('_').unwrap_or((k, ""));
+                let ps = if which == "vrrp" {
+                    &mut g.vrrp_process
+                } else {
+                    &mut g.checker_process
+                };
+                process_setting(cx, n, which, key, ps)
+            }
+            "umask" => {
+                cx.no_block(n);
+                if let Some(m) = umask(cx, n) {
+                    g.umask = Some(m);
+                }
+            }
             k if GLOBAL_UNSUPPORTED.contains(&k) => cx.unsupported(n),
             _ => cx.unknown(n, "global_defs", GLOBAL_KEYWORDS),
         }
@@ -600,6 +652,180 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
         g.vrrp_garp_master_repeat = 1;
         g.vrrp_garp_master_delay = Duration::ZERO;
     }
+}
+
+/// A process name: at most 15 characters (TASK_COMM_LEN), longer ones cut as keepalived
+/// save_process_name does.
+fn process_name(cx: &mut Ctx, n: &Node) -> Option<String> {
+    let name = cx.string_arg(n)?;
+    if name.chars().count() > 15 {
+        if let Some(t) = n.args.first() {
+            cx.error(
+                t,
+                format!("Process name {name} more than 15 characters, truncating"),
+            );
+        }
+        return Some(name.chars().take(15).collect());
+    }
+    Some(name)
+}
+
+/// One of keepalived's per-process keywords (`vrrp_KEY` / `checker_KEY`, `which` being
+/// vrrp or checker): global_parser.c get_priority, get_realtime_priority, get_rt_rlimit,
+/// get_cpu_affinity.
+fn process_setting(cx: &mut Ctx, n: &Node, which: &str, key: &str, ps: &mut ProcessSettings) {
+    match key {
+        "priority" => {
+            cx.no_block(n);
+            cx.extra(n, 1);
+            if let Some(v) = cx.int_arg(n, 0, -20, 19) {
+                ps.priority = Some(v as i32);
+            }
+        }
+        "rt_priority" => {
+            cx.no_block(n);
+            cx.extra(n, 1);
+            let Some(t) = cx.arg(n, 0) else { return };
+            let Some(v) = cx.int(t, i64::from(i32::MIN), i64::from(i32::MAX)) else {
+                return;
+            };
+            // SCHED_RR's range on Linux, 1..99: outside it, the nearest end (keepalived).
+            let clamped = v.clamp(1, 99);
+            if clamped != v {
+                cx.error(
+                    t,
+                    format!(
+                        "{which} process real-time priority {v} {}",
+                        if v < 1 {
+                            "less than minimum 1 - setting to minimum"
+                        } else {
+                            "greater than maximum 99 - setting to maximum"
+                        }
+                    ),
+                );
+            }
+            ps.rt_priority = Some(clamped as u32);
+        }
+        "rlimit_rttime" | "rlimit_rtime" => {
+            cx.no_block(n);
+            cx.extra(n, 1);
+            if key == "rlimit_rtime" {
+                cx.warn(
+                    &n.key,
+                    format!("Keyword '{which}_rlimit_rtime' is deprecated - please use '{which}_rlimit_rttime'"),
+                );
+            }
+            if let Some(v) = cx.int_arg(n, 0, 1, i64::from(u32::MAX)) {
+                // keepalived: the soft limit is half of it and must not be 0.
+                ps.rlimit_rttime = Some((v as u32).max(2));
+            }
+        }
+        "no_swap" => {
+            if let Some(b) = cx.flag(n) {
+                ps.no_swap = b;
+            }
+        }
+        "cpu_affinity" => {
+            cx.no_block(n);
+            if n.args.is_empty() {
+                cx.error_at(
+                    Ctx::after(&n.key),
+                    1,
+                    format!("No {which} cpu_id set specified"),
+                );
+                return;
+            }
+            let mut cpus = Vec::new();
+            for t in &n.args {
+                // The CPUs of the host it runs on are checked when the child applies it.
+                match cx.int(t, 0, 4095) {
+                    Some(c) => cpus.push(c as u32),
+                    // keepalived: the set is reset at the first bad id.
+                    None => return,
+                }
+            }
+            ps.cpu_affinity = cpus;
+        }
+        _ => ps.name = process_name(cx, n),
+    }
+}
+
+/// `umask`: a number (C's strtol base 0: 022 octal, 0x12 hex, 18 decimal) or S_I* names
+/// joined by '|' (global_parser.c umask_handler).
+fn umask(cx: &mut Ctx, n: &Node) -> Option<u32> {
+    let first = n.args.first().or_else(|| {
+        cx.error_at(
+            Ctx::after(&n.key),
+            1,
+            "Missing parameter(s) to umask option",
+        );
+        None
+    })?;
+    if first.text.starts_with(|c: char| c.is_ascii_digit()) {
+        cx.extra(n, 1);
+        let t = first.text.as_str();
+        let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            u32::from_str_radix(h, 16).ok()
+        } else if t.len() > 1 && t.starts_with('0') {
+            u32::from_str_radix(&t[1..], 8).ok()
+        } else {
+            t.parse::<u32>().ok()
+        };
+        return match v.filter(|v| v & !0o777 == 0) {
+            Some(v) => Some(v),
+            None => {
+                cx.error(first, format!("invalid umask value {t}"));
+                None
+            }
+        };
+    }
+    const BITS: [(&str, u32); 9] = [
+        ("IRUSR", 0o400),
+        ("IWUSR", 0o200),
+        ("IXUSR", 0o100),
+        ("IRGRP", 0o040),
+        ("IWGRP", 0o020),
+        ("IXGRP", 0o010),
+        ("IROTH", 0o004),
+        ("IWOTH", 0o002),
+        ("IXOTH", 0o001),
+    ];
+    let mut bits = 0;
+    let mut need_or = false;
+    for t in &n.args {
+        let mut p = t.text.as_str();
+        while !p.is_empty() {
+            if need_or {
+                match p.strip_prefix('|') {
+                    Some(rest) => {
+                        need_or = false;
+                        p = rest;
+                        continue;
+                    }
+                    None => {
+                        cx.error(t, format!("Invalid umask syntax {}", t.text));
+                        return None;
+                    }
+                }
+            }
+            match BITS.iter().find(|(name, _)| p.starts_with(name)) {
+                Some((name, b)) => {
+                    bits |= b;
+                    p = &p[name.len()..];
+                    need_or = true;
+                }
+                None => {
+                    cx.error(t, format!("Unknown umask bit {p}"));
+                    return None;
+                }
+            }
+        }
+    }
+    if !need_or {
+        cx.error(first, "umask missing bit value");
+        return None;
+    }
+    Some(bits)
 }
 
 fn name_arg(cx: &mut Ctx, n: &Node, what: &str) -> Option<String> {
@@ -691,10 +917,12 @@ fn vrrp_script(cx: &mut Ctx, n: &Node) -> Option<VrrpScript> {
             Some(s)
         }
         None => {
-            cx.error(
-                &n.args[0],
-                format!("vrrp_script {} has no 'script'; ignored", s.name),
-            );
+            // keepalived reports it at the block's last line.
+            let msg = format!("No script set for vrrp_script {} - removing", s.name);
+            match n.block.as_ref().and_then(|b| b.close) {
+                Some(pos) => cx.error_at(pos, 1, msg),
+                None => cx.error(&n.args[0], msg),
+            }
             None
         }
     }
@@ -940,6 +1168,7 @@ fn sync_group(
 }
 
 pub const INSTANCE_KEYWORDS: &[&str] = &[
+    "promote_secondaries",
     "state",
     "interface",
     "virtual_router_id",
@@ -1005,7 +1234,6 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "timer_expired_backup",
     "owner_ignore_adverts",
     "no_virtual_ipaddress",
-    "promote_secondaries",
     "kernel_rx_buf_size",
     "native_ipv6",
     "v3_checksum_as_v2",
@@ -1129,6 +1357,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         track_files: Vec::new(),
         track_processes: Vec::new(),
         dont_track_primary: false,
+        promote_secondaries: false,
         src_ip: None,
         unicast_peers: Vec::new(),
         unicast_ttl: 255,
@@ -1290,6 +1519,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 );
             }
             "dont_track_primary" => set(&mut inst.dont_track_primary, cx.flag(ch)),
+            "promote_secondaries" => set(&mut inst.promote_secondaries, cx.flag(ch)),
             "mcast_src_ip" | "unicast_src_ip" => inst.src_ip = cx.ip_arg(ch).or(inst.src_ip),
             "unicast_peer" => {
                 cx.extra(ch, 0);
@@ -1594,8 +1824,30 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 format!("({name}) authentication is not supported with IPv6. Ignoring."),
             );
         } else {
+            // keepalived vrrp_complete_instance: a MASTER needs the AH sequence number
+            // from an advert before it takes over, so it starts as BACKUP.
+            if matches!(a, Auth::Ah(_))
+                && inst.state == InitialState::Master
+                && inst.priority != 255
+            {
+                cx.warn(
+                    &node.key,
+                    format!(
+                        "({name}) Initial state master is incompatible with AH authentication - clearing"
+                    ),
+                );
+                inst.state = InitialState::Backup;
+            }
             inst.auth = Some(a);
         }
+    }
+
+    if inst.promote_secondaries && inst.use_vmac.is_some() {
+        cx.warn(
+            &n.args[0],
+            format!("({name}) promote_secondaries is automatically set for vmacs - ignoring"),
+        );
+        inst.promote_secondaries = false;
     }
 
     // Preemption (keepalived: the owner never defers; nopreempt needs initial state BACKUP).

@@ -127,6 +127,97 @@ impl AsRawFd for Channel {
     }
 }
 
+/// Sets or clears FD_CLOEXEC: a channel kept across the parent's exec of a new version of
+/// itself (an upgrade in place) is cleared first and set again once adopted.
+pub fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor the caller holds.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    if fl < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let want = if on {
+        fl | libc::FD_CLOEXEC
+    } else {
+        fl & !libc::FD_CLOEXEC
+    };
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, want) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// A child process: one this process started, or one it adopted across an exec of itself
+/// (an upgrade in place keeps the PID, so the children are still ours to wait for).
+pub enum ChildProc {
+    Spawned(Child),
+    Adopted {
+        pid: u32,
+        /// Its exit status once reaped (waitpid answers only once).
+        status: Option<std::process::ExitStatus>,
+    },
+}
+
+impl ChildProc {
+    pub fn id(&self) -> u32 {
+        match self {
+            ChildProc::Spawned(c) => c.id(),
+            ChildProc::Adopted { pid, .. } => *pid,
+        }
+    }
+
+    fn waitpid(&mut self, flags: libc::c_int) -> io::Result<Option<std::process::ExitStatus>> {
+        use std::os::unix::process::ExitStatusExt;
+        let ChildProc::Adopted { pid, status } = self else {
+            return Ok(None);
+        };
+        if let Some(s) = status {
+            return Ok(Some(*s));
+        }
+        let mut raw = 0;
+        // SAFETY: waitpid on a child of this process, writing its status into `raw`.
+        let r = unsafe { libc::waitpid(*pid as libc::pid_t, &mut raw, flags) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if r == 0 {
+            return Ok(None);
+        }
+        let s = std::process::ExitStatus::from_raw(raw);
+        *status = Some(s);
+        Ok(Some(s))
+    }
+
+    /// Its exit status if it has exited (never blocks).
+    pub fn try_wait(&mut self) -> io::Result<Option<std::process::ExitStatus>> {
+        match self {
+            ChildProc::Spawned(c) => c.try_wait(),
+            ChildProc::Adopted { .. } => self.waitpid(libc::WNOHANG),
+        }
+    }
+
+    /// Waits for it to exit.
+    pub fn wait(&mut self) -> io::Result<std::process::ExitStatus> {
+        match self {
+            ChildProc::Spawned(c) => c.wait(),
+            ChildProc::Adopted { .. } => self
+                .waitpid(0)?
+                .ok_or_else(|| io::Error::other("waitpid returned no status")),
+        }
+    }
+
+    /// SIGKILL (nothing once it has been reaped).
+    pub fn kill(&mut self) -> io::Result<()> {
+        match self {
+            ChildProc::Spawned(c) => c.kill(),
+            ChildProc::Adopted {
+                status: Some(_), ..
+            } => Ok(()),
+            ChildProc::Adopted { pid, .. } => signal(*pid as i32, libc::SIGKILL),
+        }
+    }
+}
+
 /// Starts `cmd` with `fd` inherited as descriptor 3 (the only one not closed on exec).
 pub fn spawn_with_fd(mut cmd: Command, fd: OwnedFd) -> io::Result<Child> {
     let raw = fd.as_raw_fd();
@@ -206,6 +297,17 @@ pub fn daemonize() -> io::Result<()> {
     Ok(())
 }
 
+/// CLOCK_MONOTONIC in microseconds (what sd_notify's MONOTONIC_USEC carries).
+pub fn monotonic_usec() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec we own; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
+}
+
 /// Whether a process with this pid exists (kill(pid, 0)).
 pub fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks for existence and permission.
@@ -219,6 +321,59 @@ pub fn signal(pid: i32, sig: i32) -> io::Result<()> {
         Err(io::Error::last_os_error())
     } else {
         Ok(())
+    }
+}
+
+/// Blocks (`on`) or unblocks `sigs` for this thread. An upgrade in place blocks the signals
+/// the parent handles across its exec, so that one arriving meanwhile waits for the new
+/// program's handlers instead of taking its default action.
+pub fn block_signals(sigs: &[libc::c_int], on: bool) {
+    // SAFETY: a sigset_t built with sigemptyset/sigaddset, passed to pthread_sigmask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in sigs {
+            libc::sigaddset(&mut set, s);
+        }
+        let how = if on {
+            libc::SIG_BLOCK
+        } else {
+            libc::SIG_UNBLOCK
+        };
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+    }
+}
+
+/// Replaces this process with `exe` run with `args` (argv[0] included), keeping the signal
+/// mask and every descriptor without FD_CLOEXEC. Returns only on failure.
+pub fn exec(exe: &std::path::Path, args: &[String]) -> io::Error {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = CString::new(exe.as_os_str().as_bytes()) else {
+        return io::Error::new(io::ErrorKind::InvalidInput, "a NUL in the path");
+    };
+    let Ok(argv) = args
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return io::Error::new(io::ErrorKind::InvalidInput, "a NUL in an argument");
+    };
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: NUL-terminated strings and a NULL-terminated array that outlive the call;
+    // execv returns only on failure.
+    unsafe { libc::execv(path.as_ptr(), ptrs.as_ptr()) };
+    io::Error::last_os_error()
+}
+
+/// keepalived's dispositions, except for `handled`: left as they are (blocked, in the
+/// program an upgrade in place started, until its handlers are in place).
+pub fn ignore_signals_except(handled: &[libc::c_int]) {
+    for sig in 1..=libc::SIGRTMAX() {
+        if !KEEP_DEFAULT.contains(&sig) && !handled.contains(&sig) {
+            set_disposition(sig, libc::SIG_IGN);
+        }
     }
 }
 

@@ -116,6 +116,10 @@ pub struct VsStatus {
     pub sorry_server: Option<String>,
     pub sorry_active: bool,
     pub real_servers: Vec<RsStatus>,
+    /// What the kernel counted for its services (summed over a group's); absent without
+    /// IPVS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipvs: Option<IpvsCounters>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -125,6 +129,26 @@ pub struct RsStatus {
     /// The weight it has (configured, or as a MISC_CHECK set it).
     pub weight: u32,
     pub checks: Vec<CheckerStatus>,
+    /// What the kernel counted for it (summed over a group's services); absent without
+    /// IPVS or while it is not in the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipvs: Option<IpvsCounters>,
+}
+
+/// The kernel's IPVS counters (ipvsadm -L --stats, and for a real server ActiveConn and
+/// InActConn): totals since the service or destination was added.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpvsCounters {
+    pub connections: u64,
+    pub packets_in: u64,
+    pub packets_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Real servers only: connections established now, and the others (ipvsadm -L).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_connections: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_connections: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -191,6 +215,15 @@ pub struct ParentStatus {
     pub processes: Vec<ProcessStatus>,
     pub reloads: u64,
     pub last_reload: Option<ReloadStatus>,
+    /// Upgrades in place (`keepalived-rs upgrade`) this PID went through, and how the last
+    /// one asked for ended ("complete", or why not).
+    #[serde(default)]
+    pub upgrades: u64,
+    #[serde(default)]
+    pub last_upgrade: Option<ReloadStatus>,
+    /// The executable the parent runs (a new one after an upgrade in place).
+    #[serde(default)]
+    pub exe: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

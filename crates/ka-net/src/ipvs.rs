@@ -44,7 +44,9 @@ const SVC_SCHED_NAME: u16 = 6;
 const SVC_FLAGS: u16 = 7;
 const SVC_TIMEOUT: u16 = 8;
 const SVC_NETMASK: u16 = 9;
+const SVC_STATS: u16 = 10;
 const SVC_PE_NAME: u16 = 11;
+const SVC_STATS64: u16 = 12;
 
 const DEST_ADDR: u16 = 1;
 const DEST_PORT: u16 = 2;
@@ -52,10 +54,20 @@ const DEST_FWD_METHOD: u16 = 3;
 const DEST_WEIGHT: u16 = 4;
 const DEST_U_THRESH: u16 = 5;
 const DEST_L_THRESH: u16 = 6;
+const DEST_ACTIVE_CONNS: u16 = 7;
+const DEST_INACT_CONNS: u16 = 8;
+const DEST_STATS: u16 = 10;
 const DEST_ADDR_FAMILY: u16 = 11;
+const DEST_STATS64: u16 = 12;
 const DEST_TUN_TYPE: u16 = 13;
 const DEST_TUN_PORT: u16 = 14;
 const DEST_TUN_FLAGS: u16 = 15;
+
+const STATS_CONNS: u16 = 1;
+const STATS_INPKTS: u16 = 2;
+const STATS_OUTPKTS: u16 = 3;
+const STATS_INBYTES: u16 = 4;
+const STATS_OUTBYTES: u16 = 5;
 
 const DAEMON_STATE: u16 = 1;
 const DAEMON_MCAST_IFN: u16 = 2;
@@ -213,6 +225,35 @@ pub struct SyncDaemon {
     pub port: Option<u16>,
     pub ttl: Option<u8>,
 }
+
+/// What the kernel counts for a service or a destination (ipvsadm --stats): connections
+/// scheduled, packets and bytes in and out since the entry was made; for a destination
+/// also its connections now (ipvsadm -L: ActiveConn, InActConn).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub conns: u64,
+    pub inpkts: u64,
+    pub outpkts: u64,
+    pub inbytes: u64,
+    pub outbytes: u64,
+    pub active_conns: u32,
+    pub inactive_conns: u32,
+}
+
+impl std::ops::AddAssign for Counters {
+    fn add_assign(&mut self, o: Counters) {
+        self.conns += o.conns;
+        self.inpkts += o.inpkts;
+        self.outpkts += o.outpkts;
+        self.inbytes += o.inbytes;
+        self.outbytes += o.outbytes;
+        self.active_conns += o.active_conns;
+        self.inactive_conns += o.inactive_conns;
+    }
+}
+
+/// The counters of services and of their destinations.
+pub type CounterTable = BTreeMap<SvcKey, (Counters, BTreeMap<(IpAddr, u16), Counters>)>;
 
 /// One command for the kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -479,6 +520,64 @@ fn get_u32(v: &[u8]) -> Option<u32> {
     Some(u32::from_ne_bytes(v.get(..4)?.try_into().ok()?))
 }
 
+fn get_u64(v: &[u8]) -> Option<u64> {
+    Some(u64::from_ne_bytes(v.get(..8)?.try_into().ok()?))
+}
+
+/// The counters from a STATS64 nest (u64 each) or, from kernels before 4.1, a STATS nest
+/// (u32 counts, u64 bytes).
+fn decode_stats(b: &[u8], wide: bool) -> Counters {
+    let a = attrs(b);
+    let find = |t: u16| a.iter().find(|(ty, _)| *ty == t).map(|(_, v)| *v);
+    let count = |t: u16| {
+        find(t)
+            .and_then(|v| {
+                if wide {
+                    get_u64(v)
+                } else {
+                    get_u32(v).map(u64::from)
+                }
+            })
+            .unwrap_or(0)
+    };
+    Counters {
+        conns: count(STATS_CONNS),
+        inpkts: count(STATS_INPKTS),
+        outpkts: count(STATS_OUTPKTS),
+        inbytes: find(STATS_INBYTES).and_then(get_u64).unwrap_or(0),
+        outbytes: find(STATS_OUTBYTES).and_then(get_u64).unwrap_or(0),
+        active_conns: 0,
+        inactive_conns: 0,
+    }
+}
+
+/// The counters in a service's or destination's attributes (STATS64 preferred).
+fn stats_of(a: &[(u16, &[u8])], stats: u16, stats64: u16) -> Counters {
+    let find = |t: u16| a.iter().find(|(ty, _)| *ty == t).map(|(_, v)| *v);
+    match (find(stats64), find(stats)) {
+        (Some(v), _) => decode_stats(v, true),
+        (None, Some(v)) => decode_stats(v, false),
+        (None, None) => Counters::default(),
+    }
+}
+
+/// A service's key and counters from the nested IPVS_CMD_ATTR_SERVICE payload.
+pub fn decode_service_counters(b: &[u8]) -> Option<(SvcKey, Counters)> {
+    let key = decode_service(b)?.key;
+    Some((key, stats_of(&attrs(b), SVC_STATS, SVC_STATS64)))
+}
+
+/// A destination's address, port and counters from the nested IPVS_CMD_ATTR_DEST payload.
+pub fn decode_dest_counters(b: &[u8], svc_ipv6: bool) -> Option<((IpAddr, u16), Counters)> {
+    let d = decode_dest(b, svc_ipv6)?;
+    let a = attrs(b);
+    let find = |t: u16| a.iter().find(|(ty, _)| *ty == t).map(|(_, v)| *v);
+    let mut c = stats_of(&a, DEST_STATS, DEST_STATS64);
+    c.active_conns = find(DEST_ACTIVE_CONNS).and_then(get_u32).unwrap_or(0);
+    c.inactive_conns = find(DEST_INACT_CONNS).and_then(get_u32).unwrap_or(0);
+    Some(((d.addr, d.port), c))
+}
+
 fn get_addr(v: &[u8], ipv6: bool) -> Option<IpAddr> {
     if ipv6 {
         let b: [u8; 16] = v.get(..16)?.try_into().ok()?;
@@ -549,6 +648,9 @@ pub fn decode_dest(b: &[u8], svc_ipv6: bool) -> Option<Dest> {
 // Tunnel attributes exist from kernel 5.3; keepalived sends them only for GUE/GRE tunnels.
 #[allow(dead_code)]
 const _TUN: [u16; 3] = [DEST_TUN_TYPE, DEST_TUN_PORT, DEST_TUN_FLAGS];
+
+/// A service's key, its attributes' payload and its destinations' payloads.
+type RawService = (SvcKey, Vec<u8>, Vec<Vec<u8>>);
 
 /// The IPVS family on a generic netlink socket.
 pub struct Ipvs {
@@ -669,40 +771,66 @@ impl Ipvs {
         self.send_and_collect(&msg).map(|_| ())
     }
 
-    /// The kernel's table (None: all of it), or of it only the services `keys`, with their
-    /// destinations.
-    pub fn dump(&mut self, keys: &[SvcKey]) -> io::Result<Table> {
-        let mut table = Table::new();
+    /// The kernel's services among `keys`, each with its destinations, as the payloads
+    /// of their IPVS_CMD_ATTR_SERVICE and IPVS_CMD_ATTR_DEST attributes.
+    fn dump_raw(&mut self, keys: &[SvcKey]) -> io::Result<Vec<RawService>> {
+        let mut out = Vec::new();
         let replies = self.exchange(CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP, &[])?;
-        for r in replies {
+        for r in &replies {
             for (t, v) in attrs(&r.payload) {
                 if t == ATTR_SERVICE {
                     if let Some(s) = decode_service(v) {
-                        if !keys.contains(&s.key) {
-                            continue;
+                        if keys.contains(&s.key) {
+                            out.push((s.key, v.to_vec(), Vec::new()));
                         }
-                        table.insert(s.key.clone(), (s, BTreeMap::new()));
                     }
                 }
             }
         }
-        let keys: Vec<SvcKey> = table.keys().cloned().collect();
-        for k in keys {
+        for (k, _, dests) in &mut out {
             let mut body = Vec::new();
-            put_nested(&mut body, ATTR_SERVICE, |b| put_key(b, &k));
+            put_nested(&mut body, ATTR_SERVICE, |b| put_key(b, k));
             let replies = self.exchange(CMD_GET_DEST, NLM_F_REQUEST | NLM_F_DUMP, &body)?;
-            let Some((_, dests)) = table.get_mut(&k) else {
-                continue;
-            };
-            for r in replies {
+            for r in &replies {
                 for (t, v) in attrs(&r.payload) {
                     if t == ATTR_DEST {
-                        if let Some(d) = decode_dest(v, k.ipv6()) {
-                            dests.insert((d.addr, d.port), d);
-                        }
+                        dests.push(v.to_vec());
                     }
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// The kernel's table, of it only the services `keys`, with their destinations.
+    pub fn dump(&mut self, keys: &[SvcKey]) -> io::Result<Table> {
+        let mut table = Table::new();
+        for (k, svc, dests) in self.dump_raw(keys)? {
+            let Some(s) = decode_service(&svc) else {
+                continue;
+            };
+            let dests = dests
+                .iter()
+                .filter_map(|d| decode_dest(d, k.ipv6()))
+                .map(|d| ((d.addr, d.port), d))
+                .collect();
+            table.insert(k, (s, dests));
+        }
+        Ok(table)
+    }
+
+    /// The counters of the services `keys` the kernel has, and of their destinations.
+    pub fn counters(&mut self, keys: &[SvcKey]) -> io::Result<CounterTable> {
+        let mut table = CounterTable::new();
+        for (k, svc, dests) in self.dump_raw(keys)? {
+            let Some((_, c)) = decode_service_counters(&svc) else {
+                continue;
+            };
+            let dests = dests
+                .iter()
+                .filter_map(|d| decode_dest_counters(d, k.ipv6()))
+                .collect();
+            table.insert(k, (c, dests));
         }
         Ok(table)
     }
@@ -857,6 +985,75 @@ mod tests {
             let _ = decode_dest(&m[n.min(24)..n], n % 2 == 0);
         }
         assert!(decode_service(&[0xff; 40]).is_none());
+    }
+
+    /// A service as the kernel dumps it: its encoding with a STATS64 (or, on old kernels,
+    /// a STATS) nest added, and a destination with its connection counts.
+    #[test]
+    fn counters_from_stats64_and_stats() {
+        let m = encode(0x1c, 1, &Cmd::NewService(svc()));
+        let top = attrs(&m[20..]);
+        for wide in [true, false] {
+            let mut payload = top[0].1.to_vec();
+            put_nested(
+                &mut payload,
+                if wide { SVC_STATS64 } else { SVC_STATS },
+                |b| {
+                    let n = |b: &mut Vec<u8>, t: u16, v: u64| {
+                        if wide {
+                            put_attr(b, t, &v.to_ne_bytes())
+                        } else {
+                            put_attr(b, t, &(v as u32).to_ne_bytes())
+                        }
+                    };
+                    n(b, STATS_CONNS, 7);
+                    n(b, STATS_INPKTS, 30);
+                    n(b, STATS_OUTPKTS, 20);
+                    put_attr(b, STATS_INBYTES, &3000u64.to_ne_bytes());
+                    put_attr(b, STATS_OUTBYTES, &(5u64 << 32).to_ne_bytes());
+                },
+            );
+            let (k, c) = decode_service_counters(&payload).unwrap();
+            assert_eq!(k, svc().key);
+            assert_eq!(
+                c,
+                Counters {
+                    conns: 7,
+                    inpkts: 30,
+                    outpkts: 20,
+                    inbytes: 3000,
+                    outbytes: 5 << 32,
+                    ..Counters::default()
+                }
+            );
+        }
+        let d = Dest {
+            addr: "10.0.0.2".parse().unwrap(),
+            port: 8080,
+            forward: Forward::Masq,
+            weight: 1,
+            u_threshold: 0,
+            l_threshold: 0,
+        };
+        let m = encode(0x1c, 1, &Cmd::NewDest(svc().key, d));
+        let top = attrs(&m[20..]);
+        let mut payload = top[1].1.to_vec();
+        put_attr(&mut payload, DEST_ACTIVE_CONNS, &3u32.to_ne_bytes());
+        put_attr(&mut payload, DEST_INACT_CONNS, &4u32.to_ne_bytes());
+        put_nested(&mut payload, DEST_STATS64, |b| {
+            put_attr(b, STATS_CONNS, &9u64.to_ne_bytes())
+        });
+        let (at, c) = decode_dest_counters(&payload, false).unwrap();
+        assert_eq!(at, ("10.0.0.2".parse().unwrap(), 8080));
+        assert_eq!((c.conns, c.active_conns, c.inactive_conns), (9, 3, 4));
+        // A service without any stats nest counts nothing; garbage does not panic.
+        assert_eq!(
+            decode_service_counters(top[0].1).unwrap().1,
+            Counters::default()
+        );
+        for n in 0..payload.len() {
+            let _ = decode_dest_counters(&payload[..n], true);
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! - [`dumps`]: where the SIGUSR1 / SIGUSR2 / SIGJSON dumps go, written whole;
 //! - [`track_files`]: the files track_file and FILE_CHECK follow (inotify);
 //! - [`signals`]: keepalived's signal numbers;
+//! - [`process`]: a process's name, priorities, memory lock and CPUs (global_defs);
 //! - [`metrics`]: the Prometheus text format of each process's status.
 
 // Calls into the kernel and the C library live here; each unsafe block says why it
@@ -23,6 +24,7 @@ pub mod error;
 pub mod link;
 pub mod logging;
 pub mod metrics;
+pub mod process;
 pub mod scripts;
 pub mod signals;
 pub mod smtp;

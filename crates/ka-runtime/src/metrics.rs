@@ -472,6 +472,96 @@ pub fn rs_lines(vs: &str, rs: &RsStatus) -> [String; 3] {
 }
 
 /// The checker's families from a whole status (tests; the child renders from its cache).
+/// The kernel's IPVS counters (present only where the kernel has IPVS).
+pub const IPVS_FAMILIES: [(&str, &str, &str); 8] = [
+    (
+        "keepalived_rs_virtual_server_connections_total",
+        "counter",
+        "Connections IPVS scheduled to the virtual server's services.",
+    ),
+    (
+        "keepalived_rs_virtual_server_packets_total",
+        "counter",
+        "Packets through the virtual server's services, by direction.",
+    ),
+    (
+        "keepalived_rs_virtual_server_bytes_total",
+        "counter",
+        "Bytes through the virtual server's services, by direction.",
+    ),
+    (
+        "keepalived_rs_real_server_connections_total",
+        "counter",
+        "Connections IPVS scheduled to the real server.",
+    ),
+    (
+        "keepalived_rs_real_server_packets_total",
+        "counter",
+        "Packets to and from the real server, by direction.",
+    ),
+    (
+        "keepalived_rs_real_server_bytes_total",
+        "counter",
+        "Bytes to and from the real server, by direction.",
+    ),
+    (
+        "keepalived_rs_real_server_active_connections",
+        "gauge",
+        "The real server's established connections (ipvsadm ActiveConn).",
+    ),
+    (
+        "keepalived_rs_real_server_inactive_connections",
+        "gauge",
+        "The real server's other connections (ipvsadm InActConn).",
+    ),
+];
+
+/// A virtual server's (`rs` None) or real server's samples of [`IPVS_FAMILIES`], each
+/// appended to its family's part.
+pub fn ipvs_lines(
+    parts: &mut [String; 8],
+    vs: &str,
+    rs: Option<&str>,
+    c: &ka_ipc::status::IpvsCounters,
+) {
+    let base = if rs.is_some() { 3 } else { 0 };
+    let mut l = vec![("virtual_server", vs)];
+    if let Some(rs) = rs {
+        l.push(("real_server", rs));
+    }
+    sample(
+        &mut parts[base],
+        IPVS_FAMILIES[base].0,
+        &l,
+        c.connections as f64,
+    );
+    for (dir, p, b) in [
+        ("in", c.packets_in, c.bytes_in),
+        ("out", c.packets_out, c.bytes_out),
+    ] {
+        l.push(("direction", dir));
+        sample(
+            &mut parts[base + 1],
+            IPVS_FAMILIES[base + 1].0,
+            &l,
+            p as f64,
+        );
+        sample(
+            &mut parts[base + 2],
+            IPVS_FAMILIES[base + 2].0,
+            &l,
+            b as f64,
+        );
+        l.pop();
+    }
+    if let Some(n) = c.active_connections {
+        sample(&mut parts[6], IPVS_FAMILIES[6].0, &l, n as f64);
+    }
+    if let Some(n) = c.inactive_connections {
+        sample(&mut parts[7], IPVS_FAMILIES[7].0, &l, n as f64);
+    }
+}
+
 pub fn checker(out: &mut String, c: &ka_ipc::status::CheckStatus) {
     let mut parts: [String; 5] = Default::default();
     for vs in &c.virtual_servers {
@@ -488,6 +578,23 @@ pub fn checker(out: &mut String, c: &ka_ipc::status::CheckStatus) {
     for ((name, kind, help), lines) in CHECKER_FAMILIES.iter().zip(&parts) {
         family(out, name, kind, help);
         out.push_str(lines);
+    }
+    let mut ipvs: [String; 8] = Default::default();
+    for vs in &c.virtual_servers {
+        if let Some(n) = &vs.ipvs {
+            ipvs_lines(&mut ipvs, &vs.name, None, n);
+        }
+        for rs in &vs.real_servers {
+            if let Some(n) = &rs.ipvs {
+                ipvs_lines(&mut ipvs, &vs.name, Some(&rs.name), n);
+            }
+        }
+    }
+    for ((name, kind, help), lines) in IPVS_FAMILIES.iter().zip(&ipvs) {
+        if !lines.is_empty() {
+            family(out, name, kind, help);
+            out.push_str(lines);
+        }
     }
 }
 
@@ -540,5 +647,62 @@ mod tests {
         let mut out = String::new();
         sample(&mut out, "m", &[("k", "v")], 2.5);
         assert_eq!(out, "m{k=\"v\"} 2.5\n");
+    }
+
+    #[test]
+    fn ipvs_counters_by_direction_and_only_where_counted() {
+        use ka_ipc::status::{CheckStatus, IpvsCounters, RsStatus, VsStatus};
+        let n = IpvsCounters {
+            connections: 7,
+            packets_in: 30,
+            packets_out: 20,
+            bytes_in: 3000,
+            bytes_out: 1 << 40,
+            active_connections: Some(2),
+            inactive_connections: Some(1),
+        };
+        let c = CheckStatus {
+            ipvs: true,
+            virtual_servers: vec![VsStatus {
+                name: "[10.0.0.1]:tcp:80".into(),
+                ipvs: Some(IpvsCounters {
+                    active_connections: None,
+                    inactive_connections: None,
+                    ..n.clone()
+                }),
+                real_servers: vec![
+                    RsStatus {
+                        name: "[10.0.0.2]:tcp:80".into(),
+                        ipvs: Some(n.clone()),
+                        ..RsStatus::default()
+                    },
+                    RsStatus {
+                        name: "[10.0.0.3]:tcp:80".into(),
+                        ..RsStatus::default()
+                    },
+                ],
+                ..VsStatus::default()
+            }],
+        };
+        let mut text = String::new();
+        checker(&mut text, &c);
+        for want in [
+            "keepalived_rs_virtual_server_connections_total{virtual_server=\"[10.0.0.1]:tcp:80\"} 7\n",
+            "keepalived_rs_virtual_server_bytes_total{virtual_server=\"[10.0.0.1]:tcp:80\",direction=\"out\"} 1099511627776\n",
+            "keepalived_rs_real_server_packets_total{virtual_server=\"[10.0.0.1]:tcp:80\",real_server=\"[10.0.0.2]:tcp:80\",direction=\"in\"} 30\n",
+            "keepalived_rs_real_server_active_connections{virtual_server=\"[10.0.0.1]:tcp:80\",real_server=\"[10.0.0.2]:tcp:80\"} 2\n",
+        ] {
+            assert!(text.contains(want), "{want} not in\n{text}");
+        }
+        assert!(!text.contains("real_server=\"[10.0.0.3]:tcp:80\",direction"));
+        assert_eq!(
+            text.matches("# TYPE keepalived_rs_real_server_bytes_total counter")
+                .count(),
+            1
+        );
+        // Without counters the families are left out.
+        let mut text = String::new();
+        checker(&mut text, &CheckStatus::default());
+        assert!(!text.contains("connections_total"));
     }
 }

@@ -719,12 +719,39 @@ impl VrrpProcess {
             // base interface's MAC for the VIP, undoing the VMAC).
             self.set_sysctl("ipv4", &base, "arp_announce", 2);
         }
+        self.report_originals();
+    }
+
+    /// The settings changed so far, with their values before the first change, to the
+    /// parent (which hands them to every successor; the last child to stop restores them).
+    fn report_originals(&mut self) {
         let o = self
             .originals
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
         self.tell_parent(ka_ipc::ToParent::Originals(o));
+    }
+
+    /// `promote_secondaries`: set on each such instance's interface (keepalived
+    /// set_promote_secondaries), restored at stop with the other settings changed.
+    fn promote_secondaries(&mut self) {
+        let ifaces: Vec<String> = self
+            .cfg
+            .instances
+            .iter()
+            .filter(|i| i.promote_secondaries)
+            .filter_map(|i| i.interface.clone())
+            .collect();
+        if ifaces.is_empty() {
+            return;
+        }
+        for ifname in ifaces {
+            if std::path::Path::new(&format!("/proc/sys/net/ipv4/conf/{ifname}")).exists() {
+                self.set_sysctl("ipv4", &ifname, "promote_secondaries", 1);
+            }
+        }
+        self.report_originals();
     }
 
     /// notify_fifo_script and vrrp_notify_fifo_script: started with the FIFO's name as
@@ -846,6 +873,7 @@ impl VrrpProcess {
             )?;
         }
         self.vmac_settings();
+        self.promote_secondaries();
         self.start_fifo_scripts();
         self.statics(true);
         let t = now(self.epoch);

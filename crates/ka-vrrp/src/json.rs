@@ -87,7 +87,7 @@ fn data(
     w.uint("effective_priority", i.effective_priority().into());
     let held = i.state() == State::Master;
     w.bool("vipset", held);
-    w.bool("promote_secondaries", false);
+    w.bool("promote_secondaries", m.promote_secondaries);
     w.raw("adver_int", &g_format(secs(m.advert_int)));
     w.raw("master_adver_int", &g_format(secs(i.master_adver_int())));
     w.uint("accept", m.accept as u64);

@@ -86,6 +86,9 @@ pub enum Want {
     Metrics,
     /// `events`: a JSON line per change, for as long as it reads.
     Events,
+    /// `upgrade`: answered once the new executable is known to be able to take over (or
+    /// why not), just before the exec.
+    Upgrade,
     /// Its answer is queued; close once written.
     Closing,
 }
@@ -118,6 +121,7 @@ pub struct Control {
 #[derive(Default)]
 pub struct Requests {
     pub status: bool,
+    pub upgrade: bool,
 }
 
 impl Control {
@@ -280,6 +284,9 @@ impl Control {
                     if matches!(w, Want::Status | Want::Metrics) {
                         req.status = true;
                     }
+                    if w == Want::Upgrade {
+                        req.upgrade = true;
+                    }
                 }
             }
         }
@@ -288,6 +295,27 @@ impl Control {
             return;
         }
         self.flush(id);
+    }
+
+    /// The answer to `upgrade` clients: the new executable takes over now (None), or why
+    /// not. Written at once: an exec may follow.
+    pub fn answer_upgrade(&mut self, refused: Option<&str>) {
+        let msg = match refused {
+            None => serde_json::json!({ "result": "replacing" }),
+            Some(why) => serde_json::json!({ "error": why }),
+        };
+        for id in 0..self.clients.len() {
+            let Some(Some(c)) = self.clients.get_mut(id) else {
+                continue;
+            };
+            if c.want != Want::Upgrade {
+                continue;
+            }
+            c.outbuf.extend_from_slice(msg.to_string().as_bytes());
+            c.outbuf.push(b'\n');
+            c.want = Want::Closing;
+            self.flush(id);
+        }
     }
 
     /// Writes what is queued; a client whose answer is written is closed.
@@ -453,8 +481,12 @@ fn parse_request(c: &mut Client) -> Option<Want> {
     match line.as_str() {
         "status" => Some(Want::Status),
         "events" => Some(Want::Events),
+        "upgrade" => Some(Want::Upgrade),
         _ => {
-            answer_error(c, &format!("unknown command {line:?}: status or events"));
+            answer_error(
+                c,
+                &format!("unknown command {line:?}: status, events or upgrade"),
+            );
             Some(Want::Closing)
         }
     }

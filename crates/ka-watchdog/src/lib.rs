@@ -6,7 +6,9 @@
 //! what carries over), and stops them on SIGTERM. It never links the children's crates.
 
 pub mod control;
+pub mod notify;
 pub mod reload;
+pub mod upgrade;
 pub mod watchdog;
 
 pub use watchdog::{Kind, Loader, Selection, Watchdog};

@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ka_config::Config;
-use ka_ipc::proc::{spawn_with_fd, Channel};
+use ka_ipc::proc::{spawn_with_fd, Channel, ChildProc};
 use ka_ipc::{Handover, InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -92,7 +92,7 @@ impl Selection {
 }
 
 struct Running {
-    child: Child,
+    child: ChildProc,
     ch: Channel,
     started: Instant,
     last_pong: Instant,
@@ -110,6 +110,8 @@ struct Slot {
     started_once: bool,
     /// Children in a row that died within `QUICK_DEATH` of their start.
     quick_deaths: usize,
+    /// A child loaded the configuration and opened its sockets at least once.
+    prepared_once: bool,
     /// Restarts after a crash or hang since the daemon started (for status).
     restarts_total: u64,
 }
@@ -164,6 +166,21 @@ pub struct Watchdog {
     senders: BTreeMap<String, ka_net::vrrp::SendSocket>,
     /// Whether the parent is sending adverts for the child now.
     standing_in: bool,
+    /// systemd's notify socket (Type=notify), when the daemon runs under it.
+    notify: Option<crate::notify::Notify>,
+    /// READY=1 has been sent (every wanted child loaded the configuration once).
+    ready_sent: bool,
+    /// A STATUS= update is due (states or servers changed) no earlier than this.
+    status_due: Option<Instant>,
+    /// The command line this parent was started with (an upgrade runs the new executable
+    /// with it).
+    argv: Vec<String>,
+    /// Upgrades in place this PID went through, and how the last one asked for ended.
+    upgrades: u64,
+    last_upgrade: Option<ka_ipc::status::ReloadStatus>,
+    /// Set by [`Watchdog::adopt`]: the children of the previous executable are to be
+    /// replaced as soon as the loop runs (the version they came from).
+    pending_upgrade: Option<String>,
 }
 
 /// A status request sent to the children: which parts, and who has written theirs.
@@ -183,6 +200,19 @@ struct Replay {
     packet: Vec<u8>,
     interval: Duration,
     next: Instant,
+}
+
+/// The signals the parent acts on (SIGCHLD aside): blocked across an upgrade's exec.
+fn handled_signals() -> [i32; 7] {
+    [
+        SIGTERM,
+        SIGINT,
+        SIGHUP,
+        SIGUSR1,
+        SIGUSR2,
+        ka_runtime::signals::sigjson(),
+        ka_runtime::signals::sigstats_clear(),
+    ]
 }
 
 /// keepalived calc_restart_delay: 0, 1, 2, 4, 8, 16, 32, 60, 60, ... seconds.
@@ -227,7 +257,206 @@ impl Watchdog {
             adverts: BTreeMap::new(),
             senders: BTreeMap::new(),
             standing_in: false,
+            notify: None,
+            ready_sent: false,
+            status_due: None,
+            argv: std::env::args().collect(),
+            upgrades: 0,
+            last_upgrade: None,
+            pending_upgrade: None,
         })
+    }
+
+    /// An upgrade in place: the children the previous executable left running (their
+    /// channels open on the descriptors it named) become this parent's, with what it knew;
+    /// [`Watchdog::run`] then replaces them through the reload hand-over.
+    // The one unsafe block of this crate: taking ownership of an inherited descriptor.
+    #[allow(unsafe_code)]
+    /// Without `replace` (the configuration could not be loaded) the adopted children run
+    /// on as they are.
+    pub fn adopt(mut self, c: crate::upgrade::Carried, replace: bool) -> Self {
+        let now = Instant::now();
+        for ch in &c.children {
+            let k = match ch.kind.as_str() {
+                "vrrp" => Kind::Vrrp,
+                "check" => Kind::Check,
+                _ => continue,
+            };
+            // SAFETY: the previous executable kept this descriptor open for us across its
+            // exec; nothing else in this process owns it.
+            let chan = match unsafe { Channel::from_inherited(ch.fd) } {
+                Ok(chan) => chan,
+                Err(e) => {
+                    log::error!("upgrade: the {} child's channel: {e}", k.name());
+                    continue;
+                }
+            };
+            let _ = ka_ipc::proc::set_cloexec(ch.fd, true);
+            let slot = &mut self.slots[k.slot()];
+            slot.running = Some(Running {
+                child: ChildProc::Adopted {
+                    pid: ch.pid,
+                    status: None,
+                },
+                ch: chan,
+                started: now
+                    .checked_sub(Duration::from_millis(ch.running_ms))
+                    .unwrap_or(now),
+                last_pong: now,
+                next_ping: now,
+                seq: 0,
+            });
+            slot.next_start = None;
+            slot.started_once = true;
+            slot.prepared_once = true;
+            slot.restarts_total = ch.restarts_total;
+        }
+        self.states = c.states.into_iter().map(|s| (s.name.clone(), s)).collect();
+        self.scripts = c.scripts.into_iter().collect();
+        self.originals = c.originals.into_iter().collect();
+        self.servers = c
+            .servers
+            .into_iter()
+            .map(|s| ((s.vs.clone(), s.rs.clone()), s))
+            .collect();
+        self.reloads = c.reloads;
+        self.last_reload = c.last_reload;
+        self.upgrades = c.upgrades;
+        self.started_wall = c.started_wall;
+        self.ready_sent = true;
+        if replace {
+            self.pending_upgrade = Some(c.from_version);
+        } else {
+            self.upgrades += 1;
+            let why = format!(
+                "the configuration cannot be loaded: the children of v{} run on",
+                c.from_version
+            );
+            log::error!("Upgrade: {why}");
+            self.last_upgrade = Some(ka_ipc::status::ReloadStatus {
+                time: ka_ipc::status::unix_now(),
+                result: why,
+            });
+        }
+        self
+    }
+
+    /// `keepalived-rs upgrade`: if the executable at this parent's path (the package has
+    /// replaced it) can take over, exec it with the children's channels and what this
+    /// parent knows. Returns only when it cannot (the reason), everything left running.
+    fn upgrade(&mut self) -> String {
+        let check = match crate::upgrade::ask(&self.exe, &self.argv) {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        if let Err(e) = crate::upgrade::compatible(&check) {
+            return e;
+        }
+        if let Some(c) = &mut self.control {
+            c.answer_upgrade(None);
+        }
+        let mut children = Vec::new();
+        for k in KINDS {
+            let slot = &self.slots[k.slot()];
+            if let Some(r) = &slot.running {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
+                children.push(crate::upgrade::CarriedChild {
+                    kind: k.arg().to_string(),
+                    pid: r.child.id(),
+                    fd,
+                    running_ms: r.started.elapsed().as_millis() as u64,
+                    restarts_total: slot.restarts_total,
+                });
+            }
+        }
+        let (notify_socket, watchdog_usec) =
+            self.notify.as_ref().map_or((None, None), |n| n.vars());
+        let carried = crate::upgrade::Carried {
+            format: crate::upgrade::FORMAT,
+            from_version: env!("CARGO_PKG_VERSION").to_string(),
+            children,
+            states: self.states.values().cloned().collect(),
+            scripts: self.scripts.iter().map(|(n, g)| (n.clone(), *g)).collect(),
+            originals: self
+                .originals
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            servers: self.servers.values().cloned().collect(),
+            reloads: self.reloads,
+            last_reload: self.last_reload.clone(),
+            upgrades: self.upgrades,
+            started_wall: self.started_wall,
+            notify_socket,
+            watchdog_usec,
+        };
+        let dir = self
+            .control
+            .as_ref()
+            .map_or_else(|| PathBuf::from("/run/keepalived-rs"), |c| c.status_dir());
+        let path = match crate::upgrade::write(&dir, &carried) {
+            Ok(p) => p,
+            Err(e) => return format!("cannot write the state for the new executable: {e}"),
+        };
+        let fds: Vec<i32> = carried.children.iter().map(|c| c.fd).collect();
+        for &fd in &fds {
+            let _ = ka_ipc::proc::set_cloexec(fd, false);
+        }
+        let args = crate::upgrade::argv(
+            &self.argv,
+            &[crate::upgrade::STATE_OPTION, &path.to_string_lossy()],
+        );
+        log::info!(
+            "Upgrading in place: {} takes over (pid {} and the children kept)",
+            self.exe.display(),
+            std::process::id()
+        );
+        // A signal that arrives during the exec waits for the new program's handlers.
+        ka_ipc::proc::block_signals(&handled_signals(), true);
+        let e = ka_ipc::proc::exec(&self.exe, &args);
+        // Still here: the exec failed; everything is as it was.
+        ka_ipc::proc::block_signals(&handled_signals(), false);
+        for &fd in &fds {
+            let _ = ka_ipc::proc::set_cloexec(fd, true);
+        }
+        let _ = std::fs::remove_file(&path);
+        format!("cannot run {}: {e}", self.exe.display())
+    }
+
+    /// An upgrade's outcome, for status, events and the service manager.
+    fn upgrade_done(&mut self, result: &str) {
+        self.last_upgrade = Some(ka_ipc::status::ReloadStatus {
+            time: ka_ipc::status::unix_now(),
+            result: result.to_string(),
+        });
+        self.event(ka_ipc::status::Event::Process {
+            time: ka_ipc::status::unix_now(),
+            process: "keepalived-rs".into(),
+            what: format!("upgrade {result}"),
+        });
+    }
+
+    /// The adopted children replaced by ones of this executable (the reload hand-over).
+    fn finish_upgrade(&mut self, poll: &Poll) {
+        let Some(from) = self.pending_upgrade.take() else {
+            return;
+        };
+        self.upgrades += 1;
+        log::info!(
+            "Upgraded in place from keepalived-rs v{from} to v{}: replacing the children",
+            env!("CARGO_PKG_VERSION")
+        );
+        let config = self.config.clone();
+        let result = match self.replace_children(config, poll) {
+            Ok(()) => "complete".to_string(),
+            Err(e) => format!("children not replaced ({e}); those of v{from} run on"),
+        };
+        log::info!("Upgrade {result}");
+        self.upgrade_done(&result);
+        let text = self.status_line();
+        if let Some(n) = &mut self.notify {
+            n.ready(&text);
+        }
     }
 
     /// Whether the VRRP child has been silent past [`SILENT_AFTER`] (or is not running).
@@ -299,6 +528,75 @@ impl Watchdog {
             .running
             .as_ref()
             .map_or(Some(now), |r| Some(r.last_pong + SILENT_AFTER))
+    }
+
+    /// Speak systemd's notify protocol (READY, RELOADING, STOPPING, STATUS, WATCHDOG).
+    pub fn with_notify(mut self, n: Option<crate::notify::Notify>) -> Self {
+        self.notify = n;
+        self
+    }
+
+    /// The STATUS= text from the instances' and real servers' last reported states.
+    fn status_line(&self) -> String {
+        let instances: Vec<(String, String)> = self
+            .states
+            .values()
+            .map(|s| (s.name.clone(), s.state.clone()))
+            .collect();
+        let names: std::collections::BTreeSet<String> = self
+            .config
+            .virtual_servers
+            .iter()
+            .map(ka_check::config::vs_name)
+            .collect();
+        let total: usize = self
+            .config
+            .virtual_servers
+            .iter()
+            .map(|v| v.real_servers.len())
+            .sum();
+        let down = self
+            .servers
+            .iter()
+            .filter(|((vs, _), st)| !st.alive && names.contains(vs))
+            .count();
+        crate::notify::status_text(&instances, total.saturating_sub(down), total)
+    }
+
+    /// READY=1 once every wanted child has loaded the configuration; then STATUS= as
+    /// states change (at most once a second), and WATCHDOG=1 when due.
+    fn notify_tick(&mut self, now: Instant) {
+        if self.notify.is_none() {
+            return;
+        }
+        if !self.ready_sent {
+            let all = KINDS.iter().all(|&k| {
+                !self.select.wants(k, &self.config) || self.slots[k.slot()].prepared_once
+            });
+            if all {
+                let text = self.status_line();
+                if let Some(n) = &mut self.notify {
+                    n.ready(&text);
+                }
+                self.ready_sent = true;
+            }
+        } else if self.status_due.is_some_and(|t| now >= t) {
+            self.status_due = None;
+            let text = self.status_line();
+            if let Some(n) = &mut self.notify {
+                n.status(&text);
+            }
+        }
+        if let Some(n) = &mut self.notify {
+            n.watchdog(now);
+        }
+    }
+
+    /// A state changed: the STATUS= line is sent again within a second.
+    fn status_changed(&mut self) {
+        if self.notify.is_some() && self.status_due.is_none() {
+            self.status_due = Some(Instant::now() + Duration::from_secs(1));
+        }
     }
 
     /// Serve `keepalived-rs status`, `events` and, with an address, `/metrics`.
@@ -402,6 +700,9 @@ impl Watchdog {
             processes,
             reloads: self.reloads,
             last_reload: self.last_reload.clone(),
+            upgrades: self.upgrades,
+            last_upgrade: self.last_upgrade.clone(),
+            exe: self.exe.display().to_string(),
         };
         // The JSON answer splices the children's parts in as they are: no decoding.
         let part = |t: Option<Vec<u8>>| t.filter(|t| t.first() == Some(&b'{'));
@@ -475,7 +776,7 @@ impl Watchdog {
             &std::process::id().to_string(),
         ]);
         cmd.args(&self.child_args);
-        let mut child = spawn_with_fd(cmd, theirs)?;
+        let mut child = ChildProc::Spawned(spawn_with_fd(cmd, theirs)?);
         log::info!("Starting {} child process, pid={}", k.name(), child.id());
         ch.send(&ToChild::Hello { version: VERSION })?;
         let blob = ka_ipc::codec::encode_config(config).map_err(io::Error::other)?;
@@ -582,8 +883,9 @@ impl Watchdog {
 
     fn start_child(&mut self, k: Kind, poll: &Poll) -> io::Result<()> {
         let config = self.config.clone();
-        let (r, _) = self.spawn(k, &config, poll)?;
+        let (r, prepared) = self.spawn(k, &config, poll)?;
         let slot = &mut self.slots[k.slot()];
+        slot.prepared_once |= prepared;
         let resume = slot
             .started_once
             .then(|| self.states.values().cloned().collect());
@@ -602,6 +904,16 @@ impl Watchdog {
             time,
             result: result.to_string(),
         });
+        // The service is ready again either way: a refused reload keeps the running
+        // configuration, and says why.
+        let text = if result == "complete" {
+            self.status_line()
+        } else {
+            format!("Reload {result}; running the previous configuration")
+        };
+        if let Some(n) = &mut self.notify {
+            n.ready(&text);
+        }
         self.event(ka_ipc::status::Event::Process {
             time: ka_ipc::status::unix_now(),
             process: "keepalived-rs".into(),
@@ -611,6 +923,9 @@ impl Watchdog {
 
     fn reload(&mut self, poll: &Poll) {
         log::info!("Reloading");
+        if let Some(n) = &mut self.notify {
+            n.reloading();
+        }
         self.reloads += 1;
         let asked = ka_ipc::status::unix_now();
         let loaded = (self.loader)();
@@ -631,6 +946,19 @@ impl Watchdog {
         let new_config = loaded.config;
         drop((loaded.tree, loaded.sources, loaded.diagnostics));
         ka_ipc::proc::release_free_memory();
+        match self.replace_children(new_config, poll) {
+            Ok(()) => {
+                log::info!("Reload complete");
+                self.reload_done(asked, "complete");
+            }
+            Err(why) => self.reload_done(asked, &format!("refused: {why}")),
+        }
+    }
+
+    /// Replaces the running children by ones that run `new_config`: every successor is
+    /// prepared first (a configuration one of them cannot run changes nothing at all,
+    /// Err), then each running child hands over to its successor.
+    fn replace_children(&mut self, new_config: Config, poll: &Poll) -> Result<(), String> {
         // Prepare every successor first: a configuration one of them cannot run changes
         // nothing at all.
         let mut next: Vec<(Kind, Running)> = Vec::new();
@@ -647,15 +975,12 @@ impl Watchdog {
                         k.name()
                     );
                     abandon(next);
-                    let why = format!("refused: the {} child cannot run it", k.name());
-                    self.reload_done(asked, &why);
-                    return;
+                    return Err(format!("the {} child cannot run it", k.name()));
                 }
                 Err(e) => {
                     log::error!("Reload failed: {e}; keeping the running configuration");
                     abandon(next);
-                    self.reload_done(asked, &format!("refused: {e}"));
-                    return;
+                    return Err(e.to_string());
                 }
             }
         }
@@ -715,8 +1040,7 @@ impl Watchdog {
         self.config = new_config;
         // The successors report their MASTERs' adverts as they send their first.
         self.adverts.clear();
-        log::info!("Reload complete");
-        self.reload_done(asked, "complete");
+        Ok(())
     }
 
     /// Tells the running child of kind `k` to hand over and waits for its last states
@@ -768,18 +1092,13 @@ impl Watchdog {
     /// Runs until SIGTERM / SIGINT or a permanent child error; returns the exit code.
     pub fn run(mut self) -> io::Result<i32> {
         let mut poll = Poll::new()?;
-        let mut signals = Signals::new([
-            SIGTERM,
-            SIGINT,
-            SIGHUP,
-            SIGCHLD,
-            SIGUSR1,
-            SIGUSR2,
-            ka_runtime::signals::sigjson(),
-            ka_runtime::signals::sigstats_clear(),
-        ])?;
+        let mut handled = handled_signals().to_vec();
+        handled.push(SIGCHLD);
+        let mut signals = Signals::new(handled)?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
+        // An upgrade in place blocked them across its exec: the handlers are in place now.
+        ka_ipc::proc::block_signals(&handled_signals(), false);
         if let Some(opts) = self.control_opts.clone() {
             match crate::control::Control::open(&opts, poll.registry()) {
                 Ok(c) => self.control = Some(c),
@@ -789,6 +1108,7 @@ impl Watchdog {
                 ),
             }
         }
+        self.finish_upgrade(&poll);
         let mut events = Events::with_capacity(64);
         loop {
             for k in KINDS {
@@ -803,6 +1123,7 @@ impl Watchdog {
                     }
                 }
             }
+            self.notify_tick(Instant::now());
             let mut deadlines = vec![];
             for slot in &self.slots {
                 deadlines.extend(slot.next_start);
@@ -811,6 +1132,8 @@ impl Watchdog {
             deadlines.extend(self.asked.map(|a| a.at + crate::control::STATUS_WAIT));
             deadlines.extend(self.control.as_ref().and_then(|c| c.next_deadline()));
             deadlines.extend(self.stand_in_deadline());
+            deadlines.extend(self.status_due);
+            deadlines.extend(self.notify.as_mut().and_then(|n| n.watchdog_deadline()));
             let timeout = deadlines
                 .into_iter()
                 .min()
@@ -864,6 +1187,14 @@ impl Watchdog {
                         if req.status {
                             self.ask_status();
                         }
+                        if req.upgrade {
+                            let why = self.upgrade();
+                            log::error!("Upgrade refused: {why}; the daemon runs on as it was");
+                            self.upgrade_done(&format!("refused: {why}"));
+                            if let Some(c) = &mut self.control {
+                                c.answer_upgrade(Some(&why));
+                            }
+                        }
                     }
                     t => {
                         for k in KINDS {
@@ -885,6 +1216,7 @@ impl Watchdog {
             }
             self.stand_in();
             let now = Instant::now();
+            self.notify_tick(now);
             if self
                 .asked
                 .is_some_and(|a| now >= a.at + crate::control::STATUS_WAIT)
@@ -935,6 +1267,7 @@ impl Watchdog {
                 };
                 self.states.insert(s.name.clone(), s);
                 self.event(e);
+                self.status_changed();
             }
             ToParent::StatusWritten(seq) => self.status_written(k, seq),
             ToParent::Originals(o) => {
@@ -951,6 +1284,7 @@ impl Watchdog {
                 };
                 self.servers.insert((st.vs.clone(), st.rs.clone()), st);
                 self.event(e);
+                self.status_changed();
             }
             ToParent::Script { name, good } => {
                 self.scripts.insert(name, good);
@@ -1154,6 +1488,9 @@ impl Watchdog {
 
     /// Stops every child: Stop to each at once, then up to 5 s for each to exit.
     fn stop(&mut self, poll: &Poll) {
+        if let Some(n) = &self.notify {
+            n.stopping();
+        }
         for k in KINDS {
             if let Some(r) = self.running(k) {
                 let _ = r.ch.send(&ToChild::Stop);

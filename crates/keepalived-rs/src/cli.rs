@@ -22,7 +22,7 @@ pub struct Cli {
     /// Only run with Health-checker subsystem
     #[arg(short = 'C', long = "check")]
     pub check: bool,
-    /// Don't run BFD subsystem
+    /// Don't run BFD subsystem (keepalived-rs has none: accepted, nothing to do)
     #[arg(short = 'B', long = "no_bfd")]
     pub no_bfd: bool,
     /// Force all child processes to run, even if have no configuration
@@ -31,7 +31,7 @@ pub struct Cli {
     /// Log messages to local console
     #[arg(short = 'l', long = "log-console")]
     pub log_console: bool,
-    /// Detailed log messages
+    /// Detailed log messages [accepted, not acted on yet]
     #[arg(short = 'D', long = "log-detail", action = clap::ArgAction::Count)]
     pub log_detail: u8,
     /// Set syslog facility to LOG_LOCAL[0-7] (default LOG_DAEMON)
@@ -40,16 +40,16 @@ pub struct Cli {
     /// Don't log via syslog
     #[arg(short = 'G', long = "no-syslog")]
     pub no_syslog: bool,
-    /// Also log to FILE (default /tmp/keepalived.log)
+    /// Also log to FILE (default /tmp/keepalived.log) [accepted, not acted on yet]
     #[arg(short = 'g', long = "log-file", num_args = 0..=1, require_equals = true, default_missing_value = "/tmp/keepalived.log")]
     pub log_file: Option<String>,
-    /// Flush log file on write
+    /// Flush log file on write [accepted, not acted on yet]
     #[arg(long = "flush-log-file")]
     pub flush_log_file: bool,
-    /// Drop VIPs on transition from signal
+    /// Drop VIPs on transition from signal [accepted, not acted on yet]
     #[arg(short = 'X', long = "release-vips")]
     pub release_vips: bool,
-    /// Don't remove VRRP VIPs and VROUTEs on daemon stop
+    /// Don't remove VRRP VIPs and VROUTEs on daemon stop [accepted, not acted on yet]
     #[arg(short = 'V', long = "dont-release-vrrp")]
     pub dont_release_vrrp: bool,
     /// Don't remove IPVS topology on daemon stop
@@ -77,13 +77,13 @@ pub struct Cli {
         default_value = "/run/checkers.pid"
     )]
     pub checkers_pid: String,
-    /// Use specified pidfile for BFD child process
+    /// Use specified pidfile for BFD child process (keepalived-rs has none: accepted, nothing to do)
     #[arg(short = 'b', long = "bfd_pid", default_value = "/run/bfd.pid")]
     pub bfd_pid: String,
-    /// Report all address additions/deletions notified by netlink
+    /// Report all address additions/deletions notified by netlink [accepted, not acted on yet]
     #[arg(short = 'a', long = "address-monitoring")]
     pub address_monitoring: bool,
-    /// Run in network namespace NAME (overrides config)
+    /// Run in network namespace NAME (overrides config) [accepted, not acted on yet]
     #[arg(short = 's', long = "namespace")]
     pub namespace: Option<String>,
     /// Error if a configuration file is missing (same as includea)
@@ -92,19 +92,19 @@ pub struct Cli {
     /// Skip any configuration lines beginning '@' that don't match ID (default: hostname up to the first '.')
     #[arg(short = 'i', long = "config-id")]
     pub config_id: Option<String>,
-    /// Enable SNMP subsystem
+    /// Enable SNMP subsystem [accepted, not acted on yet]
     #[arg(short = 'x', long = "snmp")]
     pub snmp: bool,
-    /// Use the specified socket for master agent
+    /// Use the specified socket for master agent [accepted, not acted on yet]
     #[arg(short = 'A', long = "snmp-agent-socket")]
     pub snmp_agent_socket: Option<String>,
-    /// Set umask for file creation (in numerical form)
+    /// Set umask for file creation (in numerical form) [accepted, not acted on yet]
     #[arg(short = 'u', long = "umask")]
     pub umask: Option<String>,
-    /// Set core dump size to infinite
+    /// Set core dump size to infinite [accepted, not acted on yet]
     #[arg(short = 'm', long = "core-dump")]
     pub core_dump: bool,
-    /// Also set /proc/sys/kernel/core_pattern to PATTERN (default 'core')
+    /// Also set /proc/sys/kernel/core_pattern to PATTERN (default 'core') [accepted, not acted on yet]
     #[arg(short = 'M', long = "core-dump-pattern", num_args = 0..=1, require_equals = true, default_missing_value = "core")]
     pub core_dump_pattern: Option<String>,
     /// Check the configuration for obvious errors, output to stderr by default (or to LOGFILE)
@@ -132,12 +132,43 @@ pub struct Cli {
     /// Internal: the watchdog's pid (the child stops when it dies)
     #[arg(long = "parent-pid", hide = true)]
     pub parent_pid: Option<i32>,
+    /// Internal: an upgrade in place, with the state the previous executable left
+    #[arg(long = "upgrade-state", hide = true)]
+    pub upgrade_state: Option<String>,
+    /// Internal: whether this executable can take over from the running daemon (JSON)
+    #[arg(long = "upgrade-check", hide = true)]
+    pub upgrade_check: bool,
     /// Internal: configuration file descriptor for a reload check
     #[arg(long = "config-fd", hide = true)]
     pub config_fd: Option<i32>,
     /// Display the version number
     #[arg(short = 'v', long = "version")]
     pub version: bool,
+}
+
+impl Cli {
+    /// The options given that keepalived-rs accepts and does not act on yet (marked so in
+    /// `--help`): the daemon says so once at start.
+    pub fn not_acted_on(&self) -> Vec<&'static str> {
+        let given = [
+            (self.log_detail > 0, "-D/--log-detail"),
+            (self.log_file.is_some(), "-g/--log-file"),
+            (self.flush_log_file, "--flush-log-file"),
+            (self.release_vips, "-X/--release-vips"),
+            (self.dont_release_vrrp, "-V/--dont-release-vrrp"),
+            (self.address_monitoring, "-a/--address-monitoring"),
+            (self.namespace.is_some(), "-s/--namespace"),
+            (self.snmp, "-x/--snmp"),
+            (self.snmp_agent_socket.is_some(), "-A/--snmp-agent-socket"),
+            (self.umask.is_some(), "-u/--umask"),
+            (self.core_dump, "-m/--core-dump"),
+            (self.core_dump_pattern.is_some(), "-M/--core-dump-pattern"),
+        ];
+        given
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect()
+    }
 }
 
 /// Where the control socket is unless `--control-socket` says otherwise.
@@ -165,4 +196,25 @@ pub fn signum(name: &str) -> Option<i32> {
         "JSON" => ka_runtime::signals::sigjson(),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_not_acted_on_are_named() {
+        let c = Cli::parse_from(["keepalived-rs", "-D", "-X", "-n", "--snmp"]);
+        assert_eq!(
+            c.not_acted_on(),
+            vec!["-D/--log-detail", "-X/--release-vips", "-x/--snmp"]
+        );
+        let c = Cli::parse_from(["keepalived-rs", "-n", "-l", "-P"]);
+        assert!(c.not_acted_on().is_empty());
+        // Each is marked in --help.
+        let help = <Cli as clap::CommandFactory>::command()
+            .render_help()
+            .to_string();
+        assert_eq!(help.matches("[accepted, not acted on yet]").count(), 12);
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ka_ipc::status::Status;
 
-const USAGE: &str = "usage: keepalived-rs status [--json] [--control-socket PATH]\n       keepalived-rs events [--control-socket PATH]";
+const USAGE: &str = "usage: keepalived-rs status [--json] [--control-socket PATH]\n       keepalived-rs events [--control-socket PATH]\n       keepalived-rs upgrade [--control-socket PATH]";
 
 /// `args` starts with the command (`status` or `events`).
 pub fn main(args: &[String]) -> u8 {
@@ -30,6 +30,9 @@ pub fn main(args: &[String]) -> u8 {
             }
             _ => return usage(),
         }
+    }
+    if args[0] == "upgrade" {
+        return upgrade(&path);
     }
     let mut s = match UnixStream::connect(&path) {
         Ok(s) => s,
@@ -65,6 +68,79 @@ pub fn main(args: &[String]) -> u8 {
             1
         }
     }
+}
+
+/// The daemon's parent part of `status`, or why it cannot be had.
+fn parent_status(path: &str) -> Result<ka_ipc::status::ParentStatus, String> {
+    let mut s = UnixStream::connect(path).map_err(|e| e.to_string())?;
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    s.write_all(b"status\n").map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).map_err(|e| e.to_string())?;
+    serde_json::from_str::<Status>(&text)
+        .map(|st| st.keepalived_rs)
+        .map_err(|e| format!("an answer this version cannot read ({e})"))
+}
+
+/// `keepalived-rs upgrade`: the running daemon replaces itself with the executable now
+/// at its path (same PID, children replaced through the reload hand-over). Exit 0 once it
+/// reports the upgrade complete; 1 when it refused (it then runs on as it was) or did not
+/// report within 60 s.
+fn upgrade(path: &str) -> u8 {
+    let before = match parent_status(path) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("keepalived-rs: cannot reach the daemon at {path}: {e}");
+            return 1;
+        }
+    };
+    let asked = ka_ipc::status::unix_now();
+    let answer = (|| -> Result<String, String> {
+        let mut s = UnixStream::connect(path).map_err(|e| e.to_string())?;
+        let _ = s.set_read_timeout(Some(Duration::from_secs(120)));
+        s.write_all(b"upgrade\n").map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        BufReader::new(s)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(line)
+    })();
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("keepalived-rs: {path}: {e}");
+            return 1;
+        }
+    };
+    let v: serde_json::Value = serde_json::from_str(answer.trim()).unwrap_or_default();
+    if let Some(e) = v.get("error").and_then(|e| e.as_str()) {
+        eprintln!(
+            "keepalived-rs: upgrade refused: {e}; the daemon (pid {}) runs on as it was",
+            before.pid
+        );
+        return 1;
+    }
+    let end = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+        let Ok(now) = parent_status(path) else {
+            continue;
+        };
+        let Some(last) = now.last_upgrade.as_ref().filter(|l| l.time >= asked - 1.0) else {
+            continue;
+        };
+        if now.upgrades > before.upgrades && last.result == "complete" {
+            println!(
+                "keepalived-rs: upgraded in place: pid {}, v{} -> v{} ({})",
+                now.pid, before.version, now.version, now.exe
+            );
+            return 0;
+        }
+        eprintln!("keepalived-rs: upgrade: {}", last.result);
+        return 1;
+    }
+    eprintln!("keepalived-rs: the daemon did not report the upgrade within 60 s");
+    1
 }
 
 fn usage() -> u8 {
@@ -262,6 +338,29 @@ pub fn table(st: &Status) -> String {
             "LATENCY".into(),
             "SINCE".into(),
         ]];
+        // The kernel's counters, where it has IPVS: ipvsadm -L's ActiveConn and InActConn,
+        // then --stats' totals.
+        let counted = c
+            .virtual_servers
+            .iter()
+            .any(|v| v.ipvs.is_some() || v.real_servers.iter().any(|r| r.ipvs.is_some()));
+        if counted {
+            for h in ["ACTIVE", "INACT", "CONNS", "BYTES IN", "BYTES OUT"] {
+                rows[0].push(h.into());
+            }
+        }
+        let counts = |row: &mut Vec<String>, n: Option<&ka_ipc::status::IpvsCounters>| {
+            if !counted {
+                return;
+            }
+            row.resize(7, String::new());
+            let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+            row.push(opt(n.and_then(|n| n.active_connections)));
+            row.push(opt(n.and_then(|n| n.inactive_connections)));
+            row.push(opt(n.map(|n| n.connections)));
+            row.push(n.map_or(String::new(), |n| bytes(n.bytes_in)));
+            row.push(n.map_or(String::new(), |n| bytes(n.bytes_out)));
+        };
         for vs in &c.virtual_servers {
             rows.push(vec![
                 vs.name.clone(),
@@ -278,6 +377,7 @@ pub fn table(st: &Status) -> String {
                     String::new()
                 },
             ]);
+            counts(rows.last_mut().expect("a row"), vs.ipvs.as_ref());
             for rs in &vs.real_servers {
                 let first = rs.checks.first();
                 rows.push(vec![
@@ -293,6 +393,7 @@ pub fn table(st: &Status) -> String {
                         .map_or("-".into(), |l| format!("{:.1} ms", l * 1e3)),
                     first.map_or("-".into(), |c| clock(c.since)),
                 ]);
+                counts(rows.last_mut().expect("a row"), rs.ipvs.as_ref());
                 for c in rs.checks.iter().skip(1) {
                     rows.push(vec![
                         String::new(),
@@ -310,4 +411,20 @@ pub fn table(st: &Status) -> String {
         out.push_str(&columns(&rows));
     }
     out
+}
+
+/// A byte count as ipvsadm --stats prints it, with K, M, G, T suffixes (powers of 1000).
+fn bytes(n: u64) -> String {
+    let units = ["", "K", "M", "G", "T", "P"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < units.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        n.to_string()
+    } else {
+        format!("{v:.1}{}", units[u])
+    }
 }

@@ -45,13 +45,23 @@ fn main() -> ExitCode {
         return ExitCode::from(genhash::main(&argv[2..]));
     }
     // The manual page, from the command line's definition (`make man`).
+    // `--man-page conf`: keepalived-rs.conf(5), from docs/COMPATIBILITY.md.
     if argv.get(1).map(String::as_str) == Some("--man-page") {
-        let template = include_str!("../../../docs/man/keepalived-rs.8.in");
-        print!("{}", man::page(template));
+        if argv.get(2).map(String::as_str) == Some("conf") {
+            let template = include_str!("../../../docs/man/keepalived-rs.conf.5.in");
+            let compat = include_str!("../../../docs/COMPATIBILITY.md");
+            print!("{}", man::conf_page(template, compat));
+        } else {
+            let template = include_str!("../../../docs/man/keepalived-rs.8.in");
+            print!("{}", man::page(template));
+        }
         return ExitCode::from(EXIT_OK);
     }
     // keepalived-rs's own commands: clients of a running daemon.
-    if matches!(argv.get(1).map(String::as_str), Some("status" | "events")) {
+    if matches!(
+        argv.get(1).map(String::as_str),
+        Some("status" | "events" | "upgrade")
+    ) {
         return ExitCode::from(client::main(&argv[1..]));
     }
     let cli = match Cli::try_parse() {
@@ -98,6 +108,28 @@ fn main() -> ExitCode {
     let path = PathBuf::from(&cli.use_file);
     let loaded = ka_config::load(&path, &opts);
 
+    // Asked by a running daemon before it execs this executable in its place.
+    if cli.upgrade_check {
+        use ka_config::Severity::{Error, Security};
+        let mut errors: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.severity, Error | Security))
+            .map(|d| d.short(&loaded.sources))
+            .collect();
+        if loaded.fatal && errors.is_empty() {
+            errors.push(format!("{}: cannot be loaded", cli.use_file));
+        }
+        let check = ka_watchdog::upgrade::Check {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            ipc: ka_ipc::VERSION,
+            format: ka_watchdog::upgrade::FORMAT,
+            errors,
+        };
+        println!("{}", serde_json::to_string(&check).unwrap_or_default());
+        return ExitCode::from(EXIT_OK);
+    }
+
     if let Some(log) = &cli.config_test {
         let mut out: Box<dyn Write> = if log.is_empty() {
             Box::new(std::io::stderr())
@@ -133,15 +165,29 @@ fn main() -> ExitCode {
         return ExitCode::from(EXIT_OK);
     }
     report(&loaded, &mut std::io::stderr(), false);
-    if loaded.fatal {
+    if loaded.fatal && cli.upgrade_state.is_none() {
         return ExitCode::from(6);
     }
+    // An upgrade whose configuration cannot be loaded now (it was checked just before the
+    // exec): the adopted children run on as they are.
+    let replace_children = !loaded.fatal;
+    // An upgrade in place: this process is the daemon already (same PID, detached).
+    let carried = match &cli.upgrade_state {
+        Some(p) => match ka_watchdog::upgrade::read(std::path::Path::new(p)) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("keepalived-rs: the upgrade state {p}: {e}");
+                return ExitCode::from(EXIT_FATAL);
+            }
+        },
+        None => None,
+    };
     // keepalived: a live process in the pid file means another daemon is running.
     if let Some(pid) = std::fs::read_to_string(&cli.pid)
         .ok()
         .and_then(|s| s.trim().parse::<i32>().ok())
     {
-        if ka_ipc::proc::alive(pid) {
+        if ka_ipc::proc::alive(pid) && pid != std::process::id() as i32 {
             eprintln!(
                 "keepalived-rs: daemon is already running (pid {pid} in {})",
                 cli.pid
@@ -149,8 +195,22 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FATAL);
         }
     }
-    ka_ipc::proc::ignore_signals();
-    if !cli.dont_fork {
+    if carried.is_some() {
+        // The signals the parent handles were blocked across the exec: they stay pending
+        // until its handlers are in place.
+        ka_ipc::proc::ignore_signals_except(&[
+            libc::SIGTERM,
+            libc::SIGINT,
+            libc::SIGHUP,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+            ka_runtime::signals::sigjson(),
+            ka_runtime::signals::sigstats_clear(),
+        ]);
+    } else {
+        ka_ipc::proc::ignore_signals();
+    }
+    if !cli.dont_fork && carried.is_none() {
         if let Err(e) = ka_ipc::proc::daemonize() {
             eprintln!("keepalived-rs: cannot daemonize: {e}");
             return ExitCode::from(EXIT_FATAL);
@@ -163,6 +223,29 @@ fn main() -> ExitCode {
         logging::facility(cli.log_facility.as_deref()),
     );
     log::info!("Starting keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
+    if let Some(m) = loaded.config.global.umask {
+        ka_runtime::process::set_umask(m);
+    }
+    if let Some(name) = &loaded.config.global.process_name {
+        ka_runtime::process::set_name(name);
+    }
+    for opt in cli.not_acted_on() {
+        log::warn!("option {opt} is accepted but not acted on yet (keepalived-rs --help)");
+    }
+    // Taken out of the environment before anything else runs: only the parent notifies.
+    let mut notify = ka_watchdog::notify::Notify::from_env();
+    if let Some(c) = &carried {
+        log::info!(
+            "Upgrade in place from keepalived-rs v{}: adopting {} child process(es)",
+            c.from_version,
+            c.children.len()
+        );
+        notify = ka_watchdog::notify::Notify::from_vars(
+            c.notify_socket.clone(),
+            c.watchdog_usec.clone(),
+            None,
+        );
+    }
     if let Err(e) = std::fs::write(&cli.pid, format!("{}\n", std::process::id())) {
         log::warn!("cannot write pid file {}: {e}", cli.pid);
     }
@@ -208,7 +291,11 @@ fn main() -> ExitCode {
         metrics: cli.metrics,
     };
     let result = watchdog::Watchdog::new(config, loader, select, child_args, cli.dont_respawn)
-        .map(|w| w.with_control(control))
+        .map(|w| w.with_control(control).with_notify(notify))
+        .map(|w| match carried {
+            Some(c) => w.adopt(c, replace_children),
+            None => w,
+        })
         .and_then(|w| w.run());
     let _ = std::fs::remove_file(&cli.pid);
     match result {
@@ -276,11 +363,13 @@ fn child_main(cli: &Cli) -> ExitCode {
     if check {
         return check_child(cli, ch, log_args);
     }
+    let mut settings = ka_config::model::ProcessSettings::default();
     let prepared = link::child_setup(&ch)
         .map_err(|e| RunError::Io {
             what: "the configuration from the parent".into(),
             source: e,
         })
+        .inspect(|c| settings = c.global.vrrp_process.clone())
         .and_then(VrrpProcess::new);
     let process = match prepared {
         Ok(p) => p,
@@ -293,6 +382,7 @@ fn child_main(cli: &Cli) -> ExitCode {
     };
     // The predecessor (if any) has exited by now: the pid file is ours.
     write_pid(&cli.vrrp_pid);
+    ka_runtime::process::apply(&settings);
     let r = process
         .with_parent(ch, go.resume)
         .with_scripts(go.scripts)
@@ -321,11 +411,13 @@ fn write_pid(path: &str) {
 
 /// `--child check`: the checker child, prepared, then run.
 fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> ExitCode {
+    let mut settings = ka_config::model::ProcessSettings::default();
     let prepared = link::child_setup(&ch)
         .map_err(|e| RunError::Io {
             what: "the configuration from the parent".into(),
             source: e,
         })
+        .inspect(|c| settings = c.global.checker_process.clone())
         .and_then(ka_check_child::CheckProcess::new);
     let process = match prepared {
         Ok(p) => p,
@@ -337,6 +429,7 @@ fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> E
         Err(e) => return fatal(e),
     };
     write_pid(&cli.checkers_pid);
+    ka_runtime::process::apply(&settings);
     let r = process
         .with_parent(ch)
         .with_servers(go.servers)

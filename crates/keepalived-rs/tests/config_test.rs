@@ -278,9 +278,15 @@ fn seed_configs_match_keepalived_2_2_7() {
         "seed-reference-annotated.conf",
         &[17, 18, 19, 20, 45, 46, 47],
     )];
-    let dir = fixtures("seed");
-    for e in std::fs::read_dir(&dir).unwrap() {
-        let conf = e.unwrap().path();
+    // The seeds, then small files for the differences keepalived-rs once had (tests/parity).
+    let parity = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/parity");
+    let mut confs: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for dir in [fixtures("seed"), parity] {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            confs.push((dir.clone(), e.unwrap().path()));
+        }
+    }
+    for (dir, conf) in confs {
         if conf.extension().is_none_or(|x| x != "conf") {
             continue;
         }
@@ -341,6 +347,42 @@ fn man_page_has_every_option_and_renders_clean() {
         assert!(page.contains(&format!("\\-\\-{opt}")), "--{opt} missing");
     }
     assert!(!page.contains("@OPTIONS@"));
+    renders_clean(&page);
+}
+
+/// keepalived-rs.conf(5) is made from docs/COMPATIBILITY.md: every keyword the parser
+/// knows (the file names them all, compat_doc.rs) is an entry; and genhash(1).
+#[test]
+fn conf_and_genhash_pages_render_clean() {
+    let o = run(&["--man-page", "conf"]);
+    assert_eq!(o.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(page.starts_with(".TH KEEPALIVED-RS.CONF 5"), "{page}");
+    for k in [
+        "vrrp_instance",
+        "virtual_router_id",
+        "HTTP_GET",
+        "lvs_sync_daemon",
+        "track_script",
+    ] {
+        assert!(
+            page.contains(&format!(".TP\n\\fB{}", k.replace('-', "\\-"))),
+            "{k} missing"
+        );
+    }
+    assert!(!page.contains("@KEYWORDS@") && page.contains(".SH KEYWORDS"));
+    renders_clean(&page);
+    let genhash = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/man/genhash.1"
+    ))
+    .unwrap();
+    renders_clean(&genhash);
+}
+
+/// ASCII only (other characters as escapes), and no warning from groff.
+fn renders_clean(page: &str) {
+    assert!(page.is_ascii(), "characters beyond ASCII in a man page");
     let groff = std::process::Command::new("groff")
         .args(["-ww", "-z", "-man"])
         .stdin(std::process::Stdio::piped())
@@ -360,4 +402,32 @@ fn man_page_has_every_option_and_renders_clean() {
     let out = groff.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warnings");
+}
+
+/// keepalived check_track_script_secure: a vrrp_script whose command is not on the host is
+/// disabled with a configuration warning (`-t` exits 5, not 6: nothing runs as root), and
+/// one that is found, without enable_script_security, is keepalived's SECURITY VIOLATION.
+#[test]
+fn a_missing_track_script_is_a_warning_and_a_found_one_a_violation() {
+    let conf = |cmd: &str| {
+        format!(
+            "vrrp_script chk {{\n    script \"{cmd}\"\n    interval 2\n}}\nvrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 1\n    priority 100\n    virtual_ipaddress {{\n        10.0.0.1\n    }}\n    track_script {{\n        chk\n    }}\n}}\n"
+        )
+    };
+    let path = std::env::temp_dir().join(format!("ka-rs-script-{}.conf", std::process::id()));
+    std::fs::write(&path, conf("no-such-command-here -0 nginx")).unwrap();
+    let p = path.to_str().unwrap();
+    let o = run(&["-t", "-f", p, "--assume-interfaces", "eth0"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("Disabling track script chk since not found/accessible"),
+        "{err}"
+    );
+    assert!(!err.contains("SECURITY VIOLATION"), "{err}");
+    std::fs::write(&path, conf("/bin/true")).unwrap();
+    let o = run(&["-t", "-f", p, "--assume-interfaces", "eth0"]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(stderr(&o).contains("SECURITY VIOLATION"));
 }

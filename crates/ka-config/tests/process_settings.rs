@@ -1,0 +1,118 @@
+//! global_defs' per-process keywords (keepalived global_parser.c): values, keepalived's
+//! range handling, and the dump's round trip.
+
+use ka_config::model::ProcessSettings;
+use ka_config::{dump, parse_str, Options, Severity};
+
+fn parse(g: &str) -> ka_config::Loaded {
+    parse_str(
+        "p.conf",
+        &format!("global_defs {{\n{g}\n}}\n"),
+        &Options::default(),
+    )
+}
+
+fn messages(l: &ka_config::Loaded) -> Vec<String> {
+    l.diagnostics.iter().map(|d| d.message.clone()).collect()
+}
+
+#[test]
+fn each_keyword_sets_its_process() {
+    let l = parse(
+        "vrrp_priority -5\nchecker_priority 3\nvrrp_rt_priority 50\nvrrp_rlimit_rttime 20000\n\
+         vrrp_no_swap\nchecker_cpu_affinity 1 0\nvrrp_process_name vrrp1\nprocess_name ka\numask 027",
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    let g = &l.config.global;
+    assert_eq!(
+        g.vrrp_process,
+        ProcessSettings {
+            priority: Some(-5),
+            rt_priority: Some(50),
+            rlimit_rttime: Some(20000),
+            no_swap: true,
+            cpu_affinity: vec![],
+            name: Some("vrrp1".into()),
+        }
+    );
+    assert_eq!(g.checker_process.priority, Some(3));
+    assert_eq!(g.checker_process.cpu_affinity, vec![1, 0]);
+    assert!(!g.checker_process.no_swap);
+    assert_eq!(g.process_name.as_deref(), Some("ka"));
+    assert_eq!(g.umask, Some(0o027));
+    // And back through -d.
+    let text = dump::dump(&l.config);
+    let again = parse_str("d.conf", &text, &Options::default());
+    assert_eq!(again.config, l.config, "{text}");
+}
+
+#[test]
+fn keepalived_ranges_and_messages() {
+    // Real-time priority: clamped to SCHED_RR's range with keepalived's words.
+    let l = parse("vrrp_rt_priority 150\nchecker_rt_priority 0");
+    assert_eq!(l.config.global.vrrp_process.rt_priority, Some(99));
+    assert_eq!(l.config.global.checker_process.rt_priority, Some(1));
+    let m = messages(&l);
+    assert!(
+        m[0].contains("greater than maximum 99 - setting to maximum"),
+        "{m:?}"
+    );
+    assert!(
+        m[1].contains("less than minimum 1 - setting to minimum"),
+        "{m:?}"
+    );
+    // Nice value out of range: an error, unchanged.
+    let l = parse("vrrp_priority 20");
+    assert_eq!(l.config.global.vrrp_process.priority, None);
+    assert_eq!(l.diagnostics[0].severity, Severity::Error);
+    // The deprecated spelling, a minimum of 2, and process_names.
+    let l = parse("checker_rlimit_rtime 1\nprocess_names");
+    assert_eq!(l.config.global.checker_process.rlimit_rttime, Some(2));
+    assert!(messages(&l)[0].contains("is deprecated - please use 'checker_rlimit_rttime'"));
+    assert_eq!(
+        l.config.global.vrrp_process.name.as_deref(),
+        Some("keepalived_vrrp")
+    );
+    assert_eq!(
+        l.config.global.checker_process.name.as_deref(),
+        Some("keepalived_lvs")
+    );
+    // A name over 15 characters is cut.
+    let l = parse("process_name a_very_long_process_name");
+    assert_eq!(
+        l.config.global.process_name.as_deref(),
+        Some("a_very_long_pro")
+    );
+    assert!(messages(&l)[0].contains("more than 15 characters, truncating"));
+}
+
+#[test]
+fn umask_as_keepalived_reads_it() {
+    for (text, want) in [
+        ("umask 022", Some(0o022)),
+        ("umask 0x12", Some(0o022)),
+        ("umask 18", Some(0o022)),
+        ("umask IWGRP|IWOTH", Some(0o022)),
+        ("umask IRWXU", None),
+        ("umask IWGRP IWOTH", None),
+        ("umask 0777", Some(0o777)),
+        ("umask 01777", None),
+    ] {
+        let l = parse(text);
+        assert_eq!(l.config.global.umask, want, "{text}: {:?}", messages(&l));
+        assert_eq!(want.is_none(), !l.diagnostics.is_empty(), "{text}");
+    }
+}
+
+/// `vrrp_iptables` alone means "add no iptables rules" (keepalived.conf(5)), which is
+/// what keepalived-rs does: no warning. With chain names it would add rules: a warning.
+#[test]
+fn vrrp_iptables_without_chains_is_acted_on() {
+    let l = parse("vrrp_iptables");
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    assert!(l.config.global.vrrp_iptables_no_rules);
+    assert!(dump::dump(&l.config).contains("\n    vrrp_iptables\n"));
+    let l = parse("vrrp_iptables INPUT OUTPUT");
+    assert_eq!(l.diagnostics[0].severity, Severity::Unsupported);
+    assert!(!l.config.global.vrrp_iptables_no_rules);
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# global_defs' per-process keywords, and vrrp_instance's promote_secondaries, read back
+# from the kernel: the VRRP child in SCHED_RR
+# at vrrp_rt_priority (chrt) with RLIMIT_RTTIME, locked in memory (VmLck), named
+# keepalived_vrrp; its notify script at normal priority (SCHED_RESET_ON_FORK); the checker
+# child at checker_priority (nice), on checker_cpu_affinity's CPU (taskset), named
+# keepalived_lvs; the parent named by process_name, with the umask; promote_secondaries
+# on the interface while the daemon runs (the VIP survives the removal of the primary
+# address) and restored at stop.
+cd "$(dirname "$0")/.."
+BIN=${BIN:-$PWD/target/release/keepalived-rs}
+source integration/lib.sh
+VIP=10.86.0.100
+
+fail() { echo "FAIL: $*"; tail -20 "$WORKDIR/a.log"; exit 1; }
+for t in chrt taskset prlimit; do command -v $t >/dev/null || { echo "SKIP process: no $t"; exit 0; }; done
+
+lan
+node a 10.86.0.1/24
+cat > "$WORKDIR/master.sh" <<EOF
+#!/bin/sh
+chrt -p \$\$ > "$WORKDIR/script.sched" 2>&1
+EOF
+chmod 755 "$WORKDIR/master.sh"
+cat > "$WORKDIR/a.conf" <<EOF
+global_defs {
+    enable_script_security
+    script_user root
+    vrrp_rt_priority 10
+    vrrp_rlimit_rttime 200000
+    vrrp_no_swap
+    checker_priority 3
+    checker_cpu_affinity 0
+    process_names
+    process_name karsparent
+    umask IWGRP|IWOTH|IROTH|IXOTH
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 86
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        $VIP/24
+    }
+    notify_master $WORKDIR/master.sh
+    promote_secondaries
+}
+virtual_server 10.86.0.200 80 {
+    delay_loop 5
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 10.86.0.1 8080 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+EOF
+ip netns exec "$PREFIX-a" "$BIN" -n -l -f "$WORKDIR/a.conf" -p "$WORKDIR/a.pid" -r "$WORKDIR/a.vpid" \
+    -c "$WORKDIR/a.cpid" --control-socket "$WORKDIR/a.sock" > "$WORKDIR/a.log" 2>&1 &
+PARENT=$!; PIDS+=($PARENT); disown $PARENT
+wait_addr a $VIP 10 || fail "never MASTER"
+i=0; while [ ! -s "$WORKDIR/script.sched" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+vrrp=$(cat "$WORKDIR/a.vpid"); check=$(cat "$WORKDIR/a.cpid")
+
+# The VRRP child.
+sched=$(chrt -p "$vrrp")
+[[ "$sched" == *"SCHED_RR"*"priority: 10"* ]] || fail "VRRP child: $sched"
+rt=$(prlimit --rttime --noheadings -o SOFT,HARD -p "$vrrp" | awk '{ print $1, $2 }')
+[ "$rt" = "100000 200000" ] || fail "VRRP child RLIMIT_RTTIME (soft hard): $rt"
+lck=$(awk '/^VmLck/ { print $2 }' "/proc/$vrrp/status")
+[ "${lck:-0}" -gt 0 ] || fail "VRRP child not locked in memory (VmLck $lck kB)"
+[ "$(cat "/proc/$vrrp/comm")" = keepalived_vrrp ] || fail "VRRP child named $(cat "/proc/$vrrp/comm")"
+pol=$(chrt -p "$vrrp" | sed -n 's/.*policy: //p'); pri=$(chrt -p "$vrrp" | sed -n 's/.*priority: //p')
+echo "ok: VRRP child: $pol priority $pri, RLIMIT_RTTIME $rt µs (soft hard), VmLck $lck kB, named keepalived_vrrp"
+grep -q "SCHED_OTHER" "$WORKDIR/script.sched" || fail "the notify script ran with: $(cat "$WORKDIR/script.sched")"
+echo "ok: its notify_master script runs in SCHED_OTHER (SCHED_RESET_ON_FORK)"
+
+# The checker child.
+ni=$(ps -o ni= -p "$check" | tr -d ' ')
+[ "$ni" = 3 ] || fail "checker child nice $ni"
+aff=$(taskset -p "$check" | awk '{ print $NF }')
+[ "$aff" = 1 ] || fail "checker child affinity mask $aff"
+[ "$(cat "/proc/$check/comm")" = keepalived_lvs ] || fail "checker child named $(cat "/proc/$check/comm")"
+[[ "$(chrt -p "$check")" == *SCHED_OTHER* ]] || fail "checker child: $(chrt -p "$check")"
+echo "ok: checker child: nice 3, CPU mask 1, named keepalived_lvs, SCHED_OTHER"
+
+# The parent.
+[ "$(cat "/proc/$PARENT/comm")" = karsparent ] || fail "parent named $(cat "/proc/$PARENT/comm")"
+um=$(awk '/^Umask/ { print $2 }' "/proc/$PARENT/status")
+[ "$um" = 0027 ] || fail "parent umask $um"
+echo "ok: parent: named karsparent, umask $um"
+# promote_secondaries.
+ps_now() { ip netns exec "$PREFIX-a" cat /proc/sys/net/ipv4/conf/eth0/promote_secondaries; }
+[ "$(ps_now)" = 1 ] || fail "promote_secondaries on eth0: $(ps_now)"
+ip -n "$PREFIX-a" addr del 10.86.0.1/24 dev eth0
+sleep 0.5
+has_addr a $VIP || fail "the VIP went with the primary address"
+echo "ok: promote_secondaries: set on eth0; the VIP stayed (promoted) when 10.86.0.1/24 was removed"
+kill -TERM "$PARENT"
+i=0; while kill -0 "$PARENT" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(ps_now)" = 0 ] || fail "promote_secondaries not restored at stop: $(ps_now)"
+echo "ok: promote_secondaries restored to 0 at stop"
+echo "PASS process"
