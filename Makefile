@@ -51,6 +51,7 @@ integration:
 	bash integration/timed.sh bash integration/prometheus.sh
 	bash integration/timed.sh bash integration/load.sh
 	bash integration/timed.sh bash integration/reload.sh
+	bash integration/timed.sh bash integration/reload-scale.sh
 	bash integration/timed.sh bash integration/failover.sh
 	bash integration/timed.sh bash integration/scenarios.sh
 	bash integration/timed.sh bash integration/dualnet.sh

@@ -9,7 +9,7 @@
 //! 2.2.7's checker exits there and takes the daemon down).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::process::Child;
@@ -112,6 +112,9 @@ pub struct CheckProcess {
     probes: HashMap<usize, Probe>,
     epoch: Instant,
     parent: Option<ka_ipc::proc::Channel>,
+    /// Real servers whose state the parent has not been told yet (sent in one message
+    /// per turn of the loop; kept when the channel is full, never dropped).
+    unreported: BTreeSet<(usize, usize)>,
     fifos: Vec<std::fs::File>,
     children: Vec<Child>,
     log_args: Vec<String>,
@@ -379,6 +382,7 @@ impl CheckProcess {
             status_cache: Vec::new(),
             by_server: Vec::new(),
             parent: None,
+            unreported: BTreeSet::new(),
             fifos,
             children: Vec::new(),
             log_args: Vec::new(),
@@ -532,8 +536,12 @@ impl CheckProcess {
                 .probes
                 .values()
                 .any(|p| matches!(p, Probe::Misc { .. }));
-            if misc || !self.children.is_empty() {
-                let cap = Duration::from_millis(if misc { 20 } else { 100 });
+            if misc || !self.children.is_empty() || !self.unreported.is_empty() {
+                let cap = Duration::from_millis(if misc || !self.unreported.is_empty() {
+                    20
+                } else {
+                    100
+                });
                 timeout = Some(timeout.map_or(cap, |d| d.min(cap)));
             }
             if let Err(e) = self.poll.poll(&mut events, timeout) {
@@ -566,6 +574,9 @@ impl CheckProcess {
                             if let Some(c) = self.fifo_script.take() {
                                 kill_group(c);
                             }
+                            // Every real server's state, whatever was reported before:
+                            // the successor carries on from exactly this.
+                            self.report_all();
                             self.tell_parent(ka_ipc::ToParent::HandedOver(Vec::new()));
                             return Ok(Exit::HandedOver);
                         }
@@ -588,6 +599,7 @@ impl CheckProcess {
             self.tick();
             self.children
                 .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+            self.flush_reports();
         }
     }
 
@@ -1447,9 +1459,13 @@ impl CheckProcess {
         }
     }
 
-    /// Tells the parent a real server's state, for a successor.
+    /// Notes that the parent must learn a real server's state (kept for a successor).
     fn report(&mut self, vs: usize, rs: usize) {
-        let st = ka_ipc::ServerState {
+        self.unreported.insert((vs, rs));
+    }
+
+    fn server_state(&mut self, vs: usize, rs: usize) -> ka_ipc::ServerState {
+        ka_ipc::ServerState {
             vs: self.pool.cfg[vs].name.clone(),
             rs: self.pool.cfg[vs].real_servers[rs].name.clone(),
             alive: self.pool.rs_alive(vs, rs),
@@ -1457,8 +1473,64 @@ impl CheckProcess {
                 .checkers_of(vs, rs)
                 .iter()
                 .find_map(|&k| self.checkers[k].dynamic_weight()),
-        };
-        self.tell_parent(ka_ipc::ToParent::Server(st));
+        }
+    }
+
+    /// Sends the states noted since the last turn in one message; when the channel is
+    /// full they wait for the next turn (the loop comes back within 20 ms while any
+    /// wait).
+    fn flush_reports(&mut self) {
+        if self.unreported.is_empty() {
+            return;
+        }
+        if self.parent.is_none() {
+            self.unreported.clear();
+            return;
+        }
+        let keys: Vec<(usize, usize)> = self.unreported.iter().copied().collect();
+        let list: Vec<ka_ipc::ServerState> = keys
+            .into_iter()
+            .map(|(v, r)| self.server_state(v, r))
+            .collect();
+        let Some(ch) = &self.parent else { return };
+        match ch.send(&ka_ipc::ToParent::Servers(list)) {
+            Ok(()) => self.unreported.clear(),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => {
+                log::warn!("cannot report real servers to the parent: {e}");
+                self.unreported.clear();
+            }
+        }
+    }
+
+    /// Every real server's state, for a handover (waits for room in the channel).
+    fn report_all(&mut self) {
+        self.unreported.clear();
+        if self.parent.is_none() {
+            return;
+        }
+        let keys: Vec<(usize, usize)> = (0..self.pool.cfg.len())
+            .flat_map(|v| (0..self.pool.cfg[v].real_servers.len()).map(move |r| (v, r)))
+            .collect();
+        let list: Vec<ka_ipc::ServerState> = keys
+            .into_iter()
+            .map(|(v, r)| self.server_state(v, r))
+            .collect();
+        let Some(ch) = &self.parent else { return };
+        let m = ka_ipc::ToParent::Servers(list);
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            match ch.send(&m) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < end => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                Err(e) => {
+                    log::warn!("cannot hand the real servers' states to the parent: {e}");
+                    return;
+                }
+                Ok(()) => return,
+            }
+        }
     }
 
     fn apply(&mut self, acts: Vec<Action>) {

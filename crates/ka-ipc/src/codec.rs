@@ -7,7 +7,7 @@ use serde::Serialize;
 fn options() -> impl Options {
     bincode::DefaultOptions::new()
         .with_fixint_encoding()
-        .with_limit(crate::MAX_DATAGRAM as u64 * 2)
+        .with_limit(crate::MAX_MESSAGE as u64)
 }
 
 pub fn encode<T: Serialize>(m: &T) -> Result<Vec<u8>, String> {

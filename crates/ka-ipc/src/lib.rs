@@ -1,6 +1,6 @@
 //! The parent <-> child channel: one enum per direction, one bincode message per
-//! SOCK_SEQPACKET datagram, a protocol version first, a size bound on decode.
-//! A configuration larger than one datagram travels in parts.
+//! SOCK_SEQPACKET datagram (fragments when it is larger than one may be), a protocol
+//! version first, a size bound on decode. The configuration travels in parts.
 //!
 //! Also the two process-level edges the channel needs: starting a child with its end of
 //! the socketpair, and PR_SET_PDEATHSIG in the child.
@@ -16,10 +16,14 @@ pub mod status;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 
-/// Largest payload of one datagram (below the default SO_SNDBUF of 212992).
+/// Largest datagram (below the default SO_SNDBUF of 212992); a longer message travels in
+/// fragments of this size ([`proc::Channel`]).
 pub const MAX_DATAGRAM: usize = 64 * 1024;
+
+/// Largest message (the states of hundreds of thousands of real servers).
+pub const MAX_MESSAGE: usize = 64 << 20;
 
 /// An instance's state as the parent keeps it (names as keepalived prints them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,8 +105,9 @@ pub enum ToParent {
     /// System settings changed, with the values they had before (kept by the parent for
     /// the successors).
     Originals(Vec<(String, u32)>),
-    /// A real server went up or down (checker child).
-    Server(ServerState),
+    /// Real servers that went up or down or changed weight since the last report
+    /// (checker child); before `HandedOver`, every real server.
+    Servers(Vec<ServerState>),
     /// A MASTER's advert (IPv4, the whole packet as sent), whenever its priority or
     /// source changes: the parent sends it again, every `interval_ms`, while the VRRP
     /// child is silent, so that a hung or restarting child does not leave a VIP up

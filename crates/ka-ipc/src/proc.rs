@@ -1,10 +1,12 @@
 //! SOCK_SEQPACKET socketpairs, starting a child with its end of one, and the child's
 //! PR_SET_PDEATHSIG.
 
+use std::cell::RefCell;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -12,11 +14,36 @@ use serde::Serialize;
 use crate::codec;
 
 /// One end of a parent <-> child channel (non-blocking).
+///
+/// A message travels in one datagram when it fits in [`crate::MAX_DATAGRAM`], else in
+/// fragments: each datagram starts with a kind byte ([`WHOLE`], [`FIRST`] followed by the
+/// message's length as a little-endian u32, or [`MORE`]). A receiver that sees a new
+/// message begin drops an unfinished one, so a sender that gave up half-way (its peer
+/// stopped reading) never makes the next message undecodable.
 pub struct Channel {
     fd: OwnedFd,
+    /// The fragments received so far of a message not yet complete: (its length, bytes).
+    partial: RefCell<Option<(usize, Vec<u8>)>>,
 }
 
+/// Datagram kinds (the first byte of each).
+pub const WHOLE: u8 = 0;
+pub const FIRST: u8 = 1;
+pub const MORE: u8 = 2;
+
+/// How long a sender waits for room between the fragments of one message.
+const FRAGMENTS_WITHIN: Duration = Duration::from_secs(10);
+
 impl Channel {
+    fn new(fd: OwnedFd) -> io::Result<Channel> {
+        let ch = Channel {
+            fd,
+            partial: RefCell::new(None),
+        };
+        ch.set_nonblocking()?;
+        Ok(ch)
+    }
+
     /// A connected pair: (parent's end, child's end).
     pub fn pair() -> io::Result<(Channel, OwnedFd)> {
         let mut fds = [0; 2];
@@ -34,9 +61,7 @@ impl Channel {
         }
         // SAFETY: both descriptors were just created and are owned by nobody else.
         let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        let ch = Channel { fd: a };
-        ch.set_nonblocking()?;
-        Ok((ch, b))
+        Ok((Channel::new(a)?, b))
     }
 
     /// The child's end, inherited as descriptor `fd`.
@@ -45,11 +70,7 @@ impl Channel {
     /// `fd` must be an open SOCK_SEQPACKET descriptor owned by nothing else.
     pub unsafe fn from_inherited(fd: RawFd) -> io::Result<Channel> {
         // SAFETY: the caller guarantees ownership of `fd`.
-        let ch = Channel {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
-        };
-        ch.set_nonblocking()?;
-        Ok(ch)
+        Channel::new(unsafe { OwnedFd::from_raw_fd(fd) })
     }
 
     fn set_nonblocking(&self) -> io::Result<()> {
@@ -63,62 +84,165 @@ impl Channel {
         Ok(())
     }
 
-    /// Sends one message (one datagram).
+    /// Sends one message: one datagram, or fragments when it is larger than one may be.
+    /// WouldBlock when not even the first datagram fits (nothing was sent: try again);
+    /// once the first fragment is out, waits for room for the others (at most
+    /// [`FRAGMENTS_WITHIN`], then TimedOut, the message lost).
     pub fn send<T: Serialize>(&self, m: &T) -> io::Result<()> {
         let b = codec::encode(m).map_err(io::Error::other)?;
-        // SAFETY: `b` is valid for its length; MSG_NOSIGNAL: no SIGPIPE if the peer is gone.
-        let r = unsafe {
-            libc::send(
-                self.fd.as_raw_fd(),
-                b.as_ptr() as *const libc::c_void,
-                b.len(),
-                libc::MSG_NOSIGNAL,
-            )
-        };
+        let room = crate::MAX_DATAGRAM - 5;
+        if b.len() <= room {
+            return self.send_datagram(&[WHOLE], &b);
+        }
+        let len = u32::try_from(b.len()).map_err(io::Error::other)?;
+        let mut head = [FIRST, 0, 0, 0, 0];
+        head[1..].copy_from_slice(&len.to_le_bytes());
+        let (first, rest) = b.split_at(room);
+        self.send_datagram(&head, first)?;
+        let end = Instant::now() + FRAGMENTS_WITHIN;
+        for part in rest.chunks(room) {
+            loop {
+                match self.send_datagram(&[MORE], part) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        let left = end.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            return Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                "the other process did not read a long message",
+                            ));
+                        }
+                        self.wait_writable(left);
+                    }
+                    r => {
+                        r?;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn send_datagram(&self, head: &[u8], body: &[u8]) -> io::Result<()> {
+        let iov = [
+            libc::iovec {
+                iov_base: head.as_ptr() as *mut libc::c_void,
+                iov_len: head.len(),
+            },
+            libc::iovec {
+                iov_base: body.as_ptr() as *mut libc::c_void,
+                iov_len: body.len(),
+            },
+        ];
+        // SAFETY: a zeroed msghdr is valid; it points at `iov`, which outlives the call.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
+        msg.msg_iovlen = iov.len();
+        // SAFETY: the iovecs point at live buffers of their lengths, which sendmsg only
+        // reads; MSG_NOSIGNAL: no SIGPIPE if the peer is gone.
+        let r = unsafe { libc::sendmsg(self.fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
         if r < 0 {
             return Err(io::Error::last_os_error());
         }
         Ok(())
     }
 
-    /// One message, Ok(None) when nothing is waiting; an error of kind UnexpectedEof when
-    /// the other side has gone, InvalidData for a message that does not decode.
+    fn wait_writable(&self, within: Duration) {
+        let mut p = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        let ms = within.as_millis().clamp(1, 1000) as libc::c_int;
+        // SAFETY: one pollfd, valid for the call.
+        unsafe { libc::poll(&mut p, 1, ms) };
+    }
+
+    /// One message, Ok(None) when no whole message is waiting (the fragments of one
+    /// arriving are kept for the next call); an error of kind UnexpectedEof when the
+    /// other side has gone, InvalidData for a message that does not decode.
     pub fn recv<T: DeserializeOwned>(&self) -> io::Result<Option<T>> {
         let mut buf = vec![0u8; crate::MAX_DATAGRAM + 1024];
-        // SAFETY: `buf` is valid for writes of its length. MSG_TRUNC reports the real size.
-        let r = unsafe {
-            libc::recv(
-                self.fd.as_raw_fd(),
-                buf.as_mut_ptr() as *mut libc::c_void,
-                buf.len(),
-                libc::MSG_TRUNC,
-            )
-        };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::WouldBlock {
-                Ok(None)
-            } else {
-                Err(e)
+        loop {
+            // SAFETY: `buf` is valid for writes of its length. MSG_TRUNC reports the real
+            // size.
+            let r = unsafe {
+                libc::recv(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr() as *mut libc::c_void,
+                    buf.len(),
+                    libc::MSG_TRUNC,
+                )
             };
+            if r < 0 {
+                let e = io::Error::last_os_error();
+                return if e.kind() == io::ErrorKind::WouldBlock {
+                    Ok(None)
+                } else {
+                    Err(e)
+                };
+            }
+            if r == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the other process has gone",
+                ));
+            }
+            let n = r as usize;
+            if n > buf.len() {
+                return Err(invalid(format!("datagram of {n} bytes is too large")));
+            }
+            if let Some(whole) = self.reassemble(&buf[..n])? {
+                return codec::decode(&whole).map(Some).map_err(invalid);
+            }
         }
-        if r == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the other process has gone",
-            ));
-        }
-        let n = r as usize;
-        if n > buf.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("message of {n} bytes is too large"),
-            ));
-        }
-        codec::decode(&buf[..n])
-            .map(Some)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
+
+    /// Takes one datagram; the message when it is complete.
+    fn reassemble(&self, d: &[u8]) -> io::Result<Option<Vec<u8>>> {
+        let mut partial = self.partial.borrow_mut();
+        match d.first() {
+            Some(&WHOLE) => {
+                *partial = None;
+                Ok(Some(d[1..].to_vec()))
+            }
+            Some(&FIRST) if d.len() >= 5 => {
+                let len = u32::from_le_bytes([d[1], d[2], d[3], d[4]]) as usize;
+                if len > crate::MAX_MESSAGE {
+                    *partial = None;
+                    return Err(invalid(format!("message of {len} bytes is too large")));
+                }
+                let mut b = Vec::with_capacity(len);
+                b.extend_from_slice(&d[5..]);
+                *partial = Some((len, b));
+                Ok(None)
+            }
+            Some(&MORE) => {
+                let Some((len, mut b)) = partial.take() else {
+                    return Err(invalid("a fragment without its beginning".into()));
+                };
+                b.extend_from_slice(&d[1..]);
+                match b.len().cmp(&len) {
+                    std::cmp::Ordering::Less => {
+                        *partial = Some((len, b));
+                        Ok(None)
+                    }
+                    std::cmp::Ordering::Equal => Ok(Some(b)),
+                    std::cmp::Ordering::Greater => Err(invalid(format!(
+                        "fragments longer than the {len} bytes announced"
+                    ))),
+                }
+            }
+            _ => {
+                *partial = None;
+                Err(invalid("a datagram of no known kind".into()))
+            }
+        }
+    }
+}
+
+fn invalid(e: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
 impl AsRawFd for Channel {
@@ -429,5 +553,82 @@ pub fn default_signals() {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ServerState, ToChild};
+
+    fn servers(n: usize) -> ToChild {
+        ToChild::Servers(
+            (0..n)
+                .map(|i| ServerState {
+                    vs: format!("[10.62.{}.{}]:tcp:80", i / 250, i % 250),
+                    rs: format!("[10.61.{}.{}]:tcp:80", i / 250, i % 250),
+                    alive: i % 3 == 0,
+                    dynamic_weight: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn recv_within(ch: &Channel) -> ToChild {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            match ch.recv::<ToChild>().unwrap() {
+                Some(m) => return m,
+                None if Instant::now() < end => std::thread::sleep(Duration::from_millis(1)),
+                None => panic!("no message"),
+            }
+        }
+    }
+
+    #[test]
+    fn long_messages_travel_in_fragments() {
+        let (a, b) = Channel::pair().unwrap();
+        // SAFETY: `b` is the other end of a pair just made, owned by nothing else.
+        let b = unsafe { Channel::from_inherited(std::os::fd::IntoRawFd::into_raw_fd(b)) }.unwrap();
+        // 40,000 real servers: megabytes, more than the socket buffer holds, so the
+        // sender waits for the reader between fragments.
+        let big = servers(40_000);
+        let sent = big.clone();
+        let t = std::thread::spawn(move || {
+            a.send(&sent).unwrap();
+            a.send(&ToChild::Go).unwrap();
+            a
+        });
+        assert_eq!(recv_within(&b), big);
+        assert_eq!(recv_within(&b), ToChild::Go);
+        let a = t.join().unwrap();
+        // A short one still travels whole.
+        a.send(&servers(3)).unwrap();
+        assert_eq!(recv_within(&b), servers(3));
+    }
+
+    #[test]
+    fn an_unfinished_message_is_dropped_when_the_next_begins() {
+        let (a, b) = Channel::pair().unwrap();
+        // SAFETY: as above.
+        let b = unsafe { Channel::from_inherited(std::os::fd::IntoRawFd::into_raw_fd(b)) }.unwrap();
+        // The first fragment of a message whose sender gave up, then a whole message.
+        a.send_datagram(&[FIRST, 0, 0, 1, 0], &[7; 100]).unwrap();
+        a.send(&ToChild::Go).unwrap();
+        assert_eq!(recv_within(&b), ToChild::Go);
+        // A fragment with no beginning, or of no known kind: an error, then on as before.
+        a.send_datagram(&[MORE], &[1, 2, 3]).unwrap();
+        assert_eq!(
+            b.recv::<ToChild>().unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        a.send_datagram(&[9], &[]).unwrap();
+        assert!(b.recv::<ToChild>().is_err());
+        a.send(&ToChild::Stop).unwrap();
+        assert_eq!(recv_within(&b), ToChild::Stop);
+        // A length beyond the bound is refused before anything is allocated.
+        a.send_datagram(&[FIRST, 0xff, 0xff, 0xff, 0xff], &[0])
+            .unwrap();
+        assert!(b.recv::<ToChild>().is_err());
     }
 }

@@ -85,10 +85,11 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
     loop {
         match ch.recv::<ToChild>()? {
             None => std::thread::sleep(Duration::from_millis(1)),
-            Some(ToChild::Resume(states)) => g.resume = Some(states),
-            Some(ToChild::Originals(o)) => g.originals = o,
-            Some(ToChild::Servers(s)) => g.servers = s,
-            Some(ToChild::Scripts(s)) => g.scripts = s,
+            // Lists add up: a parent may send one in several messages.
+            Some(ToChild::Resume(states)) => g.resume.get_or_insert_with(Vec::new).extend(states),
+            Some(ToChild::Originals(o)) => g.originals.extend(o),
+            Some(ToChild::Servers(s)) => g.servers.extend(s),
+            Some(ToChild::Scripts(s)) => g.scripts.extend(s),
             Some(ToChild::Go) => return Ok(g),
             Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
             Some(ToChild::Stop) => return Err(io::Error::other("stopped before starting")),

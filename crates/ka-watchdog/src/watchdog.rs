@@ -928,6 +928,7 @@ impl Watchdog {
         }
         self.reloads += 1;
         let asked = ka_ipc::status::unix_now();
+        let t0 = Instant::now();
         let loaded = (self.loader)();
         use ka_config::Severity::{Error, Security};
         for d in &loaded.diagnostics {
@@ -946,9 +947,14 @@ impl Watchdog {
         let new_config = loaded.config;
         drop((loaded.tree, loaded.sources, loaded.diagnostics));
         ka_ipc::proc::release_free_memory();
+        let read = t0.elapsed();
         match self.replace_children(new_config, poll) {
             Ok(()) => {
-                log::info!("Reload complete");
+                log::info!(
+                    "Reload complete ({} ms: configuration read in {} ms)",
+                    t0.elapsed().as_millis(),
+                    read.as_millis()
+                );
                 self.reload_done(asked, "complete");
             }
             Err(why) => self.reload_done(asked, &format!("refused: {why}")),
@@ -1275,16 +1281,25 @@ impl Watchdog {
                     self.originals.entry(key).or_insert(v);
                 }
             }
-            ToParent::Server(st) => {
-                let e = ka_ipc::status::Event::RealServer {
-                    time: ka_ipc::status::unix_now(),
-                    virtual_server: st.vs.clone(),
-                    real_server: st.rs.clone(),
-                    up: st.alive,
-                };
-                self.servers.insert((st.vs.clone(), st.rs.clone()), st);
-                self.event(e);
-                self.status_changed();
+            ToParent::Servers(list) => {
+                let mut changed = false;
+                for st in list {
+                    let key = (st.vs.clone(), st.rs.clone());
+                    // A handover repeats every state: an event only where one changed.
+                    if self.servers.get(&key).map(|o| o.alive) != Some(st.alive) {
+                        self.event(ka_ipc::status::Event::RealServer {
+                            time: ka_ipc::status::unix_now(),
+                            virtual_server: st.vs.clone(),
+                            real_server: st.rs.clone(),
+                            up: st.alive,
+                        });
+                        changed = true;
+                    }
+                    self.servers.insert(key, st);
+                }
+                if changed {
+                    self.status_changed();
+                }
             }
             ToParent::Script { name, good } => {
                 self.scripts.insert(name, good);
