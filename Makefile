@@ -1,7 +1,7 @@
 # keepalived-rs: build, test, bench, fuzz.
 CARGO ?= cargo
 
-.PHONY: all build test quick integration lint bench fuzz demo man install uninstall package clean
+.PHONY: all build test test-systemd quick integration lint bench fuzz demo man install uninstall package clean
 
 all: build
 
@@ -15,6 +15,14 @@ test:
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
 	$(MAKE) integration
+
+# The package on two Debian 12 VMs booted with systemd (integration/systemd.sh): install over
+# keepalived, reboot, systemctl through the old name, errors, the watchdog, an upgrade in
+# place, remove and purge. About 5 minutes where QEMU has no KVM (this machine: TCG), plus
+# about 2 the first time to build the VM image (cached under /tmp). CI runs it after
+# `make test`, which it would push past 20 minutes.
+test-systemd: package
+	bash integration/timed.sh bash integration/systemd.sh
 
 # For iterating: formatting, lints and every unit, golden and CLI test (a few minutes; no
 # root, no namespaces).

@@ -1518,18 +1518,8 @@ impl CheckProcess {
             .collect();
         let Some(ch) = &self.parent else { return };
         let m = ka_ipc::ToParent::Servers(list);
-        let end = Instant::now() + Duration::from_secs(10);
-        loop {
-            match ch.send(&m) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < end => {
-                    std::thread::sleep(Duration::from_millis(1))
-                }
-                Err(e) => {
-                    log::warn!("cannot hand the real servers' states to the parent: {e}");
-                    return;
-                }
-                Ok(()) => return,
-            }
+        if let Err(e) = ch.send_waiting(&m, Duration::from_secs(10)) {
+            log::warn!("cannot hand the real servers' states to the parent: {e}");
         }
     }
 

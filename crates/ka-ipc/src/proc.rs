@@ -123,6 +123,24 @@ impl Channel {
         Ok(())
     }
 
+    /// Sends one message, waiting up to `within` for room when the channel is full (for
+    /// the messages that must not be lost: a configuration, a handover).
+    pub fn send_waiting<T: Serialize>(&self, m: &T, within: Duration) -> io::Result<()> {
+        let end = Instant::now() + within;
+        loop {
+            match self.send(m) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let left = end.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(e);
+                    }
+                    self.wait_writable(left);
+                }
+                r => return r,
+            }
+        }
+    }
+
     fn send_datagram(&self, head: &[u8], body: &[u8]) -> io::Result<()> {
         let iov = [
             libc::iovec {

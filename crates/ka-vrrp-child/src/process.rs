@@ -1195,7 +1195,15 @@ impl VrrpProcess {
             .unwrap_or_else(|| "eth0".into());
         self.addresses("static_ipaddress", &h.static_addresses, Some(&g), false);
         self.stop_fifo_scripts();
-        self.tell_parent(ka_ipc::ToParent::HandedOver(states));
+        // Not to be lost in a full channel: the successor resumes from these.
+        if let Some(ch) = &self.parent {
+            if let Err(e) = ch.send_waiting(
+                &ka_ipc::ToParent::HandedOver(states),
+                std::time::Duration::from_secs(5),
+            ) {
+                log::warn!("cannot hand the states over to the parent: {e}");
+            }
+        }
         log::info!("Handed over to the reloaded configuration");
     }
 

@@ -172,6 +172,8 @@ pub struct Watchdog {
     ready_sent: bool,
     /// A STATUS= update is due (states or servers changed) no earlier than this.
     status_due: Option<Instant>,
+    /// When the last STATUS= line went.
+    status_sent: Option<Instant>,
     /// The command line this parent was started with (an upgrade runs the new executable
     /// with it).
     argv: Vec<String>,
@@ -260,6 +262,7 @@ impl Watchdog {
             notify: None,
             ready_sent: false,
             status_due: None,
+            status_sent: None,
             argv: std::env::args().collect(),
             upgrades: 0,
             last_upgrade: None,
@@ -582,6 +585,7 @@ impl Watchdog {
             }
         } else if self.status_due.is_some_and(|t| now >= t) {
             self.status_due = None;
+            self.status_sent = Some(now);
             let text = self.status_line();
             if let Some(n) = &mut self.notify {
                 n.status(&text);
@@ -592,10 +596,13 @@ impl Watchdog {
         }
     }
 
-    /// A state changed: the STATUS= line is sent again within a second.
+    /// A state changed: the STATUS= line is sent again at once, or a second after the
+    /// last one (a burst of changes makes one line).
     fn status_changed(&mut self) {
         if self.notify.is_some() && self.status_due.is_none() {
-            self.status_due = Some(Instant::now() + Duration::from_secs(1));
+            let now = Instant::now();
+            let next = self.status_sent.map_or(now, |t| t + Duration::from_secs(1));
+            self.status_due = Some(next.max(now));
         }
     }
 
@@ -1551,15 +1558,7 @@ fn abandon(next: Vec<(Kind, Running)>) {
 
 /// Sends, waiting while the socket buffer is full (the child reads as it starts).
 fn send_blocking(ch: &Channel, m: &ToChild) -> io::Result<()> {
-    let end = Instant::now() + Duration::from_secs(10);
-    loop {
-        match ch.send(m) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < end => {
-                std::thread::sleep(Duration::from_millis(1))
-            }
-            r => return r,
-        }
-    }
+    ch.send_waiting(m, Duration::from_secs(10))
 }
 
 #[cfg(test)]
