@@ -411,29 +411,30 @@ impl CheckProcess {
         self
     }
 
-    /// The real servers' states a predecessor left: they carry on as they were.
+    /// The real servers' states a predecessor left: they carry on as they were. Found by
+    /// name through an index (tens of thousands of servers: no search per server).
     pub fn with_servers(mut self, list: Vec<ka_ipc::ServerState>) -> Self {
-        for st in list {
-            let Some(v) = self.pool.cfg.iter().position(|v| v.name == st.vs) else {
-                continue;
-            };
-            let Some(r) = self.pool.cfg[v]
-                .real_servers
-                .iter()
-                .position(|r| r.name == st.rs)
-            else {
-                continue;
-            };
+        self.index_servers();
+        let mut at: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
+        for (v, c) in self.pool.cfg.iter().enumerate() {
+            for (r, rc) in c.real_servers.iter().enumerate() {
+                at.entry((c.name.as_str(), rc.name.as_str())).or_insert((v, r));
+            }
+        }
+        let found: Vec<(usize, usize, &ka_ipc::ServerState)> = list
+            .iter()
+            .filter_map(|st| at.get(&(st.vs.as_str(), st.rs.as_str())).map(|&(v, r)| (v, r, st)))
+            .collect();
+        drop(at);
+        for (v, r, st) in found {
             // A weight only a misc_dynamic check can have set: not carried to a server
             // whose new configuration has none.
             let mut dynamic = false;
-            for (k, sp) in self.specs.iter().enumerate() {
-                if sp.vs == v && sp.rs == r {
-                    let d = matches!(sp.kind, CheckKind::Misc { dynamic: true, .. });
-                    dynamic |= d;
-                    let w = st.dynamic_weight.filter(|_| d);
-                    self.checkers[k].inherit(st.alive, w);
-                }
+            for &k in &self.by_server[v][r] {
+                let d = matches!(self.specs[k].kind, CheckKind::Misc { dynamic: true, .. });
+                dynamic |= d;
+                let w = st.dynamic_weight.filter(|_| d);
+                self.checkers[k].inherit(st.alive, w);
             }
             let w = st.dynamic_weight.filter(|_| dynamic);
             self.pool.inherit(v, r, st.alive, w);

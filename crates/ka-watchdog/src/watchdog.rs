@@ -955,7 +955,11 @@ impl Watchdog {
         drop((loaded.tree, loaded.sources, loaded.diagnostics));
         ka_ipc::proc::release_free_memory();
         let read = t0.elapsed();
-        match self.replace_children(new_config, poll) {
+        let replaced = self.replace_children(new_config, poll);
+        // The configuration replaced (or the one refused) is gone: its memory back to
+        // the system, so that RSS returns to its level before the reload.
+        ka_ipc::proc::release_free_memory();
+        match replaced {
             Ok(()) => {
                 log::info!(
                     "Reload complete ({} ms: configuration read in {} ms)",
