@@ -84,6 +84,7 @@ bench:
 	bash bench/checker.sh
 	bash bench/vm-checker.sh
 	bash bench/status.sh
+	bash bench/reload.sh
 	$(CARGO) bench -p ka-vrrp --bench hot_path
 
 # Fuzz targets (stable toolchain: no sanitizer), FUZZ_SECONDS each (600 by default):
