@@ -418,12 +418,16 @@ impl CheckProcess {
         let mut at: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
         for (v, c) in self.pool.cfg.iter().enumerate() {
             for (r, rc) in c.real_servers.iter().enumerate() {
-                at.entry((c.name.as_str(), rc.name.as_str())).or_insert((v, r));
+                at.entry((c.name.as_str(), rc.name.as_str()))
+                    .or_insert((v, r));
             }
         }
         let found: Vec<(usize, usize, &ka_ipc::ServerState)> = list
             .iter()
-            .filter_map(|st| at.get(&(st.vs.as_str(), st.rs.as_str())).map(|&(v, r)| (v, r, st)))
+            .filter_map(|st| {
+                at.get(&(st.vs.as_str(), st.rs.as_str()))
+                    .map(|&(v, r)| (v, r, st))
+            })
             .collect();
         drop(at);
         for (v, r, st) in found {
