@@ -230,6 +230,9 @@ pub fn dump(c: &Config) -> String {
         o.close();
         notifies(&g.notifies, &mut o);
         o.onoff("smtp_alert", g.smtp_alert);
+        if let Some(b) = g.notify_priority_changes {
+            o.onoff("notify_priority_changes", b);
+        }
         o.close();
     }
     if let Some(s) = &c.ssl {
@@ -355,6 +358,10 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     );
     o.kv("vrrp_down_timer_adverts", g.vrrp_down_timer_adverts);
     o.flag("v3_checksum_as_v2", g.v3_checksum_as_v2);
+    o.flag(
+        "vrrp_notify_priority_changes",
+        g.vrrp_notify_priority_changes,
+    );
     o.kv("vrrp_startup_delay", secs(g.vrrp_startup_delay));
     if let Some(d) = &g.lvs_sync_daemon {
         let mut l = format!("lvs_sync_daemon {} {}", q(&d.interface), q(&d.instance));
@@ -702,6 +709,9 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     o.kv("garp_lower_prio_delay", secs(i.garp.lower_prio_delay));
     o.kv("garp_lower_prio_repeat", i.garp.lower_prio_repeat);
     o.onoff("smtp_alert", i.smtp_alert);
+    if let Some(b) = i.notify_priority_changes {
+        o.onoff("notify_priority_changes", b);
+    }
     if let Some(v) = &i.use_vmac {
         let mut l = "use_vmac".to_string();
         if let Some(n) = &v.name {

@@ -114,6 +114,9 @@ pub struct GlobalDefs {
     pub vrrp_higher_prio_send_advert: bool,
     pub vrrp_down_timer_adverts: u32,
     pub v3_checksum_as_v2: bool,
+    /// `vrrp_notify_priority_changes`: the default for instances whose group and own
+    /// block do not say (notify FIFO lines on effective priority changes).
+    pub vrrp_notify_priority_changes: bool,
     pub vrrp_startup_delay: Duration,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
@@ -205,6 +208,7 @@ impl Default for GlobalDefs {
             vrrp_higher_prio_send_advert: false,
             vrrp_down_timer_adverts: 3,
             v3_checksum_as_v2: false,
+            vrrp_notify_priority_changes: false,
             vrrp_startup_delay: Duration::ZERO,
             lvs_sync_daemon: None,
             lvs_flush: false,
@@ -384,6 +388,8 @@ pub struct SyncGroup {
     pub members: Vec<String>,
     pub notifies: Notifies,
     pub smtp_alert: bool,
+    /// `notify_priority_changes` in the group's block (its members' default).
+    pub notify_priority_changes: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -463,6 +469,9 @@ pub struct VrrpInstance {
     pub mcast_dst_ip: Option<IpAddr>,
     pub garp: GarpTiming,
     pub smtp_alert: bool,
+    /// `notify_priority_changes` in the instance's block (else its sync group's, else
+    /// global_defs' `vrrp_notify_priority_changes`).
+    pub notify_priority_changes: Option<bool>,
     pub use_vmac: Option<Vmac>,
     pub vmac_xmit_base: bool,
     pub accept: bool,

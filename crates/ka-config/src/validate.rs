@@ -288,6 +288,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "vrrp_higher_prio_send_advert",
     "vrrp_down_timer_adverts",
     "v3_checksum_as_v2",
+    "vrrp_notify_priority_changes",
     "vrrp_startup_delay",
     "lvs_sync_daemon",
     "lvs_flush",
@@ -394,7 +395,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "vmac_prefix",
     "vmac_addr_prefix",
     "vrrp_garp_extra_if",
-    "vrrp_notify_priority_changes",
     "fifo_write_vrrp_states_on_reload",
     "rs_init_notifies",
     "checker_log_all_failures",
@@ -560,6 +560,7 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "vrrp_higher_prio_send_advert" => set(&mut g.vrrp_higher_prio_send_advert, cx.flag(n)),
             "vrrp_down_timer_adverts" => set(&mut g.vrrp_down_timer_adverts, cx.u32_arg(n, 1, 100)),
             "v3_checksum_as_v2" => set(&mut g.v3_checksum_as_v2, cx.flag(n)),
+            "vrrp_notify_priority_changes" => set(&mut g.vrrp_notify_priority_changes, cx.flag(n)),
             "vrrp_startup_delay" => set(&mut g.vrrp_startup_delay, cx.timer_arg(n, 0.0, 3600.0)),
             "lvs_sync_daemon" => g.lvs_sync_daemon = lvs::sync_daemon(cx, n),
             "lvs_flush" => set(&mut g.lvs_flush, cx.flag(n)),
@@ -1086,6 +1087,7 @@ const SYNC_KEYWORDS: &[&str] = &[
     "notify_stop",
     "notify",
     "smtp_alert",
+    "notify_priority_changes",
 ];
 const SYNC_UNSUPPORTED: &[&str] = &[
     "track_interface",
@@ -1093,7 +1095,6 @@ const SYNC_UNSUPPORTED: &[&str] = &[
     "track_file",
     "track_process",
     "track_bfd",
-    "notify_priority_changes",
     "sync_group_tracking_weight",
     "global_tracking",
     "notify_deleted",
@@ -1117,6 +1118,7 @@ fn sync_group(
             .smtp_alert_vrrp
             .or(c.global.smtp_alert)
             .unwrap_or(false),
+        notify_priority_changes: None,
     };
     for ch in children {
         if notify(cx, ch, &mut g.notifies) {
@@ -1147,6 +1149,7 @@ fn sync_group(
                 }
             }
             "smtp_alert" => set(&mut g.smtp_alert, cx.flag(ch)),
+            "notify_priority_changes" => g.notify_priority_changes = cx.flag(ch),
             k if SYNC_UNSUPPORTED.contains(&k) => cx.unsupported(ch),
             _ => cx.unknown(ch, "vrrp_sync_group", SYNC_KEYWORDS),
         }
@@ -1206,6 +1209,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "garp_lower_prio_repeat",
     "version",
     "smtp_alert",
+    "notify_priority_changes",
     "lvs_sync_daemon_interface",
     "use_vmac",
     "vmac_xmit_base",
@@ -1223,7 +1227,6 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "auth_hmac",
     "notify_deleted",
     "notify_master_rx_lower_pri",
-    "notify_priority_changes",
     "unicast_fault_no_peer",
     "old_unicast_checksum",
     "track_src_ip",
@@ -1364,6 +1367,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         mcast_dst_ip: None,
         garp: garp.clone(),
         smtp_alert: g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false),
+        notify_priority_changes: None,
         use_vmac: None,
         vmac_xmit_base: false,
         accept: !g.vrrp_strict,
@@ -1576,6 +1580,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             }
             "garp_lower_prio_repeat" => set(&mut garp.lower_prio_repeat, cx.u32_arg(ch, 0, 65535)),
             "smtp_alert" => set(&mut inst.smtp_alert, cx.flag(ch)),
+            "notify_priority_changes" => inst.notify_priority_changes = cx.flag(ch),
             "lvs_sync_daemon_interface" => {
                 cx.no_block(ch);
                 cx.extra(ch, 1);

@@ -96,6 +96,11 @@ pub fn instance_config(
         },
         smtp_alert: m.smtp_alert,
         in_sync_group: false,
+        // The instance's own setting, else global_defs' (a sync group's, when the
+        // instance has none, is applied by `router`).
+        notify_priority_changes: m
+            .notify_priority_changes
+            .unwrap_or(g.vrrp_notify_priority_changes),
     }
 }
 
@@ -119,7 +124,16 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
     let mut instances = Vec::new();
     for m in &c.instances {
         let mut i = Instance::new(instance_config(m, &c.global, primary(m)));
-        let grouped = c.sync_groups.iter().any(|g| g.members.contains(&m.name));
+        let group = c.sync_groups.iter().find(|g| g.members.contains(&m.name));
+        let grouped = group.is_some();
+        // keepalived: the instance's notify_priority_changes, else its group's, else
+        // the global one.
+        if let (None, Some(b)) = (
+            m.notify_priority_changes,
+            group.and_then(|g| g.notify_priority_changes),
+        ) {
+            i.cfg.notify_priority_changes = b;
+        }
         if let (Some(ifname), false) = (&m.interface, m.dont_track_primary) {
             i.add_tracker(
                 TrackerId::Interface(ifname.clone()),

@@ -144,6 +144,9 @@ pub struct InstanceConfig {
     pub smtp_alert: bool,
     /// Member of a sync group: transitions to MASTER are decided by the group.
     pub in_sync_group: bool,
+    /// keepalived notify_priority_changes: a FIFO line (`INSTANCE "name"
+    /// MASTER_PRIORITY|BACKUP_PRIORITY prio`) whenever the effective priority changes.
+    pub notify_priority_changes: bool,
 }
 
 impl InstanceConfig {
@@ -178,6 +181,7 @@ impl InstanceConfig {
             notifies: Notifies::default(),
             smtp_alert: false,
             in_sync_group: false,
+            notify_priority_changes: false,
         }
     }
 
@@ -1096,13 +1100,49 @@ impl Instance {
                 }
             }
             Some(p) => {
-                self.effective = p;
+                self.priority_changed(p, out);
                 if self.state == State::Fault {
                     // keepalived try_up_instance: every reason cleared → BACKUP.
                     let wait = self.backup_wait();
                     self.become_backup(now, wait, out);
                 }
             }
+        }
+    }
+
+    /// keepalived vrrp_set_effective_priority: the new priority, logged; a BACKUP's
+    /// master-down deadline moves with its Skew_Time; a FIFO line when
+    /// notify_priority_changes is on.
+    fn priority_changed(&mut self, p: u8, out: &mut Vec<Action>) {
+        if p == self.effective {
+            return;
+        }
+        let old_down = self.master_down();
+        out.push(Action::Log {
+            level: Level::Info,
+            line: format!(
+                "({}) Changing effective priority from {} to {}",
+                self.cfg.name, self.effective, p
+            ),
+        });
+        self.effective = p;
+        let new_down = self.master_down();
+        if let (State::Backup, Some(t)) = (self.state, self.timers.adver) {
+            self.timers.adver = Some(if new_down >= old_down {
+                t + (new_down - old_down)
+            } else {
+                Time::from_micros(t.0.saturating_sub((old_down - new_down).as_micros() as u64))
+            });
+        }
+        if self.cfg.notify_priority_changes {
+            let what = if self.state == State::Master {
+                "MASTER_PRIORITY"
+            } else {
+                "BACKUP_PRIORITY"
+            };
+            out.push(Action::Fifo {
+                line: format!("INSTANCE \"{}\" {what} {p}\n", self.cfg.name),
+            });
         }
     }
 

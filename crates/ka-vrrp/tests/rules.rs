@@ -882,3 +882,81 @@ fn a_carried_script_status_counts_rise_and_fall_from_there() {
     assert!(!acts.iter().any(|a| matches!(a, ScriptAction::Changed(_))));
     assert_eq!(sc.status(), Status::Good);
 }
+
+fn fifo_lines(acts: &[Action]) -> Vec<String> {
+    acts.iter()
+        .filter_map(|a| match a {
+            Action::Fifo { line } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn tracker_to(i: &mut Instance, now: Time, status: TrackStatus) -> Vec<Action> {
+    i.handle(
+        now,
+        Event::Tracker {
+            id: TrackerId::Script("chk".into()),
+            status,
+        },
+    )
+}
+
+#[test]
+fn notify_priority_changes_writes_fifo_lines_keepalived_words() {
+    // keepalived vrrp_set_effective_priority → send_instance_priority_notifies:
+    // `INSTANCE "VI_1" MASTER_PRIORITY 90` as MASTER, BACKUP_PRIORITY otherwise.
+    let mut cfg = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    cfg.notify_priority_changes = true;
+    let mut i = Instance::new(cfg);
+    i.add_tracker(TrackerId::Script("chk".into()), -10, false, TrackStatus::Up);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    assert_eq!(i.state(), State::Master);
+    let acts = tracker_to(&mut i, s(5.0), TrackStatus::Down);
+    assert_eq!(
+        fifo_lines(&acts),
+        vec!["INSTANCE \"VI_1\" MASTER_PRIORITY 90\n"]
+    );
+    assert!(acts.contains(&Action::Log {
+        level: ka_vrrp::action::Level::Info,
+        line: "(VI_1) Changing effective priority from 100 to 90".into()
+    }));
+    // The same status again: no change, no line.
+    assert!(fifo_lines(&tracker_to(&mut i, s(5.5), TrackStatus::Down)).is_empty());
+    // As BACKUP (a higher priority master appeared).
+    feed(&mut i, s(6.0), &advert(PEER, 150));
+    assert_eq!(i.state(), State::Backup);
+    let acts = tracker_to(&mut i, s(6.5), TrackStatus::Up);
+    assert_eq!(
+        fifo_lines(&acts),
+        vec!["INSTANCE \"VI_1\" BACKUP_PRIORITY 100\n"]
+    );
+}
+
+#[test]
+fn without_notify_priority_changes_no_fifo_line() {
+    let mut i = inst(100);
+    i.add_tracker(TrackerId::Script("chk".into()), -10, false, TrackStatus::Up);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    let acts = tracker_to(&mut i, s(5.0), TrackStatus::Down);
+    assert_eq!(i.effective_priority(), 90);
+    assert!(fifo_lines(&acts).is_empty());
+}
+
+#[test]
+fn a_backups_master_down_deadline_moves_with_its_priority() {
+    // keepalived vrrp_set_effective_priority: ms_down_timer recomputed and the running
+    // timer moved by the difference (Skew_Time = (256 - prio) / 256 s).
+    let mut i = inst(100);
+    i.add_tracker(TrackerId::Script("chk".into()), -56, false, TrackStatus::Up);
+    i.handle(s(0.0), Event::Start);
+    feed(&mut i, s(1.0), &advert(PEER, 150));
+    assert_eq!(i.state(), State::Backup);
+    let before = i.next_deadline().unwrap();
+    tracker_to(&mut i, s(1.5), TrackStatus::Down);
+    // 100 → 44: Skew_Time grows by 56/256 s.
+    let after = i.next_deadline().unwrap();
+    assert_eq!(after - before, Duration::from_micros(56 * 1_000_000 / 256));
+}

@@ -1,0 +1,79 @@
+//! notify_priority_changes as keepalived resolves it (vrrp.c vrrp_complete_instance): the
+//! instance's own setting, else its sync group's, else global_defs'
+//! vrrp_notify_priority_changes; and the configuration's dump keeps each of them.
+
+use ka_config::{dump, parse_str, Options};
+
+const CONF: &str = r#"
+global_defs {
+    vrrp_notify_priority_changes
+}
+vrrp_sync_group G {
+    group {
+        A
+        B
+    }
+    notify_priority_changes off
+}
+vrrp_instance A {
+    interface eth0
+    virtual_router_id 1
+    virtual_ipaddress {
+        192.0.2.1
+    }
+}
+vrrp_instance B {
+    interface eth0
+    virtual_router_id 2
+    notify_priority_changes on
+    virtual_ipaddress {
+        192.0.2.2
+    }
+}
+vrrp_instance C {
+    interface eth0
+    virtual_router_id 3
+    virtual_ipaddress {
+        192.0.2.3
+    }
+}
+vrrp_instance D {
+    interface eth0
+    virtual_router_id 4
+    notify_priority_changes false
+    virtual_ipaddress {
+        192.0.2.4
+    }
+}
+"#;
+
+fn resolved(text: &str) -> Vec<(String, bool)> {
+    let l = parse_str("n.conf", text, &Options::default());
+    assert!(l.diagnostics.is_empty(), "{:?}", l.short());
+    let r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
+    r.instances
+        .iter()
+        .map(|i| (i.cfg.name.clone(), i.cfg.notify_priority_changes))
+        .collect()
+}
+
+#[test]
+fn instance_then_group_then_global() {
+    let want = vec![
+        ("A".to_string(), false), // the group's off over the global on
+        ("B".to_string(), true),  // its own on over the group's off
+        ("C".to_string(), true),  // no group: the global default
+        ("D".to_string(), false), // its own off over the global on
+    ];
+    assert_eq!(resolved(CONF), want);
+    // The canonical dump says the same.
+    let l = parse_str("n.conf", CONF, &Options::default());
+    assert_eq!(resolved(&dump::dump(&l.config)), want);
+}
+
+#[test]
+fn off_by_default() {
+    let text = CONF.replace("    vrrp_notify_priority_changes\n", "");
+    let got = resolved(&text);
+    assert_eq!(got[2], ("C".to_string(), false));
+}
