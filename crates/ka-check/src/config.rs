@@ -44,6 +44,11 @@ fn endpoint(ip: IpAddr, p: Protocol, port: u16) -> String {
     format!("[{ip}]:{}:{port}", proto(p))
 }
 
+/// keepalived's name for a real server of a virtual server.
+pub fn rs_name(v: &model::VirtualServer, r: &model::RealServer) -> String {
+    endpoint(r.ip, v.protocol, r.port)
+}
+
 /// keepalived's name for a virtual server.
 pub fn vs_name(v: &model::VirtualServer) -> String {
     match &v.key {
@@ -114,7 +119,7 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                 }
             }
             rss.push(RsConfig {
-                name: endpoint(r.ip, v.protocol, r.port),
+                name: rs_name(v, r),
                 weight: r.weight.max(0) as u32,
                 inhibit_on_failure: r.inhibit_on_failure,
                 notify_up: notify(&r.notify_up),

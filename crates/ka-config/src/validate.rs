@@ -300,28 +300,15 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "state_dump_file",
     "stats_dump_file",
     "json_dump_file",
-    "vrrp_priority",
-    "checker_priority",
-    "vrrp_rt_priority",
-    "checker_rt_priority",
-    "vrrp_no_swap",
-    "checker_no_swap",
-    "vrrp_cpu_affinity",
-    "checker_cpu_affinity",
-    "vrrp_rlimit_rttime",
-    "checker_rlimit_rttime",
-    "vrrp_rlimit_rtime",
-    "checker_rlimit_rtime",
     "process_names",
     "process_name",
-    "vrrp_process_name",
-    "checker_process_name",
     "umask",
     "vrrp_iptables",
 ];
 
-/// The per-process keywords of global_defs (`vrrp_` and `checker_` forms).
-const PROCESS_KEYWORDS: &[&str] = &[
+/// The per-process keywords of global_defs (`vrrp_` and `checker_` forms), known beside
+/// [`GLOBAL_KEYWORDS`].
+pub const PROCESS_KEYWORDS: &[&str] = &[
     "vrrp_priority",
     "checker_priority",
     "vrrp_rt_priority",
@@ -642,7 +629,14 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                 }
             }
             k if GLOBAL_UNSUPPORTED.contains(&k) => cx.unsupported(n),
-            _ => cx.unknown(n, "global_defs", GLOBAL_KEYWORDS),
+            _ => {
+                let known: Vec<&str> = GLOBAL_KEYWORDS
+                    .iter()
+                    .chain(PROCESS_KEYWORDS)
+                    .copied()
+                    .collect();
+                cx.unknown(n, "global_defs", &known)
+            }
         }
     }
     // keepalived: the lower-priority GARP settings default to the master ones.

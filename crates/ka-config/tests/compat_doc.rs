@@ -12,6 +12,7 @@ fn every_known_keyword_is_documented() {
         validate::TOP_KEYWORDS,
         validate::TOP_UNSUPPORTED,
         validate::GLOBAL_KEYWORDS,
+        validate::PROCESS_KEYWORDS,
         validate::GLOBAL_UNSUPPORTED,
         validate::INSTANCE_KEYWORDS,
         validate::INSTANCE_UNSUPPORTED,

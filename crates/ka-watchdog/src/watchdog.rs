@@ -1054,6 +1054,19 @@ impl Watchdog {
                 }
             }
         }
+        // Real servers the new configuration no longer has are forgotten (else every
+        // reload that drops some would leave them here for good).
+        let keep: std::collections::BTreeSet<(String, String)> = new_config
+            .virtual_servers
+            .iter()
+            .flat_map(|v| {
+                let vs = ka_check::config::vs_name(v);
+                v.real_servers
+                    .iter()
+                    .map(move |r| (vs.clone(), ka_check::config::rs_name(v, r)))
+            })
+            .collect();
+        self.servers.retain(|k, _| keep.contains(k));
         self.config = new_config;
         // The successors report their MASTERs' adverts as they send their first.
         self.adverts.clear();
