@@ -612,9 +612,12 @@ mod tests {
         // sender waits for the reader between fragments.
         let big = servers(40_000);
         let sent = big.clone();
+        // The first datagram of each may find the channel full (the reader not there
+        // yet): send_waiting waits for room, as the daemon's senders of such lists do.
         let t = std::thread::spawn(move || {
-            a.send(&sent).unwrap();
-            a.send(&ToChild::Go).unwrap();
+            a.send_waiting(&sent, Duration::from_secs(10)).unwrap();
+            a.send_waiting(&ToChild::Go, Duration::from_secs(10))
+                .unwrap();
             a
         });
         assert_eq!(recv_within(&b), big);
