@@ -590,6 +590,7 @@ fn notifies(n: &Notifies, o: &mut Out) {
     o.script("notify_fault", &n.fault);
     o.script("notify_stop", &n.stop);
     o.script("notify", &n.notify);
+    o.script("notify_master_rx_lower_pri", &n.master_rx_lower_pri);
 }
 
 fn track(k: &str, list: &[TrackRef], o: &mut Out) {

@@ -380,6 +380,9 @@ pub struct Notifies {
     pub stop: Option<Script>,
     /// The generic script, called with `TYPE NAME STATE PRIORITY`.
     pub notify: Option<Script>,
+    /// An instance's `notify_master_rx_lower_pri` (a MASTER heard a lower priority
+    /// master); sync groups have none.
+    pub master_rx_lower_pri: Option<Script>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1204,6 +1204,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "version",
     "smtp_alert",
     "notify_priority_changes",
+    "notify_master_rx_lower_pri",
     "lvs_sync_daemon_interface",
     "use_vmac",
     "vmac_xmit_base",
@@ -1220,7 +1221,6 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "auth_hmac",
     "notify_deleted",
-    "notify_master_rx_lower_pri",
     "unicast_fault_no_peer",
     "old_unicast_checksum",
     "track_src_ip",
@@ -1575,6 +1575,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "garp_lower_prio_repeat" => set(&mut garp.lower_prio_repeat, cx.u32_arg(ch, 0, 65535)),
             "smtp_alert" => set(&mut inst.smtp_alert, cx.flag(ch)),
             "notify_priority_changes" => inst.notify_priority_changes = cx.flag(ch),
+            "notify_master_rx_lower_pri" => inst.notifies.master_rx_lower_pri = cx.script(ch, true),
             "lvs_sync_daemon_interface" => {
                 cx.no_block(ch);
                 cx.extra(ch, 1);

@@ -93,6 +93,7 @@ pub fn instance_config(
             fault: argv(&m.notifies.fault),
             stop: argv(&m.notifies.stop),
             generic: argv(&m.notifies.notify),
+            master_rx_lower_pri: argv(&m.notifies.master_rx_lower_pri),
         },
         smtp_alert: m.smtp_alert,
         in_sync_group: false,
@@ -225,6 +226,7 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
                     fault: argv(&g.notifies.fault),
                     stop: argv(&g.notifies.stop),
                     generic: argv(&g.notifies.notify),
+                    master_rx_lower_pri: None,
                 },
             );
             sg.smtp_alert = g.smtp_alert;

@@ -98,6 +98,8 @@ pub struct Notifies {
     pub fault: Option<NotifyScript>,
     pub stop: Option<NotifyScript>,
     pub generic: Option<NotifyScript>,
+    /// notify_master_rx_lower_pri: run as configured (no arguments added).
+    pub master_rx_lower_pri: Option<NotifyScript>,
 }
 
 impl Notifies {
@@ -1063,6 +1065,21 @@ impl Instance {
                     self.timers.garp_lower = Some(now + self.cfg.garp.lower_prio_delay);
                 }
             }
+            // keepalived send_event_notify: a lower priority router became master (a
+            // break between the two); its script lets this one take its addresses back.
+            if let Some(s) = &self.cfg.notifies.master_rx_lower_pri {
+                out.push(Action::Notify {
+                    argv: s.argv.clone(),
+                    user: s.user.clone(),
+                    group: s.group.clone(),
+                });
+            }
+            out.push(Action::Fifo {
+                line: format!(
+                    "INSTANCE \"{}\" MASTER_RX_LOWER_PRI {ours}\n",
+                    self.cfg.name
+                ),
+            });
             return;
         }
         // Higher priority, or equal with a higher primary address: yield.

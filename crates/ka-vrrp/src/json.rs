@@ -105,6 +105,7 @@ fn data(
         ("script_fault", &n.fault),
         ("script_stop", &n.stop),
         ("script", &n.notify),
+        ("script_master_rx_lower_pri", &n.master_rx_lower_pri),
     ] {
         if let Some(s) = s {
             w.string(k, &cmd_str(&s.command.argv));

@@ -26,6 +26,7 @@ vrrp_instance B {
     interface eth0
     virtual_router_id 2
     notify_priority_changes on
+    notify_master_rx_lower_pri "/usr/local/bin/take-back B"
     virtual_ipaddress {
         192.0.2.2
     }
@@ -76,4 +77,27 @@ fn off_by_default() {
     let text = CONF.replace("    vrrp_notify_priority_changes\n", "");
     let got = resolved(&text);
     assert_eq!(got[2], ("C".to_string(), false));
+}
+
+#[test]
+fn notify_master_rx_lower_pri_reaches_the_instance_and_survives_the_dump() {
+    let l = parse_str("n.conf", CONF, &Options::default());
+    let again = parse_str("d.conf", &dump::dump(&l.config), &Options::default());
+    for c in [&l.config, &again.config] {
+        let r = ka_vrrp::config::router(c, &|_| "10.0.0.1".parse().unwrap());
+        let b = &r.instances[1];
+        assert_eq!(b.cfg.name, "B");
+        assert_eq!(
+            b.cfg
+                .notifies
+                .master_rx_lower_pri
+                .as_ref()
+                .map(|s| s.argv.clone()),
+            Some(vec![
+                "/usr/local/bin/take-back".to_string(),
+                "B".to_string()
+            ])
+        );
+        assert!(r.instances[0].cfg.notifies.master_rx_lower_pri.is_none());
+    }
 }

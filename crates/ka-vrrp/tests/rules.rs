@@ -960,3 +960,38 @@ fn a_backups_master_down_deadline_moves_with_its_priority() {
     let after = i.next_deadline().unwrap();
     assert_eq!(after - before, Duration::from_micros(56 * 1_000_000 / 256));
 }
+
+#[test]
+fn master_hearing_a_lower_priority_master_writes_the_fifo_line_and_runs_its_script() {
+    // keepalived vrrp.c (the lower-priority branch of the master's advert handling):
+    // send_event_notify runs notify_master_rx_lower_pri as configured and writes
+    // `INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100` to the FIFOs, the script or not.
+    let mut cfg = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    cfg.notifies.master_rx_lower_pri = Some(ka_vrrp::instance::NotifyScript {
+        argv: vec!["/usr/local/bin/take-back".into(), "VI_1".into()],
+        user: None,
+        group: None,
+    });
+    let mut i = Instance::new(cfg);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    assert_eq!(i.state(), State::Master);
+    let acts = feed(&mut i, s(5.0), &advert(PEER, 50));
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(
+        fifo_lines(&acts),
+        vec!["INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 100\n"]
+    );
+    assert!(acts.contains(&Action::Notify {
+        argv: vec!["/usr/local/bin/take-back".into(), "VI_1".into()],
+        user: None,
+        group: None,
+    }));
+    // Without the script: the FIFO line alone. A higher priority advert: neither.
+    let mut i = master(100);
+    let acts = feed(&mut i, s(5.0), &advert(PEER, 50));
+    assert_eq!(fifo_lines(&acts).len(), 1);
+    assert!(!acts.iter().any(|a| matches!(a, Action::Notify { .. })));
+    let acts = feed(&mut i, s(6.0), &advert(PEER, 150));
+    assert!(!fifo_lines(&acts).iter().any(|l| l.contains("RX_LOWER")));
+}
