@@ -702,6 +702,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
         o.close();
     }
     o.kv("unicast_ttl", i.unicast_ttl);
+    o.flag("unicast_fault_no_peer", i.unicast_fault_no_peer);
     o.opt("mcast_dst_ip", &i.mcast_dst_ip);
     o.kv("garp_master_delay", secs(i.garp.master_delay));
     o.kv("garp_master_repeat", i.garp.master_repeat);

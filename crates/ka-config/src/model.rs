@@ -469,6 +469,8 @@ pub struct VrrpInstance {
     pub src_ip: Option<IpAddr>,
     pub unicast_peers: Vec<UnicastPeer>,
     pub unicast_ttl: u8,
+    /// `unicast_fault_no_peer`: with no unicast_peer, FAULT instead of multicast.
+    pub unicast_fault_no_peer: bool,
     pub mcast_dst_ip: Option<IpAddr>,
     pub garp: GarpTiming,
     pub smtp_alert: bool,

@@ -1194,6 +1194,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "unicast_src_ip",
     "unicast_peer",
     "unicast_ttl",
+    "unicast_fault_no_peer",
     "mcast_dst_ip",
     "garp_master_delay",
     "garp_master_repeat",
@@ -1221,7 +1222,6 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "auth_hmac",
     "notify_deleted",
-    "unicast_fault_no_peer",
     "old_unicast_checksum",
     "track_src_ip",
     "vrf",
@@ -1358,6 +1358,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         src_ip: None,
         unicast_peers: Vec::new(),
         unicast_ttl: 255,
+        unicast_fault_no_peer: false,
         mcast_dst_ip: None,
         garp: garp.clone(),
         smtp_alert: g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false),
@@ -1557,6 +1558,10 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                         inst.unicast_peers.push(peer);
                     }
                 }
+            }
+            "unicast_fault_no_peer" => {
+                cx.no_block(ch);
+                inst.unicast_fault_no_peer = true;
             }
             "unicast_ttl" => set(
                 &mut inst.unicast_ttl,

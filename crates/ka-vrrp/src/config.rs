@@ -86,6 +86,7 @@ pub fn instance_config(
         higher_prio_send_advert: m.higher_prio_send_advert,
         skip_check_adv_addr: m.skip_check_adv_addr,
         check_unicast_src: m.check_unicast_src,
+        no_unicast_peers_fault: m.unicast_fault_no_peer && m.unicast_peers.is_empty(),
         v3_checksum_as_v2: g.v3_checksum_as_v2,
         notifies: Notifies {
             master: argv(&m.notifies.master),

@@ -141,6 +141,9 @@ pub struct InstanceConfig {
     pub higher_prio_send_advert: bool,
     pub skip_check_adv_addr: bool,
     pub check_unicast_src: bool,
+    /// keepalived unicast_fault_no_peer without any unicast_peer: a configuration fault,
+    /// FAULT for good (keepalived's num_config_faults).
+    pub no_unicast_peers_fault: bool,
     pub v3_checksum_as_v2: bool,
     pub notifies: Notifies,
     pub smtp_alert: bool,
@@ -179,6 +182,7 @@ impl InstanceConfig {
             higher_prio_send_advert: false,
             skip_check_adv_addr: false,
             check_unicast_src: false,
+            no_unicast_peers_fault: false,
             v3_checksum_as_v2: false,
             notifies: Notifies::default(),
             smtp_alert: false,
@@ -540,6 +544,9 @@ impl Instance {
     /// keepalived vrrp_set_effective_priority: base + Σ weights, clamped to 1..254;
     /// the address owner is never changed by trackers.
     fn compute_priority(&self) -> Option<u8> {
+        if self.cfg.no_unicast_peers_fault {
+            return None;
+        }
         let mut sum: i64 = 0;
         for t in self.trackers.values() {
             sum += t.contribution()?;
@@ -847,6 +854,15 @@ impl Instance {
         }
         self.pending_reason = Reason::Startup;
         self.effective = self.compute_priority().unwrap_or(self.effective);
+        if self.cfg.no_unicast_peers_fault {
+            self.log(
+                out,
+                format!(
+                    "({}) Cannot use unicast without any peers - going to fault state",
+                    self.cfg.name
+                ),
+            );
+        }
         if self.faulted() {
             // Weight-0 trackers without a good result keep us out (section 4.3).
             self.enter_fault(out);

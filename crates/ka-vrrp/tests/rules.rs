@@ -995,3 +995,25 @@ fn master_hearing_a_lower_priority_master_writes_the_fifo_line_and_runs_its_scri
     let acts = feed(&mut i, s(6.0), &advert(PEER, 150));
     assert!(!fifo_lines(&acts).iter().any(|l| l.contains("RX_LOWER")));
 }
+
+#[test]
+fn unicast_fault_no_peer_without_peers_stays_in_fault() {
+    // keepalived vrrp_complete_instance: "Cannot use unicast without any peers - going to
+    // fault state" (a configuration fault: nothing brings it out).
+    let mut cfg = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    cfg.no_unicast_peers_fault = true;
+    let mut i = Instance::new(cfg);
+    i.add_tracker(TrackerId::Script("chk".into()), 10, false, TrackStatus::Up);
+    let acts = i.handle(s(0.0), Event::Start);
+    assert_eq!(i.state(), State::Fault);
+    assert!(acts.contains(&Action::Log {
+        level: ka_vrrp::action::Level::Info,
+        line: "(VI_1) Cannot use unicast without any peers - going to fault state".into()
+    }));
+    run(&mut i, s(10.0));
+    tracker_to(&mut i, s(11.0), TrackStatus::Down);
+    tracker_to(&mut i, s(12.0), TrackStatus::Up);
+    run(&mut i, s(20.0));
+    assert_eq!(i.state(), State::Fault);
+    assert!(sent(&run(&mut i, s(30.0))).is_empty());
+}

@@ -1,6 +1,7 @@
-//! notify_priority_changes as keepalived resolves it (vrrp.c vrrp_complete_instance): the
-//! instance's own setting, else its sync group's, else global_defs'
-//! vrrp_notify_priority_changes; and the configuration's dump keeps each of them.
+//! Instance keywords from the configuration to the running instance, as keepalived
+//! resolves them (vrrp.c vrrp_complete_instance), and through the dump's round trip:
+//! notify_priority_changes (instance, else sync group, else global_defs'
+//! vrrp_notify_priority_changes), notify_master_rx_lower_pri, unicast_fault_no_peer.
 
 use ka_config::{dump, parse_str, Options};
 
@@ -99,5 +100,32 @@ fn notify_master_rx_lower_pri_reaches_the_instance_and_survives_the_dump() {
             ])
         );
         assert!(r.instances[0].cfg.notifies.master_rx_lower_pri.is_none());
+    }
+}
+
+#[test]
+fn unicast_fault_no_peer_is_a_fault_only_without_peers() {
+    let text = |peers: &str| {
+        format!(
+            "vrrp_instance U {{\n    interface eth0\n    virtual_router_id 9\n    unicast_fault_no_peer\n{peers}    virtual_ipaddress {{\n        192.0.2.9\n    }}\n}}\n"
+        )
+    };
+    for (peers, fault) in [
+        ("", true),
+        ("    unicast_peer {\n        10.0.0.2\n    }\n", false),
+    ] {
+        let l = parse_str("u.conf", &text(peers), &Options::default());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.short());
+        for c in [
+            l.config.clone(),
+            parse_str("d.conf", &dump::dump(&l.config), &Options::default()).config,
+        ] {
+            assert!(c.instances[0].unicast_fault_no_peer);
+            let r = ka_vrrp::config::router(&c, &|_| "10.0.0.1".parse().unwrap());
+            assert_eq!(
+                r.instances[0].cfg.no_unicast_peers_fault, fault,
+                "peers: {peers:?}"
+            );
+        }
     }
 }
