@@ -591,6 +591,7 @@ fn notifies(n: &Notifies, o: &mut Out) {
     o.script("notify_stop", &n.stop);
     o.script("notify", &n.notify);
     o.script("notify_master_rx_lower_pri", &n.master_rx_lower_pri);
+    o.script("notify_deleted", &n.deleted);
 }
 
 fn track(k: &str, list: &[TrackRef], o: &mut Out) {
@@ -703,6 +704,9 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     }
     o.kv("unicast_ttl", i.unicast_ttl);
     o.flag("unicast_fault_no_peer", i.unicast_fault_no_peer);
+    if i.notify_deleted && i.notifies.deleted.is_none() {
+        o.line("notify_deleted");
+    }
     o.opt("mcast_dst_ip", &i.mcast_dst_ip);
     o.kv("garp_master_delay", secs(i.garp.master_delay));
     o.kv("garp_master_repeat", i.garp.master_repeat);

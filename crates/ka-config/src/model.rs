@@ -383,6 +383,8 @@ pub struct Notifies {
     /// An instance's `notify_master_rx_lower_pri` (a MASTER heard a lower priority
     /// master); sync groups have none.
     pub master_rx_lower_pri: Option<Script>,
+    /// An instance's `notify_deleted SCRIPT` (run when a reload removes it).
+    pub deleted: Option<Script>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -471,6 +473,9 @@ pub struct VrrpInstance {
     pub unicast_ttl: u8,
     /// `unicast_fault_no_peer`: with no unicast_peer, FAULT instead of multicast.
     pub unicast_fault_no_peer: bool,
+    /// `notify_deleted` (with or without a script): a reload that removes the instance
+    /// notifies DELETED instead of keepalived's old FAULT.
+    pub notify_deleted: bool,
     pub mcast_dst_ip: Option<IpAddr>,
     pub garp: GarpTiming,
     pub smtp_alert: bool,

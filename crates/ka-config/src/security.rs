@@ -19,6 +19,7 @@ pub const SCRIPT_KEYWORDS: &[&str] = &[
     "notify_fault",
     "notify_stop",
     "notify_master_rx_lower_pri",
+    "notify_deleted",
     "notify_up",
     "notify_down",
     "misc_path",

@@ -1195,6 +1195,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "unicast_peer",
     "unicast_ttl",
     "unicast_fault_no_peer",
+    "notify_deleted",
     "mcast_dst_ip",
     "garp_master_delay",
     "garp_master_repeat",
@@ -1221,7 +1222,6 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
 
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "auth_hmac",
-    "notify_deleted",
     "old_unicast_checksum",
     "track_src_ip",
     "vrf",
@@ -1359,6 +1359,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         unicast_peers: Vec::new(),
         unicast_ttl: 255,
         unicast_fault_no_peer: false,
+        notify_deleted: false,
         mcast_dst_ip: None,
         garp: garp.clone(),
         smtp_alert: g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false),
@@ -1556,6 +1557,19 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                         );
                     } else {
                         inst.unicast_peers.push(peer);
+                    }
+                }
+            }
+            "notify_deleted" => {
+                if inst.notify_deleted {
+                    cx.error(
+                        &ch.key,
+                        format!("({name}) notify_deleted already specified - ignoring"),
+                    );
+                } else {
+                    inst.notify_deleted = true;
+                    if !ch.args.is_empty() {
+                        inst.notifies.deleted = cx.script(ch, true);
                     }
                 }
             }

@@ -87,6 +87,7 @@ pub fn instance_config(
         skip_check_adv_addr: m.skip_check_adv_addr,
         check_unicast_src: m.check_unicast_src,
         no_unicast_peers_fault: m.unicast_fault_no_peer && m.unicast_peers.is_empty(),
+        notify_deleted: m.notify_deleted,
         v3_checksum_as_v2: g.v3_checksum_as_v2,
         notifies: Notifies {
             master: argv(&m.notifies.master),
@@ -95,6 +96,7 @@ pub fn instance_config(
             stop: argv(&m.notifies.stop),
             generic: argv(&m.notifies.notify),
             master_rx_lower_pri: argv(&m.notifies.master_rx_lower_pri),
+            deleted: argv(&m.notifies.deleted),
         },
         smtp_alert: m.smtp_alert,
         in_sync_group: false,
@@ -228,6 +230,7 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
                     stop: argv(&g.notifies.stop),
                     generic: argv(&g.notifies.notify),
                     master_rx_lower_pri: None,
+                    deleted: None,
                 },
             );
             sg.smtp_alert = g.smtp_alert;

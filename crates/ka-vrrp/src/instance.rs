@@ -100,6 +100,8 @@ pub struct Notifies {
     pub generic: Option<NotifyScript>,
     /// notify_master_rx_lower_pri: run as configured (no arguments added).
     pub master_rx_lower_pri: Option<NotifyScript>,
+    /// notify_deleted SCRIPT: run when a reload removes the instance.
+    pub deleted: Option<NotifyScript>,
 }
 
 impl Notifies {
@@ -144,6 +146,9 @@ pub struct InstanceConfig {
     /// keepalived unicast_fault_no_peer without any unicast_peer: a configuration fault,
     /// FAULT for good (keepalived's num_config_faults).
     pub no_unicast_peers_fault: bool,
+    /// keepalived notify_deleted: a reload that removes the instance notifies DELETED
+    /// (else FAULT, keepalived's old way).
+    pub notify_deleted: bool,
     pub v3_checksum_as_v2: bool,
     pub notifies: Notifies,
     pub smtp_alert: bool,
@@ -183,6 +188,7 @@ impl InstanceConfig {
             skip_check_adv_addr: false,
             check_unicast_src: false,
             no_unicast_peers_fault: false,
+            notify_deleted: false,
             v3_checksum_as_v2: false,
             notifies: Notifies::default(),
             smtp_alert: false,
@@ -646,8 +652,46 @@ impl Instance {
     // ---- transitions ----
 
     fn notify(&self, state: State, out: &mut Vec<Action>) {
+        let script = self.cfg.notifies.for_state(state);
+        let body = match state {
+            State::Master => "=> VRRP Instance is now owning VRRP VIPs <=",
+            State::Backup => "=> VRRP Instance is nolonger owning VRRP VIPs <=",
+            State::Fault => "=> VRRP Instance is in FAULT state <=",
+            _ => "=> VRRP Instance stopped <=",
+        };
+        let subject = format!("Entering {} state", state.name());
+        self.notify_as(state, state.name(), script, (&subject, body), out);
+    }
+
+    /// A reload removed the instance (keepalived send_instance_notifies with
+    /// VRRP_STATE_DELETED): with notify_deleted, DELETED and its script; without, the old
+    /// way: FAULT to the generic script and the FIFOs, and no state script at all
+    /// (keepalived picks the script while the state is still DELETED).
+    fn notify_deleted(&self, out: &mut Vec<Action>) {
+        if self.cfg.notify_deleted {
+            let script = self.cfg.notifies.deleted.as_ref();
+            let mail = ("Deleted", "=> VRRP Deleted at reload <=");
+            self.notify_as(State::Fault, "DELETED", script, mail, out);
+        } else {
+            let mail = (
+                "Entering FAULT state",
+                "=> VRRP Instance is in FAULT state <=",
+            );
+            self.notify_as(State::Fault, "FAULT", None, mail, out);
+        }
+    }
+
+    /// The notifications of a transition: `word` is the state as scripts and FIFOs read
+    /// it, `state` as the parent and the sync group keep it.
+    fn notify_as(
+        &self,
+        state: State,
+        word: &str,
+        script: Option<&NotifyScript>,
+        (subject, body): (&str, &str),
+        out: &mut Vec<Action>,
+    ) {
         let n = &self.cfg.notifies;
-        let script = n.for_state(state);
         if let Some(sc) = script {
             out.push(sc.action(&[]));
         }
@@ -656,31 +700,21 @@ impl Instance {
             out.push(g.action(&[
                 "INSTANCE".to_string(),
                 self.cfg.name.clone(),
-                state.name().to_string(),
+                word.to_string(),
                 prio.clone(),
             ]));
         }
         out.push(Action::Fifo {
-            line: format!("INSTANCE \"{}\" {} {}\n", self.cfg.name, state.name(), prio),
+            line: format!("INSTANCE \"{}\" {} {}\n", self.cfg.name, word, prio),
         });
         out.push(Action::StateChanged {
             state,
             priority: self.effective,
         });
         if self.cfg.smtp_alert {
-            let body = match state {
-                State::Master => "=> VRRP Instance is now owning VRRP VIPs <=",
-                State::Backup => "=> VRRP Instance is nolonger owning VRRP VIPs <=",
-                State::Fault => "=> VRRP Instance is in FAULT state <=",
-                _ => "=> VRRP Instance stopped <=",
-            };
             out.push(Action::Alert {
                 state,
-                subject: format!(
-                    "VRRP Instance {} - Entering {} state",
-                    self.cfg.name,
-                    state.name()
-                ),
+                subject: format!("VRRP Instance {} - {subject}", self.cfg.name),
                 body: body.into(),
             });
         }
@@ -826,7 +860,7 @@ impl Instance {
                         &mut out,
                         format!("({}) removed by the reload", self.cfg.name),
                     );
-                    self.notify(State::Fault, &mut out);
+                    self.notify_deleted(&mut out);
                 }
             }
             Event::AdvertNow => {

@@ -97,13 +97,14 @@ fn data(
     w.uint("wantstate", wantstate(m, i).into());
     w.uint("version", m.version.into());
     w.bool("smtp_alert", m.smtp_alert);
-    w.bool("notify_deleted", false);
+    w.bool("notify_deleted", m.notify_deleted);
     let n = &m.notifies;
     for (k, s) in [
         ("script_backup", &n.backup),
         ("script_master", &n.master),
         ("script_fault", &n.fault),
         ("script_stop", &n.stop),
+        ("script_deleted", &n.deleted),
         ("script", &n.notify),
         ("script_master_rx_lower_pri", &n.master_rx_lower_pri),
     ] {

@@ -1,7 +1,8 @@
 //! Instance keywords from the configuration to the running instance, as keepalived
 //! resolves them (vrrp.c vrrp_complete_instance), and through the dump's round trip:
 //! notify_priority_changes (instance, else sync group, else global_defs'
-//! vrrp_notify_priority_changes), notify_master_rx_lower_pri, unicast_fault_no_peer.
+//! vrrp_notify_priority_changes), notify_master_rx_lower_pri, unicast_fault_no_peer,
+//! notify_deleted.
 
 use ka_config::{dump, parse_str, Options};
 
@@ -128,4 +129,37 @@ fn unicast_fault_no_peer_is_a_fault_only_without_peers() {
             );
         }
     }
+}
+
+#[test]
+fn notify_deleted_with_or_without_a_script() {
+    for (line, script) in [
+        ("    notify_deleted\n", None),
+        (
+            "    notify_deleted \"/usr/local/bin/gone D\"\n",
+            Some(vec!["/usr/local/bin/gone".to_string(), "D".to_string()]),
+        ),
+    ] {
+        let text = format!(
+            "vrrp_instance D {{\n    interface eth0\n    virtual_router_id 9\n{line}    virtual_ipaddress {{\n        192.0.2.9\n    }}\n}}\n"
+        );
+        let l = parse_str("d.conf", &text, &Options::default());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.short());
+        for c in [
+            l.config.clone(),
+            parse_str("e.conf", &dump::dump(&l.config), &Options::default()).config,
+        ] {
+            let r = ka_vrrp::config::router(&c, &|_| "10.0.0.1".parse().unwrap());
+            let i = &r.instances[0];
+            assert!(i.cfg.notify_deleted, "{line}");
+            assert_eq!(
+                i.cfg.notifies.deleted.as_ref().map(|s| s.argv.clone()),
+                script
+            );
+        }
+    }
+    // Off unless given.
+    let l = parse_str("n.conf", CONF, &Options::default());
+    let r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
+    assert!(!r.instances[0].cfg.notify_deleted);
 }

@@ -1017,3 +1017,73 @@ fn unicast_fault_no_peer_without_peers_stays_in_fault() {
     assert_eq!(i.state(), State::Fault);
     assert!(sent(&run(&mut i, s(30.0))).is_empty());
 }
+
+fn notify_script(path: &str) -> Option<ka_vrrp::instance::NotifyScript> {
+    Some(ka_vrrp::instance::NotifyScript {
+        argv: vec![path.into()],
+        user: None,
+        group: None,
+    })
+}
+
+fn notified(acts: &[Action]) -> Vec<Vec<String>> {
+    acts.iter()
+        .filter_map(|a| match a {
+            Action::Notify { argv, .. } => Some(argv.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_deleted_instance_notifies_fault_the_old_way_without_its_fault_script() {
+    // keepalived send_instance_notifies: the state script is chosen while the state is
+    // still DELETED (script_deleted, unset), then the state becomes FAULT for the generic
+    // script and the FIFOs: notify_fault does not run.
+    let mut cfg = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    cfg.notifies.fault = notify_script("/bin/fault");
+    cfg.notifies.generic = notify_script("/bin/generic");
+    let mut i = Instance::new(cfg);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    let acts = i.handle(s(5.0), Event::Delete);
+    assert_eq!(
+        notified(&acts),
+        vec![vec![
+            "/bin/generic".to_string(),
+            "INSTANCE".into(),
+            "VI_1".into(),
+            "FAULT".into(),
+            "100".into()
+        ]]
+    );
+    assert_eq!(fifo_lines(&acts), vec!["INSTANCE \"VI_1\" FAULT 100\n"]);
+}
+
+#[test]
+fn notify_deleted_notifies_deleted_and_runs_its_script() {
+    let mut cfg = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    cfg.notify_deleted = true;
+    cfg.notifies.fault = notify_script("/bin/fault");
+    cfg.notifies.deleted = notify_script("/bin/deleted");
+    cfg.notifies.generic = notify_script("/bin/generic");
+    let mut i = Instance::new(cfg);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    let acts = i.handle(s(5.0), Event::Delete);
+    assert_eq!(sent(&acts), vec![0], "priority 0 as without it");
+    assert_eq!(
+        notified(&acts),
+        vec![
+            vec!["/bin/deleted".to_string()],
+            vec![
+                "/bin/generic".to_string(),
+                "INSTANCE".into(),
+                "VI_1".into(),
+                "DELETED".into(),
+                "100".into()
+            ]
+        ]
+    );
+    assert_eq!(fifo_lines(&acts), vec!["INSTANCE \"VI_1\" DELETED 100\n"]);
+}
