@@ -63,9 +63,15 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
 /// A status file for the control socket, made of `parts` one after the other, readable
 /// by its owner only, written as [`write_atomic`] writes; a failure is logged.
 pub fn write_status(path: &str, parts: &[&[u8]]) {
-    if let Err(e) = write_with_mode(Path::new(path), parts, 0o600) {
+    if let Err(e) = write_private(Path::new(path), parts) {
         log::warn!("cannot write the status to {path}: {e}");
     }
+}
+
+/// `parts` one after the other to `path`, readable by its owner only, through a
+/// temporary file and a rename.
+pub fn write_private(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
+    write_with_mode(path, parts, 0o600)
 }
 
 fn write_with_mode(path: &Path, parts: &[&[u8]], mode: u32) -> io::Result<()> {

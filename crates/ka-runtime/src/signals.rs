@@ -10,3 +10,17 @@ pub fn sigjson() -> i32 {
 pub fn sigstats_clear() -> i32 {
     libc::SIGRTMAX() - 1
 }
+
+/// The signals the parent and the VRRP child act on (keepalived's, SIGCHLD aside): stop,
+/// reload, the data and stats dumps, JSON, stats clear.
+pub fn daemon_signals() -> [i32; 7] {
+    [
+        libc::SIGTERM,
+        libc::SIGINT,
+        libc::SIGHUP,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        sigjson(),
+        sigstats_clear(),
+    ]
+}

@@ -26,7 +26,7 @@ use ka_vrrp::sync::{Router, Target};
 use ka_vrrp::{config as vconfig, garp, Action, Time};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::consts::{SIGHUP, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
 const SIGNALS: Token = Token(0);
@@ -834,18 +834,9 @@ impl VrrpProcess {
     /// cleanly; or until the parent asks for a handover (reload).
     pub fn run(mut self) -> Result<Exit, RunError> {
         let mut poll = ctx(Poll::new(), || "poll".into())?;
-        let mut signals = ctx(
-            Signals::new([
-                SIGTERM,
-                SIGINT,
-                SIGHUP,
-                SIGUSR1,
-                SIGUSR2,
-                ka_runtime::signals::sigjson(),
-                ka_runtime::signals::sigstats_clear(),
-            ]),
-            || "signals".into(),
-        )?;
+        let mut signals = ctx(Signals::new(ka_runtime::signals::daemon_signals()), || {
+            "signals".into()
+        })?;
         ctx(
             poll.registry()
                 .register(&mut signals, SIGNALS, Interest::READABLE),

@@ -156,16 +156,10 @@ pub fn ask(exe: &Path, original: &[String]) -> Result<Check, String> {
 
 /// Writes the state for the new parent (0600, beside the control socket).
 pub fn write(dir: &Path, c: &Carried) -> io::Result<PathBuf> {
-    use std::os::unix::fs::OpenOptionsExt;
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("upgrade.{}.json", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&path)?;
-    io::Write::write_all(&mut f, &serde_json::to_vec(c).map_err(io::Error::other)?)?;
+    let text = serde_json::to_vec(c).map_err(io::Error::other)?;
+    ka_runtime::dumps::write_private(&path, &[&text])?;
     Ok(path)
 }
 

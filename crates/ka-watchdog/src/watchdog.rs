@@ -18,7 +18,7 @@ use ka_ipc::proc::{spawn_with_fd, Channel, ChildProc};
 use ka_ipc::{Handover, InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook_mio::v1_0::Signals;
 
 use crate::reload;
@@ -202,19 +202,6 @@ struct Replay {
     packet: Vec<u8>,
     interval: Duration,
     next: Instant,
-}
-
-/// The signals the parent acts on (SIGCHLD aside): blocked across an upgrade's exec.
-fn handled_signals() -> [i32; 7] {
-    [
-        SIGTERM,
-        SIGINT,
-        SIGHUP,
-        SIGUSR1,
-        SIGUSR2,
-        ka_runtime::signals::sigjson(),
-        ka_runtime::signals::sigstats_clear(),
-    ]
 }
 
 /// keepalived calc_restart_delay: 0, 1, 2, 4, 8, 16, 32, 60, 60, ... seconds.
@@ -415,10 +402,10 @@ impl Watchdog {
             std::process::id()
         );
         // A signal that arrives during the exec waits for the new program's handlers.
-        ka_ipc::proc::block_signals(&handled_signals(), true);
+        ka_ipc::proc::block_signals(&ka_runtime::signals::daemon_signals(), true);
         let e = ka_ipc::proc::exec(&self.exe, &args);
         // Still here: the exec failed; everything is as it was.
-        ka_ipc::proc::block_signals(&handled_signals(), false);
+        ka_ipc::proc::block_signals(&ka_runtime::signals::daemon_signals(), false);
         for &fd in &fds {
             let _ = ka_ipc::proc::set_cloexec(fd, true);
         }
@@ -1122,13 +1109,13 @@ impl Watchdog {
     /// Runs until SIGTERM / SIGINT or a permanent child error; returns the exit code.
     pub fn run(mut self) -> io::Result<i32> {
         let mut poll = Poll::new()?;
-        let mut handled = handled_signals().to_vec();
+        let mut handled = ka_runtime::signals::daemon_signals().to_vec();
         handled.push(SIGCHLD);
         let mut signals = Signals::new(handled)?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
         // An upgrade in place blocked them across its exec: the handlers are in place now.
-        ka_ipc::proc::block_signals(&handled_signals(), false);
+        ka_ipc::proc::block_signals(&ka_runtime::signals::daemon_signals(), false);
         if let Some(opts) = self.control_opts.clone() {
             match crate::control::Control::open(&opts, poll.registry()) {
                 Ok(c) => self.control = Some(c),

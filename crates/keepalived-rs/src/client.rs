@@ -34,26 +34,22 @@ pub fn main(args: &[String]) -> u8 {
     if args[0] == "upgrade" {
         return upgrade(&path);
     }
-    let mut s = match UnixStream::connect(&path) {
-        Ok(s) => s,
+    if args[0] == "events" {
+        return match UnixStream::connect(&path) {
+            Ok(s) => events(s),
+            Err(e) => {
+                eprintln!("keepalived-rs: cannot reach the daemon at {path}: {e}");
+                1
+            }
+        };
+    }
+    let text = match status_text(&path) {
+        Ok(t) => t,
         Err(e) => {
-            eprintln!("keepalived-rs: cannot reach the daemon at {path}: {e}");
+            eprintln!("keepalived-rs: {e}");
             return 1;
         }
     };
-    if args[0] == "events" {
-        return events(s);
-    }
-    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-    if let Err(e) = s.write_all(b"status\n") {
-        eprintln!("keepalived-rs: {path}: {e}");
-        return 1;
-    }
-    let mut text = String::new();
-    if let Err(e) = s.read_to_string(&mut text) {
-        eprintln!("keepalived-rs: {path}: {e}");
-        return 1;
-    }
     if json {
         print!("{text}");
         return 0;
@@ -70,13 +66,22 @@ pub fn main(args: &[String]) -> u8 {
     }
 }
 
+/// The daemon's answer to `status` (its JSON), or why it cannot be had.
+fn status_text(path: &str) -> Result<String, String> {
+    let mut s =
+        UnixStream::connect(path).map_err(|e| format!("cannot reach the daemon at {path}: {e}"))?;
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    s.write_all(b"status\n")
+        .map_err(|e| format!("{path}: {e}"))?;
+    let mut text = String::new();
+    s.read_to_string(&mut text)
+        .map_err(|e| format!("{path}: {e}"))?;
+    Ok(text)
+}
+
 /// The daemon's parent part of `status`, or why it cannot be had.
 fn parent_status(path: &str) -> Result<ka_ipc::status::ParentStatus, String> {
-    let mut s = UnixStream::connect(path).map_err(|e| e.to_string())?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-    s.write_all(b"status\n").map_err(|e| e.to_string())?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).map_err(|e| e.to_string())?;
+    let text = status_text(path)?;
     serde_json::from_str::<Status>(&text)
         .map(|st| st.keepalived_rs)
         .map_err(|e| format!("an answer this version cannot read ({e})"))
@@ -90,7 +95,7 @@ fn upgrade(path: &str) -> u8 {
     let before = match parent_status(path) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("keepalived-rs: cannot reach the daemon at {path}: {e}");
+            eprintln!("keepalived-rs: {e}");
             return 1;
         }
     };
