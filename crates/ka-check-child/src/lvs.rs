@@ -9,10 +9,11 @@
 use std::collections::BTreeSet;
 use std::io;
 
+use ka_check::ipvs::{describe, Cmd, Counters, SvcKey, Table};
 use ka_check::ipvs::{layout, reconcile, Wanted};
 use ka_check::service::IpvsOp;
 use ka_config::model::{Config, FlushOnStop};
-use ka_net::ipvs::{describe, open_or_load as open, Cmd, Counters, Ipvs, SvcKey, Table};
+use ka_runtime::ipvs::{open_or_load as open, Ipvs};
 
 pub struct Lvs {
     ipvs: Option<Ipvs>,

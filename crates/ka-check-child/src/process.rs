@@ -170,7 +170,7 @@ struct RsPart {
 }
 
 /// The kernel's counters as `status` shows them (a real server's with its connections).
-fn ipvs_counters(c: ka_net::ipvs::Counters, rs: bool) -> IpvsCounters {
+fn ipvs_counters(c: ka_check::ipvs::Counters, rs: bool) -> IpvsCounters {
     IpvsCounters {
         connections: c.conns,
         packets_in: c.inpkts,
@@ -201,7 +201,7 @@ fn now(epoch: Instant) -> Time {
 enum ParentSays {
     Stop,
     /// A reload: the successor's configuration keeps these services.
-    HandOver(Vec<ka_net::ipvs::SvcKey>),
+    HandOver(Vec<ka_check::ipvs::SvcKey>),
 }
 
 /// A FILE_CHECK: a real server's checker that follows a tracked file.

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ka_check::ipvs::{layout, reconcile, Wanted};
+use ka_check::ipvs::{Cmd, Dest, Forward, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT};
 use ka_check::service::{Action, Pool};
-use ka_net::ipvs::{Cmd, Dest, Forward, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT};
 
 fn config(text: &str) -> ka_config::model::Config {
     let l = ka_config::parse_str("/k.conf", text, &ka_config::Options::default());

@@ -151,5 +151,5 @@ pub struct Handover {
     pub static_rules: Vec<ka_config::model::Rule>,
     /// For the checker child: the IPVS services the new configuration has (the others
     /// it made are removed).
-    pub ipvs_keep: Vec<ka_net::ipvs::SvcKey>,
+    pub ipvs_keep: Vec<ka_check::ipvs::SvcKey>,
 }

@@ -3,7 +3,7 @@
 //! - [`iface`]: interface index, MAC and primary addresses;
 //! - [`vrrp`]: raw VRRP sockets (IPv4: IP_HDRINCL send, multicast receive, unicast);
 //! - [`packet`]: AF_PACKET frames (gratuitous ARP);
-//! - [`ipvs`]: the IPVS table over generic netlink;
+//! - [`genl`]: a generic netlink socket that carries requests built elsewhere (IPVS);
 //! - [`inotify`]: directories watched for files written or removed;
 //! - [`timer`]: a timerfd, for wakeups finer than epoll's milliseconds.
 //!
@@ -13,9 +13,9 @@
 // is sound (SAFETY).
 #![allow(unsafe_code)]
 
+pub mod genl;
 pub mod iface;
 pub mod inotify;
-pub mod ipvs;
 pub mod link;
 pub mod netlink;
 pub mod packet;

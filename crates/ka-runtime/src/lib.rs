@@ -13,7 +13,8 @@
 //! - [`track_files`]: the files track_file and FILE_CHECK follow (inotify);
 //! - [`signals`]: keepalived's signal numbers;
 //! - [`process`]: a process's name, priorities, memory lock and CPUs (global_defs);
-//! - [`metrics`]: the Prometheus text format of each process's status.
+//! - [`metrics`]: the Prometheus text format of each process's status;
+//! - [`ipvs`]: the IPVS family (ka-check's messages on ka-net's generic netlink socket).
 
 // Calls into the kernel and the C library live here; each unsafe block says why it
 // is sound (SAFETY).
@@ -21,6 +22,7 @@
 
 pub mod dumps;
 pub mod error;
+pub mod ipvs;
 pub mod link;
 pub mod logging;
 pub mod metrics;

@@ -1,7 +1,8 @@
 //! The IPVS connection-synchronisation daemon the VRRP child drives.
 
 use ka_config::model::Config;
-use ka_net::ipvs::{describe, open_or_load as open, Cmd, Ipvs};
+use ka_runtime::ipvs::{describe, Cmd};
+use ka_runtime::ipvs::{open_or_load as open, Ipvs};
 
 /// The IPVS connection-synchronisation daemon the VRRP child drives (`lvs_sync_daemon IF
 /// INSTANCE`): a backup daemon from start, the master daemon while INSTANCE is MASTER
@@ -28,8 +29,8 @@ impl SyncDaemons {
         &self.cfg.instance
     }
 
-    fn daemon(&self, role: ka_net::ipvs::SyncRole) -> ka_net::ipvs::SyncDaemon {
-        ka_net::ipvs::SyncDaemon {
+    fn daemon(&self, role: ka_runtime::ipvs::SyncRole) -> ka_runtime::ipvs::SyncDaemon {
+        ka_runtime::ipvs::SyncDaemon {
             role,
             interface: self.cfg.interface.clone(),
             sync_id: u32::from(self.cfg.id.unwrap_or(0)),
@@ -63,7 +64,7 @@ impl SyncDaemons {
                 return;
             }
         }
-        let d = self.daemon(ka_net::ipvs::SyncRole::Backup);
+        let d = self.daemon(ka_runtime::ipvs::SyncRole::Backup);
         self.run(Cmd::NewDaemon(d));
     }
 
@@ -73,7 +74,7 @@ impl SyncDaemons {
             return;
         }
         self.master = master;
-        use ka_net::ipvs::SyncRole::{Backup, Master};
+        use ka_runtime::ipvs::SyncRole::{Backup, Master};
         let (stop, start) = if master {
             (Backup, Master)
         } else {
@@ -87,9 +88,9 @@ impl SyncDaemons {
     /// At stop: whichever daemon runs goes.
     pub fn stop(&mut self) {
         let role = if self.master {
-            ka_net::ipvs::SyncRole::Master
+            ka_runtime::ipvs::SyncRole::Master
         } else {
-            ka_net::ipvs::SyncRole::Backup
+            ka_runtime::ipvs::SyncRole::Backup
         };
         self.run(Cmd::DelDaemon(role));
         self.ipvs = None;

@@ -1,14 +1,18 @@
-//! The kernel's IPVS table over generic netlink (family "IPVS", include/uapi/linux/ip_vs.h),
-//! as keepalived's libipvs.c drives it: services and destinations added, changed, removed
-//! and dumped, timeouts set, the table flushed.
+//! The kernel's IPVS table as data, and its messages over generic netlink (family "IPVS",
+//! include/uapi/linux/ip_vs.h) as keepalived's libipvs.c sends them: services and
+//! destinations added, changed, removed and dumped, timeouts set, the table flushed, the
+//! sync daemons started and stopped.
 //!
-//! The messages are small fixed layouts (a 16-byte netlink header, the 4-byte generic
-//! header, nested attributes), so they are encoded and decoded here rather than through
-//! netlink-packet-generic: the IPVS attributes would have to be written by hand either way,
-//! and the codec stays testable byte for byte ([`encode`], [`decode_service`]).
+//! Pure: [`encode`] turns a [`Cmd`] into the bytes of one netlink request,
+//! [`dump_services`] and [`dump_dests`] ask for the table, [`split_replies`] cuts what the
+//! kernel answered into [`Reply`]s and [`decode_service`] / [`decode_dest`] read them back.
+//! The socket that carries these bytes is ka-net's `genl::Socket`; ka-runtime's
+//! `ipvs::Ipvs` joins the two. The messages are small fixed layouts (a 16-byte netlink
+//! header, the 4-byte generic header, nested attributes), so they are encoded and decoded
+//! here rather than through netlink-packet-generic: the IPVS attributes would have to be
+//! written by hand either way, and the codec stays testable byte for byte.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
@@ -649,26 +653,30 @@ pub fn decode_dest(b: &[u8], svc_ipv6: bool) -> Option<Dest> {
 #[allow(dead_code)]
 const _TUN: [u16; 3] = [DEST_TUN_TYPE, DEST_TUN_PORT, DEST_TUN_FLAGS];
 
-/// A service's key, its attributes' payload and its destinations' payloads.
-type RawService = (SvcKey, Vec<u8>, Vec<Vec<u8>>);
-
-/// The IPVS family on a generic netlink socket.
-pub struct Ipvs {
-    sock: netlink_sys::Socket,
-    family: u16,
-    seq: u32,
+/// What one reply message says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// A generic netlink message: its attributes (after the 4-byte generic header).
+    Data(Vec<u8>),
+    /// NLMSG_ERROR with 0: the request was carried out.
+    Ack,
+    /// NLMSG_ERROR with an errno: the kernel refused the request.
+    Error(i32),
+    /// NLMSG_DONE: the end of a dump.
+    Done,
 }
 
-/// One reply message: its type, and for IPVS messages the generic command and attributes.
-struct Reply {
-    ty: u16,
-    seq: u32,
-    /// NLMSG_ERROR: the errno (0 = ACK).
-    error: Option<i32>,
-    payload: Vec<u8>,
+/// One reply message: the sequence number of the request it answers, and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub seq: u32,
+    pub frame: Frame,
+    /// The message type (the family for a generic netlink message).
+    pub ty: u16,
 }
 
-fn split_replies(rx: &[u8]) -> Vec<Reply> {
+/// Cuts one datagram from the kernel into its messages; stops at the first malformed one.
+pub fn split_replies(rx: &[u8]) -> Vec<Reply> {
     let mut out = Vec::new();
     let mut off = 0;
     while off + 16 <= rx.len() {
@@ -679,176 +687,85 @@ fn split_replies(rx: &[u8]) -> Vec<Reply> {
         let ty = u16::from_ne_bytes([rx[off + 4], rx[off + 5]]);
         let seq = u32::from_ne_bytes(rx[off + 8..off + 12].try_into().unwrap_or([0; 4]));
         let body = &rx[off + 16..off + len];
-        let error = if ty == NLMSG_ERROR {
-            body.get(..4)
-                .map(|e| -i32::from_ne_bytes(e.try_into().unwrap_or([0; 4])))
-        } else {
-            None
+        let frame = match ty {
+            NLMSG_ERROR => match body.get(..4) {
+                Some(e) => match -i32::from_ne_bytes(e.try_into().unwrap_or([0; 4])) {
+                    0 => Frame::Ack,
+                    e => Frame::Error(e),
+                },
+                None => Frame::Error(0),
+            },
+            NLMSG_DONE => Frame::Done,
+            _ => Frame::Data(body.get(4..).unwrap_or(&[]).to_vec()),
         };
-        out.push(Reply {
-            ty,
-            seq,
-            error,
-            payload: body.get(4..).unwrap_or(&[]).to_vec(),
-        });
+        out.push(Reply { seq, frame, ty });
         off += align4(len);
     }
     out
 }
 
-impl Ipvs {
-    /// Opens a generic netlink socket and resolves the IPVS family: an error of kind
-    /// NotFound when the kernel has no IPVS (ip_vs not loaded and not loadable).
-    pub fn open() -> io::Result<Ipvs> {
-        let mut sock = netlink_sys::Socket::new(netlink_sys::protocols::NETLINK_GENERIC)?;
-        sock.bind_auto()?;
-        sock.connect(&netlink_sys::SocketAddr::new(0, 0))?;
-        let mut me = Ipvs {
-            sock,
-            family: GENL_ID_CTRL,
-            seq: 0,
-        };
-        let mut body = Vec::new();
-        put_attr(&mut body, CTRL_ATTR_FAMILY_NAME, b"IPVS\0");
-        // The family, then an ACK.
-        let replies = me.exchange(CTRL_CMD_GETFAMILY, NLM_F_REQUEST | NLM_F_ACK, &body)?;
-        let id = replies
-            .iter()
-            .filter(|r| r.ty == GENL_ID_CTRL)
-            .flat_map(|r| {
-                attrs(&r.payload)
-                    .into_iter()
-                    .filter(|(t, _)| *t == CTRL_ATTR_FAMILY_ID)
-                    .filter_map(|(_, v)| get_u16(v))
-                    .collect::<Vec<_>>()
-            })
-            .next()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no IPVS family"))?;
-        me.family = id;
-        Ok(me)
-    }
-
-    /// Sends one request and collects its replies up to the ACK / DONE; a NACK is the error.
-    fn exchange(&mut self, cmd: u8, flags: u16, body: &[u8]) -> io::Result<Vec<Reply>> {
-        self.seq = self.seq.wrapping_add(1);
-        let msg = message(self.family, flags, self.seq, cmd, body);
-        self.send_and_collect(&msg)
-    }
-
-    fn send_and_collect(&mut self, msg: &[u8]) -> io::Result<Vec<Reply>> {
-        let seq = u32::from_ne_bytes(msg[8..12].try_into().unwrap_or([0; 4]));
-        self.sock.send(msg, 0)?;
-        let mut out = Vec::new();
-        loop {
-            let (rx, _) = self.sock.recv_from_full()?;
-            for r in split_replies(&rx) {
-                if r.seq != seq {
-                    continue;
-                }
-                match (r.ty, r.error) {
-                    (NLMSG_ERROR, Some(0)) => return Ok(out),
-                    (NLMSG_ERROR, Some(e)) => {
-                        let e = io::Error::from_raw_os_error(e);
-                        return Err(
-                            if e.raw_os_error() == Some(libc::ENOENT) && out.is_empty() {
-                                io::Error::new(io::ErrorKind::NotFound, e)
-                            } else {
-                                e
-                            },
-                        );
-                    }
-                    (NLMSG_DONE, _) => return Ok(out),
-                    _ => out.push(r),
-                }
-            }
-        }
-    }
-
-    /// Runs one command; the kernel's refusal is the error (EEXIST, ENOENT, ESRCH, …).
-    pub fn apply(&mut self, cmd: &Cmd) -> io::Result<()> {
-        self.seq = self.seq.wrapping_add(1);
-        let msg = encode(self.family, self.seq, cmd);
-        self.send_and_collect(&msg).map(|_| ())
-    }
-
-    /// The kernel's services among `keys`, each with its destinations, as the payloads
-    /// of their IPVS_CMD_ATTR_SERVICE and IPVS_CMD_ATTR_DEST attributes.
-    fn dump_raw(&mut self, keys: &[SvcKey]) -> io::Result<Vec<RawService>> {
-        let mut out = Vec::new();
-        let replies = self.exchange(CMD_GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP, &[])?;
-        for r in &replies {
-            for (t, v) in attrs(&r.payload) {
-                if t == ATTR_SERVICE {
-                    if let Some(s) = decode_service(v) {
-                        if keys.contains(&s.key) {
-                            out.push((s.key, v.to_vec(), Vec::new()));
-                        }
-                    }
-                }
-            }
-        }
-        for (k, _, dests) in &mut out {
-            let mut body = Vec::new();
-            put_nested(&mut body, ATTR_SERVICE, |b| put_key(b, k));
-            let replies = self.exchange(CMD_GET_DEST, NLM_F_REQUEST | NLM_F_DUMP, &body)?;
-            for r in &replies {
-                for (t, v) in attrs(&r.payload) {
-                    if t == ATTR_DEST {
-                        dests.push(v.to_vec());
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// The kernel's table, of it only the services `keys`, with their destinations.
-    pub fn dump(&mut self, keys: &[SvcKey]) -> io::Result<Table> {
-        let mut table = Table::new();
-        for (k, svc, dests) in self.dump_raw(keys)? {
-            let Some(s) = decode_service(&svc) else {
-                continue;
-            };
-            let dests = dests
-                .iter()
-                .filter_map(|d| decode_dest(d, k.ipv6()))
-                .map(|d| ((d.addr, d.port), d))
-                .collect();
-            table.insert(k, (s, dests));
-        }
-        Ok(table)
-    }
-
-    /// The counters of the services `keys` the kernel has, and of their destinations.
-    pub fn counters(&mut self, keys: &[SvcKey]) -> io::Result<CounterTable> {
-        let mut table = CounterTable::new();
-        for (k, svc, dests) in self.dump_raw(keys)? {
-            let Some((_, c)) = decode_service_counters(&svc) else {
-                continue;
-            };
-            let dests = dests
-                .iter()
-                .filter_map(|d| decode_dest_counters(d, k.ipv6()))
-                .collect();
-            table.insert(k, (c, dests));
-        }
-        Ok(table)
-    }
+/// The request that resolves the IPVS family's id on a generic netlink socket.
+pub fn family_request(seq: u32) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_attr(&mut body, CTRL_ATTR_FAMILY_NAME, b"IPVS\0");
+    message(
+        GENL_ID_CTRL,
+        NLM_F_REQUEST | NLM_F_ACK,
+        seq,
+        CTRL_CMD_GETFAMILY,
+        &body,
+    )
 }
 
-/// Opens the IPVS family, loading ip_vs first if it is not there (as keepalived does).
-pub fn open_or_load() -> io::Result<Ipvs> {
-    match Ipvs::open() {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let _ = std::process::Command::new("modprobe")
-                .arg("ip_vs")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
-            Ipvs::open()
-        }
-        r => r,
-    }
+/// The IPVS family's id in the controller's answer to [`family_request`].
+pub fn family_id(replies: &[Reply]) -> Option<u16> {
+    replies
+        .iter()
+        .filter(|r| r.ty == GENL_ID_CTRL)
+        .filter_map(|r| match &r.frame {
+            Frame::Data(p) => attrs(p)
+                .into_iter()
+                .find(|(t, _)| *t == CTRL_ATTR_FAMILY_ID)
+                .and_then(|(_, v)| get_u16(v)),
+            _ => None,
+        })
+        .next()
+}
+
+/// The request that dumps every service.
+pub fn dump_services(family: u16, seq: u32) -> Vec<u8> {
+    message(
+        family,
+        NLM_F_REQUEST | NLM_F_DUMP,
+        seq,
+        CMD_GET_SERVICE,
+        &[],
+    )
+}
+
+/// The request that dumps the destinations of the service `k`.
+pub fn dump_dests(family: u16, seq: u32, k: &SvcKey) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_nested(&mut body, ATTR_SERVICE, |b| put_key(b, k));
+    message(family, NLM_F_REQUEST | NLM_F_DUMP, seq, CMD_GET_DEST, &body)
+}
+
+/// The payloads of the service attributes in a dump's message.
+pub fn services_in(payload: &[u8]) -> Vec<&[u8]> {
+    attrs(payload)
+        .into_iter()
+        .filter(|(t, _)| *t == ATTR_SERVICE)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// The payloads of the destination attributes in a dump's message.
+pub fn dests_in(payload: &[u8]) -> Vec<&[u8]> {
+    attrs(payload)
+        .into_iter()
+        .filter(|(t, _)| *t == ATTR_DEST)
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// A command as ipvsadm would be told it.

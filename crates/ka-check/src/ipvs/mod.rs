@@ -6,17 +6,24 @@
 //! and [`reconcile`] compares it with what the kernel holds: a restarted or reloaded
 //! checker that finds its services already in place sends nothing, a destination someone
 //! removed by hand is put back, and a failed command is retried at the next change.
+//!
+//! [`kernel`] holds the kernel's objects as data ([`SvcKey`], [`Service`], [`Dest`],
+//! [`Cmd`]) and their generic netlink messages.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ka_config::model::{self, Config, Family, LbKind, Protocol, VsGroupEntry, VsKey};
-use ka_net::ipvs::{
-    Cmd, Dest, Forward, Service, SvcKey, Table, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1,
-    SVC_F_SCHED2, SVC_F_SCHED3,
-};
 
 use crate::service::IpvsOp;
+
+pub mod kernel;
+
+pub use kernel::{
+    describe, Cmd, CounterTable, Counters, Dest, Forward, Service, SvcKey, SyncDaemon, SyncRole,
+    Table, SVC_F_HASHED, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2,
+    SVC_F_SCHED3,
+};
 
 /// One virtual server's services and destinations as the configuration describes them.
 #[derive(Clone, Debug, PartialEq)]
