@@ -20,7 +20,8 @@ pub struct CheckerConfig {
     pub alpha: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Success,
     /// MISC_CHECK with misc_dynamic: up, with this weight (exit code - 2).
@@ -28,7 +29,8 @@ pub enum Outcome {
     Failure(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CheckerAction {
     /// Run one probe now; answer with [`Checker::result`].
     Probe,

@@ -7,7 +7,9 @@
 //!   IPVS operations as data, notify scripts, FIFO lines, mail;
 //! - [`file`]: FILE_CHECK, a tracked file's value as a fault or a weight;
 //! - [`ipvs`]: the IPVS table wanted, and the commands that bring the kernel to it;
-//! - [`config`]: the typed configuration turned into these.
+//! - [`config`]: the typed configuration turned into these;
+//! - [`replay`]: checkers and pool driven by recorded inputs on a virtual clock, their
+//!   answers as serde values (the conformance cases).
 //!
 //! The checker child (IO: sockets, scripts, IPVS) feeds them and carries out what they
 //! return.
@@ -18,6 +20,7 @@ pub mod checker;
 pub mod config;
 pub mod file;
 pub mod ipvs;
+pub mod replay;
 pub mod service;
 pub mod time;
 pub mod wire;

@@ -6,7 +6,7 @@
 //! FIFO line and the mail keepalived would send.
 
 /// A script to run, and as whom.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Notify {
     pub argv: Vec<String>,
     pub user: Option<(String, Option<String>)>,
@@ -45,7 +45,8 @@ pub struct VsConfig {
 }
 
 /// What to do in the kernel's IPVS table (indexes into the configuration).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum IpvsOp {
     AddDest { vs: usize, rs: usize, weight: u32 },
     SetWeight { vs: usize, rs: usize, weight: u32 },
@@ -54,7 +55,8 @@ pub enum IpvsOp {
     DelSorry { vs: usize },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     Ipvs(IpvsOp),
     Notify(Notify),

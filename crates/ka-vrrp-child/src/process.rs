@@ -562,14 +562,8 @@ impl VrrpProcess {
     /// A tracked object's new status, to every instance (those that do not track it
     /// ignore it), and what follows carried out.
     fn tracker_changed(&mut self, t: Time, id: TrackerId, status: TrackStatus) {
-        for n in 0..self.router.instances.len() {
-            let ev = Event::Tracker {
-                id: id.clone(),
-                status,
-            };
-            let acts = self.router.handle(t, n, ev);
-            self.apply(acts);
-        }
+        let acts = self.router.tracker(t, &id, status);
+        self.apply(acts);
     }
 
     /// Someone removed an address: a MASTER holding it as a VIP goes BACKUP and retakes
@@ -1143,10 +1137,8 @@ impl VrrpProcess {
                     .map(|d| d.as_millis().min(u32::MAX as u128) as u32),
             })
             .collect();
-        for n in 0..self.router.instances.len() {
-            let acts = self.router.handle(t, n, Event::AdvertNow);
-            self.apply(acts);
-        }
+        let acts = self.router.advert_now(t);
+        self.apply(acts);
         for s in &mut self.scripts {
             if let Some(c) = s.child.take() {
                 kill_group(c);
@@ -1257,37 +1249,14 @@ impl VrrpProcess {
             let rx = match Received::from_ipv4(&pkt) {
                 Ok(rx) => rx,
                 Err(e) => {
-                    // Not attributable to an instance: count on every instance of the interface.
-                    let idxs: Vec<usize> = (0..self.router.instances.len())
-                        .filter(|&n| self.cfg.instances[n].interface.as_deref() == Some(&ifname))
-                        .collect();
-                    for n in idxs {
-                        let acts = self.router.handle(
-                            t,
-                            n,
-                            Event::Bad {
-                                src: None,
-                                error: e.clone(),
-                            },
-                        );
-                        self.apply(acts);
-                    }
+                    // Not attributable to an instance: counted by every instance there.
+                    let acts = self.router.bad_packet(t, &ifname, &e);
+                    self.apply(acts);
                     continue;
                 }
             };
-            let Some(vrid) = rx.vrrp.get(1).copied() else {
-                continue;
-            };
-            let targets: Vec<usize> = (0..self.router.instances.len())
-                .filter(|&n| {
-                    let c = &self.router.instances[n].cfg;
-                    c.vrid == vrid && self.cfg.instances[n].interface.as_deref() == Some(&ifname)
-                })
-                .collect();
-            for n in targets {
-                let acts = self.router.handle(t, n, Event::Packet(&rx));
-                self.apply(acts);
-            }
+            let acts = self.router.packet(t, &ifname, &rx);
+            self.apply(acts);
         }
     }
 
@@ -1313,22 +1282,9 @@ impl VrrpProcess {
                 vrrp: &pkt,
                 ipv4: None,
             };
-            let Some(vrid) = pkt.get(1).copied() else {
-                continue;
-            };
             let t = now(self.epoch);
-            let targets: Vec<usize> = (0..self.router.instances.len())
-                .filter(|&n| {
-                    let c = &self.router.instances[n].cfg;
-                    c.vrid == vrid
-                        && c.src.is_ipv6()
-                        && self.cfg.instances[n].interface.as_deref() == Some(&ifname)
-                })
-                .collect();
-            for n in targets {
-                let acts = self.router.handle(t, n, Event::Packet(&rx));
-                self.apply(acts);
-            }
+            let acts = self.router.packet(t, &ifname, &rx);
+            self.apply(acts);
         }
     }
 

@@ -2,20 +2,25 @@
 
 use std::net::IpAddr;
 
+use serde::Serialize;
+
 use crate::instance::State;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Level {
     Info,
     Warning,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Send an advert. IPv4: the whole IP packet (keepalived builds the header itself,
     /// IP_HDRINCL). IPv6: the VRRP message (the kernel adds the header and checksum).
     Send {
         dst: IpAddr,
+        #[serde(serialize_with = "hex")]
         packet: Vec<u8>,
         priority: u8,
     },
@@ -51,4 +56,13 @@ pub enum Action {
         subject: String,
         body: String,
     },
+}
+
+/// Bytes as one lowercase hex string (recorded outputs stay one short line per action).
+fn hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    let mut t = String::with_capacity(b.len() * 2);
+    for x in b {
+        t.push_str(&format!("{x:02x}"));
+    }
+    s.serialize_str(&t)
 }

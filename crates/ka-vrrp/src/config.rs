@@ -40,6 +40,7 @@ pub fn instance_config(
     let v6 = vips.first().is_some_and(|a| a.is_ipv6());
     InstanceConfig {
         name: m.name.clone(),
+        interface: m.interface.clone(),
         vrid: m.vrid,
         version: if m.version == 3 {
             Version::V3

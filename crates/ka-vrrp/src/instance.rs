@@ -14,7 +14,8 @@ use crate::packet::{Auth, Envelope, Repr, Version};
 use crate::rx::{self, AuthConfig, Note, Peer, Received, RxConfig};
 use crate::time::Time;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum State {
     Init,
     Backup,
@@ -121,6 +122,9 @@ impl Notifies {
 #[derive(Clone, Debug)]
 pub struct InstanceConfig {
     pub name: String,
+    /// The interface its adverts come in on (the base interface with use_vmac); none in
+    /// simulations.
+    pub interface: Option<String>,
     pub vrid: u8,
     pub version: Version,
     /// Configured priority (255: address owner).
@@ -164,6 +168,7 @@ impl InstanceConfig {
     pub fn simple(name: &str, vrid: u8, priority: u8, src: IpAddr, vips: Vec<IpAddr>) -> Self {
         InstanceConfig {
             name: name.into(),
+            interface: None,
             vrid,
             version: Version::V2,
             priority,
@@ -207,7 +212,10 @@ impl InstanceConfig {
 }
 
 /// What a tracked object is: its kind and name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum TrackerId {
     Script(String),
     Interface(String),
@@ -225,7 +233,8 @@ pub struct Tracker {
     pub status: TrackStatus,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TrackStatus {
     /// No result yet (a weight-0 tracker keeps the instance out of MASTER meanwhile).
     Unknown,
@@ -507,6 +516,11 @@ impl Instance {
     /// The tracked objects, each with its weight and status.
     pub fn trackers(&self) -> impl Iterator<Item = (&TrackerId, &Tracker)> {
         self.trackers.iter()
+    }
+
+    /// Whether the instance tracks `id`.
+    pub fn tracks(&self, id: &TrackerId) -> bool {
+        self.trackers.contains_key(id)
     }
 
     /// The statistics counters back to zero (keepalived's STATS_CLEAR).

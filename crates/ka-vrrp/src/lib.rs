@@ -7,7 +7,9 @@
 //! - [`instance`]: one VRRP instance, a state machine fed with `(now, event)` that returns
 //!   [`Action`]s and tells when it next needs to be woken;
 //! - [`sync`]: sync groups over instances; [`script`]: vrrp_script results;
-//! - [`json`]: keepalived's SIGJSON dump of the running instances.
+//! - [`json`]: keepalived's SIGJSON dump of the running instances;
+//! - [`replay`]: the router's inputs and actions as serde values, replayed on a virtual
+//!   clock (the conformance cases).
 //!
 //! Time is handed in as [`Time`] (microseconds on the caller's monotonic clock): nothing
 //! here reads a clock, opens a socket or starts a process.
@@ -24,6 +26,7 @@ pub mod ip;
 pub mod json;
 pub mod logs;
 pub mod packet;
+pub mod replay;
 pub mod rx;
 pub mod script;
 pub mod sim;

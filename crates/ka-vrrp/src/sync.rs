@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use crate::action::{Action, Level};
-use crate::instance::{Event, Instance, State};
+use crate::error::DecodeError;
+use crate::instance::{Event, Instance, InstanceConfig, State, TrackStatus, TrackerId};
 use crate::logs;
+use crate::rx::Received;
 use crate::time::Time;
 
 /// A group's notify scripts: the same keywords as an instance's.
@@ -129,6 +131,90 @@ impl Router {
         let acts = self.instances[inst].handle(now, ev);
         let mut out = Vec::new();
         self.absorb(now, inst, acts, &mut out);
+        self.mark(now);
+        out
+    }
+
+    /// A packet received on `interface`, to the instances of its VRID there (an IPv6
+    /// packet only to IPv6 instances): each checks it in keepalived's order.
+    pub fn packet(&mut self, now: Time, interface: &str, rx: &Received) -> Vec<(Target, Action)> {
+        let Some(&vrid) = rx.vrrp.get(1) else {
+            return Vec::new();
+        };
+        let v6 = rx.src.is_ipv6();
+        self.each(
+            now,
+            |c| {
+                c.vrid == vrid
+                    && c.interface.as_deref() == Some(interface)
+                    && (!v6 || c.src.is_ipv6())
+            },
+            |_| Event::Packet(rx),
+        )
+    }
+
+    /// A packet on `interface` that failed before its VRID could be read: every instance
+    /// on the interface counts it.
+    pub fn bad_packet(
+        &mut self,
+        now: Time,
+        interface: &str,
+        error: &DecodeError,
+    ) -> Vec<(Target, Action)> {
+        self.each(
+            now,
+            |c| c.interface.as_deref() == Some(interface),
+            |_| Event::Bad {
+                src: None,
+                error: error.clone(),
+            },
+        )
+    }
+
+    /// A tracked object's new status, to the instances that track it.
+    pub fn tracker(
+        &mut self,
+        now: Time,
+        id: &TrackerId,
+        status: TrackStatus,
+    ) -> Vec<(Target, Action)> {
+        let mut out = Vec::new();
+        for i in 0..self.instances.len() {
+            if !self.instances[i].tracks(id) {
+                continue;
+            }
+            let acts = self.instances[i].handle(
+                now,
+                Event::Tracker {
+                    id: id.clone(),
+                    status,
+                },
+            );
+            self.absorb(now, i, acts, &mut out);
+        }
+        self.mark(now);
+        out
+    }
+
+    /// Before a reload hands over: every MASTER advertises at once.
+    pub fn advert_now(&mut self, now: Time) -> Vec<(Target, Action)> {
+        self.each(now, |_| true, |_| Event::AdvertNow)
+    }
+
+    /// Feeds `event` to every instance whose configuration `select` picks.
+    fn each<'e>(
+        &mut self,
+        now: Time,
+        select: impl Fn(&InstanceConfig) -> bool,
+        event: impl Fn(usize) -> Event<'e>,
+    ) -> Vec<(Target, Action)> {
+        let mut out = Vec::new();
+        for i in 0..self.instances.len() {
+            if select(&self.instances[i].cfg) {
+                let acts = self.instances[i].handle(now, event(i));
+                self.absorb(now, i, acts, &mut out);
+            }
+        }
         self.mark(now);
         out
     }
