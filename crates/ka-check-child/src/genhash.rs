@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ka_config::model::HttpProtocol;
 
-use crate::process::{body_start, md5_hex, request_bytes};
+use ka_check::http::{body_start, md5_hex, request_bytes};
 
 const USAGE: &str =
     "usage: keepalived-rs --genhash -s SERVER [-p PORT] [-u URL] [-V VIRTUALHOST] [-r 1.0|1.1] [-S [-I NAME]] [-v]
@@ -35,7 +35,43 @@ struct Args {
     sni: Option<String>,
 }
 
-fn parse(args: &[String]) -> Result<Args, String> {
+/// What genhash says before its usage text (Help: only the usage), or why a fetch failed.
+#[derive(Debug)]
+enum GenhashError {
+    Help,
+    NeedsValue(String),
+    BadServer(String),
+    BadPort(String),
+    UnknownOption(String),
+    NoServer,
+    /// Connecting to, or talking with, the server (`tls`: over TLS).
+    Io {
+        to: SocketAddr,
+        tls: bool,
+        e: std::io::Error,
+    },
+    Tls(crate::tls::TlsError),
+    NoEndOfHeaders,
+}
+
+impl std::fmt::Display for GenhashError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenhashError::Help => Ok(()),
+            GenhashError::NeedsValue(o) => write!(f, "{o} needs a value"),
+            GenhashError::BadServer(v) => write!(f, "bad server address {v}"),
+            GenhashError::BadPort(v) => write!(f, "bad port {v}"),
+            GenhashError::UnknownOption(o) => write!(f, "unknown option {o}"),
+            GenhashError::NoServer => f.write_str("-s SERVER is required"),
+            GenhashError::Io { to, tls: false, e } => write!(f, "{to}: {e}"),
+            GenhashError::Io { to, tls: true, e } => write!(f, "{to}: TLS: {e}"),
+            GenhashError::Tls(e) => e.fmt(f),
+            GenhashError::NoEndOfHeaders => f.write_str("the response has no end of headers"),
+        }
+    }
+}
+
+fn parse(args: &[String]) -> Result<Args, GenhashError> {
     let mut server = None;
     let (mut port, mut url, mut vhost, mut http11, mut verbose) =
         (80u16, "/".to_string(), None, false, false);
@@ -45,16 +81,16 @@ fn parse(args: &[String]) -> Result<Args, String> {
         let mut value = |name: &str| {
             it.next()
                 .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
+                .ok_or_else(|| GenhashError::NeedsValue(name.into()))
         };
         match a.as_str() {
             "-s" | "--server" => {
                 let v = value(a)?;
-                server = Some(v.parse().map_err(|_| format!("bad server address {v}"))?);
+                server = Some(v.parse().map_err(|_| GenhashError::BadServer(v))?);
             }
             "-p" | "--port" => {
                 let v = value(a)?;
-                port = v.parse().map_err(|_| format!("bad port {v}"))?;
+                port = v.parse().map_err(|_| GenhashError::BadPort(v))?;
             }
             "-u" | "--url" => url = value(a)?,
             "-V" | "--virtualhost" => vhost = Some(value(a)?),
@@ -62,12 +98,12 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "-v" | "--verbose" => verbose = true,
             "-S" | "--use-ssl" => ssl = true,
             "-I" | "--sni" => sni = Some(value(a)?),
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown option {other}")),
+            "-h" | "--help" => return Err(GenhashError::Help),
+            other => return Err(GenhashError::UnknownOption(other.into())),
         }
     }
     Ok(Args {
-        server: server.ok_or("-s SERVER is required")?,
+        server: server.ok_or(GenhashError::NoServer)?,
         port,
         url,
         vhost,
@@ -82,12 +118,14 @@ fn parse(args: &[String]) -> Result<Args, String> {
 pub fn main(args: &[String]) -> u8 {
     let a = match parse(args) {
         Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("genhash: {e}");
-            }
+        Err(GenhashError::Help) => {
             eprintln!("{USAGE}");
-            return if e.is_empty() { 0 } else { 1 };
+            return 0;
+        }
+        Err(e) => {
+            eprintln!("genhash: {e}");
+            eprintln!("{USAGE}");
+            return 1;
         }
     };
     match fetch(&a) {
@@ -110,13 +148,13 @@ fn exchange(mut s: impl Read + Write, req: &[u8]) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn fetch(a: &Args) -> Result<(), String> {
+fn fetch(a: &Args) -> Result<(), GenhashError> {
     let to = SocketAddr::new(a.server, a.port);
+    let io = |tls: bool| move |e| GenhashError::Io { to, tls, e };
     let timeout = Duration::from_secs(5);
     let started = Instant::now();
-    let s = TcpStream::connect_timeout(&to, timeout).map_err(|e| format!("{to}: {e}"))?;
-    s.set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
+    let s = TcpStream::connect_timeout(&to, timeout).map_err(io(false))?;
+    s.set_read_timeout(Some(timeout)).map_err(io(false))?;
     let proto = if a.http11 {
         HttpProtocol::Http11
     } else {
@@ -124,13 +162,15 @@ fn fetch(a: &Args) -> Result<(), String> {
     };
     let req = request_bytes(&a.url, a.vhost.as_deref(), to, proto);
     let resp = if a.ssl {
-        let tls = crate::tls::Tls::new(None)?;
-        let conn = tls.connect(a.sni.as_deref(), a.server)?;
-        exchange(rustls::StreamOwned::new(conn, s), &req).map_err(|e| format!("{to}: TLS: {e}"))?
+        let tls = crate::tls::Tls::new(None).map_err(GenhashError::Tls)?;
+        let conn = tls
+            .connect(a.sni.as_deref(), a.server)
+            .map_err(GenhashError::Tls)?;
+        exchange(rustls::StreamOwned::new(conn, s), &req).map_err(io(true))?
     } else {
-        exchange(s, &req).map_err(|e| format!("{to}: {e}"))?
+        exchange(s, &req).map_err(io(false))?
     };
-    let body_at = body_start(&resp).ok_or("the response has no end of headers")?;
+    let body_at = body_start(&resp).ok_or(GenhashError::NoEndOfHeaders)?;
     let hex = md5_hex(&resp[body_at..]);
     if a.verbose {
         println!("----[ HTTP headers ]----");
@@ -170,6 +210,7 @@ mod tests {
         assert!(a.verbose);
         assert!(parse(&args(&["-p", "80"]))
             .unwrap_err()
+            .to_string()
             .contains("-s SERVER"));
         assert!(parse(&args(&["-s", "10.0.0.1", "-S"])).unwrap().ssl);
     }

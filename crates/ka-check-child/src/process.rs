@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use ka_check::checker::{Checker, CheckerAction, Outcome};
 use ka_check::config::CheckSpec;
+use ka_check::http::{http_verdict, request_bytes};
 use ka_check::service::{Action, Pool};
 use ka_check::Time;
 use ka_config::model::{CheckKind, Config, HttpProtocol, Url};
@@ -29,7 +30,7 @@ use signal_hook_mio::v1_0::Signals;
 
 use ka_runtime::error::RunError;
 use ka_runtime::link::Exit;
-use ka_runtime::scripts::{self, kill_group, open_fifo, spawn};
+use ka_runtime::scripts::{self, kill_group, open_fifo};
 
 fn ctx<T>(r: std::io::Result<T>, what: &str) -> Result<T, RunError> {
     ka_runtime::error::ctx(r, || what.to_string())
@@ -316,9 +317,7 @@ impl CheckProcess {
                 let mut argv = sc.command.argv.clone();
                 argv.push(f.path.clone());
                 let who = sc.user.clone().map(|u| (u, sc.group.clone()));
-                match scripts::run_as(&cfg.global, &argv, who.as_ref())
-                    .and_then(|ids| spawn(&argv, ids).map_err(|e| e.to_string()))
-                {
+                match scripts::start(&cfg.global, &argv, who.as_ref()) {
                     Ok(c) => Some(c),
                     Err(e) => {
                         log::warn!("cannot run FIFO script {}: {e}", argv.join(" "));
@@ -1137,16 +1136,16 @@ impl CheckProcess {
                 self.probes.insert(k, p);
             }
             // Could not even start (no route, a script that cannot run): a failed check.
-            Err(e) => self.record(k, Outcome::Failure(e)),
+            Err(e) => self.record(k, Outcome::Failure(e.to_string())),
         }
     }
 
     /// The probe checker `k` runs now: a socket connecting or a script running.
-    fn new_probe(&mut self, k: usize) -> Result<Probe, String> {
+    fn new_probe(&mut self, k: usize) -> Result<Probe, ProbeError> {
         let t = now(self.epoch);
         let deadline = t + self.specs[k].connect_timeout;
         let target = self.specs[k].target;
-        let e = |e: io::Error| e.to_string();
+        let e = ProbeError::Io;
         Ok(match self.specs[k].kind.clone() {
             CheckKind::Misc {
                 path,
@@ -1154,9 +1153,8 @@ impl CheckProcess {
                 dynamic,
             } => {
                 let who = path.user.clone().map(|u| (u, path.group.clone()));
-                let child = scripts::run_as(&self.cfg.global, &path.command.argv, who.as_ref())
-                    .and_then(|ids| spawn(&path.command.argv, ids).map_err(e))
-                    .map_err(|e| format!("cannot run: {e}"))?;
+                let child = scripts::start(&self.cfg.global, &path.command.argv, who.as_ref())
+                    .map_err(ProbeError::Script)?;
                 Probe::Misc {
                     child,
                     deadline: t + timeout,
@@ -1202,12 +1200,12 @@ impl CheckProcess {
     }
 
     /// A connection for url `url` of HTTP_GET / SSL_GET checker `k`.
-    fn http_probe(&self, k: usize, url: usize) -> Result<Probe, String> {
+    fn http_probe(&self, k: usize, url: usize) -> Result<Probe, ProbeError> {
         let sp = &self.specs[k];
         let CheckKind::Http(h) = &sp.kind else {
-            return Err("not an HTTP check".into());
+            return Err(ProbeError::NoUrl);
         };
-        let u = h.urls.get(url).ok_or("no such url")?;
+        let u = h.urls.get(url).ok_or(ProbeError::NoUrl)?;
         let request = http_request(u, sp, h.http_protocol);
         let tls = match (&self.tls, h.ssl) {
             (Some(t), true) => {
@@ -1216,11 +1214,14 @@ impl CheckProcess {
                 } else {
                     None
                 };
-                Some(Box::new(t.connect(name.as_deref(), sp.target.ip())?))
+                Some(Box::new(
+                    t.connect(name.as_deref(), sp.target.ip())
+                        .map_err(ProbeError::Tls)?,
+                ))
             }
             _ => None,
         };
-        let stream = self.connect(k, sp.target).map_err(|e| e.to_string())?;
+        let stream = self.connect(k, sp.target).map_err(ProbeError::Io)?;
         Ok(Probe::Http {
             stream,
             deadline: now(self.epoch) + sp.connect_timeout,
@@ -1344,7 +1345,7 @@ impl CheckProcess {
                         let re = self.regexes.get(&(k, *url));
                         Some(match http_verdict(&h.urls[*url], response, re) {
                             Ok(()) => Outcome::Success,
-                            Err(e) => Outcome::Failure(e),
+                            Err(e) => Outcome::Failure(e.to_string()),
                         })
                     }
                     other => other,
@@ -1533,9 +1534,7 @@ impl CheckProcess {
             match a {
                 Action::Ipvs(op) => self.lvs.op(&op),
                 Action::Notify(n) => {
-                    let r = scripts::run_as(&self.cfg.global, &n.argv, n.user.as_ref())
-                        .and_then(|ids| spawn(&n.argv, ids).map_err(|e| e.to_string()));
-                    match r {
+                    match scripts::start(&self.cfg.global, &n.argv, n.user.as_ref()) {
                         Ok(c) => self.children.push(c),
                         Err(e) => log::warn!("cannot run {}: {e}", n.argv.join(" ")),
                     }
@@ -1655,6 +1654,27 @@ fn ping_id(k: usize) -> u16 {
     (std::process::id() as u16) ^ (k as u16)
 }
 
+/// Why a probe could not even start (a failed check, with this as its reason).
+#[derive(Debug)]
+enum ProbeError {
+    Io(io::Error),
+    Script(scripts::ScriptError),
+    Tls(crate::tls::TlsError),
+    /// An HTTP probe for a url the checker does not have.
+    NoUrl,
+}
+
+impl std::fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProbeError::Io(e) => e.fmt(f),
+            ProbeError::Script(e) => write!(f, "cannot run: {e}"),
+            ProbeError::Tls(e) => e.fmt(f),
+            ProbeError::NoUrl => f.write_str("no such url"),
+        }
+    }
+}
+
 /// UDP_CHECK / DNS_CHECK: the answer judged (an ICMP error shows as a failed receive).
 fn datagram_outcome(
     sock: &mio::net::UdpSocket,
@@ -1680,7 +1700,8 @@ fn datagram_outcome(
                 *max_reply_length,
             ),
             _ => Ok(()),
-        },
+        }
+        .map_err(|e| e.to_string()),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
         Err(e) => Err(e.to_string()),
     };
@@ -1754,7 +1775,7 @@ fn smtp_progress(
     while let Some(reply) = ka_runtime::smtp::take_reply(buf) {
         let code = match reply {
             Ok(c) => c,
-            Err(e) => return Some(Outcome::Failure(e)),
+            Err(e) => return Some(Outcome::Failure(e.to_string())),
         };
         if !*said_helo {
             if code != 220 {
@@ -1783,59 +1804,6 @@ fn smtp_progress(
 fn http_request(u: &Url, sp: &CheckSpec, proto: HttpProtocol) -> Vec<u8> {
     let vhost = u.virtualhost.as_deref().or(sp.virtualhost.as_deref());
     request_bytes(&u.path, vhost, sp.target, proto)
-}
-
-/// keepalived's HTTP request (check_http.c, genhash): `GET path`, its User-Agent, Host:
-/// the virtual host or the address, with the port unless 80.
-pub(crate) fn request_bytes(
-    path: &str,
-    vhost: Option<&str>,
-    target: SocketAddr,
-    proto: HttpProtocol,
-) -> Vec<u8> {
-    let host = vhost
-        .map(str::to_string)
-        .unwrap_or_else(|| match target.ip() {
-            std::net::IpAddr::V6(a) => format!("[{a}]"),
-            a => a.to_string(),
-        });
-    let port = if target.port() == 80 {
-        String::new()
-    } else {
-        format!(":{}", target.port())
-    };
-    let (version, close) = match proto {
-        HttpProtocol::Http11 => ("1.1", "Connection: close\r\n"),
-        HttpProtocol::Http10C => ("1.0", "Connection: close\r\n"),
-        HttpProtocol::Http10 => ("1.0", ""),
-    };
-    format!(
-        "GET {path} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\nHost: {host}{port}\r\n{close}\r\n"
-    )
-    .into_bytes()
-}
-
-/// Where an HTTP response's body starts (after a blank line, CRLF or bare LF).
-pub(crate) fn body_start(response: &[u8]) -> Option<usize> {
-    response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4)
-        .or_else(|| {
-            response
-                .windows(2)
-                .position(|w| w == b"\n\n")
-                .map(|p| p + 2)
-        })
-}
-
-/// The MD5 of `bytes` in lower-case hex (HTTP_GET's `digest`, genhash's output).
-pub(crate) fn md5_hex(bytes: &[u8]) -> String {
-    use md5::{Digest, Md5};
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Drives one HTTP exchange; Some when it has ended (the answer judged by
@@ -1873,125 +1841,5 @@ fn http_progress(
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
             Err(e) => return Some(Outcome::Failure(e.to_string())),
         }
-    }
-}
-
-/// keepalived http_handle_response: the status code within the url's ranges (200-299 by
-/// default), and the body's MD5 equal to `digest` when given.
-pub fn http_verdict(
-    u: &Url,
-    response: &[u8],
-    re: Option<&regex::bytes::Regex>,
-) -> Result<(), String> {
-    let line_end = response
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or("no status line")?;
-    let line = String::from_utf8_lossy(&response[..line_end]);
-    let mut parts = line.split_whitespace();
-    let proto = parts.next().unwrap_or("");
-    if !proto.starts_with("HTTP/") {
-        return Err(format!(
-            "not an HTTP response: {:?}",
-            &line[..line.len().min(40)]
-        ));
-    }
-    let code: u16 = parts
-        .next()
-        .and_then(|c| c.parse().ok())
-        .ok_or("no status code")?;
-    let ok = if u.status_codes.is_empty() {
-        (200..=299).contains(&code)
-    } else {
-        u.status_codes.iter().any(|&(a, b)| (a..=b).contains(&code))
-    };
-    if !ok {
-        return Err(format!("HTTP status code {code}"));
-    }
-    if u.digest.is_none() && re.is_none() {
-        return Ok(());
-    }
-    let body = &response[body_start(response).ok_or("no end of headers")?..];
-    if let Some(want) = &u.digest {
-        let got = md5_hex(body);
-        if !got.eq_ignore_ascii_case(want) {
-            return Err(format!("MD5 digest {got} differs from {want}"));
-        }
-    }
-    // keepalived check_http.c: the body must match the url's regex (or, with
-    // regex_no_match, must not).
-    if let Some(re) = re {
-        match (re.is_match(body), u.regex_no_match) {
-            (false, false) => return Err(format!("body does not match regex '{}'", re.as_str())),
-            (true, true) => {
-                return Err(format!(
-                    "body matches regex '{}' (regex_no_match)",
-                    re.as_str()
-                ))
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url(codes: Vec<(u16, u16)>, digest: Option<&str>) -> Url {
-        Url {
-            path: "/".into(),
-            digest: digest.map(Into::into),
-            status_codes: codes,
-            virtualhost: None,
-            regex: None,
-            regex_no_match: false,
-        }
-    }
-
-    #[test]
-    fn verdicts_on_regex() {
-        let ok = b"HTTP/1.0 200 OK\r\nX: y\r\n\r\nstatus: healthy\n";
-        let re = regex::bytes::Regex::new("status: (healthy|degraded)").unwrap();
-        let mut u = url(vec![], None);
-        assert!(http_verdict(&u, ok, Some(&re)).is_ok());
-        let bad = b"HTTP/1.0 200 OK\r\n\r\nstatus: down\n";
-        assert!(http_verdict(&u, bad, Some(&re)).is_err());
-        u.regex_no_match = true;
-        assert!(http_verdict(&u, bad, Some(&re)).is_ok());
-        assert!(http_verdict(&u, ok, Some(&re)).is_err());
-    }
-
-    #[test]
-    fn verdicts_on_status_and_digest() {
-        let ok = b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-        assert!(http_verdict(&url(vec![], None), ok, None).is_ok());
-        // md5("hello")
-        assert!(http_verdict(
-            &url(vec![], Some("5d41402abc4b2a76b9719d911017c592")),
-            ok,
-            None
-        )
-        .is_ok());
-        assert!(http_verdict(
-            &url(vec![], Some("00000000000000000000000000000000")),
-            ok,
-            None
-        )
-        .unwrap_err()
-        .contains("MD5"));
-        let redirect = b"HTTP/1.1 302 Found\r\n\r\n";
-        assert!(http_verdict(&url(vec![], None), redirect, None).is_err());
-        assert!(http_verdict(&url(vec![(300, 399)], None), redirect, None).is_ok());
-        assert!(
-            http_verdict(&url(vec![], None), b"SSH-2.0-OpenSSH\r\n", None)
-                .unwrap_err()
-                .contains("not an HTTP response")
-        );
-        assert!(
-            http_verdict(&url(vec![], None), b"HTTP/1.0 200", None).is_err(),
-            "partial"
-        );
     }
 }

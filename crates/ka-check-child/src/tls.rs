@@ -81,46 +81,100 @@ impl ClientCert {
     /// keepalived's `SSL { certificate FILE key FILE password P }`: the chain from
     /// `certificate`, the key from `key` (else from the certificate's file). Keys
     /// encrypted with a password are not read (rustls has no PEM decryption).
-    pub fn load(ssl: &ka_config::model::SslDefaults) -> Result<Option<ClientCert>, String> {
+    pub fn load(ssl: &ka_config::model::SslDefaults) -> Result<Option<ClientCert>, TlsError> {
         let Some(cert) = &ssl.certificate else {
             if let Some(k) = &ssl.key {
-                return Err(format!("SSL key {k} given without a certificate"));
+                return Err(TlsError::KeyWithoutCertificate(k.clone()));
             }
             return Ok(None);
         };
         let chain = CertificateDer::pem_file_iter(cert)
             .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("cannot read the certificate file {cert}: {e}"))?;
+            .map_err(|e| TlsError::Certificate {
+                file: cert.clone(),
+                why: e.to_string(),
+            })?;
         if chain.is_empty() {
-            return Err(format!("no certificate in {cert}"));
+            return Err(TlsError::NoCertificate(cert.clone()));
         }
         let key_file = ssl.key.as_deref().unwrap_or(cert);
         let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| {
-            let encrypted = std::fs::read_to_string(key_file)
-                .is_ok_and(|t| t.contains("ENCRYPTED PRIVATE KEY") || t.contains("Proc-Type: 4,ENCRYPTED"));
+            let encrypted = std::fs::read_to_string(key_file).is_ok_and(|t| {
+                t.contains("ENCRYPTED PRIVATE KEY") || t.contains("Proc-Type: 4,ENCRYPTED")
+            });
             if encrypted {
-                format!("the private key in {key_file} is encrypted (password): not supported, store it unencrypted")
+                TlsError::EncryptedKey(key_file.into())
             } else {
-                format!("cannot read a private key from {key_file}: {e}")
+                TlsError::Key {
+                    file: key_file.into(),
+                    why: e.to_string(),
+                }
             }
         })?;
         Ok(Some(ClientCert { chain, key }))
     }
 }
 
+/// What keeps TLS from being set up, worded for the log.
+#[derive(Debug)]
+pub enum TlsError {
+    KeyWithoutCertificate(String),
+    Certificate {
+        file: String,
+        why: String,
+    },
+    NoCertificate(String),
+    EncryptedKey(String),
+    Key {
+        file: String,
+        why: String,
+    },
+    /// rustls refused the protocol versions or the client certificate.
+    Config(rustls::Error),
+    ClientCertificate(rustls::Error),
+    /// A client connection could not be made.
+    Connect(rustls::Error),
+}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TlsError::KeyWithoutCertificate(k) => {
+                write!(f, "SSL key {k} given without a certificate")
+            }
+            TlsError::Certificate { file, why } => {
+                write!(f, "cannot read the certificate file {file}: {why}")
+            }
+            TlsError::NoCertificate(file) => write!(f, "no certificate in {file}"),
+            TlsError::EncryptedKey(file) => write!(
+                f,
+                "the private key in {file} is encrypted (password): not supported, store it unencrypted"
+            ),
+            TlsError::Key { file, why } => {
+                write!(f, "cannot read a private key from {file}: {why}")
+            }
+            TlsError::Config(e) => e.fmt(f),
+            TlsError::ClientCertificate(e) => write!(f, "client certificate: {e}"),
+            TlsError::Connect(e) => write!(f, "TLS: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {}
+
 impl Tls {
-    pub fn new(client: Option<&ClientCert>) -> Result<Tls, String> {
+    pub fn new(client: Option<&ClientCert>) -> Result<Tls, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let build = |sni: bool| -> Result<Arc<ClientConfig>, String> {
+        let build = |sni: bool| -> Result<Arc<ClientConfig>, TlsError> {
             let b = ClientConfig::builder_with_provider(provider.clone())
                 .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
+                .map_err(TlsError::Config)?
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider.clone())));
             let mut c = match client {
                 Some(cc) => b
                     .with_client_auth_cert(cc.chain.clone(), cc.key.clone_key())
-                    .map_err(|e| format!("client certificate: {e}"))?,
+                    .map_err(TlsError::ClientCertificate)?,
                 None => b.with_no_client_auth(),
             };
             c.enable_sni = sni;
@@ -137,12 +191,12 @@ impl Tls {
         &self,
         sni: Option<&str>,
         ip: std::net::IpAddr,
-    ) -> Result<ClientConnection, String> {
+    ) -> Result<ClientConnection, TlsError> {
         let (cfg, name) = match sni.map(|s| ServerName::try_from(s.to_string())) {
             Some(Ok(n)) => (self.sni.clone(), n),
             Some(Err(_)) | None => (self.no_sni.clone(), ServerName::IpAddress(ip.into())),
         };
-        ClientConnection::new(cfg, name).map_err(|e| format!("TLS: {e}"))
+        ClientConnection::new(cfg, name).map_err(TlsError::Connect)
     }
 }
 
@@ -256,22 +310,26 @@ mod tests {
             .is_some());
         let e = ClientCert::load(&ssl(Some("client.pem"), None))
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(
             e.contains("cannot read a private key from") && e.contains("client.pem"),
             "{e}"
         );
         let e = ClientCert::load(&ssl(Some("client.pem"), Some("client-encrypted.key")))
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(e.contains("encrypted (password)"), "{e}");
         let e = ClientCert::load(&ssl(Some("missing.pem"), Some("client.key")))
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(e.contains("missing.pem"), "{e}");
         let e = ClientCert::load(&ssl(None, Some("client.key")))
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(e.contains("without a certificate"), "{e}");
     }
 }

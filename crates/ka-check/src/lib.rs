@@ -6,6 +6,7 @@
 //!   (quorum, hysteresis, sorry server, inhibit_on_failure), and what follows a change:
 //!   IPVS operations as data, notify scripts, FIFO lines, mail;
 //! - [`file`]: FILE_CHECK, a tracked file's value as a fault or a weight;
+//! - [`http`]: HTTP_GET / SSL_GET's request and the verdict on a response;
 //! - [`ipvs`]: the IPVS table wanted, and the commands that bring the kernel to it;
 //! - [`config`]: the typed configuration turned into these;
 //! - [`replay`]: checkers and pool driven by recorded inputs on a virtual clock, their
@@ -19,6 +20,7 @@
 pub mod checker;
 pub mod config;
 pub mod file;
+pub mod http;
 pub mod ipvs;
 pub mod replay;
 pub mod service;

@@ -36,47 +36,89 @@ pub fn dns_query(id: u16, t: DnsType, name: &str) -> Vec<u8> {
     q
 }
 
+/// Why a UDP_CHECK or DNS_CHECK answer fails (its Display is the failure logged).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyError {
+    DnsTooShort(usize),
+    DnsOtherId,
+    NotDnsResponse,
+    /// The response code (RFC 1035 4.1.1).
+    DnsRcode(u16),
+    DnsNoRecords,
+    UdpLength {
+        len: u32,
+        min: u32,
+        max: u32,
+    },
+    UdpMismatch,
+}
+
+impl std::fmt::Display for ReplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplyError::DnsTooShort(n) => write!(f, "DNS answer too short ({n} bytes)"),
+            ReplyError::DnsOtherId => f.write_str("DNS answer with another id"),
+            ReplyError::NotDnsResponse => f.write_str("not a DNS response"),
+            ReplyError::DnsRcode(rcode) => {
+                let name = match rcode {
+                    1 => "FORMERR",
+                    2 => "SERVFAIL",
+                    3 => "NXDOMAIN",
+                    4 => "NOTIMP",
+                    5 => "REFUSED",
+                    _ => "error",
+                };
+                write!(f, "DNS rcode {rcode} ({name})")
+            }
+            ReplyError::DnsNoRecords => f.write_str("DNS answer has no records"),
+            ReplyError::UdpLength { len, min, max } => {
+                write!(f, "UDP reply of {len} bytes, outside {min}..={max}")
+            }
+            ReplyError::UdpMismatch => f.write_str("UDP reply does not match require_reply"),
+        }
+    }
+}
+
+impl std::error::Error for ReplyError {}
+
 /// keepalived dns_recv_thread: the answer to our id, a response, no error code, and at
 /// least one answer record.
-pub fn dns_verdict(id: u16, r: &[u8]) -> Result<(), String> {
+pub fn dns_verdict(id: u16, r: &[u8]) -> Result<(), ReplyError> {
     if r.len() < 12 {
-        return Err(format!("DNS answer too short ({} bytes)", r.len()));
+        return Err(ReplyError::DnsTooShort(r.len()));
     }
     if u16::from_be_bytes([r[0], r[1]]) != id {
-        return Err("DNS answer with another id".into());
+        return Err(ReplyError::DnsOtherId);
     }
     let flags = u16::from_be_bytes([r[2], r[3]]);
     if flags & 0x8000 == 0 {
-        return Err("not a DNS response".into());
+        return Err(ReplyError::NotDnsResponse);
     }
     let rcode = flags & 0xf;
     if rcode != 0 {
-        let name = match rcode {
-            1 => "FORMERR",
-            2 => "SERVFAIL",
-            3 => "NXDOMAIN",
-            4 => "NOTIMP",
-            5 => "REFUSED",
-            _ => "error",
-        };
-        return Err(format!("DNS rcode {rcode} ({name})"));
+        return Err(ReplyError::DnsRcode(rcode));
     }
     if u16::from_be_bytes([r[6], r[7]]) == 0 {
-        return Err("DNS answer has no records".into());
+        return Err(ReplyError::DnsNoRecords);
     }
     Ok(())
 }
 
 /// keepalived udp_check_reply: the length within min..=max, and when a reply is
 /// required with content, the reply starting with it.
-pub fn udp_verdict(reply: &[u8], require: Option<&[u8]>, min: u32, max: u32) -> Result<(), String> {
+pub fn udp_verdict(
+    reply: &[u8],
+    require: Option<&[u8]>,
+    min: u32,
+    max: u32,
+) -> Result<(), ReplyError> {
     let n = reply.len() as u32;
     if n < min || n > max {
-        return Err(format!("UDP reply of {n} bytes, outside {min}..={max}"));
+        return Err(ReplyError::UdpLength { len: n, min, max });
     }
     if let Some(want) = require.filter(|w| !w.is_empty()) {
         if !reply.starts_with(want) {
-            return Err("UDP reply does not match require_reply".into());
+            return Err(ReplyError::UdpMismatch);
         }
     }
     Ok(())
@@ -155,7 +197,7 @@ mod tests {
         assert!(dns_verdict(0x1235, &a).is_err());
         a[3] = 0x83;
         assert_eq!(
-            dns_verdict(0x1234, &a),
+            dns_verdict(0x1234, &a).map_err(|e| e.to_string()),
             Err("DNS rcode 3 (NXDOMAIN)".into())
         );
         a[3] = 0x80;

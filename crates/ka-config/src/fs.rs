@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 /// Reads files and expands include patterns.
 pub trait FileSource {
     fn read(&self, path: &Path) -> io::Result<String>;
-    /// Paths matching a glob pattern (no brace expansion: that is done before), sorted.
-    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String>;
+    /// Paths matching a glob pattern (no brace expansion: that is done before), sorted;
+    /// the error says what is wrong with the pattern.
+    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError>;
 }
 
 /// The real filesystem.
@@ -23,8 +24,8 @@ impl FileSource for RealFs {
         })
     }
 
-    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
-        let paths = glob::glob(pattern).map_err(|e| e.to_string())?;
+    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError> {
+        let paths = glob::glob(pattern)?;
         let mut out: Vec<PathBuf> = paths
             .filter_map(Result::ok)
             .filter(|p| !p.is_dir())
@@ -55,8 +56,8 @@ impl FileSource for MemFs {
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "No such file or directory"))
     }
 
-    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
-        let pat = glob::Pattern::new(pattern).map_err(|e| e.to_string())?;
+    fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError> {
+        let pat = glob::Pattern::new(pattern)?;
         Ok(self
             .files
             .keys()

@@ -88,18 +88,46 @@ fn insecure_part(file: &Path) -> Option<(PathBuf, &'static str)> {
 
 /// For the daemon: whether a root-run script may run under enable_script_security
 /// (found, and no part of its path writable by others).
-pub fn root_script_ok(prog: &str) -> Result<(), String> {
+pub fn root_script_ok(prog: &str) -> Result<(), ScriptRefused> {
     let Some(file) = resolve(prog) else {
-        return Err(format!("script '{prog}' not found"));
+        return Err(ScriptRefused::NotFound(prog.into()));
     };
     match insecure_part(&file) {
-        Some((part, why)) => Err(format!(
-            "SECURITY VIOLATION - script '{prog}': {} {why}",
-            part.display()
-        )),
+        Some((part, why)) => Err(ScriptRefused::Insecure {
+            prog: prog.into(),
+            part,
+            why,
+        }),
         None => Ok(()),
     }
 }
+
+/// Why a script may not run as root under enable_script_security.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptRefused {
+    NotFound(String),
+    /// `part` of its path is writable by someone else (`why`).
+    Insecure {
+        prog: String,
+        part: PathBuf,
+        why: &'static str,
+    },
+}
+
+impl std::fmt::Display for ScriptRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScriptRefused::NotFound(prog) => write!(f, "script '{prog}' not found"),
+            ScriptRefused::Insecure { prog, part, why } => write!(
+                f,
+                "SECURITY VIOLATION - script '{prog}': {} {why}",
+                part.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ScriptRefused {}
 
 /// uid and primary gid of a user (from /etc/passwd).
 pub fn user_ids(name: &str) -> Option<(u32, u32)> {

@@ -7,11 +7,11 @@ use crate::grammar::{KeepalivedParser, Rule};
 
 /// Splits a command line: `'…'` is literal; `"…"` and bare text take backslash escapes
 /// (`\a \b \E \f \n \r \t \v \nnn \xHH \cC`, or any other character quoted).
-pub fn split(s: &str) -> Result<Vec<String>, String> {
+pub fn split(s: &str) -> Result<Vec<String>, SplitError> {
     let line = KeepalivedParser::parse(Rule::sh_line, s)
         .map_err(|_| unterminated(s))?
         .next()
-        .ok_or_else(|| "empty command".to_string())?;
+        .ok_or(SplitError::Empty)?;
     let mut out = Vec::new();
     for w in line.into_inner() {
         if w.as_rule() != Rule::sh_word {
@@ -42,7 +42,28 @@ pub fn split(s: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn unterminated(s: &str) -> String {
+/// Why a command line cannot be split (its Display goes into the diagnostic).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SplitError {
+    /// A quote (`'` or `"`) that is never closed.
+    Unterminated(char),
+    Empty,
+    Unsplittable,
+}
+
+impl std::fmt::Display for SplitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SplitError::Unterminated(q) => write!(f, "missing terminating {q}"),
+            SplitError::Empty => f.write_str("empty command"),
+            SplitError::Unsplittable => f.write_str("cannot split the command"),
+        }
+    }
+}
+
+impl std::error::Error for SplitError {}
+
+fn unterminated(s: &str) -> SplitError {
     let mut quote: Option<char> = None;
     let mut esc = false;
     for c in s.chars() {
@@ -59,8 +80,8 @@ fn unterminated(s: &str) -> String {
         }
     }
     match quote {
-        Some(q) => format!("missing terminating {q}"),
-        None => "cannot split the command".to_string(),
+        Some(q) => SplitError::Unterminated(q),
+        None => SplitError::Unsplittable,
     }
 }
 
@@ -145,9 +166,13 @@ mod tests {
         assert_eq!(split("x 'a'\"b\"c").unwrap(), v(&["x", "abc"]));
         assert_eq!(split("x \\x41\\101\\cA").unwrap(), v(&["x", "AA\u{1}"]));
         assert_eq!(split("  ").unwrap(), Vec::<String>::new());
-        assert!(split("x 'a").unwrap_err().contains("missing terminating '"));
+        assert!(split("x 'a")
+            .unwrap_err()
+            .to_string()
+            .contains("missing terminating '"));
         assert!(split("x \"a")
             .unwrap_err()
+            .to_string()
             .contains("missing terminating \""));
     }
 

@@ -1,8 +1,11 @@
 //! bincode 1.3.3 behind two functions (fixed-size integers, little endian, bounded).
+//! Their error is bincode's own ([`Error`]: what did not fit or did not decode).
 
 use bincode::Options;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+pub type Error = bincode::Error;
 
 fn options() -> impl Options {
     bincode::DefaultOptions::new()
@@ -10,28 +13,26 @@ fn options() -> impl Options {
         .with_limit(crate::MAX_MESSAGE as u64)
 }
 
-pub fn encode<T: Serialize>(m: &T) -> Result<Vec<u8>, String> {
-    options().serialize(m).map_err(|e| e.to_string())
+pub fn encode<T: Serialize>(m: &T) -> Result<Vec<u8>, Error> {
+    options().serialize(m)
 }
 
-pub fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T, String> {
-    options().deserialize(b).map_err(|e| e.to_string())
+pub fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T, Error> {
+    options().deserialize(b)
 }
 
 /// The configuration as a whole blob (no size limit: it travels in parts).
-pub fn encode_config(c: &ka_config::Config) -> Result<Vec<u8>, String> {
+pub fn encode_config(c: &ka_config::Config) -> Result<Vec<u8>, Error> {
     bincode::DefaultOptions::new()
         .with_fixint_encoding()
         .serialize(c)
-        .map_err(|e| e.to_string())
 }
 
-pub fn decode_config(b: &[u8]) -> Result<ka_config::Config, String> {
+pub fn decode_config(b: &[u8]) -> Result<ka_config::Config, Error> {
     bincode::DefaultOptions::new()
         .with_fixint_encoding()
         .with_limit(256 << 20)
         .deserialize(b)
-        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

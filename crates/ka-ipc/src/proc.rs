@@ -237,7 +237,7 @@ impl Channel {
             }
             Some(&MORE) => {
                 let Some((len, mut b)) = partial.take() else {
-                    return Err(invalid("a fragment without its beginning".into()));
+                    return Err(invalid("a fragment without its beginning"));
                 };
                 b.extend_from_slice(&d[1..]);
                 match b.len().cmp(&len) {
@@ -253,13 +253,13 @@ impl Channel {
             }
             _ => {
                 *partial = None;
-                Err(invalid("a datagram of no known kind".into()))
+                Err(invalid("a datagram of no known kind"))
             }
         }
     }
 }
 
-fn invalid(e: String) -> io::Error {
+fn invalid(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 

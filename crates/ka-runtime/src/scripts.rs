@@ -15,7 +15,7 @@ pub fn run_as(
     g: &ka_config::model::GlobalDefs,
     argv: &[String],
     own: Option<&(String, Option<String>)>,
-) -> Result<Option<(u32, u32)>, String> {
+) -> Result<Option<(u32, u32)>, RunAsError> {
     use ka_config::security::{group_id, root_script_ok, user_ids};
     let who = match (own, &g.script_user) {
         (Some(w), _) => Some(w.clone()),
@@ -27,9 +27,9 @@ pub fn run_as(
     let ids = match who {
         None => None,
         Some((u, grp)) => {
-            let (uid, gid) = user_ids(&u).ok_or_else(|| format!("user {u} does not exist"))?;
+            let (uid, gid) = user_ids(&u).ok_or(RunAsError::NoUser(u))?;
             let gid = match grp {
-                Some(gn) => group_id(&gn).ok_or_else(|| format!("group {gn} does not exist"))?,
+                Some(gn) => group_id(&gn).ok_or(RunAsError::NoGroup(gn))?,
                 None => gid,
             };
             (uid != 0).then_some((uid, gid))
@@ -37,11 +37,60 @@ pub fn run_as(
     };
     if ids.is_none() && g.enable_script_security {
         if let Some(prog) = argv.first() {
-            root_script_ok(prog)?;
+            root_script_ok(prog).map_err(RunAsError::Refused)?;
         }
     }
     Ok(ids)
 }
+
+/// Why a script cannot run as [`run_as`] would have it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunAsError {
+    NoUser(String),
+    NoGroup(String),
+    /// enable_script_security refuses it as root.
+    Refused(ka_config::security::ScriptRefused),
+}
+
+impl std::fmt::Display for RunAsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunAsError::NoUser(u) => write!(f, "user {u} does not exist"),
+            RunAsError::NoGroup(g) => write!(f, "group {g} does not exist"),
+            RunAsError::Refused(r) => r.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RunAsError {}
+
+/// Starts a script as [`run_as`] says (its own user, script_user, …) with [`spawn`].
+pub fn start(
+    g: &ka_config::model::GlobalDefs,
+    argv: &[String],
+    own: Option<&(String, Option<String>)>,
+) -> Result<Child, ScriptError> {
+    let ids = run_as(g, argv, own).map_err(ScriptError::RunAs)?;
+    spawn(argv, ids).map_err(ScriptError::Spawn)
+}
+
+/// Why a script did not start.
+#[derive(Debug)]
+pub enum ScriptError {
+    RunAs(RunAsError),
+    Spawn(io::Error),
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScriptError::RunAs(e) => e.fmt(f),
+            ScriptError::Spawn(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ScriptError {}
 
 /// Whether `cmd` names an executable file (a bare name is looked up in PATH).
 pub fn executable(cmd: &str) -> bool {

@@ -7,7 +7,7 @@
 //! that started it: the same model as notify scripts.
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -196,7 +196,7 @@ impl Dialogue {
 
 /// Takes one complete reply (every line of a multi-line one) off the front of `buf`:
 /// its code, or why it is not a reply. None: more bytes are needed.
-pub fn take_reply(buf: &mut Vec<u8>) -> Option<Result<u16, String>> {
+pub fn take_reply(buf: &mut Vec<u8>) -> Option<Result<u16, NotAReply>> {
     let mut start = 0;
     loop {
         let end = buf[start..].iter().position(|&b| b == b'\n')? + start;
@@ -208,7 +208,7 @@ pub fn take_reply(buf: &mut Vec<u8>) -> Option<Result<u16, String>> {
         };
         let Some(code) = code else {
             let shown = String::from_utf8_lossy(&line[..line.len().min(60)]).into_owned();
-            return Some(Err(format!("not an SMTP reply: {shown:?}")));
+            return Some(Err(NotAReply(shown)));
         };
         let more = line.get(3) == Some(&b'-');
         start = end + 1;
@@ -219,21 +219,85 @@ pub fn take_reply(buf: &mut Vec<u8>) -> Option<Result<u16, String>> {
     }
 }
 
+/// A line that is not an SMTP reply (its first 60 bytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAReply(pub String);
+
+impl std::fmt::Display for NotAReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not an SMTP reply: {:?}", self.0)
+    }
+}
+
+impl std::error::Error for NotAReply {}
+
+/// Why a mail was not delivered, worded for the log.
+#[derive(Debug)]
+pub enum SmtpError {
+    Resolve {
+        server: String,
+        e: io::Error,
+    },
+    NoAddress(String),
+    Connect {
+        addr: SocketAddr,
+        e: io::Error,
+    },
+    Io {
+        addr: SocketAddr,
+        e: io::Error,
+    },
+    Reply {
+        addr: SocketAddr,
+        e: NotAReply,
+    },
+    TooLong(SocketAddr),
+    Closed(SocketAddr),
+    /// The server refused a step of the dialogue (what it refused, its code).
+    Refused(String),
+}
+
+impl std::fmt::Display for SmtpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmtpError::Resolve { server, e } => {
+                write!(f, "cannot resolve SMTP server {server}: {e}")
+            }
+            SmtpError::NoAddress(server) => write!(f, "SMTP server {server} has no address"),
+            SmtpError::Connect { addr, e } => {
+                write!(f, "cannot connect to SMTP server {addr}: {e}")
+            }
+            SmtpError::Io { addr, e } => write!(f, "SMTP server {addr}: {e}"),
+            SmtpError::Reply { addr, e } => write!(f, "SMTP server {addr}: {e}"),
+            SmtpError::TooLong(addr) => {
+                write!(f, "SMTP server {addr}: reply longer than {MAX_REPLY} bytes")
+            }
+            SmtpError::Closed(addr) => write!(f, "SMTP server {addr} closed the connection"),
+            SmtpError::Refused(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for SmtpError {}
+
 /// Longest reply accepted (a server that floods is an error, not a memory problem).
 const MAX_REPLY: usize = 64 * 1024;
 
 /// Sends `m` (blocking, each step bounded by its timeout).
-pub fn send(m: &Mail) -> Result<(), String> {
+pub fn send(m: &Mail) -> Result<(), SmtpError> {
     let addrs: Vec<_> = (m.server.as_str(), m.port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve SMTP server {}: {e}", m.server))?
+        .map_err(|e| SmtpError::Resolve {
+            server: m.server.clone(),
+            e,
+        })?
         .collect();
-    let addr = addrs
+    let addr = *addrs
         .first()
-        .ok_or_else(|| format!("SMTP server {} has no address", m.server))?;
-    let mut s = TcpStream::connect_timeout(addr, m.timeout)
-        .map_err(|e| format!("cannot connect to SMTP server {addr}: {e}"))?;
-    let io_err = |e: io::Error| format!("SMTP server {addr}: {e}");
+        .ok_or_else(|| SmtpError::NoAddress(m.server.clone()))?;
+    let mut s =
+        TcpStream::connect_timeout(&addr, m.timeout).map_err(|e| SmtpError::Connect { addr, e })?;
+    let io_err = |e: io::Error| SmtpError::Io { addr, e };
     s.set_read_timeout(Some(m.timeout)).map_err(io_err)?;
     s.set_write_timeout(Some(m.timeout)).map_err(io_err)?;
     let mut d = Dialogue::new(rfc822_utc(SystemTime::now()));
@@ -242,16 +306,14 @@ pub fn send(m: &Mail) -> Result<(), String> {
     loop {
         let code = loop {
             if let Some(r) = take_reply(&mut buf) {
-                break r.map_err(|e| format!("SMTP server {addr}: {e}"))?;
+                break r.map_err(|e| SmtpError::Reply { addr, e })?;
             }
             if buf.len() > MAX_REPLY {
-                return Err(format!(
-                    "SMTP server {addr}: reply longer than {MAX_REPLY} bytes"
-                ));
+                return Err(SmtpError::TooLong(addr));
             }
             match s.read(&mut chunk) {
                 Ok(0) if d.delivered() => return Ok(()),
-                Ok(0) => return Err(format!("SMTP server {addr} closed the connection")),
+                Ok(0) => return Err(SmtpError::Closed(addr)),
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 Err(_) if d.delivered() => return Ok(()),
                 Err(e) => return Err(io_err(e)),
@@ -262,7 +324,7 @@ pub fn send(m: &Mail) -> Result<(), String> {
             Step::Done => return Ok(()),
             Step::Failed(why) => {
                 let _ = s.write_all(b"QUIT\r\n");
-                return Err(why);
+                return Err(SmtpError::Refused(why));
             }
         }
     }
@@ -462,18 +524,18 @@ mod tests {
     #[test]
     fn a_server_that_talks_nonsense_or_stays_silent_is_an_error() {
         let (port, h) = server(&["SSH-2.0-OpenSSH\r\n"]);
-        let e = send(&mail(port)).unwrap_err();
+        let e = send(&mail(port)).unwrap_err().to_string();
         assert!(e.contains("not an SMTP reply"), "{e}");
         h.join().unwrap();
         let (port, h) = server(&["220 x\r\n", "421 go away\r\n"]);
-        let e = send(&mail(port)).unwrap_err();
+        let e = send(&mail(port)).unwrap_err().to_string();
         assert!(e.contains("HELO cmd") && e.contains("421"), "{e}");
         h.join().unwrap();
         // Silent: the timeout ends it.
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut m = mail(l.local_addr().unwrap().port());
         m.timeout = Duration::from_millis(200);
-        let e = send(&m).unwrap_err();
+        let e = send(&m).unwrap_err().to_string();
         assert!(e.contains("SMTP server"), "{e}");
     }
 }

@@ -18,7 +18,7 @@ use ka_net::packet::FrameSocket;
 use ka_net::vrrp::{RecvSocket, SendSocket, PROTO_AH, PROTO_VRRP};
 use ka_runtime::error::{ctx, RunError};
 use ka_runtime::link::Exit;
-use ka_runtime::scripts::{self, kill_group, open_fifo, spawn};
+use ka_runtime::scripts::{self, kill_group, open_fifo, spawn, RunAsError};
 use ka_vrrp::instance::{Event, TrackStatus, TrackerId};
 use ka_vrrp::rx::Received;
 use ka_vrrp::script::{ScriptAction, ScriptEvent, ScriptTracker, Status};
@@ -64,7 +64,7 @@ struct Script {
     tracker: ScriptTracker,
     child: Option<Child>,
     /// Who it runs as (None: root), or why it may not run.
-    ids: Result<Option<(u32, u32)>, String>,
+    ids: Result<Option<(u32, u32)>, RunAsError>,
 }
 
 pub struct VrrpProcess {
@@ -766,10 +766,7 @@ impl VrrpProcess {
             }
         }
         for (argv, who) in todo {
-            match self
-                .run_as(&argv, who.as_ref())
-                .and_then(|ids| spawn(&argv, ids).map_err(|e| e.to_string()))
-            {
+            match scripts::start(&self.cfg.global, &argv, who.as_ref()) {
                 Ok(c) => self.fifo_scripts.push(c),
                 Err(e) => log::warn!("cannot run FIFO script {}: {e}", argv.join(" ")),
             }
@@ -1293,7 +1290,7 @@ impl VrrpProcess {
         &self,
         argv: &[String],
         own: Option<&(String, Option<String>)>,
-    ) -> Result<Option<(u32, u32)>, String> {
+    ) -> Result<Option<(u32, u32)>, RunAsError> {
         scripts::run_as(&self.cfg.global, argv, own)
     }
 
@@ -1367,21 +1364,22 @@ impl VrrpProcess {
     fn script_actions(
         child: &mut Option<Child>,
         name: &str,
-        ids: &Result<Option<(u32, u32)>, String>,
+        ids: &Result<Option<(u32, u32)>, RunAsError>,
         acts: Vec<ScriptAction>,
     ) -> Vec<Status> {
         let mut out = Vec::new();
         for a in acts {
             match a {
                 // A script that may not run (logged once at start) never reports a result.
-                ScriptAction::Run { .. } if ids.is_err() => {}
-                ScriptAction::Run { argv } => match ids
-                    .clone()
-                    .and_then(|i| spawn(&argv, i).map_err(|e| e.to_string()))
-                {
-                    Ok(c) => *child = Some(c),
-                    Err(e) => log::warn!("VRRP_Script({name}) cannot run {}: {e}", argv.join(" ")),
-                },
+                ScriptAction::Run { argv } => {
+                    let Ok(ids) = ids else { continue };
+                    match spawn(&argv, *ids) {
+                        Ok(c) => *child = Some(c),
+                        Err(e) => {
+                            log::warn!("VRRP_Script({name}) cannot run {}: {e}", argv.join(" "))
+                        }
+                    }
+                }
                 ScriptAction::Kill => {
                     if let Some(c) = child.take() {
                         kill_group(c);
@@ -1952,10 +1950,7 @@ impl VrrpProcess {
                 }
                 Action::Notify { argv, user, group } => {
                     let who = user.map(|u| (u, group));
-                    match self
-                        .run_as(&argv, who.as_ref())
-                        .and_then(|ids| spawn(&argv, ids).map_err(|e| e.to_string()))
-                    {
+                    match scripts::start(&self.cfg.global, &argv, who.as_ref()) {
                         Ok(c) => self.children.push(c),
                         Err(e) => log::warn!("cannot run notify script {}: {e}", argv.join(" ")),
                     }
@@ -2131,12 +2126,13 @@ impl VrrpProcess {
     /// keepalived's protocol number.
     fn routes(&mut self, owner: &str, list: &[model::Route], add: bool) {
         use ka_net::netlink::{Route, RouteKind};
-        let index = |d: &Option<String>| -> Result<Option<u32>, String> {
+        // The error: the name of the interface that does not exist.
+        fn index(d: &Option<String>) -> Result<Option<u32>, &str> {
             match d {
-                Some(d) => iface::index(d).map(Some).map_err(|_| d.clone()),
+                Some(d) => iface::index(d).map(Some).map_err(|_| d.as_str()),
                 None => Ok(None),
             }
-        };
+        }
         'routes: for r in list {
             let oif = match index(&r.dev) {
                 Ok(i) => i,

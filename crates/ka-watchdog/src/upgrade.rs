@@ -90,34 +90,82 @@ pub fn argv(original: &[String], extra: &[&str]) -> Vec<String> {
 }
 
 /// Whether a program answering `check` can take over from this one.
-pub fn compatible(check: &Check) -> Result<(), String> {
+pub fn compatible(check: &Check) -> Result<(), Refused> {
     if check.ipc != ka_ipc::VERSION {
-        return Err(format!(
-            "{} speaks child protocol {}, the running children {}: it cannot take them over",
-            check.version,
-            check.ipc,
-            ka_ipc::VERSION
-        ));
+        return Err(Refused::Protocol {
+            version: check.version.clone(),
+            ipc: check.ipc,
+        });
     }
     if check.format != FORMAT {
-        return Err(format!(
-            "{} reads upgrade state format {}, this one writes {FORMAT}",
-            check.version, check.format
-        ));
+        return Err(Refused::Format {
+            version: check.version.clone(),
+            format: check.format,
+        });
     }
     if !check.errors.is_empty() {
-        return Err(format!(
-            "{} finds errors in the configuration: {}",
-            check.version,
-            check.errors.join("; ")
-        ));
+        return Err(Refused::Configuration {
+            version: check.version.clone(),
+            errors: check.errors.clone(),
+        });
     }
     Ok(())
 }
 
+/// Why an upgrade in place does not happen (the daemon runs on), worded for the
+/// operator who asked for it.
+#[derive(Debug)]
+pub enum Refused {
+    /// The new program speaks another child protocol.
+    Protocol { version: String, ipc: u32 },
+    /// It reads another upgrade state format.
+    Format { version: String, format: u32 },
+    /// It finds errors in the configuration.
+    Configuration {
+        version: String,
+        errors: Vec<String>,
+    },
+    /// It cannot be run.
+    Run { exe: PathBuf, e: io::Error },
+    /// It did not answer in 60 s.
+    Silent(PathBuf),
+    /// It answered something else (the first 200 characters).
+    Answer { exe: PathBuf, said: String },
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Protocol { version, ipc } => write!(
+                f,
+                "{version} speaks child protocol {ipc}, the running children {}: it cannot take them over",
+                ka_ipc::VERSION
+            ),
+            Refused::Format { version, format } => write!(
+                f,
+                "{version} reads upgrade state format {format}, this one writes {FORMAT}"
+            ),
+            Refused::Configuration { version, errors } => write!(
+                f,
+                "{version} finds errors in the configuration: {}",
+                errors.join("; ")
+            ),
+            Refused::Run { exe, e } => write!(f, "cannot run {}: {e}", exe.display()),
+            Refused::Silent(exe) => write!(f, "{} did not answer in 60 s", exe.display()),
+            Refused::Answer { exe, said } => write!(
+                f,
+                "{} does not answer {CHECK_OPTION} (not a keepalived-rs that can upgrade in place): {said:?}",
+                exe.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// Runs `exe --upgrade-check` with the daemon's options (at most 60 s) and reads its
 /// answer.
-pub fn ask(exe: &Path, original: &[String]) -> Result<Check, String> {
+pub fn ask(exe: &Path, original: &[String]) -> Result<Check, Refused> {
     let args = argv(original, &[CHECK_OPTION]);
     let mut cmd = std::process::Command::new(exe);
     cmd.args(args.iter().skip(1))
@@ -126,7 +174,7 @@ pub fn ask(exe: &Path, original: &[String]) -> Result<Check, String> {
         .stderr(std::process::Stdio::null());
     let mut child = cmd
         .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+        .map_err(|e| Refused::Run { exe: exe.into(), e })?;
     let end = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         match child.try_wait() {
@@ -137,7 +185,7 @@ pub fn ask(exe: &Path, original: &[String]) -> Result<Check, String> {
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("{} did not answer in 60 s", exe.display()));
+                return Err(Refused::Silent(exe.into()));
             }
         }
     }
@@ -145,12 +193,9 @@ pub fn ask(exe: &Path, original: &[String]) -> Result<Check, String> {
     if let Some(mut o) = child.stdout.take() {
         let _ = io::Read::read_to_string(&mut o, &mut out);
     }
-    serde_json::from_str::<Check>(out.trim()).map_err(|_| {
-        format!(
-            "{} does not answer {CHECK_OPTION} (not a keepalived-rs that can upgrade in place): {:?}",
-            exe.display(),
-            out.chars().take(200).collect::<String>()
-        )
+    serde_json::from_str::<Check>(out.trim()).map_err(|_| Refused::Answer {
+        exe: exe.into(),
+        said: out.chars().take(200).collect(),
     })
 }
 
@@ -226,7 +271,8 @@ mod tests {
             ipc: ka_ipc::VERSION + 1,
             ..ok.clone()
         })
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("cannot take them over"), "{e}");
         assert!(compatible(&Check {
             format: FORMAT + 1,
@@ -238,6 +284,7 @@ mod tests {
             ..ok
         })
         .unwrap_err()
+        .to_string()
         .contains("k.conf:3:5"));
     }
 

@@ -45,6 +45,25 @@ pub enum Kind {
 
 const KINDS: [Kind; 2] = [Kind::Vrrp, Kind::Check];
 
+/// Why a reload or an upgrade left the running children in place.
+#[derive(Debug)]
+enum NotReplaced {
+    /// A successor (this child kind) exited while preparing: it cannot run the
+    /// configuration.
+    CannotRun(&'static str),
+    /// A successor could not be started.
+    Spawn(io::Error),
+}
+
+impl std::fmt::Display for NotReplaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotReplaced::CannotRun(kind) => write!(f, "the {kind} child cannot run it"),
+            NotReplaced::Spawn(e) => e.fmt(f),
+        }
+    }
+}
+
 impl Kind {
     fn arg(self) -> &'static str {
         match self {
@@ -337,10 +356,10 @@ impl Watchdog {
     fn upgrade(&mut self) -> String {
         let check = match crate::upgrade::ask(&self.exe, &self.argv) {
             Ok(c) => c,
-            Err(e) => return e,
+            Err(e) => return e.to_string(),
         };
         if let Err(e) = crate::upgrade::compatible(&check) {
-            return e;
+            return e.to_string();
         }
         if let Some(c) = &mut self.control {
             c.answer_upgrade(None);
@@ -962,7 +981,7 @@ impl Watchdog {
     /// Replaces the running children by ones that run `new_config`: every successor is
     /// prepared first (a configuration one of them cannot run changes nothing at all,
     /// Err), then each running child hands over to its successor.
-    fn replace_children(&mut self, new_config: Config, poll: &Poll) -> Result<(), String> {
+    fn replace_children(&mut self, new_config: Config, poll: &Poll) -> Result<(), NotReplaced> {
         // Prepare every successor first: a configuration one of them cannot run changes
         // nothing at all.
         let mut next: Vec<(Kind, Running)> = Vec::new();
@@ -979,12 +998,12 @@ impl Watchdog {
                         k.name()
                     );
                     abandon(next);
-                    return Err(format!("the {} child cannot run it", k.name()));
+                    return Err(NotReplaced::CannotRun(k.name()));
                 }
                 Err(e) => {
                     log::error!("Reload failed: {e}; keeping the running configuration");
                     abandon(next);
-                    return Err(e.to_string());
+                    return Err(NotReplaced::Spawn(e));
                 }
             }
         }
