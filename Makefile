@@ -13,6 +13,7 @@ build:
 test:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+	python3 tools/module_cycles.py
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
 	$(MAKE) integration
 
@@ -29,6 +30,7 @@ test-systemd: package
 quick:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+	python3 tools/module_cycles.py
 	$(CARGO) test --workspace --all-targets -q
 
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,

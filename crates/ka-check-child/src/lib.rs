@@ -8,6 +8,7 @@
 pub mod genhash;
 pub mod lvs;
 pub mod process;
+pub mod tcp;
 pub mod tls;
 
 pub use process::CheckProcess;

@@ -30,6 +30,8 @@ use signal_hook_mio::v1_0::Signals;
 
 use ka_runtime::error::RunError;
 use ka_runtime::link::Exit;
+
+use crate::tcp::connected;
 use ka_runtime::scripts::{self, kill_group, open_fifo};
 
 fn ctx<T>(r: std::io::Result<T>, what: &str) -> Result<T, RunError> {
@@ -1723,18 +1725,6 @@ fn ping_outcome(sock: &socket2::Socket, v6: bool, id: u16, seq: u16) -> Option<O
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
             Err(e) => return Some(Outcome::Failure(e.to_string())),
         }
-    }
-}
-
-/// Whether a non-blocking connect has finished (Err: it failed).
-pub(crate) fn connected(s: &TcpStream) -> io::Result<bool> {
-    if let Some(e) = s.take_error()? {
-        return Err(e);
-    }
-    match s.peer_addr() {
-        Ok(_) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
-        Err(e) => Err(e),
     }
 }
 

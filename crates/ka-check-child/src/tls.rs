@@ -210,7 +210,7 @@ pub fn progress(
     response: &mut Vec<u8>,
     max: usize,
 ) -> Option<Outcome> {
-    match crate::process::connected(s) {
+    match crate::tcp::connected(s) {
         Ok(true) => {}
         Ok(false) => return None,
         Err(e) => return Some(Outcome::Failure(e.to_string())),

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::ctx::Ctx;
 use crate::model::{Broadcast, IpAddress, Lifetime, Nexthop, Route, RouteType, Rule, Scope};
-use crate::preprocess::Token;
+use crate::token::Token;
 use crate::tree::Node;
 
 pub fn max_prefix(a: &IpAddr) -> u8 {

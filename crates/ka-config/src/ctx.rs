@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::diag::{Diagnostic, Pos, Severity};
 use crate::model::{Command, Script};
-use crate::preprocess::Token;
 use crate::shell;
+use crate::token::Token;
 use crate::tree::Node;
 use crate::Options;
 

@@ -1,7 +1,7 @@
 //! keepalived.conf for keepalived-rs.
 //!
 //! Loading runs in three stages, each keeping `file:line:column` for every diagnostic:
-//! 1. [`preprocess`]: files to tokens (includes, comments, `@ID` conditionals, `$NAME`
+//! 1. [`preprocess`]: files to [`token::Token`]s (includes, comments, `@ID` conditionals, `$NAME`
 //!    parameters, `~SEQ` / `~LST` loops), cut by the pest grammar in `keepalived.pest`;
 //! 2. [`tree`]: tokens to a raw tree of keywords, arguments and blocks;
 //! 3. [`validate`]: the tree to the typed [`model::Config`], with keepalived 2.2.7's
@@ -23,6 +23,7 @@ pub mod model;
 pub mod preprocess;
 pub mod security;
 pub mod shell;
+pub mod token;
 pub mod tree;
 pub mod validate;
 pub mod word;

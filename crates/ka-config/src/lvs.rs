@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::addr;
 use crate::ctx::{parse_int, Ctx};
 use crate::model::*;
-use crate::preprocess::Token;
+use crate::token::Token;
 use crate::tree::Node;
 
 pub const SCHEDULERS: &[&str] = &[

@@ -14,6 +14,7 @@ use pest::Parser;
 use crate::diag::{Diagnostic, FileId, Pos, Severity, SourceMap};
 use crate::fs::FileSource;
 use crate::grammar::{KeepalivedParser, Rule};
+use crate::token::{TokKind, Token};
 use crate::tree::{Builder, Node};
 use crate::Options;
 
@@ -27,33 +28,6 @@ pub const MAX_LINE_BYTES: usize = 1 << 16;
 pub const MAX_LOOP_ITERATIONS: usize = 100_000;
 /// The whole configuration may have at most this many logical lines.
 pub const MAX_TOTAL_LINES: usize = 5_000_000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokKind {
-    Word,
-    LBrace,
-    RBrace,
-}
-
-/// One token: a word (quotes removed, `\#` and `\!` unescaped), `{` or `}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Token {
-    pub kind: TokKind,
-    pub text: crate::word::Word,
-    pub pos: Pos,
-    /// Width in source characters, for the caret.
-    pub width: u32,
-    /// For words with a quoted part holding a backslash: the text with the quotes removed
-    /// but the backslashes kept, which script keywords split shell-style.
-    pub raw: Option<Box<str>>,
-}
-
-impl Token {
-    /// The text script keywords split: backslashes inside quotes kept.
-    pub fn raw_text(&self) -> &str {
-        self.raw.as_deref().unwrap_or(&self.text)
-    }
-}
 
 /// A piece of text with a source position for every byte.
 #[derive(Clone, Debug, Default)]

@@ -3,7 +3,7 @@
 //! Unbalanced braces are reported where they are, not where the file ends.
 
 use crate::diag::{Diagnostic, Pos, Severity};
-use crate::preprocess::{TokKind, Token};
+use crate::token::{TokKind, Token};
 
 /// A keyword, its arguments and its block, if any.
 #[derive(Clone, Debug)]

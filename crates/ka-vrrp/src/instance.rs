@@ -14,28 +14,7 @@ use crate::packet::{Auth, Envelope, Repr, Version};
 use crate::rx::{self, AuthConfig, Note, Peer, Received, RxConfig};
 use crate::time::Time;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum State {
-    Init,
-    Backup,
-    Master,
-    Fault,
-    Stop,
-}
-
-impl State {
-    /// The name keepalived uses in logs, notify arguments and FIFO lines.
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Init => "INIT",
-            State::Backup => "BACKUP",
-            State::Master => "MASTER",
-            State::Fault => "FAULT",
-            State::Stop => "STOP",
-        }
-    }
-}
+pub use crate::state::State;
 
 /// GARP / NA timing (keepalived vrrp_arp.c and vrrp_scheduler.c; section 4.6).
 #[derive(Clone, Debug, PartialEq)]

@@ -30,6 +30,7 @@ pub mod replay;
 pub mod rx;
 pub mod script;
 pub mod sim;
+pub mod state;
 pub mod sync;
 pub mod time;
 
