@@ -58,6 +58,8 @@ struct Vmac {
     name: String,
     index: u32,
     base: String,
+    /// vmac_xmit_base: adverts leave through the base interface.
+    xmit_base: bool,
 }
 
 struct Script {
@@ -188,6 +190,7 @@ impl VrrpProcess {
                 name,
                 index,
                 base: base.clone(),
+                xmit_base: m.vmac_xmit_base,
             });
         }
         // Each instance's advert source: its configured address, else the interface's
@@ -570,25 +573,23 @@ impl VrrpProcess {
     /// it after the skew time (keepalived set_vrrp_backup); a static_ipaddress is put
     /// back.
     fn address_removed(&mut self, ifindex: u32, addr: IpAddr) {
-        let dev_of = |d: &Option<String>| d.as_deref().and_then(|n| iface::index(n).ok());
         let t = now(self.epoch);
-        for n in 0..self.router.instances.len() {
-            if self.router.instances[n].state() != ka_vrrp::instance::State::Master {
-                continue;
-            }
-            let held = self
-                .all_vips(n)
+        // Held there: on the device the address line names, or the instance's VMAC.
+        let vmacs: Vec<(usize, String, String)> = self
+            .vmacs
+            .iter()
+            .map(|v| (v.instance, v.base.clone(), v.name.clone()))
+            .collect();
+        let on = |i: usize, a: &model::IpAddress| {
+            let dev = a.dev.as_deref().unwrap_or_default();
+            let dev = vmacs
                 .iter()
-                .any(|a| a.addr == addr && dev_of(&a.dev) == Some(ifindex));
-            if held {
-                log::info!(
-                    "({}) VIP {addr} was removed by someone else",
-                    self.router.instances[n].name()
-                );
-                let acts = self.router.handle(t, n, Event::VipRemoved);
-                self.apply(acts);
-            }
-        }
+                .find(|(n, base, _)| *n == i && base == dev)
+                .map_or(dev, |(_, _, vmac)| vmac.as_str());
+            iface::index(dev).ok() == Some(ifindex)
+        };
+        let acts = self.router.address_removed(t, addr, on);
+        self.apply(acts);
         let g = self
             .cfg
             .global
@@ -1141,17 +1142,12 @@ impl VrrpProcess {
                 kill_group(c);
             }
         }
+        let acts = self.router.delete(t, &h.deleted);
+        self.apply(acts);
         for n in 0..self.router.instances.len() {
             let m = self.cfg.instances[n].clone();
             let master = self.router.instances[n].state() == ka_vrrp::instance::State::Master;
-            if h.deleted.contains(&m.name) {
-                // Not through the router: a deleted member must not take its sync group
-                // (which carries on in the successor) to FAULT.
-                let acts = self.router.instances[n].handle(t, Event::Delete);
-                self.apply(acts.into_iter().map(|a| (Target::Instance(n), a)).collect());
-                continue;
-            }
-            if !master {
+            if h.deleted.contains(&m.name) || !master {
                 continue;
             }
             if let Some((_, gone)) = h.vips.iter().find(|(name, _)| name == &m.name) {
@@ -1397,7 +1393,7 @@ impl VrrpProcess {
     fn report_advert(&mut self, i: usize, ifname: &str, dst: IpAddr, packet: &[u8], prio: u8) {
         let inst = &self.router.instances[i];
         let master = inst.state() == ka_vrrp::instance::State::Master;
-        let ah = matches!(self.cfg.instances[i].auth, Some(model::Auth::Ah(_)));
+        let ah = matches!(inst.cfg.auth, ka_vrrp::rx::AuthConfig::Ah(_));
         let IpAddr::V4(dst4) = dst else { return };
         if !master || prio == 0 || ah || self.parent.is_none() {
             return;
@@ -1881,10 +1877,8 @@ impl VrrpProcess {
             s.stop();
         }
         let t = now(self.epoch);
-        for n in 0..self.router.instances.len() {
-            let acts = self.router.handle(t, n, Event::Stop);
-            self.apply(acts);
-        }
+        let acts = self.router.stop(t);
+        self.apply(acts);
         for s in &mut self.scripts {
             if let Some(c) = s.child.take() {
                 kill_group(c);
@@ -1921,31 +1915,34 @@ impl VrrpProcess {
                             let d = dst;
                             log::warn!(
                                 "({}) Cant send advert to {d} ({e})",
-                                self.cfg.instances[i].name
+                                self.router.instances[i].name()
                             );
                         }
                     }
                 }
-                Action::Vips { add } => {
+                Action::Vips { add, addresses } => {
                     if let Some(i) = inst {
-                        self.vips(i, add);
+                        let name = self.router.instances[i].name().to_string();
+                        let list = self.on_vmac(i, addresses.to_vec());
+                        self.addresses(&name, &list, None, add);
                     }
                 }
-                Action::Routes { add } => {
+                Action::Routes { add, routes } => {
                     if let Some(i) = inst {
-                        let m = self.cfg.instances[i].clone();
-                        self.routes(&m.name, &m.virtual_routes, add);
+                        let name = self.router.instances[i].name().to_string();
+                        self.routes(&name, &routes, add);
                     }
                 }
-                Action::Rules { add } => {
+                Action::Rules { add, rules } => {
                     if let Some(i) = inst {
-                        let m = self.cfg.instances[i].clone();
-                        self.rules(&m.name, &m.virtual_rules, add);
+                        let name = self.router.instances[i].name().to_string();
+                        self.rules(&name, &rules, add);
                     }
                 }
-                Action::Garp { repeat } => {
+                Action::Garp { repeat, addresses } => {
                     if let Some(i) = inst {
-                        self.garp(i, repeat);
+                        let list = self.on_vmac(i, addresses.to_vec());
+                        self.garp_for(i, &list, repeat);
                     }
                 }
                 Action::Notify { argv, user, group } => {
@@ -2030,22 +2027,9 @@ impl VrrpProcess {
         }
     }
 
-    fn vips(&mut self, i: usize, add: bool) {
-        let m = self.cfg.instances[i].clone();
-        let list = self.all_vips(i);
-        self.addresses(&m.name, &list, m.interface.as_deref(), add);
-    }
-
     /// The instance's VIPs and eVIPs, on its VMAC where they would be on its interface.
     fn all_vips(&self, i: usize) -> Vec<model::IpAddress> {
-        let m = &self.cfg.instances[i];
-        let list: Vec<model::IpAddress> = m
-            .vips
-            .iter()
-            .chain(m.excluded_vips.iter())
-            .cloned()
-            .collect();
-        self.on_vmac(i, list)
+        self.on_vmac(i, self.router.instances[i].cfg.held.addresses.to_vec())
     }
 
     /// keepalived: with use_vmac, the addresses of the instance's interface go on the VMAC.
@@ -2062,10 +2046,13 @@ impl VrrpProcess {
 
     /// The interface adverts leave through: the VMAC unless vmac_xmit_base.
     fn send_if(&self, i: usize) -> String {
-        let m = &self.cfg.instances[i];
         match self.vmacs.iter().find(|v| v.instance == i) {
-            Some(v) if !m.vmac_xmit_base => v.name.clone(),
-            _ => m.interface.clone().unwrap_or_default(),
+            Some(v) if !v.xmit_base => v.name.clone(),
+            _ => self.router.instances[i]
+                .cfg
+                .interface
+                .clone()
+                .unwrap_or_default(),
         }
     }
 
@@ -2269,14 +2256,9 @@ impl VrrpProcess {
         }
     }
 
-    fn garp(&mut self, i: usize, repeat: u32) {
-        let all = self.all_vips(i);
-        self.garp_for(i, &all, repeat);
-    }
-
     /// Gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for `addrs` of instance `i`.
     fn garp_for(&self, i: usize, addrs: &[model::IpAddress], repeat: u32) {
-        let m = &self.cfg.instances[i];
+        let m = &self.router.instances[i].cfg;
         for round in 0..repeat {
             for a in addrs {
                 let dev = a.dev.clone().or(m.interface.clone()).unwrap_or_default();

@@ -56,6 +56,19 @@ pub fn instance_config(
             Some(ModelAuth::Ah(p)) => AuthConfig::Ah(key(p)),
         },
         vips,
+        held: crate::action::Held {
+            addresses: m
+                .vips
+                .iter()
+                .chain(&m.excluded_vips)
+                .map(|a| model::IpAddress {
+                    dev: a.dev.clone().or_else(|| m.interface.clone()),
+                    ..a.clone()
+                })
+                .collect(),
+            routes: m.virtual_routes.iter().cloned().collect(),
+            rules: m.virtual_rules.iter().cloned().collect(),
+        },
         src: m.src_ip.unwrap_or(primary),
         mcast_group: m.mcast_dst_ip.unwrap_or(if v6 {
             IpAddr::V6(g.vrrp_mcast_group6)

@@ -113,6 +113,9 @@ pub struct InstanceConfig {
     pub adver_int: Duration,
     pub auth: AuthConfig,
     pub vips: Vec<IpAddr>,
+    /// The addresses, routes and rules the instance holds while MASTER, as its actions
+    /// name them.
+    pub held: crate::action::Held,
     /// Our primary address: the advert source and the tie-break (RFC 5798 6.4.3).
     pub src: IpAddr,
     pub mcast_group: IpAddr,
@@ -154,6 +157,7 @@ impl InstanceConfig {
             want_master: priority == 255,
             adver_int: Duration::from_secs(1),
             auth: AuthConfig::None,
+            held: crate::action::Held::addresses(&vips),
             vips,
             src,
             mcast_group: if src.is_ipv4() {
@@ -732,12 +736,10 @@ impl Instance {
             ..Timers::default()
         };
         self.log(out, logs::entering(&self.cfg.name, "MASTER"));
-        out.push(Action::Vips { add: true });
-        out.push(Action::Routes { add: true });
-        out.push(Action::Rules { add: true });
-        out.push(Action::Garp {
-            repeat: self.cfg.garp.master_repeat,
-        });
+        out.push(self.cfg.held.vips(true));
+        out.push(self.cfg.held.routes(true));
+        out.push(self.cfg.held.rules(true));
+        out.push(self.cfg.held.garp(self.cfg.garp.master_repeat));
         if !self.cfg.garp.master_delay.is_zero() {
             self.timers.garp_delay = Some(now + self.cfg.garp.master_delay);
         }
@@ -756,9 +758,9 @@ impl Instance {
             self.send(0, out);
             self.log(out, logs::sent_zero(&self.cfg.name));
         }
-        out.push(Action::Rules { add: false });
-        out.push(Action::Routes { add: false });
-        out.push(Action::Vips { add: false });
+        out.push(self.cfg.held.rules(false));
+        out.push(self.cfg.held.routes(false));
+        out.push(self.cfg.held.vips(false));
         self.stats.release_master += 1;
     }
 
@@ -909,25 +911,19 @@ impl Instance {
         if due(self.timers.garp_delay) {
             self.timers.garp_delay = None;
             if self.state == State::Master {
-                out.push(Action::Garp {
-                    repeat: self.cfg.garp.master_repeat,
-                });
+                out.push(self.cfg.held.garp(self.cfg.garp.master_repeat));
             }
         }
         if due(self.timers.garp_lower) {
             self.timers.garp_lower = None;
             if self.state == State::Master {
-                out.push(Action::Garp {
-                    repeat: self.cfg.garp.lower_prio_repeat,
-                });
+                out.push(self.cfg.held.garp(self.cfg.garp.lower_prio_repeat));
             }
         }
         if due(self.timers.garp_refresh) {
             self.timers.garp_refresh = Some(now + self.cfg.garp.master_refresh);
             if self.state == State::Master {
-                out.push(Action::Garp {
-                    repeat: self.cfg.garp.master_refresh_repeat,
-                });
+                out.push(self.cfg.held.garp(self.cfg.garp.master_refresh_repeat));
             }
         }
         if due(self.timers.adver) {
@@ -1101,9 +1097,7 @@ impl Instance {
                 self.timers.adver = Some(now + self.cfg.adver_int);
             }
             if self.cfg.garp.lower_prio_repeat > 0 {
-                out.push(Action::Garp {
-                    repeat: self.cfg.garp.lower_prio_repeat,
-                });
+                out.push(self.cfg.held.garp(self.cfg.garp.lower_prio_repeat));
                 if !self.cfg.garp.lower_prio_delay.is_zero() {
                     self.timers.garp_lower = Some(now + self.cfg.garp.lower_prio_delay);
                 }

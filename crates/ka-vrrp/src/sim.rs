@@ -144,7 +144,7 @@ impl Lan {
                     let src = self.nodes[n].router.instances[i].cfg.src;
                     self.send(n, src, dst, packet);
                 }
-                (Target::Instance(i), Action::Vips { add }) => self.nodes[n].holds[i] = add,
+                (Target::Instance(i), Action::Vips { add, .. }) => self.nodes[n].holds[i] = add,
                 (Target::Instance(i), Action::StateChanged { state, .. }) => {
                     let now = self.now;
                     self.nodes[n].history.push((now, i, state));

@@ -2,7 +2,10 @@
 //! together, a FAULT in one faults all, a member goes MASTER only when every member wants
 //! to, and group notifies come after the instance notifies.
 
+use std::net::IpAddr;
 use std::time::Duration;
+
+use ka_config::model;
 
 use crate::action::{Action, Level};
 use crate::error::DecodeError;
@@ -193,6 +196,63 @@ impl Router {
             self.absorb(now, i, acts, &mut out);
         }
         self.mark(now);
+        out
+    }
+
+    /// Someone removed `addr`: every MASTER holding it (on the device `on` accepts, given
+    /// the instance's index and its address line) goes BACKUP and takes it back after
+    /// its skew time (keepalived set_vrrp_backup).
+    pub fn address_removed(
+        &mut self,
+        now: Time,
+        addr: IpAddr,
+        on: impl Fn(usize, &model::IpAddress) -> bool,
+    ) -> Vec<(Target, Action)> {
+        let mut out = Vec::new();
+        for i in 0..self.instances.len() {
+            let inst = &self.instances[i];
+            let held = inst.state() == State::Master
+                && inst
+                    .cfg
+                    .held
+                    .addresses
+                    .iter()
+                    .any(|a| a.addr == addr && on(i, a));
+            if held {
+                out.push((
+                    Target::Instance(i),
+                    Action::Log {
+                        level: Level::Info,
+                        line: format!("({}) VIP {addr} was removed by someone else", inst.name()),
+                    },
+                ));
+                let acts = self.instances[i].handle(now, Event::VipRemoved);
+                self.absorb(now, i, acts, &mut out);
+            }
+        }
+        self.mark(now);
+        out
+    }
+
+    /// SIGTERM: every instance stops (a MASTER sends priority 0 and lets its addresses go).
+    pub fn stop(&mut self, now: Time) -> Vec<(Target, Action)> {
+        self.each(now, |_| true, |_| Event::Stop)
+    }
+
+    /// A reload removed these instances: each MASTER sends priority 0 and lets go, each
+    /// is notified. Not through the group rules: a deleted member must not take its sync
+    /// group, which carries on in the successor, to FAULT.
+    pub fn delete(&mut self, now: Time, names: &[String]) -> Vec<(Target, Action)> {
+        let mut out = Vec::new();
+        for (i, inst) in self.instances.iter_mut().enumerate() {
+            if names.iter().any(|n| n == inst.name()) {
+                out.extend(
+                    inst.handle(now, Event::Delete)
+                        .into_iter()
+                        .map(|a| (Target::Instance(i), a)),
+                );
+            }
+        }
         out
     }
 
