@@ -25,14 +25,14 @@ use ka_ipc::status::IpvsCounters;
 use mio::net::TcpStream;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
 use ka_runtime::error::RunError;
 use ka_runtime::link::Exit;
 
 use crate::tcp::connected;
-use ka_runtime::scripts::{self, kill_group, open_fifo};
+use ka_runtime::scripts::{self, open_fifo, Dying};
 
 fn ctx<T>(r: std::io::Result<T>, what: &str) -> Result<T, RunError> {
     ka_runtime::error::ctx(r, || what.to_string())
@@ -127,6 +127,8 @@ pub struct CheckProcess {
     monitor: Option<ka_net::link::LinkMonitor>,
     suspended: Vec<bool>,
     fifo_script: Option<Child>,
+    /// Scripts told to stop, SIGKILLed if they linger; reaped on SIGCHLD.
+    dying: Dying,
     /// Probes started, started more than 100 ms after their time, and the latest start.
     started: u64,
     late: u64,
@@ -392,6 +394,7 @@ impl CheckProcess {
             monitor: None,
             suspended: Vec::new(),
             fifo_script,
+            dying: Dying::default(),
             started: 0,
             last: Vec::new(),
             late: 0,
@@ -484,7 +487,8 @@ impl CheckProcess {
         // HUP (the parent reloads) and USR2 (a VRRP dump) must not end this process when
         // sent to the whole group.
         let mut signals = ctx(
-            Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP]),
+            // SIGCHLD: a script that exits wakes the loop, which reaps it (no polling).
+            Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGCHLD]),
             "signals",
         )?;
         ctx(
@@ -537,18 +541,15 @@ impl CheckProcess {
                 Ok(()) => None,
                 Err(_) => wait,
             };
-            // Scripts (MISC_CHECK, notifies) are polled: every 20 ms while any runs.
-            let misc = self
-                .probes
-                .values()
-                .any(|p| matches!(p, Probe::Misc { .. }));
-            if misc || !self.children.is_empty() || !self.unreported.is_empty() {
-                let cap = Duration::from_millis(if misc || !self.unreported.is_empty() {
-                    20
-                } else {
-                    100
-                });
+            // Reports the parent's channel could not take yet: tried again in 20 ms.
+            if !self.unreported.is_empty() {
+                let cap = Duration::from_millis(20);
                 timeout = Some(timeout.map_or(cap, |d| d.min(cap)));
+            }
+            // A stopped script that lingers gets SIGKILL at its time.
+            if let Some(d) = self.dying.next_deadline() {
+                let d = d.saturating_duration_since(Instant::now());
+                timeout = Some(timeout.map_or(d, |t| t.min(d)));
             }
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
@@ -578,7 +579,7 @@ impl CheckProcess {
                             // only the services its configuration dropped.
                             self.lvs.hand_over(&keep);
                             if let Some(c) = self.fifo_script.take() {
-                                kill_group(c);
+                                self.dying.stop(c);
                             }
                             // Every real server's state, whatever was reported before:
                             // the successor carries on from exactly this.
@@ -605,6 +606,7 @@ impl CheckProcess {
             self.tick();
             self.children
                 .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+            self.dying.reap(Instant::now());
             self.flush_reports();
         }
     }
@@ -650,7 +652,7 @@ impl CheckProcess {
     }
 
     /// Closes a probe: its socket deregistered and closed, its script's group killed.
-    fn drop_probe(&self, p: Probe) {
+    fn drop_probe(&mut self, p: Probe) {
         match p {
             Probe::Tcp { mut stream, .. } => {
                 let _ = self.poll.registry().deregister(&mut stream);
@@ -662,7 +664,7 @@ impl CheckProcess {
             Probe::Http { mut stream, .. } | Probe::Smtp { mut stream, .. } => {
                 let _ = self.poll.registry().deregister(&mut stream);
             }
-            Probe::Misc { child, .. } => kill_group(child),
+            Probe::Misc { child, .. } => self.dying.stop(child),
             Probe::Datagram { mut sock, .. } => {
                 let _ = self.poll.registry().deregister(&mut sock);
             }
@@ -1636,7 +1638,7 @@ impl CheckProcess {
     fn stop(&mut self) {
         for (_, p) in self.probes.drain() {
             if let Probe::Misc { child, .. } = p {
-                kill_group(child);
+                self.dying.stop(child);
             }
         }
         let acts = self.pool.stop();
@@ -1645,7 +1647,7 @@ impl CheckProcess {
         self.lvs.stop(self.dont_release_ipvs);
         self.apply(acts);
         if let Some(c) = self.fifo_script.take() {
-            kill_group(c);
+            self.dying.stop(c);
         }
         log::info!("Stopped");
     }

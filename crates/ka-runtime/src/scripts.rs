@@ -147,24 +147,98 @@ pub fn spawn(argv: &[String], ids: Option<(u32, u32)>) -> io::Result<Child> {
         .spawn()
 }
 
-/// SIGTERM to a script's process group, and SIGKILL 2 s later if its leader is still
-/// there (keepalived's misc_timeout handling); a short-lived thread waits and reaps, so
-/// the caller's loop never does.
-pub fn kill_group(mut c: Child) {
-    // The script's process group (process_group(0) made it the leader).
-    let group = -(c.id() as i32);
-    let _ = ka_ipc::proc::signal(group, libc::SIGTERM);
-    if let Ok(Some(_)) = c.try_wait() {
-        return;
-    }
-    std::thread::spawn(move || {
-        for _ in 0..20 {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            if let Ok(Some(_)) = c.try_wait() {
-                return;
-            }
+/// Scripts being stopped (keepalived's misc_timeout handling): SIGTERM to each one's
+/// process group at once, SIGKILL to the group 2 s later if its leader is still there,
+/// reaped when it exits. Nothing waits and no thread is started: the process's loop
+/// calls [`Dying::reap`] when SIGCHLD wakes it and at [`Dying::next_deadline`].
+#[derive(Debug, Default)]
+pub struct Dying {
+    /// The script, and when its group gets SIGKILL (None: it has had it).
+    list: Vec<(Child, Option<std::time::Instant>)>,
+}
+
+/// How long a stopped script has between SIGTERM and SIGKILL.
+const KILL_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn group(c: &Child) -> i32 {
+    // process_group(0) made the script its group's leader.
+    -(c.id() as i32)
+}
+
+impl Dying {
+    /// SIGTERM to the script's group; reaped now if it has already gone.
+    pub fn stop(&mut self, mut c: Child) {
+        let _ = ka_ipc::proc::signal(group(&c), libc::SIGTERM);
+        if !matches!(c.try_wait(), Ok(Some(_)) | Err(_)) {
+            self.list
+                .push((c, Some(std::time::Instant::now() + KILL_AFTER)));
         }
-        let _ = ka_ipc::proc::signal(group, libc::SIGKILL);
-        let _ = c.wait();
-    });
+    }
+
+    /// Reaps the scripts that have exited, and SIGKILLs the groups whose time is up.
+    pub fn reap(&mut self, now: std::time::Instant) {
+        self.list.retain_mut(|(c, kill_at)| {
+            if matches!(c.try_wait(), Ok(Some(_)) | Err(_)) {
+                return false;
+            }
+            if kill_at.is_some_and(|t| t <= now) {
+                let _ = ka_ipc::proc::signal(group(c), libc::SIGKILL);
+                *kill_at = None;
+            }
+            true
+        });
+    }
+
+    /// When [`Dying::reap`] must run next to send a SIGKILL.
+    pub fn next_deadline(&self) -> Option<std::time::Instant> {
+        self.list.iter().filter_map(|(_, t)| *t).min()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn sh(script: &str) -> Child {
+        spawn(&["/bin/sh".into(), "-c".into(), script.into()], None).unwrap()
+    }
+
+    /// Reaps until `d` is empty, for at most `within`; whether it emptied.
+    fn drained(d: &mut Dying, now: Instant, within: Duration) -> bool {
+        let end = Instant::now() + within;
+        while !d.is_empty() && Instant::now() < end {
+            d.reap(now);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        d.is_empty()
+    }
+
+    #[test]
+    fn a_stopped_script_is_reaped_and_one_that_ignores_sigterm_is_killed_at_its_time() {
+        let mut d = Dying::default();
+        // SIGTERM ends it: reaped, no SIGKILL needed.
+        d.stop(sh("sleep 30"));
+        assert!(drained(&mut d, Instant::now(), Duration::from_secs(5)));
+        // It ignores SIGTERM: still there before its time, gone once SIGKILL is due.
+        // (It says when its trap is set: a SIGTERM before that would end it.)
+        let ready = std::env::temp_dir().join(format!("ka-dying-{}", std::process::id()));
+        let _ = std::fs::remove_file(&ready);
+        let c = sh(&format!("trap '' TERM; touch {}; sleep 30", ready.display()));
+        let end = Instant::now() + Duration::from_secs(10);
+        while !ready.exists() && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = std::fs::remove_file(&ready);
+        d.stop(c);
+        let due = d.next_deadline().expect("a SIGKILL deadline");
+        assert!(due > Instant::now() + Duration::from_millis(1500));
+        assert!(!drained(&mut d, Instant::now(), Duration::from_millis(300)));
+        assert!(drained(&mut d, due, Duration::from_secs(5)));
+        assert_eq!(d.next_deadline(), None);
+    }
 }

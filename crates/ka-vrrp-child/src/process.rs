@@ -18,7 +18,7 @@ use ka_net::packet::FrameSocket;
 use ka_net::vrrp::{RecvSocket, SendSocket, PROTO_AH, PROTO_VRRP};
 use ka_runtime::error::{ctx, RunError};
 use ka_runtime::link::Exit;
-use ka_runtime::scripts::{self, kill_group, open_fifo, spawn, RunAsError};
+use ka_runtime::scripts::{self, open_fifo, spawn, Dying, RunAsError};
 use ka_vrrp::instance::{Event, TrackStatus, TrackerId};
 use ka_vrrp::rx::Received;
 use ka_vrrp::script::{ScriptAction, ScriptEvent, ScriptTracker, Status};
@@ -26,7 +26,7 @@ use ka_vrrp::sync::{Router, Target};
 use ka_vrrp::{config as vconfig, garp, Action, Time};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
-use signal_hook::consts::{SIGHUP, SIGUSR1, SIGUSR2};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGUSR1, SIGUSR2};
 use signal_hook_mio::v1_0::Signals;
 
 const SIGNALS: Token = Token(0);
@@ -90,6 +90,8 @@ pub struct VrrpProcess {
     fifos: Vec<std::fs::File>,
     /// Their *_fifo_script processes (reading the FIFO; stopped when this process goes).
     fifo_scripts: Vec<Child>,
+    /// Scripts told to stop, SIGKILLed if they linger; reaped on SIGCHLD.
+    dying: Dying,
     warned: Vec<String>,
     /// The channel to the watchdog parent, when running as its child.
     parent: Option<ka_ipc::proc::Channel>,
@@ -270,6 +272,7 @@ impl VrrpProcess {
             children: Vec::new(),
             fifos,
             fifo_scripts: Vec::new(),
+            dying: Dying::default(),
             warned: Vec::new(),
             parent: None,
             resume: None,
@@ -776,7 +779,7 @@ impl VrrpProcess {
 
     fn stop_fifo_scripts(&mut self) {
         for c in self.fifo_scripts.drain(..) {
-            kill_group(c);
+            self.dying.stop(c);
         }
     }
 
@@ -826,9 +829,12 @@ impl VrrpProcess {
     /// cleanly; or until the parent asks for a handover (reload).
     pub fn run(mut self) -> Result<Exit, RunError> {
         let mut poll = ctx(Poll::new(), || "poll".into())?;
-        let mut signals = ctx(Signals::new(ka_runtime::signals::daemon_signals()), || {
-            "signals".into()
-        })?;
+        // SIGCHLD too: a script or mail process that exits wakes the loop, which reaps
+        // it (nothing polls for exits).
+        let handled = ka_runtime::signals::daemon_signals()
+            .into_iter()
+            .chain([SIGCHLD]);
+        let mut signals = ctx(Signals::new(handled), || "signals".into())?;
         ctx(
             poll.registry()
                 .register(&mut signals, SIGNALS, Interest::READABLE),
@@ -958,7 +964,7 @@ impl VrrpProcess {
         for s in &mut self.scripts {
             let a = s.tracker.handle(t, ScriptEvent::Start);
             let name = s.tracker.cfg.name.clone();
-            Self::script_actions(&mut s.child, &name, &s.ids, a);
+            Self::script_actions(&mut s.child, &mut self.dying, &name, &s.ids, a);
         }
         let timer = ctx(ka_net::timer::TimerFd::new(), || "timerfd".into())?;
         {
@@ -988,12 +994,10 @@ impl VrrpProcess {
                     wait
                 }
             };
-            // Children (scripts, mail) are polled too: wake at least every 100 ms while any run.
-            let busy = !self.children.is_empty() || self.scripts.iter().any(|s| s.child.is_some());
-            if busy {
-                timeout = Some(timeout.map_or(Duration::from_millis(100), |d| {
-                    d.min(Duration::from_millis(100))
-                }));
+            // A stopped script that lingers gets SIGKILL at its time.
+            if let Some(d) = self.dying.next_deadline() {
+                let d = d.saturating_duration_since(Instant::now());
+                timeout = Some(timeout.map_or(d, |t| t.min(d)));
             }
             if let Err(e) = poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
@@ -1052,6 +1056,8 @@ impl VrrpProcess {
                 if ev.token() == SIGNALS {
                     for sig in signals.pending() {
                         match sig {
+                            // Reaped below, after the events.
+                            SIGCHLD => {}
                             SIGUSR1 => self.dump_data(),
                             SIGUSR2 => self.dump_stats(),
                             s if s == ka_runtime::signals::sigstats_clear() => {
@@ -1085,6 +1091,7 @@ impl VrrpProcess {
             self.scripts_tick(t);
             self.children
                 .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+            self.dying.reap(Instant::now());
         }
     }
 
@@ -1139,7 +1146,7 @@ impl VrrpProcess {
         self.apply(acts);
         for s in &mut self.scripts {
             if let Some(c) = s.child.take() {
-                kill_group(c);
+                self.dying.stop(c);
             }
         }
         let acts = self.router.delete(t, &h.deleted);
@@ -1310,7 +1317,7 @@ impl VrrpProcess {
             }
             let name = s.tracker.cfg.name.clone();
             changes.extend(
-                Self::script_actions(&mut s.child, &name, &s.ids, acts)
+                Self::script_actions(&mut s.child, &mut self.dying, &name, &s.ids, acts)
                     .into_iter()
                     .map(|st| (name.clone(), st)),
             );
@@ -1359,6 +1366,7 @@ impl VrrpProcess {
     /// Starts or kills the script process; returns status changes.
     fn script_actions(
         child: &mut Option<Child>,
+        dying: &mut Dying,
         name: &str,
         ids: &Result<Option<(u32, u32)>, RunAsError>,
         acts: Vec<ScriptAction>,
@@ -1378,7 +1386,7 @@ impl VrrpProcess {
                 }
                 ScriptAction::Kill => {
                     if let Some(c) = child.take() {
-                        kill_group(c);
+                        dying.stop(c);
                     }
                 }
                 ScriptAction::Changed(s) => out.push(s),
@@ -1881,7 +1889,7 @@ impl VrrpProcess {
         self.apply(acts);
         for s in &mut self.scripts {
             if let Some(c) = s.child.take() {
-                kill_group(c);
+                self.dying.stop(c);
             }
         }
         self.statics(false);
