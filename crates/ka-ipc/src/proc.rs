@@ -46,21 +46,13 @@ impl Channel {
 
     /// A connected pair: (parent's end, child's end).
     pub fn pair() -> io::Result<(Channel, OwnedFd)> {
-        let mut fds = [0; 2];
-        // SAFETY: socketpair writes two new descriptors into `fds` on success.
-        let r = unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
-                0,
-                fds.as_mut_ptr(),
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: both descriptors were just created and are owned by nobody else.
-        let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+        let (a, b) = socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )?;
         Ok((Channel::new(a)?, b))
     }
 
@@ -74,13 +66,9 @@ impl Channel {
     }
 
     fn set_nonblocking(&self) -> io::Result<()> {
-        let fd = self.fd.as_raw_fd();
-        // SAFETY: fcntl on a descriptor we own.
-        let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-        // SAFETY: as above.
-        if fl < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        use nix::fcntl::{fcntl, FcntlArg, OFlag};
+        let fl = OFlag::from_bits_retain(fcntl(&self.fd, FcntlArg::F_GETFL)?);
+        fcntl(&self.fd, FcntlArg::F_SETFL(fl | OFlag::O_NONBLOCK))?;
         Ok(())
     }
 
@@ -142,38 +130,28 @@ impl Channel {
     }
 
     fn send_datagram(&self, head: &[u8], body: &[u8]) -> io::Result<()> {
-        let iov = [
-            libc::iovec {
-                iov_base: head.as_ptr() as *mut libc::c_void,
-                iov_len: head.len(),
-            },
-            libc::iovec {
-                iov_base: body.as_ptr() as *mut libc::c_void,
-                iov_len: body.len(),
-            },
-        ];
-        // SAFETY: a zeroed msghdr is valid; it points at `iov`, which outlives the call.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
-        msg.msg_iovlen = iov.len();
-        // SAFETY: the iovecs point at live buffers of their lengths, which sendmsg only
-        // reads; MSG_NOSIGNAL: no SIGPIPE if the peer is gone.
-        let r = unsafe { libc::sendmsg(self.fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        use nix::sys::socket::{sendmsg, MsgFlags};
+        // MSG_NOSIGNAL: no SIGPIPE if the peer is gone.
+        sendmsg::<()>(
+            self.fd.as_raw_fd(),
+            &[io::IoSlice::new(head), io::IoSlice::new(body)],
+            &[],
+            MsgFlags::MSG_NOSIGNAL,
+            None,
+        )?;
         Ok(())
     }
 
     fn wait_writable(&self, within: Duration) {
-        let mut p = libc::pollfd {
-            fd: self.fd.as_raw_fd(),
-            events: libc::POLLOUT,
-            revents: 0,
-        };
-        let ms = within.as_millis().clamp(1, 1000) as libc::c_int;
-        // SAFETY: one pollfd, valid for the call.
-        unsafe { libc::poll(&mut p, 1, ms) };
+        use nix::poll::{poll, PollFd, PollFlags};
+        let ms = within.as_millis().clamp(1, 1000) as u16;
+        let _ = poll(
+            &mut [PollFd::new(
+                std::os::fd::AsFd::as_fd(&self.fd),
+                PollFlags::POLLOUT,
+            )],
+            ms,
+        );
     }
 
     /// One message, Ok(None) when no whole message is waiting (the fragments of one
@@ -182,24 +160,16 @@ impl Channel {
     pub fn recv<T: DeserializeOwned>(&self) -> io::Result<Option<T>> {
         let mut buf = vec![0u8; crate::MAX_DATAGRAM + 1024];
         loop {
-            // SAFETY: `buf` is valid for writes of its length. MSG_TRUNC reports the real
-            // size.
-            let r = unsafe {
-                libc::recv(
-                    self.fd.as_raw_fd(),
-                    buf.as_mut_ptr() as *mut libc::c_void,
-                    buf.len(),
-                    libc::MSG_TRUNC,
-                )
+            // MSG_TRUNC: the datagram's real size, even when longer than `buf`.
+            let r = match nix::sys::socket::recv(
+                self.fd.as_raw_fd(),
+                &mut buf,
+                nix::sys::socket::MsgFlags::MSG_TRUNC,
+            ) {
+                Ok(r) => r,
+                Err(nix::errno::Errno::EAGAIN) => return Ok(None),
+                Err(e) => return Err(e.into()),
             };
-            if r < 0 {
-                let e = io::Error::last_os_error();
-                return if e.kind() == io::ErrorKind::WouldBlock {
-                    Ok(None)
-                } else {
-                    Err(e)
-                };
-            }
             if r == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -272,20 +242,12 @@ impl AsRawFd for Channel {
 /// Sets or clears FD_CLOEXEC: a channel kept across the parent's exec of a new version of
 /// itself (an upgrade in place) is cleared first and set again once adopted.
 pub fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
-    // SAFETY: fcntl on a descriptor the caller holds.
-    let fl = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-    if fl < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let want = if on {
-        fl | libc::FD_CLOEXEC
-    } else {
-        fl & !libc::FD_CLOEXEC
-    };
-    // SAFETY: as above.
-    if unsafe { libc::fcntl(fd, libc::F_SETFD, want) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    // SAFETY: the caller holds `fd` open for the length of this call.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let mut fl = FdFlag::from_bits_retain(fcntl(fd, FcntlArg::F_GETFD)?);
+    fl.set(FdFlag::FD_CLOEXEC, on);
+    fcntl(fd, FcntlArg::F_SETFD(fl))?;
     Ok(())
 }
 
@@ -308,7 +270,10 @@ impl ChildProc {
         }
     }
 
-    fn waitpid(&mut self, flags: libc::c_int) -> io::Result<Option<std::process::ExitStatus>> {
+    fn waitpid(
+        &mut self,
+        flags: Option<nix::sys::wait::WaitPidFlag>,
+    ) -> io::Result<Option<std::process::ExitStatus>> {
         use std::os::unix::process::ExitStatusExt;
         let ChildProc::Adopted { pid, status } = self else {
             return Ok(None);
@@ -316,15 +281,12 @@ impl ChildProc {
         if let Some(s) = status {
             return Ok(Some(*s));
         }
-        let mut raw = 0;
-        // SAFETY: waitpid on a child of this process, writing its status into `raw`.
-        let r = unsafe { libc::waitpid(*pid as libc::pid_t, &mut raw, flags) };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if r == 0 {
-            return Ok(None);
-        }
+        use nix::sys::wait::{waitpid, WaitStatus};
+        let raw = match waitpid(nix::unistd::Pid::from_raw(*pid as i32), flags)? {
+            WaitStatus::Exited(_, code) => (code & 0xff) << 8,
+            WaitStatus::Signaled(_, sig, core) => sig as i32 | if core { 0x80 } else { 0 },
+            _ => return Ok(None),
+        };
         let s = std::process::ExitStatus::from_raw(raw);
         *status = Some(s);
         Ok(Some(s))
@@ -334,7 +296,7 @@ impl ChildProc {
     pub fn try_wait(&mut self) -> io::Result<Option<std::process::ExitStatus>> {
         match self {
             ChildProc::Spawned(c) => c.try_wait(),
-            ChildProc::Adopted { .. } => self.waitpid(libc::WNOHANG),
+            ChildProc::Adopted { .. } => self.waitpid(Some(nix::sys::wait::WaitPidFlag::WNOHANG)),
         }
     }
 
@@ -343,7 +305,7 @@ impl ChildProc {
         match self {
             ChildProc::Spawned(c) => c.wait(),
             ChildProc::Adopted { .. } => self
-                .waitpid(0)?
+                .waitpid(None)?
                 .ok_or_else(|| io::Error::other("waitpid returned no status")),
         }
     }
@@ -395,18 +357,10 @@ pub fn release_free_memory() {
 
 /// In a child: SIGTERM when the parent dies (and at once if it already has).
 pub fn die_with_parent(parent: libc::pid_t) {
-    // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number; getppid has no arguments.
-    unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGTERM as libc::c_ulong,
-            0,
-            0,
-            0,
-        );
-        if libc::getppid() != parent {
-            libc::raise(libc::SIGTERM);
-        }
+    use nix::sys::signal::{raise, Signal};
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM);
+    if nix::unistd::getppid().as_raw() != parent {
+        let _ = raise(Signal::SIGTERM);
     }
 }
 
@@ -420,40 +374,28 @@ pub fn daemonize() -> io::Result<()> {
         // SAFETY: the parent leaves at once without running destructors or atexit handlers.
         _ => unsafe { libc::_exit(0) },
     }
-    // SAFETY: plain system calls on our own process; the path is a valid C string.
-    unsafe {
-        if libc::setsid() < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        libc::chdir(c"/".as_ptr());
-        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-        if null >= 0 {
-            libc::dup2(null, 0);
-            libc::dup2(null, 1);
-            libc::dup2(null, 2);
-            if null > 2 {
-                libc::close(null);
-            }
-        }
+    nix::unistd::setsid()?;
+    let _ = nix::unistd::chdir("/");
+    use nix::fcntl::{open, OFlag};
+    if let Ok(null) = open("/dev/null", OFlag::O_RDWR, nix::sys::stat::Mode::empty()) {
+        let _ = nix::unistd::dup2_stdin(&null);
+        let _ = nix::unistd::dup2_stdout(&null);
+        let _ = nix::unistd::dup2_stderr(&null);
     }
     Ok(())
 }
 
 /// CLOCK_MONOTONIC in microseconds (what sd_notify's MONOTONIC_USEC carries).
 pub fn monotonic_usec() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec we own; CLOCK_MONOTONIC always exists.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
+    use nix::time::{clock_gettime, ClockId};
+    let ts = clock_gettime(ClockId::CLOCK_MONOTONIC).unwrap_or(nix::sys::time::TimeSpec::new(0, 0));
+    ts.tv_sec() as u64 * 1_000_000 + ts.tv_nsec() as u64 / 1_000
 }
 
 /// Whether a process with this pid exists (kill(pid, 0)).
 pub fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence and permission.
-    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
+    // Signal 0 only checks for existence and permission.
+    pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
 }
 
 /// Sends `sig` to `pid` (the parent forwarding SIGUSR1 / SIGUSR2 to its child).
@@ -501,12 +443,10 @@ pub fn exec(exe: &std::path::Path, args: &[String]) -> io::Error {
     else {
         return io::Error::new(io::ErrorKind::InvalidInput, "a NUL in an argument");
     };
-    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-    ptrs.push(std::ptr::null());
-    // SAFETY: NUL-terminated strings and a NULL-terminated array that outlive the call;
-    // execv returns only on failure.
-    unsafe { libc::execv(path.as_ptr(), ptrs.as_ptr()) };
-    io::Error::last_os_error()
+    match nix::unistd::execv(&path, &argv) {
+        Err(e) => e.into(),
+        Ok(never) => match never {},
+    }
 }
 
 /// keepalived's dispositions, except for `handled`: left as they are (blocked, in the
@@ -566,12 +506,8 @@ pub fn default_signals() {
             set_disposition(sig, libc::SIG_DFL);
         }
     }
-    // SAFETY: an empty set built by sigemptyset; a null old set is allowed.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
-    }
+    use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 }
 
 #[cfg(test)]

@@ -1,18 +1,10 @@
 //! Interface facts: index, MAC address, primary addresses, link state.
 
-use std::ffi::{CStr, CString};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 pub fn index(name: &str) -> io::Result<u32> {
-    let c = CString::new(name).map_err(io::Error::other)?;
-    // SAFETY: `c` is a valid NUL-terminated string for the duration of the call.
-    let i = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if i == 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(i)
-    }
+    Ok(nix::net::if_::if_nametoindex(name)?)
 }
 
 /// An ifreq naming `name`, for the SIOCGIF* ioctls.
@@ -51,41 +43,17 @@ pub fn mac(name: &str) -> io::Result<[u8; 6]> {
 
 /// Every address of every interface: (interface name, address).
 pub fn addresses() -> io::Result<Vec<(String, IpAddr)>> {
-    let mut out = Vec::new();
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `head` with a list we free below with freeifaddrs.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let mut p = head;
-    while !p.is_null() {
-        // SAFETY: `p` is a node of the list getifaddrs returned, not yet freed.
-        let ifa = unsafe { &*p };
-        if !ifa.ifa_addr.is_null() {
-            // SAFETY: ifa_name is a NUL-terminated string owned by the list.
-            let name = unsafe { CStr::from_ptr(ifa.ifa_name) }
-                .to_string_lossy()
-                .into_owned();
-            // SAFETY: ifa_addr points to a sockaddr whose family says which one it is.
-            let fam = unsafe { (*ifa.ifa_addr).sa_family } as i32;
-            if fam == libc::AF_INET {
-                // SAFETY: family AF_INET: a sockaddr_in.
-                let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
-                out.push((
-                    name,
-                    IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))),
-                ));
-            } else if fam == libc::AF_INET6 {
-                // SAFETY: family AF_INET6: a sockaddr_in6.
-                let sin6 = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in6) };
-                out.push((name, IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr))));
-            }
-        }
-        p = ifa.ifa_next;
-    }
-    // SAFETY: `head` came from getifaddrs and is freed once.
-    unsafe { libc::freeifaddrs(head) };
-    Ok(out)
+    Ok(nix::ifaddrs::getifaddrs()?
+        .filter_map(|ifa| {
+            let a = ifa.address?;
+            let ip = match (a.as_sockaddr_in(), a.as_sockaddr_in6()) {
+                (Some(v4), _) => IpAddr::V4(v4.ip()),
+                (_, Some(v6)) => IpAddr::V6(v6.ip()),
+                _ => return None,
+            };
+            Some((ifa.interface_name, ip))
+        })
+        .collect())
 }
 
 /// The first IPv4 address of an interface that is not one of `exclude` (the VIPs): the
@@ -99,30 +67,19 @@ pub fn primary_v4(name: &str, exclude: &[IpAddr]) -> io::Result<Option<Ipv4Addr>
 
 /// The names of this host's interfaces (if_nameindex).
 pub fn names() -> Vec<String> {
-    let mut out = Vec::new();
-    // SAFETY: if_nameindex returns a heap array ended by an entry with index 0 and a null
-    // name, freed below with if_freenameindex; names are NUL-terminated C strings.
-    unsafe {
-        let list = libc::if_nameindex();
-        if !list.is_null() {
-            let mut p = list;
-            while (*p).if_index != 0 && !(*p).if_name.is_null() {
-                out.push(CStr::from_ptr((*p).if_name).to_string_lossy().into_owned());
-                p = p.add(1);
-            }
-            libc::if_freenameindex(list);
-        }
-    }
-    out
+    nix::net::if_::if_nameindex()
+        .map(|list| {
+            list.iter()
+                .map(|i| i.name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Creates the FIFO `path` (mode 0644) if it does not exist.
 pub fn mkfifo(path: &str) -> io::Result<()> {
-    let c = CString::new(path).map_err(io::Error::other)?;
-    // SAFETY: `c` is a valid NUL-terminated path for the call.
-    if unsafe { libc::mkfifo(c.as_ptr(), 0o644) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    use nix::sys::stat::Mode;
+    nix::unistd::mkfifo(path, Mode::from_bits_truncate(0o644))?;
     Ok(())
 }
 

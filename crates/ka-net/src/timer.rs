@@ -3,74 +3,49 @@
 //! up interval after interval. A timerfd wakes the loop with nanosecond resolution.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::time::Duration;
 
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{ClockId, Expiration, TimerFlags, TimerSetTimeFlags};
+
 pub struct TimerFd {
-    fd: OwnedFd,
+    fd: nix::sys::timerfd::TimerFd,
 }
 
 impl TimerFd {
     pub fn new() -> io::Result<TimerFd> {
-        // SAFETY: plain system call; the descriptor it returns is owned by us from here on.
-        let fd = unsafe {
-            libc::timerfd_create(
-                libc::CLOCK_MONOTONIC,
-                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a new descriptor nothing else owns.
         Ok(TimerFd {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            fd: nix::sys::timerfd::TimerFd::new(
+                ClockId::CLOCK_MONOTONIC,
+                TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+            )?,
         })
     }
 
     /// Fires once after `after` (None disarms). A zero wait fires at once.
     pub fn set(&self, after: Option<Duration>) -> io::Result<()> {
-        let value = match after {
+        match after {
             // A zero it_value would disarm: use the smallest wait instead.
-            Some(d) => libc::timespec {
-                tv_sec: d.as_secs() as libc::time_t,
-                tv_nsec: (d.subsec_nanos().max(u32::from(d.is_zero()))) as libc::c_long,
-            },
-            None => libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            },
-        };
-        let spec = libc::itimerspec {
-            it_interval: libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            },
-            it_value: value,
-        };
-        // SAFETY: `spec` is a valid itimerspec; the old value is not asked for.
-        let r =
-            unsafe { libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
+            Some(d) => self.fd.set(
+                Expiration::OneShot(TimeSpec::from_duration(d.max(Duration::from_nanos(1)))),
+                TimerSetTimeFlags::empty(),
+            )?,
+            None => self.fd.unset()?,
         }
         Ok(())
     }
 
     /// Clears a fired timer (so that the descriptor is no longer readable).
     pub fn clear(&self) {
-        let mut n = [0u8; 8];
-        // SAFETY: reads at most 8 bytes into `n`; a non-blocking read of an unfired
-        // timer fails with EAGAIN, which is fine.
-        unsafe {
-            libc::read(self.fd.as_raw_fd(), n.as_mut_ptr() as *mut libc::c_void, 8);
-        }
+        // A non-blocking read of an unfired timer fails with EAGAIN, which is fine.
+        let _ = self.fd.wait();
     }
 }
 
 impl AsRawFd for TimerFd {
     fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+        self.fd.as_fd().as_raw_fd()
     }
 }
 

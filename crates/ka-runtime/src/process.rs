@@ -20,17 +20,19 @@ fn check(r: libc::c_int) -> io::Result<()> {
 pub fn set_name(name: &str) {
     let mut b: Vec<u8> = name.bytes().filter(|&c| c != 0).take(15).collect();
     b.push(0);
-    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
-    let r = unsafe { libc::prctl(libc::PR_SET_NAME, b.as_ptr() as libc::c_ulong, 0, 0, 0) };
-    if let Err(e) = check(r) {
+    let Ok(c) = std::ffi::CStr::from_bytes_with_nul(&b) else {
+        return;
+    };
+    if let Err(e) = nix::sys::prctl::set_name(c) {
         log::warn!("Unable to set the process name to {name} - {e}");
     }
 }
 
 /// The daemon's umask (global `umask`), inherited by the children and their scripts.
 pub fn set_umask(mask: u32) {
-    // SAFETY: umask only changes this process's file mode creation mask.
-    unsafe { libc::umask(mask as libc::mode_t) };
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
+        mask as libc::mode_t,
+    ));
 }
 
 /// Everything `s` asks for, in keepalived's order.
@@ -51,13 +53,13 @@ pub fn apply(s: &ProcessSettings) {
             Ok(()) => {
                 if let Some(limit) = s.rlimit_rttime {
                     // keepalived: the soft limit at half, to be warned before the kill.
-                    let rl = libc::rlimit {
-                        rlim_cur: libc::rlim_t::from(limit / 2),
-                        rlim_max: libc::rlim_t::from(limit),
-                    };
-                    // SAFETY: setrlimit with a valid rlimit for this process.
-                    let r = unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &rl) };
-                    if let Err(e) = check(r) {
+                    use nix::sys::resource::{setrlimit, Resource};
+                    let r = setrlimit(
+                        Resource::RLIMIT_RTTIME,
+                        libc::rlim_t::from(limit / 2),
+                        libc::rlim_t::from(limit),
+                    );
+                    if let Err(e) = r {
                         log::warn!("child process cannot set realtime rlimit - {e}");
                     }
                 }
@@ -73,24 +75,22 @@ pub fn apply(s: &ProcessSettings) {
     if s.no_swap {
         // MCL_ONFAULT: pages are locked as they are touched, not all of the address
         // space at once (keepalived does the same on kernels that have it).
-        // SAFETY: mlockall takes flags only.
-        let r = unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) };
-        if let Err(e) = check(r) {
+        use nix::sys::mman::{mlockall, MlockAllFlags};
+        let r = mlockall(MlockAllFlags::from_bits_retain(
+            libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT,
+        ));
+        if let Err(e) = r {
             log::warn!("Unable to lock process in memory - {e}");
         }
     }
     if !s.cpu_affinity.is_empty() {
-        // SAFETY: a zeroed cpu_set_t filled with CPU_SET, handed to sched_setaffinity.
-        let r = unsafe {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            for &c in &s.cpu_affinity {
-                if (c as usize) < libc::CPU_SETSIZE as usize {
-                    libc::CPU_SET(c as usize, &mut set);
-                }
-            }
-            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
-        };
-        if let Err(e) = check(r) {
+        use nix::sched::{sched_setaffinity, CpuSet};
+        let mut set = CpuSet::new();
+        for &c in &s.cpu_affinity {
+            let _ = set.set(c as usize);
+        }
+        let r = sched_setaffinity(nix::unistd::Pid::from_raw(0), &set);
+        if let Err(e) = r {
             log::warn!("Unable to set cpu affinity to {:?} - {e}", s.cpu_affinity);
         }
     }

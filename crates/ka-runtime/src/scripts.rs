@@ -228,7 +228,10 @@ mod tests {
         // (It says when its trap is set: a SIGTERM before that would end it.)
         let ready = std::env::temp_dir().join(format!("ka-dying-{}", std::process::id()));
         let _ = std::fs::remove_file(&ready);
-        let c = sh(&format!("trap '' TERM; touch {}; sleep 30", ready.display()));
+        let c = sh(&format!(
+            "trap '' TERM; touch {}; sleep 30",
+            ready.display()
+        ));
         let end = Instant::now() + Duration::from_secs(10);
         while !ready.exists() && Instant::now() < end {
             std::thread::sleep(Duration::from_millis(10));

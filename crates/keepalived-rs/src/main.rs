@@ -469,15 +469,11 @@ fn group_id(name: &str) -> Result<u32, String> {
     if let Ok(n) = name.parse::<u32>() {
         return Ok(n);
     }
-    let c = std::ffi::CString::new(name).map_err(|_| format!("bad group name {name:?}"))?;
-    // SAFETY: getgrnam with a valid C string; the result is read at once, before any
-    // other call that could reuse its storage.
-    let g = unsafe { libc::getgrnam(c.as_ptr()) };
-    if g.is_null() {
-        return Err(format!("no group {name:?}"));
+    match nix::unistd::Group::from_name(name) {
+        Ok(Some(g)) => Ok(g.gid.as_raw()),
+        Ok(None) => Err(format!("no group {name:?}")),
+        Err(e) => Err(format!("group {name:?}: {e}")),
     }
-    // SAFETY: non-null, as returned by getgrnam just above.
-    Ok(unsafe { (*g).gr_gid })
 }
 
 /// keepalived's default config id: the host name up to its first '.'.
