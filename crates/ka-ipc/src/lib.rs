@@ -16,7 +16,10 @@ pub mod status;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes.
-pub const VERSION: u32 = 9;
+/// An instance's state, as the VRRP child reports it.
+pub use ka_vrrp::state::State as VrrpState;
+
+pub const VERSION: u32 = 10;
 
 /// Largest datagram (below the default SO_SNDBUF of 212992); a longer message travels in
 /// fragments of this size ([`proc::Channel`]).
@@ -29,7 +32,7 @@ pub const MAX_MESSAGE: usize = 64 << 20;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceState {
     pub name: String,
-    pub state: String,
+    pub state: VrrpState,
     pub priority: u8,
     /// Why it entered this state (empty in a handover).
     pub reason: String,

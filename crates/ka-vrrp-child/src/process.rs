@@ -924,7 +924,7 @@ impl VrrpProcess {
                     // became MASTER and died before the parent read it left its VIPs.
                     let holds = self.holds_vips(n, &present);
                     match last {
-                        _ if holds && last.is_none_or(|s| s.state != "MASTER") => {
+                        _ if holds && last.is_none_or(|s| s.state != ka_ipc::VrrpState::Master) => {
                             log::info!(
                                 "({name}) its VIPs are on the interface: resuming as MASTER"
                             );
@@ -935,7 +935,7 @@ impl VrrpProcess {
                                 self.complete_master(n);
                             }
                         }
-                        Some(s) if s.state == "MASTER" => {
+                        Some(s) if s.state == ka_ipc::VrrpState::Master => {
                             log::info!("({name}) resuming as MASTER");
                             let acts = self.router.handle(t, n, Event::Resume);
                             self.apply(acts);
@@ -1134,7 +1134,7 @@ impl VrrpProcess {
             .iter()
             .map(|i| ka_ipc::InstanceState {
                 name: i.name().to_string(),
-                state: i.state().name().to_string(),
+                state: i.state(),
                 priority: i.effective_priority(),
                 reason: String::new(),
                 master_down_left_ms: i
@@ -1991,7 +1991,7 @@ impl VrrpProcess {
                             .unwrap_or_default();
                         self.tell_parent(ka_ipc::ToParent::State(ka_ipc::InstanceState {
                             name,
-                            state: state.name().to_string(),
+                            state,
                             priority,
                             reason,
                             master_down_left_ms: None,

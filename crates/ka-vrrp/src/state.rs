@@ -1,6 +1,6 @@
 //! The states of an instance or a sync group (RFC 5798 6.4, keepalived's FAULT and STOP).
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
     Init,
@@ -20,5 +20,11 @@ impl State {
             State::Fault => "FAULT",
             State::Stop => "STOP",
         }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }

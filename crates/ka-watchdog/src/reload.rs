@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(p.kept, vec![("VI_1".to_string(), "renamed".to_string())]);
         let states = vec![InstanceState {
             name: "VI_1".into(),
-            state: "MASTER".into(),
+            state: ka_ipc::VrrpState::Master,
             priority: 100,
             reason: String::new(),
             master_down_left_ms: None,
@@ -181,7 +181,7 @@ mod tests {
         let p = plan(&old, &old);
         let states = vec![InstanceState {
             name: "VI_1".into(),
-            state: "BACKUP".into(),
+            state: ka_ipc::VrrpState::Backup,
             priority: 100,
             reason: String::new(),
             master_down_left_ms: Some(420),
@@ -190,7 +190,7 @@ mod tests {
         assert_eq!(carried[0].master_down_left_ms, Some(420));
         let kept = remembered(&carried);
         assert_eq!(kept[0].master_down_left_ms, None);
-        assert_eq!(kept[0].state, "BACKUP");
+        assert_eq!(kept[0].state, ka_ipc::VrrpState::Backup);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use ka_config::Config;
 use ka_ipc::proc::{spawn_with_fd, Channel, ChildProc};
+use ka_ipc::VrrpState as State;
 use ka_ipc::{Handover, InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -550,7 +551,7 @@ impl Watchdog {
         let instances: Vec<(String, String)> = self
             .states
             .values()
-            .map(|s| (s.name.clone(), s.state.clone()))
+            .map(|s| (s.name.clone(), s.state.to_string()))
             .collect();
         let names: std::collections::BTreeSet<String> = self
             .config
@@ -1297,7 +1298,7 @@ impl Watchdog {
                 let e = ka_ipc::status::Event::Instance {
                     time: ka_ipc::status::unix_now(),
                     name: s.name.clone(),
-                    state: s.state.clone(),
+                    state: s.state.to_string(),
                     priority: s.priority,
                     reason: s.reason.clone(),
                 };
@@ -1423,8 +1424,8 @@ impl Watchdog {
             }
         }
         for s in self.states.values_mut() {
-            if s.state == "MASTER" {
-                s.state = "BACKUP".into();
+            if s.state == State::Master {
+                s.state = State::Backup;
             }
         }
         // No more adverts for addresses that are gone.
@@ -1510,7 +1511,7 @@ impl Watchdog {
         // them is replaced at once, and its successor resumes as MASTER and advertises.
         // In a crash loop the VIPs are released instead, and the back-off applies.
         if k == Kind::Vrrp && !delay.is_zero() {
-            let held = self.states.values().any(|s| s.state == "MASTER") || self.holds_vips();
+            let held = self.states.values().any(|s| s.state == State::Master) || self.holds_vips();
             if held && self.slots[k.slot()].quick_deaths < QUICK_DEATHS_BEFORE_RELEASE {
                 log::info!("VRRP child held VIPs: restarting it at once");
                 delay = Duration::ZERO;
