@@ -1400,12 +1400,9 @@ impl CheckProcess {
     /// Probe `k` ended with `outcome`: its socket closed (or its script, if it timed out,
     /// killed), the outcome recorded.
     fn finish(&mut self, k: usize, outcome: Outcome) {
-        match self.probes.remove(&k) {
-            // A script that exited is reaped already; only one that timed out is killed.
-            Some(Probe::Misc { .. }) if !matches!(&outcome, Outcome::Failure(w) if w == "timed out") =>
-                {}
-            Some(p) => self.drop_probe(p),
-            None => {}
+        // A script that exited is only reaped; one that timed out is stopped (Dying).
+        if let Some(p) = self.probes.remove(&k) {
+            self.drop_probe(p);
         }
         self.record(k, outcome);
     }

@@ -166,8 +166,12 @@ fn group(c: &Child) -> i32 {
 }
 
 impl Dying {
-    /// SIGTERM to the script's group; reaped now if it has already gone.
+    /// SIGTERM to the script's group, unless the script has exited already (then it is
+    /// only reaped: its group is not signalled, as keepalived leaves it).
     pub fn stop(&mut self, mut c: Child) {
+        if matches!(c.try_wait(), Ok(Some(_)) | Err(_)) {
+            return;
+        }
         let _ = ka_ipc::proc::signal(group(&c), libc::SIGTERM);
         if !matches!(c.try_wait(), Ok(Some(_)) | Err(_)) {
             self.list
