@@ -594,3 +594,27 @@ fn file_check_values_as_keepalived_reads_and_weighs_them() {
     assert_eq!(effective_weight(3, [10, -2]), 11);
     assert_eq!(effective_weight(3, [-10]), 0);
 }
+
+#[test]
+fn what_a_checker_reports_for_status_and_hand_over() {
+    // The child reports has_run (status: "no result yet") and the misc_dynamic weight
+    // (handed to a successor, so that it does not put the configured weight back).
+    let mut c = Checker::new(cfg(1, false));
+    assert!(!c.has_run(), "no probe yet");
+    assert_eq!(c.dynamic_weight(), None);
+    c.start(s(0.0), Duration::ZERO);
+    probe(&mut c, Outcome::Success);
+    assert!(c.has_run());
+    assert_eq!(c.dynamic_weight(), None, "a plain success sets no weight");
+    probe(&mut c, Outcome::SuccessWeight(9));
+    assert_eq!(c.dynamic_weight(), Some(9));
+    probe(&mut c, fail());
+    assert_eq!(
+        c.dynamic_weight(),
+        Some(9),
+        "a failure keeps the last weight"
+    );
+    let mut d = Checker::new(cfg(1, false));
+    d.inherit(true, Some(4));
+    assert_eq!(d.dynamic_weight(), Some(4), "inherited from a predecessor");
+}
