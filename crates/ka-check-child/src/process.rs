@@ -85,9 +85,7 @@ enum Probe {
     Smtp {
         stream: TcpStream,
         deadline: Time,
-        helo: String,
-        said_helo: bool,
-        buf: Vec<u8>,
+        dialogue: ka_check::smtp::SmtpCheck,
     },
 }
 
@@ -1169,9 +1167,7 @@ impl CheckProcess {
             CheckKind::Smtp { helo_name, .. } => Probe::Smtp {
                 stream: self.connect(k, target).map_err(e)?,
                 deadline,
-                helo: helo_name,
-                said_helo: false,
-                buf: Vec::new(),
+                dialogue: ka_check::smtp::SmtpCheck::new(&helo_name),
             },
             CheckKind::Udp { payload, .. } => Probe::Datagram {
                 sock: self.datagram(k, &payload.unwrap_or_default()).map_err(e)?,
@@ -1356,12 +1352,8 @@ impl CheckProcess {
                 }
             }
             Some(Probe::Smtp {
-                stream,
-                helo,
-                said_helo,
-                buf,
-                ..
-            }) => smtp_progress(stream, helo, said_helo, buf),
+                stream, dialogue, ..
+            }) => smtp_progress(stream, dialogue),
             Some(Probe::Datagram { sock, dns_id, .. }) => {
                 datagram_outcome(sock, *dns_id, &self.specs[k].kind)
             }
@@ -1736,14 +1728,9 @@ fn misc_outcome(st: std::process::ExitStatus, dynamic: bool) -> Outcome {
     }
 }
 
-/// keepalived check_smtp.c: the greeting must be 220, the answer to HELO 250; then QUIT
-/// is sent and the check has passed.
-fn smtp_progress(
-    s: &mut TcpStream,
-    helo: &str,
-    said_helo: &mut bool,
-    buf: &mut Vec<u8>,
-) -> Option<Outcome> {
+/// Drives one SMTP_CHECK: what the server sent goes to its dialogue (ka-check), what the
+/// dialogue answers is written back; Some once the check is over.
+fn smtp_progress(s: &mut TcpStream, dialogue: &mut ka_check::smtp::SmtpCheck) -> Option<Outcome> {
     match connected(s) {
         Ok(true) => {}
         Ok(false) => return None,
@@ -1751,40 +1738,25 @@ fn smtp_progress(
     }
     let mut chunk = [0u8; 4096];
     loop {
-        match s.read(&mut chunk) {
+        let n = match s.read(&mut chunk) {
             Ok(0) => return Some(Outcome::Failure("connection closed".into())),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) => return Some(Outcome::Failure(e.to_string())),
-        }
-        if buf.len() > 64 * 1024 {
-            return Some(Outcome::Failure("reply longer than 64 KiB".into()));
-        }
-    }
-    while let Some(reply) = ka_runtime::smtp::take_reply(buf) {
-        let code = match reply {
-            Ok(c) => c,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
             Err(e) => return Some(Outcome::Failure(e.to_string())),
         };
-        if !*said_helo {
-            if code != 220 {
-                return Some(Outcome::Failure(format!(
-                    "SMTP greeting status code {code}"
-                )));
+        let (send, end) = dialogue.received(&chunk[..n]);
+        if !send.is_empty() {
+            if let Err(e) = s.write_all(&send) {
+                // The QUIT after a passed check may find the server gone: still a pass.
+                if end.is_none() {
+                    return Some(Outcome::Failure(e.to_string()));
+                }
             }
-            if let Err(e) = s.write_all(format!("HELO {helo}\r\n").as_bytes()) {
-                return Some(Outcome::Failure(e.to_string()));
-            }
-            *said_helo = true;
-        } else {
-            if code != 250 {
-                return Some(Outcome::Failure(format!("SMTP HELO status code {code}")));
-            }
-            let _ = s.write_all(b"QUIT\r\n");
-            return Some(Outcome::Success);
+        }
+        if end.is_some() {
+            return end;
         }
     }
-    None
 }
 
 /// keepalived check_http.c: `GET path HTTP/1.x`, `User-Agent: KeepAliveClient`, `Host:`

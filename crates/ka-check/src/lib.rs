@@ -7,6 +7,7 @@
 //!   IPVS operations as data, notify scripts, FIFO lines, mail;
 //! - [`file`]: FILE_CHECK, a tracked file's value as a fault or a weight;
 //! - [`http`]: HTTP_GET / SSL_GET's request and the verdict on a response;
+//! - [`smtp`]: SMTP_CHECK's dialogue, and SMTP replies (shared with the alert mail);
 //! - [`ipvs`]: the IPVS table wanted, and the commands that bring the kernel to it;
 //! - [`config`]: the typed configuration turned into these;
 //! - [`replay`]: checkers and pool driven by recorded inputs on a virtual clock, their
@@ -24,6 +25,7 @@ pub mod http;
 pub mod ipvs;
 pub mod replay;
 pub mod service;
+pub mod smtp;
 pub mod time;
 pub mod wire;
 

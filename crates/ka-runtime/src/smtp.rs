@@ -194,42 +194,7 @@ impl Dialogue {
     }
 }
 
-/// Takes one complete reply (every line of a multi-line one) off the front of `buf`:
-/// its code, or why it is not a reply. None: more bytes are needed.
-pub fn take_reply(buf: &mut Vec<u8>) -> Option<Result<u16, NotAReply>> {
-    let mut start = 0;
-    loop {
-        let end = buf[start..].iter().position(|&b| b == b'\n')? + start;
-        let line = &buf[start..end];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let code = match line.get(..3).map(std::str::from_utf8) {
-            Some(Ok(c)) if c.bytes().all(|b| b.is_ascii_digit()) => c.parse::<u16>().ok(),
-            _ => None,
-        };
-        let Some(code) = code else {
-            let shown = String::from_utf8_lossy(&line[..line.len().min(60)]).into_owned();
-            return Some(Err(NotAReply(shown)));
-        };
-        let more = line.get(3) == Some(&b'-');
-        start = end + 1;
-        if !more {
-            buf.drain(..start);
-            return Some(Ok(code));
-        }
-    }
-}
-
-/// A line that is not an SMTP reply (its first 60 bytes).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NotAReply(pub String);
-
-impl std::fmt::Display for NotAReply {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "not an SMTP reply: {:?}", self.0)
-    }
-}
-
-impl std::error::Error for NotAReply {}
+pub use ka_check::smtp::{take_reply, NotAReply};
 
 /// Why a mail was not delivered, worded for the log.
 #[derive(Debug)]

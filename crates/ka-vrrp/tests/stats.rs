@@ -4,8 +4,11 @@
 
 use ka_vrrp::error::{DecodeError, Stats};
 
+/// Reads one counter.
+type Counter = fn(&Stats) -> u64;
+
 /// Each error, the counter it goes to, and its log text.
-fn cases() -> Vec<(DecodeError, fn(&Stats) -> u64, &'static str)> {
+fn cases() -> Vec<(DecodeError, Counter, &'static str)> {
     use DecodeError::*;
     vec![
         (TooShort, |s| s.packet_len_err, "packet too short"),
