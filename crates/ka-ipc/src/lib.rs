@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 /// An instance's state, as the VRRP child reports it.
 pub use ka_vrrp::state::State as VrrpState;
 
-pub const VERSION: u32 = 10;
+pub const VERSION: u32 = 11;
 
 /// Largest datagram (below the default SO_SNDBUF of 212992); a longer message travels in
 /// fragments of this size ([`proc::Channel`]).
@@ -140,18 +140,8 @@ pub enum ToParent {
 /// What a retiring child removes because the new configuration no longer has it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Handover {
-    /// Instances with no counterpart in the new configuration: a MASTER sends priority 0
-    /// and drops its VIPs; notified FAULT (keepalived clear_diff_vrrp).
-    pub deleted: Vec<String>,
-    /// Per kept instance: the VIPs / eVIPs to drop if it holds them.
-    pub vips: Vec<(String, Vec<ka_config::model::IpAddress>)>,
-    /// Per kept instance: the virtual routes to drop if it holds them.
-    pub routes: Vec<(String, Vec<ka_config::model::Route>)>,
-    /// Per kept instance: the virtual rules to drop if it holds them.
-    pub rules: Vec<(String, Vec<ka_config::model::Rule>)>,
-    pub static_addresses: Vec<ka_config::model::IpAddress>,
-    pub static_routes: Vec<ka_config::model::Route>,
-    pub static_rules: Vec<ka_config::model::Rule>,
+    /// For the VRRP child: instances deleted, addresses, routes and rules dropped.
+    pub vrrp: ka_vrrp::reload::Removed,
     /// For the checker child: the IPVS services the new configuration has (the others
     /// it made are removed).
     pub ipvs_keep: Vec<ka_check::ipvs::SvcKey>,

@@ -1149,34 +1149,39 @@ impl VrrpProcess {
                 self.dying.stop(c);
             }
         }
-        let acts = self.router.delete(t, &h.deleted);
+        let acts = self.router.delete(t, &h.vrrp.deleted);
         self.apply(acts);
         for n in 0..self.router.instances.len() {
             let m = self.cfg.instances[n].clone();
             let master = self.router.instances[n].state() == ka_vrrp::instance::State::Master;
-            if h.deleted.contains(&m.name) || !master {
+            if h.vrrp.deleted.contains(&m.name) || !master {
                 continue;
             }
-            if let Some((_, gone)) = h.vips.iter().find(|(name, _)| name == &m.name) {
+            if let Some((_, gone)) = h.vrrp.vips.iter().find(|(name, _)| name == &m.name) {
                 let gone = self.on_vmac(n, gone.clone());
                 self.addresses(&m.name, &gone, m.interface.as_deref(), false);
             }
-            if let Some((_, gone)) = h.rules.iter().find(|(name, _)| name == &m.name) {
+            if let Some((_, gone)) = h.vrrp.rules.iter().find(|(name, _)| name == &m.name) {
                 self.rules(&m.name, gone, false);
             }
-            if let Some((_, gone)) = h.routes.iter().find(|(name, _)| name == &m.name) {
+            if let Some((_, gone)) = h.vrrp.routes.iter().find(|(name, _)| name == &m.name) {
                 self.routes(&m.name, gone, false);
             }
         }
-        self.rules("static_rules", &h.static_rules, false);
-        self.routes("static_routes", &h.static_routes, false);
+        self.rules("static_rules", &h.vrrp.static_rules, false);
+        self.routes("static_routes", &h.vrrp.static_routes, false);
         let g = self
             .cfg
             .global
             .default_interface
             .clone()
             .unwrap_or_else(|| "eth0".into());
-        self.addresses("static_ipaddress", &h.static_addresses, Some(&g), false);
+        self.addresses(
+            "static_ipaddress",
+            &h.vrrp.static_addresses,
+            Some(&g),
+            false,
+        );
         self.stop_fifo_scripts();
         // Not to be lost in a full channel: the successor resumes from these.
         if let Some(ch) = &self.parent {

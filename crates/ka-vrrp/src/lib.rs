@@ -8,6 +8,7 @@
 //!   [`Action`]s and tells when it next needs to be woken;
 //! - [`sync`]: sync groups over instances; [`script`]: vrrp_script results;
 //! - [`json`]: keepalived's SIGJSON dump of the running instances;
+//! - [`reload`]: what a reload changes (which instances carry on, what is removed);
 //! - [`replay`]: the router's inputs and actions as serde values, replayed on a virtual
 //!   clock (the conformance cases).
 //!
@@ -26,6 +27,7 @@ pub mod ip;
 pub mod json;
 pub mod logs;
 pub mod packet;
+pub mod reload;
 pub mod replay;
 pub mod rx;
 pub mod script;

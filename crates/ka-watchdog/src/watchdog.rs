@@ -1008,7 +1008,7 @@ impl Watchdog {
                 }
             }
         }
-        let plan = reload::plan(&self.config, &new_config);
+        let plan = ka_vrrp::reload::plan(&self.config, &new_config);
         for k in KINDS {
             let wanted = self.select.wants(k, &new_config);
             let successor = next
@@ -1018,7 +1018,10 @@ impl Watchdog {
             match successor {
                 Some(mut r) => {
                     let h = if k == Kind::Vrrp {
-                        plan.handover.clone()
+                        Handover {
+                            vrrp: plan.removed.clone(),
+                            ..Handover::default()
+                        }
                     } else {
                         Handover {
                             ipvs_keep: ka_check::ipvs::Wanted::new(ka_check::ipvs::layout(
