@@ -7,7 +7,7 @@
 //! - [`instance`]: one VRRP instance, a state machine fed with `(now, event)` that returns
 //!   [`Action`]s and tells when it next needs to be woken;
 //! - [`sync`]: sync groups over instances; [`script`]: vrrp_script results;
-//! - [`json`]: keepalived's SIGJSON dump of the running instances;
+//! - [`dump`]: keepalived.stats and keepalived.data; [`json`]: the SIGJSON dump;
 //! - [`reload`]: what a reload changes (which instances carry on, what is removed);
 //! - [`replay`]: the router's inputs and actions as serde values, replayed on a virtual
 //!   clock (the conformance cases).
@@ -20,6 +20,7 @@
 pub mod action;
 pub mod checksum;
 pub mod config;
+pub mod dump;
 pub mod error;
 pub mod garp;
 pub mod instance;
