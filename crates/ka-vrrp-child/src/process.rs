@@ -1151,23 +1151,9 @@ impl VrrpProcess {
         }
         let acts = self.router.delete(t, &h.vrrp.deleted);
         self.apply(acts);
-        for n in 0..self.router.instances.len() {
-            let m = self.cfg.instances[n].clone();
-            let master = self.router.instances[n].state() == ka_vrrp::instance::State::Master;
-            if h.vrrp.deleted.contains(&m.name) || !master {
-                continue;
-            }
-            if let Some((_, gone)) = h.vrrp.vips.iter().find(|(name, _)| name == &m.name) {
-                let gone = self.on_vmac(n, gone.clone());
-                self.addresses(&m.name, &gone, m.interface.as_deref(), false);
-            }
-            if let Some((_, gone)) = h.vrrp.rules.iter().find(|(name, _)| name == &m.name) {
-                self.rules(&m.name, gone, false);
-            }
-            if let Some((_, gone)) = h.vrrp.routes.iter().find(|(name, _)| name == &m.name) {
-                self.routes(&m.name, gone, false);
-            }
-        }
+        // What the masters that carry on let go of: the successor will not hold it.
+        let acts = self.router.let_go(&h.vrrp);
+        self.apply(acts);
         self.rules("static_rules", &h.vrrp.static_rules, false);
         self.routes("static_routes", &h.vrrp.static_routes, false);
         let g = self

@@ -256,6 +256,53 @@ impl Router {
         out
     }
 
+    /// Before a reload hands over: what each MASTER that carries on lets go of because
+    /// the new configuration drops it (`removed`), as the actions that remove it.
+    pub fn let_go(&self, removed: &crate::reload::Removed) -> Vec<(Target, Action)> {
+        let mut out = Vec::new();
+        for (i, inst) in self.instances.iter().enumerate() {
+            let name = inst.name();
+            if inst.state() != State::Master || removed.deleted.iter().any(|d| d == name) {
+                continue;
+            }
+            if let Some(gone) = of(&removed.vips, name) {
+                let addresses: Vec<model::IpAddress> = gone
+                    .into_iter()
+                    .map(|a| model::IpAddress {
+                        dev: a.dev.clone().or_else(|| inst.cfg.interface.clone()),
+                        ..a
+                    })
+                    .collect();
+                out.push((
+                    Target::Instance(i),
+                    Action::Vips {
+                        add: false,
+                        addresses: addresses.into(),
+                    },
+                ));
+            }
+            if let Some(gone) = of(&removed.rules, name) {
+                out.push((
+                    Target::Instance(i),
+                    Action::Rules {
+                        add: false,
+                        rules: gone.into(),
+                    },
+                ));
+            }
+            if let Some(gone) = of(&removed.routes, name) {
+                out.push((
+                    Target::Instance(i),
+                    Action::Routes {
+                        add: false,
+                        routes: gone.into(),
+                    },
+                ));
+            }
+        }
+        out
+    }
+
     /// Before a reload hands over: every MASTER advertises at once.
     pub fn advert_now(&mut self, now: Time) -> Vec<(Target, Action)> {
         self.each(now, |_| true, |_| Event::AdvertNow)
@@ -441,4 +488,9 @@ impl Router {
             ));
         }
     }
+}
+
+/// The list `l` gives instance `name`.
+fn of<T: Clone>(l: &[(String, Vec<T>)], name: &str) -> Option<Vec<T>> {
+    l.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
 }
