@@ -129,6 +129,15 @@ fn virtual_hosts_smtp_hosts_alpha_weights_mail_and_ha_suspend() {
 }
 
 #[test]
+fn an_smtp_check_without_host_blocks_probes_the_real_server() {
+    let (_, specs) = built(
+        "virtual_server 192.0.2.1 25 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n real_server 10.0.0.3 25 {\n SMTP_CHECK {\n }\n }\n}\n",
+    );
+    assert_eq!(specs.len(), 1);
+    assert_eq!(specs[0].target.to_string(), "10.0.0.3:25");
+}
+
+#[test]
 fn no_checker_emails_silences_the_real_servers_only() {
     let text = CONF.replace(
         "smtp_server 127.0.0.1",

@@ -582,6 +582,18 @@ fn file_check_values_as_keepalived_reads_and_weighs_them() {
     assert_eq!(parse_value(b""), Some(0));
     assert_eq!(parse_value(b"down"), Some(0));
     assert_eq!(parse_value(b"99999999999"), None, "out of range: ignored");
+    assert_eq!(parse_value(b" 0x5"), Some(5), "hex after a blank");
+    assert_eq!(parse_value(b"-3000000000"), None, "below i32: ignored");
+    assert_eq!(
+        parse_value(b"2147483648"),
+        Some(2147483648),
+        "i32::MAX + 1 still taken"
+    );
+    assert_eq!(
+        parse_value(&[b'9'; 100]),
+        None,
+        "a hundred digits: ignored, no overflow"
+    );
     // update_track_file_status: weight 0 means any value but 0 is a fault (reverse: 0 is).
     assert_eq!(status(0, 0, false), Some(0));
     assert_eq!(status(1, 0, false), None);
