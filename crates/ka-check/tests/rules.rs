@@ -589,6 +589,12 @@ fn file_check_values_as_keepalived_reads_and_weighs_them() {
         Some(2147483648),
         "i32::MAX + 1 still taken"
     );
+    assert_eq!(parse_value(b"2147483647"), Some(2147483647));
+    assert_eq!(
+        parse_value(b"-2147483648"),
+        Some(-2147483648),
+        "i32::MIN is taken"
+    );
     assert_eq!(
         parse_value(&[b'9'; 100]),
         None,
