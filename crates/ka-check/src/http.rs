@@ -167,6 +167,31 @@ mod tests {
     }
 
     #[test]
+    fn requests_as_keepalived_sends_them() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(
+            request_bytes("/x", None, at("10.0.0.1:80"), HttpProtocol::Http10),
+            b"GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 10.0.0.1\r\n\r\n".to_vec()
+        );
+        assert_eq!(
+            request_bytes("/", Some("www"), at("[fd00::1]:8080"), HttpProtocol::Http11),
+            b"GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nHost: www:8080\r\nConnection: close\r\n\r\n".to_vec()
+        );
+        let r = request_bytes("/", None, at("[fd00::1]:8080"), HttpProtocol::Http10C);
+        assert!(String::from_utf8(r)
+            .unwrap()
+            .contains("Host: [fd00::1]:8080\r\nConnection: close\r\n"));
+    }
+
+    #[test]
+    fn the_body_starts_after_the_blank_line() {
+        assert_eq!(body_start(b"HTTP/1.0 200 OK\r\nA: b\r\n\r\nbody"), Some(25));
+        assert_eq!(body_start(b"HTTP/1.0 200 OK\nA: b\n\nbody"), Some(22));
+        assert_eq!(body_start(b"HTTP/1.0 200 OK\r\n"), None);
+        assert_eq!(md5_hex(b"hello"), "5d41402abc4b2a76b9719d911017c592");
+    }
+
+    #[test]
     fn verdicts_on_regex() {
         let ok = b"HTTP/1.0 200 OK\r\nX: y\r\n\r\nstatus: healthy\n";
         let re = regex::bytes::Regex::new("status: (healthy|degraded)").unwrap();

@@ -299,3 +299,97 @@ fn record(kernel: &mut Table, cmd: &Cmd) {
         Cmd::Timeouts(..) | Cmd::NewDaemon(_) | Cmd::DelDaemon(_) => {}
     }
 }
+
+#[test]
+fn ranges_granularity_port_zero_and_scheduler_flags() {
+    let c = config(
+        r#"
+virtual_server_group v6 {
+    fd00::1-3 80
+}
+virtual_server group v6 {
+    protocol TCP
+    real_server fd00::10 80 { }
+}
+virtual_server 10.0.0.1 0 {
+    protocol TCP
+    lb_algo sh
+    sh-port
+    sh-fallback
+    real_server 10.0.1.1 0 { }
+}
+virtual_server 10.0.0.2 80 {
+    protocol TCP
+    persistence_timeout 100
+    persistence_granularity 24
+    real_server 10.0.1.2 80 { }
+}
+virtual_server 10.0.0.3 80 {
+    protocol TCP
+    persistence_timeout 100
+    persistence_granularity 0
+    real_server 10.0.1.3 80 { }
+}
+virtual_server 10.0.0.4 80 {
+    protocol TCP
+    persistence_timeout 100
+    persistence_granularity 33
+    real_server 10.0.1.4 80 { }
+}
+virtual_server fd00::5 80 {
+    protocol TCP
+    persistence_timeout 100
+    persistence_granularity 255.255.255.0
+    real_server fd00::15 80 { }
+}
+virtual_server fwmark 6 {
+    real_server fd00::16 80 { }
+}
+"#,
+    );
+    let l = layout(&c);
+    // An IPv6 range: one service per address.
+    let keys: Vec<String> = l[0].services.iter().map(|s| s.key.to_string()).collect();
+    assert_eq!(
+        keys,
+        vec!["TCP [fd00::1]:80", "TCP [fd00::2]:80", "TCP [fd00::3]:80"]
+    );
+    // Port 0: persistent for 360 s though no persistence_timeout is given (the
+    // configuration sets it, with keepalived's warning); sh-port and
+    // sh-fallback are the scheduler's flags 1 and 2.
+    let p0 = &l[1].services[0];
+    assert_eq!(p0.timeout, 360);
+    assert_eq!(
+        p0.flags,
+        SVC_F_PERSISTENT | ka_check::ipvs::SVC_F_SCHED1 | ka_check::ipvs::SVC_F_SCHED2
+    );
+    // persistence_granularity as a prefix length for IPv4 up to 32, else the whole
+    // address; a dotted mask means nothing to an IPv6 service (the whole address).
+    assert_eq!(l[2].services[0].netmask, 0xffff_ff00);
+    assert_eq!(l[3].services[0].netmask, 0);
+    assert_eq!(l[4].services[0].netmask, u32::MAX);
+    assert_eq!(l[5].services[0].netmask, 128);
+    // A fwmark service without ip_family is IPv6 when its real servers are.
+    assert_eq!(
+        l[6].services[0].key,
+        SvcKey::Fwmark {
+            ipv6: true,
+            mark: 6
+        }
+    );
+}
+
+#[test]
+fn the_wanted_table_carries_weights_and_every_key() {
+    let (_, mut w) = started(TWO);
+    assert_eq!(w.keys(), vec![key()]);
+    w.apply(&ka_check::service::IpvsOp::SetWeight {
+        vs: 0,
+        rs: 0,
+        weight: 9,
+    });
+    let t = w.table();
+    let d = &t[&key()].1[&(ip("10.0.1.1"), 80)];
+    assert_eq!(d.weight, 9, "a weight change reaches the table");
+    assert_eq!((d.u_threshold, d.l_threshold), (100, 10));
+}
