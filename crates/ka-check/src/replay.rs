@@ -215,3 +215,20 @@ impl Replay {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(
+            ReplayError::NoRealServer("[10.0.0.1]:tcp:80".into()).to_string(),
+            "no real server \"[10.0.0.1]:tcp:80\" in the configuration"
+        );
+        assert_eq!(
+            ReplayError::BackInTime { at_ms: "5".into() }.to_string(),
+            "input at 5 ms goes back in time"
+        );
+    }
+}

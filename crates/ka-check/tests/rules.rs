@@ -636,3 +636,37 @@ fn what_a_checker_reports_for_status_and_hand_over() {
     d.inherit(true, Some(4));
     assert_eq!(d.dynamic_weight(), Some(4), "inherited from a predecessor");
 }
+
+#[test]
+fn what_the_pool_reports_and_a_file_check_read_at_start() {
+    // The child reports each server's state, the quorum and the sorry server.
+    let mut v = vs(vec![rs("[10.0.0.1]:tcp:80", 1), rs("[10.0.0.2]:tcp:80", 1)]);
+    v.sorry_server = Some("[10.0.0.99]:tcp:80".into());
+    let mut p = Pool::new(vec![v]);
+    p.start();
+    assert!(p.rs_alive(0, 0) && p.quorum_up(0) && !p.sorry_active(0));
+    p.checker_changed(0, 0, 0, false, "x");
+    assert!(!p.rs_alive(0, 0) && p.rs_alive(0, 1));
+    p.checker_changed(0, 1, 0, false, "x");
+    assert!(
+        !p.quorum_up(0) && p.sorry_active(0),
+        "no server left: the sorry server"
+    );
+    // keepalived set_track_file_checkers_down / set_track_file_weights: a FILE_CHECK read
+    // before start puts its server down, or up with the weight the file gives.
+    let mut p = Pool::new(vec![vs(vec![
+        rs("[10.0.0.1]:tcp:80", 1),
+        rs("[10.0.0.2]:tcp:80", 1),
+    ])]);
+    p.preset(0, 0, 0, false, 1);
+    p.preset(0, 1, 0, true, 6);
+    assert_eq!(
+        ipvs(&p.start()),
+        vec![IpvsOp::AddDest {
+            vs: 0,
+            rs: 1,
+            weight: 6
+        }]
+    );
+    assert!(!p.rs_alive(0, 0));
+}
