@@ -114,6 +114,18 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_code_is_three_digits() {
+        assert!(matches!(
+            take_reply(&mut b"+12 hi\r\n".to_vec()),
+            Some(Err(_))
+        ));
+        assert_eq!(take_reply(&mut b"250 ok\r\n".to_vec()), Some(Ok(250)));
+        // Exactly 64 KiB kept waiting for the end of a line is still allowed.
+        let mut c = SmtpCheck::new("x");
+        assert_eq!(c.received(&[b'2'; 64 * 1024]), (vec![], None));
+    }
+
+    #[test]
     fn wrong_codes_nonsense_and_floods_fail() {
         let fail = |c: &mut SmtpCheck, b: &[u8]| match c.received(b).1 {
             Some(Outcome::Failure(why)) => why,

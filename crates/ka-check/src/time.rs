@@ -20,3 +20,15 @@ impl Sub for Time {
         Duration::from_micros(self.0.saturating_sub(o.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic() {
+        assert_eq!(Time(5_000_000) - Time(2_000_000), Duration::from_secs(3));
+        assert_eq!(Time(1) - Time(2), Duration::ZERO, "never negative");
+        assert_eq!(Time(1) + Duration::from_millis(1), Time(1_001));
+    }
+}

@@ -217,6 +217,45 @@ mod tests {
     }
 
     #[test]
+    fn replies_said_as_logged_and_bounds_inclusive() {
+        let text = |e: ReplyError| e.to_string();
+        for (rcode, name) in [
+            (1, "FORMERR"),
+            (2, "SERVFAIL"),
+            (4, "NOTIMP"),
+            (5, "REFUSED"),
+            (9, "error"),
+        ] {
+            assert_eq!(
+                text(ReplyError::DnsRcode(rcode)),
+                format!("DNS rcode {rcode} ({name})")
+            );
+        }
+        // A query (QR clear) with records is still not an answer.
+        let q = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 1, 0, 0, 0, 0];
+        assert_eq!(dns_verdict(0x1234, &q), Err(ReplyError::NotDnsResponse));
+        // min and max are inclusive.
+        assert!(udp_verdict(b"pong", None, 4, 4).is_ok());
+        assert_eq!(
+            udp_verdict(b"pong", None, 5, 9),
+            Err(ReplyError::UdpLength {
+                len: 4,
+                min: 5,
+                max: 9
+            })
+        );
+    }
+
+    #[test]
+    fn internet_checksum_values() {
+        assert_eq!(checksum(&[0x45, 0x00, 0x00, 0x1c]), 0xbae3);
+        // A carry out of 16 bits is folded back in.
+        assert_eq!(checksum(&[0xff, 0xff, 0x00, 0x01]), 0xfffe);
+        // An odd length pads with a zero byte.
+        assert_eq!(checksum(&[0x01]), !0x0100);
+    }
+
+    #[test]
     fn echo_round_trip() {
         let req = echo_request(false, 7, 9);
         assert_eq!(checksum(&req), 0, "a valid checksum sums to zero");

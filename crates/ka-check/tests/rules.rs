@@ -670,3 +670,44 @@ fn what_the_pool_reports_and_a_file_check_read_at_start() {
     );
     assert!(!p.rs_alive(0, 0));
 }
+
+#[test]
+fn stop_removes_what_is_in_the_table_and_omega_notifies() {
+    // keepalived clear_services: a live server and an inhibited one are in the table, a
+    // plain down one is not; with omega the live ones get their notify_down and the
+    // virtual server its quorum_down.
+    let mut inhibited = rs("[10.0.0.2]:tcp:80", 1);
+    inhibited.inhibit_on_failure = true;
+    let mut v = vs(vec![
+        rs("[10.0.0.1]:tcp:80", 1),
+        inhibited,
+        rs("[10.0.0.3]:tcp:80", 1),
+    ]);
+    v.omega = true;
+    v.sorry_server = Some("[10.0.0.99]:tcp:80".into());
+    v.sorry_server_inhibit = true;
+    let mut p = Pool::new(vec![v]);
+    p.start();
+    p.checker_changed(0, 1, 0, false, "x");
+    p.checker_changed(0, 2, 0, false, "x");
+    let acts = p.stop();
+    assert_eq!(
+        ipvs(&acts),
+        vec![
+            IpvsOp::DelDest { vs: 0, rs: 0 },
+            IpvsOp::DelDest { vs: 0, rs: 1 },
+            IpvsOp::DelSorry { vs: 0 },
+        ]
+    );
+    assert_eq!(
+        notifies(&acts),
+        vec!["/bin/down".to_string(), "/bin/qdown".to_string()]
+    );
+    // With the sorry server in, the live servers are not in the table.
+    let mut p = Pool::new(vec![vs(vec![rs("[10.0.0.1]:tcp:80", 1)])]);
+    p.cfg[0].sorry_server = Some("[10.0.0.99]:tcp:80".into());
+    p.cfg[0].quorum = 5;
+    p.start();
+    assert!(p.sorry_active(0));
+    assert_eq!(ipvs(&p.stop()), vec![IpvsOp::DelSorry { vs: 0 }]);
+}
