@@ -256,6 +256,24 @@ mod tests {
     }
 
     #[test]
+    fn echo_replies_after_any_valid_ipv4_header_only() {
+        let req = echo_request(false, 7, 9);
+        let reply_after = |header: Vec<u8>| {
+            let mut p = header;
+            p.extend_from_slice(&req);
+            let at = p.len() - req.len();
+            p[at] = 0;
+            p
+        };
+        // A header with options (IHL 6: 24 bytes).
+        assert!(is_echo_reply(false, &reply_after(vec![0x46; 24]), 7, 9));
+        // An IHL under 5 is not a header, whatever follows it.
+        assert!(!is_echo_reply(false, &reply_after(vec![0x42; 8]), 7, 9));
+        // Shorter than its own header: nothing to read, no panic.
+        assert!(!is_echo_reply(false, &[0x46; 22], 7, 9));
+    }
+
+    #[test]
     fn echo_round_trip() {
         let req = echo_request(false, 7, 9);
         assert_eq!(checksum(&req), 0, "a valid checksum sums to zero");

@@ -974,6 +974,58 @@ mod tests {
     }
 
     #[test]
+    fn keys_as_ipvsadm_lists_them_and_counters_add_up() {
+        let k = |protocol, addr: &str, port| SvcKey::Addr {
+            protocol,
+            addr: addr.parse().unwrap(),
+            port,
+        };
+        assert_eq!(k(6, "10.0.0.1", 80).to_string(), "TCP 10.0.0.1:80");
+        assert_eq!(k(17, "10.0.0.1", 53).to_string(), "UDP 10.0.0.1:53");
+        assert_eq!(k(132, "fd00::1", 80).to_string(), "SCTP [fd00::1]:80");
+        assert_eq!(k(99, "10.0.0.1", 1).to_string(), "? 10.0.0.1:1");
+        assert_eq!(
+            SvcKey::Fwmark {
+                ipv6: false,
+                mark: 5
+            }
+            .to_string(),
+            "FWM 5"
+        );
+        assert_eq!(
+            SvcKey::Fwmark {
+                ipv6: true,
+                mark: 5
+            }
+            .to_string(),
+            "FWM 5 IPv6"
+        );
+        let c = |n: u64| Counters {
+            conns: n,
+            inpkts: n + 1,
+            outpkts: n + 2,
+            inbytes: n + 3,
+            outbytes: n + 4,
+            active_conns: n as u32 + 5,
+            inactive_conns: n as u32 + 6,
+        };
+        let mut a = c(10);
+        a += c(100);
+        assert_eq!(
+            a,
+            Counters {
+                conns: 110,
+                inpkts: 112,
+                outpkts: 114,
+                inbytes: 116,
+                outbytes: 118,
+                active_conns: 120,
+                inactive_conns: 122,
+            }
+        );
+    }
+
+    #[test]
     fn kernel_flags_hashed_is_ignored() {
         let mut s = svc();
         s.flags |= SVC_F_HASHED;
