@@ -345,6 +345,18 @@ virtual_server fd00::5 80 {
 virtual_server fwmark 6 {
     real_server fd00::16 80 { }
 }
+virtual_server_group v4 {
+    10.0.0.7 80
+}
+virtual_server group v4 {
+    protocol TCP
+    persistence_timeout 100
+    persistence_granularity 255.255.255.0
+    real_server 10.0.1.7 80 { }
+}
+virtual_server fwmark 8 {
+    real_server 10.0.1.8 80 { }
+}
 "#,
     );
     let l = layout(&c);
@@ -377,6 +389,15 @@ virtual_server fwmark 6 {
             mark: 6
         }
     );
+    assert_eq!(
+        l[8].services[0].key,
+        SvcKey::Fwmark {
+            ipv6: false,
+            mark: 8
+        }
+    );
+    // keepalived 2.2.7 gives a group's services no granularity.
+    assert_eq!(l[7].services[0].netmask, u32::MAX);
 }
 
 #[test]
