@@ -1026,6 +1026,47 @@ mod tests {
     }
 
     #[test]
+    fn sync_daemons_and_timeouts() {
+        let d = SyncDaemon {
+            role: SyncRole::Backup,
+            interface: "eth1".into(),
+            sync_id: 7,
+            maxlen: None,
+            group: None,
+            port: None,
+            ttl: None,
+        };
+        let m = encode(0x1c, 1, &Cmd::NewDaemon(d.clone()));
+        assert_eq!(m[16], CMD_NEW_DAEMON);
+        let top = attrs(&m[20..]);
+        assert_eq!(top[0].0, ATTR_DAEMON);
+        let inner = attrs(top[0].1);
+        assert_eq!(
+            inner[0],
+            (DAEMON_STATE, &2u32.to_ne_bytes()[..]),
+            "backup is 2"
+        );
+        assert_eq!(inner[1], (DAEMON_MCAST_IFN, &b"eth1\0"[..]));
+        assert_eq!(inner[2], (DAEMON_SYNC_ID, &7u32.to_ne_bytes()[..]));
+        let m = encode(0x1c, 1, &Cmd::DelDaemon(SyncRole::Master));
+        assert_eq!(m[16], CMD_DEL_DAEMON);
+        let inner = attrs(attrs(&m[20..])[0].1);
+        assert_eq!(
+            inner,
+            vec![(DAEMON_STATE, &1u32.to_ne_bytes()[..])],
+            "master is 1"
+        );
+        // Timeouts: a zero leaves that one as it is (not sent).
+        let m = encode(0x1c, 1, &Cmd::Timeouts(900, 0, 300));
+        assert_eq!(m[16], CMD_SET_CONFIG);
+        let t: Vec<(u16, u32)> = attrs(&m[20..])
+            .into_iter()
+            .map(|(ty, v)| (ty, get_u32(v).unwrap()))
+            .collect();
+        assert_eq!(t, vec![(ATTR_TIMEOUT_TCP, 900), (ATTR_TIMEOUT_UDP, 300)]);
+    }
+
+    #[test]
     fn kernel_flags_hashed_is_ignored() {
         let mut s = svc();
         s.flags |= SVC_F_HASHED;
