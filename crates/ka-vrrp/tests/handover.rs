@@ -106,3 +106,24 @@ fn a_carrying_master_lets_go_of_what_the_new_configuration_drops() {
         ]
     );
 }
+
+#[test]
+fn bare_addresses_are_host_routes_on_the_instance_s_interface() {
+    let h = ka_vrrp::action::Held::addresses(&[
+        "192.0.2.1".parse().unwrap(),
+        "fd00::1".parse().unwrap(),
+    ]);
+    let got: Vec<(String, u8, Option<String>)> = h
+        .addresses
+        .iter()
+        .map(|a| (a.addr.to_string(), a.prefix, a.dev.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("192.0.2.1".into(), 32, None),
+            ("fd00::1".into(), 128, None)
+        ]
+    );
+    assert!(h.routes.is_empty() && h.rules.is_empty());
+}

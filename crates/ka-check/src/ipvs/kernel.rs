@@ -1066,6 +1066,136 @@ mod tests {
         assert_eq!(t, vec![(ATTR_TIMEOUT_TCP, 900), (ATTR_TIMEOUT_UDP, 300)]);
     }
 
+    /// A netlink message as the kernel sends it: header, then `body` (for generic
+    /// netlink: its 4-byte header and the attributes).
+    fn kernel_msg(ty: u16, seq: u32, body: &[u8]) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(&((16 + body.len()) as u32).to_ne_bytes());
+        m.extend_from_slice(&ty.to_ne_bytes());
+        m.extend_from_slice(&0u16.to_ne_bytes());
+        m.extend_from_slice(&seq.to_ne_bytes());
+        m.extend_from_slice(&0u32.to_ne_bytes());
+        m.extend_from_slice(body);
+        m.resize(align4(m.len()), 0);
+        m
+    }
+
+    #[test]
+    fn replies_are_cut_into_frames() {
+        // The controller's answer: the family id, then the ACK; a dump's DONE; a NACK.
+        let mut ctrl = vec![1, 2, 0, 0];
+        put_attr(&mut ctrl, CTRL_ATTR_FAMILY_NAME, b"IPVS\0");
+        put_u16(&mut ctrl, CTRL_ATTR_FAMILY_ID, 0x23);
+        let mut rx = kernel_msg(GENL_ID_CTRL, 5, &ctrl);
+        rx.extend(kernel_msg(NLMSG_ERROR, 5, &0i32.to_ne_bytes()));
+        rx.extend(kernel_msg(NLMSG_DONE, 6, &[]));
+        rx.extend(kernel_msg(NLMSG_ERROR, 7, &(-2i32).to_ne_bytes()));
+        let r = split_replies(&rx);
+        assert_eq!(
+            r.iter().map(|r| (r.seq, r.ty)).collect::<Vec<_>>(),
+            vec![
+                (5, GENL_ID_CTRL),
+                (5, NLMSG_ERROR),
+                (6, NLMSG_DONE),
+                (7, NLMSG_ERROR)
+            ]
+        );
+        assert_eq!(r[1].frame, Frame::Ack);
+        assert_eq!(r[2].frame, Frame::Done);
+        assert_eq!(r[3].frame, Frame::Error(2), "the errno, positive");
+        assert_eq!(family_id(&r), Some(0x23));
+        assert_eq!(
+            family_id(&r[1..]),
+            None,
+            "no family without the controller's answer"
+        );
+        // A length that runs past the datagram ends the cut there.
+        let mut bad = kernel_msg(NLMSG_DONE, 1, &[]);
+        bad[0] = 200;
+        assert!(split_replies(&bad).is_empty());
+    }
+
+    #[test]
+    fn requests_name_their_family_command_and_flags() {
+        let flags = |m: &[u8]| u16::from_ne_bytes([m[6], m[7]]);
+        let f = family_request(3);
+        assert_eq!(u16::from_ne_bytes([f[4], f[5]]), GENL_ID_CTRL);
+        assert_eq!(flags(&f), NLM_F_REQUEST | NLM_F_ACK);
+        assert_eq!(f[16], CTRL_CMD_GETFAMILY);
+        assert_eq!(
+            attrs(&f[20..]),
+            vec![(CTRL_ATTR_FAMILY_NAME, &b"IPVS\0"[..])]
+        );
+        let d = dump_services(0x1c, 4);
+        assert_eq!(
+            (u16::from_ne_bytes([d[4], d[5]]), flags(&d), d[16]),
+            (0x1c, NLM_F_REQUEST | NLM_F_DUMP, CMD_GET_SERVICE)
+        );
+        let k = svc().key;
+        let d = dump_dests(0x1c, 5, &k);
+        assert_eq!(
+            (flags(&d), d[16]),
+            (NLM_F_REQUEST | NLM_F_DUMP, CMD_GET_DEST)
+        );
+        let top = attrs(&d[20..]);
+        assert_eq!(top[0].0, ATTR_SERVICE);
+        // A dump's message: services and destinations picked out of its attributes.
+        let m = encode(
+            0x1c,
+            1,
+            &Cmd::NewDest(
+                k.clone(),
+                Dest {
+                    addr: "10.0.0.2".parse().unwrap(),
+                    port: 80,
+                    forward: Forward::Route,
+                    weight: 1,
+                    u_threshold: 0,
+                    l_threshold: 0,
+                },
+            ),
+        );
+        assert_eq!(services_in(&m[20..]).len(), 1);
+        assert_eq!(dests_in(&m[20..]).len(), 1);
+        assert_eq!(
+            decode_service(services_in(&m[20..])[0]).map(|s| s.key),
+            Some(k)
+        );
+    }
+
+    #[test]
+    fn commands_as_ipvsadm_would_be_told_them() {
+        let k = svc().key;
+        let d = Dest {
+            addr: "fd00::2".parse().unwrap(),
+            port: 8080,
+            forward: Forward::Masq,
+            weight: 3,
+            u_threshold: 0,
+            l_threshold: 0,
+        };
+        assert_eq!(
+            describe(&Cmd::NewService(svc())),
+            "add service TCP 10.0.0.1:80 (rr)"
+        );
+        assert_eq!(
+            describe(&Cmd::DelService(k.clone())),
+            "remove service TCP 10.0.0.1:80"
+        );
+        assert_eq!(
+            describe(&Cmd::NewDest(k.clone(), d.clone())),
+            "add real server [fd00::2]:8080 to TCP 10.0.0.1:80 (weight 3)"
+        );
+        assert_eq!(
+            describe(&Cmd::DelDest(k, "10.0.0.3".parse().unwrap(), 80)),
+            "remove real server 10.0.0.3:80 from TCP 10.0.0.1:80"
+        );
+        assert_eq!(
+            describe(&Cmd::DelDaemon(SyncRole::Master)),
+            "stop the master sync daemon"
+        );
+    }
+
     #[test]
     fn kernel_flags_hashed_is_ignored() {
         let mut s = svc();
