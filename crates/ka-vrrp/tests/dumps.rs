@@ -5,13 +5,18 @@ use ka_config::{parse_str, Options};
 const CONF: &str = r#"
 global_defs {
     router_id lb1
+    notification_email {
+        ops@example.com
+    }
+    notification_email_from ka@example.com
 }
 vrrp_instance VI_1 {
-    state MASTER
+    state BACKUP
     interface eth0
     virtual_router_id 51
     priority 150
     advert_int 1
+    preempt_delay 5
     authentication {
         auth_type PASS
         auth_pass secret
@@ -44,10 +49,15 @@ fn stats_and_data_in_keepalived_s_layout() {
     for line in [
         "------< Global definitions >------\n",
         " Router ID = lb1\n",
+        " Email notification from = ka@example.com\n",
+        " Email notification = ops@example.com\n",
+        " Send advert after receive lower priority advert = true\n",
+        "   Preempt = enabled\n",
+        "   Preempt delay = 5 secs\n",
         "------< VRRP Topology >------\n",
         " VRRP Instance = VI_1\n",
         "   State = INIT\n",
-        "   Wantstate = MASTER\n",
+        "   Wantstate = BACKUP\n",
         "   Interface = eth0\n",
         "   Using src_ip = 10.0.0.1\n",
         "   Multicast address 224.0.0.18\n",
