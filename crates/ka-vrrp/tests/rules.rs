@@ -1094,3 +1094,110 @@ fn notify_deleted_notifies_deleted_and_runs_its_script() {
     );
     assert_eq!(fifo_lines(&acts), vec!["INSTANCE \"VI_1\" DELETED 100\n"]);
 }
+
+#[test]
+fn a_tracker_s_part_of_the_priority() {
+    // keepalived vrrp_track.c / track_file.c: weight 0 faults, a positive weight counts
+    // while up, a negative one while down, reverse swaps up and down; a file's value is
+    // multiplied by its weight.
+    use ka_vrrp::instance::Tracker;
+    let t = |weight: i32, reverse: bool, status: TrackStatus| {
+        Tracker {
+            weight,
+            reverse,
+            status,
+        }
+        .contribution()
+    };
+    use TrackStatus::{Down, Unknown, Up, Value};
+    assert_eq!(t(0, false, Up), Some(0));
+    assert_eq!(t(0, false, Down), None);
+    assert_eq!(t(0, true, Up), None);
+    assert_eq!(t(0, true, Down), Some(0));
+    assert_eq!(t(10, false, Up), Some(10));
+    assert_eq!(t(10, false, Down), Some(0));
+    assert_eq!(t(10, true, Down), Some(10));
+    assert_eq!(t(-10, false, Up), Some(0));
+    assert_eq!(t(-10, false, Down), Some(-10));
+    assert_eq!(t(-10, true, Up), Some(-10));
+    assert_eq!(
+        t(0, false, Unknown),
+        None,
+        "no result yet keeps a weight-0 tracker down"
+    );
+    assert_eq!(t(5, false, Unknown), Some(0));
+    assert_eq!(t(0, false, Value(0)), Some(0));
+    assert_eq!(t(0, false, Value(3)), None);
+    assert_eq!(t(0, true, Value(0)), None);
+    assert_eq!(t(0, true, Value(3)), Some(0));
+    assert_eq!(t(3, false, Value(2)), Some(6));
+    assert_eq!(t(3, true, Value(2)), Some(-6));
+    assert_eq!(t(-3, false, Value(-2)), Some(6));
+}
+
+#[test]
+fn why_an_instance_is_in_its_state() {
+    use ka_vrrp::instance::Reason;
+    let mut i = inst(100);
+    assert_eq!(i.last_reason(), None, "never left INIT");
+    i.handle(s(0.0), Event::Start);
+    assert_eq!(i.last_reason(), Some(&Reason::Startup));
+    for (r, text) in [
+        (Reason::Startup, "startup"),
+        (Reason::MasterDown, "master down timer expired"),
+        (Reason::PriorityZero, "master sent priority 0"),
+        (Reason::Owner, "address owner"),
+        (Reason::HigherPriority, "higher priority advert"),
+        (
+            Reason::Tracker {
+                id: TrackerId::Script("chk".into()),
+                up: false,
+            },
+            "script chk failed",
+        ),
+        (
+            Reason::Tracker {
+                id: TrackerId::Interface("eth1".into()),
+                up: true,
+            },
+            "interface eth1 recovered",
+        ),
+        (
+            Reason::Tracker {
+                id: TrackerId::File("f".into()),
+                up: true,
+            },
+            "file f recovered",
+        ),
+        (
+            Reason::Tracker {
+                id: TrackerId::Process("p".into()),
+                up: false,
+            },
+            "process p failed",
+        ),
+        (Reason::Resumed, "resumed by a successor process"),
+        (Reason::SyncGroup, "sync group"),
+        (Reason::VipRemoved, "a VIP was removed by someone else"),
+        (Reason::Stopped, "stopped"),
+        (Reason::Deleted, "removed by a reload"),
+    ] {
+        assert_eq!(r.to_string(), text);
+    }
+}
+
+#[test]
+fn a_v3_backup_adopts_the_master_s_interval() {
+    // RFC 5798 6.4.2: Master_Adver_Interval from the advert.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.version = Version::V3;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    assert_eq!(
+        i.master_adver_int(),
+        Duration::from_secs(1),
+        "ours until one is heard"
+    );
+    feed(&mut i, s(0.5), &advert_v(PEER, 200, Version::V3, 200));
+    assert_eq!(i.master_adver_int(), Duration::from_secs(2));
+}
