@@ -1201,3 +1201,63 @@ fn a_v3_backup_adopts_the_master_s_interval() {
     feed(&mut i, s(0.5), &advert_v(PEER, 200, Version::V3, 200));
     assert_eq!(i.master_adver_int(), Duration::from_secs(2));
 }
+
+#[test]
+fn counters_mail_and_a_v2_interval_of_two_seconds() {
+    // keepalived vrrp_stats: adverts sent, priority 0 sent, became / released master.
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.adver_int = Duration::from_secs(2);
+    c.smtp_alert = true;
+    let mut i = Instance::new(c);
+    let mut acts = i.handle(s(0.0), Event::Start);
+    acts.extend(run(&mut i, s(8.0)));
+    assert_eq!(i.state(), State::Master);
+    // The v2 interval field is in whole seconds (after the 20-byte IP header).
+    let p = acts
+        .iter()
+        .find_map(|a| match a {
+            Action::Send { packet, .. } => Some(packet.clone()),
+            _ => None,
+        })
+        .expect("an advert");
+    assert_eq!(p[20 + 5], 2, "advert interval 2 s");
+    let sent_before = i.stats.advert_sent;
+    assert_eq!(
+        sent_before, 1,
+        "one advert on becoming master, the next is 2 s later"
+    );
+    assert_eq!(i.stats.become_master, 1);
+    acts.extend(i.handle(s(8.5), Event::Stop));
+    assert_eq!(i.stats.release_master, 1);
+    assert_eq!(i.stats.pri_zero_sent, 1);
+    assert_eq!(i.stats.advert_sent, sent_before + 1);
+    // One mail per state, each with keepalived's body.
+    let bodies: Vec<String> = acts
+        .iter()
+        .filter_map(|a| match a {
+            Action::Alert { body, .. } => Some(body.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            "=> VRRP Instance is nolonger owning VRRP VIPs <=",
+            "=> VRRP Instance is now owning VRRP VIPs <=",
+            "=> VRRP Instance stopped <=",
+        ]
+    );
+    let mut f = InstanceConfig::simple("VI_2", 52, 100, a(ME), vec![a(VIP)]);
+    f.smtp_alert = true;
+    let mut j = Instance::new(f);
+    j.add_tracker(
+        TrackerId::Interface("eth1".into()),
+        0,
+        false,
+        TrackStatus::Down,
+    );
+    let acts = j.handle(s(0.0), Event::Start);
+    assert!(acts.iter().any(
+        |a| matches!(a, Action::Alert { body, .. } if body == "=> VRRP Instance is in FAULT state <=")
+    ));
+}
