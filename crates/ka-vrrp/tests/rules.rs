@@ -1261,3 +1261,43 @@ fn counters_mail_and_a_v2_interval_of_two_seconds() {
         |a| matches!(a, Action::Alert { body, .. } if body == "=> VRRP Instance is in FAULT state <=")
     ));
 }
+
+#[test]
+fn bad_packets_are_counted_each_and_logged_once_a_second() {
+    let mut i = inst(100);
+    i.handle(s(0.0), Event::Start);
+    let bad = |i: &mut Instance, t: f64| {
+        i.handle(
+            s(t),
+            Event::Bad {
+                src: Some(a(PEER)),
+                error: DecodeError::BadChecksum,
+            },
+        )
+        .into_iter()
+        .filter(|a| matches!(a, Action::Log { .. }))
+        .count()
+    };
+    assert_eq!(bad(&mut i, 1.0), 1, "the first is logged");
+    assert_eq!(bad(&mut i, 1.5), 0, "within a second: counted, not logged");
+    assert_eq!(bad(&mut i, 1.9), 0);
+    assert_eq!(bad(&mut i, 2.1), 1, "a second later: logged again");
+    assert_eq!(i.stats.checksum_err, 4);
+}
+
+#[test]
+fn a_lower_priority_advert_s_delayed_garp_round() {
+    // keepalived vrrp_garp_lower_prio_delay / _repeat: a MASTER that hears a lower
+    // priority answers with GARPs now and again after the delay.
+    let mut c = InstanceConfig::simple("VI_1", 51, 200, a(ME), vec![a(VIP)]);
+    c.garp.lower_prio_repeat = 2;
+    c.garp.lower_prio_delay = Duration::from_secs(5);
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    assert_eq!(i.state(), State::Master);
+    let acts = feed(&mut i, s(4.5), &advert(PEER, 100));
+    assert!(acts.contains(&garp(2)), "{acts:?}");
+    let later = run(&mut i, s(9.6));
+    assert!(later.contains(&garp(2)), "and again 5 s later");
+}
