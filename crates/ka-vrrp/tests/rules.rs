@@ -1301,3 +1301,75 @@ fn a_lower_priority_advert_s_delayed_garp_round() {
     let later = run(&mut i, s(9.6));
     assert!(later.contains(&garp(2)), "and again 5 s later");
 }
+
+#[test]
+fn received_adverts_counted_and_the_address_list_checked_as_keepalived() {
+    // A BACKUP counts every advert it accepts, and priority 0 ones apart.
+    let mut i = inst(100);
+    i.handle(s(0.0), Event::Start);
+    feed(&mut i, s(0.5), &advert(PEER, 150));
+    feed(&mut i, s(1.0), &advert(PEER, 0));
+    assert_eq!((i.stats.advert_rcvd, i.stats.pri_zero_rcvd), (2, 1));
+    // skip_check_adv_addr: the known master's advert with another VIP list is accepted;
+    // another sender's is dropped.
+    let other_vips = |src: [u8; 4]| {
+        let repr = Repr {
+            version: Version::V2,
+            vrid: 51,
+            priority: 150,
+            adver_int_cs: 100,
+            auth: Auth::None,
+            addrs: vec![a([192, 168, 1, 99])],
+        };
+        let env = Envelope {
+            src: a(src),
+            dst: a([224, 0, 0, 18]),
+        };
+        let std::net::IpAddr::V4(s4) = a(src) else {
+            unreachable!()
+        };
+        ip::build_ipv4(
+            s4,
+            [224, 0, 0, 18].into(),
+            1,
+            255,
+            None,
+            false,
+            &repr.to_bytes(&env),
+        )
+    };
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.skip_check_adv_addr = true;
+    let mut j = Instance::new(c);
+    j.handle(s(0.0), Event::Start);
+    feed(&mut j, s(0.5), &advert(PEER, 150));
+    feed(&mut j, s(1.0), &other_vips(PEER));
+    assert_eq!(j.stats.addr_list_err, 0, "the known master: not checked");
+    feed(&mut j, s(1.5), &other_vips([10, 0, 0, 3]));
+    assert_eq!(j.stats.addr_list_err, 1, "someone else: checked");
+}
+
+#[test]
+fn two_address_owners_and_a_master_hearing_priority_zero() {
+    // keepalived 2.2.7: an owner that hears another owner drops to 254 at once.
+    let mut o = inst(255);
+    o.handle(s(0.0), Event::Start);
+    run(&mut o, s(0.1));
+    assert_eq!(o.state(), State::Master);
+    feed(&mut o, s(0.5), &advert(LOW, 255));
+    assert_eq!(o.effective_priority(), 254);
+    // A master that is not the owner keeps its priority when an owner speaks.
+    let mut m = inst(200);
+    m.handle(s(0.0), Event::Start);
+    run(&mut m, s(4.0));
+    assert_eq!(m.state(), State::Master);
+    feed(&mut m, s(4.5), &advert(PEER, 255));
+    assert_eq!(m.effective_priority(), 200);
+    // A master hearing priority 0 answers at once with its own advert.
+    let mut n = inst(200);
+    n.handle(s(0.0), Event::Start);
+    run(&mut n, s(4.0));
+    let acts = feed(&mut n, s(4.2), &advert(PEER, 0));
+    assert_eq!(sent(&acts), vec![200]);
+    assert_eq!(n.state(), State::Master);
+}
