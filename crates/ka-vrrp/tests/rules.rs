@@ -1373,3 +1373,37 @@ fn two_address_owners_and_a_master_hearing_priority_zero() {
     assert_eq!(sent(&acts), vec![200]);
     assert_eq!(n.state(), State::Master);
 }
+
+#[test]
+fn a_master_meeting_its_equal_and_a_higher_v3_master() {
+    // RFC 5798 6.4.3: equal priority, the higher primary address wins.
+    let mut m = inst(100);
+    m.handle(s(0.0), Event::Start);
+    run(&mut m, s(4.0));
+    assert_eq!(m.state(), State::Master);
+    feed(&mut m, s(4.2), &advert(LOW, 100));
+    assert_eq!(m.state(), State::Master, "10.0.0.0 < 10.0.0.1: we stay");
+    feed(&mut m, s(4.4), &advert(PEER, 100));
+    assert_eq!(m.state(), State::Backup, "10.0.0.2 > 10.0.0.1: we yield");
+    // A v3 master yielding adopts the new master's interval (RFC 5798 6.4.3).
+    let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+    c.version = Version::V3;
+    let mut v3 = Instance::new(c);
+    v3.handle(s(0.0), Event::Start);
+    run(&mut v3, s(4.0));
+    assert_eq!(v3.state(), State::Master);
+    feed(&mut v3, s(4.2), &advert_v(PEER, 200, Version::V3, 300));
+    assert_eq!(v3.state(), State::Backup);
+    assert_eq!(v3.master_adver_int(), Duration::from_secs(3));
+    // lower_prio_repeat 0: no GARP round for a lower-priority advert.
+    let mut c = InstanceConfig::simple("VI_1", 51, 200, a(ME), vec![a(VIP)]);
+    c.garp.lower_prio_repeat = 0;
+    let mut q = Instance::new(c);
+    q.handle(s(0.0), Event::Start);
+    run(&mut q, s(4.0));
+    let acts = feed(&mut q, s(4.5), &advert(PEER, 100));
+    assert!(
+        !acts.iter().any(|a| matches!(a, Action::Garp { .. })),
+        "{acts:?}"
+    );
+}
