@@ -414,3 +414,23 @@ fn the_wanted_table_carries_weights_and_every_key() {
     assert_eq!(d.weight, 9, "a weight change reaches the table");
     assert_eq!((d.u_threshold, d.l_threshold), (100, 10));
 }
+
+#[test]
+fn the_sorry_server_s_weight() {
+    let mut w = Wanted::new(layout(&config(
+        r#"
+virtual_server 10.0.0.1 80 {
+    protocol TCP
+    sorry_server 10.0.0.99 80
+    real_server 10.0.1.1 80 { }
+}
+"#,
+    )));
+    w.apply(&ka_check::service::IpvsOp::AddSorry { vs: 0, weight: 0 });
+    let t = w.table();
+    assert_eq!(
+        t[&key()].1[&(ip("10.0.0.99"), 80)].weight,
+        0,
+        "inhibited: weight 0"
+    );
+}

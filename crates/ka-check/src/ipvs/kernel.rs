@@ -1197,6 +1197,29 @@ mod tests {
     }
 
     #[test]
+    fn empty_attributes_family_of_a_destination_and_what_a_dump_holds() {
+        // An attribute with no payload (length 4) is one, and the next follows it.
+        let mut b = Vec::new();
+        put_attr(&mut b, 1, &[]);
+        put_u32(&mut b, 2, 9);
+        assert_eq!(attrs(&b), vec![(1, &[][..]), (2, &9u32.to_ne_bytes()[..])]);
+        // A destination says its own family (an IPv4 one behind an IPv6 service).
+        let mut d = Vec::new();
+        put_u16(&mut d, DEST_ADDR_FAMILY, AF_INET);
+        put_attr(&mut d, DEST_ADDR, &inet_addr("10.0.0.7".parse().unwrap()));
+        put_attr(&mut d, DEST_PORT, &80u16.to_be_bytes());
+        assert_eq!(
+            decode_dest(&d, true).map(|d| d.addr),
+            Some("10.0.0.7".parse().unwrap())
+        );
+        // dests_in returns the destinations' own payloads.
+        let mut m = Vec::new();
+        put_nested(&mut m, ATTR_SERVICE, |b| put_key(b, &svc().key));
+        put_nested(&mut m, ATTR_DEST, |b| b.extend_from_slice(&d));
+        assert_eq!(dests_in(&m), vec![&d[..]]);
+    }
+
+    #[test]
     fn kernel_flags_hashed_is_ignored() {
         let mut s = svc();
         s.flags |= SVC_F_HASHED;
