@@ -752,18 +752,18 @@ pub fn dump_dests(family: u16, seq: u32, k: &SvcKey) -> Vec<u8> {
 
 /// The payloads of the service attributes in a dump's message.
 pub fn services_in(payload: &[u8]) -> Vec<&[u8]> {
-    attrs(payload)
-        .into_iter()
-        .filter(|(t, _)| *t == ATTR_SERVICE)
-        .map(|(_, v)| v)
-        .collect()
+    of_type(payload, ATTR_SERVICE)
 }
 
 /// The payloads of the destination attributes in a dump's message.
 pub fn dests_in(payload: &[u8]) -> Vec<&[u8]> {
+    of_type(payload, ATTR_DEST)
+}
+
+fn of_type(payload: &[u8], ty: u16) -> Vec<&[u8]> {
     attrs(payload)
         .into_iter()
-        .filter(|(t, _)| *t == ATTR_DEST)
+        .filter(|(t, _)| *t == ty)
         .map(|(_, v)| v)
         .collect()
 }
