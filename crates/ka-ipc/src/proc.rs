@@ -154,6 +154,15 @@ impl Channel {
         );
     }
 
+    /// Waits until a datagram (or the other side's close) is waiting, at most `within`
+    /// (None: as long as it takes).
+    pub fn wait_readable(&self, within: Option<Duration>) -> bool {
+        wait_readable(&[std::os::fd::AsFd::as_fd(&self.fd)], within)
+            .first()
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// One message, Ok(None) when no whole message is waiting (the fragments of one
     /// arriving are kept for the next call); an error of kind UnexpectedEof when the
     /// other side has gone, InvalidData for a message that does not decode.
@@ -239,6 +248,12 @@ impl AsRawFd for Channel {
     }
 }
 
+impl std::os::fd::AsFd for Channel {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 /// Sets or clears FD_CLOEXEC: a channel kept across the parent's exec of a new version of
 /// itself (an upgrade in place) is cleared first and set again once adopted.
 pub fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
@@ -300,6 +315,15 @@ impl ChildProc {
         }
     }
 
+    /// Waits up to `within` for it to exit: its status, None if it still runs then.
+    pub fn wait_within(
+        &mut self,
+        within: Duration,
+    ) -> io::Result<Option<std::process::ExitStatus>> {
+        let pid = self.id();
+        exited_within(pid, within, || self.try_wait())
+    }
+
     /// Waits for it to exit.
     pub fn wait(&mut self) -> io::Result<std::process::ExitStatus> {
         match self {
@@ -318,6 +342,73 @@ impl ChildProc {
                 status: Some(_), ..
             } => Ok(()),
             ChildProc::Adopted { pid, .. } => signal(*pid as i32, libc::SIGKILL),
+        }
+    }
+}
+
+/// A descriptor that becomes readable once process `pid` has exited (pidfd_open(2),
+/// Linux 5.3): what lets a parent wait for a child's exit and for messages in one poll
+/// instead of trying waitpid again and again.
+pub fn exit_fd(pid: u32) -> io::Result<OwnedFd> {
+    let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor the kernel has just returned to us, owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Waits until one of `fds` is readable or hung up, at most `within` (None: as long as
+/// it takes); for each, whether it is.
+pub fn wait_readable(fds: &[std::os::fd::BorrowedFd], within: Option<Duration>) -> Vec<bool> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let mut set: Vec<PollFd> = fds
+        .iter()
+        .map(|fd| PollFd::new(*fd, PollFlags::POLLIN))
+        .collect();
+    let timeout = match within {
+        // Rounded up: a wait of 0.3 ms must not become a busy loop of zero-length polls.
+        Some(d) => PollTimeout::try_from(d.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32)
+            .unwrap_or(PollTimeout::MAX),
+        None => PollTimeout::NONE,
+    };
+    match poll(&mut set, timeout) {
+        Ok(n) if n > 0 => set
+            .iter()
+            .map(|p| p.revents().is_some_and(|r| !r.is_empty()))
+            .collect(),
+        _ => vec![false; fds.len()],
+    }
+}
+
+/// Waits up to `within` for process `pid` to exit, asking `try_wait` for its status (the
+/// caller's waitpid, which reaps it): its status, or None when it is still running then.
+pub fn exited_within(
+    pid: u32,
+    within: Duration,
+    mut try_wait: impl FnMut() -> io::Result<Option<std::process::ExitStatus>>,
+) -> io::Result<Option<std::process::ExitStatus>> {
+    if let Some(s) = try_wait()? {
+        return Ok(Some(s));
+    }
+    let end = Instant::now() + within;
+    // A kernel without pidfd_open (before 5.3): short sleeps instead.
+    let fd = exit_fd(pid).ok();
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match &fd {
+            Some(fd) => {
+                wait_readable(&[std::os::fd::AsFd::as_fd(fd)], Some(left));
+            }
+            None => std::thread::sleep(left.min(Duration::from_millis(10))),
+        }
+        if let Some(s) = try_wait()? {
+            return Ok(Some(s));
+        }
+        if left.is_zero() {
+            return Ok(None);
         }
     }
 }
@@ -533,10 +624,56 @@ mod tests {
         loop {
             match ch.recv::<ToChild>().unwrap() {
                 Some(m) => return m,
-                None if Instant::now() < end => std::thread::sleep(Duration::from_millis(1)),
+                None if Instant::now() < end => {
+                    ch.wait_readable(Some(end - Instant::now()));
+                }
                 None => panic!("no message"),
             }
         }
+    }
+
+    #[test]
+    fn a_child_is_waited_for_without_polling() {
+        // One that exits: seen at its exit, long before the deadline.
+        let mut c = ChildProc::Spawned(Command::new("sleep").arg("0.2").spawn().unwrap());
+        let t = Instant::now();
+        let s = c.wait_within(Duration::from_secs(30)).unwrap();
+        assert!(s.is_some_and(|s| s.success()), "{s:?}");
+        assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+        // Reaped once: asked again, the same status.
+        assert_eq!(c.try_wait().unwrap(), s);
+        // One that runs on: None once the time is up, not before.
+        let mut c = ChildProc::Spawned(Command::new("sleep").arg("30").spawn().unwrap());
+        let t = Instant::now();
+        assert_eq!(c.wait_within(Duration::from_millis(150)).unwrap(), None);
+        assert!(
+            t.elapsed() >= Duration::from_millis(150),
+            "{:?}",
+            t.elapsed()
+        );
+        c.kill().unwrap();
+        let s = c.wait_within(Duration::from_secs(30)).unwrap();
+        assert!(s.is_some_and(|s| !s.success()), "{s:?}");
+        // No such process: no descriptor.
+        assert!(exit_fd(u32::MAX >> 2).is_err());
+    }
+
+    #[test]
+    fn a_channel_wakes_its_reader() {
+        let (a, b) = Channel::pair().unwrap();
+        // SAFETY: `b` is the other end of a pair just made, owned by nothing else.
+        let b = unsafe { Channel::from_inherited(std::os::fd::IntoRawFd::into_raw_fd(b)) }.unwrap();
+        let t = Instant::now();
+        assert!(!b.wait_readable(Some(Duration::from_millis(50))));
+        assert!(t.elapsed() >= Duration::from_millis(50));
+        a.send(&ToChild::Go).unwrap();
+        assert!(b.wait_readable(Some(Duration::from_secs(30))));
+        assert_eq!(b.recv::<ToChild>().unwrap(), Some(ToChild::Go));
+        // The other side gone: readable at once, and recv says so.
+        drop(a);
+        assert!(b.wait_readable(None));
+        let e = b.recv::<ToChild>().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]

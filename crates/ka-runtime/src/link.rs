@@ -33,7 +33,7 @@ pub fn child_setup(ch: &Channel) -> io::Result<Config> {
                         "no configuration from the parent",
                     ));
                 }
-                std::thread::sleep(Duration::from_millis(1));
+                ch.wait_readable(Some(end.saturating_duration_since(Instant::now())));
             }
             Some(ToChild::Hello { version }) => {
                 if version != VERSION {
@@ -84,7 +84,9 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
     };
     loop {
         match ch.recv::<ToChild>()? {
-            None => std::thread::sleep(Duration::from_millis(1)),
+            None => {
+                ch.wait_readable(None);
+            }
             // Lists add up: a parent may send one in several messages.
             Some(ToChild::Resume(states)) => g.resume.get_or_insert_with(Vec::new).extend(states),
             Some(ToChild::Originals(o)) => g.originals.extend(o),

@@ -175,19 +175,14 @@ pub fn ask(exe: &Path, original: &[String]) -> Result<Check, Refused> {
     let mut child = cmd
         .spawn()
         .map_err(|e| Refused::Run { exe: exe.into(), e })?;
-    let end = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if std::time::Instant::now() < end => {
-                std::thread::sleep(Duration::from_millis(5))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Refused::Silent(exe.into()));
-            }
-        }
+    let pid = child.id();
+    if !matches!(
+        ka_ipc::proc::exited_within(pid, Duration::from_secs(60), || child.try_wait()),
+        Ok(Some(_))
+    ) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(Refused::Silent(exe.into()));
     }
     let mut out = String::new();
     if let Some(mut o) = child.stdout.take() {

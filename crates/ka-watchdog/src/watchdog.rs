@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::os::fd::AsFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Command;
@@ -806,6 +807,8 @@ impl Watchdog {
         }
         let end = Instant::now() + PREPARE_WITHIN;
         let mut prepared = false;
+        // Readable once the child has exited (None on a kernel without pidfd_open).
+        let exited = ka_ipc::proc::exit_fd(child.id()).ok();
         loop {
             match ch.recv::<ToParent>() {
                 Ok(Some(ToParent::Prepared)) => {
@@ -833,12 +836,19 @@ impl Watchdog {
                             "the child did not load its configuration in time",
                         ));
                     }
-                    // Keep the running children (during a reload) answered and watched.
+                    // Wait for the child (a message or its exit) and keep the running
+                    // children (during a reload) answered and watched meanwhile.
+                    let mut own = vec![ch.as_fd()];
+                    let mut until = end;
+                    match &exited {
+                        Some(fd) => own.push(fd.as_fd()),
+                        None => until = until.min(Instant::now() + Duration::from_millis(10)),
+                    }
+                    self.wait_for(&own, until);
                     for other in KINDS {
                         self.messages(other);
                         self.ping(other, poll);
                     }
-                    std::thread::sleep(Duration::from_millis(1));
                 }
                 // The child closed its end: it is exiting; reap() sees why.
                 Err(_) => break,
@@ -1099,7 +1109,10 @@ impl Watchdog {
                     Ok(Some(ToParent::HandedOver(s))) => last = Some(s),
                     // States, servers, adverts stopped by deleted instances, events.
                     Ok(Some(m)) => self.message(k, m),
-                    Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                    Ok(None) => {
+                        old.ch
+                            .wait_readable(Some(end.saturating_duration_since(Instant::now())));
+                    }
                     Err(_) => break,
                 }
             }
@@ -1111,17 +1124,9 @@ impl Watchdog {
                 old.child.id()
             );
         }
-        let end = Instant::now() + HANDOVER_WITHIN;
-        loop {
-            match old.child.try_wait() {
-                Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(1)),
-                _ => {
-                    let _ = old.child.kill();
-                    let _ = old.child.wait();
-                    break;
-                }
-            }
+        if !matches!(old.child.wait_within(HANDOVER_WITHIN), Ok(Some(_))) {
+            let _ = old.child.kill();
+            let _ = old.child.wait();
         }
         if k == Kind::Check {
             return Vec::new();
@@ -1435,6 +1440,18 @@ impl Watchdog {
         self.adverts.clear();
     }
 
+    /// Waits until one of `own` or a running child's channel is readable, until `until`
+    /// at the latest, or until a running child is due a ping or would be judged hung.
+    fn wait_for(&self, own: &[std::os::fd::BorrowedFd], until: Instant) {
+        let mut fds = own.to_vec();
+        let mut due = until;
+        for r in self.slots.iter().filter_map(|s| s.running.as_ref()) {
+            fds.push(r.ch.as_fd());
+            due = due.min(r.next_ping).min(r.last_pong + HUNG_AFTER);
+        }
+        ka_ipc::proc::wait_readable(&fds, Some(due.saturating_duration_since(Instant::now())));
+    }
+
     fn ping(&mut self, k: Kind, poll: &Poll) {
         let Some(r) = &mut self.slots[k.slot()].running else {
             return;
@@ -1556,18 +1573,10 @@ impl Watchdog {
             return;
         };
         let _ = r.ch.send(&ToChild::Stop);
-        let end = Instant::now() + Duration::from_secs(5);
-        loop {
-            match r.child.try_wait() {
-                Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < end => std::thread::sleep(Duration::from_millis(10)),
-                _ => {
-                    log::warn!("{} child did not stop in 5 s: killing it", k.name());
-                    let _ = r.child.kill();
-                    let _ = r.child.wait();
-                    break;
-                }
-            }
+        if !matches!(r.child.wait_within(Duration::from_secs(5)), Ok(Some(_))) {
+            log::warn!("{} child did not stop in 5 s: killing it", k.name());
+            let _ = r.child.kill();
+            let _ = r.child.wait();
         }
         let fd = std::os::fd::AsRawFd::as_raw_fd(&r.ch);
         let _ = poll.registry().deregister(&mut SourceFd(&fd));
