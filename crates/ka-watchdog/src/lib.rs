@@ -6,6 +6,7 @@
 //! what carries over), and stops them on SIGTERM. It never links the children's crates.
 
 pub mod control;
+pub mod kept;
 pub mod notify;
 pub mod reload;
 pub mod upgrade;

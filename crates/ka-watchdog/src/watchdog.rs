@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use ka_config::Config;
 use ka_ipc::proc::{spawn_with_fd, Channel, ChildProc};
+
+use crate::kept::Kept;
 use ka_ipc::VrrpState as State;
 use ka_ipc::{Handover, InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
 use mio::unix::SourceFd;
@@ -104,10 +106,10 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn wants(&self, k: Kind, c: &Config) -> bool {
+    pub fn wants(&self, k: Kind, c: &Kept) -> bool {
         match k {
-            Kind::Vrrp => !self.check_only && (self.all || !c.instances.is_empty()),
-            Kind::Check => !self.vrrp_only && (self.all || !c.virtual_servers.is_empty()),
+            Kind::Vrrp => !self.check_only && (self.all || c.has_instances()),
+            Kind::Check => !self.vrrp_only && (self.all || c.has_virtual_servers()),
         }
     }
 }
@@ -153,7 +155,8 @@ const LATE_FORGIVEN: Duration = Duration::from_millis(50);
 pub type Loader = Box<dyn Fn() -> ka_config::Loaded>;
 
 pub struct Watchdog {
-    config: Config,
+    /// The running configuration, encoded (the typed model is decoded when needed).
+    config: Kept,
     loader: Loader,
     select: Selection,
     exe: PathBuf,
@@ -239,6 +242,11 @@ impl Watchdog {
         child_args: Vec<String>,
         dont_respawn: bool,
     ) -> io::Result<Watchdog> {
+        let kept = Kept::new(&config)?;
+        // The typed model goes: its memory back to the system.
+        drop(config);
+        ka_ipc::proc::release_free_memory();
+        let config = kept;
         let mut slots: [Slot; 2] = Default::default();
         for k in KINDS {
             if select.wants(k, &config) {
@@ -457,8 +465,12 @@ impl Watchdog {
             "Upgraded in place from keepalived-rs v{from} to v{}: replacing the children",
             env!("CARGO_PKG_VERSION")
         );
-        let config = self.config.clone();
-        let result = match self.replace_children(config, poll) {
+        let result = match self
+            .config
+            .config()
+            .map_err(NotReplaced::Spawn)
+            .and_then(|config| self.replace_children(config, poll))
+        {
             Ok(()) => "complete".to_string(),
             Err(e) => format!("children not replaced ({e}); those of v{from} run on"),
         };
@@ -554,22 +566,11 @@ impl Watchdog {
             .values()
             .map(|s| (s.name.clone(), s.state.to_string()))
             .collect();
-        let names: std::collections::BTreeSet<String> = self
-            .config
-            .virtual_servers
-            .iter()
-            .map(ka_check::config::vs_name)
-            .collect();
-        let total: usize = self
-            .config
-            .virtual_servers
-            .iter()
-            .map(|v| v.real_servers.len())
-            .sum();
+        let total = self.config.real_servers();
         let down = self
             .servers
             .iter()
-            .filter(|((vs, _), st)| !st.alive && names.contains(vs))
+            .filter(|((vs, _), st)| !st.alive && self.config.has_vs(vs))
             .count();
         crate::notify::status_text(&instances, total.saturating_sub(down), total)
     }
@@ -781,7 +782,7 @@ impl Watchdog {
     /// Starts a child of kind `k` with `config` and waits until it has read it and opened
     /// its sockets (`Prepared`) or has exited (then `reap` sees why). The running
     /// children keep being answered meanwhile. The flag says whether it got there.
-    fn spawn(&mut self, k: Kind, config: &Config, poll: &Poll) -> io::Result<(Running, bool)> {
+    fn spawn(&mut self, k: Kind, config: &Kept, poll: &Poll) -> io::Result<(Running, bool)> {
         let (ch, theirs) = Channel::pair()?;
         let mut cmd = Command::new(&self.exe);
         cmd.args([
@@ -794,7 +795,7 @@ impl Watchdog {
         let mut child = ChildProc::Spawned(spawn_with_fd(cmd, theirs)?);
         log::info!("Starting {} child process, pid={}", k.name(), child.id());
         ch.send(&ToChild::Hello { version: VERSION })?;
-        let blob = ka_ipc::codec::encode_config(config).map_err(io::Error::other)?;
+        let blob = config.blob();
         let parts: Vec<&[u8]> = blob.chunks(MAX_DATAGRAM - 64).collect();
         for (n, p) in parts.iter().enumerate() {
             send_blocking(
@@ -993,14 +994,15 @@ impl Watchdog {
     /// prepared first (a configuration one of them cannot run changes nothing at all,
     /// Err), then each running child hands over to its successor.
     fn replace_children(&mut self, new_config: Config, poll: &Poll) -> Result<(), NotReplaced> {
+        let kept = Kept::new(&new_config).map_err(NotReplaced::Spawn)?;
         // Prepare every successor first: a configuration one of them cannot run changes
         // nothing at all.
         let mut next: Vec<(Kind, Running)> = Vec::new();
         for k in KINDS {
-            if !self.select.wants(k, &new_config) || self.running(k).is_none() {
+            if !self.select.wants(k, &kept) || self.running(k).is_none() {
                 continue;
             }
-            match self.spawn(k, &new_config, poll) {
+            match self.spawn(k, &kept, poll) {
                 Ok((r, true)) => next.push((k, r)),
                 Ok((mut r, false)) => {
                     let status = r.child.wait().map(|s| s.to_string()).unwrap_or_default();
@@ -1018,9 +1020,17 @@ impl Watchdog {
                 }
             }
         }
-        let plan = ka_vrrp::reload::plan(&self.config, &new_config);
+        let old = match self.config.config() {
+            Ok(old) => old,
+            Err(e) => {
+                abandon(next);
+                return Err(NotReplaced::Spawn(e));
+            }
+        };
+        let plan = ka_vrrp::reload::plan(&old, &new_config);
+        drop(old);
         for k in KINDS {
-            let wanted = self.select.wants(k, &new_config);
+            let wanted = self.select.wants(k, &kept);
             let successor = next
                 .iter()
                 .position(|(nk, _)| *nk == k)
@@ -1087,7 +1097,7 @@ impl Watchdog {
             })
             .collect();
         self.servers.retain(|k, _| keep.contains(k));
-        self.config = new_config;
+        self.config = kept;
         // The successors report their MASTERs' adverts as they send their first.
         self.adverts.clear();
         Ok(())
@@ -1388,8 +1398,11 @@ impl Watchdog {
     /// Whether the VIPs of any instance of the running configuration are on their
     /// interfaces (the kernel's truth, whatever the parent last read).
     fn holds_vips(&self) -> bool {
+        let Ok(config) = self.config.config() else {
+            return false;
+        };
         let present = ka_net::iface::addresses().unwrap_or_default();
-        self.config.instances.iter().any(|m| {
+        config.instances.iter().any(|m| {
             !m.vips.is_empty()
                 && m.vips.iter().all(|a| {
                     let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
@@ -1409,8 +1422,15 @@ impl Watchdog {
                 return;
             }
         };
+        let config = match self.config.config() {
+            Ok(c) => c,
+            Err(e) => {
+                log::error!("cannot release the VIPs: {e}");
+                return;
+            }
+        };
         let present = ka_net::iface::addresses().unwrap_or_default();
-        for m in &self.config.instances {
+        for m in &config.instances {
             for a in m.vips.iter().chain(&m.excluded_vips) {
                 let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
                 if !present.iter().any(|(d, p)| d == dev && *p == a.addr) {

@@ -1,0 +1,88 @@
+//! The running configuration as the long-running parent keeps it between uses.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::rc::Rc;
+
+use ka_config::Config;
+
+/// The encoded configuration every child receives (ka-ipc's codec), and the few facts the
+/// parent reads often. The typed model (about a kilobyte per VRRP instance, hundreds of
+/// bytes per real server, in thousands of small allocations) is decoded only when a rare
+/// event needs it — a reload's plan, an upgrade, a crash loop's VIP release — and given
+/// back at once, so that the parent stays small beside the children that run it.
+#[derive(Clone, Debug)]
+pub struct Kept {
+    blob: Rc<[u8]>,
+    instances: bool,
+    virtual_servers: bool,
+    /// The virtual servers' names (what the real servers' states are reported under).
+    vs_names: BTreeSet<String>,
+    real_servers: usize,
+}
+
+impl Kept {
+    pub fn new(c: &Config) -> io::Result<Kept> {
+        let blob = ka_ipc::codec::encode_config(c).map_err(io::Error::other)?;
+        Ok(Kept {
+            blob: blob.into(),
+            instances: !c.instances.is_empty(),
+            virtual_servers: !c.virtual_servers.is_empty(),
+            vs_names: c
+                .virtual_servers
+                .iter()
+                .map(ka_check::config::vs_name)
+                .collect(),
+            real_servers: c.virtual_servers.iter().map(|v| v.real_servers.len()).sum(),
+        })
+    }
+
+    /// The typed model, decoded again.
+    pub fn config(&self) -> io::Result<Config> {
+        ka_ipc::codec::decode_config(&self.blob).map_err(io::Error::other)
+    }
+
+    /// What a child receives.
+    pub fn blob(&self) -> Rc<[u8]> {
+        self.blob.clone()
+    }
+
+    pub fn has_instances(&self) -> bool {
+        self.instances
+    }
+
+    pub fn has_virtual_servers(&self) -> bool {
+        self.virtual_servers
+    }
+
+    pub fn has_vs(&self, name: &str) -> bool {
+        self.vs_names.contains(name)
+    }
+
+    pub fn real_servers(&self) -> usize {
+        self.real_servers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_comes_back_whole() {
+        let src = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n 10.0.0.1/24\n }\n}\n\
+                   virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.1.1 80 {\n TCP_CHECK {\n }\n }\n real_server 10.0.1.2 80 {\n }\n}\n";
+        let loaded = ka_config::parse_str("k.conf", src, &ka_config::Options::default());
+        let k = Kept::new(&loaded.config).unwrap();
+        assert_eq!(k.config().unwrap(), loaded.config);
+        assert!(k.has_instances() && k.has_virtual_servers());
+        assert_eq!(k.real_servers(), 2);
+        assert!(k.has_vs(&ka_check::config::vs_name(
+            &loaded.config.virtual_servers[0]
+        )));
+        assert!(!k.has_vs("[10.0.0.2]:tcp:80"));
+        let empty = Kept::new(&Config::default()).unwrap();
+        assert!(!empty.has_instances() && !empty.has_virtual_servers());
+        assert_eq!(empty.real_servers(), 0);
+    }
+}
