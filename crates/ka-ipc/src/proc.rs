@@ -446,6 +446,19 @@ pub fn release_free_memory() {
     }
 }
 
+/// Large allocations (a configuration's encoding, a long message's buffer) in mappings of
+/// their own, always: glibc otherwise raises its mmap threshold once the first such block
+/// is freed and places the later ones inside the heap, where the small allocations made
+/// around them keep those pages from ever being given back. glibc only.
+pub fn large_allocations_apart() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only changes glibc's allocator settings; setting M_MMAP_THRESHOLD
+    // also turns its dynamic adjustment off.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 /// In a child: SIGTERM when the parent dies (and at once if it already has).
 pub fn die_with_parent(parent: libc::pid_t) {
     use nix::sys::signal::{raise, Signal};

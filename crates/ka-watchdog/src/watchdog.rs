@@ -18,6 +18,7 @@ use ka_config::Config;
 use ka_ipc::proc::{spawn_with_fd, Channel, ChildProc};
 
 use crate::kept::Kept;
+use crate::servers::Servers;
 use ka_ipc::VrrpState as State;
 use ka_ipc::{Handover, InstanceState, ToChild, ToParent, MAX_DATAGRAM, VERSION};
 use mio::unix::SourceFd;
@@ -35,6 +36,10 @@ pub const HUNG_AFTER: Duration = Duration::from_millis(2000);
 
 /// How long a new child may take to read its configuration and open its sockets.
 const PREPARE_WITHIN: Duration = Duration::from_secs(30);
+/// How long after a reload the parent gives its free memory back again (the successors'
+/// first reports have been read by then).
+const TRIM_AFTER_RELOAD: Duration = Duration::from_secs(3);
+
 /// How long a retiring child may take to hand over, then to exit.
 const HANDOVER_WITHIN: Duration = Duration::from_secs(3);
 
@@ -170,7 +175,8 @@ pub struct Watchdog {
     /// change.
     originals: BTreeMap<String, u32>,
     /// The last state of each real server (vs, rs) the checker child reported.
-    servers: BTreeMap<(String, String), ka_ipc::ServerState>,
+    /// The real servers' last reported states, by virtual server, then real server.
+    servers: Servers,
     dont_respawn: bool,
     /// The control socket and metrics endpoint, when asked for.
     control_opts: Option<crate::control::Options>,
@@ -194,6 +200,9 @@ pub struct Watchdog {
     notify: Option<crate::notify::Notify>,
     /// READY=1 has been sent (every wanted child loaded the configuration once).
     ready_sent: bool,
+    /// Free memory goes back to the system then: once the children's reports that follow
+    /// a reload (every real server's state) have come and gone.
+    trim_at: Option<Instant>,
     /// A STATUS= update is due (states or servers changed) no earlier than this.
     status_due: Option<Instant>,
     /// When the last STATUS= line went.
@@ -263,7 +272,8 @@ impl Watchdog {
             states: BTreeMap::new(),
             scripts: BTreeMap::new(),
             originals: BTreeMap::new(),
-            servers: BTreeMap::new(),
+            servers: Servers::default(),
+            trim_at: None,
             dont_respawn,
             control_opts: None,
             control: None,
@@ -333,11 +343,10 @@ impl Watchdog {
         self.states = c.states.into_iter().map(|s| (s.name.clone(), s)).collect();
         self.scripts = c.scripts.into_iter().collect();
         self.originals = c.originals.into_iter().collect();
-        self.servers = c
-            .servers
-            .into_iter()
-            .map(|s| ((s.vs.clone(), s.rs.clone()), s))
-            .collect();
+        self.servers = Servers::default();
+        for s in c.servers {
+            self.servers.update(&s);
+        }
         self.reloads = c.reloads;
         self.last_reload = c.last_reload;
         self.upgrades = c.upgrades;
@@ -401,7 +410,7 @@ impl Watchdog {
                 .iter()
                 .map(|(k, v)| (k.clone(), *v))
                 .collect(),
-            servers: self.servers.values().cloned().collect(),
+            servers: self.servers.list(),
             reloads: self.reloads,
             last_reload: self.last_reload.clone(),
             upgrades: self.upgrades,
@@ -567,11 +576,7 @@ impl Watchdog {
             .map(|s| (s.name.clone(), s.state.to_string()))
             .collect();
         let total = self.config.real_servers();
-        let down = self
-            .servers
-            .iter()
-            .filter(|((vs, _), st)| !st.alive && self.config.has_vs(vs))
-            .count();
+        let down = self.servers.down(|vs| self.config.has_vs(vs));
         crate::notify::status_text(&instances, total.saturating_sub(down), total)
     }
 
@@ -895,7 +900,7 @@ impl Watchdog {
             }
         }
         if k == Kind::Check && !self.servers.is_empty() {
-            let list = self.servers.values().cloned().collect();
+            let list = self.servers.list();
             let _ = send_blocking(&r.ch, &ToChild::Servers(list));
         }
         let _ = send_blocking(&r.ch, &ToChild::Go);
@@ -977,6 +982,7 @@ impl Watchdog {
         // The configuration replaced (or the one refused) is gone: its memory back to
         // the system, so that RSS returns to its level before the reload.
         ka_ipc::proc::release_free_memory();
+        self.trim_at = Some(Instant::now() + TRIM_AFTER_RELOAD);
         match replaced {
             Ok(()) => {
                 log::info!(
@@ -1086,17 +1092,20 @@ impl Watchdog {
         }
         // Real servers the new configuration no longer has are forgotten (else every
         // reload that drops some would leave them here for good).
-        let keep: std::collections::BTreeSet<(String, String)> = new_config
+        let keep: BTreeMap<String, std::collections::BTreeSet<String>> = new_config
             .virtual_servers
             .iter()
-            .flat_map(|v| {
-                let vs = ka_check::config::vs_name(v);
-                v.real_servers
+            .map(|v| {
+                let rss = v
+                    .real_servers
                     .iter()
-                    .map(move |r| (vs.clone(), ka_check::config::rs_name(v, r)))
+                    .map(|r| ka_check::config::rs_name(v, r))
+                    .collect();
+                (ka_check::config::vs_name(v), rss)
             })
             .collect();
-        self.servers.retain(|k, _| keep.contains(k));
+        self.servers
+            .retain(|vs, rs| keep.get(vs).is_some_and(|rss| rss.contains(rs)));
         self.config = kept;
         // The successors report their MASTERs' adverts as they send their first.
         self.adverts.clear();
@@ -1179,6 +1188,10 @@ impl Watchdog {
                 }
             }
             self.notify_tick(Instant::now());
+            if self.trim_at.is_some_and(|t| t <= Instant::now()) {
+                self.trim_at = None;
+                ka_ipc::proc::release_free_memory();
+            }
             let mut deadlines = vec![];
             for slot in &self.slots {
                 deadlines.extend(slot.next_start);
@@ -1188,6 +1201,7 @@ impl Watchdog {
             deadlines.extend(self.control.as_ref().and_then(|c| c.next_deadline()));
             deadlines.extend(self.stand_in_deadline());
             deadlines.extend(self.status_due);
+            deadlines.extend(self.trim_at);
             deadlines.extend(self.notify.as_mut().and_then(|n| n.watchdog_deadline()));
             let timeout = deadlines
                 .into_iter()
@@ -1333,18 +1347,16 @@ impl Watchdog {
             ToParent::Servers(list) => {
                 let mut changed = false;
                 for st in list {
-                    let key = (st.vs.clone(), st.rs.clone());
                     // A handover repeats every state: an event only where one changed.
-                    if self.servers.get(&key).map(|o| o.alive) != Some(st.alive) {
+                    if self.servers.update(&st) {
                         self.event(ka_ipc::status::Event::RealServer {
                             time: ka_ipc::status::unix_now(),
-                            virtual_server: st.vs.clone(),
-                            real_server: st.rs.clone(),
+                            virtual_server: st.vs,
+                            real_server: st.rs,
                             up: st.alive,
                         });
                         changed = true;
                     }
-                    self.servers.insert(key, st);
                 }
                 if changed {
                     self.status_changed();

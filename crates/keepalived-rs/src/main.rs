@@ -33,6 +33,7 @@ const EXIT_FATAL: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
+    ka_ipc::proc::large_allocations_apart();
     // keepalived: -T / --genhash as the first option, or the program called genhash.
     let argv: Vec<String> = std::env::args().collect();
     let called_genhash = argv
@@ -430,12 +431,14 @@ fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> E
     };
     write_pid(&cli.checkers_pid);
     ka_runtime::process::apply(&settings);
-    let r = process
+    let process = process
         .with_parent(ch)
         .with_servers(go.servers)
         .with_dont_release_ipvs(cli.dont_release_ipvs)
-        .with_log_args(log_args)
-        .run();
+        .with_log_args(log_args);
+    // The predecessor's states (tens of thousands after a reload at scale) are applied.
+    ka_ipc::proc::release_free_memory();
+    let r = process.run();
     let _ = std::fs::remove_file(&cli.checkers_pid);
     match r {
         Ok(_) => ExitCode::from(EXIT_OK),
