@@ -51,7 +51,7 @@ impl Out {
         self.kv(k, if v { "on" } else { "off" });
     }
 
-    fn script(&mut self, k: &str, s: &Option<Script>) {
+    fn script(&mut self, k: &str, s: Option<&Script>) {
         if let Some(s) = s {
             let mut l = format!("{k} {}", cmd(&s.command));
             if let Some(u) = &s.user {
@@ -327,11 +327,14 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     user_group("script_user", &g.script_user, o);
     o.flag("enable_script_security", g.enable_script_security);
     fifo("notify_fifo", &g.notify_fifo, o);
-    o.script("notify_fifo_script", &g.notify_fifo_script);
+    o.script("notify_fifo_script", g.notify_fifo_script.as_ref());
     fifo("vrrp_notify_fifo", &g.vrrp_notify_fifo, o);
-    o.script("vrrp_notify_fifo_script", &g.vrrp_notify_fifo_script);
+    o.script(
+        "vrrp_notify_fifo_script",
+        g.vrrp_notify_fifo_script.as_ref(),
+    );
     fifo("lvs_notify_fifo", &g.lvs_notify_fifo, o);
-    o.script("lvs_notify_fifo_script", &g.lvs_notify_fifo_script);
+    o.script("lvs_notify_fifo_script", g.lvs_notify_fifo_script.as_ref());
     o.kv("vrrp_garp_master_delay", secs(g.vrrp_garp_master_delay));
     o.kv("vrrp_garp_master_repeat", g.vrrp_garp_master_repeat);
     o.kv("vrrp_garp_master_refresh", secs(g.vrrp_garp_master_refresh));
@@ -585,13 +588,16 @@ pub fn rule(r: &Rule) -> String {
 }
 
 fn notifies(n: &Notifies, o: &mut Out) {
-    o.script("notify_master", &n.master);
-    o.script("notify_backup", &n.backup);
-    o.script("notify_fault", &n.fault);
-    o.script("notify_stop", &n.stop);
-    o.script("notify", &n.notify);
-    o.script("notify_master_rx_lower_pri", &n.master_rx_lower_pri);
-    o.script("notify_deleted", &n.deleted);
+    o.script("notify_master", n.master.as_deref());
+    o.script("notify_backup", n.backup.as_deref());
+    o.script("notify_fault", n.fault.as_deref());
+    o.script("notify_stop", n.stop.as_deref());
+    o.script("notify", n.notify.as_deref());
+    o.script(
+        "notify_master_rx_lower_pri",
+        n.master_rx_lower_pri.as_deref(),
+    );
+    o.script("notify_deleted", n.deleted.as_deref());
 }
 
 fn track(k: &str, list: &[TrackRef], o: &mut Out) {
@@ -788,8 +794,8 @@ fn virtual_server(vs: &VirtualServer, o: &mut Out) {
     o.flag("sorry_server_inhibit", vs.sorry_server_inhibit);
     o.kv("quorum", vs.quorum);
     o.kv("hysteresis", vs.hysteresis);
-    o.script("quorum_up", &vs.quorum_up);
-    o.script("quorum_down", &vs.quorum_down);
+    o.script("quorum_up", vs.quorum_up.as_ref());
+    o.script("quorum_down", vs.quorum_down.as_ref());
     o.flag("alpha", vs.alpha);
     o.flag("omega", vs.omega);
     o.flag("inhibit_on_failure", vs.inhibit_on_failure);
@@ -813,8 +819,8 @@ fn real_server(rs: &RealServer, o: &mut Out) {
     o.open(format!("real_server {} {}", rs.ip, rs.port));
     o.kv("weight", rs.weight);
     o.onoff("inhibit_on_failure", rs.inhibit_on_failure);
-    o.script("notify_up", &rs.notify_up);
-    o.script("notify_down", &rs.notify_down);
+    o.script("notify_up", rs.notify_up.as_ref());
+    o.script("notify_down", rs.notify_down.as_ref());
     o.opt("uthreshold", &rs.uthreshold);
     o.opt("lthreshold", &rs.lthreshold);
     if let Some(k) = rs.lb_kind {

@@ -374,17 +374,17 @@ pub struct TrackProcess {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Notifies {
-    pub master: Option<Script>,
-    pub backup: Option<Script>,
-    pub fault: Option<Script>,
-    pub stop: Option<Script>,
+    pub master: Option<Box<Script>>,
+    pub backup: Option<Box<Script>>,
+    pub fault: Option<Box<Script>>,
+    pub stop: Option<Box<Script>>,
     /// The generic script, called with `TYPE NAME STATE PRIORITY`.
-    pub notify: Option<Script>,
+    pub notify: Option<Box<Script>>,
     /// An instance's `notify_master_rx_lower_pri` (a MASTER heard a lower priority
     /// master); sync groups have none.
-    pub master_rx_lower_pri: Option<Script>,
+    pub master_rx_lower_pri: Option<Box<Script>>,
     /// An instance's `notify_deleted SCRIPT` (run when a reload removes it).
-    pub deleted: Option<Script>,
+    pub deleted: Option<Box<Script>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

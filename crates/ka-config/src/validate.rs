@@ -1063,11 +1063,11 @@ fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
 
 fn notify(cx: &mut Ctx, c: &Node, n: &mut Notifies) -> bool {
     match c.key.text.as_str() {
-        "notify_master" => n.master = cx.script(c, true),
-        "notify_backup" => n.backup = cx.script(c, true),
-        "notify_fault" => n.fault = cx.script(c, true),
-        "notify_stop" => n.stop = cx.script(c, true),
-        "notify" => n.notify = cx.script(c, true),
+        "notify_master" => n.master = cx.script(c, true).map(Box::new),
+        "notify_backup" => n.backup = cx.script(c, true).map(Box::new),
+        "notify_fault" => n.fault = cx.script(c, true).map(Box::new),
+        "notify_stop" => n.stop = cx.script(c, true).map(Box::new),
+        "notify" => n.notify = cx.script(c, true).map(Box::new),
         _ => return false,
     }
     true
@@ -1569,7 +1569,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 } else {
                     inst.notify_deleted = true;
                     if !ch.args.is_empty() {
-                        inst.notifies.deleted = cx.script(ch, true);
+                        inst.notifies.deleted = cx.script(ch, true).map(Box::new);
                     }
                 }
             }
@@ -1594,7 +1594,9 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "garp_lower_prio_repeat" => set(&mut garp.lower_prio_repeat, cx.u32_arg(ch, 0, 65535)),
             "smtp_alert" => set(&mut inst.smtp_alert, cx.flag(ch)),
             "notify_priority_changes" => inst.notify_priority_changes = cx.flag(ch),
-            "notify_master_rx_lower_pri" => inst.notifies.master_rx_lower_pri = cx.script(ch, true),
+            "notify_master_rx_lower_pri" => {
+                inst.notifies.master_rx_lower_pri = cx.script(ch, true).map(Box::new)
+            }
             "lvs_sync_daemon_interface" => {
                 cx.no_block(ch);
                 cx.extra(ch, 1);

@@ -14,11 +14,13 @@ use crate::rx::{AuthConfig, Peer};
 use crate::script::ScriptConfig;
 use crate::sync::{GroupNotifies, Router, SyncGroup};
 
-fn argv(s: &Option<model::Script>) -> Option<NotifyScript> {
-    s.as_ref().map(|s| NotifyScript {
-        argv: s.command.argv.clone(),
-        user: s.user.clone(),
-        group: s.group.clone(),
+fn argv(s: &Option<Box<model::Script>>) -> Option<Box<NotifyScript>> {
+    s.as_ref().map(|s| {
+        Box::new(NotifyScript {
+            argv: s.command.argv.clone(),
+            user: s.user.clone(),
+            group: s.group.clone(),
+        })
     })
 }
 

@@ -73,25 +73,25 @@ impl NotifyScript {
 /// prio`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Notifies {
-    pub master: Option<NotifyScript>,
-    pub backup: Option<NotifyScript>,
-    pub fault: Option<NotifyScript>,
-    pub stop: Option<NotifyScript>,
-    pub generic: Option<NotifyScript>,
+    pub master: Option<Box<NotifyScript>>,
+    pub backup: Option<Box<NotifyScript>>,
+    pub fault: Option<Box<NotifyScript>>,
+    pub stop: Option<Box<NotifyScript>>,
+    pub generic: Option<Box<NotifyScript>>,
     /// notify_master_rx_lower_pri: run as configured (no arguments added).
-    pub master_rx_lower_pri: Option<NotifyScript>,
+    pub master_rx_lower_pri: Option<Box<NotifyScript>>,
     /// notify_deleted SCRIPT: run when a reload removes the instance.
-    pub deleted: Option<NotifyScript>,
+    pub deleted: Option<Box<NotifyScript>>,
 }
 
 impl Notifies {
     /// The state script for `state`, if configured.
     pub fn for_state(&self, state: State) -> Option<&NotifyScript> {
         match state {
-            State::Master => self.master.as_ref(),
-            State::Backup => self.backup.as_ref(),
-            State::Fault => self.fault.as_ref(),
-            State::Stop => self.stop.as_ref(),
+            State::Master => self.master.as_deref(),
+            State::Backup => self.backup.as_deref(),
+            State::Fault => self.fault.as_deref(),
+            State::Stop => self.stop.as_deref(),
             State::Init => None,
         }
     }
@@ -666,7 +666,7 @@ impl Instance {
     /// (keepalived picks the script while the state is still DELETED).
     fn notify_deleted(&self, out: &mut Vec<Action>) {
         if self.cfg.notify_deleted {
-            let script = self.cfg.notifies.deleted.as_ref();
+            let script = self.cfg.notifies.deleted.as_deref();
             let mail = ("Deleted", "=> VRRP Deleted at reload <=");
             self.notify_as(State::Fault, "DELETED", script, mail, out);
         } else {

@@ -472,13 +472,13 @@ fn notify_arguments_as_keepalived() {
     // Section 6: notify_master gets only its argv; notify gets INSTANCE name STATE prio;
     // the FIFO line is `INSTANCE "name" STATE prio`.
     let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
-    c.notifies.master = Some(ka_vrrp::instance::NotifyScript::new(vec![
+    c.notifies.master = Some(Box::new(ka_vrrp::instance::NotifyScript::new(vec![
         "/etc/keepalived/notify.sh".into(),
         "master".into(),
-    ]));
-    c.notifies.generic = Some(ka_vrrp::instance::NotifyScript::new(vec![
+    ])));
+    c.notifies.generic = Some(Box::new(ka_vrrp::instance::NotifyScript::new(vec![
         "/etc/keepalived/all.sh".into(),
-    ]));
+    ])));
     let mut i = Instance::new(c);
     i.handle(s(0.0), Event::Start);
     let acts = run(&mut i, s(4.0));
@@ -974,11 +974,11 @@ fn master_hearing_a_lower_priority_master_writes_the_fifo_line_and_runs_its_scri
     // send_event_notify runs notify_master_rx_lower_pri as configured and writes
     // `INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100` to the FIFOs, the script or not.
     let mut cfg = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
-    cfg.notifies.master_rx_lower_pri = Some(ka_vrrp::instance::NotifyScript {
+    cfg.notifies.master_rx_lower_pri = Some(Box::new(ka_vrrp::instance::NotifyScript {
         argv: vec!["/usr/local/bin/take-back".into(), "VI_1".into()],
         user: None,
         group: None,
-    });
+    }));
     let mut i = Instance::new(cfg);
     i.handle(s(0.0), Event::Start);
     run(&mut i, s(4.0));
@@ -1025,12 +1025,12 @@ fn unicast_fault_no_peer_without_peers_stays_in_fault() {
     assert!(sent(&run(&mut i, s(30.0))).is_empty());
 }
 
-fn notify_script(path: &str) -> Option<ka_vrrp::instance::NotifyScript> {
-    Some(ka_vrrp::instance::NotifyScript {
+fn notify_script(path: &str) -> Option<Box<ka_vrrp::instance::NotifyScript>> {
+    Some(Box::new(ka_vrrp::instance::NotifyScript {
         argv: vec![path.into()],
         user: None,
         group: None,
-    })
+    }))
 }
 
 fn notified(acts: &[Action]) -> Vec<Vec<String>> {
