@@ -37,6 +37,11 @@ impl<'a> Ctx<'a> {
         self.at(Severity::Error, tok, msg);
     }
 
+    /// Information keepalived logs without counting it a configuration error.
+    pub fn note(&mut self, tok: &Token, msg: impl Into<String>) {
+        self.at(Severity::Note, tok, msg);
+    }
+
     pub fn warn(&mut self, tok: &Token, msg: impl Into<String>) {
         self.at(Severity::Warning, tok, msg);
     }

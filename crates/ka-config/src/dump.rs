@@ -233,6 +233,13 @@ pub fn dump(c: &Config) -> String {
         if let Some(b) = g.notify_priority_changes {
             o.onoff("notify_priority_changes", b);
         }
+        if g.tracking_weight {
+            o.line("sync_group_tracking_weight");
+        }
+        track("track_interface", &g.track_interfaces, &mut o);
+        track("track_script", &g.track_scripts, &mut o);
+        track("track_file", &g.track_files, &mut o);
+        track("track_process", &g.track_processes, &mut o);
         o.close();
     }
     if let Some(s) = &c.ssl {

@@ -395,6 +395,15 @@ pub struct SyncGroup {
     pub smtp_alert: bool,
     /// `notify_priority_changes` in the group's block (its members' default).
     pub notify_priority_changes: Option<bool>,
+    /// `sync_group_tracking_weight` (or the deprecated `global_tracking`): the members'
+    /// own trackers keep their weights.
+    pub tracking_weight: bool,
+    /// The group's own trackers: every member tracks them (already merged into each
+    /// member's lists by the loader, as keepalived's sync_group_tracking_init does).
+    pub track_interfaces: Vec<TrackRef>,
+    pub track_scripts: Vec<TrackRef>,
+    pub track_files: Vec<TrackRef>,
+    pub track_processes: Vec<TrackRef>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

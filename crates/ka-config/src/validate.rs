@@ -155,6 +155,7 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
         }
     }
     // Instances need the scripts and trackers; sync groups need the instances.
+    let mut inst_nodes: HashMap<String, &Node> = HashMap::new();
     for n in vrrp_nodes {
         let Some(inst) = vrrp_instance(cx, n, &c) else {
             continue;
@@ -192,9 +193,11 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
                 });
             }
         }
+        inst_nodes.insert(inst.name.clone(), n);
         c.instances.push(inst);
     }
     let mut member_of: HashMap<String, String> = HashMap::new();
+    let mut group_nodes: Vec<&Node> = Vec::new();
     for n in sync_nodes {
         if let Some(g) = sync_group(cx, n, &c, &mut member_of) {
             if c.sync_groups.iter().any(|x| x.name == g.name) {
@@ -207,9 +210,11 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
                 );
             } else {
                 c.sync_groups.push(g);
+                group_nodes.push(n);
             }
         }
     }
+    sync_trackers(cx, &mut c, &group_nodes, &inst_nodes);
     for n in vs_nodes {
         if let Some(vs) = lvs::virtual_server(cx, n, &c) {
             if c.virtual_servers
@@ -1082,17 +1087,14 @@ const SYNC_KEYWORDS: &[&str] = &[
     "notify",
     "smtp_alert",
     "notify_priority_changes",
-];
-const SYNC_UNSUPPORTED: &[&str] = &[
     "track_interface",
     "track_script",
     "track_file",
     "track_process",
-    "track_bfd",
     "sync_group_tracking_weight",
     "global_tracking",
-    "notify_deleted",
 ];
+const SYNC_UNSUPPORTED: &[&str] = &["track_bfd", "notify_deleted"];
 
 fn sync_group(
     cx: &mut Ctx,
@@ -1113,6 +1115,11 @@ fn sync_group(
             .or(c.global.smtp_alert)
             .unwrap_or(false),
         notify_priority_changes: None,
+        tracking_weight: false,
+        track_interfaces: Vec::new(),
+        track_scripts: Vec::new(),
+        track_files: Vec::new(),
+        track_processes: Vec::new(),
     };
     for ch in children {
         if notify(cx, ch, &mut g.notifies) {
@@ -1144,6 +1151,54 @@ fn sync_group(
             }
             "smtp_alert" => set(&mut g.smtp_alert, cx.flag(ch)),
             "notify_priority_changes" => g.notify_priority_changes = cx.flag(ch),
+            "sync_group_tracking_weight" => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                g.tracking_weight = true;
+            }
+            "global_tracking" => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                cx.error(
+                    &ch.key,
+                    format!("({}) global_tracking is deprecated. Use track_interface/script/file on the sync group", g.name),
+                );
+                g.tracking_weight = true;
+            }
+            "track_interface" => {
+                let exists = |_: &str| true;
+                let (list, gname) = (&mut g.track_interfaces, &g.name);
+                track_list(cx, ch, list, &exists, "track interface", gname, -254, 254);
+                if let Some(known) = &cx.opts.interfaces {
+                    for (t, e) in ch.block.iter().flat_map(|b| &b.children).filter_map(|e| {
+                        g.track_interfaces
+                            .iter()
+                            .find(|t| t.name == e.key.text)
+                            .map(|t| (t, e))
+                    }) {
+                        if !known.contains(&t.name) {
+                            let msg =
+                                format!("({}) tracked interface {} doesn't exist", g.name, t.name);
+                            cx.warn(&e.key, msg);
+                        }
+                    }
+                }
+            }
+            "track_script" => {
+                let exists = |s: &str| c.scripts.iter().any(|x| x.name == s);
+                let (list, gname) = (&mut g.track_scripts, &g.name);
+                track_list(cx, ch, list, &exists, "track script", gname, -253, 253);
+            }
+            "track_file" => {
+                let exists = |s: &str| c.track_files.iter().any(|x| x.name == s);
+                let (list, gname) = (&mut g.track_files, &g.name);
+                track_list(cx, ch, list, &exists, "track file", gname, -254, 254);
+            }
+            "track_process" => {
+                let exists = |s: &str| c.track_processes.iter().any(|x| x.name == s);
+                let (list, gname) = (&mut g.track_processes, &g.name);
+                track_list(cx, ch, list, &exists, "track process", gname, -254, 254);
+            }
             k if SYNC_UNSUPPORTED.contains(&k) => cx.unsupported(ch),
             _ => cx.unknown(ch, "vrrp_sync_group", SYNC_KEYWORDS),
         }
@@ -1675,8 +1730,9 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             let Some(e) = entries.iter().find(|e| e.key.text == r.name) else {
                 continue;
             };
-            if own_if.as_deref() == Some(r.name.as_str()) && r.weight.is_none() {
-                cx.warn(
+            // keepalived 2.2.7 vrrp_complete_instance: whatever its weight.
+            if own_if.as_deref() == Some(r.name.as_str()) {
+                cx.error(
                     &e.key,
                     format!(
                         "({name}) Ignoring track_interface {} since own interface",
@@ -1908,6 +1964,241 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         );
     }
     Some(inst)
+}
+
+/// The entry `name` in the `key` blocks (track_script, ...) of `owner`: where to point a
+/// diagnostic about that tracker.
+fn tracker_entry<'n>(owner: &'n Node, key: &str, name: &str) -> Option<&'n Node> {
+    owner
+        .block
+        .iter()
+        .flat_map(|b| &b.children)
+        .filter(|c| c.key.text == key)
+        .flat_map(|c| c.block.iter().flat_map(|b| &b.children))
+        .find(|e| e.key.text == name)
+}
+
+/// Which tracked object a list holds, for [`sync_trackers`].
+#[derive(Clone, Copy, PartialEq)]
+enum Tracked {
+    Interface,
+    Script,
+    File,
+    Process,
+}
+
+impl Tracked {
+    const ALL: [Tracked; 4] = [
+        Tracked::Interface,
+        Tracked::Script,
+        Tracked::File,
+        Tracked::Process,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Tracked::Interface => "track_interface",
+            Tracked::Script => "track_script",
+            Tracked::File => "track_file",
+            Tracked::Process => "track_process",
+        }
+    }
+
+    fn list(self, i: &mut VrrpInstance) -> &mut Vec<TrackRef> {
+        match self {
+            Tracked::Interface => &mut i.track_interfaces,
+            Tracked::Script => &mut i.track_scripts,
+            Tracked::File => &mut i.track_files,
+            Tracked::Process => &mut i.track_processes,
+        }
+    }
+
+    fn of(self, i: &VrrpInstance) -> &[TrackRef] {
+        match self {
+            Tracked::Interface => &i.track_interfaces,
+            Tracked::Script => &i.track_scripts,
+            Tracked::File => &i.track_files,
+            Tracked::Process => &i.track_processes,
+        }
+    }
+
+    fn of_group(self, g: &SyncGroup) -> &[TrackRef] {
+        match self {
+            Tracked::Interface => &g.track_interfaces,
+            Tracked::Script => &g.track_scripts,
+            Tracked::File => &g.track_files,
+            Tracked::Process => &g.track_processes,
+        }
+    }
+
+    /// The weight a tracker acts with: its own, else its object's (interfaces: 0).
+    fn weight(self, t: &TrackRef, c: &Config) -> i32 {
+        t.weight.unwrap_or_else(|| match self {
+            Tracked::Interface => 0,
+            Tracked::Script => weight_of(t, c),
+            Tracked::File => c
+                .track_files
+                .iter()
+                .find(|f| f.name == t.name)
+                .map_or(0, |f| f.weight),
+            Tracked::Process => c
+                .track_processes
+                .iter()
+                .find(|p| p.name == t.name)
+                .map_or(0, |p| p.weight),
+        })
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Tracked::Interface => "interface",
+            Tracked::Script => "script",
+            Tracked::File => "file",
+            Tracked::Process => "process",
+        }
+    }
+}
+
+/// keepalived vrrp_complete_instance and sync_group_tracking_init (2.2.7): a sync group's
+/// members move together, so without `sync_group_tracking_weight` a member's own weighted
+/// trackers cannot move its priority: a tracked interface's weight becomes 0, a weighted
+/// script goes, a file with the default weight 1 gets 0 and one with another weight goes
+/// (processes keep theirs). Then every member tracks the group's objects with the group's
+/// weights (cleared where a member is the address owner); where a member already tracks
+/// one, a weighted entry takes the group's weight and an unweighted one stays.
+fn sync_trackers(
+    cx: &mut Ctx,
+    c: &mut Config,
+    group_nodes: &[&Node],
+    inst_nodes: &HashMap<String, &Node>,
+) {
+    for (gi, gnode) in group_nodes.iter().enumerate() {
+        let gname = c.sync_groups[gi].name.clone();
+        let members = c.sync_groups[gi].members.clone();
+        let owner = members.iter().any(|m| {
+            c.instances
+                .iter()
+                .any(|i| &i.name == m && i.priority == 255)
+        });
+        if owner {
+            for k in Tracked::ALL {
+                let list = k.of_group(&c.sync_groups[gi]).to_vec();
+                for (n, t) in list.iter().enumerate() {
+                    if k.weight(t, c) == 0 {
+                        continue;
+                    }
+                    if let Some(e) = tracker_entry(gnode, k.key(), &t.name) {
+                        cx.error(
+                            &e.key,
+                            format!("({gname}) Cannot have weighted track {} '{}' with member having priority 255 - clearing weight", k.what(), t.name),
+                        );
+                    }
+                    let g = &mut c.sync_groups[gi];
+                    match k {
+                        Tracked::Interface => g.track_interfaces[n].weight = Some(0),
+                        Tracked::Script => g.track_scripts[n].weight = Some(0),
+                        Tracked::File => g.track_files[n].weight = Some(0),
+                        Tracked::Process => g.track_processes[n].weight = Some(0),
+                    }
+                }
+            }
+        }
+        let tracking_weight = c.sync_groups[gi].tracking_weight;
+        for m in &members {
+            let Some(idx) = c.instances.iter().position(|i| &i.name == m) else {
+                continue;
+            };
+            let inode = inst_nodes.get(m).copied();
+            let at = |k: Tracked, name: &str| inode.and_then(|n| tracker_entry(n, k.key(), name));
+            // The member's own weights, unless the group allows them.
+            if !tracking_weight && c.instances[idx].priority != 255 {
+                for k in Tracked::ALL {
+                    let list = k.of(&c.instances[idx]).to_vec();
+                    let mut kept = Vec::with_capacity(list.len());
+                    for mut t in list {
+                        let w = k.weight(&t, c);
+                        let msg = match k {
+                            _ if w == 0 => None,
+                            Tracked::Interface => {
+                                let m = format!(
+                                    "({m}) ignoring {} tracked interface weight due to SYNC group",
+                                    t.name
+                                );
+                                t.weight = Some(0);
+                                Some(m)
+                            }
+                            Tracked::Script => {
+                                let m = format!("({m}) ignoring tracked script {} with weights due to SYNC group", t.name);
+                                let e = at(k, &t.name);
+                                if let Some(e) = e {
+                                    cx.error(&e.key, m);
+                                }
+                                continue;
+                            }
+                            Tracked::File if w == 1 => {
+                                let m = format!("({m}) ignoring weight from tracked file {} due to SYNC group. specify weight 0", t.name);
+                                t.weight = Some(0);
+                                Some(m)
+                            }
+                            Tracked::File => {
+                                let m = format!("({m}) ignoring tracked file {} with weight {w} due to SYNC group", t.name);
+                                if let Some(e) = at(k, &t.name) {
+                                    cx.error(&e.key, m);
+                                }
+                                continue;
+                            }
+                            Tracked::Process => None,
+                        };
+                        if let (Some(msg), Some(e)) = (msg, at(k, &t.name)) {
+                            cx.error(&e.key, msg);
+                        }
+                        kept.push(t);
+                    }
+                    *k.list(&mut c.instances[idx]) = kept;
+                }
+            }
+            // The group's trackers, on every member.
+            for k in Tracked::ALL {
+                for t in k.of_group(&c.sync_groups[gi]).to_vec() {
+                    let e = tracker_entry(gnode, k.key(), &t.name);
+                    let inst = &c.instances[idx];
+                    let own = k == Tracked::Interface
+                        && !inst.dont_track_primary
+                        && inst.interface.as_deref() == Some(t.name.as_str());
+                    let existing = k.of(inst).iter().position(|x| x.name == t.name);
+                    if own || existing.is_some() {
+                        let msg = if k == Tracked::Interface {
+                            format!("({m}) track_interface {} is configured on VRRP instance and sync group. Remove vrrp instance or sync group config", t.name)
+                        } else {
+                            format!("({m}) track_{} {} is configured on VRRP instance and sync group. Remove vrrp instance config", k.what(), t.name)
+                        };
+                        if let Some(e) = e {
+                            if k == Tracked::Interface {
+                                cx.error(&e.key, msg);
+                            } else {
+                                cx.note(&e.key, msg);
+                            }
+                        }
+                    }
+                    match existing {
+                        _ if own => {}
+                        Some(x) => {
+                            let was = k.weight(&k.of(&c.instances[idx])[x], c);
+                            if was != 0 {
+                                let w = k.weight(&t, c);
+                                let entry = &mut k.list(&mut c.instances[idx])[x];
+                                entry.weight = Some(w);
+                                if k != Tracked::Process {
+                                    entry.reverse = t.reverse;
+                                }
+                            }
+                        }
+                        None => k.list(&mut c.instances[idx]).push(t),
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn weight_of(t: &TrackRef, c: &Config) -> i32 {

@@ -145,7 +145,6 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
     for m in &c.instances {
         let mut i = Instance::new(instance_config(m, &c.global, primary(m)));
         let group = c.sync_groups.iter().find(|g| g.members.contains(&m.name));
-        let grouped = group.is_some();
         // keepalived: the instance's notify_priority_changes, else its group's, else
         // the global one.
         if let (None, Some(b)) = (
@@ -179,15 +178,11 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
             } else {
                 TrackStatus::Unknown
             };
-            // keepalived: in a sync group a member's tracker weights are ignored (0).
-            let w = if grouped {
-                0
-            } else {
-                t.weight.unwrap_or(s.weight)
-            };
+            // In a sync group the loader has already applied keepalived's rules to a
+            // member's weights and merged the group's trackers in.
             i.add_tracker(
                 TrackerId::Script(t.name.clone()),
-                w,
+                t.weight.unwrap_or(s.weight),
                 t.reverse || s.weight_reverse,
                 status,
             );
@@ -196,11 +191,7 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
             let Some(f) = c.track_files.iter().find(|f| f.name == t.name) else {
                 continue;
             };
-            let w = if grouped {
-                0
-            } else {
-                t.weight.unwrap_or(f.weight)
-            };
+            let w = t.weight.unwrap_or(f.weight);
             let v = f.init_file.map(|(v, _)| v).unwrap_or(0);
             i.add_tracker(
                 TrackerId::File(t.name.clone()),
@@ -213,11 +204,7 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
             let Some(p) = c.track_processes.iter().find(|p| p.name == t.name) else {
                 continue;
             };
-            let w = if grouped {
-                0
-            } else {
-                t.weight.unwrap_or(p.weight)
-            };
+            let w = t.weight.unwrap_or(p.weight);
             i.add_tracker(
                 TrackerId::Process(t.name.clone()),
                 w,

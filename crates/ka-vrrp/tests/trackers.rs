@@ -1,6 +1,7 @@
 //! Trackers as keepalived resolves them (vrrp_track.c): each tracked object's weight (the
 //! instance's line, else the object's own), its reverse flag (either place), its starting
-//! status; none inside a sync group (weights 0).
+//! status; in a sync group, keepalived's rules for a member's own weights and the group's
+//! trackers on every member (vrrp.c vrrp_complete_instance, sync_group_tracking_init).
 
 use ka_config::{parse_str, Options};
 use ka_vrrp::instance::{TrackStatus, TrackerId};
@@ -69,7 +70,16 @@ fn trackers(i: &ka_vrrp::instance::Instance) -> Vec<(TrackerId, i32, bool, Track
 #[test]
 fn weights_reverse_flags_and_starting_status() {
     let l = parse_str("k.conf", CONF, &Options::default());
-    assert_eq!(l.errors(), 0, "{:?}", l.short());
+    // keepalived 2.2.7 reports the weighted script of a sync group's member and drops it.
+    assert_eq!(
+        l.short()
+            .iter()
+            .filter(|d| d.contains("error"))
+            .collect::<Vec<_>>(),
+        vec![
+            "k.conf:40:9: error: (VI_2) ignoring tracked script chk with weights due to SYNC group"
+        ]
+    );
     let r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
     let id = |k: &str, n: &str| match k {
         "s" => TrackerId::Script(n.into()),
@@ -88,14 +98,168 @@ fn weights_reverse_flags_and_starting_status() {
     ];
     want.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(got, want);
-    // In a sync group the weights are 0 (keepalived ignores them there); reverse stays.
+    // In a sync group a weighted script goes (its failure changes nothing); a tracked
+    // process keeps its weight (keepalived 2.2.7 does not touch processes there).
     let mut got = trackers(&r.instances[1]);
     got.sort_by(|a, b| a.0.cmp(&b.0));
     let mut want = vec![
         (id("i", "eth0"), 0, false, TrackStatus::Up),
-        (id("s", "chk"), 0, true, TrackStatus::Unknown),
-        (id("p", "p"), 0, true, TrackStatus::Unknown),
+        (id("p", "p"), 4, true, TrackStatus::Unknown),
     ];
     want.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(got, want);
+}
+
+const GROUPED: &str = r#"
+vrrp_script own {
+    script "/bin/true"
+    weight 10
+}
+vrrp_script grp {
+    script "/bin/true"
+}
+vrrp_track_file f {
+    file "/tmp/ka-trackers-test"
+}
+vrrp_sync_group G {
+    group {
+        VI_1
+        VI_2
+    }
+    track_script {
+        grp weight -30
+    }
+    track_interface {
+        eth1 weight -5
+        eth0 weight 7
+    }
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    track_script {
+        own
+    }
+    track_file {
+        f
+    }
+    track_interface {
+        eth2 weight 9
+    }
+    virtual_ipaddress {
+        192.0.2.1
+    }
+}
+vrrp_instance VI_2 {
+    interface eth0
+    dont_track_primary
+    virtual_router_id 52
+    track_script {
+        grp
+    }
+    virtual_ipaddress {
+        192.0.2.2
+    }
+}
+"#;
+
+fn sorted(i: &ka_vrrp::instance::Instance) -> Vec<(TrackerId, i32, bool, TrackStatus)> {
+    let mut t = trackers(i);
+    t.sort_by(|a, b| a.0.cmp(&b.0));
+    t
+}
+
+fn order(
+    mut v: Vec<(TrackerId, i32, bool, TrackStatus)>,
+) -> Vec<(TrackerId, i32, bool, TrackStatus)> {
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+#[test]
+fn a_sync_groups_trackers_join_every_member() {
+    let l = parse_str("k.conf", GROUPED, &Options::default());
+    let errors: Vec<_> = l
+        .short()
+        .into_iter()
+        .filter(|d| !d.contains("note:"))
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            "k.conf:22:9: error: (VI_1) track_interface eth0 is configured on VRRP instance and sync group. Remove vrrp instance or sync group config",
+            "k.conf:29:9: error: (VI_1) ignoring tracked script own with weights due to SYNC group",
+            "k.conf:32:9: error: (VI_1) ignoring weight from tracked file f due to SYNC group. specify weight 0",
+            "k.conf:35:9: error: (VI_1) ignoring eth2 tracked interface weight due to SYNC group",
+        ]
+    );
+    // VI_2 tracks grp itself, unweighted: it stays unweighted (keepalived uses the group's
+    // weight only where the member's entry has one), with a note.
+    assert!(
+        l.short().iter().any(|d| d
+            == "k.conf:18:9: note: (VI_2) track_script grp is configured on VRRP instance and sync group. Remove vrrp instance config"),
+        "{:?}",
+        l.short()
+    );
+    let r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
+    let s = |n: &str| TrackerId::Script(n.into());
+    let i = |n: &str| TrackerId::Interface(n.into());
+    // VI_1: its own interface stays unweighted (the group's weight 7 does not apply), its
+    // weighted script is gone, its file and interface lost their weights; the group's
+    // script and eth1 joined with the group's weights.
+    assert_eq!(
+        sorted(&r.instances[0]),
+        order(vec![
+            (i("eth0"), 0, false, TrackStatus::Up),
+            (i("eth1"), -5, false, TrackStatus::Up),
+            (i("eth2"), 0, false, TrackStatus::Up),
+            (s("grp"), -30, false, TrackStatus::Unknown),
+            (TrackerId::File("f".into()), 0, false, TrackStatus::Value(0)),
+        ])
+    );
+    // VI_2 (dont_track_primary): the group's eth0 weight applies to it; its own
+    // unweighted grp stays unweighted.
+    assert_eq!(
+        sorted(&r.instances[1]),
+        order(vec![
+            (i("eth0"), 7, false, TrackStatus::Up),
+            (i("eth1"), -5, false, TrackStatus::Up),
+            (s("grp"), 0, false, TrackStatus::Unknown),
+        ])
+    );
+    // On the clock: the group's script failing takes 30 from VI_1's priority; VI_2, whose
+    // own unweighted entry for it keepalived keeps, goes to FAULT.
+    let mut r = r;
+    let t0 = ka_vrrp::time::Time::ZERO;
+    for n in 0..2 {
+        r.handle(t0, n, ka_vrrp::instance::Event::Start);
+    }
+    r.tracker(t0, &s("grp"), TrackStatus::Up);
+    assert_eq!(r.instances[0].effective_priority(), 100);
+    r.tracker(t0, &s("grp"), TrackStatus::Down);
+    assert_eq!(r.instances[0].effective_priority(), 70);
+    assert_eq!(r.instances[1].state(), ka_vrrp::instance::State::Fault);
+    // With sync_group_tracking_weight the members keep their own weights.
+    let kept = GROUPED.replace(
+        "    track_script {\n        grp weight -30",
+        "    sync_group_tracking_weight\n    track_script {\n        grp weight -30",
+    );
+    let l = parse_str("k.conf", &kept, &Options::default());
+    assert!(
+        !l.short().iter().any(|d| d.contains("SYNC group")),
+        "{:?}",
+        l.short()
+    );
+    let r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
+    assert_eq!(
+        sorted(&r.instances[0]),
+        order(vec![
+            (i("eth0"), 0, false, TrackStatus::Up),
+            (i("eth1"), -5, false, TrackStatus::Up),
+            (i("eth2"), 9, false, TrackStatus::Up),
+            (s("grp"), -30, false, TrackStatus::Unknown),
+            (s("own"), 10, false, TrackStatus::Unknown),
+            (TrackerId::File("f".into()), 1, false, TrackStatus::Value(0)),
+        ])
+    );
 }
