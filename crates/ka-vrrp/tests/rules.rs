@@ -1407,3 +1407,178 @@ fn a_master_meeting_its_equal_and_a_higher_v3_master() {
         "{acts:?}"
     );
 }
+
+fn logs(acts: &[Action]) -> Vec<String> {
+    acts.iter()
+        .filter_map(|a| match a {
+            Action::Log { line, .. } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn priority_zero_adverts_are_counted_both_ways() {
+    // keepalived's pri_zero_sent / pri_zero_rcvd: only priority-0 adverts count.
+    let mut i = master(100);
+    let sent0 = i.stats.advert_sent;
+    feed(&mut i, s(4.5), &advert(PEER, 50));
+    assert_eq!(i.stats.advert_sent, sent0 + 1);
+    assert_eq!(i.stats.pri_zero_sent, 0);
+    assert_eq!(i.stats.pri_zero_rcvd, 0);
+    feed(&mut i, s(4.6), &advert(PEER, 0));
+    assert_eq!(i.stats.pri_zero_rcvd, 1);
+    assert_eq!(i.stats.advert_rcvd, 2);
+    i.handle(s(5.0), Event::Stop);
+    assert_eq!(i.stats.pri_zero_sent, 1);
+}
+
+#[test]
+fn bad_packet_logs_are_limited_to_one_a_second_and_count_the_rest() {
+    let mut i = master(100);
+    let mut bytes = advert(PEER, 200);
+    bytes[20 + 6] ^= 0xff;
+    assert_eq!(logs(&feed(&mut i, s(4.0), &bytes)).len(), 1);
+    assert!(feed(&mut i, s(4.3), &bytes).is_empty());
+    assert!(feed(&mut i, s(4.6), &bytes).is_empty());
+    // Exactly a second after the last report: reported again, with the two it held back.
+    let l = logs(&feed(&mut i, s(5.0), &bytes));
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert!(l[0].ends_with("(2 more since the last report)"), "{l:?}");
+}
+
+#[test]
+fn a_different_interval_is_logged_by_the_master_only() {
+    // VRRPv3 accepts another interval (RFC 5798 6.4.2): a MASTER says so, a BACKUP
+    // adopts it silently.
+    let v3 = || {
+        let mut c = InstanceConfig::simple("VI_1", 51, 100, a(ME), vec![a(VIP)]);
+        c.version = Version::V3;
+        Instance::new(c)
+    };
+    let mut i = v3();
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    assert_eq!(i.state(), State::Master);
+    let l = logs(&feed(&mut i, s(4.5), &advert_v(PEER, 50, Version::V3, 200)));
+    assert!(
+        l.iter()
+            .any(|l| l.contains("advertisement interval changed")),
+        "{l:?}"
+    );
+    let mut b = v3();
+    b.handle(s(0.0), Event::Start);
+    let l = logs(&feed(
+        &mut b,
+        s(0.5),
+        &advert_v(PEER, 150, Version::V3, 200),
+    ));
+    assert_eq!(b.state(), State::Backup);
+    assert!(
+        !l.iter()
+            .any(|l| l.contains("advertisement interval changed")),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn a_master_ignores_its_own_advert_looped_back() {
+    // keepalived vrrp_state_master_rx: same priority from our own address.
+    let mut i = master(100);
+    let acts = feed(&mut i, s(4.5), &advert(ME, 100));
+    assert_eq!(i.state(), State::Master);
+    assert!(sent(&acts).is_empty());
+    let l = logs(&acts);
+    assert_eq!(l.len(), 1, "{l:?}");
+    // Another router with our priority and a higher address: not ours, we yield.
+    feed(&mut i, s(4.6), &advert(PEER, 100));
+    assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn only_two_owners_demote_one() {
+    // A non-owner master receiving priority 255 yields without changing its priority.
+    let mut i = master(100);
+    feed(&mut i, s(4.5), &advert(PEER, 255));
+    assert_eq!(i.state(), State::Backup);
+    assert_eq!(i.effective_priority(), 100);
+}
+
+#[test]
+fn the_owner_comes_back_from_fault_after_one_advert_and_its_skew() {
+    // keepalived: an address owner entering BACKUP waits Adver_Interval + Skew_Time
+    // (1 s + 1/256 s), not the Master_Down_Interval.
+    let mut c = InstanceConfig::simple("VI_1", 51, 255, a(ME), vec![a(VIP)]);
+    c.want_master = true;
+    let mut i = Instance::new(c);
+    i.add_tracker(
+        TrackerId::Interface("eth0".into()),
+        0,
+        false,
+        TrackStatus::Down,
+    );
+    i.handle(s(0.0), Event::Start);
+    assert_eq!(i.state(), State::Fault);
+    i.handle(
+        s(10.0),
+        Event::Tracker {
+            id: TrackerId::Interface("eth0".into()),
+            status: TrackStatus::Up,
+        },
+    );
+    assert_eq!(i.state(), State::Backup);
+    run(&mut i, s(11.0));
+    assert_eq!(i.state(), State::Backup, "1 s < 1 s + 3.9 ms");
+    run(&mut i, s(11.004));
+    assert_eq!(i.state(), State::Master);
+}
+
+#[test]
+fn ipv6_ties_break_on_the_higher_address() {
+    let mine: IpAddr = "fe80::10".parse().unwrap();
+    let mut c = InstanceConfig::simple("VI_6", 51, 100, mine, vec!["2001:db8::1".parse().unwrap()]);
+    c.version = Version::V3;
+    let mut i = Instance::new(c);
+    i.handle(s(0.0), Event::Start);
+    run(&mut i, s(4.0));
+    assert_eq!(i.state(), State::Master);
+    let adv = |src: &str| {
+        let src: IpAddr = src.parse().unwrap();
+        let repr = Repr {
+            version: Version::V3,
+            vrid: 51,
+            priority: 100,
+            adver_int_cs: 100,
+            auth: Auth::None,
+            addrs: vec!["2001:db8::1".parse().unwrap()],
+        };
+        let env = Envelope {
+            src,
+            dst: "ff02::12".parse().unwrap(),
+        };
+        (src, repr.to_bytes(&env))
+    };
+    // Lower and equal addresses: we stay (an equal one is our own, looped back).
+    for a6 in ["fe80::f", "fe80::10"] {
+        let (src, bytes) = adv(a6);
+        let rx = Received {
+            src,
+            dst: "ff02::12".parse().unwrap(),
+            ttl: 255,
+            vrrp: &bytes,
+            ipv4: None,
+        };
+        i.handle(s(4.5), Event::Packet(&rx));
+        assert_eq!(i.state(), State::Master, "{a6}");
+    }
+    let (src, bytes) = adv("fe80::11");
+    let rx = Received {
+        src,
+        dst: "ff02::12".parse().unwrap(),
+        ttl: 255,
+        vrrp: &bytes,
+        ipv4: None,
+    };
+    i.handle(s(4.6), Event::Packet(&rx));
+    assert_eq!(i.state(), State::Backup);
+}

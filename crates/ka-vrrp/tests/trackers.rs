@@ -263,3 +263,61 @@ fn a_sync_groups_trackers_join_every_member() {
         ])
     );
 }
+
+#[test]
+fn a_member_still_failing_keeps_its_fault_when_another_recovers() {
+    let conf = r#"
+vrrp_sync_group G {
+    group {
+        VI_1
+        VI_2
+    }
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    track_interface {
+        eth1
+    }
+    virtual_ipaddress {
+        192.0.2.1
+    }
+}
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    track_interface {
+        eth2
+    }
+    virtual_ipaddress {
+        192.0.2.2
+    }
+}
+"#;
+    let l = parse_str("k.conf", conf, &Options::default());
+    assert_eq!(l.errors(), 0, "{:?}", l.short());
+    let mut r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
+    assert!(!r.instances[0].tracks(&TrackerId::Interface("eth2".into())));
+    assert!(r.instances[1].tracks(&TrackerId::Interface("eth2".into())));
+    let t0 = ka_vrrp::time::Time::ZERO;
+    for n in 0..2 {
+        r.handle(t0, n, ka_vrrp::instance::Event::Start);
+    }
+    let iface = |n: &str| TrackerId::Interface(n.into());
+    use ka_vrrp::instance::State;
+    r.tracker(t0, &iface("eth1"), TrackStatus::Down);
+    assert_eq!(r.instances[0].state(), State::Fault);
+    assert_eq!(r.instances[1].state(), State::Fault, "the group follows");
+    r.tracker(t0, &iface("eth2"), TrackStatus::Down);
+    r.tracker(t0, &iface("eth1"), TrackStatus::Up);
+    assert!(r.instances[1].own_fault());
+    assert!(!r.instances[0].own_fault());
+    assert_eq!(
+        r.instances[1].state(),
+        State::Fault,
+        "its own tracker is still down"
+    );
+    r.tracker(t0, &iface("eth2"), TrackStatus::Up);
+    assert_eq!(r.instances[0].state(), State::Backup);
+    assert_eq!(r.instances[1].state(), State::Backup);
+}
