@@ -6,7 +6,8 @@
 # child at checker_priority (nice), on checker_cpu_affinity's CPU (taskset), named
 # keepalived_lvs; the parent named by process_name, with the umask; promote_secondaries
 # on the interface while the daemon runs (the VIP survives the removal of the primary
-# address) and restored at stop.
+# address) and restored at stop; startup_script run and waited for before the children
+# start, shutdown_script once they have stopped (the VIP gone).
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
@@ -22,6 +23,17 @@ cat > "$WORKDIR/master.sh" <<EOF
 chrt -p \$\$ > "$WORKDIR/script.sched" 2>&1
 EOF
 chmod 755 "$WORKDIR/master.sh"
+cat > "$WORKDIR/startup.sh" <<EOF
+#!/bin/sh
+echo "begun \$(ip -br addr show dev eth0 | grep -c $VIP)" > "$WORKDIR/startup.out"
+sleep 3
+echo done >> "$WORKDIR/startup.out"
+EOF
+cat > "$WORKDIR/shutdown.sh" <<EOF
+#!/bin/sh
+echo "vip \$(ip -br addr show dev eth0 | grep -c $VIP) children \$(pgrep -fc -- '--child.*$WORKDIR')" > "$WORKDIR/shutdown.out"
+EOF
+chmod 755 "$WORKDIR/startup.sh" "$WORKDIR/shutdown.sh"
 cat > "$WORKDIR/a.conf" <<EOF
 global_defs {
     enable_script_security
@@ -34,6 +46,9 @@ global_defs {
     process_names
     process_name karsparent
     umask IWGRP|IWOTH|IROTH|IXOTH
+    startup_script $WORKDIR/startup.sh
+    startup_script_timeout 20
+    shutdown_script $WORKDIR/shutdown.sh
 }
 vrrp_instance VI_1 {
     state MASTER
@@ -62,7 +77,11 @@ EOF
 ip netns exec "$PREFIX-a" "$BIN" -n -l -f "$WORKDIR/a.conf" -p "$WORKDIR/a.pid" -r "$WORKDIR/a.vpid" \
     -c "$WORKDIR/a.cpid" --control-socket "$WORKDIR/a.sock" > "$WORKDIR/a.log" 2>&1 &
 PARENT=$!; PIDS+=($PARENT); disown $PARENT
-wait_addr a $VIP 10 || fail "never MASTER"
+wait_addr a $VIP 15 || fail "never MASTER"
+# The children started once the startup script had ended (it took 3 s).
+[ "$(cat "$WORKDIR/startup.out" 2>/dev/null)" = "$(printf 'begun 0\ndone')" ] \
+    || fail "the VIP came before the startup script ended: $(cat "$WORKDIR/startup.out" 2>/dev/null)"
+echo "ok: startup_script ran first and was waited for (the VIP came after it ended)"
 i=0; while [ ! -s "$WORKDIR/script.sched" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 vrrp=$(cat "$WORKDIR/a.vpid"); check=$(cat "$WORKDIR/a.cpid")
 
@@ -100,8 +119,14 @@ ip -n "$PREFIX-a" addr del 10.86.0.1/24 dev eth0
 sleep 0.5
 has_addr a $VIP || fail "the VIP went with the primary address"
 echo "ok: promote_secondaries: set on eth0; the VIP stayed (promoted) when 10.86.0.1/24 was removed"
+# SIGTERM: the children stop (promote_secondaries restored), then the shutdown script runs.
 kill -TERM "$PARENT"
-i=0; while kill -0 "$PARENT" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+i=0; while kill -0 "$PARENT" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -0 "$PARENT" 2>/dev/null && fail "the daemon did not stop"
 [ "$(ps_now)" = 0 ] || fail "promote_secondaries not restored at stop: $(ps_now)"
 echo "ok: promote_secondaries restored to 0 at stop"
+[ "$(cat "$WORKDIR/shutdown.out" 2>/dev/null)" = "vip 0 children 0" ] \
+    || fail "shutdown script: $(cat "$WORKDIR/shutdown.out" 2>/dev/null)"
+echo "ok: shutdown_script ran after the children had stopped and the VIP had gone"
 echo "PASS process"
+

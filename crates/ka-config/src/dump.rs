@@ -342,6 +342,10 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     );
     fifo("lvs_notify_fifo", &g.lvs_notify_fifo, o);
     o.script("lvs_notify_fifo_script", g.lvs_notify_fifo_script.as_ref());
+    o.script("startup_script", g.startup_script.as_ref());
+    o.kv("startup_script_timeout", g.startup_script_timeout);
+    o.script("shutdown_script", g.shutdown_script.as_ref());
+    o.kv("shutdown_script_timeout", g.shutdown_script_timeout);
     o.kv("vrrp_garp_master_delay", secs(g.vrrp_garp_master_delay));
     o.kv("vrrp_garp_master_repeat", g.vrrp_garp_master_repeat);
     o.kv("vrrp_garp_master_refresh", secs(g.vrrp_garp_master_refresh));

@@ -97,6 +97,12 @@ pub struct GlobalDefs {
     pub vrrp_notify_fifo_script: Option<Script>,
     pub lvs_notify_fifo: Option<Fifo>,
     pub lvs_notify_fifo_script: Option<Script>,
+    /// Run by the parent before it starts the children (they start when it has exited or
+    /// its timeout, in seconds, has passed), and after they have stopped.
+    pub startup_script: Option<Script>,
+    pub startup_script_timeout: u32,
+    pub shutdown_script: Option<Script>,
+    pub shutdown_script_timeout: u32,
     pub vrrp_garp_master_delay: Duration,
     pub vrrp_garp_master_repeat: u32,
     pub vrrp_garp_master_refresh: Duration,
@@ -191,6 +197,10 @@ impl Default for GlobalDefs {
             vrrp_notify_fifo_script: None,
             lvs_notify_fifo: None,
             lvs_notify_fifo_script: None,
+            startup_script: None,
+            startup_script_timeout: 10,
+            shutdown_script: None,
+            shutdown_script_timeout: 10,
             vrrp_garp_master_delay: Duration::from_secs(5),
             vrrp_garp_master_repeat: 5,
             vrrp_garp_master_refresh: Duration::ZERO,

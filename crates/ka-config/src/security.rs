@@ -28,6 +28,8 @@ pub const SCRIPT_KEYWORDS: &[&str] = &[
     "notify_fifo_script",
     "vrrp_notify_fifo_script",
     "lvs_notify_fifo_script",
+    "startup_script",
+    "shutdown_script",
 ];
 
 fn user_exists(name: &str) -> bool {
@@ -163,6 +165,8 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
         | "quorum_down"
         | "lvs_notify_fifo_script" => checker,
         "notify_fifo_script" => vrrp || checker,
+        // The parent's own.
+        "startup_script" | "shutdown_script" => true,
         _ => vrrp,
     });
     if found.is_empty() {

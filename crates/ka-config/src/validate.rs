@@ -276,6 +276,10 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "vrrp_notify_fifo_script",
     "lvs_notify_fifo",
     "lvs_notify_fifo_script",
+    "startup_script",
+    "shutdown_script",
+    "startup_script_timeout",
+    "shutdown_script_timeout",
     "vrrp_garp_master_delay",
     "vrrp_garp_master_repeat",
     "vrrp_garp_master_refresh",
@@ -354,10 +358,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "instance",
     "use_pid_dir",
     "child_wait_time",
-    "startup_script",
-    "shutdown_script",
-    "startup_script_timeout",
-    "shutdown_script_timeout",
     "reload_check_config",
     "reload_time_file",
     "reload_repeat",
@@ -521,6 +521,26 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "notify_fifo_script" => g.notify_fifo_script = cx.script(n, true),
             "vrrp_notify_fifo_script" => g.vrrp_notify_fifo_script = cx.script(n, true),
             "lvs_notify_fifo_script" => g.lvs_notify_fifo_script = cx.script(n, true),
+            "startup_script" | "shutdown_script" => {
+                let startup = n.key.text == "startup_script";
+                let what = if startup { "startup" } else { "shutdown" };
+                let slot = if startup {
+                    &mut g.startup_script
+                } else {
+                    &mut g.shutdown_script
+                };
+                if slot.is_some() {
+                    cx.error(&n.key, format!("{what} script already specified"));
+                } else if n.args.is_empty() {
+                    cx.error(&n.key, format!("{what} script missing"));
+                } else {
+                    *slot = cx.script(n, true);
+                }
+            }
+            "startup_script_timeout" => set(&mut g.startup_script_timeout, cx.u32_arg(n, 1, 1000)),
+            "shutdown_script_timeout" => {
+                set(&mut g.shutdown_script_timeout, cx.u32_arg(n, 1, 1000))
+            }
             "vrrp_garp_master_delay" => {
                 set(&mut g.vrrp_garp_master_delay, cx.timer_arg(n, 0.0, 86400.0))
             }

@@ -1172,6 +1172,11 @@ impl Watchdog {
                 ),
             }
         }
+        // keepalived: the startup script runs before the children start (not again after a
+        // reload, nor after an upgrade in place, whose children are running).
+        if self.pending_upgrade.is_none() && !self.slots.iter().any(|s| s.running.is_some()) {
+            self.start_stop_script(true);
+        }
         self.finish_upgrade(&poll);
         let mut events = Events::with_capacity(64);
         loop {
@@ -1597,7 +1602,55 @@ impl Watchdog {
         for k in KINDS {
             self.stop_child(k, poll);
         }
+        self.start_stop_script(false);
         log::info!("Stopped keepalived-rs");
+    }
+
+    /// keepalived's startup_script (before the children start) or shutdown_script (once
+    /// they have stopped): run and waited for, at most its timeout; then SIGTERM to its
+    /// process group, and SIGKILL 2 s later.
+    fn start_stop_script(&self, startup: bool) {
+        let Ok(config) = self.config.config() else {
+            return;
+        };
+        let g = &config.global;
+        let (script, timeout, what) = if startup {
+            (&g.startup_script, g.startup_script_timeout, "startup")
+        } else {
+            (&g.shutdown_script, g.shutdown_script_timeout, "shutdown")
+        };
+        let Some(script) = script else {
+            return;
+        };
+        let argv = &script.command.argv;
+        let own = script.user.clone().map(|u| (u, script.group.clone()));
+        log::info!("Running {what} script {}", argv[0]);
+        let mut child = match ka_runtime::scripts::start(g, argv, own.as_ref()) {
+            Ok(c) => c,
+            Err(e) => {
+                log::info!("Call of {what} script {} failed: {e}", argv[0]);
+                return;
+            }
+        };
+        let pid = child.id();
+        let wait = |child: &mut std::process::Child, within: Duration| {
+            ka_ipc::proc::exited_within(pid, within, || child.try_wait())
+                .ok()
+                .flatten()
+        };
+        let status = wait(&mut child, Duration::from_secs(u64::from(timeout))).or_else(|| {
+            log::info!("{what} script (PID {pid}) timed out after {timeout} s: terminating it");
+            let _ = ka_ipc::proc::signal(-(pid as i32), SIGTERM);
+            wait(&mut child, Duration::from_secs(2)).or_else(|| {
+                let _ = ka_ipc::proc::signal(-(pid as i32), signal_hook::consts::SIGKILL);
+                child.wait().ok()
+            })
+        });
+        match status.and_then(|s| s.code()) {
+            Some(0) => log::info!("{what} script succeeded"),
+            Some(c) => log::info!("{what} script failed, status {c}"),
+            None => {}
+        }
     }
 
     fn stop_child(&mut self, k: Kind, poll: &Poll) {
