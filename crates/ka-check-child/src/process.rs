@@ -373,7 +373,7 @@ impl CheckProcess {
             .as_nanos() as u64
             ^ u64::from(std::process::id());
         Ok(CheckProcess {
-            pool: Pool::new(vss),
+            pool: Pool::new(vss).with_init_notifies(cfg.global.rs_init_notifies),
             specs,
             checkers,
             due: BinaryHeap::new(),

@@ -75,6 +75,8 @@ struct RsState {
     checkers_up: Vec<bool>,
     alive: bool,
     weight: u32,
+    /// Its state came from a predecessor (a reload): not new at start.
+    inherited: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +89,8 @@ struct VsState {
 pub struct Pool {
     pub cfg: Vec<VsConfig>,
     vs: Vec<VsState>,
+    /// rs_init_notifies: [`Pool::start`] notifies the real servers it brings up.
+    init_notifies: bool,
 }
 
 impl Pool {
@@ -101,13 +105,24 @@ impl Pool {
                         checkers_up: vec![!r.alpha; r.checkers],
                         alive: r.checkers == 0 || !r.alpha,
                         weight: r.weight,
+                        inherited: false,
                     })
                     .collect(),
                 quorum_up: true,
                 sorry_active: false,
             })
             .collect();
-        Pool { cfg, vs }
+        Pool {
+            cfg,
+            vs,
+            init_notifies: false,
+        }
+    }
+
+    /// keepalived's global rs_init_notifies.
+    pub fn with_init_notifies(mut self, on: bool) -> Pool {
+        self.init_notifies = on;
+        self
     }
 
     pub fn rs_alive(&self, vs: usize, rs: usize) -> bool {
@@ -140,6 +155,7 @@ impl Pool {
                 st.weight = w;
             }
             st.alive = alive || st.checkers_up.is_empty();
+            st.inherited = true;
             for c in &mut st.checkers_up {
                 *c = alive;
             }
@@ -173,6 +189,16 @@ impl Pool {
                         rs: r,
                         weight: st.weight,
                     }));
+                    // keepalived init_service_rs: with rs_init_notifies, a real server
+                    // brought up at start runs its notify_up and tells the FIFO (not
+                    // one a reload carried over).
+                    if self.init_notifies && !st.inherited {
+                        let (rc, c) = (&self.cfg[v].real_servers[r], &self.cfg[v]);
+                        if let Some(n) = &rc.notify_up {
+                            out.push(Action::Notify(n.clone()));
+                        }
+                        out.push(Action::Fifo(format!("RS {} {} UP\n", rc.name, c.name)));
+                    }
                 } else if self.cfg[v].real_servers[r].inhibit_on_failure {
                     out.push(Action::Ipvs(IpvsOp::AddDest {
                         vs: v,

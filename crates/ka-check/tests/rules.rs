@@ -711,3 +711,34 @@ fn stop_removes_what_is_in_the_table_and_omega_notifies() {
     assert!(p.sorry_active(0));
     assert_eq!(ipvs(&p.stop()), vec![IpvsOp::DelSorry { vs: 0 }]);
 }
+
+#[test]
+fn rs_init_notifies_tells_of_the_real_servers_up_at_start() {
+    // keepalived init_service_rs: with rs_init_notifies, a real server brought up at
+    // start runs notify_up and tells the FIFO; one starting down (alpha), or whose state
+    // a reload carried over, does not. Without it, start is silent.
+    let mut alpha = rs("[10.0.0.2]:tcp:80", 1);
+    alpha.alpha = true;
+    let servers = || {
+        vec![vs(vec![
+            rs("[10.0.0.1]:tcp:80", 3),
+            alpha.clone(),
+            rs("[10.0.0.3]:tcp:80", 1),
+        ])]
+    };
+    let start = Pool::new(servers()).start();
+    assert!(notifies(&start).is_empty());
+    assert!(!start.iter().any(|a| matches!(a, Action::Fifo(_))));
+    let mut p = Pool::new(servers()).with_init_notifies(true);
+    p.inherit(0, 2, true, None);
+    let start = p.start();
+    assert_eq!(notifies(&start), vec!["/bin/up"]);
+    let fifo: Vec<_> = start
+        .iter()
+        .filter_map(|a| match a {
+            Action::Fifo(l) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fifo, vec!["RS [10.0.0.1]:tcp:80 [10.0.0.100]:tcp:80 UP\n"]);
+}

@@ -126,6 +126,9 @@ pub struct GlobalDefs {
     pub vrrp_startup_delay: Duration,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
+    /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
+    /// init_service_rs does with rs_init_notifies.
+    pub rs_init_notifies: bool,
     pub lvs_flush_on_stop: Option<FlushOnStop>,
     pub lvs_timeouts: LvsTimeouts,
     pub dynamic_interfaces: bool,
@@ -222,6 +225,7 @@ impl Default for GlobalDefs {
             vrrp_startup_delay: Duration::ZERO,
             lvs_sync_daemon: None,
             lvs_flush: false,
+            rs_init_notifies: false,
             lvs_flush_on_stop: None,
             lvs_timeouts: LvsTimeouts::default(),
             dynamic_interfaces: false,

@@ -301,6 +301,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "vrrp_startup_delay",
     "lvs_sync_daemon",
     "lvs_flush",
+    "rs_init_notifies",
     "lvs_flush_on_stop",
     "lvs_timeouts",
     "dynamic_interfaces",
@@ -388,7 +389,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "vmac_addr_prefix",
     "vrrp_garp_extra_if",
     "fifo_write_vrrp_states_on_reload",
-    "rs_init_notifies",
     "checker_log_all_failures",
     "disable_local_igmp",
     "vrrp_rx_bufs_policy",
@@ -576,6 +576,7 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "vrrp_startup_delay" => set(&mut g.vrrp_startup_delay, cx.timer_arg(n, 0.0, 3600.0)),
             "lvs_sync_daemon" => g.lvs_sync_daemon = lvs::sync_daemon(cx, n),
             "lvs_flush" => set(&mut g.lvs_flush, cx.flag(n)),
+            "rs_init_notifies" => set(&mut g.rs_init_notifies, cx.flag(n)),
             "lvs_flush_on_stop" => {
                 cx.no_block(n);
                 cx.extra(n, 1);
