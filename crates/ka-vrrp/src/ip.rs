@@ -110,7 +110,7 @@ pub fn parse_ipv4(b: &[u8]) -> Result<Ipv4Packet<'_>, DecodeError> {
     }
     let ihl = (b[0] & 0x0f) as usize * 4;
     let total = u16::from_be_bytes([b[2], b[3]]) as usize;
-    if ihl < IPV4_HEADER_LEN || total < ihl || b.len() < total.min(b.len()) || b.len() < ihl {
+    if ihl < IPV4_HEADER_LEN || total < ihl || b.len() < ihl {
         return Err(DecodeError::BadIpHeader);
     }
     // keepalived: the IPv4 total length must cover what is received, padding aside.

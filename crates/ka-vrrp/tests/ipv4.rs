@@ -51,6 +51,26 @@ fn headers_refused_and_accepted() {
             got: p.len()
         })
     );
+    // A total length that covers an IHL longer than what arrived: a bad header (the
+    // header itself is cut), not a bad length.
+    let mut cut = p.clone();
+    cut[0] = 0x4f;
+    cut[2..4].copy_from_slice(&60u16.to_be_bytes());
+    assert_eq!(parse_ipv4(&cut).err(), Some(DecodeError::BadIpHeader));
+    // AH: an AH header cut short is too short; a whole one with nothing after it leaves
+    // an empty message (refused later as too short for VRRP).
+    let mut ah = p[..20].to_vec();
+    ah[9] = 51;
+    ah.extend_from_slice(&[112, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    let n = ah.len() as u16;
+    ah[2..4].copy_from_slice(&n.to_be_bytes());
+    assert_eq!(parse_ipv4(&ah).err(), Some(DecodeError::TooShort));
+    ah.extend_from_slice(&[0; 12]);
+    let n = ah.len() as u16;
+    ah[2..4].copy_from_slice(&n.to_be_bytes());
+    let whole = parse_ipv4(&ah).unwrap();
+    assert_eq!(whole.vrrp, &[] as &[u8]);
+    assert_eq!(whole.ah.map(|(spi, seq, _)| (spi, seq)), Some((1, 1)));
     // Exactly the header's length is a header with an empty message.
     let mut h = p[..20].to_vec();
     h[2..4].copy_from_slice(&20u16.to_be_bytes());

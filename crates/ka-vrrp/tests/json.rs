@@ -83,3 +83,33 @@ fn before_the_first_transition_and_json_version_2() {
     );
     assert_eq!(v2["vrrp"][0]["data"]["iname"], "VI_1");
 }
+
+#[test]
+fn tracked_scripts_are_shown_by_their_commands() {
+    // vrrp_json.c: each tracked script as its command line (cmd_str: each word quoted),
+    // in the instance's order.
+    let conf = r#"
+vrrp_script one {
+    script "/bin/true one"
+}
+vrrp_script two {
+    script "/bin/true two"
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    track_script {
+        two
+        one
+    }
+    virtual_ipaddress {
+        192.0.2.10
+    }
+}
+"#;
+    let v = dump(conf, false);
+    assert_eq!(
+        v[0]["data"]["track_script"],
+        serde_json::json!(["'/bin/true' 'two'", "'/bin/true' 'one'"])
+    );
+}
