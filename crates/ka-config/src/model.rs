@@ -129,6 +129,8 @@ pub struct GlobalDefs {
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
     /// init_service_rs does with rs_init_notifies.
     pub rs_init_notifies: bool,
+    /// Adverts for a VRID no instance has on their interface are logged.
+    pub log_unknown_vrids: bool,
     pub lvs_flush_on_stop: Option<FlushOnStop>,
     pub lvs_timeouts: LvsTimeouts,
     pub dynamic_interfaces: bool,
@@ -226,6 +228,7 @@ impl Default for GlobalDefs {
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,
+            log_unknown_vrids: false,
             lvs_flush_on_stop: None,
             lvs_timeouts: LvsTimeouts::default(),
             dynamic_interfaces: false,

@@ -302,6 +302,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "lvs_sync_daemon",
     "lvs_flush",
     "rs_init_notifies",
+    "log_unknown_vrids",
     "lvs_flush_on_stop",
     "lvs_timeouts",
     "dynamic_interfaces",
@@ -384,7 +385,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "set_supplementary_groups",
     "random_seed",
     "data_use_instance",
-    "log_unknown_vrids",
     "vmac_prefix",
     "vmac_addr_prefix",
     "vrrp_garp_extra_if",
@@ -577,6 +577,11 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "lvs_sync_daemon" => g.lvs_sync_daemon = lvs::sync_daemon(cx, n),
             "lvs_flush" => set(&mut g.lvs_flush, cx.flag(n)),
             "rs_init_notifies" => set(&mut g.rs_init_notifies, cx.flag(n)),
+            "log_unknown_vrids" => {
+                cx.no_block(n);
+                cx.extra(n, 0);
+                g.log_unknown_vrids = true;
+            }
             "lvs_flush_on_stop" => {
                 cx.no_block(n);
                 cx.extra(n, 1);

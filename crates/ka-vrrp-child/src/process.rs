@@ -1684,7 +1684,7 @@ impl VrrpProcess {
         for (target, a) in acts {
             let inst = match target {
                 Target::Instance(i) => Some(i),
-                Target::Group(_) => None,
+                Target::Group(_) | Target::Router => None,
             };
             match a {
                 Action::Send {

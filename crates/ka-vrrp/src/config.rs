@@ -240,5 +240,7 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
             sg
         })
         .collect();
-    Router::new(instances, groups)
+    let mut r = Router::new(instances, groups);
+    r.log_unknown_vrids = c.global.log_unknown_vrids;
+    r
 }

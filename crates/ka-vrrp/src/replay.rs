@@ -228,6 +228,7 @@ fn record(router: &Router, at: Time, acts: Vec<(Target, Action)>, out: &mut Vec<
         let target = match target {
             Target::Instance(i) => router.instances[i].name().to_string(),
             Target::Group(g) => format!("group {}", router.groups[g].name),
+            Target::Router => "router".to_string(),
         };
         out.push(Output {
             at_ms: ms(at),

@@ -52,6 +52,8 @@ impl SyncGroup {
 pub enum Target {
     Instance(usize),
     Group(usize),
+    /// The process as a whole (a log line about no instance in particular).
+    Router,
 }
 
 /// All the instances of a VRRP process and their sync groups.
@@ -61,6 +63,8 @@ pub struct Router {
     pub groups: Vec<SyncGroup>,
     /// vrrp_startup_delay: when the instances start.
     start_at: Option<Time>,
+    /// log_unknown_vrids: an advert no instance takes is logged.
+    pub log_unknown_vrids: bool,
 }
 
 impl Router {
@@ -69,6 +73,7 @@ impl Router {
             instances,
             groups,
             start_at: None,
+            log_unknown_vrids: false,
         };
         for g in &r.groups {
             for &m in &g.members {
@@ -145,15 +150,25 @@ impl Router {
             return Vec::new();
         };
         let v6 = rx.src.is_ipv6();
-        self.each(
-            now,
-            |c| {
-                c.vrid == vrid
-                    && c.interface.as_deref() == Some(interface)
-                    && (!v6 || c.src.is_ipv6())
-            },
-            |_| Event::Packet(rx),
-        )
+        let ours = |c: &InstanceConfig| {
+            c.vrid == vrid && c.interface.as_deref() == Some(interface) && (!v6 || c.src.is_ipv6())
+        };
+        if !self.instances.iter().any(|i| ours(&i.cfg)) {
+            // keepalived vrrp_read_dispatcher_thread: ignored, logged if asked to.
+            if !self.log_unknown_vrids {
+                return Vec::new();
+            }
+            let line =
+                format!("Unknown VRID({vrid}) received on interface({interface}). ignoring...");
+            return vec![(
+                Target::Router,
+                Action::Log {
+                    level: crate::action::Level::Info,
+                    line,
+                },
+            )];
+        }
+        self.each(now, ours, |_| Event::Packet(rx))
     }
 
     /// A packet on `interface` that failed before its VRID could be read: every instance

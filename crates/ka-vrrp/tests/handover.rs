@@ -75,6 +75,7 @@ fn a_carrying_master_lets_go_of_what_the_new_configuration_drops() {
             let who = match t {
                 Target::Instance(i) => r.instances[*i].name().to_string(),
                 Target::Group(_) => "group".into(),
+                Target::Router => "router".into(),
             };
             match a {
                 Action::Vips { add, addresses } => format!(

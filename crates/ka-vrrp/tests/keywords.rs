@@ -163,3 +163,62 @@ fn notify_deleted_with_or_without_a_script() {
     let r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
     assert!(!r.instances[0].cfg.notify_deleted);
 }
+
+#[test]
+fn log_unknown_vrids_logs_adverts_no_instance_takes() {
+    // keepalived vrrp_read_dispatcher_thread: an advert for a VRID no instance has on the
+    // interface is ignored, and logged with log_unknown_vrids.
+    let conf = |global: &str| {
+        format!(
+            "global_defs {{\n{global}\n}}\nvrrp_instance A {{\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+        )
+    };
+    let advert = |vrid: u8| {
+        let repr = ka_vrrp::packet::Repr {
+            version: ka_vrrp::packet::Version::V2,
+            vrid,
+            priority: 100,
+            adver_int_cs: 100,
+            auth: ka_vrrp::packet::Auth::None,
+            addrs: vec!["192.0.2.1".parse().unwrap()],
+        };
+        let env = ka_vrrp::packet::Envelope {
+            src: "10.0.0.2".parse().unwrap(),
+            dst: "224.0.0.18".parse().unwrap(),
+        };
+        ka_vrrp::ip::build_ipv4(
+            [10, 0, 0, 2].into(),
+            [224, 0, 0, 18].into(),
+            1,
+            255,
+            None,
+            false,
+            &repr.to_bytes(&env),
+        )
+    };
+    let logs = |global: &str, vrid: u8, ifname: &str| {
+        let l = parse_str("k.conf", &conf(global), &Options::default());
+        assert_eq!(l.errors(), 0, "{:?}", l.short());
+        let mut r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
+        let bytes = advert(vrid);
+        let rx = ka_vrrp::rx::Received::from_ipv4(&bytes).unwrap();
+        r.packet(ka_vrrp::Time(1), ifname, &rx)
+            .into_iter()
+            .filter_map(|(_, a)| match a {
+                ka_vrrp::Action::Log { line, .. } => Some(line),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let said = "Unknown VRID(9) received on interface(eth0). ignoring...";
+    assert_eq!(logs("    log_unknown_vrids", 9, "eth0"), vec![said]);
+    assert!(logs("    router_id x", 9, "eth0").is_empty());
+    // VRID 1 is A's, but not on eth1.
+    assert_eq!(
+        logs("    log_unknown_vrids", 1, "eth1"),
+        vec!["Unknown VRID(1) received on interface(eth1). ignoring..."]
+    );
+    assert!(!logs("    log_unknown_vrids", 1, "eth0")
+        .iter()
+        .any(|l| l.contains("Unknown VRID")));
+}
