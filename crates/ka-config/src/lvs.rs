@@ -666,6 +666,7 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
         }
         vs.real_servers.push(rs);
     }
+    vs.real_servers.shrink_to_fit();
     // keepalived (check_parser.c): a virtual server without real servers is dropped.
     if vs.real_servers.is_empty() {
         cx.warn(
@@ -853,6 +854,8 @@ fn real_server(
             rs.checkers.push(k);
         }
     }
+    // Sized to fit (most servers have one checker): tens of thousands of them.
+    rs.checkers.shrink_to_fit();
     Some(rs)
 }
 

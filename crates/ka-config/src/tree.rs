@@ -74,7 +74,8 @@ impl Builder {
     }
 
     fn close(&mut self) {
-        if let Some(o) = self.stack.pop() {
+        if let Some(mut o) = self.stack.pop() {
+            o.block.children.shrink_to_fit();
             if let Some(mut n) = o.node {
                 n.block = Some(o.block);
                 self.children().push(n);
@@ -129,6 +130,8 @@ impl Builder {
                         }
                         args.extend(toks.next());
                     }
+                    // Sized to fit: a large configuration holds hundreds of thousands.
+                    args.shrink_to_fit();
                     self.pending = Some(Node {
                         key: t,
                         args,
