@@ -416,6 +416,7 @@ mod tests {
             (0.000001, "1e-06"),
             (1234567.0, "1.23457e+06"),
             (100.0, "100"),
+            (123.4567, "123.457"),
             (0.0, "0"),
         ] {
             assert_eq!(g_format(x), s, "{x}");
@@ -437,5 +438,12 @@ mod tests {
         w.uint("n", 3);
         w.close('}');
         assert_eq!(w.out, r#"{"k":"a\/b\"c\\\n","n":3}"#);
+        // Other control characters as \u00XX; a space is not one.
+        let mut w = Writer::default();
+        w.open('{');
+        w.string("k", "\u{1}\u{1f} x");
+        w.bool("b", false);
+        w.close('}');
+        assert_eq!(w.out, r#"{"k":"\u0001\u001f x","b":false}"#);
     }
 }

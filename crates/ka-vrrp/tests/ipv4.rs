@@ -109,3 +109,39 @@ fn hmac_md5_of_rfc2104_and_of_a_long_key() {
         ]
     );
 }
+
+#[test]
+fn the_vrrp_header_and_its_type() {
+    use ka_vrrp::packet::{Auth, Envelope, Packet, Repr, Version};
+    // Eight bytes make a header; seven do not.
+    assert!(Packet::new_checked(&[0u8; 8][..]).is_ok());
+    assert_eq!(
+        Packet::new_checked(&[0u8; 7][..]).err(),
+        Some(DecodeError::TooShort)
+    );
+    let env = Envelope {
+        src: "10.0.0.2".parse().unwrap(),
+        dst: "224.0.0.18".parse().unwrap(),
+    };
+    let repr = Repr {
+        version: Version::V2,
+        vrid: 51,
+        priority: 100,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: vec!["192.0.2.1".parse().unwrap()],
+    };
+    let bytes = repr.to_bytes(&env);
+    let p = Packet::new_checked(&bytes[..]).unwrap();
+    assert_eq!((p.version(), p.msg_type()), (2, 1));
+    assert_eq!(p.checksum(), u16::from_be_bytes([bytes[6], bytes[7]]));
+    assert_ne!(p.checksum(), 0);
+    assert_eq!(p.payload(), &bytes[8..]);
+    // RFC 3768 7.1: a type other than 1 (ADVERTISEMENT) is refused.
+    let mut t2 = bytes.clone();
+    t2[0] = 0x22;
+    assert_eq!(
+        Repr::parse(&Packet::new_checked(&t2[..]).unwrap(), &env, false).err(),
+        Some(DecodeError::BadType(2))
+    );
+}

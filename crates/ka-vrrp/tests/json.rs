@@ -16,6 +16,7 @@ vrrp_instance VI_1 {
     virtual_ipaddress {
         192.0.2.10/24 brd + dev eth0
         192.0.2.11
+        192.0.2.12/24 brd -
     }
 }
 vrrp_instance VI_2 {
@@ -54,6 +55,11 @@ fn data_and_stats_of_each_instance() {
         "a VMAC instance runs on its VMAC"
     );
     assert_eq!(a["vrid"], 51);
+    assert_eq!(a["nopreempt"], false);
+    assert_eq!(
+        a["vips"][2],
+        "192.0.2.12/24 brd 192.0.2.0 dev eth0 scope global set"
+    );
     assert_eq!(a["base_priority"], 150);
     assert_eq!(
         a["vips"][0],
