@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `keepalived-rs -t` beside keepalived 2.2.7's `keepalived -t`, in the same run, on a generated
-# configuration of 2,000 virtual_servers x 4 real_servers (TCP_CHECK) and 200 vrrp_instances.
+# configuration of 2,000 virtual_servers x 4 real_servers (TCP_CHECK) and 200 vrrp_instances:
+# the median time of each and the peak RSS of one run of each.
 # Both run inside a network namespace of ours that has the interface the config names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,3 +52,13 @@ printf 'config test (%s runs each, median)\n' "$RUNS"
 printf '  keepalived 2.2.7 -t : %8.1f ms\n' "$(echo "$ka / 1000" | bc -l)"
 printf '  keepalived-rs -t    : %8.1f ms\n' "$(echo "$rs / 1000" | bc -l)"
 printf '  ratio rs/keepalived : %8.3f   (goal: <= 0.5)\n' "$(echo "$rs / $ka" | bc -l)"
+
+# Peak memory of one run of each (the maximum resident set, from wait4's rusage).
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+peak() { ip netns exec "$NS" /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
+ka_kb=$(peak keepalived -t -f "$CONF" -p "$WORK/k.pid" -r "$WORK/v.pid" -c "$WORK/c.pid")
+rs_kb=$(peak "$BIN" -t -f "$CONF")
+printf 'config test peak RSS\n'
+printf '  keepalived 2.2.7 -t : %8d kB\n' "$ka_kb"
+printf '  keepalived-rs -t    : %8d kB\n' "$rs_kb"
+printf '  ratio rs/keepalived : %8.3f\n' "$(echo "$rs_kb / $ka_kb" | bc -l)"
