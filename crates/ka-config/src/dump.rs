@@ -399,6 +399,7 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     o.flag("lvs_flush", g.lvs_flush);
     o.flag("rs_init_notifies", g.rs_init_notifies);
     o.flag("log_unknown_vrids", g.log_unknown_vrids);
+    o.flag("checker_log_all_failures", g.checker_log_all_failures);
     match g.lvs_flush_on_stop {
         Some(FlushOnStop::All) => o.line("lvs_flush_on_stop"),
         Some(FlushOnStop::VirtualServers) => o.line("lvs_flush_on_stop VS"),

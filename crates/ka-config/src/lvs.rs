@@ -1238,10 +1238,11 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
         }
         _ => {}
     }
-    Some(Checker {
-        kind,
-        common: raw.c,
-    })
+    let mut common = raw.c;
+    // keepalived logs a failure when the global checker_log_all_failures or the
+    // checker's own log_all_failures says so.
+    common.log_all_failures |= c.global.checker_log_all_failures;
+    Some(Checker { kind, common })
 }
 
 fn unknown_check(cx: &mut Ctx, n: &Node, block: &str, own: &[&str]) {

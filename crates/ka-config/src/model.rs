@@ -131,6 +131,8 @@ pub struct GlobalDefs {
     pub rs_init_notifies: bool,
     /// Adverts for a VRID no instance has on their interface are logged.
     pub log_unknown_vrids: bool,
+    /// Every checker logs every failure, not only the one that changes its state.
+    pub checker_log_all_failures: bool,
     pub lvs_flush_on_stop: Option<FlushOnStop>,
     pub lvs_timeouts: LvsTimeouts,
     pub dynamic_interfaces: bool,
@@ -229,6 +231,7 @@ impl Default for GlobalDefs {
             lvs_flush: false,
             rs_init_notifies: false,
             log_unknown_vrids: false,
+            checker_log_all_failures: false,
             lvs_flush_on_stop: None,
             lvs_timeouts: LvsTimeouts::default(),
             dynamic_interfaces: false,

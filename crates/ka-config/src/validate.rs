@@ -303,6 +303,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "lvs_flush",
     "rs_init_notifies",
     "log_unknown_vrids",
+    "checker_log_all_failures",
     "lvs_flush_on_stop",
     "lvs_timeouts",
     "dynamic_interfaces",
@@ -389,7 +390,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "vmac_addr_prefix",
     "vrrp_garp_extra_if",
     "fifo_write_vrrp_states_on_reload",
-    "checker_log_all_failures",
     "disable_local_igmp",
     "vrrp_rx_bufs_policy",
     "vrrp_rx_bufs_multiplier",
@@ -577,6 +577,7 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "lvs_sync_daemon" => g.lvs_sync_daemon = lvs::sync_daemon(cx, n),
             "lvs_flush" => set(&mut g.lvs_flush, cx.flag(n)),
             "rs_init_notifies" => set(&mut g.rs_init_notifies, cx.flag(n)),
+            "checker_log_all_failures" => set(&mut g.checker_log_all_failures, cx.flag(n)),
             "log_unknown_vrids" => {
                 cx.no_block(n);
                 cx.extra(n, 0);

@@ -56,3 +56,32 @@ fn sorry_server_method() {
         .iter()
         .any(|d| d.message == "sorry_server forwarding used without sorry_server"));
 }
+
+#[test]
+fn checker_log_all_failures_applies_to_every_checker() {
+    // keepalived (check_tcp.c and the others): a failure is logged when the global
+    // checker_log_all_failures or the checker's own log_all_failures is set.
+    let conf = |global: &str, own: &str| {
+        format!(
+            "global_defs {{\n{global}\n}}\nvirtual_server 192.0.2.1 80 {{\n    protocol TCP\n    real_server 192.0.2.2 80 {{\n        TCP_CHECK {{\n{own}\n        }}\n    }}\n    real_server 192.0.2.3 80 {{\n        TCP_CHECK {{\n        }}\n    }}\n}}\n"
+        )
+    };
+    let logs = |global: &str, own: &str| {
+        let l = parse_str("f.conf", &conf(global, own), &Options::default());
+        assert_eq!(l.errors(), 0, "{:?}", l.short());
+        let again = parse_str("d.conf", &dump::dump(&l.config), &Options::default());
+        assert_eq!(again.config, l.config);
+        l.config.virtual_servers[0]
+            .real_servers
+            .iter()
+            .map(|r| r.checkers[0].common.log_all_failures)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(logs("", ""), vec![false, false]);
+    assert_eq!(logs("", "log_all_failures"), vec![true, false]);
+    assert_eq!(logs("    checker_log_all_failures", ""), vec![true, true]);
+    assert_eq!(
+        logs("    checker_log_all_failures", "log_all_failures off"),
+        vec![true, true]
+    );
+}
