@@ -1509,6 +1509,16 @@ fn only_two_owners_demote_one() {
     feed(&mut i, s(4.5), &advert(PEER, 255));
     assert_eq!(i.state(), State::Backup);
     assert_eq!(i.effective_priority(), 100);
+    // An owner hearing a lower priority stays the owner at 255.
+    let mut c = InstanceConfig::simple("VI_1", 51, 255, a(ME), vec![a(VIP)]);
+    c.want_master = true;
+    let mut o = Instance::new(c);
+    o.handle(s(0.0), Event::Start);
+    run(&mut o, Time(1));
+    assert_eq!(o.state(), State::Master);
+    feed(&mut o, s(0.5), &advert(PEER, 100));
+    assert_eq!(o.effective_priority(), 255);
+    assert_eq!(o.state(), State::Master);
 }
 
 #[test]
