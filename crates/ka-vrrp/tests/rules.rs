@@ -740,21 +740,29 @@ fn script_first_result_decides_then_rise_and_fall() {
         Some(s(2.0)),
         "next run one interval after the last start"
     );
+    assert_eq!(sc.streak(), 0);
     sc.handle(s(2.0), ScriptEvent::Timer);
     assert!(
         sc.handle(s(2.1), ScriptEvent::Exited { success: false })
             .is_empty(),
         "one failure is not enough"
     );
+    assert_eq!(sc.streak(), 1, "one failure toward fall");
     sc.handle(s(4.0), ScriptEvent::Timer);
     assert_eq!(
         sc.handle(s(4.1), ScriptEvent::Exited { success: false }),
         vec![ScriptAction::Changed(Status::Bad)]
     );
+    assert_eq!(
+        sc.streak(),
+        0,
+        "the status changed: the streak starts again"
+    );
     sc.handle(s(6.0), ScriptEvent::Timer);
     assert!(sc
         .handle(s(6.1), ScriptEvent::Exited { success: true })
         .is_empty());
+    assert_eq!(sc.streak(), 1);
     sc.handle(s(8.0), ScriptEvent::Timer);
     assert_eq!(
         sc.handle(s(8.1), ScriptEvent::Exited { success: true }),
@@ -1598,4 +1606,19 @@ fn ipv6_ties_break_on_the_higher_address() {
     };
     i.handle(s(4.6), Event::Packet(&rx));
     assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn states_are_named_as_keepalived_names_them() {
+    let names: Vec<String> = [
+        State::Init,
+        State::Backup,
+        State::Master,
+        State::Fault,
+        State::Stop,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(names, ["INIT", "BACKUP", "MASTER", "FAULT", "STOP"]);
 }

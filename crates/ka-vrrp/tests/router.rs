@@ -1,0 +1,238 @@
+//! The Router's entry points each reach the instances they concern and no other: a packet
+//! its VRID on its interface and family, a bad packet every instance on the interface, an
+//! address removed the masters holding it there, stop everyone, a reload's deletion the
+//! instances it names, let_go what a carrying master drops.
+
+use std::net::IpAddr;
+
+use ka_config::{parse_str, Options};
+use ka_vrrp::error::DecodeError;
+use ka_vrrp::instance::{Event, State};
+use ka_vrrp::packet::{Auth, Envelope, Repr, Version};
+use ka_vrrp::rx::Received;
+use ka_vrrp::sync::{Router, Target};
+use ka_vrrp::{Action, Time};
+
+const CONF: &str = r#"
+vrrp_instance A {
+    state MASTER
+    interface eth0
+    virtual_router_id 1
+    priority 150
+    virtual_ipaddress {
+        192.0.2.1
+    }
+}
+vrrp_instance B {
+    state MASTER
+    interface eth0
+    virtual_router_id 2
+    priority 150
+    virtual_ipaddress {
+        192.0.2.2
+        192.0.2.22 dev eth1
+    }
+}
+vrrp_instance C {
+    state MASTER
+    interface eth1
+    virtual_router_id 1
+    priority 150
+    virtual_ipaddress {
+        192.0.2.3
+    }
+}
+vrrp_instance D {
+    state MASTER
+    interface eth0
+    virtual_router_id 1
+    priority 150
+    version 3
+    virtual_ipaddress {
+        2001:db8::1
+    }
+}
+"#;
+
+fn router() -> Router {
+    let l = parse_str("k.conf", CONF, &Options::default());
+    assert_eq!(l.errors(), 0, "{:?}", l.short());
+    ka_vrrp::config::router(&l.config, &|m| {
+        if m.name == "D" {
+            "fe80::1".parse().unwrap()
+        } else {
+            "10.0.0.1".parse().unwrap()
+        }
+    })
+}
+
+fn s(secs: f64) -> Time {
+    Time((secs * 1e6) as u64)
+}
+
+/// Every instance MASTER.
+fn masters() -> Router {
+    let mut r = router();
+    for i in 0..r.instances.len() {
+        r.handle(s(0.0), i, Event::Start);
+    }
+    let mut t = 0.0;
+    while t < 5.0 {
+        t += 0.05;
+        r.tick(s(t));
+    }
+    for i in &r.instances {
+        assert_eq!(i.state(), State::Master, "{}", i.name());
+    }
+    r
+}
+
+fn advert(vrid: u8, src: &str, dst: &str, addrs: &[&str], version: Version) -> Vec<u8> {
+    let repr = Repr {
+        version,
+        vrid,
+        priority: 50,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
+    };
+    let env = Envelope {
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+    };
+    repr.to_bytes(&env)
+}
+
+fn received<'a>(src: &str, dst: &str, vrrp: &'a [u8]) -> Received<'a> {
+    Received {
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+        ttl: 255,
+        vrrp,
+        ipv4: None,
+    }
+}
+
+fn targets(acts: &[(Target, Action)]) -> Vec<usize> {
+    let mut t: Vec<usize> = acts
+        .iter()
+        .filter_map(|(t, _)| match t {
+            Target::Instance(i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    t.dedup();
+    t
+}
+
+fn rcvd(r: &Router) -> Vec<u64> {
+    r.instances.iter().map(|i| i.stats.advert_rcvd).collect()
+}
+
+#[test]
+fn a_packet_reaches_its_vrid_on_its_interface_and_family() {
+    let mut r = masters();
+    let v4 = advert(1, "10.0.0.2", "224.0.0.18", &["192.0.2.1"], Version::V2);
+    r.packet(s(6.0), "eth0", &received("10.0.0.2", "224.0.0.18", &v4));
+    assert_eq!(rcvd(&r), vec![1, 0, 0, 0], "A only: VRID 1 on eth0, IPv4");
+    let v4c = advert(1, "10.0.0.2", "224.0.0.18", &["192.0.2.3"], Version::V2);
+    r.packet(s(6.1), "eth1", &received("10.0.0.2", "224.0.0.18", &v4c));
+    assert_eq!(rcvd(&r), vec![1, 0, 1, 0], "C: VRID 1 on eth1");
+    let v6 = advert(1, "fe80::2", "ff02::12", &["2001:db8::1"], Version::V3);
+    r.packet(s(6.2), "eth0", &received("fe80::2", "ff02::12", &v6));
+    assert_eq!(rcvd(&r), vec![1, 0, 1, 1], "D: VRID 1 on eth0, IPv6");
+}
+
+#[test]
+fn a_bad_packet_counts_on_every_instance_of_its_interface() {
+    let mut r = masters();
+    let acts = r.bad_packet(s(6.0), "eth1", &DecodeError::TooShort);
+    assert_eq!(targets(&acts), vec![2]);
+    let counts =
+        |r: &Router| -> Vec<u64> { r.instances.iter().map(|i| i.stats.packet_len_err).collect() };
+    assert_eq!(counts(&r), vec![0, 0, 1, 0]);
+    r.bad_packet(s(6.1), "eth0", &DecodeError::TooShort);
+    assert_eq!(counts(&r), vec![1, 1, 1, 1]);
+}
+
+#[test]
+fn an_address_removed_moves_the_masters_holding_it_there() {
+    let mut r = masters();
+    let on_eth1 = |_: usize, a: &ka_config::model::IpAddress| a.dev.as_deref() == Some("eth1");
+    // 192.0.2.22 is B's, on eth1: B goes BACKUP to take it back; a removal on eth0 is
+    // not B's address.
+    let acts = r.address_removed(s(6.0), "192.0.2.22".parse().unwrap(), |_, a| {
+        a.dev.as_deref() == Some("eth0")
+    });
+    assert!(acts.is_empty(), "{acts:?}");
+    let acts = r.address_removed(s(6.0), "192.0.2.22".parse().unwrap(), on_eth1);
+    assert_eq!(targets(&acts), vec![1]);
+    assert!(acts
+        .iter()
+        .any(|(_, a)| matches!(a, Action::Log { line, .. }
+        if line == "(B) VIP 192.0.2.22 was removed by someone else")));
+    assert_eq!(r.instances[1].state(), State::Backup);
+    // Nobody holds 192.0.2.99.
+    assert!(r
+        .address_removed(s(6.1), "192.0.2.99".parse().unwrap(), |_, _| true)
+        .is_empty());
+    // A BACKUP holding nothing is not moved.
+    assert!(r
+        .address_removed(s(6.2), "192.0.2.22".parse().unwrap(), on_eth1)
+        .is_empty());
+}
+
+fn priority_zero_from(acts: &[(Target, Action)]) -> Vec<usize> {
+    acts.iter()
+        .filter_map(|(t, a)| match (t, a) {
+            (Target::Instance(i), Action::Send { priority: 0, .. }) => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stop_reaches_everyone_and_delete_only_those_named() {
+    let mut r = masters();
+    let acts = r.delete(s(6.0), &["C".to_string()]);
+    assert_eq!(priority_zero_from(&acts), vec![2]);
+    assert_eq!(targets(&acts), vec![2]);
+    let mut r = masters();
+    let acts = r.stop(s(6.0));
+    assert_eq!(priority_zero_from(&acts), vec![0, 1, 2, 3]);
+}
+
+#[test]
+fn let_go_names_each_address_with_its_device() {
+    let r = masters();
+    let a = |addr: &str, dev: Option<&str>| {
+        let ip: IpAddr = addr.parse().unwrap();
+        let mut x = ka_vrrp::action::Held::addresses(&[ip]).addresses[0].clone();
+        x.dev = dev.map(str::to_string);
+        x
+    };
+    let removed = ka_vrrp::reload::Removed {
+        vips: vec![(
+            "B".into(),
+            vec![a("192.0.2.2", None), a("192.0.2.22", Some("eth1"))],
+        )],
+        ..Default::default()
+    };
+    let acts = r.let_go(&removed);
+    let [(
+        Target::Instance(1),
+        Action::Vips {
+            add: false,
+            addresses,
+        },
+    )] = &acts[..]
+    else {
+        panic!("{acts:?}")
+    };
+    let devs: Vec<_> = addresses.iter().map(|a| a.dev.as_deref()).collect();
+    assert_eq!(
+        devs,
+        vec![Some("eth0"), Some("eth1")],
+        "its own interface by default"
+    );
+}
