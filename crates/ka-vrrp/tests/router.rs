@@ -141,6 +141,10 @@ fn a_packet_reaches_its_vrid_on_its_interface_and_family() {
     let v6 = advert(1, "fe80::2", "ff02::12", &["2001:db8::1"], Version::V3);
     r.packet(s(6.2), "eth0", &received("fe80::2", "ff02::12", &v6));
     assert_eq!(rcvd(&r), vec![1, 0, 1, 1], "D: VRID 1 on eth0, IPv6");
+    // keepalived's STATS_CLEAR: every counter back to zero.
+    r.clear_stats();
+    assert_eq!(rcvd(&r), vec![0, 0, 0, 0]);
+    assert!(r.instances.iter().all(|i| i.stats.advert_sent == 0));
 }
 
 #[test]

@@ -117,3 +117,50 @@ fn a_v3_interval_is_noted_only_when_it_differs() {
         })
     );
 }
+
+#[test]
+fn a_v3_checksum_is_checked_with_or_without_the_pseudo_header() {
+    use ka_vrrp::packet::Packet;
+    let c = cfg(Version::V3, vec![], false);
+    let good = advert(Version::V3, "10.0.0.2", "224.0.0.18", 100);
+    assert!(check(&c, &rx("10.0.0.2", "224.0.0.18", 255, &good), true).is_ok());
+    let mut bad = good.clone();
+    bad[6] ^= 0x55;
+    assert_eq!(
+        check(&c, &rx("10.0.0.2", "224.0.0.18", 255, &bad), true).err(),
+        Some(DecodeError::BadChecksum)
+    );
+    // RFC 9568: a sender that leaves the pseudo-header out (v3_checksum_as_v2) is accepted.
+    let mut no_pseudo = good.clone();
+    no_pseudo[6] = 0;
+    no_pseudo[7] = 0;
+    let sum = ka_vrrp::checksum::data(&no_pseudo);
+    no_pseudo[6..8].copy_from_slice(&sum.to_be_bytes());
+    assert!(check(&c, &rx("10.0.0.2", "224.0.0.18", 255, &no_pseudo), true).is_ok());
+    assert!(Packet::new_checked(&no_pseudo[..]).is_ok());
+}
+
+#[test]
+fn several_ipv6_addresses_travel_in_order() {
+    let addrs: Vec<IpAddr> = vec![ip("2001:db8::1"), ip("2001:db8::2"), ip("2001:db8::3")];
+    let repr = Repr {
+        version: Version::V3,
+        vrid: 51,
+        priority: 100,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: addrs.clone(),
+    };
+    let env = Envelope {
+        src: ip("fe80::2"),
+        dst: ip("ff02::12"),
+    };
+    let b = repr.to_bytes(&env);
+    let back = Repr::parse(
+        &ka_vrrp::packet::Packet::new_checked(&b[..]).unwrap(),
+        &env,
+        false,
+    )
+    .unwrap();
+    assert_eq!(back.addrs, addrs);
+}
