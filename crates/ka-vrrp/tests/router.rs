@@ -240,3 +240,47 @@ fn let_go_names_each_address_with_its_device() {
         "its own interface by default"
     );
 }
+
+#[test]
+fn a_member_leaving_master_takes_its_group_along() {
+    // keepalived vrrp_sync_backup: one member of a sync group goes BACKUP (a higher
+    // priority router for its VRID), so do the others.
+    let conf =
+        format!("{CONF}\nvrrp_sync_group G {{\n    group {{\n        A\n        B\n    }}\n}}\n");
+    let l = parse_str("k.conf", &conf, &Options::default());
+    assert_eq!(l.errors(), 0, "{:?}", l.short());
+    let mut r = ka_vrrp::config::router(&l.config, &|m| {
+        if m.name == "D" {
+            "fe80::1".parse().unwrap()
+        } else {
+            "10.0.0.1".parse().unwrap()
+        }
+    });
+    for i in 0..r.instances.len() {
+        r.handle(s(0.0), i, Event::Start);
+    }
+    let mut t = 0.0;
+    while t < 5.0 {
+        t += 0.05;
+        r.tick(s(t));
+    }
+    assert_eq!(r.instances[0].state(), State::Master);
+    assert_eq!(r.instances[1].state(), State::Master);
+    // A higher priority (200) for A's VRID.
+    let repr = Repr {
+        version: Version::V2,
+        vrid: 1,
+        priority: 200,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: vec!["192.0.2.1".parse().unwrap()],
+    };
+    let higher = repr.to_bytes(&Envelope {
+        src: "10.0.0.2".parse().unwrap(),
+        dst: "224.0.0.18".parse().unwrap(),
+    });
+    r.packet(s(5.5), "eth0", &received("10.0.0.2", "224.0.0.18", &higher));
+    assert_eq!(r.instances[0].state(), State::Backup);
+    assert_eq!(r.instances[1].state(), State::Backup, "B follows A");
+    assert_eq!(r.instances[2].state(), State::Master, "C is in no group");
+}
