@@ -2058,6 +2058,15 @@ impl Tracked {
         }
     }
 
+    fn of_group_mut(self, g: &mut SyncGroup) -> &mut Vec<TrackRef> {
+        match self {
+            Tracked::Interface => &mut g.track_interfaces,
+            Tracked::Script => &mut g.track_scripts,
+            Tracked::File => &mut g.track_files,
+            Tracked::Process => &mut g.track_processes,
+        }
+    }
+
     /// The weight a tracker acts with: its own, else its object's (interfaces: 0).
     fn weight(self, t: &TrackRef, c: &Config) -> i32 {
         t.weight.unwrap_or_else(|| match self {
@@ -2120,13 +2129,7 @@ fn sync_trackers(
                             format!("({gname}) Cannot have weighted track {} '{}' with member having priority 255 - clearing weight", k.what(), t.name),
                         );
                     }
-                    let g = &mut c.sync_groups[gi];
-                    match k {
-                        Tracked::Interface => g.track_interfaces[n].weight = Some(0),
-                        Tracked::Script => g.track_scripts[n].weight = Some(0),
-                        Tracked::File => g.track_files[n].weight = Some(0),
-                        Tracked::Process => g.track_processes[n].weight = Some(0),
-                    }
+                    k.of_group_mut(&mut c.sync_groups[gi])[n].weight = Some(0);
                 }
             }
         }

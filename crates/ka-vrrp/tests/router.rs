@@ -55,7 +55,11 @@ vrrp_instance D {
 "#;
 
 fn router() -> Router {
-    let l = parse_str("k.conf", CONF, &Options::default());
+    router_of(CONF)
+}
+
+fn router_of(conf: &str) -> Router {
+    let l = parse_str("k.conf", conf, &Options::default());
     assert_eq!(l.errors(), 0, "{:?}", l.short());
     ka_vrrp::config::router(&l.config, &|m| {
         if m.name == "D" {
@@ -72,7 +76,15 @@ fn s(secs: f64) -> Time {
 
 /// Every instance MASTER.
 fn masters() -> Router {
-    let mut r = router();
+    let r = started(router());
+    for i in &r.instances {
+        assert_eq!(i.state(), State::Master, "{}", i.name());
+    }
+    r
+}
+
+/// Started and run for 5 s with no peer.
+fn started(mut r: Router) -> Router {
     for i in 0..r.instances.len() {
         r.handle(s(0.0), i, Event::Start);
     }
@@ -80,9 +92,6 @@ fn masters() -> Router {
     while t < 5.0 {
         t += 0.05;
         r.tick(s(t));
-    }
-    for i in &r.instances {
-        assert_eq!(i.state(), State::Master, "{}", i.name());
     }
     r
 }
@@ -247,23 +256,7 @@ fn a_member_leaving_master_takes_its_group_along() {
     // priority router for its VRID), so do the others.
     let conf =
         format!("{CONF}\nvrrp_sync_group G {{\n    group {{\n        A\n        B\n    }}\n}}\n");
-    let l = parse_str("k.conf", &conf, &Options::default());
-    assert_eq!(l.errors(), 0, "{:?}", l.short());
-    let mut r = ka_vrrp::config::router(&l.config, &|m| {
-        if m.name == "D" {
-            "fe80::1".parse().unwrap()
-        } else {
-            "10.0.0.1".parse().unwrap()
-        }
-    });
-    for i in 0..r.instances.len() {
-        r.handle(s(0.0), i, Event::Start);
-    }
-    let mut t = 0.0;
-    while t < 5.0 {
-        t += 0.05;
-        r.tick(s(t));
-    }
+    let mut r = started(router_of(&conf));
     assert_eq!(r.instances[0].state(), State::Master);
     assert_eq!(r.instances[1].state(), State::Master);
     // A higher priority (200) for A's VRID.
