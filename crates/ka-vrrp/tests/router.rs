@@ -277,3 +277,98 @@ fn a_member_leaving_master_takes_its_group_along() {
     assert_eq!(r.instances[1].state(), State::Backup, "B follows A");
     assert_eq!(r.instances[2].state(), State::Master, "C is in no group");
 }
+
+/// Two instances X (index 0) and Y (index 1) in one sync group, no peer.
+fn group_xy() -> Router {
+    let conf = "
+vrrp_sync_group G {
+    group {
+        X
+        Y
+    }
+}
+vrrp_instance X {
+    interface eth0
+    virtual_router_id 1
+    priority 150
+    virtual_ipaddress {
+        192.0.2.1
+    }
+}
+vrrp_instance Y {
+    interface eth0
+    virtual_router_id 2
+    priority 150
+    virtual_ipaddress {
+        192.0.2.2
+    }
+}
+";
+    router_of(conf)
+}
+
+#[test]
+fn a_member_moved_by_its_group_records_when_and_why() {
+    // The Router marks the transitions it causes: B goes BACKUP because A did, in the
+    // same event, and its last transition is that moment.
+    let conf =
+        format!("{CONF}\nvrrp_sync_group G {{\n    group {{\n        A\n        B\n    }}\n}}\n");
+    let mut r = started(router_of(&conf));
+    let became_master = r.instances[1].last_transition().expect("B is MASTER");
+    assert!(became_master > s(0.0) && became_master <= s(5.0));
+    let repr = Repr {
+        version: Version::V2,
+        vrid: 1,
+        priority: 200,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: vec!["192.0.2.1".parse().unwrap()],
+    };
+    let higher = repr.to_bytes(&Envelope {
+        src: "10.0.0.2".parse().unwrap(),
+        dst: "224.0.0.18".parse().unwrap(),
+    });
+    r.packet(s(5.5), "eth0", &received("10.0.0.2", "224.0.0.18", &higher));
+    assert_eq!(r.instances[1].state(), State::Backup);
+    assert_eq!(r.instances[1].last_transition(), Some(s(5.5)));
+    assert!(r.instances[1].last_reason().is_some());
+}
+
+#[test]
+fn a_member_already_master_does_not_hold_its_group_back() {
+    // X starts as a BACKUP, Y resumes MASTER beside it (a restarted child): when X's
+    // master-down interval passes, Y counts as ready and X becomes MASTER; it does not
+    // wait for a want Y will never send.
+    // (X starts first: a member entering BACKUP takes a MASTER member along.)
+    let mut r = group_xy();
+    r.handle(s(0.0), 0, Event::Start);
+    assert_eq!(r.instances[0].state(), State::Backup);
+    r.handle(s(0.0), 1, Event::Resume);
+    assert_eq!(r.instances[1].state(), State::Master);
+    let md = r.instances[0].master_down();
+    r.tick(Time(md.as_micros() as u64));
+    assert_eq!(
+        r.instances[0].state(),
+        State::Master,
+        "X joins Y at its master-down"
+    );
+}
+
+#[test]
+fn members_wanting_master_within_one_interval_go_together() {
+    // Y's master-down interval ends first; X's ends 0.5 ms short of one more interval
+    // later, before Y asks again: Y's want is still fresh, both become MASTER then.
+    let mut r = group_xy();
+    let md = r.instances[0].master_down().as_micros() as u64;
+    r.handle(s(0.0), 1, Event::Start);
+    r.tick(Time(md));
+    assert_eq!(r.instances[1].state(), State::Backup, "Y waits for X");
+    let x_start = Time(md - 500);
+    r.handle(x_start, 0, Event::Start);
+    let x_down = Time(2 * md - 500);
+    r.tick(x_down);
+    assert_eq!(r.instances[0].state(), State::Master);
+    assert_eq!(r.instances[1].state(), State::Master);
+    assert_eq!(r.instances[0].last_transition(), Some(x_down));
+    assert_eq!(r.instances[1].last_transition(), Some(x_down));
+}
