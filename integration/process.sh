@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # global_defs' per-process keywords, and vrrp_instance's promote_secondaries, read back
 # from the kernel: the VRRP child in SCHED_RR
-# at vrrp_rt_priority (chrt) with RLIMIT_RTTIME, locked in memory (VmLck), named
+# at vrrp_rt_priority (chrt) with RLIMIT_RTTIME, a step higher (max_auto_priority) after
+# it woke late, locked in memory (VmLck), named
 # keepalived_vrrp; its notify script at normal priority (SCHED_RESET_ON_FORK); the checker
 # child at checker_priority (nice), on checker_cpu_affinity's CPU (taskset), named
 # keepalived_lvs; the parent named by process_name, with the umask; promote_secondaries
@@ -39,6 +40,8 @@ global_defs {
     enable_script_security
     script_user root
     vrrp_rt_priority 10
+    max_auto_priority 12
+    min_auto_priority_delay 200000
     vrrp_rlimit_rttime 200000
     vrrp_no_swap
     checker_priority 3
@@ -95,6 +98,14 @@ lck=$(awk '/^VmLck/ { print $2 }' "/proc/$vrrp/status")
 [ "$(cat "/proc/$vrrp/comm")" = keepalived_vrrp ] || fail "VRRP child named $(cat "/proc/$vrrp/comm")"
 pol=$(chrt -p "$vrrp" | sed -n 's/.*policy: //p'); pri=$(chrt -p "$vrrp" | sed -n 's/.*priority: //p')
 echo "ok: VRRP child: $pol priority $pri, RLIMIT_RTTIME $rt µs (soft hard), VmLck $lck kB, named keepalived_vrrp"
+# max_auto_priority: stopped for 1.5 s (the next advert due 1 s after the last), the
+# VRRP child wakes more than 200 ms late and steps up from 10 to 11.
+kill -STOP "$vrrp"; sleep 1.5; kill -CONT "$vrrp"
+i=0; while ! grep -q 'Set realtime priority 11' "$WORKDIR/a.log" && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+sched=$(chrt -p "$vrrp")
+[[ "$sched" == *"SCHED_RR"*"priority: 11"* ]] || fail "VRRP child after a late wake-up: $sched"
+grep -q 'A thread timer expired' "$WORKDIR/a.log" || fail "no late wake-up logged"
+echo "ok: max_auto_priority: woken late after a 1.5 s stop, the VRRP child stepped to SCHED_RR 11"
 grep -q "SCHED_OTHER" "$WORKDIR/script.sched" || fail "the notify script ran with: $(cat "$WORKDIR/script.sched")"
 echo "ok: its notify_master script runs in SCHED_OTHER (SCHED_RESET_ON_FORK)"
 
@@ -104,7 +115,9 @@ ni=$(ps -o ni= -p "$check" | tr -d ' ')
 aff=$(taskset -p "$check" | awk '{ print $NF }')
 [ "$aff" = 1 ] || fail "checker child affinity mask $aff"
 [ "$(cat "/proc/$check/comm")" = keepalived_lvs ] || fail "checker child named $(cat "/proc/$check/comm")"
-[[ "$(chrt -p "$check")" == *SCHED_OTHER* ]] || fail "checker child: $(chrt -p "$check")"
+# (SCHED_RR 1 only if it too woke 200 ms late, max_auto_priority's first step.)
+[[ "$(chrt -p "$check")" == *SCHED_OTHER* ]] || grep -q 'Set realtime priority 1$' "$WORKDIR/a.log" \
+    || fail "checker child: $(chrt -p "$check")"
 echo "ok: checker child: nice 3, CPU mask 1, named keepalived_lvs, SCHED_OTHER"
 
 # The parent.

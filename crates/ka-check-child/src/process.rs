@@ -526,6 +526,7 @@ impl CheckProcess {
         }
         self.ha_suspend();
         let mut events = Events::with_capacity(256);
+        let mut auto = ka_runtime::process::AutoPriority::new(&self.cfg.global.checker_process);
         loop {
             let t = now(self.epoch);
             let next = self
@@ -552,6 +553,13 @@ impl CheckProcess {
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(RunError::Cannot(format!("poll: {e}")));
+                }
+            }
+            // Woken after the earliest deadline: starved (max_auto_priority).
+            if let Some(n) = next {
+                let woke = now(self.epoch);
+                if woke > n {
+                    auto.woke_late(woke - n);
                 }
             }
             let ready: Vec<Token> = events.iter().map(|e| e.token()).collect();

@@ -377,6 +377,10 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         g.vrrp_notify_priority_changes,
     );
     o.kv("vrrp_startup_delay", secs(g.vrrp_startup_delay));
+    if let Some(d) = g.vrrp_delay_after_boot {
+        o.kv("vrrp_delay_after_boot", secs(d));
+    }
+    o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
     if let Some(d) = &g.lvs_sync_daemon {
         let mut l = format!("lvs_sync_daemon {} {}", q(&d.interface), q(&d.instance));
         if let Some(v) = d.id {
@@ -446,6 +450,14 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         }
         o.opt(&format!("{which}_process_name"), &ps.name.as_deref().map(q));
     }
+    // One setting for every child.
+    if g.vrrp_process.max_auto_priority != 0 {
+        o.kv("max_auto_priority", g.vrrp_process.max_auto_priority);
+    }
+    o.opt(
+        "min_auto_priority_delay",
+        &g.vrrp_process.min_auto_priority_delay,
+    );
     o.opt("process_name", &g.process_name.as_deref().map(q));
     if let Some(m) = g.umask {
         o.kv("umask", format!("0{m:o}"));
@@ -760,6 +772,10 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     o.onoff("lower_prio_no_advert", i.lower_prio_no_advert);
     o.onoff("higher_prio_send_advert", i.higher_prio_send_advert);
     o.kv("down_timer_adverts", i.down_timer_adverts);
+    o.flag("no_virtual_ipaddress", i.no_virtual_ipaddress);
+    o.flag("v3_checksum_as_v2", i.v3_checksum_as_v2);
+    o.flag("owner_ignore_adverts", i.owner_ignore_adverts);
+    o.opt("timer_expired_backup", &i.timer_expired_backup);
     o.kv("debug", i.debug);
     o.close();
 }

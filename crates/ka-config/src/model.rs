@@ -124,6 +124,11 @@ pub struct GlobalDefs {
     /// block do not say (notify FIFO lines on effective priority changes).
     pub vrrp_notify_priority_changes: bool,
     pub vrrp_startup_delay: Duration,
+    /// `vrrp_delay_after_boot` (keepalived 2.4.0): until the system has been up this
+    /// long, the VRRP instances wait; the longer of this and vrrp_startup_delay wins.
+    pub vrrp_delay_after_boot: Option<Duration>,
+    /// `vrrp_owner_ignore_adverts` (keepalived 2.3.3): address owners drop adverts.
+    pub vrrp_owner_ignore_adverts: bool,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -174,6 +179,11 @@ pub struct ProcessSettings {
     pub cpu_affinity: Vec<u32>,
     /// Its process name (`*_process_name`, `process_names`), at most 15 characters.
     pub name: Option<String>,
+    /// The highest SCHED_RR priority it raises itself to, one step each time its loop
+    /// wakes later than `min_auto_priority_delay` (`max_auto_priority`; 0: never).
+    pub max_auto_priority: u32,
+    /// How late, in microseconds, a wake-up must be to count (default 1,000,000).
+    pub min_auto_priority_delay: Option<u32>,
 }
 
 impl Default for GlobalDefs {
@@ -227,6 +237,8 @@ impl Default for GlobalDefs {
             v3_checksum_as_v2: false,
             vrrp_notify_priority_changes: false,
             vrrp_startup_delay: Duration::ZERO,
+            vrrp_delay_after_boot: None,
+            vrrp_owner_ignore_adverts: false,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,
@@ -520,6 +532,19 @@ pub struct VrrpInstance {
     pub lower_prio_no_advert: bool,
     pub higher_prio_send_advert: bool,
     pub down_timer_adverts: u32,
+    /// `no_virtual_ipaddress` (keepalived 2.2.8): an instance with no VIPs on purpose
+    /// (notify scripts move the address), no warning.
+    pub no_virtual_ipaddress: bool,
+    /// VRRPv3 IPv4 adverts checksummed without the pseudo-header (`v3_checksum_as_v2`,
+    /// keepalived 2.2.8; the instance's own, else global_defs').
+    pub v3_checksum_as_v2: bool,
+    /// The address owner drops received adverts (`owner_ignore_adverts`, keepalived
+    /// 2.3.3; strict mode or global_defs' `vrrp_owner_ignore_adverts` for the owner).
+    pub owner_ignore_adverts: bool,
+    /// `timer_expired_backup [PRIO]` (keepalived 2.2.8, with nopreempt): a MASTER whose
+    /// loop woke so late that a router of this priority would have taken over goes
+    /// BACKUP instead of advertising.
+    pub timer_expired_backup: Option<u8>,
     pub debug: u8,
 }
 

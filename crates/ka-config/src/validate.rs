@@ -316,6 +316,10 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "process_name",
     "umask",
     "vrrp_iptables",
+    "vrrp_owner_ignore_adverts",
+    "vrrp_delay_after_boot",
+    "max_auto_priority",
+    "min_auto_priority_delay",
 ];
 
 /// The per-process keywords of global_defs (`vrrp_` and `checker_` forms), known beside
@@ -353,8 +357,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "bfd_cpu_affinity",
     "bfd_rlimit_rttime",
     "bfd_rlimit_rtime",
-    "max_auto_priority",
-    "min_auto_priority_delay",
     "net_namespace",
     "net_namespace_ipvs",
     "namespace_with_ipsets",
@@ -406,12 +408,7 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "linkbeat_use_polling",
     "iproute_usr_dir",
     "iproute_etc_dir",
-    "vrrp_owner_ignore_adverts",
-    "vrrp_delay_after_boot",
     "vrrp_track_process_ignore_script_user",
-    "bfd_nice",
-    "vrrp_nice",
-    "checker_nice",
 ];
 
 fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
@@ -574,6 +571,24 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "v3_checksum_as_v2" => set(&mut g.v3_checksum_as_v2, cx.flag(n)),
             "vrrp_notify_priority_changes" => set(&mut g.vrrp_notify_priority_changes, cx.flag(n)),
             "vrrp_startup_delay" => set(&mut g.vrrp_startup_delay, cx.timer_arg(n, 0.0, 3600.0)),
+            // keepalived 2.4.0: SECS of uptime; the child subtracts the uptime at start.
+            "vrrp_delay_after_boot" => set(
+                &mut g.vrrp_delay_after_boot,
+                cx.timer_arg(n, 0.001, f64::from(u32::MAX)).map(Some),
+            ),
+            "vrrp_owner_ignore_adverts" => set(&mut g.vrrp_owner_ignore_adverts, cx.flag(n)),
+            "max_auto_priority" => {
+                if let Some(p) = max_auto_priority(cx, n) {
+                    g.vrrp_process.max_auto_priority = p;
+                    g.checker_process.max_auto_priority = p;
+                }
+            }
+            "min_auto_priority_delay" => {
+                if let Some(d) = min_auto_priority_delay(cx, n) {
+                    g.vrrp_process.min_auto_priority_delay = Some(d);
+                    g.checker_process.min_auto_priority_delay = Some(d);
+                }
+            }
             "lvs_sync_daemon" => g.lvs_sync_daemon = lvs::sync_daemon(cx, n),
             "lvs_flush" => set(&mut g.lvs_flush, cx.flag(n)),
             "rs_init_notifies" => set(&mut g.rs_init_notifies, cx.flag(n)),
@@ -695,6 +710,58 @@ fn process_name(cx: &mut Ctx, n: &Node) -> Option<String> {
         return Some(name.chars().take(15).collect());
     }
     Some(name)
+}
+
+/// `max_auto_priority [PRIO]` (keepalived global_parser.c): the highest SCHED_RR
+/// priority a child raises itself to when its loop runs late; no argument is 99, -1 and
+/// 0 leave it off.
+fn max_auto_priority(cx: &mut Ctx, n: &Node) -> Option<u32> {
+    cx.no_block(n);
+    cx.extra(n, 1);
+    let Some(t) = n.args.first() else {
+        return Some(99);
+    };
+    match crate::ctx::parse_int(&t.text) {
+        Some(v) if (-1..=99).contains(&v) => Some(v.max(0) as u32),
+        _ => {
+            cx.error(
+                t,
+                format!(
+                    "max_auto_priority '{}' must be in [0, 99] (or -1 to disable) - ignoring",
+                    t.text
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `min_auto_priority_delay USECS`: how late (1..10,000,000 µs) a loop must wake for
+/// its process to raise its priority.
+fn min_auto_priority_delay(cx: &mut Ctx, n: &Node) -> Option<u32> {
+    cx.no_block(n);
+    cx.extra(n, 1);
+    let Some(t) = n.args.first() else {
+        cx.error_at(
+            Ctx::after(&n.key),
+            1,
+            "min_auto_priority_delay requires delay time",
+        );
+        return None;
+    };
+    match crate::ctx::parse_int(&t.text) {
+        Some(v) if (1..=10_000_000).contains(&v) => Some(v as u32),
+        _ => {
+            cx.error(
+                t,
+                format!(
+                    "min_auto_priority_delay '{}' must be in [1, 10000000] - ignoring",
+                    t.text
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// One of keepalived's per-process keywords (`vrrp_KEY` / `checker_KEY`, `which` being
@@ -1300,6 +1367,11 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "lower_prio_no_advert",
     "higher_prio_send_advert",
     "down_timer_adverts",
+    "no_virtual_ipaddress",
+    "v3_checksum_as_v2",
+    "owner_ignore_adverts",
+    "timer_expired_backup",
+    "thread_timer_expired",
 ];
 
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
@@ -1310,12 +1382,8 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "track_bfd",
     "use_ipvlan",
     "use_vmac_addr",
-    "timer_expired_backup",
-    "owner_ignore_adverts",
-    "no_virtual_ipaddress",
     "kernel_rx_buf_size",
     "native_ipv6",
-    "v3_checksum_as_v2",
     "linkbeat_use_polling",
     "garp_extra_if",
 ];
@@ -1407,6 +1475,9 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     let mut evips: Vec<(IpAddress, &Node)> = Vec::new();
     let mut nopreempt: Option<&Node> = None;
     let mut preempt_delay: Option<(Duration, &Node)> = None;
+    let mut no_vips: Option<&Node> = None;
+    let mut owner_ignore: Option<(bool, &Node)> = None;
+    let mut timer_expired: Option<(u8, &Node)> = None;
     let mut garp = GarpTiming {
         master_delay: g.vrrp_garp_master_delay,
         master_repeat: g.vrrp_garp_master_repeat,
@@ -1455,6 +1526,10 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         lower_prio_no_advert: g.vrrp_lower_prio_no_advert || g.vrrp_strict,
         higher_prio_send_advert: g.vrrp_higher_prio_send_advert,
         down_timer_adverts: g.vrrp_down_timer_adverts,
+        no_virtual_ipaddress: false,
+        v3_checksum_as_v2: g.v3_checksum_as_v2,
+        owner_ignore_adverts: false,
+        timer_expired_backup: None,
         debug: 0,
     };
     let mut track_if_nodes: Vec<&Node> = Vec::new();
@@ -1725,6 +1800,42 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "lower_prio_no_advert" => set(&mut inst.lower_prio_no_advert, cx.flag(ch)),
             "higher_prio_send_advert" => set(&mut inst.higher_prio_send_advert, cx.flag(ch)),
             "down_timer_adverts" => set(&mut inst.down_timer_adverts, cx.u32_arg(ch, 1, 100)),
+            "no_virtual_ipaddress" => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                no_vips = Some(ch);
+            }
+            "v3_checksum_as_v2" => set(&mut inst.v3_checksum_as_v2, cx.flag(ch)),
+            "owner_ignore_adverts" => {
+                if let Some(b) = cx.flag(ch) {
+                    owner_ignore = Some((b, ch));
+                }
+            }
+            "timer_expired_backup" | "thread_timer_expired" => {
+                if ch.key.text == "thread_timer_expired" {
+                    cx.warn(
+                        &ch.key,
+                        format!("({name}) thread_timer_expired - please replace with keyword 'timer_expired_backup'"),
+                    );
+                }
+                cx.no_block(ch);
+                cx.extra(ch, 1);
+                // The highest priority another router has: 254 by default, the shortest
+                // time another router may take to take over.
+                let prio = match ch.args.first() {
+                    None => Some(254),
+                    Some(t) => match crate::ctx::parse_int(&t.text) {
+                        Some(v) if (1..=254).contains(&v) => Some(v as u8),
+                        _ => {
+                            cx.error(t, format!("({name}) timer_expired_backup highest_other_priority not valid! must be between 1 & 254"));
+                            None
+                        }
+                    },
+                };
+                if let Some(p) = prio {
+                    timer_expired = Some((p, ch));
+                }
+            }
             k if INSTANCE_UNSUPPORTED.contains(&k) => cx.unsupported(ch),
             _ => cx.unknown(ch, "vrrp_instance", INSTANCE_KEYWORDS),
         }
@@ -1868,7 +1979,17 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         }
         inst.version = 3;
     }
-    if inst.vips.is_empty() {
+    if let Some(nv) = no_vips {
+        if inst.strict_mode {
+            cx.warn(
+                &nv.key,
+                format!("({name}) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress"),
+            );
+        } else {
+            inst.no_virtual_ipaddress = true;
+        }
+    }
+    if inst.vips.is_empty() && !inst.no_virtual_ipaddress {
         cx.warn(
             &n.args[0],
             format!("({name}) No VIP specified; at least one is required"),
@@ -1979,6 +2100,36 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             cx.warn(&node.key, format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"));
         } else {
             inst.preempt_delay = d;
+        }
+    }
+    // keepalived 2.3.3 vrrp_complete_instance: only the address owner ignores adverts;
+    // strict mode makes it (RFC 5798 6.4.3), else global_defs' vrrp_owner_ignore_adverts.
+    inst.owner_ignore_adverts = match owner_ignore {
+        Some((true, node)) if inst.priority != 255 => {
+            cx.warn(
+                &node.key,
+                format!("({name}) ignoring owner_ignore_adverts since priority is not 255"),
+            );
+            false
+        }
+        Some((false, node)) if inst.priority == 255 && inst.strict_mode => {
+            cx.warn(
+                &node.key,
+                format!("({name}) strict_mode with priority 255 requires owner_ignore_adverts"),
+            );
+            true
+        }
+        Some((b, _)) => b,
+        None => inst.priority == 255 && (inst.strict_mode || g.vrrp_owner_ignore_adverts),
+    };
+    if let Some((p, node)) = timer_expired {
+        if inst.nopreempt {
+            inst.timer_expired_backup = Some(p);
+        } else {
+            cx.warn(
+                &node.key,
+                format!("({name}) expired_timer_backup requires nopreempt - resetting"),
+            );
         }
     }
     if inst.priority == 255

@@ -33,6 +33,8 @@ fn each_keyword_sets_its_process() {
             no_swap: true,
             cpu_affinity: vec![],
             name: Some("vrrp1".into()),
+            max_auto_priority: 0,
+            min_auto_priority_delay: None,
         }
     );
     assert_eq!(g.checker_process.priority, Some(3));
@@ -115,4 +117,43 @@ fn vrrp_iptables_without_chains_is_acted_on() {
     let l = parse("vrrp_iptables INPUT OUTPUT");
     assert_eq!(l.diagnostics[0].severity, Severity::Unsupported);
     assert!(!l.config.global.vrrp_iptables_no_rules);
+}
+
+#[test]
+fn auto_priority_reaches_both_children() {
+    // keepalived: no argument is SCHED_RR's maximum; the delay is in microseconds.
+    let l = parse("max_auto_priority\nmin_auto_priority_delay 200000");
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    for ps in [
+        &l.config.global.vrrp_process,
+        &l.config.global.checker_process,
+    ] {
+        assert_eq!(ps.max_auto_priority, 99);
+        assert_eq!(ps.min_auto_priority_delay, Some(200_000));
+    }
+    let text = dump::dump(&l.config);
+    let again = parse_str("d.conf", &text, &Options::default());
+    assert_eq!(again.config, l.config, "{text}");
+    // -1 disables, as 0 does.
+    let l = parse("max_auto_priority -1");
+    assert_eq!(l.config.global.vrrp_process.max_auto_priority, 0);
+    assert!(l.diagnostics.is_empty());
+    // Out of range: keepalived's words, unchanged.
+    let l = parse("max_auto_priority 100\nmin_auto_priority_delay 0\nmin_auto_priority_delay");
+    assert_eq!(l.config.global.vrrp_process.max_auto_priority, 0);
+    assert_eq!(l.config.global.vrrp_process.min_auto_priority_delay, None);
+    let m = messages(&l);
+    assert!(
+        m[0].contains("max_auto_priority '100' must be in [0, 99] (or -1 to disable) - ignoring"),
+        "{m:?}"
+    );
+    assert!(
+        m[1].contains("min_auto_priority_delay '0' must be in [1, 10000000] - ignoring"),
+        "{m:?}"
+    );
+    assert!(
+        m[2].contains("min_auto_priority_delay requires delay time"),
+        "{m:?}"
+    );
+    assert!(l.diagnostics.iter().all(|d| d.severity == Severity::Error));
 }

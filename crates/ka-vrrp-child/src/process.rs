@@ -894,7 +894,24 @@ impl VrrpProcess {
         }
         match self.resume.take() {
             None => {
-                let delay = self.cfg.global.vrrp_startup_delay;
+                let delay = match (self.cfg.global.vrrp_delay_after_boot, uptime()) {
+                    (Some(_), None) => {
+                        log::warn!(
+                            "Unable to read /proc/uptime for vrrp_delay_after_boot - ignoring"
+                        );
+                        self.cfg.global.vrrp_startup_delay
+                    }
+                    (_, up) => ka_vrrp::config::startup_delay(
+                        &self.cfg.global,
+                        up.unwrap_or(Duration::MAX),
+                    ),
+                };
+                if delay > self.cfg.global.vrrp_startup_delay {
+                    log::info!(
+                        "vrrp_delay_after_boot: the instances wait {:.3} s more",
+                        delay.as_secs_f64()
+                    );
+                }
                 let acts = self.router.begin(t, delay);
                 self.apply(acts);
             }
@@ -977,6 +994,7 @@ impl VrrpProcess {
         }
         let mut events = Events::with_capacity(64);
         let mut buf = vec![0u8; 65536];
+        let mut auto = ka_runtime::process::AutoPriority::new(&self.cfg.global.vrrp_process);
         loop {
             let t = now(self.epoch);
             let next = [self.router.next_deadline()]
@@ -1002,6 +1020,13 @@ impl VrrpProcess {
             if let Err(e) = poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(RunError::Cannot(format!("poll: {e}")));
+                }
+            }
+            // Woken after the earliest deadline: starved (max_auto_priority).
+            if let Some(n) = next {
+                let woke = now(self.epoch);
+                if woke > n {
+                    auto.woke_late(woke - n);
                 }
             }
             for ev in events.iter() {
@@ -2129,4 +2154,13 @@ fn link_local(ifname: &str) -> Option<std::net::Ipv6Addr> {
             IpAddr::V6(v) if n == ifname && (v.segments()[0] & 0xffc0) == 0xfe80 => Some(v),
             _ => None,
         })
+}
+
+/// How long the system has been up (/proc/uptime's first field).
+fn uptime() -> Option<Duration> {
+    std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
 }

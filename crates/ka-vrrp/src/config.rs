@@ -31,6 +31,16 @@ fn key(p: &str) -> [u8; 8] {
     k
 }
 
+/// How long the instances wait before they begin, the system having been up `uptime`:
+/// `vrrp_startup_delay`, or what is left of `vrrp_delay_after_boot` if longer
+/// (keepalived 2.4.0: the longer of the two wins).
+pub fn startup_delay(g: &model::GlobalDefs, uptime: std::time::Duration) -> std::time::Duration {
+    let after_boot = g
+        .vrrp_delay_after_boot
+        .map_or(std::time::Duration::ZERO, |d| d.saturating_sub(uptime));
+    g.vrrp_startup_delay.max(after_boot)
+}
+
 /// One instance. `primary` is the address adverts come from when neither
 /// mcast_src_ip nor unicast_src_ip is set (the interface's primary address).
 pub fn instance_config(
@@ -104,7 +114,9 @@ pub fn instance_config(
         check_unicast_src: m.check_unicast_src,
         no_unicast_peers_fault: m.unicast_fault_no_peer && m.unicast_peers.is_empty(),
         notify_deleted: m.notify_deleted,
-        v3_checksum_as_v2: g.v3_checksum_as_v2,
+        v3_checksum_as_v2: m.v3_checksum_as_v2,
+        owner_ignore_adverts: m.owner_ignore_adverts,
+        timer_expired_backup: m.timer_expired_backup,
         notifies: Notifies {
             master: argv(&m.notifies.master),
             backup: argv(&m.notifies.backup),

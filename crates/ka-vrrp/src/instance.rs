@@ -136,6 +136,14 @@ pub struct InstanceConfig {
     /// (else FAULT, keepalived's old way).
     pub notify_deleted: bool,
     pub v3_checksum_as_v2: bool,
+    /// keepalived owner_ignore_adverts: while at priority 255, received adverts are
+    /// dropped (RFC 5798 6.4.3: the owner does not process them).
+    pub owner_ignore_adverts: bool,
+    /// keepalived timer_expired_backup: the highest priority another router has. A
+    /// MASTER that finds, when its loop wakes, that such a router would have taken over
+    /// already (its advert 3 intervals plus that router's skew late) goes BACKUP rather
+    /// than advertise over the new master.
+    pub timer_expired_backup: Option<u8>,
     pub notifies: Notifies,
     pub smtp_alert: bool,
     /// Member of a sync group: transitions to MASTER are decided by the group.
@@ -178,6 +186,8 @@ impl InstanceConfig {
             no_unicast_peers_fault: false,
             notify_deleted: false,
             v3_checksum_as_v2: false,
+            owner_ignore_adverts: false,
+            timer_expired_backup: None,
             notifies: Notifies::default(),
             smtp_alert: false,
             in_sync_group: false,
@@ -252,6 +262,8 @@ pub enum Reason {
     Stopped,
     /// Removed by a reload.
     Deleted,
+    /// Its loop woke so late that a backup would have taken over (timer_expired_backup).
+    LateTimer,
 }
 
 impl std::fmt::Display for Reason {
@@ -276,6 +288,7 @@ impl std::fmt::Display for Reason {
                 )
             }
             Reason::Resumed => f.write_str("resumed by a successor process"),
+            Reason::LateTimer => f.write_str("woke too late to still be master"),
             Reason::SyncGroup => f.write_str("sync group"),
             Reason::VipRemoved => f.write_str("a VIP was removed by someone else"),
             Reason::Stopped => f.write_str("stopped"),
@@ -391,6 +404,8 @@ pub struct Instance {
     pub stats: Stats,
     last_bad_log: Option<Time>,
     bad_suppressed: u64,
+    /// owner_ignore_adverts: when the last "Dropping packet(s)" line was logged.
+    last_owner_drop_log: Option<Time>,
     effective: u8,
     /// End of the preempt_delay window, once the first lower-priority advert opened it.
     preempt_until: Option<Time>,
@@ -423,6 +438,7 @@ impl Instance {
             stats: Stats::default(),
             last_bad_log: None,
             bad_suppressed: 0,
+            last_owner_drop_log: None,
             effective: 0,
             preempt_until: None,
             master_priority: 0,
@@ -764,6 +780,34 @@ impl Instance {
         self.stats.release_master += 1;
     }
 
+    /// keepalived vrrp_thread_timeout_handler (`timer_expired_backup`), when the loop woke
+    /// late: a MASTER whose last advert went out so long ago that a router of the
+    /// configured priority has taken over by now goes BACKUP instead of advertising.
+    /// Returns whether it did.
+    pub fn woke_late(&mut self, now: Time, out: &mut Vec<Action>) -> bool {
+        let (Some(other), State::Master, Some(next)) =
+            (self.cfg.timer_expired_backup, self.state, self.timers.adver)
+        else {
+            return false;
+        };
+        // The next advert was due at `next`, one interval after the last; a backup of
+        // priority `other` declares us down 3 intervals plus its skew after the last.
+        let adv = self.cfg.adver_int;
+        let skew = match self.cfg.version {
+            Version::V2 => Duration::from_micros((256 - u64::from(other)) * 1_000_000 / 256),
+            Version::V3 => {
+                Duration::from_micros((256 - u64::from(other)) * adv.as_micros() as u64 / 256)
+            }
+        };
+        if now < next + adv * 2 + skew {
+            return false;
+        }
+        self.pending_reason = Reason::LateTimer;
+        let wait = self.master_down();
+        self.become_backup(now, wait, out);
+        true
+    }
+
     /// → BACKUP with the given master-down wait (keepalived: no priority-0 advert).
     pub fn become_backup(&mut self, now: Time, wait: Duration, out: &mut Vec<Action>) {
         let was = self.state;
@@ -1007,6 +1051,23 @@ impl Instance {
             Ok(x) => x,
             Err(e) => return self.bad(now, Some(rx.src), &e, out),
         };
+        if self.cfg.owner_ignore_adverts && self.effective == 255 {
+            // keepalived 2.3.3: dropped before it counts, logged at most once a second.
+            if self
+                .last_owner_drop_log
+                .is_none_or(|t| now - t >= Duration::from_secs(1))
+            {
+                self.last_owner_drop_log = Some(now);
+                out.push(Action::Log {
+                    level: Level::Info,
+                    line: format!(
+                        "({}) Dropping packet(s) from {} since we are address owner",
+                        self.cfg.name, rx.src
+                    ),
+                });
+            }
+            return;
+        }
         self.stats.advert_rcvd += 1;
         if repr.priority == 0 {
             self.stats.pri_zero_rcvd += 1;

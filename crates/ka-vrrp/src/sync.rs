@@ -347,6 +347,32 @@ impl Router {
             return self.start_all(now);
         }
         let mut out = Vec::new();
+        // keepalived's thread timeout handler: woken after a deadline had passed, a
+        // MASTER with timer_expired_backup checks whether it has been replaced meanwhile.
+        if let Some(due) = self.next_deadline().filter(|&d| d < now) {
+            let ago = now - due;
+            let mut late = false;
+            for i in 0..self.instances.len() {
+                let mut acts = Vec::new();
+                if self.instances[i].woke_late(now, &mut acts) {
+                    if !late {
+                        late = true;
+                        out.push((
+                            Target::Router,
+                            Action::Log {
+                                level: crate::action::Level::Info,
+                                line: format!(
+                                    "VRRP thread timer expired {}.{:06} seconds ago",
+                                    ago.as_secs(),
+                                    ago.subsec_micros()
+                                ),
+                            },
+                        ));
+                    }
+                    self.absorb(now, i, acts, &mut out);
+                }
+            }
+        }
         for i in 0..self.instances.len() {
             if self.instances[i].next_deadline().is_some_and(|t| t <= now) {
                 let acts = self.instances[i].handle(now, Event::Timer);

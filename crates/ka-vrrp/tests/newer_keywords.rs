@@ -1,0 +1,359 @@
+//! keepalived 2.2.8–2.4.0 keywords, from the configuration to the running instance, each
+//! with the behaviour that is its meaning (on a virtual clock): owner_ignore_adverts and
+//! vrrp_owner_ignore_adverts (2.3.3), timer_expired_backup / thread_timer_expired
+//! (2.2.8), v3_checksum_as_v2 in an instance (2.2.8), no_virtual_ipaddress (2.2.8) and
+//! vrrp_delay_after_boot (2.4.0).
+
+use std::time::Duration;
+
+use ka_config::{dump, parse_str, Loaded, Options};
+use ka_vrrp::instance::{Reason, State};
+use ka_vrrp::packet::{Auth, Envelope, Packet, Repr, Version};
+use ka_vrrp::rx::Received;
+use ka_vrrp::sync::{Router, Target};
+use ka_vrrp::{Action, Time};
+
+fn load(text: &str) -> Loaded {
+    parse_str("k.conf", text, &Options::default())
+}
+
+fn messages(l: &Loaded) -> Vec<String> {
+    l.diagnostics.iter().map(|d| d.message.clone()).collect()
+}
+
+fn router(l: &Loaded) -> Router {
+    ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap())
+}
+
+fn instance(body: &str) -> String {
+    format!(
+        "vrrp_instance A {{\n    interface eth0\n    virtual_router_id 1\n{body}\n    virtual_ipaddress {{\n        192.0.2.1\n    }}\n}}\n"
+    )
+}
+
+fn s(secs: f64) -> Time {
+    Time((secs * 1e6) as u64)
+}
+
+/// Started at 0 and run in 10 ms steps to `until`.
+fn run(r: &mut Router, from: f64, until: f64) -> Vec<(Target, Action)> {
+    let mut out = Vec::new();
+    let mut t = from;
+    while t < until {
+        t += 0.01;
+        out.extend(r.tick(s(t)));
+    }
+    out
+}
+
+fn start(r: &mut Router) {
+    for i in 0..r.instances.len() {
+        r.handle(s(0.0), i, ka_vrrp::instance::Event::Start);
+    }
+}
+
+fn advert_from(src: &str, priority: u8) -> Vec<u8> {
+    Repr {
+        version: Version::V2,
+        vrid: 1,
+        priority,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: vec!["192.0.2.1".parse().unwrap()],
+    }
+    .to_bytes(&Envelope {
+        src: src.parse().unwrap(),
+        dst: "224.0.0.18".parse().unwrap(),
+    })
+}
+
+fn received<'a>(src: &str, vrrp: &'a [u8]) -> Received<'a> {
+    Received {
+        src: src.parse().unwrap(),
+        dst: "224.0.0.18".parse().unwrap(),
+        ttl: 255,
+        vrrp,
+        ipv4: None,
+    }
+}
+
+fn logs(acts: &[(Target, Action)]) -> Vec<String> {
+    acts.iter()
+        .filter_map(|(_, a)| match a {
+            Action::Log { line, .. } => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sends(acts: &[(Target, Action)]) -> usize {
+    acts.iter()
+        .filter(|(_, a)| matches!(a, Action::Send { .. }))
+        .count()
+}
+
+// ---- owner_ignore_adverts ----
+
+/// The owner (priority 255, 10.0.0.1) hears another owner with a higher address: by the
+/// RFC's tie-break it would go BACKUP; ignoring adverts, it stays MASTER.
+fn owner_hears_higher_owner(text: &str) -> (Router, Vec<(Target, Action)>) {
+    let l = load(text);
+    let mut r = router(&l);
+    start(&mut r);
+    run(&mut r, 0.0, 1.0);
+    assert_eq!(r.instances[0].state(), State::Master);
+    let pkt = advert_from("10.0.0.2", 255);
+    let mut out = r.packet(s(1.5), "eth0", &received("10.0.0.2", &pkt));
+    out.extend(r.packet(s(1.6), "eth0", &received("10.0.0.2", &pkt)));
+    (r, out)
+}
+
+#[test]
+fn an_owner_ignoring_adverts_stays_master_and_says_so_once_a_second() {
+    let (r, out) =
+        owner_hears_higher_owner(&instance("    priority 255\n    owner_ignore_adverts"));
+    assert!(r.instances[0].cfg.owner_ignore_adverts);
+    assert_eq!(r.instances[0].state(), State::Master);
+    assert_eq!(
+        r.instances[0].stats.advert_rcvd, 0,
+        "dropped before it counts"
+    );
+    assert_eq!(
+        logs(&out),
+        vec!["(A) Dropping packet(s) from 10.0.0.2 since we are address owner".to_string()]
+    );
+    // Without the keyword the owner yields to the higher address (the control).
+    let (r, _) = owner_hears_higher_owner(&instance("    priority 255"));
+    assert!(!r.instances[0].cfg.owner_ignore_adverts);
+    assert_eq!(r.instances[0].state(), State::Backup);
+    assert_eq!(r.instances[0].stats.advert_rcvd, 2);
+}
+
+#[test]
+fn who_ignores_adverts() {
+    // global_defs' vrrp_owner_ignore_adverts reaches owners only.
+    let text = format!(
+        "global_defs {{\n    vrrp_owner_ignore_adverts\n}}\n{}{}",
+        instance("    priority 255"),
+        instance("    priority 100")
+            .replace("vrrp_instance A", "vrrp_instance B")
+            .replace("router_id 1", "router_id 2")
+    );
+    let l = load(&text);
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    let r = router(&l);
+    assert!(r.instances[0].cfg.owner_ignore_adverts);
+    assert!(!r.instances[1].cfg.owner_ignore_adverts);
+    // Strict mode makes the owner ignore them (RFC 5798 6.4.3).
+    let l = load(&instance("    priority 255\n    strict_mode"));
+    assert!(router(&l).instances[0].cfg.owner_ignore_adverts);
+    // Not an owner: keepalived's warning, off.
+    let l = load(&instance("    priority 100\n    owner_ignore_adverts"));
+    assert!(!router(&l).instances[0].cfg.owner_ignore_adverts);
+    assert_eq!(
+        messages(&l),
+        vec!["(A) ignoring owner_ignore_adverts since priority is not 255".to_string()]
+    );
+    // An explicit off for an owner stands, except in strict mode.
+    let l = load(&instance("    priority 255\n    owner_ignore_adverts off"));
+    assert!(!router(&l).instances[0].cfg.owner_ignore_adverts);
+    let l = load(&instance(
+        "    priority 255\n    strict_mode\n    owner_ignore_adverts off",
+    ));
+    assert!(router(&l).instances[0].cfg.owner_ignore_adverts);
+    assert!(messages(&l)[0].contains("strict_mode with priority 255 requires owner_ignore_adverts"));
+    // Through the dump and back.
+    let l = load(&instance("    priority 255\n    owner_ignore_adverts"));
+    let again = load(&dump::dump(&l.config));
+    assert_eq!(again.config, l.config);
+}
+
+// ---- timer_expired_backup ----
+
+fn late_master(body: &str) -> Router {
+    let l = load(&instance(body));
+    let mut r = router(&l);
+    start(&mut r);
+    // BACKUP, no master: MASTER after the master-down interval (3 s + skew).
+    run(&mut r, 0.0, 5.0);
+    assert_eq!(r.instances[0].state(), State::Master);
+    r
+}
+
+#[test]
+fn a_master_that_woke_after_a_backup_would_have_taken_over_goes_backup() {
+    let body = "    priority 100\n    nopreempt\n    timer_expired_backup 200";
+    let mut r = late_master(body);
+    assert_eq!(r.instances[0].cfg.timer_expired_backup, Some(200));
+    let next = r.next_deadline().expect("the next advert");
+    // A router of priority 200 takes over 3 intervals + (256-200)/256 s after our last
+    // advert, i.e. 2 s + 218.75 ms after the next one was due.
+    let bound = Duration::from_micros(2_000_000 + 218_750);
+    // Woken just short of that: the advert goes out, still MASTER.
+    let mut early = late_master(body);
+    let out = early.tick(next + (bound - Duration::from_millis(1)));
+    assert_eq!(early.instances[0].state(), State::Master);
+    assert_eq!(sends(&out), 1);
+    // Woken at it: BACKUP, no advert, keepalived's log line and the reason.
+    let out = r.tick(next + bound);
+    assert_eq!(r.instances[0].state(), State::Backup);
+    assert_eq!(sends(&out), 0);
+    assert!(
+        logs(&out).contains(&"VRRP thread timer expired 2.218750 seconds ago".to_string()),
+        "{:?}",
+        logs(&out)
+    );
+    assert_eq!(r.instances[0].last_reason(), Some(&Reason::LateTimer));
+    // Nobody else took over: it is MASTER again after a master-down interval.
+    let t = (next + bound).0 as f64 / 1e6;
+    run(&mut r, t, t + 4.0);
+    assert_eq!(r.instances[0].state(), State::Master);
+}
+
+#[test]
+fn timer_expired_backup_defaults_and_needs_nopreempt() {
+    let l = load(&instance(
+        "    priority 100\n    nopreempt\n    timer_expired_backup",
+    ));
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    assert_eq!(router(&l).instances[0].cfg.timer_expired_backup, Some(254));
+    let again = load(&dump::dump(&l.config));
+    assert_eq!(again.config, l.config);
+    // The old name, with keepalived's request to change it.
+    let l = load(&instance(
+        "    priority 100\n    nopreempt\n    thread_timer_expired 150",
+    ));
+    assert_eq!(router(&l).instances[0].cfg.timer_expired_backup, Some(150));
+    assert!(messages(&l)[0]
+        .contains("thread_timer_expired - please replace with keyword 'timer_expired_backup'"));
+    // Without nopreempt: keepalived's warning, off; and the late master advertises.
+    let l = load(&instance("    priority 100\n    timer_expired_backup 200"));
+    assert_eq!(
+        messages(&l),
+        vec!["(A) expired_timer_backup requires nopreempt - resetting".to_string()]
+    );
+    let mut r = late_master("    priority 100\n    timer_expired_backup 200");
+    let next = r.next_deadline().unwrap();
+    let out = r.tick(next + Duration::from_secs(10));
+    assert_eq!(r.instances[0].state(), State::Master);
+    assert_eq!(sends(&out), 1);
+    // Out of range.
+    let l = load(&instance(
+        "    priority 100\n    nopreempt\n    timer_expired_backup 255",
+    ));
+    assert_eq!(router(&l).instances[0].cfg.timer_expired_backup, None);
+    assert!(messages(&l)[0].contains("must be between 1 & 254"));
+}
+
+// ---- v3_checksum_as_v2 in an instance ----
+
+#[test]
+fn an_instance_checksums_as_v2_by_its_own_keyword_else_the_global_one() {
+    let b = instance("    priority 150\n    version 3\n    v3_checksum_as_v2")
+        .replace("vrrp_instance A", "vrrp_instance B")
+        .replace("router_id 1", "router_id 2");
+    let text = format!("{}{b}", instance("    priority 150\n    version 3"));
+    let l = load(&text);
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    let mut r = router(&l);
+    assert!(!r.instances[0].cfg.v3_checksum_as_v2);
+    assert!(r.instances[1].cfg.v3_checksum_as_v2);
+    start(&mut r);
+    let out = run(&mut r, 0.0, 5.0);
+    // Each instance's first advert: B's checksum leaves the pseudo-header out.
+    for (inst, as_v2) in [(0usize, false), (1, true)] {
+        let pkt = out
+            .iter()
+            .find_map(|(t, a)| match (t, a) {
+                (Target::Instance(i), Action::Send { packet, .. }) if *i == inst => {
+                    Some(packet.clone())
+                }
+                _ => None,
+            })
+            .expect("an advert");
+        let vrrp = &pkt[20..];
+        let p = Packet::new_checked(vrrp).unwrap();
+        let mut zeroed = vrrp.to_vec();
+        zeroed[6..8].fill(0);
+        let plain = ka_vrrp::checksum::data(&zeroed);
+        assert_eq!(p.checksum() == plain, as_v2, "instance {inst}");
+    }
+    // global_defs' v3_checksum_as_v2 reaches every instance, and an instance may turn it off.
+    let text = format!(
+        "global_defs {{\n    v3_checksum_as_v2\n}}\n{}",
+        instance("    version 3").replace("version 3", "version 3\n    v3_checksum_as_v2 off")
+    );
+    let l = load(&text);
+    assert!(!router(&l).instances[0].cfg.v3_checksum_as_v2);
+    let l = load(&format!(
+        "global_defs {{\n    v3_checksum_as_v2\n}}\n{}",
+        instance("    version 3")
+    ));
+    assert!(router(&l).instances[0].cfg.v3_checksum_as_v2);
+    assert_eq!(load(&dump::dump(&l.config)).config, l.config);
+}
+
+// ---- no_virtual_ipaddress ----
+
+#[test]
+fn an_instance_without_vips_on_purpose_runs_without_a_warning() {
+    let text = "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    priority 150\n    no_virtual_ipaddress\n}\n";
+    let l = load(text);
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    let mut r = router(&l);
+    start(&mut r);
+    let out = run(&mut r, 0.0, 5.0);
+    assert_eq!(r.instances[0].state(), State::Master);
+    let advert = out
+        .iter()
+        .find_map(|(_, a)| match a {
+            Action::Send { packet, .. } => Some(packet.clone()),
+            _ => None,
+        })
+        .expect("adverts");
+    assert_eq!(Packet::new_checked(&advert[20..]).unwrap().naddr(), 0);
+    assert_eq!(load(&dump::dump(&l.config)).config, l.config);
+    // Without it, the warning; with strict mode, keepalived clears it: both warnings.
+    let l = load(&text.replace("    no_virtual_ipaddress\n", ""));
+    assert_eq!(
+        messages(&l),
+        vec!["(A) No VIP specified; at least one is required".to_string()]
+    );
+    let l = load(&text.replace(
+        "no_virtual_ipaddress",
+        "no_virtual_ipaddress\n    strict_mode",
+    ));
+    let m = messages(&l);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(
+        m.iter().any(|x| x.contains(
+            "no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress"
+        )),
+        "{m:?}"
+    );
+    assert!(m.iter().any(|x| x.contains("No VIP specified")), "{m:?}");
+}
+
+// ---- vrrp_delay_after_boot ----
+
+#[test]
+fn the_delay_after_boot_counts_from_boot_and_the_longer_delay_wins() {
+    let l = load("global_defs {\n    vrrp_startup_delay 5\n    vrrp_delay_after_boot 60\n}\n");
+    assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
+    let g = &l.config.global;
+    let delay = |up: u64| ka_vrrp::config::startup_delay(g, Duration::from_secs(up));
+    assert_eq!(delay(10), Duration::from_secs(50), "50 s of the 60 s left");
+    assert_eq!(
+        delay(57),
+        Duration::from_secs(5),
+        "the startup delay is longer"
+    );
+    assert_eq!(delay(3600), Duration::from_secs(5), "long after boot");
+    let l = load("global_defs {\n    vrrp_delay_after_boot 60\n}\n");
+    let g = &l.config.global;
+    assert_eq!(
+        ka_vrrp::config::startup_delay(g, Duration::from_secs(3600)),
+        Duration::ZERO
+    );
+    assert_eq!(load(&dump::dump(&l.config)).config, l.config);
+}
