@@ -773,7 +773,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     o.onoff("higher_prio_send_advert", i.higher_prio_send_advert);
     o.kv("down_timer_adverts", i.down_timer_adverts);
     o.flag("no_virtual_ipaddress", i.no_virtual_ipaddress);
-    o.flag("v3_checksum_as_v2", i.v3_checksum_as_v2);
+    o.onoff("v3_checksum_as_v2", i.v3_checksum_as_v2);
     o.flag("owner_ignore_adverts", i.owner_ignore_adverts);
     o.opt("timer_expired_backup", &i.timer_expired_backup);
     o.kv("debug", i.debug);
