@@ -511,12 +511,16 @@ impl Pre<'_> {
                 i += 1;
                 continue;
             };
-            let value = self.param_value(&name, &args);
+            let (pos, _) = t.pos_at(i);
+            let value = if name == "_ENV" {
+                self.env_value(&args, pos, end - i)
+            } else {
+                self.param_value(&name, &args)
+            };
             let Some(value) = value else {
                 i = end;
                 continue;
             };
-            let (pos, _) = t.pos_at(i);
             // Flush the literal text before the reference.
             push_range(out, t, lit_start, i);
             let failure = if stack.contains(&name) {
@@ -559,6 +563,25 @@ impl Pre<'_> {
             lit_start = end;
         }
         push_range(out, t, lit_start, b.len());
+    }
+
+    /// keepalived 2.4.0's `${_ENV NAME}`: the environment variable's value (empty when
+    /// unset); any other number of parameters is an error and the text stays as written.
+    fn env_value(&mut self, args: &str, pos: Pos, width: usize) -> Option<String> {
+        let words: Vec<&str> = args.split_whitespace().collect();
+        if words.len() != 1 {
+            self.diag(
+                Severity::Error,
+                pos,
+                width,
+                format!(
+                    "Definition _ENV requires between 1 and 1 parameters, {} specified.",
+                    words.len()
+                ),
+            );
+            return None;
+        }
+        Some(std::env::var(words[0]).unwrap_or_default())
     }
 
     fn param_value(&mut self, name: &str, args: &str) -> Option<String> {

@@ -18,3 +18,33 @@ fn a_line_that_expands_to_a_comment_is_one() {
     );
     assert_eq!(l.config.global.router_id.as_deref(), Some("a#b!"));
 }
+
+#[test]
+fn env_reads_the_environment() {
+    // keepalived 2.4.0's ${_ENV NAME}: the variable's value, empty when unset; any other
+    // number of parameters is an error and the text stays as it is.
+    std::env::set_var("KA_RS_TEST_ROUTER", "node-7");
+    std::env::remove_var("KA_RS_TEST_UNSET");
+    let l = parse_str(
+        "e.conf",
+        "global_defs {\n    router_id ${_ENV KA_RS_TEST_ROUTER}\n    notification_email_from a${_ENV KA_RS_TEST_UNSET}b@example.org\n}\n",
+        &Options::default(),
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", l.short());
+    assert_eq!(l.config.global.router_id.as_deref(), Some("node-7"));
+    assert_eq!(
+        l.config.global.notification_email_from.as_deref(),
+        Some("ab@example.org")
+    );
+    let l = parse_str(
+        "e.conf",
+        "global_defs {\n    router_id ${_ENV A B}\n}\n",
+        &Options::default(),
+    );
+    let e = l
+        .diagnostics
+        .iter()
+        .find(|d| d.message == "Definition _ENV requires between 1 and 1 parameters, 2 specified.")
+        .expect("the _ENV error");
+    assert_eq!(e.pos.line, 2);
+}
