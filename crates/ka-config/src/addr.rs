@@ -1,6 +1,7 @@
 //! Address, route and rule lines (`ip addr`, `ip route`, `ip rule` syntax), shared by
 //! static_* blocks and VRRP instances.
 
+use crate::names::Kind;
 use std::net::IpAddr;
 
 use crate::ctx::Ctx;
@@ -55,15 +56,17 @@ pub fn scope(cx: &mut Ctx, tok: &Token) -> Option<Scope> {
         "link" => Scope::Link,
         "host" => Scope::Host,
         "nowhere" => Scope::Nowhere,
-        s => {
-            match s.parse::<u8>() {
-                Ok(n) => Scope::Number(n),
-                Err(_) => {
-                    cx.error(tok, format!("invalid scope '{s}': expected global, site, link, host, nowhere or 0-255"));
+        s => match s.parse::<u8>() {
+            Ok(n) => Scope::Number(n),
+            // A name from rt_scopes.
+            Err(_) => match cx.names.lookup(Kind::Scope, s) {
+                Some(n) => Scope::Number(n as u8),
+                None => {
+                    cx.error(tok, format!("invalid scope '{s}': expected global, site, link, host, nowhere, 0-255 or a name in rt_scopes"));
                     return None;
                 }
-            }
-        }
+            },
+        },
     })
 }
 
@@ -171,10 +174,6 @@ fn u32_val(cx: &mut Ctx, t: &Token) -> Option<u32> {
     cx.int(t, 0, u32::MAX as i64).map(|v| v as u32)
 }
 
-fn u8_val(cx: &mut Ctx, t: &Token) -> Option<u8> {
-    cx.int(t, 0, 255).map(|v| v as u8)
-}
-
 fn route_type(s: &str) -> Option<RouteType> {
     Some(match s {
         "blackhole" => RouteType::Blackhole,
@@ -274,7 +273,7 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
             "table" => {
                 r.table = Some({
                     let v = next(cx, &mut i)?;
-                    u32_val(cx, v)
+                    cx.rt_name(Kind::Table, v, "table")
                 }?)
             }
             "metric" | "preference" | "priority" => {
@@ -286,13 +285,13 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
             "protocol" | "proto" => {
                 r.protocol = Some({
                     let v = next(cx, &mut i)?;
-                    u8_val(cx, v)
+                    cx.rt_name(Kind::Proto, v, "protocol").map(|p| p as u8)
                 }?)
             }
             "tos" | "dsfield" => {
                 r.tos = Some({
                     let v = next(cx, &mut i)?;
-                    u8_val(cx, v)
+                    cx.rt_name(Kind::Dsfield, v, "tos").map(|p| p as u8)
                 }?)
             }
             "mtu" => {
@@ -444,11 +443,11 @@ pub fn rule_line(cx: &mut Ctx, n: &Node) -> Option<Rule> {
                     Some(prefix(cx, v)?)
                 }
             }
-            "table" | "lookup" => r.table = Some(u32_val(cx, v)?),
+            "table" | "lookup" => r.table = Some(cx.rt_name(Kind::Table, v, "table")?),
             "priority" | "preference" | "pref" => r.priority = Some(u32_val(cx, v)?),
             "iif" | "dev" => r.iif = Some(v.text.to_string()),
             "oif" => r.oif = Some(v.text.to_string()),
-            "tos" | "dsfield" => r.tos = Some(u8_val(cx, v)?),
+            "tos" | "dsfield" => r.tos = Some(cx.rt_name(Kind::Dsfield, v, "tos")? as u8),
             "fwmark" => {
                 let (m, mask) = match v.text.split_once('/') {
                     Some((a, b)) => (a, Some(b)),

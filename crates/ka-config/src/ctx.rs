@@ -17,6 +17,8 @@ pub struct Ctx<'a> {
     /// The preference the next rule without one gets, IPv4 and IPv6 (keepalived
     /// vrrp_iprule.c: from RULE_START_PRIORITY 16384 down).
     pub next_rule_pref: [u32; 2],
+    /// iproute2's name files (route tables, protocols, scopes, DS fields, groups).
+    pub names: crate::names::Names,
 }
 
 impl<'a> Ctx<'a> {
@@ -25,6 +27,7 @@ impl<'a> Ctx<'a> {
             diags: Vec::new(),
             opts,
             next_rule_pref: [16384, 16384],
+            names: crate::names::Names::default(),
         }
     }
 
@@ -162,6 +165,26 @@ impl<'a> Ctx<'a> {
                 None
             }
         }
+    }
+
+    /// A value of iproute2's name files (keepalived find_rttables_*): a number or a name.
+    pub fn rt_name(&mut self, kind: crate::names::Kind, tok: &Token, what: &str) -> Option<u32> {
+        let v = self.names.lookup(kind, &tok.text);
+        if v.is_none() {
+            let dirs = match &self.names.usr {
+                Some(u) => format!("{} or {}", self.names.etc.display(), u.display()),
+                None => self.names.etc.display().to_string(),
+            };
+            self.error(
+                tok,
+                format!(
+                    "invalid {what} '{}': not a number up to {} nor a name in {dirs}",
+                    tok.text,
+                    kind.max()
+                ),
+            );
+        }
+        v
     }
 
     pub fn int_arg(&mut self, n: &Node, i: usize, lo: i64, hi: i64) -> Option<i64> {

@@ -381,6 +381,8 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         o.kv("vrrp_delay_after_boot", secs(d));
     }
     o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
+    o.opt("iproute_usr_dir", &g.iproute_usr_dir.as_deref().map(q));
+    o.opt("iproute_etc_dir", &g.iproute_etc_dir.as_deref().map(q));
     if let Some(d) = &g.lvs_sync_daemon {
         let mut l = format!("lvs_sync_daemon {} {}", q(&d.interface), q(&d.instance));
         if let Some(v) = d.id {
@@ -761,6 +763,9 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
                 " {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
                 m[0], m[1], m[2], m[3], m[4], m[5]
             );
+        }
+        if let Some(g) = v.group {
+            let _ = write!(l, " group {g}");
         }
         o.line(l);
     }

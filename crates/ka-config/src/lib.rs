@@ -20,6 +20,7 @@ pub mod fs;
 mod grammar;
 pub mod lvs;
 pub mod model;
+pub mod names;
 pub mod preprocess;
 pub mod security;
 pub mod shell;

@@ -129,6 +129,10 @@ pub struct GlobalDefs {
     pub vrrp_delay_after_boot: Option<Duration>,
     /// `vrrp_owner_ignore_adverts` (keepalived 2.3.3): address owners drop adverts.
     pub vrrp_owner_ignore_adverts: bool,
+    /// Where iproute2's name files are (`iproute_usr_dir`, `iproute_etc_dir`, keepalived
+    /// 2.3.2); the names are resolved when the file is read.
+    pub iproute_usr_dir: Option<String>,
+    pub iproute_etc_dir: Option<String>,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -239,6 +243,8 @@ impl Default for GlobalDefs {
             vrrp_startup_delay: Duration::ZERO,
             vrrp_delay_after_boot: None,
             vrrp_owner_ignore_adverts: false,
+            iproute_usr_dir: None,
+            iproute_etc_dir: None,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,
@@ -471,6 +477,8 @@ pub struct UnicastPeer {
 pub struct Vmac {
     pub name: Option<String>,
     pub mac: Option<[u8; 6]>,
+    /// Its interface group (`group GID`, keepalived 2.3.0); none: the kernel's 0.
+    pub group: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -318,6 +318,8 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "vrrp_iptables",
     "vrrp_owner_ignore_adverts",
     "vrrp_delay_after_boot",
+    "iproute_usr_dir",
+    "iproute_etc_dir",
     "max_auto_priority",
     "min_auto_priority_delay",
 ];
@@ -406,8 +408,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "process_monitor_rcv_bufs",
     "process_monitor_rcv_bufs_force",
     "linkbeat_use_polling",
-    "iproute_usr_dir",
-    "iproute_etc_dir",
     "vrrp_track_process_ignore_script_user",
 ];
 
@@ -577,6 +577,21 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                 cx.timer_arg(n, 0.001, f64::from(u32::MAX)).map(Some),
             ),
             "vrrp_owner_ignore_adverts" => set(&mut g.vrrp_owner_ignore_adverts, cx.flag(n)),
+            "iproute_usr_dir" | "iproute_etc_dir" => {
+                cx.no_block(n);
+                if n.args.len() != 1 {
+                    cx.error(&n.key, format!("{} requires path", n.key.text));
+                } else {
+                    let dir = n.args[0].text.to_string();
+                    if n.key.text == "iproute_usr_dir" {
+                        cx.names.set_dirs(None, Some(&dir));
+                        g.iproute_usr_dir = Some(dir);
+                    } else {
+                        cx.names.set_dirs(Some(&dir), None);
+                        g.iproute_etc_dir = Some(dir);
+                    }
+                }
+            }
             "max_auto_priority" => {
                 if let Some(p) = max_auto_priority(cx, n) {
                     g.vrrp_process.max_auto_priority = p;
@@ -1766,6 +1781,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 let mut v = Vmac {
                     name: None,
                     mac: None,
+                    group: None,
                 };
                 let mut i = 0;
                 while i < ch.args.len() {
@@ -1775,13 +1791,28 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                         i += 2;
                         continue;
                     }
+                    if a.text == "group" {
+                        // keepalived 2.3.0: the VMAC's interface group, a number or a
+                        // name in iproute2's group file.
+                        match ch.args.get(i + 1) {
+                            Some(g) => {
+                                if let Some(id) =
+                                    cx.names.lookup(crate::names::Kind::Group, &g.text)
+                                {
+                                    v.group = Some(id);
+                                } else {
+                                    cx.error(g, format!("VMAC group {} not found", g.text));
+                                }
+                            }
+                            None => cx.error(a, "VMAC group needs a group"),
+                        }
+                        i += 2;
+                        continue;
+                    }
                     if let Some(mac) = parse_mac(&a.text) {
                         v.mac = Some(mac);
-                    } else if a.text == "netlink_notify_msg" || a.text == "group" {
+                    } else if a.text == "netlink_notify_msg" {
                         cx.at(Severity::Unsupported, a, format!("use_vmac option '{}' is not supported by keepalived-rs yet; ignored", a.text));
-                        if a.text == "group" {
-                            i += 1;
-                        }
                     } else if v.name.is_none() && i == 0 {
                         v.name = Some(a.text.to_string());
                     } else {

@@ -317,7 +317,14 @@ impl Netlink {
     /// Creates a macvlan in private mode on `base` (keepalived's VMAC) and brings it up;
     /// one already there (a predecessor's, before a restart or reload) is reused.
     /// Returns its index.
-    pub fn add_macvlan(&mut self, name: &str, base: u32, mac: [u8; 6]) -> io::Result<u32> {
+    /// `group`: its interface group (IFLA_GROUP), if one is asked for.
+    pub fn add_macvlan(
+        &mut self,
+        name: &str,
+        base: u32,
+        mac: [u8; 6],
+        group: Option<u32>,
+    ) -> io::Result<u32> {
         use netlink_packet_route::link::{
             InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
             MacVlanMode,
@@ -328,6 +335,9 @@ impl Netlink {
         m.attributes.push(LinkAttribute::IfName(name.to_string()));
         m.attributes.push(LinkAttribute::Link(base));
         m.attributes.push(LinkAttribute::Address(mac.to_vec()));
+        if let Some(g) = group {
+            m.attributes.push(LinkAttribute::Group(g));
+        }
         m.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::MacVlan),
             LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(

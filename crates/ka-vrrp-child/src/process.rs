@@ -169,7 +169,7 @@ impl VrrpProcess {
             let name = v.name.clone().unwrap_or_else(|| format!("vrrp.{}", m.vrid));
             let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, m.vrid]);
             let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
-            let index = ctx(nl.add_macvlan(&name, base_index, mac), || {
+            let index = ctx(nl.add_macvlan(&name, base_index, mac, v.group), || {
                 format!("({}) VMAC {name} on {base}", m.name)
             })?;
             log::info!("({}) VMAC {name} on {base}", m.name);
