@@ -21,9 +21,12 @@ lan
 node a 10.86.0.1/24
 cat > "$WORKDIR/master.sh" <<EOF
 #!/bin/sh
+echo "\$0" > "$WORKDIR/script.name"
 chrt -p \$\$ > "$WORKDIR/script.sched" 2>&1
 EOF
 chmod 755 "$WORKDIR/master.sh"
+# Called through a symlinked directory: keepalived runs it from its real path.
+ln -s "$WORKDIR" "$WORKDIR/linkdir"
 cat > "$WORKDIR/startup.sh" <<EOF
 #!/bin/sh
 echo "begun \$(ip -br addr show dev eth0 | grep -c $VIP)" > "$WORKDIR/startup.out"
@@ -62,7 +65,7 @@ vrrp_instance VI_1 {
     virtual_ipaddress {
         $VIP/24
     }
-    notify_master $WORKDIR/master.sh
+    notify_master $WORKDIR/linkdir/master.sh
     promote_secondaries
 }
 virtual_server 10.86.0.200 80 {
@@ -108,6 +111,9 @@ grep -q 'A thread timer expired' "$WORKDIR/a.log" || fail "no late wake-up logge
 echo "ok: max_auto_priority: woken late after a 1.5 s stop, the VRRP child stepped to SCHED_RR 11"
 grep -q "SCHED_OTHER" "$WORKDIR/script.sched" || fail "the notify script ran with: $(cat "$WORKDIR/script.sched")"
 echo "ok: its notify_master script runs in SCHED_OTHER (SCHED_RESET_ON_FORK)"
+[ "$(cat "$WORKDIR/script.name")" = "$(realpath "$WORKDIR")/master.sh" ] \
+    || fail "notify_master ran as $(cat "$WORKDIR/script.name"), not from its real path"
+echo "ok: notify_master named through a symlinked directory ran from its real path (no use_symlink_paths)"
 
 # The checker child.
 ni=$(ps -o ni= -p "$check" | tr -d ' ')

@@ -223,6 +223,7 @@ struct FileCheck {
 
 impl CheckProcess {
     pub fn new(cfg: Config) -> Result<CheckProcess, RunError> {
+        ka_runtime::scripts::configure(&cfg.global);
         let (mut vss, all_specs) = ka_check::config::build(&cfg);
         // Probing checkers go to `specs`, FILE_CHECKs to `files`; a checker that cannot
         // run is left out, and its real server follows the others (up if none is left).

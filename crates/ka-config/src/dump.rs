@@ -381,6 +381,7 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         o.kv("vrrp_delay_after_boot", secs(d));
     }
     o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
+    o.flag("use_symlink_paths", g.use_symlink_paths);
     o.opt("iproute_usr_dir", &g.iproute_usr_dir.as_deref().map(q));
     o.opt("iproute_etc_dir", &g.iproute_etc_dir.as_deref().map(q));
     if let Some(d) = &g.lvs_sync_daemon {

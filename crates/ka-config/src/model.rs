@@ -133,6 +133,9 @@ pub struct GlobalDefs {
     /// 2.3.2); the names are resolved when the file is read.
     pub iproute_usr_dir: Option<String>,
     pub iproute_etc_dir: Option<String>,
+    /// `use_symlink_paths` (keepalived 2.3.0): scripts run from their paths as written,
+    /// symbolic links not resolved.
+    pub use_symlink_paths: bool,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -245,6 +248,7 @@ impl Default for GlobalDefs {
             vrrp_owner_ignore_adverts: false,
             iproute_usr_dir: None,
             iproute_etc_dir: None,
+            use_symlink_paths: false,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,

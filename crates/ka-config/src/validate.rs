@@ -320,6 +320,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "vrrp_delay_after_boot",
     "iproute_usr_dir",
     "iproute_etc_dir",
+    "use_symlink_paths",
     "max_auto_priority",
     "min_auto_priority_delay",
 ];
@@ -386,7 +387,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "dbus_service_name",
     "dbus_no_interface_name",
     "bfd_process_name",
-    "use_symlink_paths",
     "set_supplementary_groups",
     "random_seed",
     "data_use_instance",
@@ -577,6 +577,7 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                 cx.timer_arg(n, 0.001, f64::from(u32::MAX)).map(Some),
             ),
             "vrrp_owner_ignore_adverts" => set(&mut g.vrrp_owner_ignore_adverts, cx.flag(n)),
+            "use_symlink_paths" => set(&mut g.use_symlink_paths, cx.flag(n)),
             "iproute_usr_dir" | "iproute_etc_dir" => {
                 cx.no_block(n);
                 if n.args.len() != 1 {

@@ -70,6 +70,7 @@ pub fn start(
     argv: &[String],
     own: Option<&(String, Option<String>)>,
 ) -> Result<Child, ScriptError> {
+    configure(g);
     let ids = run_as(g, argv, own).map_err(ScriptError::RunAs)?;
     spawn(argv, ids).map_err(ScriptError::Spawn)
 }
@@ -122,13 +123,67 @@ pub fn open_fifo(path: &str) -> Option<std::fs::File> {
         .ok()
 }
 
+/// global_defs' `use_symlink_paths` (keepalived 2.3.0), for this process.
+static KEEP_SYMLINKS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Script paths as resolved by [`resolved`], once per process.
+static RESOLVED: std::sync::Mutex<Option<std::collections::HashMap<String, String>>> =
+    std::sync::Mutex::new(None);
+
+/// Takes this process's script settings from the configuration (`use_symlink_paths`).
+pub fn configure(g: &ka_config::model::GlobalDefs) {
+    KEEP_SYMLINKS.store(g.use_symlink_paths, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The path a script runs from. keepalived (lib/notify.c) resolves a script's path once,
+/// when it loads the configuration: symbolic links, `.` and `..` resolved, the file name
+/// kept when it names the same file in the resolved directory (some programs act on the
+/// name they are called by). Here once per process (each reload starts new children), at
+/// the script's first start; with `use_symlink_paths` the path stays as written. A bare
+/// name is left to the PATH search.
+pub fn resolved(prog: &str) -> String {
+    if !prog.contains('/') || KEEP_SYMLINKS.load(std::sync::atomic::Ordering::Relaxed) {
+        return prog.to_string();
+    }
+    let mut cache = RESOLVED.lock().unwrap_or_else(|e| e.into_inner());
+    let map = cache.get_or_insert_with(Default::default);
+    if let Some(p) = map.get(prog) {
+        return p.clone();
+    }
+    let p = real_path(std::path::Path::new(prog)).unwrap_or_else(|| prog.to_string());
+    map.insert(prog.to_string(), p.clone());
+    p
+}
+
+/// keepalived's realpath rule for one script path (None: it cannot be resolved).
+fn real_path(orig: &std::path::Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let real = std::fs::canonicalize(orig).ok()?;
+    let (Some(orig_name), Some(real_name), Some(real_dir)) =
+        (orig.file_name(), real.file_name(), real.parent())
+    else {
+        return Some(real.display().to_string());
+    };
+    if orig_name == real_name {
+        return Some(real.display().to_string());
+    }
+    // The file name differs (a symlinked file): keep the name if, in the resolved
+    // directory, it is the same file.
+    let named = real_dir.join(orig_name);
+    let same = match (std::fs::metadata(&real), std::fs::metadata(&named)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    };
+    Some(if same { named } else { real }.display().to_string())
+}
+
 /// Runs a script in its own process group (keepalived: execve directly, stdio to null),
-/// as `ids` (uid, gid) when given.
+/// as `ids` (uid, gid) when given, from its [`resolved`] path.
 pub fn spawn(argv: &[String], ids: Option<(u32, u32)>) -> io::Result<Child> {
     let (prog, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::other("empty command"))?;
-    let mut cmd = Command::new(prog);
+    let mut cmd = Command::new(resolved(prog));
     if let Some((uid, gid)) = ids {
         cmd.gid(gid).uid(uid);
     }
@@ -247,5 +302,58 @@ mod tests {
         assert!(!drained(&mut d, Instant::now(), Duration::from_millis(300)));
         assert!(drained(&mut d, due, Duration::from_secs(5)));
         assert_eq!(d.next_deadline(), None);
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    #[test]
+    fn a_symlinked_file_resolves_to_its_target_a_symlinked_directory_keeps_the_name() {
+        let d = std::env::temp_dir().join(format!("ka-rs-resolve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("real")).unwrap();
+        std::fs::write(d.join("real/check.sh"), "#!/bin/sh\n").unwrap();
+        std::os::unix::fs::symlink(d.join("real"), d.join("linkdir")).unwrap();
+        std::os::unix::fs::symlink(d.join("real/check.sh"), d.join("real/alias.sh")).unwrap();
+        let real = std::fs::canonicalize(d.join("real")).unwrap();
+        // A symlinked directory: the real directory, the same name.
+        assert_eq!(
+            real_path(&d.join("linkdir/check.sh")),
+            Some(real.join("check.sh").display().to_string())
+        );
+        // A symlink to another file in the same directory: the name is kept (it is the
+        // same file there), as keepalived does for programs that act on their name.
+        assert_eq!(
+            real_path(&d.join("real/alias.sh")),
+            Some(real.join("alias.sh").display().to_string())
+        );
+        // A symlink from elsewhere: no such name beside the target, the target runs.
+        std::os::unix::fs::symlink(d.join("real/check.sh"), d.join("top.sh")).unwrap();
+        assert_eq!(
+            real_path(&d.join("top.sh")),
+            Some(real.join("check.sh").display().to_string())
+        );
+        assert_eq!(real_path(&d.join("real/missing.sh")), None);
+        // use_symlink_paths: as written; else resolved once (a later change of the link
+        // is not seen until the next process, as keepalived sees it at the next reload).
+        let link = d.join("linkdir/check.sh").display().to_string();
+        let g = ka_config::model::GlobalDefs {
+            use_symlink_paths: true,
+            ..Default::default()
+        };
+        configure(&g);
+        assert_eq!(resolved(&link), link);
+        configure(&ka_config::model::GlobalDefs::default());
+        assert_eq!(resolved(&link), real.join("check.sh").display().to_string());
+        std::fs::remove_file(d.join("linkdir")).unwrap();
+        assert_eq!(resolved(&link), real.join("check.sh").display().to_string());
+        assert_eq!(
+            resolved("true"),
+            "true",
+            "a bare name is left to the PATH search"
+        );
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

@@ -123,6 +123,7 @@ fn now(epoch: Instant) -> Time {
 
 impl VrrpProcess {
     pub fn new(cfg: Config) -> Result<VrrpProcess, RunError> {
+        ka_runtime::scripts::configure(&cfg.global);
         let mut ifnames: Vec<String> = Vec::new();
         for i in &cfg.instances {
             match &i.interface {
