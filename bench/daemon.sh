@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # keepalived-rs beside keepalived 2.2.7, in the same run, in network namespaces of ours:
 # failover time after a kill (link cut + SIGKILL) and after a graceful stop, advert timing
-# jitter, and the idle CPU and RSS of all daemon processes of a node with 1, 100 and 1,000
+# jitter, and the idle CPU, RSS and PSS of all daemon processes of a node with 1, 100 and 1,000
 # instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,14 +95,16 @@ printf '  keepalived-rs %6d %6d %6d µs (%d intervals)   p99 ratio %.2f\n' "$rs_
 fi
 
 # Idle cost: node a is master of N instances spread over veth pairs (250 VRIDs each).
-usage() {   # CPU jiffies and RSS kB of all processes in node a
-    local cpu=0 rss=0
+usage() {   # CPU jiffies, RSS kB and PSS kB of all processes in node a
+    local cpu=0 rss=0 pss=0
     for p in $(ip netns pids "$PREFIX-a"); do
         set -- $(awk '{print $14, $15}' /proc/$p/stat 2>/dev/null || echo 0 0)
         cpu=$(( cpu + $1 + $2 ))
         rss=$(( rss + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0) ))
+        # PSS: pages shared between the processes (the executable's) counted once.
+        pss=$(( pss + $(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0) ))
     done
-    echo "$cpu $rss"
+    echo "$cpu $rss $pss"
 }
 ifaces_for() {   # make enough veth pairs in a for N instances; prints their names
     local n=$1 k=0
@@ -124,15 +126,16 @@ for n in 1 100 1000; do
         k=$((i / 250)); vrid=$((i % 250 + 1))
         inst $vrid MASTER 150 "v$k" "10.$((91 + k)).$((vrid / 250 + 100)).$vrid" >> "$WORKDIR/many.conf"
     done
-    declare -A cpu=() rss=()
+    declare -A cpu=() rss=() pss=()
     for impl in ka rs; do
         run a $impl "$WORKDIR/many.conf"
         sleep 10
         set -- $(usage); c0=$1
         sleep 10
-        set -- $(usage); cpu[$impl]=$(( $1 - c0 )); rss[$impl]=$2
+        set -- $(usage); cpu[$impl]=$(( $1 - c0 )); rss[$impl]=$2; pss[$impl]=$3
         killall_in a TERM; sleep 3; killall_in a 9; sleep 0.5
     done
-    printf '  N=%-5s CPU keepalived %5.2f s  keepalived-rs %5.2f s (per 10 s)   RSS keepalived %7d kB  keepalived-rs %7d kB   RSS ratio %.2f\n' \
-        "$n" "$(echo "${cpu[ka]} / $HZ" | bc -l)" "$(echo "${cpu[rs]} / $HZ" | bc -l)" "${rss[ka]}" "${rss[rs]}" "$(echo "${rss[rs]} / ${rss[ka]}" | bc -l)"
+    printf '  N=%-5s CPU keepalived %5.2f s  keepalived-rs %5.2f s (per 10 s)   RSS keepalived %7d kB  keepalived-rs %7d kB   RSS ratio %.2f   PSS ratio %.2f (%d kB / %d kB)\n' \
+        "$n" "$(echo "${cpu[ka]} / $HZ" | bc -l)" "$(echo "${cpu[rs]} / $HZ" | bc -l)" "${rss[ka]}" "${rss[rs]}" "$(echo "${rss[rs]} / ${rss[ka]}" | bc -l)" \
+        "$(echo "${pss[rs]} / ${pss[ka]}" | bc -l)" "${pss[rs]}" "${pss[ka]}"
 done

@@ -3,7 +3,7 @@
 # a burst of them; a changed configuration adds and removes VIPs and deletes an instance
 # (priority 0, the peer takes it at once); a configuration with errors, or one the new
 # child cannot run, leaves the running configuration and child untouched; a reloaded
-# backup stays BACKUP.
+# backup stays BACKUP; reload_check_config's log and reload_file.
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
@@ -89,7 +89,9 @@ has_addr a $VIP2 && fail "the deleted instance's VIP is still on a"
 grep -q "(VI_2) Backup received priority 0 advertisement" "$WORKDIR/b.log" \
     || fail "the deleted instance sent no priority-0 advert"
 watch_vip1 2 "changed reload"
-inst VI_1 78 MASTER 150 "$VIP1" > "$WORKDIR/a.conf"
+# (From here a's configuration has reload_file and reload_check_config.)
+{ printf 'global_defs {\n    reload_file %s\n    reload_check_config %s\n}\n' "$WORKDIR/a.reload" "$WORKDIR/a.check"
+  inst VI_1 78 MASTER 150 "$VIP1"; } > "$WORKDIR/a.conf"
 { inst VI_1 78 BACKUP 100 "$VIP1"; inst VI_2 77 BACKUP 100 "$VIP2"; } > "$WORKDIR/b.conf"
 hup b
 hup a
@@ -110,6 +112,19 @@ grep -q "a.conf:3:23: error: number '999' outside range" "$WORKDIR/a.log" || fai
 [ "$(child_of a)" = "$before" ] || fail "a refused reload replaced the child"
 [ "$(reloads a)" = "$n" ] || fail "a refused reload completed"
 echo "ok: a configuration with errors: reported at a.conf:3, refused, the running child kept"
+# reload_check_config and reload_file (the running configuration's): the check went to
+# its log file, and the reload file, there before the SIGHUP, is gone once the files
+# were read.
+grep -q "a.conf:3:23: error: number '999' outside range" "$WORKDIR/a.check" \
+    || fail "reload_check_config: the check log has: $(cat "$WORKDIR/a.check" 2>&1)"
+grep -q "New config failed validation, see $WORKDIR/a.check for details" "$WORKDIR/a.log" \
+    || fail "reload_check_config: no 'New config failed validation'"
+echo busy > "$WORKDIR/a.reload"
+hup a
+end=$(( $(date +%s%N) + 3000000000 ))
+while [ -e "$WORKDIR/a.reload" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.01; done
+[ -e "$WORKDIR/a.reload" ] && fail "reload_file: still there after the reload read the files"
+echo "ok: reload_check_config wrote the refused configuration's errors to its log; reload_file went once the files were read"
 
 # 5. A configuration the new child cannot run (an IPv6 instance on an interface with IPv6
 #    turned off: no link-local address to send adverts from): the child fails while the

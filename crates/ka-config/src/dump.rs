@@ -382,6 +382,11 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     }
     o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
     o.flag("use_symlink_paths", g.use_symlink_paths);
+    o.opt(
+        "reload_check_config",
+        &g.reload_check_config.as_deref().map(q),
+    );
+    o.opt("reload_file", &g.reload_file.as_deref().map(q));
     o.opt("iproute_usr_dir", &g.iproute_usr_dir.as_deref().map(q));
     o.opt("iproute_etc_dir", &g.iproute_etc_dir.as_deref().map(q));
     if let Some(d) = &g.lvs_sync_daemon {

@@ -136,6 +136,12 @@ pub struct GlobalDefs {
     /// `use_symlink_paths` (keepalived 2.3.0): scripts run from their paths as written,
     /// symbolic links not resolved.
     pub use_symlink_paths: bool,
+    /// `reload_check_config [LOG_FILE]`: where the check of a new configuration before a
+    /// reload is written (keepalived-rs always checks it; default /dev/null).
+    pub reload_check_config: Option<String>,
+    /// `reload_file [PATH]`: a file that exists while a reload reads the configuration
+    /// (default /run/keepalived.reload).
+    pub reload_file: Option<String>,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -249,6 +255,8 @@ impl Default for GlobalDefs {
             iproute_usr_dir: None,
             iproute_etc_dir: None,
             use_symlink_paths: false,
+            reload_check_config: None,
+            reload_file: None,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,

@@ -321,6 +321,8 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "iproute_usr_dir",
     "iproute_etc_dir",
     "use_symlink_paths",
+    "reload_check_config",
+    "reload_file",
     "max_auto_priority",
     "min_auto_priority_delay",
 ];
@@ -366,10 +368,8 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "instance",
     "use_pid_dir",
     "child_wait_time",
-    "reload_check_config",
     "reload_time_file",
     "reload_repeat",
-    "reload_file",
     "config_save_dir",
     "tmp_config_directory",
     "include_check",
@@ -578,6 +578,25 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             ),
             "vrrp_owner_ignore_adverts" => set(&mut g.vrrp_owner_ignore_adverts, cx.flag(n)),
             "use_symlink_paths" => set(&mut g.use_symlink_paths, cx.flag(n)),
+            // keepalived: the -t output of the check before each reload goes there.
+            "reload_check_config" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                g.reload_check_config = Some(
+                    n.args
+                        .first()
+                        .map_or_else(|| "/dev/null".to_string(), |t| t.text.to_string()),
+                );
+            }
+            // keepalived: present while a reload reads the files (default in /run).
+            "reload_file" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                g.reload_file = Some(n.args.first().map_or_else(
+                    || "/run/keepalived.reload".to_string(),
+                    |t| t.text.to_string(),
+                ));
+            }
             "iproute_usr_dir" | "iproute_etc_dir" => {
                 cx.no_block(n);
                 if n.args.len() != 1 {

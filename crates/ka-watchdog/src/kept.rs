@@ -19,6 +19,10 @@ pub struct Kept {
     /// The virtual servers' names (what the real servers' states are reported under).
     vs_names: BTreeSet<String>,
     real_servers: usize,
+    /// global_defs' reload_file and reload_check_config: what the next reload does
+    /// before and after it reads the files.
+    reload_file: Option<String>,
+    reload_check_config: Option<String>,
 }
 
 impl Kept {
@@ -34,6 +38,8 @@ impl Kept {
                 .map(ka_check::config::vs_name)
                 .collect(),
             real_servers: c.virtual_servers.iter().map(|v| v.real_servers.len()).sum(),
+            reload_file: c.global.reload_file.clone(),
+            reload_check_config: c.global.reload_check_config.clone(),
         })
     }
 
@@ -61,6 +67,14 @@ impl Kept {
 
     pub fn real_servers(&self) -> usize {
         self.real_servers
+    }
+
+    pub fn reload_file(&self) -> Option<&str> {
+        self.reload_file.as_deref()
+    }
+
+    pub fn reload_check_config(&self) -> Option<&str> {
+        self.reload_check_config.as_deref()
     }
 }
 

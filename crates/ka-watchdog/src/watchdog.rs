@@ -959,7 +959,15 @@ impl Watchdog {
         self.reloads += 1;
         let asked = ka_ipc::status::unix_now();
         let t0 = Instant::now();
+        // keepalived's reload_file: there while the files are read.
+        let reload_file = self.config.reload_file().map(str::to_string);
+        if let Some(f) = &reload_file {
+            crate::reload::create_reload_file(f);
+        }
         let loaded = (self.loader)();
+        if let Some(f) = &reload_file {
+            let _ = std::fs::remove_file(f);
+        }
         use ka_config::Severity::{Error, Security};
         for d in &loaded.diagnostics {
             match d.severity {
@@ -967,7 +975,14 @@ impl Watchdog {
                 _ => log::warn!("{}", d.short(&loaded.sources)),
             }
         }
-        if loaded.fatal || loaded.count(|s| matches!(s, Error | Security)) > 0 {
+        let refused = loaded.fatal || loaded.count(|s| matches!(s, Error | Security)) > 0;
+        if let Some(log_file) = self.config.reload_check_config() {
+            crate::reload::write_check_log(log_file, &loaded);
+            if refused {
+                log::info!("New config failed validation, see {log_file} for details");
+            }
+        }
+        if refused {
             log::error!(
                 "Reload failed: the configuration has errors; keeping the running configuration"
             );
