@@ -34,6 +34,40 @@ pub fn remembered(carried: &[InstanceState]) -> Vec<InstanceState> {
         .collect()
 }
 
+/// keepalived's reload_file: created (or emptied) with mode 0644 before a reload reads
+/// the configuration; the caller removes it once the files are read.
+pub fn create_reload_file(path: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let r = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(path);
+    if let Err(e) = r {
+        log::info!("Failed to create reload file ({path}) - {e}");
+    }
+}
+
+/// keepalived's reload_check_config LOG_FILE: what `-t` would say of the new
+/// configuration, written afresh before each reload.
+pub fn write_check_log(path: &str, loaded: &ka_config::Loaded) {
+    let mut text = String::new();
+    for d in &loaded.diagnostics {
+        text.push_str(&d.short(&loaded.sources));
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "{} error(s), {} warning(s); exit {}\n",
+        loaded.errors(),
+        loaded.diagnostics.len() - loaded.errors(),
+        loaded.config_test_exit_code()
+    ));
+    if let Err(e) = std::fs::write(path, text) {
+        log::info!("cannot write the config check log {path} - {e}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,39 +125,5 @@ mod tests {
         let kept = remembered(&carried);
         assert_eq!(kept[0].master_down_left_ms, None);
         assert_eq!(kept[0].state, ka_ipc::VrrpState::Backup);
-    }
-}
-
-/// keepalived's reload_file: created (or emptied) with mode 0644 before a reload reads
-/// the configuration; the caller removes it once the files are read.
-pub fn create_reload_file(path: &str) {
-    use std::os::unix::fs::OpenOptionsExt;
-    let r = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .open(path);
-    if let Err(e) = r {
-        log::info!("Failed to create reload file ({path}) - {e}");
-    }
-}
-
-/// keepalived's reload_check_config LOG_FILE: what `-t` would say of the new
-/// configuration, written afresh before each reload.
-pub fn write_check_log(path: &str, loaded: &ka_config::Loaded) {
-    let mut text = String::new();
-    for d in &loaded.diagnostics {
-        text.push_str(&d.short(&loaded.sources));
-        text.push('\n');
-    }
-    text.push_str(&format!(
-        "{} error(s), {} warning(s); exit {}\n",
-        loaded.errors(),
-        loaded.diagnostics.len() - loaded.errors(),
-        loaded.config_test_exit_code()
-    ));
-    if let Err(e) = std::fs::write(path, text) {
-        log::info!("cannot write the config check log {path} - {e}");
     }
 }
