@@ -3,7 +3,7 @@
 # a burst of them; a changed configuration adds and removes VIPs and deletes an instance
 # (priority 0, the peer takes it at once); a configuration with errors, or one the new
 # child cannot run, leaves the running configuration and child untouched; a reloaded
-# backup stays BACKUP; reload_check_config's log and reload_file.
+# backup stays BACKUP; reload_check_config's log, reload_file and reload_time_file.
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
@@ -148,7 +148,25 @@ watch_vip1 4 "backup reload"
 [ "$(child_of b)" != "$oldb" ] || fail "the backup's child was not replaced"
 echo "ok: reload on the backup: it stayed BACKUP, the master kept the VIP"
 
-# 7. Then a real failover still works: the master's parent stops cleanly.
+# 7. reload_time_file: a reload at a time of day (local time, no date) written in a file
+#    the parent follows; the file goes once it has reloaded.
+{ printf 'global_defs {\n    reload_time_file %s\n}\n' "$WORKDIR/when"; inst VI_1 78 MASTER 150 "$VIP1"; } > "$WORKDIR/a.conf"
+n=$(reloads a); hup a
+end=$(( $(date +%s%N) + 5000000000 ))
+while [ "$(reloads a)" = "$n" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
+n=$(reloads a)
+date -d '+3 sec' +%H:%M:%S > "$WORKDIR/when"
+i=0; while ! grep -q "Scheduling reload for" "$WORKDIR/a.log" && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+grep -q "Scheduling reload for" "$WORKDIR/a.log" || fail "reload_time_file: no reload scheduled for $(cat "$WORKDIR/when")"
+watch_vip1 2 "waiting for the scheduled reload"
+end=$(( $(date +%s%N) + 4000000000 ))
+while [ "$(reloads a)" = "$n" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
+[ "$(reloads a)" = "$((n + 1))" ] || fail "reload_time_file: no reload at $(cat "$WORKDIR/when" 2>/dev/null) ($(reloads a) reloads)"
+[ -e "$WORKDIR/when" ] && fail "reload_time_file: the file is still there after its reload"
+watch_vip1 1 "the scheduled reload"
+echo "ok: reload_time_file: a reload scheduled from the file's time of day happened then, the file removed, the VIP kept"
+
+# 8. Then a real failover still works: the master's parent stops cleanly.
 kill -TERM "$(cat "$WORKDIR/a.pid")"
 wait_addr b $VIP1 3 || fail "b did not take over after the reloads"
 echo "ok: after the reloads, a clean stop of the master hands the VIP to the backup"

@@ -142,6 +142,10 @@ pub struct GlobalDefs {
     /// `reload_file [PATH]`: a file that exists while a reload reads the configuration
     /// (default /run/keepalived.reload).
     pub reload_file: Option<String>,
+    /// `reload_time_file PATH`: a file naming when to reload; `reload_repeat`: keep it
+    /// and reload at that time every day.
+    pub reload_time_file: Option<String>,
+    pub reload_repeat: bool,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -257,6 +261,8 @@ impl Default for GlobalDefs {
             use_symlink_paths: false,
             reload_check_config: None,
             reload_file: None,
+            reload_time_file: None,
+            reload_repeat: false,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,

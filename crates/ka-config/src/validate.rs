@@ -323,6 +323,8 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "use_symlink_paths",
     "reload_check_config",
     "reload_file",
+    "reload_time_file",
+    "reload_repeat",
     "max_auto_priority",
     "min_auto_priority_delay",
 ];
@@ -368,8 +370,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "instance",
     "use_pid_dir",
     "child_wait_time",
-    "reload_time_file",
-    "reload_repeat",
     "config_save_dir",
     "tmp_config_directory",
     "include_check",
@@ -587,6 +587,19 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                         .first()
                         .map_or_else(|| "/dev/null".to_string(), |t| t.text.to_string()),
                 );
+            }
+            "reload_time_file" => {
+                cx.no_block(n);
+                if n.args.len() != 1 {
+                    cx.error(&n.key, "reload_time_file invalid");
+                } else {
+                    g.reload_time_file = Some(n.args[0].text.to_string());
+                }
+            }
+            "reload_repeat" => {
+                cx.no_block(n);
+                cx.extra(n, 0);
+                g.reload_repeat = true;
             }
             // keepalived: present while a reload reads the files (default in /run).
             "reload_file" => {

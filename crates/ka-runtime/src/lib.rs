@@ -20,6 +20,7 @@
 // is sound (SAFETY).
 #![allow(unsafe_code)]
 
+pub mod clock;
 pub mod dumps;
 pub mod error;
 pub mod ipvs;

@@ -23,6 +23,8 @@ pub struct Kept {
     /// before and after it reads the files.
     reload_file: Option<String>,
     reload_check_config: Option<String>,
+    /// reload_time_file and reload_repeat.
+    reload_time: Option<(String, bool)>,
 }
 
 impl Kept {
@@ -40,6 +42,11 @@ impl Kept {
             real_servers: c.virtual_servers.iter().map(|v| v.real_servers.len()).sum(),
             reload_file: c.global.reload_file.clone(),
             reload_check_config: c.global.reload_check_config.clone(),
+            reload_time: c
+                .global
+                .reload_time_file
+                .clone()
+                .map(|f| (f, c.global.reload_repeat)),
         })
     }
 
@@ -75,6 +82,11 @@ impl Kept {
 
     pub fn reload_check_config(&self) -> Option<&str> {
         self.reload_check_config.as_deref()
+    }
+
+    /// reload_time_file with reload_repeat.
+    pub fn reload_time(&self) -> Option<(&str, bool)> {
+        self.reload_time.as_ref().map(|(f, r)| (f.as_str(), *r))
     }
 }
 

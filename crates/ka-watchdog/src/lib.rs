@@ -9,6 +9,7 @@ pub mod control;
 pub mod kept;
 pub mod notify;
 pub mod reload;
+pub mod reload_time;
 pub mod servers;
 pub mod upgrade;
 pub mod watchdog;

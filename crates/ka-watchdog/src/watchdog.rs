@@ -29,6 +29,8 @@ use signal_hook_mio::v1_0::Signals;
 use crate::reload;
 
 const SIGNALS: Token = Token(0);
+/// The directory of reload_time_file (inotify).
+const RELOAD_TIME: Token = Token(3);
 
 /// How often a child is pinged, and how long it may stay silent before it counts as hung.
 pub const PING_EVERY: Duration = Duration::from_millis(500);
@@ -163,6 +165,8 @@ pub struct Watchdog {
     /// The running configuration, encoded (the typed model is decoded when needed).
     config: Kept,
     loader: Loader,
+    /// reload_time_file followed, and the reload it has scheduled.
+    reload_timer: Option<crate::reload_time::ReloadTimer>,
     select: Selection,
     exe: PathBuf,
     child_args: Vec<String>,
@@ -265,6 +269,7 @@ impl Watchdog {
         Ok(Watchdog {
             config,
             loader,
+            reload_timer: None,
             select,
             exe: std::env::current_exe()?,
             child_args,
@@ -928,6 +933,39 @@ impl Watchdog {
     /// remove what is gone, exit without touching the rest), then let the successor run
     /// (the VRRP one resuming the states). A failure before a handover leaves that child
     /// and the running configuration untouched.
+    /// Follows the running configuration's reload_time_file (keepalived: the file is read
+    /// at start and after each reload; a directory that does not exist means no
+    /// scheduled reload until the next one).
+    fn follow_reload_time(&mut self, poll: &Poll) {
+        let want = self.config.reload_time().map(|(f, r)| (f.to_string(), r));
+        let same = match (&self.reload_timer, &want) {
+            (Some(t), Some((f, r))) => t.path == std::path::Path::new(f) && t.repeat == *r,
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        if let Some(t) = self.reload_timer.take() {
+            let _ = poll.registry().deregister(&mut SourceFd(&t.fd()));
+        }
+        let Some((file, repeat)) = want else { return };
+        match crate::reload_time::ReloadTimer::new(&file, repeat) {
+            Ok(t) => {
+                let fd = t.fd();
+                if let Err(e) =
+                    poll.registry()
+                        .register(&mut SourceFd(&fd), RELOAD_TIME, Interest::READABLE)
+                {
+                    log::warn!("reload_time_file {file}: cannot follow it ({e})");
+                    return;
+                }
+                self.reload_timer = Some(t);
+            }
+            Err(e) => log::warn!("reload_time_file {file}: cannot follow its directory ({e})"),
+        }
+    }
+
     /// How the reload asked for at `time` ended, for status, metrics and events.
     fn reload_done(&mut self, time: f64, result: &str) {
         self.last_reload = Some(ka_ipc::status::ReloadStatus {
@@ -1006,6 +1044,7 @@ impl Watchdog {
                     read.as_millis()
                 );
                 self.reload_done(asked, "complete");
+                self.follow_reload_time(poll);
             }
             Err(why) => self.reload_done(asked, &format!("refused: {why}")),
         }
@@ -1193,6 +1232,7 @@ impl Watchdog {
             self.start_stop_script(true);
         }
         self.finish_upgrade(&poll);
+        self.follow_reload_time(&poll);
         let mut events = Events::with_capacity(64);
         loop {
             for k in KINDS {
@@ -1222,6 +1262,7 @@ impl Watchdog {
             deadlines.extend(self.stand_in_deadline());
             deadlines.extend(self.status_due);
             deadlines.extend(self.trim_at);
+            deadlines.extend(self.reload_timer.as_ref().and_then(|t| t.deadline()));
             deadlines.extend(self.notify.as_mut().and_then(|n| n.watchdog_deadline()));
             let timeout = deadlines
                 .into_iter()
@@ -1268,6 +1309,11 @@ impl Watchdog {
                             }
                         }
                     }
+                    RELOAD_TIME => {
+                        if let Some(t) = &mut self.reload_timer {
+                            t.changed();
+                        }
+                    }
                     t if self.control.as_ref().is_some_and(|c| c.owns(t)) => {
                         let mut req = crate::control::Requests::default();
                         if let Some(c) = &mut self.control {
@@ -1292,6 +1338,13 @@ impl Watchdog {
                             }
                         }
                     }
+                }
+            }
+            // reload_time_file: the time has come.
+            if let Some(t) = &mut self.reload_timer {
+                if t.deadline().is_some_and(|d| d <= Instant::now()) {
+                    t.fire();
+                    self.reload(&poll);
                 }
             }
             for k in KINDS {
