@@ -10,10 +10,26 @@ pub fn unix_seconds() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// A tm with every field zero (the time zone name a null pointer, as nothing reads it).
+fn blank_tm() -> libc::tm {
+    libc::tm {
+        tm_sec: 0,
+        tm_min: 0,
+        tm_hour: 0,
+        tm_mday: 0,
+        tm_mon: 0,
+        tm_year: 0,
+        tm_wday: 0,
+        tm_yday: 0,
+        tm_isdst: 0,
+        tm_gmtoff: 0,
+        tm_zone: std::ptr::null(),
+    }
+}
+
 fn tm_of(t: i64, utc: bool) -> Option<libc::tm> {
     let t = t as libc::time_t;
-    // SAFETY: an all-zero tm is a valid value for the out-parameter.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let mut tm = blank_tm();
     // SAFETY: both take valid pointers to a time_t and a tm, and are reentrant.
     let r = unsafe {
         if utc {
@@ -36,8 +52,7 @@ pub fn date_of(t: i64, utc: bool) -> (i32, u32, u32) {
 /// there (30 February, an hour skipped by a change to summer time), as keepalived finds by
 /// comparing what mktime normalised.
 pub fn civil_to_unix(date: (i32, u32, u32), hms: (u32, u32, u32), utc: bool) -> Option<i64> {
-    // SAFETY: an all-zero tm is a valid value to fill in.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let mut tm = blank_tm();
     tm.tm_year = date.0 - 1900;
     tm.tm_mon = date.1 as i32 - 1;
     tm.tm_mday = date.2 as i32;

@@ -260,22 +260,27 @@ fn a_member_leaving_master_takes_its_group_along() {
     assert_eq!(r.instances[0].state(), State::Master);
     assert_eq!(r.instances[1].state(), State::Master);
     // A higher priority (200) for A's VRID.
-    let repr = Repr {
+    let higher = higher_for_a();
+    r.packet(s(5.5), "eth0", &received("10.0.0.2", "224.0.0.18", &higher));
+    assert_eq!(r.instances[0].state(), State::Backup);
+    assert_eq!(r.instances[1].state(), State::Backup, "B follows A");
+    assert_eq!(r.instances[2].state(), State::Master, "C is in no group");
+}
+
+/// An advert of priority 200 from 10.0.0.2 for A's VRID (1) and VIP.
+fn higher_for_a() -> Vec<u8> {
+    Repr {
         version: Version::V2,
         vrid: 1,
         priority: 200,
         adver_int_cs: 100,
         auth: Auth::None,
         addrs: vec!["192.0.2.1".parse().unwrap()],
-    };
-    let higher = repr.to_bytes(&Envelope {
+    }
+    .to_bytes(&Envelope {
         src: "10.0.0.2".parse().unwrap(),
         dst: "224.0.0.18".parse().unwrap(),
-    });
-    r.packet(s(5.5), "eth0", &received("10.0.0.2", "224.0.0.18", &higher));
-    assert_eq!(r.instances[0].state(), State::Backup);
-    assert_eq!(r.instances[1].state(), State::Backup, "B follows A");
-    assert_eq!(r.instances[2].state(), State::Master, "C is in no group");
+    })
 }
 
 /// Two instances X (index 0) and Y (index 1) in one sync group, no peer.
@@ -316,18 +321,7 @@ fn a_member_moved_by_its_group_records_when_and_why() {
     let mut r = started(router_of(&conf));
     let became_master = r.instances[1].last_transition().expect("B is MASTER");
     assert!(became_master > s(0.0) && became_master <= s(5.0));
-    let repr = Repr {
-        version: Version::V2,
-        vrid: 1,
-        priority: 200,
-        adver_int_cs: 100,
-        auth: Auth::None,
-        addrs: vec!["192.0.2.1".parse().unwrap()],
-    };
-    let higher = repr.to_bytes(&Envelope {
-        src: "10.0.0.2".parse().unwrap(),
-        dst: "224.0.0.18".parse().unwrap(),
-    });
+    let higher = higher_for_a();
     r.packet(s(5.5), "eth0", &received("10.0.0.2", "224.0.0.18", &higher));
     assert_eq!(r.instances[1].state(), State::Backup);
     assert_eq!(r.instances[1].last_transition(), Some(s(5.5)));

@@ -173,22 +173,7 @@ fn clock(t: f64) -> String {
     if t <= 0.0 {
         return "-".into();
     }
-    // SAFETY: localtime_r only writes the struct we hand it.
-    let tm = unsafe {
-        let secs = t as libc::time_t;
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&secs, &mut tm);
-        tm
-    };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec
-    )
+    ka_runtime::clock::format_local(t as i64)
 }
 
 /// Columns padded to their widest cell.
