@@ -52,6 +52,19 @@ pub struct Options {
     pub check_scripts: bool,
 }
 
+impl Options {
+    /// The options to read the configuration again with, `seed` being the running
+    /// configuration's `random_seed`: keepalived seeds `${_RANDOM}` with it, so that a
+    /// reload gives the same values (the first read has no seed to take).
+    pub fn with_seed(&self, seed: Option<u32>) -> Options {
+        let mut o = self.clone();
+        if let Some(s) = seed {
+            o.random_seed = u64::from(s);
+        }
+        o
+    }
+}
+
 /// A loaded configuration and everything said about it.
 pub struct Loaded {
     pub config: Config,

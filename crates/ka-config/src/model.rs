@@ -146,6 +146,9 @@ pub struct GlobalDefs {
     /// and reload at that time every day.
     pub reload_time_file: Option<String>,
     pub reload_repeat: bool,
+    /// `random_seed N`: `${_RANDOM}`'s seed when this configuration is read again (a
+    /// reload), so that reloads give the same values.
+    pub random_seed: Option<u32>,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -263,6 +266,7 @@ impl Default for GlobalDefs {
             reload_file: None,
             reload_time_file: None,
             reload_repeat: false,
+            random_seed: None,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,

@@ -325,6 +325,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "reload_file",
     "reload_time_file",
     "reload_repeat",
+    "random_seed",
     "max_auto_priority",
     "min_auto_priority_delay",
 ];
@@ -388,7 +389,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "dbus_no_interface_name",
     "bfd_process_name",
     "set_supplementary_groups",
-    "random_seed",
     "data_use_instance",
     "vmac_prefix",
     "vmac_addr_prefix",
@@ -594,6 +594,20 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                     cx.error(&n.key, "reload_time_file invalid");
                 } else {
                     g.reload_time_file = Some(n.args[0].text.to_string());
+                }
+            }
+            // keepalived: the seed of ${_RANDOM} when the configuration is read again.
+            "random_seed" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                match n.args.first() {
+                    Some(t) => match crate::ctx::parse_int(&t.text) {
+                        Some(v) if (0..=i64::from(u32::MAX)).contains(&v) => {
+                            g.random_seed = Some(v as u32)
+                        }
+                        _ => cx.error(t, format!("random_seed {} invalid", t.text)),
+                    },
+                    None => cx.error(&n.key, "random_seed needs a number; ignored"),
                 }
             }
             "reload_repeat" => {

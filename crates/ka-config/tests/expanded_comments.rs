@@ -48,3 +48,44 @@ fn env_reads_the_environment() {
         .expect("the _ENV error");
     assert_eq!(e.pos.line, 2);
 }
+
+#[test]
+fn random_seed_makes_a_reload_read_the_same_randoms() {
+    // keepalived: random_seed seeds ${_RANDOM} for the next read of the files, so two
+    // reloads of the same text give the same values whatever the first read's seed.
+    let text = "global_defs {\n    random_seed 7\n    router_id r${_RANDOM 1 1000000}\n}\n";
+    let first = |seed: u64| {
+        let o = Options {
+            random_seed: seed,
+            ..Options::default()
+        };
+        parse_str("r.conf", text, &o)
+    };
+    let (a, b) = (first(11), first(12));
+    assert!(a.diagnostics.is_empty(), "{:?}", a.short());
+    assert_eq!(a.config.global.random_seed, Some(7));
+    assert_ne!(
+        a.config.global.router_id, b.config.global.router_id,
+        "first reads differ"
+    );
+    let reload = |base: u64, running: &ka_config::Config| {
+        let o = Options {
+            random_seed: base,
+            ..Options::default()
+        };
+        parse_str("r.conf", text, &o.with_seed(running.global.random_seed))
+    };
+    assert_eq!(
+        reload(11, &a.config).config.global.router_id,
+        reload(12, &b.config).config.global.router_id,
+        "reloads agree"
+    );
+    // Out of range: keepalived's words, no seed.
+    let l = parse_str(
+        "r.conf",
+        "global_defs {\n    random_seed -1\n}\n",
+        &Options::default(),
+    );
+    assert_eq!(l.diagnostics[0].message, "random_seed -1 invalid");
+    assert_eq!(l.config.global.random_seed, None);
+}

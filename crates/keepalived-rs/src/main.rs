@@ -269,7 +269,15 @@ fn main() -> ExitCode {
     if let Some(f) = &cli.log_facility {
         child_args.push(format!("--log-facility={f}"));
     }
-    let loader: watchdog::Loader = Box::new(move || ka_config::load(&path, &opts));
+    // keepalived: a reload reads the files with the running configuration's random_seed.
+    let seed = std::cell::Cell::new(loaded.config.global.random_seed);
+    let loader: watchdog::Loader = Box::new(move || {
+        let l = ka_config::load(&path, &opts.with_seed(seed.get()));
+        if !l.fatal && l.errors() == 0 {
+            seed.set(l.config.global.random_seed);
+        }
+        l
+    });
     let select = watchdog::Selection {
         vrrp_only: cli.vrrp && !cli.check,
         check_only: cli.check && !cli.vrrp,
