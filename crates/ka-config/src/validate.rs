@@ -1250,7 +1250,7 @@ const SYNC_KEYWORDS: &[&str] = &[
     "sync_group_tracking_weight",
     "global_tracking",
 ];
-const SYNC_UNSUPPORTED: &[&str] = &["track_bfd", "notify_deleted"];
+const SYNC_UNSUPPORTED: &[&str] = &["track_bfd"];
 
 fn sync_group(
     cx: &mut Ctx,
