@@ -258,7 +258,7 @@ echo "ok: notify_fifo_script got the FIFO's name and read keepalived's lines; it
 # --- use_vmac: the VIP on a macvlan with the virtual MAC; the client's ARP entry survives ---
 VMAC_IP=10.80.0.113
 start a "$(inst VI_11 93 MASTER 150 $VMAC_IP '    use_vmac group 7')"
-start b "$(inst VI_11 93 BACKUP 100 $VMAC_IP '    use_vmac')"
+start b "$(printf 'global_defs {\n    vmac_prefix vm\n}\n'; inst VI_11 93 BACKUP 100 $VMAC_IP '    use_vmac')"
 wait_addr_on a vrrp.93 $VMAC_IP 10 || fail "vmac: a never put the VIP on vrrp.93: $(ip -n "$PREFIX-a" addr)"
 ip -n "$PREFIX-a" link show vrrp.93 | grep "link/ether 00:00:5e:00:01:5d" >/dev/null || fail "vmac: vrrp.93 without the virtual MAC"
 ip -n "$PREFIX-a" link show vrrp.93 | grep " group 7 " >/dev/null || fail "vmac: vrrp.93 not in group 7: $(ip -n "$PREFIX-a" link show vrrp.93)"
@@ -266,16 +266,16 @@ ip -n "$PREFIX-a" link show vrrp.93 | grep " group 7 " >/dev/null || fail "vmac:
 ip netns exec "$PREFIX-c" ping -c 2 -W 1 $VMAC_IP >/dev/null || fail "vmac: the client cannot reach the VIP"
 ip -n "$PREFIX-c" neigh show $VMAC_IP | grep "lladdr 00:00:5e:00:01:5d" >/dev/null || fail "vmac: the client resolved $(ip -n "$PREFIX-c" neigh show $VMAC_IP)"
 halt a
-wait_addr_on b vrrp.93 $VMAC_IP 6 || fail "vmac: b did not take over"
+wait_addr_on b vm.93 $VMAC_IP 6 || fail "vmac: b did not take over (on vm.93, its vmac_prefix)"
 ip netns exec "$PREFIX-c" ping -c 2 -W 1 $VMAC_IP >/dev/null || fail "vmac: the client cannot reach the VIP on b"
 ip -n "$PREFIX-c" neigh show $VMAC_IP | grep "lladdr 00:00:5e:00:01:5d" >/dev/null || fail "vmac: the client's entry changed: $(ip -n "$PREFIX-c" neigh show $VMAC_IP)"
 ip netns pids "$PREFIX-b" | xargs -r kill -TERM; sleep 2
-ip -n "$PREFIX-b" link show vrrp.93 >/dev/null 2>&1 && fail "vmac: vrrp.93 left on b after stop"
+ip -n "$PREFIX-b" link show vm.93 >/dev/null 2>&1 && fail "vmac: vm.93 left on b after stop"
 [ "$(ip netns exec "$PREFIX-b" cat /proc/sys/net/ipv4/conf/eth0/arp_ignore)" = 0 ] || fail "vmac: arp_ignore not restored on b"
 revive a
 ip -n "$PREFIX-a" link del vrrp.93 2>/dev/null || true
 ip netns exec "$PREFIX-a" sh -c 'for p in arp_ignore arp_filter arp_announce; do echo 0 > /proc/sys/net/ipv4/conf/eth0/$p; done'
-echo "ok: use_vmac: the VIP on vrrp.93 with 00:00:5e:00:01:5d (in interface group 7, use_vmac's group); after failover the client's ARP entry is unchanged; the VMAC and arp settings go at stop"
+echo "ok: use_vmac: the VIP on vrrp.93 with 00:00:5e:00:01:5d (in interface group 7, use_vmac's group; b's named vm.93 by vmac_prefix); after failover the client's ARP entry is unchanged; the VMAC and arp settings go at stop"
 
 # --- 10,000 malformed adverts a second for 10 s ---------------------------------------------
 start a "$(inst VI_6 86 MASTER 150 10.80.0.106)"

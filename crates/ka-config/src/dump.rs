@@ -390,6 +390,7 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     o.opt("reload_time_file", &g.reload_time_file.as_deref().map(q));
     o.flag("reload_repeat", g.reload_repeat);
     o.opt("random_seed", &g.random_seed);
+    o.opt("vmac_prefix", &g.vmac_prefix.as_deref().map(q));
     o.opt("iproute_usr_dir", &g.iproute_usr_dir.as_deref().map(q));
     o.opt("iproute_etc_dir", &g.iproute_etc_dir.as_deref().map(q));
     if let Some(d) = &g.lvs_sync_daemon {

@@ -149,6 +149,9 @@ pub struct GlobalDefs {
     /// `random_seed N`: `${_RANDOM}`'s seed when this configuration is read again (a
     /// reload), so that reloads give the same values.
     pub random_seed: Option<u32>,
+    /// `vmac_prefix`: the start of the names of VMACs not given one (default "vrrp":
+    /// `vrrp.VRID`).
+    pub vmac_prefix: Option<String>,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -267,6 +270,7 @@ impl Default for GlobalDefs {
             reload_time_file: None,
             reload_repeat: false,
             random_seed: None,
+            vmac_prefix: None,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,

@@ -326,6 +326,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "reload_time_file",
     "reload_repeat",
     "random_seed",
+    "vmac_prefix",
     "max_auto_priority",
     "min_auto_priority_delay",
 ];
@@ -390,7 +391,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "bfd_process_name",
     "set_supplementary_groups",
     "data_use_instance",
-    "vmac_prefix",
     "vmac_addr_prefix",
     "vrrp_garp_extra_if",
     "fifo_write_vrrp_states_on_reload",
@@ -608,6 +608,23 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                         _ => cx.error(t, format!("random_seed {} invalid", t.text)),
                     },
                     None => cx.error(&n.key, "random_seed needs a number; ignored"),
+                }
+            }
+            "vmac_prefix" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                if let Some(t) = cx.arg(n, 0) {
+                    if g.vmac_prefix.is_some() {
+                        cx.error(
+                            t,
+                            format!(
+                                "vmac prefix has already been specified - ignoring {}",
+                                t.text
+                            ),
+                        );
+                    } else {
+                        g.vmac_prefix = Some(t.text.to_string());
+                    }
                 }
             }
             "reload_repeat" => {

@@ -167,7 +167,7 @@ impl VrrpProcess {
                 );
                 continue;
             }
-            let name = v.name.clone().unwrap_or_else(|| format!("vrrp.{}", m.vrid));
+            let name = ka_vrrp::config::vmac_ifname(&cfg.global, m).unwrap_or_default();
             let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, m.vrid]);
             let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
             let index = ctx(nl.add_macvlan(&name, base_index, mac, v.group), || {

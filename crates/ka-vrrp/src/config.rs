@@ -31,6 +31,23 @@ fn key(p: &str) -> [u8; 8] {
     k
 }
 
+/// The name of an instance's VMAC (None without one): its own, else keepalived's
+/// (vrrp.c create_vmac_name) `PREFIX.VRID`, PREFIX being global_defs' vmac_prefix (default
+/// "vrrp") cut so that the name fits an interface name (15 bytes).
+pub fn vmac_ifname(g: &model::GlobalDefs, m: &model::VrrpInstance) -> Option<String> {
+    let v = m.use_vmac.as_ref()?;
+    if let Some(n) = &v.name {
+        return Some(n.clone());
+    }
+    let prefix = g.vmac_prefix.as_deref().unwrap_or("vrrp");
+    let tail = format!(".{}", m.vrid);
+    let mut cut = prefix.len().min(15usize.saturating_sub(tail.len()));
+    while !prefix.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(format!("{}{tail}", &prefix[..cut]))
+}
+
 /// How long the instances wait before they begin, the system having been up `uptime`:
 /// `vrrp_startup_delay`, or what is left of `vrrp_delay_after_boot` if longer
 /// (keepalived 2.4.0: the longer of the two wins).

@@ -67,7 +67,10 @@ fn data(
     w.uint("dont_track_primary", m.dont_track_primary as u64);
     w.uint("skip_check_adv_addr", m.skip_check_adv_addr as u64);
     w.uint("strict_mode", m.strict_mode as u64);
-    w.string("vmac_ifname", &vmac_ifname(m));
+    w.string(
+        "vmac_ifname",
+        &crate::config::vmac_ifname(&c.global, m).unwrap_or_default(),
+    );
     if let Some(ifname) = ifp_ifname(c, m) {
         w.string("ifp_ifname", &ifname);
     }
@@ -182,18 +185,10 @@ fn wantstate(m: &model::VrrpInstance, i: &Instance) -> u32 {
     }
 }
 
-/// The VMAC interface's name (keepalived: "vrrp.VRID" unless named), empty without one.
-fn vmac_ifname(m: &model::VrrpInstance) -> String {
-    match &m.use_vmac {
-        None => String::new(),
-        Some(v) => v.name.clone().unwrap_or_else(|| format!("vrrp.{}", m.vrid)),
-    }
-}
-
 /// The interface the instance runs on: its VMAC, else its interface, else default_interface.
 fn ifp_ifname(c: &model::Config, m: &model::VrrpInstance) -> Option<String> {
-    if m.use_vmac.is_some() {
-        return Some(vmac_ifname(m));
+    if let Some(v) = crate::config::vmac_ifname(&c.global, m) {
+        return Some(v);
     }
     m.interface
         .clone()

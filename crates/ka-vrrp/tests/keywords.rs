@@ -222,3 +222,45 @@ fn log_unknown_vrids_logs_adverts_no_instance_takes() {
         .iter()
         .any(|l| l.contains("Unknown VRID")));
 }
+
+#[test]
+fn vmac_names_from_the_prefix() {
+    // keepalived create_vmac_name: PREFIX.VRID (vmac_prefix, default vrrp), the prefix cut
+    // to fit 15 bytes; a name given with use_vmac stands.
+    let text = |global: &str, vmac: &str| {
+        format!(
+            "{global}vrrp_instance A {{\n    interface eth0\n    virtual_router_id 200\n    use_vmac {vmac}\n    virtual_ipaddress {{\n        192.0.2.1\n    }}\n}}\n"
+        )
+    };
+    let name = |t: String| {
+        let l = parse_str("v.conf", &t, &Options::default());
+        assert!(l.diagnostics.is_empty(), "{:?}", l.short());
+        ka_vrrp::config::vmac_ifname(&l.config.global, &l.config.instances[0])
+    };
+    assert_eq!(name(text("", "")), Some("vrrp.200".into()));
+    assert_eq!(
+        name(text("global_defs {\n    vmac_prefix vm\n}\n", "")),
+        Some("vm.200".into())
+    );
+    assert_eq!(
+        name(text(
+            "global_defs {\n    vmac_prefix averyverylongprefix\n}\n",
+            ""
+        )),
+        Some("averyverylo.200".into())
+    );
+    assert_eq!(
+        name(text("global_defs {\n    vmac_prefix vm\n}\n", "mine")),
+        Some("mine".into())
+    );
+    let l = parse_str(
+        "v.conf",
+        "global_defs {\n    vmac_prefix a\n    vmac_prefix b\n}\n",
+        &Options::default(),
+    );
+    assert_eq!(
+        l.diagnostics[0].message,
+        "vmac prefix has already been specified - ignoring b"
+    );
+    assert_eq!(l.config.global.vmac_prefix.as_deref(), Some("a"));
+}
