@@ -375,6 +375,16 @@ pub enum Event<'a> {
     VipRemoved,
 }
 
+/// RFC 3768 6.1 / RFC 5798 6.1: Skew_Time of a router of priority `prio` (v3: a share of
+/// the advert interval `adv`).
+fn skew_of(version: Version, prio: u8, adv: Duration) -> Duration {
+    let prio = u64::from(prio);
+    match version {
+        Version::V2 => Duration::from_micros((256 - prio) * 1_000_000 / 256),
+        Version::V3 => Duration::from_micros((256 - prio) * adv.as_micros() as u64 / 256),
+    }
+}
+
 /// Named deadlines (STYLE habit 2: timers are data).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Timers {
@@ -545,13 +555,7 @@ impl Instance {
 
     /// RFC 3768 6.1 / RFC 5798 6.1: Skew_Time, from the effective priority.
     pub fn skew(&self) -> Duration {
-        let prio = self.effective as u64;
-        match self.cfg.version {
-            Version::V2 => Duration::from_micros((256 - prio) * 1_000_000 / 256),
-            Version::V3 => {
-                Duration::from_micros((256 - prio) * self.master_adver_int.as_micros() as u64 / 256)
-            }
-        }
+        skew_of(self.cfg.version, self.effective, self.master_adver_int)
     }
 
     /// Master_Down_Interval = down_timer_adverts × Master_Adver_Interval + Skew_Time.
@@ -793,13 +797,7 @@ impl Instance {
         // The next advert was due at `next`, one interval after the last; a backup of
         // priority `other` declares us down 3 intervals plus its skew after the last.
         let adv = self.cfg.adver_int;
-        let skew = match self.cfg.version {
-            Version::V2 => Duration::from_micros((256 - u64::from(other)) * 1_000_000 / 256),
-            Version::V3 => {
-                Duration::from_micros((256 - u64::from(other)) * adv.as_micros() as u64 / 256)
-            }
-        };
-        if now < next + adv * 2 + skew {
+        if now < next + adv * 2 + skew_of(self.cfg.version, other, adv) {
             return false;
         }
         self.pending_reason = Reason::LateTimer;
