@@ -928,11 +928,6 @@ impl Watchdog {
         self.go(k, r, resume, poll)
     }
 
-    /// SIGHUP: read the configuration again; if it is clean, for each child start a
-    /// successor with it, let the running one hand over (the VRRP child: one advert,
-    /// remove what is gone, exit without touching the rest), then let the successor run
-    /// (the VRRP one resuming the states). A failure before a handover leaves that child
-    /// and the running configuration untouched.
     /// Follows the running configuration's reload_time_file (keepalived: the file is read
     /// at start and after each reload; a directory that does not exist means no
     /// scheduled reload until the next one).
@@ -989,6 +984,11 @@ impl Watchdog {
         });
     }
 
+    /// SIGHUP: read the configuration again; if it is clean, for each child start a
+    /// successor with it, let the running one hand over (the VRRP child: one advert,
+    /// remove what is gone, exit without touching the rest), then let the successor run
+    /// (the VRRP one resuming the states). A failure before a handover leaves that child
+    /// and the running configuration untouched.
     fn reload(&mut self, poll: &Poll) {
         log::info!("Reloading");
         if let Some(n) = &mut self.notify {
