@@ -996,6 +996,8 @@ impl VrrpProcess {
         let mut events = Events::with_capacity(64);
         let mut buf = vec![0u8; 65536];
         let mut auto = ka_runtime::process::AutoPriority::new(&self.cfg.global.vrrp_process);
+        // The start (interface and address dumps, the first transitions) is over.
+        ka_ipc::proc::release_free_memory();
         loop {
             let t = now(self.epoch);
             let next = [self.router.next_deadline()]

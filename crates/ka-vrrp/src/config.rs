@@ -170,7 +170,7 @@ pub fn script_config(s: &model::VrrpScript) -> ScriptConfig {
 /// files and processes start unknown (a weight-0 one keeps its instance out of MASTER
 /// until its first result, as keepalived).
 pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAddr) -> Router {
-    let mut instances = Vec::new();
+    let mut instances = Vec::with_capacity(c.instances.len());
     for m in &c.instances {
         let mut i = Instance::new(instance_config(m, &c.global, primary(m)));
         let group = c.sync_groups.iter().find(|g| g.members.contains(&m.name));

@@ -2,7 +2,6 @@
 //! vrrp_state_backup / vrrp_state_master_rx / vrrp_init_state): fed with `(now, event)`,
 //! returns [`Action`]s; [`Instance::next_deadline`] says when to call it again.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -398,10 +397,39 @@ struct Timers {
     garp_lower: Option<Time>,
 }
 
+/// An instance's tracked objects in [`TrackerId`] order. Most instances track one or two
+/// objects, for which a sorted vector takes a tenth of a B-tree's smallest node.
+#[derive(Default)]
+struct Trackers(Vec<(TrackerId, Tracker)>);
+
+impl Trackers {
+    /// Adds `id`, or replaces what it had.
+    fn insert(&mut self, id: TrackerId, t: Tracker) {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&id)) {
+            Ok(n) => self.0[n].1 = t,
+            Err(n) => {
+                // One at a time: a vector's first growth would make room for four.
+                self.0.reserve_exact(1);
+                self.0.insert(n, (id, t))
+            }
+        }
+    }
+
+    fn get(&self, id: &TrackerId) -> Option<&Tracker> {
+        let n = self.0.binary_search_by(|(k, _)| k.cmp(id)).ok()?;
+        Some(&self.0[n].1)
+    }
+
+    fn get_mut(&mut self, id: &TrackerId) -> Option<&mut Tracker> {
+        let n = self.0.binary_search_by(|(k, _)| k.cmp(id)).ok()?;
+        Some(&mut self.0[n].1)
+    }
+}
+
 pub struct Instance {
     pub cfg: InstanceConfig,
     state: State,
-    trackers: BTreeMap<TrackerId, Tracker>,
+    trackers: Trackers,
     timers: Timers,
     /// The master's advertised interval (v3 backups adopt it; RFC 5798 6.4.2).
     master_adver_int: Duration,
@@ -438,7 +466,7 @@ impl Instance {
         let mut i = Instance {
             cfg,
             state: State::Init,
-            trackers: BTreeMap::new(),
+            trackers: Trackers::default(),
             timers: Timers::default(),
             master_adver_int: adv,
             master: None,
@@ -524,12 +552,12 @@ impl Instance {
 
     /// The tracked objects, each with its weight and status.
     pub fn trackers(&self) -> impl Iterator<Item = (&TrackerId, &Tracker)> {
-        self.trackers.iter()
+        self.trackers.0.iter().map(|(id, t)| (id, t))
     }
 
     /// Whether the instance tracks `id`.
     pub fn tracks(&self, id: &TrackerId) -> bool {
-        self.trackers.contains_key(id)
+        self.trackers.get(id).is_some()
     }
 
     /// The statistics counters back to zero (keepalived's STATS_CLEAR).
@@ -571,7 +599,7 @@ impl Instance {
             return None;
         }
         let mut sum: i64 = 0;
-        for t in self.trackers.values() {
+        for (_, t) in &self.trackers.0 {
             sum += t.contribution()?;
         }
         if self.cfg.is_owner() {

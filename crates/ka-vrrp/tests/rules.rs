@@ -1622,3 +1622,38 @@ fn states_are_named_as_keepalived_names_them() {
     .collect();
     assert_eq!(names, ["INIT", "BACKUP", "MASTER", "FAULT", "STOP"]);
 }
+
+/// A tracker declared twice keeps the last declaration (keepalived: a track_interface
+/// naming the instance's own interface sets its weight), and they list in id order.
+#[test]
+fn a_tracker_declared_again_replaces_the_first_and_trackers_list_in_order() {
+    let mut i = inst(100);
+    i.add_tracker(TrackerId::Script("b".into()), 5, false, TrackStatus::Up);
+    i.add_tracker(
+        TrackerId::Interface("eth0".into()),
+        0,
+        false,
+        TrackStatus::Up,
+    );
+    i.add_tracker(TrackerId::Script("a".into()), 7, false, TrackStatus::Up);
+    i.add_tracker(
+        TrackerId::Interface("eth0".into()),
+        20,
+        true,
+        TrackStatus::Down,
+    );
+    let listed: Vec<(TrackerId, i32, bool)> = i
+        .trackers()
+        .map(|(id, t)| (id.clone(), t.weight, t.reverse))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (TrackerId::Script("a".into()), 7, false),
+            (TrackerId::Script("b".into()), 5, false),
+            (TrackerId::Interface("eth0".into()), 20, true),
+        ]
+    );
+    assert!(i.tracks(&TrackerId::Script("a".into())));
+    assert!(!i.tracks(&TrackerId::Script("c".into())));
+}
