@@ -4,13 +4,18 @@
 #    becomes MASTER, VI_2 waits in FAULT with a warning naming eth1;
 # 2. eth1 is created: VI_2 elects (a, priority 150, takes it from b, priority 100);
 # 3. eth1 is deleted (VI_2 FAULT, b takes the VIP) and created again with a new index:
-#    VI_2 recovers and a takes it back.
+#    VI_2 recovers and a takes it back;
+# 4. a's VI_3 runs on a VMAC (use_vmac, vrrp.87): someone deletes it, then renames it:
+#    each time VI_3 goes to FAULT, the VMAC is created again at once, and VI_3 becomes
+#    MASTER on it again (b, whose master-down interval is longer, may take the VIP for a
+#    moment, and gives it back).
 # Throughout, VI_1's VIP never moves (ip monitor) and the VRRP child is never restarted.
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 VIP1=10.85.0.100
 VIP2=10.86.0.100
+VIP3=10.85.0.103
 
 inst() {   # inst NAME VRID STATE PRIORITY IFNAME VIP
     printf 'vrrp_instance %s {\n    state %s\n    interface %s\n    virtual_router_id %s\n    priority %s\n    advert_int 1\n    virtual_ipaddress {\n        %s/24\n    }\n}\n' "$1" "$3" "$5" "$2" "$4" "$6"
@@ -22,7 +27,7 @@ start() {   # start NODE (its configuration in $WORKDIR/NODE.conf)
     disown $!
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -40 "$f"; done; exit 1; }
+fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -n "${TAIL:-40}" "$f"; done; exit 1; }
 
 lan
 bridge lan2
@@ -31,8 +36,9 @@ node b 10.85.0.2/24
 attach b lan2 eth1 10.86.0.2/24
 ip -n "$PREFIX-a" -t monitor address >> "$WORKDIR/a.mon" 2>&1 &
 PIDS+=($!); disown $!
-{ inst VI_1 85 MASTER 150 eth0 $VIP1; inst VI_2 86 MASTER 150 eth1 $VIP2; } > "$WORKDIR/a.conf"
-{ inst VI_1 85 BACKUP 100 eth0 $VIP1; inst VI_2 86 BACKUP 100 eth1 $VIP2; } > "$WORKDIR/b.conf"
+{ inst VI_1 85 MASTER 150 eth0 $VIP1; inst VI_2 86 MASTER 150 eth1 $VIP2
+  inst VI_3 87 MASTER 150 eth0 $VIP3 | sed 's/^    advert_int 1$/&\n    use_vmac/'; } > "$WORKDIR/a.conf"
+{ inst VI_1 85 BACKUP 100 eth0 $VIP1; inst VI_2 86 BACKUP 100 eth1 $VIP2; inst VI_3 87 BACKUP 100 eth0 $VIP3; } > "$WORKDIR/b.conf"
 start b
 start a
 
@@ -69,6 +75,35 @@ new_index=$(ip -n "$PREFIX-a" -o link show eth1 | cut -d: -f1)
 wait_addr_on a eth1 $VIP2 10 || fail "VI_2 did not recover on a after eth1 was created again"
 grep -q "interface eth1 was created again" "$WORKDIR/a.log" || fail "no log line for the recreated interface"
 echo "ok: eth1 deleted (b took VI_2) and created again (index $old_index -> $new_index): a's VI_2 recovered"
+
+# 4. VI_3's VMAC deleted, then renamed, by someone else.
+wait_addr_on a vrrp.87 $VIP3 10 || fail "VI_3 is not MASTER on a's VMAC vrrp.87"
+remade() { grep -c "VMAC vrrp.87 on eth0 created again" "$WORKDIR/a.log" || true; }
+vmac_lost() {   # vmac_lost HOW N0 T0: after HOW removed vrrp.87 at T0 (N0: remade() before),
+                # b takes VI_3, a makes vrrp.87 again and takes VI_3 back
+    local n0=$2 t0=$3
+    end=$(( $(now_ms) + 10000 ))
+    until [ "$(remade)" -gt "$n0" ]; do
+        [ "$(now_ms)" -lt "$end" ] || fail "a did not create vrrp.87 again after it was $1"
+        sleep 0.05
+    done
+    ip -n "$PREFIX-a" link show vrrp.87 | grep -q "link/ether 00:00:5e:00:01:57" || fail "vrrp.87 again without the virtual MAC"
+    wait_addr_on a vrrp.87 $VIP3 10 || fail "VI_3 did not come back to a's new vrrp.87 after it was $1"
+    end=$(( $(now_ms) + 5000 ))
+    while has_addr b $VIP3; do [ "$(now_ms)" -lt "$end" ] || fail "b kept VI_3's VIP"; sleep 0.05; done
+    # One FAULT per loss (the VMAC made again as many times).
+    [ "$(grep -c "(VI_3) Entering FAULT STATE" "$WORKDIR/a.log")" -ge "$(remade)" ] \
+        || fail "VI_3 did not go to FAULT when its VMAC was $1"
+    echo "ok: a's VMAC $1: VI_3 to FAULT, vrrp.87 created again, VI_3 MASTER on it again after $(( $(now_ms) - t0 )) ms, b BACKUP"
+}
+n0=$(remade); t0=$(now_ms)
+ip -n "$PREFIX-a" link del vrrp.87
+vmac_lost deleted "$n0" "$t0"
+n0=$(remade); t0=$(now_ms)
+ip -n "$PREFIX-a" link set vrrp.87 down
+ip -n "$PREFIX-a" link set vrrp.87 name x87
+vmac_lost renamed "$n0" "$t0"
+ip -n "$PREFIX-a" link del x87
 
 [ "$(cat "$WORKDIR/a.pid")" = "$parent" ] && [ "$(cat "$WORKDIR/a.vpid")" = "$child" ] || fail "a daemon process was restarted"
 kill -0 "$child" || fail "a's VRRP child is gone"

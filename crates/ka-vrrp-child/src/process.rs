@@ -60,6 +60,8 @@ struct Vmac {
     base: String,
     /// vmac_xmit_base: adverts leave through the base interface.
     xmit_base: bool,
+    /// Deleted or renamed by someone else, not created again yet.
+    gone: bool,
 }
 
 struct Script {
@@ -168,32 +170,17 @@ impl VrrpProcess {
                 continue;
             }
             let name = ka_vrrp::config::vmac_ifname(&cfg.global, m).unwrap_or_default();
-            let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, m.vrid]);
-            let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
-            let index = ctx(nl.add_macvlan(&name, base_index, mac, v.group), || {
-                format!("({}) VMAC {name} on {base}", m.name)
-            })?;
+            let io = Self::make_vmac(&mut nl, m, v, &name, base)?;
             log::info!("({}) VMAC {name} on {base}", m.name);
-            ifaces.push(IfaceIo {
-                name: name.clone(),
-                ifindex: index,
-                mac,
-                send: ctx(SendSocket::new(&name), || {
-                    format!("VRRP send socket on {name}")
-                })?,
-                recv: Vec::new(),
-                frames: ctx(FrameSocket::new(index), || {
-                    format!("packet socket on {name}")
-                })?,
-                v6: None,
-                vmac: true,
-            });
+            let index = io.ifindex;
+            ifaces.push(io);
             vmacs.push(Vmac {
                 instance: n,
                 name,
                 index,
                 base: base.clone(),
                 xmit_base: m.vmac_xmit_base,
+                gone: false,
             });
         }
         // Each instance's advert source: its configured address, else the interface's
@@ -218,7 +205,17 @@ impl VrrpProcess {
                 .map(IpAddr::V4)
                 .unwrap_or(IpAddr::from([0, 0, 0, 0]))
         };
-        let router = vconfig::router(&cfg, &primary);
+        let mut router = vconfig::router(&cfg, &primary);
+        // An instance with a VMAC runs on it (keepalived's vrrp->ifp): in FAULT while
+        // it is gone (see `follow_vmacs`).
+        for v in &vmacs {
+            router.instances[v.instance].add_tracker(
+                TrackerId::Interface(v.name.clone()),
+                0,
+                false,
+                TrackStatus::Up,
+            );
+        }
         let scripts = cfg
             .scripts
             .iter()
@@ -311,6 +308,78 @@ impl VrrpProcess {
         }
         p.open_receivers()?;
         Ok(p)
+    }
+
+    /// Creates instance `m`'s VMAC `name` on `base` (a macvlan with the virtual MAC) and
+    /// opens the sockets adverts and GARPs leave through.
+    fn make_vmac(
+        nl: &mut Netlink,
+        m: &model::VrrpInstance,
+        v: &model::Vmac,
+        name: &str,
+        base: &str,
+    ) -> Result<IfaceIo, RunError> {
+        let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, m.vrid]);
+        let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
+        let index = ctx(nl.add_macvlan(name, base_index, mac, v.group), || {
+            format!("({}) VMAC {name} on {base}", m.name)
+        })?;
+        Ok(IfaceIo {
+            name: name.to_string(),
+            ifindex: index,
+            mac,
+            send: ctx(SendSocket::new(name), || {
+                format!("VRRP send socket on {name}")
+            })?,
+            recv: Vec::new(),
+            frames: ctx(FrameSocket::new(index), || {
+                format!("packet socket on {name}")
+            })?,
+            v6: None,
+            vmac: true,
+        })
+    }
+
+    /// A VMAC of ours that someone deleted or renamed (its addresses go with it) is
+    /// created again as soon as its base interface exists, as keepalived does
+    /// (recreate_vmac_thread). Its instance tracks it: in FAULT while it is gone, back
+    /// through BACKUP once the new one is up.
+    fn follow_vmacs(&mut self) {
+        for k in 0..self.vmacs.len() {
+            let (name, base, n) = {
+                let v = &mut self.vmacs[k];
+                if !v.gone && iface::index(&v.name).ok() == Some(v.index) {
+                    continue;
+                }
+                if !v.gone {
+                    v.gone = true;
+                    log::info!("Interface {} deleted", v.name);
+                }
+                (v.name.clone(), v.base.clone(), v.instance)
+            };
+            self.link_changed(&name, false);
+            if iface::index(&base).is_err() {
+                // Gone with its base: made again when the base is back.
+                continue;
+            }
+            let m = &self.cfg.instances[n];
+            let Some(v) = &m.use_vmac else {
+                continue;
+            };
+            match Self::make_vmac(&mut self.nl, m, v, &name, &base) {
+                Ok(io) => {
+                    log::info!("({}) VMAC {name} on {base} created again", m.name);
+                    self.vmacs[k].index = io.ifindex;
+                    self.vmacs[k].gone = false;
+                    if let Some(slot) = self.ifaces.iter_mut().find(|i| i.vmac && i.name == name) {
+                        *slot = io;
+                    }
+                    self.vmac_sysctls(&name, &base);
+                    self.report_originals();
+                }
+                Err(e) => log::warn!("({}) cannot create VMAC {name} again: {e}", m.name),
+            }
+        }
     }
 
     fn open_receivers(&mut self) -> Result<(), RunError> {
@@ -706,19 +775,24 @@ impl VrrpProcess {
             .map(|v| (v.name.clone(), v.base.clone()))
             .collect();
         for (name, base) in list {
-            self.set_sysctl("ipv4", &name, "arp_ignore", 1);
-            self.set_sysctl("ipv4", &name, "accept_local", 1);
-            self.set_sysctl("ipv4", &name, "rp_filter", 0);
-            self.set_sysctl("ipv4", &name, "promote_secondaries", 1);
-            self.set_sysctl("ipv6", &name, "disable_ipv6", 1);
-            self.set_sysctl("ipv4", &base, "arp_ignore", 1);
-            self.set_sysctl("ipv4", &base, "arp_filter", 1);
-            // Ours: ARP requests from the base interface carry its own address, not a VIP
-            // (else a new master asking for a client's MAC would teach the client the
-            // base interface's MAC for the VIP, undoing the VMAC).
-            self.set_sysctl("ipv4", &base, "arp_announce", 2);
+            self.vmac_sysctls(&name, &base);
         }
         self.report_originals();
+    }
+
+    /// One VMAC's settings and its base interface's (see `vmac_settings`).
+    fn vmac_sysctls(&mut self, name: &str, base: &str) {
+        self.set_sysctl("ipv4", name, "arp_ignore", 1);
+        self.set_sysctl("ipv4", name, "accept_local", 1);
+        self.set_sysctl("ipv4", name, "rp_filter", 0);
+        self.set_sysctl("ipv4", name, "promote_secondaries", 1);
+        self.set_sysctl("ipv6", name, "disable_ipv6", 1);
+        self.set_sysctl("ipv4", base, "arp_ignore", 1);
+        self.set_sysctl("ipv4", base, "arp_filter", 1);
+        // Ours: ARP requests from the base interface carry its own address, not a VIP
+        // (else a new master asking for a client's MAC would teach the client the
+        // base interface's MAC for the VIP, undoing the VMAC).
+        self.set_sysctl("ipv4", base, "arp_announce", 2);
     }
 
     /// The settings changed so far, with their values before the first change, to the
@@ -1063,6 +1137,7 @@ impl VrrpProcess {
                                 match c {
                                     ka_net::link::Event::Link { name, up } => {
                                         self.follow_interface(&poll, &name);
+                                        self.follow_vmacs();
                                         self.link_changed(&name, up)
                                     }
                                     ka_net::link::Event::AddressRemoved { ifindex, addr } => {
