@@ -198,6 +198,9 @@ pub fn dump(c: &Config) -> String {
             p.process.iter().map(|a| q(a)).collect::<Vec<_>>().join(" "),
         );
         match p.param_match {
+            ParamMatch::Any => {}
+            // Given bare: no parameters allowed (with parameters, the default).
+            ParamMatch::Exact if p.process.len() < 2 => o.line("param_match"),
             ParamMatch::Exact => {}
             ParamMatch::Initial => o.line("param_match initial"),
             ParamMatch::Partial => o.line("param_match partial"),

@@ -416,6 +416,8 @@ pub struct TrackFile {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ParamMatch {
+    /// Not given, and no parameters: the name alone is matched.
+    Any,
     Exact,
     Initial,
     Partial,

@@ -1165,7 +1165,7 @@ fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
     let mut p = TrackProcess {
         name,
         process: Vec::new(),
-        param_match: ParamMatch::Exact,
+        param_match: ParamMatch::Any,
         weight: 0,
         weight_reverse: false,
         quorum: 1,
@@ -1186,7 +1186,10 @@ fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
             "param_match" => {
                 cx.no_block(c);
                 cx.extra(c, 1);
-                if let Some(t) = cx.arg(c, 0) {
+                // Bare: the command must have exactly the parameters given (none).
+                if c.args.is_empty() {
+                    p.param_match = ParamMatch::Exact;
+                } else if let Some(t) = cx.arg(c, 0) {
                     match t.text.as_str() {
                         "initial" => p.param_match = ParamMatch::Initial,
                         "partial" => p.param_match = ParamMatch::Partial,
@@ -1216,6 +1219,10 @@ fn track_process(cx: &mut Ctx, n: &Node) -> Option<TrackProcess> {
             "full_command" => set(&mut p.full_command, cx.flag(c)),
             _ => cx.unknown(c, "vrrp_track_process", KNOWN),
         }
+    }
+    // keepalived: parameters after the process mean an exact match of them.
+    if p.process.len() > 1 && p.param_match == ParamMatch::Any {
+        p.param_match = ParamMatch::Exact;
     }
     if p.process.is_empty() {
         cx.error(

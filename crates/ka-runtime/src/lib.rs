@@ -28,6 +28,7 @@ pub mod link;
 pub mod logging;
 pub mod metrics;
 pub mod process;
+pub mod procs;
 pub mod scripts;
 pub mod signals;
 pub mod smtp;

@@ -34,6 +34,8 @@ const PARENT: Token = Token(1);
 const LINKS: Token = Token(2);
 const TIMER: Token = Token(3);
 const FILES: Token = Token(4);
+/// vrrp_track_process: how often /proc is read again.
+const PROC_SCAN: Duration = Duration::from_secs(1);
 /// IPv6 sockets: this plus the interface's index in `ifaces`.
 const RECV6_BASE: usize = 1 << 20;
 /// Receive sockets are tokens from here on, one per (interface, protocol).
@@ -74,6 +76,9 @@ struct Script {
 pub struct VrrpProcess {
     /// track_file: the files instances track, their last values, and the watch on them.
     track_files: Vec<(ka_config::model::TrackFile, i64)>,
+    /// vrrp_track_process: the processes each counts, and when /proc is read again.
+    procs: Vec<ka_vrrp::track_process::ProcessTracker>,
+    procs_scan_at: Option<Time>,
     file_watch: Option<ka_net::inotify::Inotify>,
     /// lvs_sync_daemon: the IPVS sync daemons following one instance.
     sync_daemons: Option<crate::sync_daemons::SyncDaemons>,
@@ -253,8 +258,24 @@ impl VrrpProcess {
             .filter(|f| used.contains(&f.name.as_str()))
             .map(|f| (f.clone(), f.init_file.map(|(v, _)| v).unwrap_or(0)))
             .collect();
+        let procs = cfg
+            .track_processes
+            .iter()
+            .filter(|p| {
+                cfg.instances
+                    .iter()
+                    .any(|i| i.track_processes.iter().any(|t| t.name == p.name))
+            })
+            .map(|p| {
+                ka_vrrp::track_process::ProcessTracker::new(
+                    ka_vrrp::track_process::ProcessConfig::from_model(p),
+                )
+            })
+            .collect();
         let mut p = VrrpProcess {
             track_files,
+            procs,
+            procs_scan_at: None,
             file_watch: None,
             sync_daemons: crate::sync_daemons::SyncDaemons::new(&cfg),
             cfg,
@@ -967,6 +988,9 @@ impl VrrpProcess {
             }
             self.files_changed(true);
         }
+        // Before the instances start: a resumed MASTER must not drop its VIPs for a
+        // weight-0 process tracker without a result yet.
+        self.scan_processes(now(self.epoch), true);
         match self.resume.take() {
             None => {
                 let delay = match (self.cfg.global.vrrp_delay_after_boot, uptime()) {
@@ -1077,6 +1101,8 @@ impl VrrpProcess {
             let next = [self.router.next_deadline()]
                 .into_iter()
                 .chain(self.scripts.iter().map(|s| s.tracker.next_deadline()))
+                .chain(self.procs.iter().map(|p| p.next_deadline()))
+                .chain([self.procs_scan_at])
                 .flatten()
                 .min();
             // Deadlines through the timerfd (epoll's own timeout is whole milliseconds).
@@ -1192,6 +1218,7 @@ impl VrrpProcess {
             let acts = self.router.tick(t);
             self.apply(acts);
             self.scripts_tick(t);
+            self.processes_tick(t);
             self.children
                 .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
             self.dying.reap(Instant::now());
@@ -1389,6 +1416,83 @@ impl VrrpProcess {
         own: Option<&(String, Option<String>)>,
     ) -> Result<Option<(u32, u32)>, RunAsError> {
         scripts::run_as(&self.cfg.global, argv, own)
+    }
+
+    /// vrrp_track_process: /proc is read again every PROC_SCAN. keepalived follows the
+    /// kernel's process events instead, which a process in a network namespace other than
+    /// the first does not receive (its track_process does not work there).
+    fn scan_processes(&mut self, t: Time, first: bool) {
+        if self.procs.is_empty() {
+            return;
+        }
+        let cmdline = self.procs.iter().any(|p| p.config().needs_cmdline());
+        let seen = ka_runtime::procs::scan(cmdline);
+        let mut changes = Vec::new();
+        for p in &mut self.procs {
+            let matching: std::collections::BTreeSet<u32> = seen
+                .iter()
+                .filter(|e| p.config().matches(&e.comm, &e.cmdline))
+                .map(|e| e.pid)
+                .collect();
+            if first {
+                let up = p.start(matching.iter().copied());
+                changes.push((p.config().name.clone(), up.or(p.status())));
+                continue;
+            }
+            let counted: Vec<u32> = p.pids().collect();
+            for pid in counted {
+                let r = if seen.binary_search_by_key(&pid, |e| e.pid).is_err() {
+                    p.exited(t, pid)
+                } else if !matching.contains(&pid) {
+                    p.no_longer(pid)
+                } else {
+                    None
+                };
+                changes.push((p.config().name.clone(), r));
+            }
+            for e in seen.iter().filter(|e| matching.contains(&e.pid)) {
+                let r = if p.counts(e.pid) {
+                    None
+                } else if p.counts(e.ppid) {
+                    p.fork(t, e.pid)
+                } else {
+                    p.exec(e.pid)
+                };
+                changes.push((p.config().name.clone(), r));
+            }
+        }
+        self.procs_scan_at = Some(t + PROC_SCAN);
+        self.processes_changed(t, changes);
+    }
+
+    fn processes_tick(&mut self, t: Time) {
+        if self.procs_scan_at.is_some_and(|d| d <= t) {
+            self.scan_processes(t, false);
+        }
+        let changes: Vec<(String, Option<bool>)> = self
+            .procs
+            .iter_mut()
+            .map(|p| (p.config().name.clone(), p.tick(t)))
+            .collect();
+        self.processes_changed(t, changes);
+    }
+
+    fn processes_changed(&mut self, t: Time, changes: Vec<(String, Option<bool>)>) {
+        for (name, up) in changes {
+            let Some(up) = up else {
+                continue;
+            };
+            log::info!(
+                "Quorum {} for tracked process {name}",
+                if up { "gained" } else { "lost" }
+            );
+            let status = if up {
+                TrackStatus::Up
+            } else {
+                TrackStatus::Down
+            };
+            self.tracker_changed(t, TrackerId::Process(name), status);
+        }
     }
 
     fn scripts_tick(&mut self, t: Time) {

@@ -36,6 +36,7 @@ pub mod sim;
 pub mod state;
 pub mod sync;
 pub mod time;
+pub mod track_process;
 
 pub use action::Action;
 pub use error::{DecodeError, Stats};
