@@ -511,6 +511,10 @@ impl CheckProcess {
         self.suspended = vec![false; self.pool.cfg.len()];
         if self.pool.cfg.iter().any(|v| v.ha_suspend.is_some()) {
             let mut m = ctx(ka_net::link::LinkMonitor::new(), "address monitor")?;
+            let b = self.cfg.global.lvs_netlink_monitor_rcv_bufs;
+            if let Err(e) = ka_net::set_rcvbuf(&m, b.size, b.force) {
+                log::info!("Cannot set the address monitor's receive buffer: {e}");
+            }
             let fd = std::os::fd::AsRawFd::as_raw_fd(&m);
             self.register_fd(fd, ADDRS, "address monitor")?;
             let _ = m.changes();

@@ -384,6 +384,33 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         o.kv("vrrp_delay_after_boot", secs(d));
     }
     o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
+    match g.vrrp_rx_bufs_policy {
+        RxBufsPolicy::System => {}
+        RxBufsPolicy::Mtu => o.kv("vrrp_rx_bufs_policy", "MTU"),
+        RxBufsPolicy::Advert => o.kv("vrrp_rx_bufs_policy", "ADVERT"),
+        RxBufsPolicy::Size(v) => o.kv("vrrp_rx_bufs_policy", v),
+    }
+    if g.vrrp_rx_bufs_multiplier != 3 {
+        o.kv("vrrp_rx_bufs_multiplier", g.vrrp_rx_bufs_multiplier);
+    }
+    for (key, b) in [
+        ("vrrp_netlink_cmd_rcv_bufs", g.vrrp_netlink_cmd_rcv_bufs),
+        (
+            "vrrp_netlink_monitor_rcv_bufs",
+            g.vrrp_netlink_monitor_rcv_bufs,
+        ),
+        ("lvs_netlink_cmd_rcv_bufs", g.lvs_netlink_cmd_rcv_bufs),
+        (
+            "lvs_netlink_monitor_rcv_bufs",
+            g.lvs_netlink_monitor_rcv_bufs,
+        ),
+        ("process_monitor_rcv_bufs", g.process_monitor_rcv_bufs),
+    ] {
+        if b.size > 0 {
+            o.kv(key, b.size);
+        }
+        o.flag(&format!("{key}_force"), b.force);
+    }
     o.flag("use_symlink_paths", g.use_symlink_paths);
     o.opt(
         "reload_check_config",
@@ -794,6 +821,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     o.onoff("v3_checksum_as_v2", i.v3_checksum_as_v2);
     o.flag("owner_ignore_adverts", i.owner_ignore_adverts);
     o.opt("timer_expired_backup", &i.timer_expired_backup);
+    o.opt("kernel_rx_buf_size", &i.kernel_rx_buf_size);
     o.kv("debug", i.debug);
     o.close();
 }

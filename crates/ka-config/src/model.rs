@@ -129,6 +129,17 @@ pub struct GlobalDefs {
     pub vrrp_delay_after_boot: Option<Duration>,
     /// `vrrp_owner_ignore_adverts` (keepalived 2.3.3): address owners drop adverts.
     pub vrrp_owner_ignore_adverts: bool,
+    /// `vrrp_rx_bufs_policy`: the VRRP receive sockets' SO_RCVBUF, summed over the
+    /// instances on each (`vrrp_rx_bufs_multiplier` times their MTU or advert size, or a
+    /// size each); System leaves the kernel's default.
+    pub vrrp_rx_bufs_policy: RxBufsPolicy,
+    pub vrrp_rx_bufs_multiplier: u32,
+    /// `*_rcv_bufs` and `*_rcv_bufs_force`: netlink sockets' receive buffers.
+    pub vrrp_netlink_cmd_rcv_bufs: RcvBufs,
+    pub vrrp_netlink_monitor_rcv_bufs: RcvBufs,
+    pub lvs_netlink_cmd_rcv_bufs: RcvBufs,
+    pub lvs_netlink_monitor_rcv_bufs: RcvBufs,
+    pub process_monitor_rcv_bufs: RcvBufs,
     /// Where iproute2's name files are (`iproute_usr_dir`, `iproute_etc_dir`, keepalived
     /// 2.3.2); the names are resolved when the file is read.
     pub iproute_usr_dir: Option<String>,
@@ -262,6 +273,13 @@ impl Default for GlobalDefs {
             vrrp_startup_delay: Duration::ZERO,
             vrrp_delay_after_boot: None,
             vrrp_owner_ignore_adverts: false,
+            vrrp_rx_bufs_policy: RxBufsPolicy::System,
+            vrrp_rx_bufs_multiplier: 3,
+            vrrp_netlink_cmd_rcv_bufs: RcvBufs::default(),
+            vrrp_netlink_monitor_rcv_bufs: RcvBufs::default(),
+            lvs_netlink_cmd_rcv_bufs: RcvBufs::default(),
+            lvs_netlink_monitor_rcv_bufs: RcvBufs::default(),
+            process_monitor_rcv_bufs: RcvBufs::default(),
             iproute_usr_dir: None,
             iproute_etc_dir: None,
             use_symlink_paths: false,
@@ -582,6 +600,25 @@ pub struct VrrpInstance {
     /// BACKUP instead of advertising.
     pub timer_expired_backup: Option<u8>,
     pub debug: u8,
+    /// `kernel_rx_buf_size`: this instance's part of its receive socket's SO_RCVBUF.
+    pub kernel_rx_buf_size: Option<u32>,
+}
+
+/// `vrrp_rx_bufs_policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RxBufsPolicy {
+    System,
+    Mtu,
+    Advert,
+    Size(u32),
+}
+
+/// A netlink socket's receive buffer: `size` bytes (0: the kernel's default), through
+/// SO_RCVBUFFORCE when `force` (beyond net.core.rmem_max).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcvBufs {
+    pub size: u32,
+    pub force: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -327,6 +327,18 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "reload_repeat",
     "random_seed",
     "vmac_prefix",
+    "vrrp_rx_bufs_policy",
+    "vrrp_rx_bufs_multiplier",
+    "vrrp_netlink_cmd_rcv_bufs",
+    "vrrp_netlink_cmd_rcv_bufs_force",
+    "vrrp_netlink_monitor_rcv_bufs",
+    "vrrp_netlink_monitor_rcv_bufs_force",
+    "lvs_netlink_cmd_rcv_bufs",
+    "lvs_netlink_cmd_rcv_bufs_force",
+    "lvs_netlink_monitor_rcv_bufs",
+    "lvs_netlink_monitor_rcv_bufs_force",
+    "process_monitor_rcv_bufs",
+    "process_monitor_rcv_bufs_force",
     "max_auto_priority",
     "min_auto_priority_delay",
 ];
@@ -395,18 +407,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "vrrp_garp_extra_if",
     "fifo_write_vrrp_states_on_reload",
     "disable_local_igmp",
-    "vrrp_rx_bufs_policy",
-    "vrrp_rx_bufs_multiplier",
-    "vrrp_netlink_cmd_rcv_bufs",
-    "vrrp_netlink_cmd_rcv_bufs_force",
-    "vrrp_netlink_monitor_rcv_bufs",
-    "vrrp_netlink_monitor_rcv_bufs_force",
-    "lvs_netlink_cmd_rcv_bufs",
-    "lvs_netlink_cmd_rcv_bufs_force",
-    "lvs_netlink_monitor_rcv_bufs",
-    "lvs_netlink_monitor_rcv_bufs_force",
-    "process_monitor_rcv_bufs",
-    "process_monitor_rcv_bufs_force",
     "linkbeat_use_polling",
     "vrrp_track_process_ignore_script_user",
 ];
@@ -420,6 +420,59 @@ fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
         user: n.args.get(1).map(|t| t.text.to_string()),
         group: n.args.get(2).map(|t| t.text.to_string()),
     })
+}
+
+/// keepalived: `*_rcv_bufs BYTES`; 0 leaves the kernel's default.
+fn rcv_bufs(cx: &mut Ctx, n: &Node, slot: &mut RcvBufs) {
+    if let Some(v) = cx.u32_arg(n, 0, u32::MAX) {
+        if v > 0 {
+            slot.size = v;
+        }
+    }
+}
+
+/// keepalived: `vrrp_rx_bufs_policy MTU|ADVERT|SIZE`, with its complaints about a size
+/// beside a policy and both policies.
+fn rx_bufs_policy(cx: &mut Ctx, n: &Node, slot: &mut RxBufsPolicy) {
+    cx.no_block(n);
+    if n.args.is_empty() {
+        cx.error(&n.key, "vrrp_rx_bufs_policy missing");
+        return;
+    }
+    let (mut mtu, mut advert, mut size) = (false, false, None);
+    for t in &n.args {
+        if t.text.eq_ignore_ascii_case("MTU") {
+            mtu = true;
+        } else if t.text.eq_ignore_ascii_case("ADVERT") {
+            advert = true;
+        } else {
+            // keepalived 2.2.7 reads the size from the first word, whichever word is not
+            // a policy: "8192" and "8192 MTU" set it, "MTU 8192" does not.
+            match n.args[0].text.parse::<u32>() {
+                Ok(v) => size = Some(v),
+                Err(_) => cx.error(t, format!("Invalid vrrp_rx_bufs_policy {}", t.text)),
+            }
+        }
+    }
+    if size.is_some() && (mtu || advert) {
+        cx.error(
+            &n.key,
+            "Cannot set vrrp_rx_bufs_policy size and policy, ignoring policy",
+        );
+        (mtu, advert) = (false, false);
+    } else if mtu && advert {
+        cx.error(
+            &n.key,
+            "Cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT",
+        );
+        advert = false;
+    }
+    *slot = match (size, mtu, advert) {
+        (Some(v), _, _) => RxBufsPolicy::Size(v),
+        (None, true, _) => RxBufsPolicy::Mtu,
+        (None, false, true) => RxBufsPolicy::Advert,
+        _ => *slot,
+    };
 }
 
 fn set<T>(slot: &mut T, v: Option<T>) {
@@ -577,6 +630,32 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                 cx.timer_arg(n, 0.001, f64::from(u32::MAX)).map(Some),
             ),
             "vrrp_owner_ignore_adverts" => set(&mut g.vrrp_owner_ignore_adverts, cx.flag(n)),
+            "vrrp_rx_bufs_policy" => rx_bufs_policy(cx, n, &mut g.vrrp_rx_bufs_policy),
+            "vrrp_rx_bufs_multiplier" => {
+                set(&mut g.vrrp_rx_bufs_multiplier, cx.u32_arg(n, 1, u32::MAX))
+            }
+            "vrrp_netlink_cmd_rcv_bufs" => rcv_bufs(cx, n, &mut g.vrrp_netlink_cmd_rcv_bufs),
+            "vrrp_netlink_monitor_rcv_bufs" => {
+                rcv_bufs(cx, n, &mut g.vrrp_netlink_monitor_rcv_bufs)
+            }
+            "lvs_netlink_cmd_rcv_bufs" => rcv_bufs(cx, n, &mut g.lvs_netlink_cmd_rcv_bufs),
+            "lvs_netlink_monitor_rcv_bufs" => rcv_bufs(cx, n, &mut g.lvs_netlink_monitor_rcv_bufs),
+            "process_monitor_rcv_bufs" => rcv_bufs(cx, n, &mut g.process_monitor_rcv_bufs),
+            "vrrp_netlink_cmd_rcv_bufs_force" => {
+                set(&mut g.vrrp_netlink_cmd_rcv_bufs.force, cx.flag(n))
+            }
+            "vrrp_netlink_monitor_rcv_bufs_force" => {
+                set(&mut g.vrrp_netlink_monitor_rcv_bufs.force, cx.flag(n))
+            }
+            "lvs_netlink_cmd_rcv_bufs_force" => {
+                set(&mut g.lvs_netlink_cmd_rcv_bufs.force, cx.flag(n))
+            }
+            "lvs_netlink_monitor_rcv_bufs_force" => {
+                set(&mut g.lvs_netlink_monitor_rcv_bufs.force, cx.flag(n))
+            }
+            "process_monitor_rcv_bufs_force" => {
+                set(&mut g.process_monitor_rcv_bufs.force, cx.flag(n))
+            }
             "use_symlink_paths" => set(&mut g.use_symlink_paths, cx.flag(n)),
             // keepalived: the -t output of the check before each reload goes there.
             "reload_check_config" => {
@@ -1458,6 +1537,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "owner_ignore_adverts",
     "timer_expired_backup",
     "thread_timer_expired",
+    "kernel_rx_buf_size",
 ];
 
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
@@ -1468,7 +1548,6 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "track_bfd",
     "use_ipvlan",
     "use_vmac_addr",
-    "kernel_rx_buf_size",
     "native_ipv6",
     "linkbeat_use_polling",
     "garp_extra_if",
@@ -1617,6 +1696,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         owner_ignore_adverts: false,
         timer_expired_backup: None,
         debug: 0,
+        kernel_rx_buf_size: None,
     };
     let mut track_if_nodes: Vec<&Node> = Vec::new();
     let mut route_nodes: Vec<&Node> = Vec::new();
@@ -1908,6 +1988,9 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 no_vips = Some(ch);
             }
             "v3_checksum_as_v2" => set(&mut inst.v3_checksum_as_v2, cx.flag(ch)),
+            "kernel_rx_buf_size" => {
+                inst.kernel_rx_buf_size = cx.u32_arg(ch, 0, u32::MAX).or(inst.kernel_rx_buf_size)
+            }
             "owner_ignore_adverts" => {
                 if let Some(b) = cx.flag(ch) {
                     owner_ignore = Some((b, ch));

@@ -21,6 +21,14 @@ pub(crate) fn ifreq(name: &str) -> io::Result<libc::ifreq> {
     Ok(req)
 }
 
+/// The interface's MTU (/sys/class/net/NAME/mtu).
+pub fn mtu(name: &str) -> io::Result<u32> {
+    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/mtu"))?;
+    text.trim()
+        .parse()
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("MTU of {name}: {text}")))
+}
+
 /// The interface's hardware address (SIOCGIFHWADDR).
 pub fn mac(name: &str) -> io::Result<[u8; 6]> {
     let fd = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;

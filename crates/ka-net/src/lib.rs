@@ -22,3 +22,34 @@ pub mod packet;
 pub mod timer;
 pub mod vrrp;
 pub mod vrrp6;
+
+/// A socket's receive buffer (SO_RCVBUF; the kernel doubles it), through SO_RCVBUFFORCE
+/// when `force` (root may go beyond net.core.rmem_max). 0 leaves it alone.
+pub fn set_rcvbuf(sock: &impl std::os::fd::AsFd, size: u32, force: bool) -> std::io::Result<()> {
+    use nix::sys::socket::{setsockopt, sockopt};
+    if size == 0 {
+        return Ok(());
+    }
+    let size = size as usize;
+    if force {
+        setsockopt(sock, sockopt::RcvBufForce, &size)?;
+    } else {
+        setsockopt(sock, sockopt::RcvBuf, &size)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_receive_buffer_is_set_and_zero_leaves_it() {
+        use nix::sys::socket::{getsockopt, sockopt};
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let before = getsockopt(&s, sockopt::RcvBuf).unwrap();
+        super::set_rcvbuf(&s, 0, false).unwrap();
+        assert_eq!(getsockopt(&s, sockopt::RcvBuf).unwrap(), before);
+        super::set_rcvbuf(&s, 50000, false).unwrap();
+        // The kernel doubles what it is given (socket(7)).
+        assert_eq!(getsockopt(&s, sockopt::RcvBuf).unwrap(), 100000);
+    }
+}

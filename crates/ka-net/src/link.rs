@@ -126,3 +126,9 @@ impl AsRawFd for LinkMonitor {
         self.sock.as_raw_fd()
     }
 }
+
+impl std::os::fd::AsFd for LinkMonitor {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+}

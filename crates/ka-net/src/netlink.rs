@@ -394,3 +394,9 @@ impl Netlink {
         }
     }
 }
+
+impl std::os::fd::AsFd for Netlink {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+}

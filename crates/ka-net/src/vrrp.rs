@@ -71,3 +71,9 @@ impl AsRawFd for RecvSocket {
         self.sock.as_raw_fd()
     }
 }
+
+impl std::os::fd::AsFd for RecvSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+}

@@ -129,3 +129,9 @@ impl AsRawFd for Socket6 {
         self.sock.as_raw_fd()
     }
 }
+
+impl std::os::fd::AsFd for Socket6 {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+}

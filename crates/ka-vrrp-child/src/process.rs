@@ -124,6 +124,23 @@ pub struct VrrpProcess {
     originals: std::collections::BTreeMap<String, u32>,
 }
 
+/// A netlink socket's receive buffer (`*_rcv_bufs`), as keepalived: a failure is logged.
+pub(crate) fn rcvbuf(sock: &impl std::os::fd::AsFd, b: model::RcvBufs, what: &str) {
+    if let Err(e) = ka_net::set_rcvbuf(sock, b.size, b.force) {
+        log::info!(
+            "Cannot set SO_RCVBUF{} on the {what} socket: {e}",
+            if b.force { "FORCE" } else { "" }
+        );
+    }
+}
+
+/// A VRRP receive socket's buffer (`vrrp_rx_bufs_policy`, `kernel_rx_buf_size`).
+fn rcvbuf_of(sock: &impl std::os::fd::AsFd, size: u32, ifname: &str) {
+    if let Err(e) = ka_net::set_rcvbuf(sock, size, false) {
+        log::info!("vrrp set receive socket buffer size error on {ifname}: {e}");
+    }
+}
+
 fn now(epoch: Instant) -> Time {
     Time(epoch.elapsed().as_micros() as u64)
 }
@@ -155,6 +172,7 @@ impl VrrpProcess {
         // VMACs (IPv4 instances): created now, so that a configuration whose VMAC cannot
         // be made fails before a predecessor lets go.
         let mut nl = ctx(Netlink::new(), || "rtnetlink socket".into())?;
+        rcvbuf(&nl, cfg.global.vrrp_netlink_cmd_rcv_bufs, "rtnetlink");
         let mut vmacs = Vec::new();
         for (n, m) in cfg.instances.iter().enumerate() {
             let (Some(v), Some(base)) = (&m.use_vmac, &m.interface) else {
@@ -272,6 +290,12 @@ impl VrrpProcess {
                 )
             })
             .collect();
+        let links = ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?;
+        rcvbuf(
+            &links,
+            cfg.global.vrrp_netlink_monitor_rcv_bufs,
+            "link monitor",
+        );
         let mut p = VrrpProcess {
             track_files,
             procs,
@@ -298,7 +322,7 @@ impl VrrpProcess {
             carried_scripts: Vec::new(),
             adverts_reported: Default::default(),
             status_cache: Vec::new(),
-            links: ctx(ka_net::link::LinkMonitor::new(), || "link monitor".into())?,
+            links,
             last_mail: Default::default(),
             log_args: Vec::new(),
             vmacs,
@@ -432,10 +456,35 @@ impl VrrpProcess {
                         _ => self.cfg.global.vrrp_mcast_group4,
                     });
             let name = io.name.clone();
-            io.recv.push(ctx(
+            // vrrp_rx_bufs_policy / kernel_rx_buf_size: each socket's buffer from the
+            // instances it receives for.
+            let mtu = iface::mtu(&name).unwrap_or(1500);
+            let is_v6 = |i: &&model::VrrpInstance| i.vips.first().is_some_and(|a| a.addr.is_ipv6());
+            let is_ah = |i: &&model::VrrpInstance| matches!(i.auth, Some(model::Auth::Ah(_)));
+            let size = |on: Vec<&model::VrrpInstance>| {
+                ka_vrrp::config::rx_buf_size(&self.cfg.global, &on, mtu)
+            };
+            let vrrp4 = size(
+                insts
+                    .iter()
+                    .copied()
+                    .filter(|i| !is_v6(i) && !is_ah(i))
+                    .collect(),
+            );
+            let ah = size(
+                insts
+                    .iter()
+                    .copied()
+                    .filter(|i| !is_v6(i) && is_ah(i))
+                    .collect(),
+            );
+            let vrrp6 = size(insts.iter().copied().filter(is_v6).collect());
+            let sock = ctx(
                 RecvSocket::new(&name, io.ifindex, PROTO_VRRP, group),
                 || format!("VRRP receive socket on {name}"),
-            )?);
+            )?;
+            rcvbuf_of(&sock, vrrp4, &name);
+            io.recv.push(sock);
             if let Some(m) = insts
                 .iter()
                 .find(|i| i.vips.first().is_some_and(|a| a.addr.is_ipv6()))
@@ -459,16 +508,18 @@ impl VrrpProcess {
                     ka_net::vrrp6::Socket6::new(&name, io.ifindex, ll, g),
                     || format!("IPv6 VRRP socket on {name}"),
                 )?;
+                rcvbuf_of(&sock, vrrp6, &name);
                 io.v6 = Some((sock, ll));
             }
             if insts
                 .iter()
                 .any(|i| matches!(i.auth, Some(model::Auth::Ah(_))))
             {
-                io.recv.push(ctx(
-                    RecvSocket::new(&name, io.ifindex, PROTO_AH, group),
-                    || format!("AH receive socket on {name}"),
-                )?);
+                let sock = ctx(RecvSocket::new(&name, io.ifindex, PROTO_AH, group), || {
+                    format!("AH receive socket on {name}")
+                })?;
+                rcvbuf_of(&sock, ah, &name);
+                io.recv.push(sock);
             }
         }
         Ok(())

@@ -273,3 +273,39 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
     r.log_unknown_vrids = c.global.log_unknown_vrids;
     r
 }
+
+/// The length keepalived counts for an instance's advert (vrrp_adv_len): the VRRP
+/// packet, with its IPv4 header (and AH) for IPv4.
+pub fn advert_len(m: &model::VrrpInstance) -> u32 {
+    let v6 = m.vips.first().is_some_and(|a| a.addr.is_ipv6());
+    let n = m.vips.len() as u32;
+    let mut len = 8 + n * if v6 { 16 } else { 4 };
+    if m.version == 2 {
+        len += 8;
+    }
+    if !v6 {
+        len += 20;
+        if matches!(m.auth, Some(ModelAuth::Ah(_))) {
+            len += 24;
+        }
+    }
+    len
+}
+
+/// The receive buffer of the socket the instances `on` share (keepalived
+/// vrrp_scheduler.c): per instance its kernel_rx_buf_size, else vrrp_rx_bufs_policy's
+/// size, or the multiplier times its advert's length or the interface's `mtu`. 0: the
+/// kernel's default is left alone.
+pub fn rx_buf_size(g: &model::GlobalDefs, on: &[&model::VrrpInstance], mtu: u32) -> u32 {
+    use model::RxBufsPolicy::*;
+    let k = g.vrrp_rx_bufs_multiplier;
+    on.iter()
+        .map(|m| match (m.kernel_rx_buf_size, g.vrrp_rx_bufs_policy) {
+            (Some(v), _) => v,
+            (None, Size(v)) => v,
+            (None, Advert) => k.saturating_mul(advert_len(m)),
+            (None, Mtu) => k.saturating_mul(mtu),
+            (None, System) => 0,
+        })
+        .fold(0u32, u32::saturating_add)
+}

@@ -357,3 +357,31 @@ fn the_delay_after_boot_counts_from_boot_and_the_longer_delay_wins() {
     );
     assert_eq!(load(&dump::dump(&l.config)).config, l.config);
 }
+
+/// vrrp_rx_bufs_policy, vrrp_rx_bufs_multiplier and kernel_rx_buf_size: a receive
+/// socket's buffer is the sum over the instances on it (keepalived vrrp_scheduler.c).
+#[test]
+fn a_receive_sockets_buffer_sums_its_instances_as_the_policy_says() {
+    use ka_vrrp::config::{advert_len, rx_buf_size};
+    let l = load(
+        "global_defs {\n    vrrp_rx_bufs_policy ADVERT\n    vrrp_rx_bufs_multiplier 4\n}\n\
+         vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    priority 100\n    virtual_ipaddress {\n        192.0.2.1/24\n        192.0.2.2/24\n    }\n}\n\
+         vrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    priority 100\n    version 3\n    kernel_rx_buf_size 1000\n    virtual_ipaddress {\n        192.0.2.3/24\n    }\n}\n\
+         vrrp_instance C {\n    interface eth0\n    virtual_router_id 3\n    priority 100\n    version 3\n    virtual_ipaddress {\n        2001:db8::1/64\n    }\n}\n",
+    );
+    assert_eq!(messages(&l), Vec::<String>::new());
+    let c = &l.config;
+    let [a, b, c6] = [&c.instances[0], &c.instances[1], &c.instances[2]];
+    // IPv4 header, VRRP header, two addresses, v2's authentication data.
+    assert_eq!(advert_len(a), 20 + 8 + 8 + 8);
+    assert_eq!(advert_len(b), 20 + 8 + 4);
+    assert_eq!(advert_len(c6), 8 + 16);
+    assert_eq!(rx_buf_size(&c.global, &[a, b], 1500), 4 * 44 + 1000);
+    let mut g = c.global.clone();
+    g.vrrp_rx_bufs_policy = ka_config::model::RxBufsPolicy::Mtu;
+    assert_eq!(rx_buf_size(&g, &[a, c6], 1500), 2 * 4 * 1500);
+    g.vrrp_rx_bufs_policy = ka_config::model::RxBufsPolicy::Size(3000);
+    assert_eq!(rx_buf_size(&g, &[a, b], 1500), 3000 + 1000);
+    g.vrrp_rx_bufs_policy = ka_config::model::RxBufsPolicy::System;
+    assert_eq!(rx_buf_size(&g, &[a, c6], 1500), 0, "the kernel's default");
+}
