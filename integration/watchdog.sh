@@ -75,3 +75,25 @@ has_addr a $VIP && fail "the VIP is still on a after a clean stop"
 wait_addr b $VIP 3 || fail "b did not take over quickly after the priority-0 advert"
 grep -q "Backup received priority 0 advertisement" "$WORKDIR/b.log" || fail "b saw no priority-0 advert"
 echo "ok: SIGTERM: clean stop, VIP removed, pid file removed, b took over on the priority-0 advert"
+
+# 4. child_wait_time: a stop waits that long for a child that does not stop, then kills it.
+{ printf 'child_wait_time 1\n'; conf BACKUP 50; } > "$WORKDIR/a.conf"
+ip netns exec "$PREFIX-a" "$BIN" -n -l -P -f "$WORKDIR/a.conf" -p "$WORKDIR/a.pid" -r "$WORKDIR/a.vpid" > "$WORKDIR/a.log" 2>&1 &
+PIDS+=($!); disown $!
+end=$(( $(date +%s%N) + 8000000000 ))
+until grep -q "Entering BACKUP STATE" "$WORKDIR/a.log"; do
+    [ "$(date +%s%N)" -lt "$end" ] || fail "a did not start again"
+    sleep 0.05
+done
+stuck=$(child_of a)
+kill -STOP "$stuck"
+t0=$(date +%s%N)
+kill -TERM "$(cat "$WORKDIR/a.pid")"
+end=$(( t0 + 6000000000 ))
+while [ -n "$(ip netns pids "$PREFIX-a")" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.02; done
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ -z "$(ip netns pids "$PREFIX-a")" ] || fail "processes left in a: $(ip netns pids "$PREFIX-a")"
+grep -q "VRRP child did not stop in 1 s (child_wait_time): killing it" "$WORKDIR/a.log" || fail "no child_wait_time line"
+# 1 s, and well under keepalived's default 5 s.
+[ "$took" -ge 1000 ] && [ "$took" -lt 4000 ] || fail "the stop took $took ms with child_wait_time 1"
+echo "ok: child_wait_time 1: a stopped child was killed after 1 s, the daemon gone after $took ms"

@@ -303,6 +303,9 @@ fn range(first: std::net::IpAddr, last: std::net::IpAddr) -> String {
 }
 
 fn global(g: &GlobalDefs, o: &mut Out) {
+    if g.child_wait_time != Duration::from_secs(5) {
+        o.kv("child_wait_time", g.child_wait_time.as_secs());
+    }
     o.open("global_defs");
     if !g.notification_email.is_empty() {
         o.open("notification_email");

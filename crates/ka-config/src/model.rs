@@ -133,6 +133,9 @@ pub struct GlobalDefs {
     /// instances on each (`vrrp_rx_bufs_multiplier` times their MTU or advert size, or a
     /// size each); System leaves the kernel's default.
     pub vrrp_rx_bufs_policy: RxBufsPolicy,
+    /// `child_wait_time` (a top-level keyword): how long the parent waits for its
+    /// children to stop before killing them.
+    pub child_wait_time: Duration,
     pub vrrp_rx_bufs_multiplier: u32,
     /// `*_rcv_bufs` and `*_rcv_bufs_force`: netlink sockets' receive buffers.
     pub vrrp_netlink_cmd_rcv_bufs: RcvBufs,
@@ -274,6 +277,7 @@ impl Default for GlobalDefs {
             vrrp_delay_after_boot: None,
             vrrp_owner_ignore_adverts: false,
             vrrp_rx_bufs_policy: RxBufsPolicy::System,
+            child_wait_time: Duration::from_secs(5),
             vrrp_rx_bufs_multiplier: 3,
             vrrp_netlink_cmd_rcv_bufs: RcvBufs::default(),
             vrrp_netlink_monitor_rcv_bufs: RcvBufs::default(),

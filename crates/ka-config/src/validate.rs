@@ -14,6 +14,7 @@ use crate::tree::Node;
 
 pub const TOP_KEYWORDS: &[&str] = &[
     "global_defs",
+    "child_wait_time",
     "static_ipaddress",
     "static_routes",
     "static_rules",
@@ -35,7 +36,6 @@ pub const TOP_UNSUPPORTED: &[&str] = &[
     "namespace_with_ipsets",
     "instance",
     "use_pid_dir",
-    "child_wait_time",
     "linkbeat_interfaces",
     "interface_up_down_delays",
     "garp_group",
@@ -59,6 +59,12 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     for n in nodes {
         match n.key.text.as_str() {
             "global_defs" => {}
+            // keepalived: a top-level keyword (not in global_defs).
+            "child_wait_time" => {
+                if let Some(v) = cx.u32_arg(n, 0, u32::MAX) {
+                    c.global.child_wait_time = Duration::from_secs(u64::from(v));
+                }
+            }
             "static_ipaddress" => {
                 if let Some(ch) = cx.block(n) {
                     let dev = c
@@ -383,7 +389,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "namespace_with_ipsets",
     "instance",
     "use_pid_dir",
-    "child_wait_time",
     "config_save_dir",
     "tmp_config_directory",
     "include_check",

@@ -25,6 +25,8 @@ pub struct Kept {
     reload_check_config: Option<String>,
     /// reload_time_file and reload_repeat.
     reload_time: Option<(String, bool)>,
+    /// child_wait_time: how long a stop waits for the children.
+    child_wait_time: std::time::Duration,
 }
 
 impl Kept {
@@ -47,6 +49,7 @@ impl Kept {
                 .reload_time_file
                 .clone()
                 .map(|f| (f, c.global.reload_repeat)),
+            child_wait_time: c.global.child_wait_time,
         })
     }
 
@@ -74,6 +77,10 @@ impl Kept {
 
     pub fn real_servers(&self) -> usize {
         self.real_servers
+    }
+
+    pub fn child_wait_time(&self) -> std::time::Duration {
+        self.child_wait_time
     }
 
     pub fn reload_file(&self) -> Option<&str> {

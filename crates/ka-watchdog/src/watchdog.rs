@@ -1133,7 +1133,7 @@ impl Watchdog {
                 }
                 None if !wanted => {
                     // Nothing for it in the new configuration.
-                    self.stop_child(k, poll);
+                    self.stop_child(k, poll, Instant::now() + self.config.child_wait_time());
                     self.slots[k.slot()].next_start = None;
                 }
                 None => {
@@ -1667,8 +1667,10 @@ impl Watchdog {
                 let _ = r.ch.send(&ToChild::Stop);
             }
         }
+        // keepalived's child_wait_time: one deadline for all the children.
+        let end = Instant::now() + self.config.child_wait_time();
         for k in KINDS {
-            self.stop_child(k, poll);
+            self.stop_child(k, poll, end);
         }
         self.start_stop_script(false);
         log::info!("Stopped keepalived-rs");
@@ -1721,13 +1723,19 @@ impl Watchdog {
         }
     }
 
-    fn stop_child(&mut self, k: Kind, poll: &Poll) {
+    /// Stops the running child of kind `k`: SIGKILL if it has not exited by `end`.
+    fn stop_child(&mut self, k: Kind, poll: &Poll, end: Instant) {
         let Some(mut r) = self.slots[k.slot()].running.take() else {
             return;
         };
         let _ = r.ch.send(&ToChild::Stop);
-        if !matches!(r.child.wait_within(Duration::from_secs(5)), Ok(Some(_))) {
-            log::warn!("{} child did not stop in 5 s: killing it", k.name());
+        let within = end.saturating_duration_since(Instant::now());
+        if !matches!(r.child.wait_within(within), Ok(Some(_))) {
+            log::warn!(
+                "{} child did not stop in {} s (child_wait_time): killing it",
+                k.name(),
+                self.config.child_wait_time().as_secs()
+            );
             let _ = r.child.kill();
             let _ = r.child.wait();
         }
