@@ -4,7 +4,9 @@
 # link monitor follow vrrp_netlink_cmd_rcv_bufs and vrrp_netlink_monitor_rcv_bufs (the
 # latter with _force, past net.core.rmem_max). (ss shows no buffer for raw sockets: the
 # VRRP receive sockets' vrrp_rx_bufs_policy and kernel_rx_buf_size are covered by
-# ka-vrrp's newer_keywords test and ka-net's set_rcvbuf test.)
+# ka-vrrp's newer_keywords test and ka-net's set_rcvbuf test.) disable_local_igmp: the
+# namespace's net.ipv4.igmp_link_local_mcast_reports is 0 while the daemon runs, and
+# back to 1 after it stops.
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
@@ -16,6 +18,7 @@ rmem_max=$(cat /proc/sys/net/core/rmem_max)
 big=$(( rmem_max * 2 ))
 cat > "$WORKDIR/a.conf" <<CONF
 global_defs {
+    disable_local_igmp
     vrrp_rx_bufs_policy 50000
     vrrp_netlink_cmd_rcv_bufs 100000
     vrrp_netlink_monitor_rcv_bufs $big
@@ -53,3 +56,14 @@ nl=$(ip netns exec "$PREFIX-a" ss -a -m -f netlink 2>/dev/null | grep '^UNCONN *
 case " $nl " in *" 200000 "*) ;; *) fail "no rtnetlink socket with rb 200000 (2 x 100000): $nl" ;; esac
 case " $nl " in *" $(( big * 2 )) "*) ;; *) fail "no link monitor with rb $(( big * 2 )) (forced past rmem_max $rmem_max): $nl" ;; esac
 echo "ok: netlink receive buffers: rtnetlink 2 x 100000, link monitor 2 x $big (forced past rmem_max $rmem_max)"
+
+igmp() { ip netns exec "$PREFIX-a" cat /proc/sys/net/ipv4/igmp_link_local_mcast_reports; }
+[ "$(igmp)" = 0 ] || fail "igmp_link_local_mcast_reports is $(igmp) while the daemon runs"
+kill -TERM "$(cat "$WORKDIR/a.pid")"
+end=$(( $(now_ms) + 8000 ))
+while [ -n "$(ip netns pids "$PREFIX-a")" ]; do
+    [ "$(now_ms)" -lt "$end" ] || fail "the daemon did not stop"
+    sleep 0.05
+done
+[ "$(igmp)" = 1 ] || fail "igmp_link_local_mcast_reports is $(igmp) after the stop"
+echo "ok: disable_local_igmp: igmp_link_local_mcast_reports 0 while running, 1 again after the stop"

@@ -387,6 +387,7 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         o.kv("vrrp_delay_after_boot", secs(d));
     }
     o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
+    o.flag("disable_local_igmp", g.disable_local_igmp);
     match g.vrrp_rx_bufs_policy {
         RxBufsPolicy::System => {}
         RxBufsPolicy::Mtu => o.kv("vrrp_rx_bufs_policy", "MTU"),

@@ -100,6 +100,19 @@ pub fn sysctl(family: &str, ifname: &str, name: &str) -> io::Result<u32> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{path}: {e}")))
 }
 
+/// A setting under /proc/sys/net/ (`ipv4/igmp_link_local_mcast_reports`).
+pub fn net_sysctl(path: &str) -> io::Result<u32> {
+    let full = format!("/proc/sys/net/{path}");
+    std::fs::read_to_string(&full)?
+        .trim()
+        .parse()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{full}: {e}")))
+}
+
+pub fn set_net_sysctl(path: &str, value: u32) -> io::Result<()> {
+    std::fs::write(format!("/proc/sys/net/{path}"), value.to_string())
+}
+
 /// Writes an interface's IPv4 or IPv6 setting.
 pub fn set_sysctl(family: &str, ifname: &str, name: &str, value: u32) -> io::Result<()> {
     std::fs::write(

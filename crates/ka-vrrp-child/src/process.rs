@@ -823,6 +823,27 @@ impl VrrpProcess {
         }
     }
 
+    /// `disable_local_igmp` (keepalived set_disable_local_igmp): no IGMP reports for
+    /// 224.0.0.0/24 (the VRRP group among them) while running; restored at stop with the
+    /// other settings changed.
+    fn disable_local_igmp(&mut self) {
+        if !self.cfg.global.disable_local_igmp {
+            return;
+        }
+        let key = "ipv4/igmp_link_local_mcast_reports";
+        match iface::net_sysctl(key) {
+            Ok(0) => {}
+            Ok(v) => {
+                self.originals.entry(key.to_string()).or_insert(v);
+                if let Err(e) = iface::set_net_sysctl(key, 0) {
+                    log::info!("Unable to write /proc/sys/net/{key} - {e}");
+                }
+                self.report_originals();
+            }
+            Err(e) => log::info!("Unable to open /proc/sys/net/{key} - {e}"),
+        }
+    }
+
     /// keepalived set_interface_parameters: on each VMAC arp_ignore 1, accept_local 1,
     /// rp_filter 0, promote_secondaries 1 and no IPv6; on its base interface arp_ignore 1
     /// and arp_filter 1 (and arp_announce 2, ours); and all.rp_filter 0 (raising default and every interface to the
@@ -943,6 +964,13 @@ impl VrrpProcess {
             }
         }
         for (key, v) in std::mem::take(&mut self.originals) {
+            // A setting of the namespace (not of an interface).
+            if !key.contains("/conf/") {
+                if let Err(e) = iface::set_net_sysctl(&key, v) {
+                    log::warn!("cannot restore /proc/sys/net/{key}: {e}");
+                }
+                continue;
+            }
             let mut parts = key.splitn(4, '/');
             let (Some(family), Some(_), Some(ifname), Some(name)) =
                 (parts.next(), parts.next(), parts.next(), parts.next())
@@ -1010,6 +1038,7 @@ impl VrrpProcess {
         }
         self.vmac_settings();
         self.promote_secondaries();
+        self.disable_local_igmp();
         self.start_fifo_scripts();
         self.statics(true);
         let t = now(self.epoch);
