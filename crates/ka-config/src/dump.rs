@@ -388,6 +388,10 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     }
     o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
     o.flag("disable_local_igmp", g.disable_local_igmp);
+    o.flag(
+        "fifo_write_vrrp_states_on_reload",
+        g.fifo_write_vrrp_states_on_reload,
+    );
     match g.vrrp_rx_bufs_policy {
         RxBufsPolicy::System => {}
         RxBufsPolicy::Mtu => o.kv("vrrp_rx_bufs_policy", "MTU"),

@@ -133,6 +133,9 @@ pub struct GlobalDefs {
     /// instances on each (`vrrp_rx_bufs_multiplier` times their MTU or advert size, or a
     /// size each); System leaves the kernel's default.
     pub vrrp_rx_bufs_policy: RxBufsPolicy,
+    /// `fifo_write_vrrp_states_on_reload`: after a reload, the states that did not change
+    /// go to the notify FIFOs too.
+    pub fifo_write_vrrp_states_on_reload: bool,
     /// `disable_local_igmp`: net.ipv4.igmp_link_local_mcast_reports off while running.
     pub disable_local_igmp: bool,
     /// `child_wait_time` (a top-level keyword): how long the parent waits for its
@@ -281,6 +284,7 @@ impl Default for GlobalDefs {
             vrrp_rx_bufs_policy: RxBufsPolicy::System,
             child_wait_time: Duration::from_secs(5),
             disable_local_igmp: false,
+            fifo_write_vrrp_states_on_reload: false,
             vrrp_rx_bufs_multiplier: 3,
             vrrp_netlink_cmd_rcv_bufs: RcvBufs::default(),
             vrrp_netlink_monitor_rcv_bufs: RcvBufs::default(),

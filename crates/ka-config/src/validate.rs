@@ -334,6 +334,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "random_seed",
     "vmac_prefix",
     "disable_local_igmp",
+    "fifo_write_vrrp_states_on_reload",
     "vrrp_rx_bufs_policy",
     "vrrp_rx_bufs_multiplier",
     "vrrp_netlink_cmd_rcv_bufs",
@@ -411,7 +412,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "data_use_instance",
     "vmac_addr_prefix",
     "vrrp_garp_extra_if",
-    "fifo_write_vrrp_states_on_reload",
     "linkbeat_use_polling",
     "vrrp_track_process_ignore_script_user",
 ];
@@ -637,6 +637,9 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "vrrp_owner_ignore_adverts" => set(&mut g.vrrp_owner_ignore_adverts, cx.flag(n)),
             "vrrp_rx_bufs_policy" => rx_bufs_policy(cx, n, &mut g.vrrp_rx_bufs_policy),
             "disable_local_igmp" => set(&mut g.disable_local_igmp, cx.flag(n)),
+            "fifo_write_vrrp_states_on_reload" => {
+                set(&mut g.fifo_write_vrrp_states_on_reload, cx.flag(n))
+            }
             "vrrp_rx_bufs_multiplier" => {
                 set(&mut g.vrrp_rx_bufs_multiplier, cx.u32_arg(n, 1, u32::MAX))
             }

@@ -15,10 +15,13 @@ pub mod status;
 
 use serde::{Deserialize, Serialize};
 
-/// Bumped whenever a message changes.
 /// An instance's state, as the VRRP child reports it.
 pub use ka_vrrp::state::State as VrrpState;
 
+/// Bumped whenever a message changes in a way the other side of another version could
+/// not read. A variant added at the end of [`ToChild`] that only a parent of this version
+/// sends, and only to children it spawned (`Reloaded`), keeps it: an upgrade in place
+/// from the version before stays possible.
 pub const VERSION: u32 = 11;
 
 /// Largest datagram (below the default SO_SNDBUF of 212992); a longer message travels in
@@ -91,6 +94,9 @@ pub enum ToChild {
     Ping(u64),
     /// Stop cleanly (masters send priority 0 and remove their VIPs).
     Stop,
+    /// Sent with `Resume` when the predecessor handed over at a reload (not after a
+    /// crash): fifo_write_vrrp_states_on_reload applies.
+    Reloaded,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,6 +70,8 @@ pub struct GoAhead {
     pub servers: Vec<ka_ipc::ServerState>,
     /// The vrrp_scripts' statuses a predecessor VRRP child left.
     pub scripts: Vec<(String, bool)>,
+    /// The predecessor handed over at a reload.
+    pub reloaded: bool,
 }
 
 /// In the child, once prepared: waits for Go. Err on Stop or a lost parent. There is no
@@ -81,6 +83,7 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
         originals: Vec::new(),
         servers: Vec::new(),
         scripts: Vec::new(),
+        reloaded: false,
     };
     loop {
         match ch.recv::<ToChild>()? {
@@ -92,6 +95,7 @@ pub fn child_wait_go(ch: &Channel) -> io::Result<GoAhead> {
             Some(ToChild::Originals(o)) => g.originals.extend(o),
             Some(ToChild::Servers(s)) => g.servers.extend(s),
             Some(ToChild::Scripts(s)) => g.scripts.extend(s),
+            Some(ToChild::Reloaded) => g.reloaded = true,
             Some(ToChild::Go) => return Ok(g),
             Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,
             Some(ToChild::Stop) => return Err(io::Error::other("stopped before starting")),

@@ -108,6 +108,8 @@ pub struct VrrpProcess {
     resume: Option<Vec<ka_ipc::InstanceState>>,
     /// A successor's start: the predecessor's vrrp_script statuses.
     carried_scripts: Vec<(String, bool)>,
+    /// A successor's start at a reload (not after a crash).
+    reloaded: bool,
     /// Each instance's part of the status as last written (see `write_status`).
     status_cache: Vec<Option<InstanceCached>>,
     /// The priority each MASTER instance's advert was last handed to the parent with
@@ -320,6 +322,7 @@ impl VrrpProcess {
             parent: None,
             resume: None,
             carried_scripts: Vec::new(),
+            reloaded: false,
             adverts_reported: Default::default(),
             status_cache: Vec::new(),
             links,
@@ -795,6 +798,12 @@ impl VrrpProcess {
         self
     }
 
+    /// The predecessor handed over at a reload (fifo_write_vrrp_states_on_reload).
+    pub fn with_reloaded(mut self, reloaded: bool) -> Self {
+        self.reloaded = reloaded;
+        self
+    }
+
     /// The vrrp_scripts' statuses a predecessor left.
     pub fn with_scripts(mut self, s: Vec<(String, bool)>) -> Self {
         self.carried_scripts = s;
@@ -1153,6 +1162,16 @@ impl VrrpProcess {
                             self.apply(acts);
                         }
                     }
+                }
+                if self.reloaded && self.cfg.global.fifo_write_vrrp_states_on_reload {
+                    let kept = |n: usize| {
+                        let i = &self.router.instances[n];
+                        resume
+                            .iter()
+                            .any(|s| s.name == i.name() && s.state == i.state())
+                    };
+                    let acts = self.router.reload_fifo_lines(&kept);
+                    self.apply(acts);
                 }
             }
         }

@@ -880,6 +880,18 @@ impl Instance {
         let mut out = Vec::new();
         match ev {
             Event::Start => self.start(now, &mut out),
+            // A BACKUP carried over a reload keeps its state as keepalived's
+            // vrrp_init_state does: no "(init)" line, no notify, no FIFO line (unless
+            // something now puts it in FAULT or makes it the owner that takes over).
+            Event::StartBackup { left } if self.carries_backup() => {
+                self.pending_reason = Reason::Resumed;
+                self.effective = self.compute_priority().unwrap_or(self.effective);
+                self.state = State::Backup;
+                self.timers = Timers {
+                    adver: Some(now + self.master_down().min(left)),
+                    ..Timers::default()
+                };
+            }
             Event::StartBackup { left } => {
                 self.start(now, &mut out);
                 if self.state == State::Backup && self.timers.adver.is_some_and(|t| t > now + left)
@@ -945,6 +957,17 @@ impl Instance {
         }
         self.mark(now);
         out
+    }
+
+    /// Whether a BACKUP carried over a reload stays BACKUP quietly: nothing that would
+    /// make its start a transition (a weight-0 tracker down, unicast without peers, the
+    /// owner that takes over).
+    fn carries_backup(&self) -> bool {
+        let owner_takes_over = self.cfg.is_owner() && self.cfg.want_master;
+        self.state == State::Init
+            && !self.faulted()
+            && !owner_takes_over
+            && !self.cfg.no_unicast_peers_fault
     }
 
     fn start(&mut self, now: Time, out: &mut Vec<Action>) {

@@ -68,6 +68,31 @@ pub struct Router {
 }
 
 impl Router {
+    /// fifo_write_vrrp_states_on_reload (keepalived vrrp_init_state): after a reload,
+    /// each group's state, and the state of each instance that `kept` (its state before
+    /// the reload) and is not MASTER, as FIFO lines; a transition writes its own.
+    pub fn reload_fifo_lines(&self, kept: &dyn Fn(usize) -> bool) -> Vec<(Target, Action)> {
+        let groups = self.groups.iter().enumerate().map(|(n, g)| {
+            let line = format!("GROUP \"{}\" {} 0\n", g.name, g.state().name());
+            (Target::Group(n), Action::Fifo { line })
+        });
+        let instances = self
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(n, i)| kept(*n) && matches!(i.state(), State::Backup | State::Fault))
+            .map(|(n, i)| {
+                let line = format!(
+                    "INSTANCE \"{}\" {} {}\n",
+                    i.name(),
+                    i.state().name(),
+                    i.effective_priority()
+                );
+                (Target::Instance(n), Action::Fifo { line })
+            });
+        groups.chain(instances).collect()
+    }
+
     pub fn new(instances: Vec<Instance>, groups: Vec<SyncGroup>) -> Self {
         let mut r = Router {
             instances,
@@ -136,11 +161,34 @@ impl Router {
 
     /// Feeds one event to one instance and applies the group rules to what follows.
     pub fn handle(&mut self, now: Time, inst: usize, ev: Event) -> Vec<(Target, Action)> {
+        let carried = matches!(ev, Event::StartBackup { .. } | Event::Resume);
         let acts = self.instances[inst].handle(now, ev);
         let mut out = Vec::new();
         self.absorb(now, inst, acts, &mut out);
+        if carried {
+            self.carried_groups();
+        }
         self.mark(now);
         out
+    }
+
+    /// Members carried over a reload in their state, without a transition: a group
+    /// whose members all agree now takes their state, without a notify either
+    /// (keepalived restores a group's state at a reload).
+    fn carried_groups(&mut self) {
+        for g in &mut self.groups {
+            let Some(first) = g.members.first().map(|&m| self.instances[m].state()) else {
+                continue;
+            };
+            if g.state == State::Init
+                && first != State::Init
+                && g.members
+                    .iter()
+                    .all(|&m| self.instances[m].state() == first)
+            {
+                g.state = first;
+            }
+        }
     }
 
     /// A packet received on `interface`, to the instances of its VRID there (an IPv6

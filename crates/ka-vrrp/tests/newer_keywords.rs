@@ -385,3 +385,73 @@ fn a_receive_sockets_buffer_sums_its_instances_as_the_policy_says() {
     g.vrrp_rx_bufs_policy = ka_config::model::RxBufsPolicy::System;
     assert_eq!(rx_buf_size(&g, &[a, c6], 1500), 0, "the kernel's default");
 }
+
+/// fifo_write_vrrp_states_on_reload (keepalived vrrp_init_state): after a reload each
+/// group's state, and each instance's that did not change and is not MASTER.
+#[test]
+fn a_reload_writes_the_states_that_did_not_change_to_the_fifo() {
+    let l = load(
+        "vrrp_sync_group G {\n    group {\n        A\n        B\n    }\n}\n\
+         vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    priority 100\n    virtual_ipaddress {\n        192.0.2.1/24\n    }\n}\n\
+         vrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    priority 90\n    virtual_ipaddress {\n        192.0.2.2/24\n    }\n}\n",
+    );
+    let mut r = router(&l);
+    let _ = r.begin(Time(0), std::time::Duration::ZERO);
+    let lines = |r: &Router, kept: &dyn Fn(usize) -> bool| -> Vec<String> {
+        r.reload_fifo_lines(kept)
+            .into_iter()
+            .map(|(_, a)| match a {
+                Action::Fifo { line } => line,
+                other => panic!("not a FIFO line: {other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(
+        lines(&r, &|n| n == 0),
+        vec![
+            "GROUP \"G\" BACKUP 0\n".to_string(),
+            "INSTANCE \"A\" BACKUP 100\n".to_string()
+        ],
+        "B changed state in the reload: its transition wrote its own line"
+    );
+    // MASTERs write none (keepalived 2.2.7 writes only in its BACKUP/FAULT branch).
+    let _ = r.tick(Time(10_000_000));
+    assert_eq!(r.instances[0].state(), ka_vrrp::instance::State::Master);
+    assert_eq!(
+        lines(&r, &|_| true),
+        vec!["GROUP \"G\" MASTER 0\n".to_string()]
+    );
+}
+
+/// A BACKUP carried over a reload keeps its state as keepalived's vrrp_init_state does:
+/// no "(init)" line, no notify, no FIFO line; its group is BACKUP too, and with
+/// fifo_write_vrrp_states_on_reload the states go to the FIFO.
+#[test]
+fn a_backup_carried_over_a_reload_is_not_notified_again() {
+    let l = load(
+        "vrrp_sync_group G {\n    group {\n        A\n        B\n    }\n    notify /bin/true\n}\n\
+         vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    priority 100\n    notify /bin/true\n    virtual_ipaddress {\n        192.0.2.1/24\n    }\n}\n\
+         vrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    priority 90\n    virtual_ipaddress {\n        192.0.2.2/24\n    }\n}\n",
+    );
+    let mut r = router(&l);
+    let left = std::time::Duration::from_millis(700);
+    let mut acts = r.handle(Time(0), 0, ka_vrrp::instance::Event::StartBackup { left });
+    acts.extend(r.handle(Time(0), 1, ka_vrrp::instance::Event::StartBackup { left }));
+    assert!(
+        acts.iter().all(|(_, a)| !matches!(
+            a,
+            Action::Log { .. } | Action::Notify { .. } | Action::Fifo { .. }
+        )),
+        "{acts:?}"
+    );
+    assert_eq!(r.instances[0].state(), ka_vrrp::instance::State::Backup);
+    assert_eq!(r.groups[0].state(), ka_vrrp::state::State::Backup);
+    assert_eq!(r.reload_fifo_lines(&|_| true).len(), 3);
+    // The carried deadline holds: master down at 0.7 s, not 3.6 s.
+    let acts = r.tick(Time(700_000));
+    assert_eq!(
+        r.instances[0].state(),
+        ka_vrrp::instance::State::Master,
+        "{acts:?}"
+    );
+}

@@ -884,11 +884,15 @@ impl Watchdog {
         k: Kind,
         r: Running,
         resume: Option<Vec<InstanceState>>,
+        reload: bool,
         poll: &Poll,
     ) -> io::Result<()> {
         // A child that has already exited cannot be told; reap() sees its exit code.
         if k == Kind::Vrrp {
             if let Some(states) = resume {
+                if reload {
+                    let _ = send_blocking(&r.ch, &ToChild::Reloaded);
+                }
                 if !self.scripts.is_empty() {
                     let list = self.scripts.iter().map(|(n, g)| (n.clone(), *g)).collect();
                     let _ = send_blocking(&r.ch, &ToChild::Scripts(list));
@@ -925,7 +929,7 @@ impl Watchdog {
             .started_once
             .then(|| self.states.values().cloned().collect());
         slot.started_once = true;
-        self.go(k, r, resume, poll)
+        self.go(k, r, resume, false, poll)
     }
 
     /// Follows the running configuration's reload_time_file (keepalived: the file is read
@@ -1124,7 +1128,7 @@ impl Watchdog {
                     };
                     r.started = Instant::now();
                     let pid = r.child.id();
-                    match self.go(k, r, resume, poll) {
+                    match self.go(k, r, resume, true, poll) {
                         Ok(()) => log::info!("Reload: {} child process, pid={pid}", k.name()),
                         Err(e) => {
                             log::error!("Reload: cannot start the new {} child: {e}", k.name())

@@ -395,6 +395,7 @@ fn child_main(cli: &Cli) -> ExitCode {
     let r = process
         .with_parent(ch, go.resume)
         .with_scripts(go.scripts)
+        .with_reloaded(go.reloaded)
         .with_originals(go.originals)
         .with_log_args(log_args)
         .run();
