@@ -302,6 +302,14 @@ fn range(first: std::net::IpAddr, last: std::net::IpAddr) -> String {
     format!("{first}/{}", bits - host_bits)
 }
 
+fn extra_if(x: GarpExtraIf) -> String {
+    if x.all {
+        format!("all {}", x.interval)
+    } else {
+        x.interval.to_string()
+    }
+}
+
 fn global(g: &GlobalDefs, o: &mut Out) {
     if g.child_wait_time != Duration::from_secs(5) {
         o.kv("child_wait_time", g.child_wait_time.as_secs());
@@ -388,6 +396,9 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     }
     o.flag("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts);
     o.flag("disable_local_igmp", g.disable_local_igmp);
+    if let Some(x) = g.vrrp_garp_extra_if {
+        o.kv("vrrp_garp_extra_if", extra_if(x));
+    }
     o.flag(
         "fifo_write_vrrp_states_on_reload",
         g.fifo_write_vrrp_states_on_reload,
@@ -796,6 +807,9 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     o.kv("garp_master_refresh_repeat", i.garp.master_refresh_repeat);
     o.kv("garp_lower_prio_delay", secs(i.garp.lower_prio_delay));
     o.kv("garp_lower_prio_repeat", i.garp.lower_prio_repeat);
+    if let Some(x) = i.garp.extra_if {
+        o.kv("garp_extra_if", extra_if(x));
+    }
     o.onoff("smtp_alert", i.smtp_alert);
     if let Some(b) = i.notify_priority_changes {
         o.onoff("notify_priority_changes", b);

@@ -136,6 +136,8 @@ pub struct GlobalDefs {
     /// `fifo_write_vrrp_states_on_reload`: after a reload, the states that did not change
     /// go to the notify FIFOs too.
     pub fifo_write_vrrp_states_on_reload: bool,
+    /// `vrrp_garp_extra_if`: the instances' default `garp_extra_if`.
+    pub vrrp_garp_extra_if: Option<GarpExtraIf>,
     /// `disable_local_igmp`: net.ipv4.igmp_link_local_mcast_reports off while running.
     pub disable_local_igmp: bool,
     /// `child_wait_time` (a top-level keyword): how long the parent waits for its
@@ -284,6 +286,7 @@ impl Default for GlobalDefs {
             vrrp_rx_bufs_policy: RxBufsPolicy::System,
             child_wait_time: Duration::from_secs(5),
             disable_local_igmp: false,
+            vrrp_garp_extra_if: None,
             fifo_write_vrrp_states_on_reload: false,
             vrrp_rx_bufs_multiplier: 3,
             vrrp_netlink_cmd_rcv_bufs: RcvBufs::default(),
@@ -546,6 +549,17 @@ pub struct GarpTiming {
     pub master_refresh_repeat: u32,
     pub lower_prio_delay: Duration,
     pub lower_prio_repeat: u32,
+    /// `garp_extra_if [all] SECS`: while MASTER, a gratuitous ARP / NA this often on the
+    /// interfaces of the VIPs other than the instance's own.
+    pub extra_if: Option<GarpExtraIf>,
+}
+
+/// `garp_extra_if` / `vrrp_garp_extra_if`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GarpExtraIf {
+    pub interval: u32,
+    /// `all`: every interface of the VIPs, not only VMACs.
+    pub all: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

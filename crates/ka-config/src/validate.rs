@@ -334,6 +334,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "random_seed",
     "vmac_prefix",
     "disable_local_igmp",
+    "vrrp_garp_extra_if",
     "fifo_write_vrrp_states_on_reload",
     "vrrp_rx_bufs_policy",
     "vrrp_rx_bufs_multiplier",
@@ -411,7 +412,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "set_supplementary_groups",
     "data_use_instance",
     "vmac_addr_prefix",
-    "vrrp_garp_extra_if",
     "linkbeat_use_polling",
     "vrrp_track_process_ignore_script_user",
 ];
@@ -425,6 +425,27 @@ fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
         user: n.args.get(1).map(|t| t.text.to_string()),
         group: n.args.get(2).map(|t| t.text.to_string()),
     })
+}
+
+/// keepalived: `[vrrp_]garp_extra_if [all] SECS` (the instance's may be 0: off).
+fn garp_extra_if(cx: &mut Ctx, n: &Node, lo: i64) -> Option<GarpExtraIf> {
+    cx.no_block(n);
+    let (mut all, mut interval) = (false, None);
+    for (k, t) in n.args.iter().enumerate() {
+        if t.text == "all" {
+            all = true;
+        } else {
+            interval = Some(cx.int_arg(n, k, lo, 86400)? as u32);
+        }
+    }
+    let Some(interval) = interval else {
+        cx.error(
+            &n.key,
+            format!("{} specified without time - ignoring", n.key.text),
+        );
+        return None;
+    };
+    Some(GarpExtraIf { interval, all })
 }
 
 /// keepalived: `*_rcv_bufs BYTES`; 0 leaves the kernel's default.
@@ -637,6 +658,11 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
             "vrrp_owner_ignore_adverts" => set(&mut g.vrrp_owner_ignore_adverts, cx.flag(n)),
             "vrrp_rx_bufs_policy" => rx_bufs_policy(cx, n, &mut g.vrrp_rx_bufs_policy),
             "disable_local_igmp" => set(&mut g.disable_local_igmp, cx.flag(n)),
+            "vrrp_garp_extra_if" => {
+                if let Some(x) = garp_extra_if(cx, n, 1) {
+                    g.vrrp_garp_extra_if = Some(x);
+                }
+            }
             "fifo_write_vrrp_states_on_reload" => {
                 set(&mut g.fifo_write_vrrp_states_on_reload, cx.flag(n))
             }
@@ -1547,6 +1573,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "timer_expired_backup",
     "thread_timer_expired",
     "kernel_rx_buf_size",
+    "garp_extra_if",
 ];
 
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
@@ -1559,7 +1586,6 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "use_vmac_addr",
     "native_ipv6",
     "linkbeat_use_polling",
-    "garp_extra_if",
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -1659,6 +1685,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         master_refresh_repeat: g.vrrp_garp_master_refresh_repeat,
         lower_prio_delay: g.vrrp_garp_lower_prio_delay,
         lower_prio_repeat: g.vrrp_garp_lower_prio_repeat,
+        extra_if: g.vrrp_garp_extra_if,
     };
     let mut inst = VrrpInstance {
         name: name.clone(),
@@ -1917,6 +1944,11 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "garp_master_delay" => set(&mut garp.master_delay, cx.timer_arg(ch, 0.0, 86400.0)),
             "garp_master_repeat" => set(&mut garp.master_repeat, cx.u32_arg(ch, 0, 65535)),
             "garp_master_refresh" => set(&mut garp.master_refresh, cx.timer_arg(ch, 0.0, 86400.0)),
+            "garp_extra_if" => {
+                if let Some(x) = garp_extra_if(cx, ch, 0) {
+                    garp.extra_if = Some(x);
+                }
+            }
             "garp_master_refresh_repeat" => {
                 set(&mut garp.master_refresh_repeat, cx.u32_arg(ch, 0, 65535))
             }

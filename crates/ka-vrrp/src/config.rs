@@ -124,6 +124,10 @@ pub fn instance_config(
             master_refresh_repeat: m.garp.master_refresh_repeat,
             lower_prio_delay: m.garp.lower_prio_delay,
             lower_prio_repeat: m.garp.lower_prio_repeat,
+            extra_if: m.garp.extra_if.map_or(std::time::Duration::ZERO, |x| {
+                std::time::Duration::from_secs(u64::from(x.interval))
+            }),
+            extra_addresses: garp_extra_addresses(m),
         },
         lower_prio_no_advert: m.lower_prio_no_advert,
         higher_prio_send_advert: m.higher_prio_send_advert,
@@ -308,4 +312,30 @@ pub fn rx_buf_size(g: &model::GlobalDefs, on: &[&model::VrrpInstance], mtu: u32)
             (None, System) => 0,
         })
         .fold(0u32, u32::saturating_add)
+}
+
+/// garp_extra_if's addresses (keepalived vrrp_send_vmac_update): the first VIP or
+/// excluded VIP on each interface other than the instance's own (its own too when
+/// adverts leave through the base interface of its VMAC). keepalived sends only on VMACs
+/// of a VIP's own (`use_vmac` on an address line) unless `all` is given; this build makes
+/// no such VMACs, so without `all` there is nothing to send.
+pub fn garp_extra_addresses(m: &model::VrrpInstance) -> std::sync::Arc<[model::IpAddress]> {
+    if !m.garp.extra_if.is_some_and(|x| x.all && x.interval > 0) {
+        return std::sync::Arc::from([]);
+    }
+    let own_too = m.use_vmac.is_some() && m.vmac_xmit_base;
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for a in m.vips.iter().chain(&m.excluded_vips) {
+        let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+        if (dev == m.interface.as_deref().unwrap_or("") && !own_too) || seen.contains(&dev) {
+            continue;
+        }
+        seen.push(dev);
+        out.push(model::IpAddress {
+            dev: Some(dev.to_string()),
+            ..a.clone()
+        });
+    }
+    out.into()
 }

@@ -24,6 +24,10 @@ pub struct GarpConfig {
     pub master_refresh_repeat: u32,
     pub lower_prio_delay: Duration,
     pub lower_prio_repeat: u32,
+    /// garp_extra_if: while MASTER, one GARP / NA this often for each of these addresses
+    /// (one per interface other than the instance's own); zero: off.
+    pub extra_if: Duration,
+    pub extra_addresses: std::sync::Arc<[ka_config::model::IpAddress]>,
 }
 
 impl Default for GarpConfig {
@@ -35,6 +39,8 @@ impl Default for GarpConfig {
             master_refresh_repeat: 1,
             lower_prio_delay: Duration::from_secs(5),
             lower_prio_repeat: 5,
+            extra_if: Duration::ZERO,
+            extra_addresses: std::sync::Arc::from([]),
         }
     }
 }
@@ -393,6 +399,8 @@ struct Timers {
     garp_delay: Option<Time>,
     /// Periodic GARP refresh while MASTER.
     garp_refresh: Option<Time>,
+    /// The next garp_extra_if round.
+    garp_extra: Option<Time>,
     /// The delayed GARP round after a lower-priority advert.
     garp_lower: Option<Time>,
 }
@@ -567,10 +575,16 @@ impl Instance {
 
     pub fn next_deadline(&self) -> Option<Time> {
         let t = &self.timers;
-        [t.adver, t.garp_delay, t.garp_refresh, t.garp_lower]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            t.adver,
+            t.garp_delay,
+            t.garp_refresh,
+            t.garp_lower,
+            t.garp_extra,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// BACKUP: how long until the master is declared down (what a reload hands over).
@@ -794,6 +808,7 @@ impl Instance {
         if !self.cfg.garp.master_refresh.is_zero() {
             self.timers.garp_refresh = Some(now + self.cfg.garp.master_refresh);
         }
+        self.arm_garp_extra(now);
         self.notify(State::Master, out);
     }
 
@@ -918,6 +933,7 @@ impl Instance {
                 if !self.cfg.garp.master_refresh.is_zero() {
                     self.timers.garp_refresh = Some(now + self.cfg.garp.master_refresh);
                 }
+                self.arm_garp_extra(now);
             }
             Event::Timer => self.timer(now, &mut out),
             Event::Packet(rx) => self.packet(now, rx, &mut out),
@@ -957,6 +973,14 @@ impl Instance {
         }
         self.mark(now);
         out
+    }
+
+    /// garp_extra_if: the next round, when there is something to send.
+    fn arm_garp_extra(&mut self, now: Time) {
+        let g = &self.cfg.garp;
+        if !g.extra_if.is_zero() && !g.extra_addresses.is_empty() {
+            self.timers.garp_extra = Some(now + g.extra_if);
+        }
     }
 
     /// Whether a BACKUP carried over a reload stays BACKUP quietly: nothing that would
@@ -1011,6 +1035,16 @@ impl Instance {
             self.timers.garp_lower = None;
             if self.state == State::Master {
                 out.push(self.cfg.held.garp(self.cfg.garp.lower_prio_repeat));
+            }
+        }
+        if due(self.timers.garp_extra) {
+            self.timers.garp_extra = None;
+            if self.state == State::Master {
+                out.push(Action::Garp {
+                    repeat: 1,
+                    addresses: self.cfg.garp.extra_addresses.clone(),
+                });
+                self.arm_garp_extra(now);
             }
         }
         if due(self.timers.garp_refresh) {

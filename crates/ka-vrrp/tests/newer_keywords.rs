@@ -455,3 +455,52 @@ fn a_backup_carried_over_a_reload_is_not_notified_again() {
         "{acts:?}"
     );
 }
+
+/// garp_extra_if all SECS (keepalived vrrp_send_vmac_update): while MASTER, one GARP
+/// this often for the first VIP on each interface other than the instance's own.
+#[test]
+fn garp_extra_if_refreshes_the_other_interfaces_while_master() {
+    let conf = |extra: &str| {
+        format!(
+            "vrrp_instance A {{\n    interface eth0\n    virtual_router_id 1\n    priority 100\n    advert_int 1\n    garp_master_delay 0\n    {extra}\n    virtual_ipaddress {{\n        192.0.2.1/24\n        198.51.100.1/24 dev eth1\n        198.51.100.2/24 dev eth1\n    }}\n    virtual_ipaddress_excluded {{\n        203.0.113.1/24 dev eth2\n    }}\n}}\n"
+        )
+    };
+    let extra_garps = |text: &str| -> Vec<(u64, Vec<String>)> {
+        let l = load(text);
+        assert_eq!(messages(&l), Vec::<String>::new());
+        let mut r = router(&l);
+        let mut seen = Vec::new();
+        let mut acts = r.begin(Time(0), std::time::Duration::ZERO);
+        for ms in (0..=25_000u64).step_by(100) {
+            acts.extend(r.tick(Time(ms * 1000)));
+            for (_, a) in acts.drain(..) {
+                if let Action::Garp {
+                    repeat: 1,
+                    addresses,
+                } = a
+                {
+                    let list = addresses
+                        .iter()
+                        .map(|a| format!("{} {}", a.addr, a.dev.as_deref().unwrap_or("")))
+                        .collect();
+                    seen.push((ms, list));
+                }
+            }
+        }
+        seen
+    };
+    let with_all = extra_garps(&conf("garp_extra_if all 10"));
+    let want = vec![
+        "198.51.100.1 eth1".to_string(),
+        "203.0.113.1 eth2".to_string(),
+    ];
+    // MASTER after 3.6 s (3 intervals and the skew): rounds 10 s apart from there.
+    assert_eq!(
+        with_all.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(),
+        vec![want.clone(), want]
+    );
+    assert_eq!(with_all[1].0 - with_all[0].0, 10_000);
+    // Without `all` keepalived sends only on a VIP's own VMAC, which this build does not make.
+    assert!(extra_garps(&conf("garp_extra_if 10")).is_empty());
+    assert!(extra_garps(&conf("")).is_empty());
+}
