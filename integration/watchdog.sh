@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The watchdog: kill -9 of the master's VRRP child → restarted, the VIP never leaves the
+# The watchdog: kill -9 of the master's VRRP child → restarted (from the program the
+# parent runs, although its file has been replaced since), the VIP never leaves the
 # master and the backup never becomes MASTER; kill -STOP of the child → detected as hung
 # and replaced; SIGTERM of the parent → a clean stop that leaves nothing behind.
 cd "$(dirname "$0")/.."
@@ -11,9 +12,9 @@ conf() {
     printf 'vrrp_instance VI_1 {\n    state %s\n    interface eth0\n    virtual_router_id 79\n    priority %s\n    advert_int 1\n    virtual_ipaddress {\n        %s/24\n    }\n}\n' "$1" "$2" "$VIP"
 }
 
-start() {   # start NODE STATE PRIORITY
+start() {   # start NODE STATE PRIORITY [PROGRAM]
     conf "$2" "$3" > "$WORKDIR/$1.conf"
-    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
+    ip netns exec "$PREFIX-$1" "${4:-$BIN}" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
     PIDS+=($!)
     disown $!
 }
@@ -30,13 +31,19 @@ lan
 node a 10.79.0.1/24
 node b 10.79.0.2/24
 start b BACKUP 100
-start a MASTER 150
+# a runs from a copy of the program, which is then replaced by another program (as a
+# package does before `keepalived-rs upgrade`): children must still be started from the
+# program a runs.
+cp "$BIN" "$WORKDIR/keepalived-rs"
+start a MASTER 150 "$WORKDIR/keepalived-rs"
 wait_addr a $VIP 10 || fail "a never became master"
+cp /bin/true "$WORKDIR/replaced" && mv -f "$WORKDIR/replaced" "$WORKDIR/keepalived-rs"
 sleep 1.5
 
 # 1. kill -9 of the master's child.
 old=$(child_of a)
 [ -n "$old" ] || fail "no VRRP child on a"
+[ "$(cat /proc/"$old"/comm)" = keepalived-rs ] || fail "the child is named $(cat /proc/"$old"/comm)"
 kill -9 "$old"
 end=$(( $(date +%s%N) + 6000000000 ))
 while [ "$(date +%s%N)" -lt "$end" ]; do

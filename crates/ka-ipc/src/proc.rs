@@ -414,6 +414,45 @@ pub fn exited_within(
 }
 
 /// Starts `cmd` with `fd` inherited as descriptor 3 (the only one not closed on exec).
+/// A command that runs this very program image, whatever has become of the file it was
+/// started from: a package that replaced the executable (before `keepalived-rs upgrade`)
+/// must not give a running daemon children of another version, which could not read
+/// their configuration. `path` is shown as argv[0]; the child names itself after it
+/// (see [`name_after_argv0`]).
+pub fn this_program(path: &std::path::Path) -> Command {
+    use std::os::unix::process::CommandExt;
+    let me = std::path::Path::new("/proc/self/exe");
+    if me.exists() {
+        let mut cmd = Command::new(me);
+        cmd.arg0(path);
+        cmd
+    } else {
+        Command::new(path)
+    }
+}
+
+/// A child started through /proc/self/exe is named "exe" by the kernel: it takes the
+/// name of its argv[0] again (what ps and top show, as for the parent).
+pub fn name_after_argv0() {
+    let Ok(comm) = std::fs::read_to_string("/proc/self/comm") else {
+        return;
+    };
+    if comm.trim_end() != "exe" {
+        return;
+    }
+    let Some(arg0) = std::env::args_os().next() else {
+        return;
+    };
+    let base = std::path::Path::new(&arg0)
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name: String = base.chars().take(15).collect();
+    if let Ok(c) = std::ffi::CString::new(name) {
+        let _ = nix::sys::prctl::set_name(&c);
+    }
+}
+
 pub fn spawn_with_fd(mut cmd: Command, fd: OwnedFd) -> io::Result<Child> {
     let raw = fd.as_raw_fd();
     // SAFETY: between fork and exec only async-signal-safe calls: dup2 (which clears

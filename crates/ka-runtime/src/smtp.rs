@@ -298,9 +298,9 @@ pub fn send(m: &Mail) -> Result<(), SmtpError> {
 /// Starts `keepalived-rs --child KIND` (mail-vrrp or mail-check) with the mail on its
 /// stdin; the caller reaps it.
 pub fn spawn_sender(m: &Mail, kind: &str, log_args: &[String]) -> io::Result<std::process::Child> {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let blob = ka_ipc::codec::encode(m).map_err(io::Error::other)?;
-    let mut child = Command::new(std::env::current_exe()?)
+    let mut child = ka_ipc::proc::this_program(&std::env::current_exe()?)
         .args(["--child", kind])
         .args(log_args)
         .stdin(Stdio::piped())

@@ -11,7 +11,6 @@ use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ka_config::Config;
@@ -794,7 +793,7 @@ impl Watchdog {
     /// children keep being answered meanwhile. The flag says whether it got there.
     fn spawn(&mut self, k: Kind, config: &Kept, poll: &Poll) -> io::Result<(Running, bool)> {
         let (ch, theirs) = Channel::pair()?;
-        let mut cmd = Command::new(&self.exe);
+        let mut cmd = ka_ipc::proc::this_program(&self.exe);
         cmd.args([
             "--child",
             k.arg(),

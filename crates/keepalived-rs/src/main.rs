@@ -79,6 +79,7 @@ fn main() -> ExitCode {
         return ExitCode::from(EXIT_OK);
     }
     if cli.child.is_some() {
+        ka_ipc::proc::name_after_argv0();
         ka_ipc::proc::ignore_signals();
         return child_main(&cli);
     }
