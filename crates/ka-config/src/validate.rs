@@ -409,11 +409,9 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "dbus_service_name",
     "dbus_no_interface_name",
     "bfd_process_name",
-    "set_supplementary_groups",
     "data_use_instance",
     "vmac_addr_prefix",
     "linkbeat_use_polling",
-    "vrrp_track_process_ignore_script_user",
 ];
 
 fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
