@@ -93,11 +93,7 @@ pub fn mkfifo(path: &str) -> io::Result<()> {
 
 /// Reads an interface's IPv4 or IPv6 setting (`net/ipv4/conf/IF/NAME`).
 pub fn sysctl(family: &str, ifname: &str, name: &str) -> io::Result<u32> {
-    let path = format!("/proc/sys/net/{family}/conf/{ifname}/{name}");
-    std::fs::read_to_string(&path)?
-        .trim()
-        .parse()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{path}: {e}")))
+    net_sysctl(&format!("{family}/conf/{ifname}/{name}"))
 }
 
 /// A setting under /proc/sys/net/ (`ipv4/igmp_link_local_mcast_reports`).
@@ -113,10 +109,3 @@ pub fn set_net_sysctl(path: &str, value: u32) -> io::Result<()> {
     std::fs::write(format!("/proc/sys/net/{path}"), value.to_string())
 }
 
-/// Writes an interface's IPv4 or IPv6 setting.
-pub fn set_sysctl(family: &str, ifname: &str, name: &str, value: u32) -> io::Result<()> {
-    std::fs::write(
-        format!("/proc/sys/net/{family}/conf/{ifname}/{name}"),
-        value.to_string(),
-    )
-}

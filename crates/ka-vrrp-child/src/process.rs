@@ -127,7 +127,7 @@ pub struct VrrpProcess {
 }
 
 /// A netlink socket's receive buffer (`*_rcv_bufs`), as keepalived: a failure is logged.
-pub(crate) fn rcvbuf(sock: &impl std::os::fd::AsFd, b: model::RcvBufs, what: &str) {
+fn rcvbuf(sock: &impl std::os::fd::AsFd, b: model::RcvBufs, what: &str) {
     if let Err(e) = ka_net::set_rcvbuf(sock, b.size, b.force) {
         log::info!(
             "Cannot set SO_RCVBUF{} on the {what} socket: {e}",
@@ -819,16 +819,21 @@ impl VrrpProcess {
     /// Sets `net/FAMILY/conf/IF/NAME` (a /proc/sys path under net/), remembering the value
     /// it had before any of us changed it.
     fn set_sysctl(&mut self, family: &str, ifname: &str, name: &str, value: u32) {
-        let key = format!("{family}/conf/{ifname}/{name}");
-        match iface::sysctl(family, ifname, name) {
+        self.set_net(&format!("{family}/conf/{ifname}/{name}"), value);
+    }
+
+    /// Sets /proc/sys/net/`key`, keeping its value before the first change in
+    /// `originals` (restored at stop).
+    fn set_net(&mut self, key: &str, value: u32) {
+        match iface::net_sysctl(key) {
             Ok(v) if v == value => {}
             Ok(v) => {
-                self.originals.entry(key).or_insert(v);
-                if let Err(e) = iface::set_sysctl(family, ifname, name, value) {
-                    log::warn!("cannot set net.{family}.conf.{ifname}.{name}: {e}");
+                self.originals.entry(key.to_string()).or_insert(v);
+                if let Err(e) = iface::set_net_sysctl(key, value) {
+                    log::warn!("cannot set /proc/sys/net/{key}: {e}");
                 }
             }
-            Err(e) => log::warn!("cannot read net.{family}.conf.{ifname}.{name}: {e}"),
+            Err(e) => log::warn!("cannot read /proc/sys/net/{key}: {e}"),
         }
     }
 
@@ -836,20 +841,9 @@ impl VrrpProcess {
     /// 224.0.0.0/24 (the VRRP group among them) while running; restored at stop with the
     /// other settings changed.
     fn disable_local_igmp(&mut self) {
-        if !self.cfg.global.disable_local_igmp {
-            return;
-        }
-        let key = "ipv4/igmp_link_local_mcast_reports";
-        match iface::net_sysctl(key) {
-            Ok(0) => {}
-            Ok(v) => {
-                self.originals.entry(key.to_string()).or_insert(v);
-                if let Err(e) = iface::set_net_sysctl(key, 0) {
-                    log::info!("Unable to write /proc/sys/net/{key} - {e}");
-                }
-                self.report_originals();
-            }
-            Err(e) => log::info!("Unable to open /proc/sys/net/{key} - {e}"),
+        if self.cfg.global.disable_local_igmp {
+            self.set_net("ipv4/igmp_link_local_mcast_reports", 0);
+            self.report_originals();
         }
     }
 
@@ -973,24 +967,15 @@ impl VrrpProcess {
             }
         }
         for (key, v) in std::mem::take(&mut self.originals) {
-            // A setting of the namespace (not of an interface).
-            if !key.contains("/conf/") {
-                if let Err(e) = iface::set_net_sysctl(&key, v) {
-                    log::warn!("cannot restore /proc/sys/net/{key}: {e}");
+            // An interface's setting (ipv4/conf/IF/NAME): nothing to restore when the
+            // interface went (with its VMAC).
+            if let Some((dir, _)) = key.rsplit_once('/').filter(|_| key.contains("/conf/")) {
+                if !std::path::Path::new(&format!("/proc/sys/net/{dir}")).exists() {
+                    continue;
                 }
-                continue;
             }
-            let mut parts = key.splitn(4, '/');
-            let (Some(family), Some(_), Some(ifname), Some(name)) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            // Interfaces that went with their VMAC have nothing to restore.
-            if std::path::Path::new(&format!("/proc/sys/net/{family}/conf/{ifname}")).exists() {
-                if let Err(e) = iface::set_sysctl(family, ifname, name, v) {
-                    log::warn!("cannot restore net.{family}.conf.{ifname}.{name}: {e}");
-                }
+            if let Err(e) = iface::set_net_sysctl(&key, v) {
+                log::warn!("cannot restore /proc/sys/net/{key}: {e}");
             }
         }
     }
@@ -1079,7 +1064,7 @@ impl VrrpProcess {
         }
         // Before the instances start: a resumed MASTER must not drop its VIPs for a
         // weight-0 process tracker without a result yet.
-        self.scan_processes(now(self.epoch), true);
+        self.scan_processes(now(self.epoch));
         match self.resume.take() {
             None => {
                 let delay = match (self.cfg.global.vrrp_delay_after_boot, uptime()) {
@@ -1520,53 +1505,30 @@ impl VrrpProcess {
     /// vrrp_track_process: /proc is read again every PROC_SCAN. keepalived follows the
     /// kernel's process events instead, which a process in a network namespace other than
     /// the first does not receive (its track_process does not work there).
-    fn scan_processes(&mut self, t: Time, first: bool) {
+    fn scan_processes(&mut self, t: Time) {
         if self.procs.is_empty() {
             return;
         }
         let cmdline = self.procs.iter().any(|p| p.config().needs_cmdline());
         let seen = ka_runtime::procs::scan(cmdline);
-        let mut changes = Vec::new();
-        for p in &mut self.procs {
-            let matching: std::collections::BTreeSet<u32> = seen
-                .iter()
-                .filter(|e| p.config().matches(&e.comm, &e.cmdline))
-                .map(|e| e.pid)
-                .collect();
-            if first {
-                let up = p.start(matching.iter().copied());
-                changes.push((p.config().name.clone(), up.or(p.status())));
-                continue;
-            }
-            let counted: Vec<u32> = p.pids().collect();
-            for pid in counted {
-                let r = if seen.binary_search_by_key(&pid, |e| e.pid).is_err() {
-                    p.exited(t, pid)
-                } else if !matching.contains(&pid) {
-                    p.no_longer(pid)
-                } else {
-                    None
-                };
-                changes.push((p.config().name.clone(), r));
-            }
-            for e in seen.iter().filter(|e| matching.contains(&e.pid)) {
-                let r = if p.counts(e.pid) {
-                    None
-                } else if p.counts(e.ppid) {
-                    p.fork(t, e.pid)
-                } else {
-                    p.exec(e.pid)
-                };
-                changes.push((p.config().name.clone(), r));
-            }
-        }
+        let changes: Vec<(String, Option<bool>)> = self
+            .procs
+            .iter_mut()
+            .map(|p| {
+                let view: Vec<(u32, u32, bool)> = seen
+                    .iter()
+                    .map(|e| (e.pid, e.ppid, p.config().matches(&e.comm, &e.cmdline)))
+                    .collect();
+                (p.config().name.clone(), p.observe(t, &view))
+            })
+            .collect();
         self.procs_scan_at = Some(t + PROC_SCAN);
         self.processes_changed(t, changes);
     }
 
     fn processes_tick(&mut self, t: Time) {
         if self.procs_scan_at.is_some_and(|d| d <= t) {
-            self.scan_processes(t, false);
+            self.scan_processes(t);
         }
         let changes: Vec<(String, Option<bool>)> = self
             .procs

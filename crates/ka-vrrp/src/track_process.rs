@@ -209,6 +209,37 @@ impl ProcessTracker {
         self.update(n == u64::from(self.cfg.quorum_max))
     }
 
+    /// One read of /proc: every process as (pid, parent, whether it matches), in pid
+    /// order. The first read starts the tracker. After that a counted process that is
+    /// gone has exited, one that no longer matches ran another program, and a new match
+    /// is a fork when its parent is counted, else an exec. The status, when the read
+    /// changed it (or on the first).
+    pub fn observe(&mut self, now: Time, procs: &[(u32, u32, bool)]) -> Option<bool> {
+        if self.up.is_none() {
+            return self.start(procs.iter().filter(|p| p.2).map(|p| p.0));
+        }
+        let before = self.up;
+        let counted: Vec<u32> = self.pids.iter().copied().collect();
+        for pid in counted {
+            match procs.binary_search_by_key(&pid, |p| p.0) {
+                Err(_) => self.exited(now, pid),
+                Ok(k) if !procs[k].2 => self.no_longer(pid),
+                Ok(_) => None,
+            };
+        }
+        for &(pid, ppid, _) in procs.iter().filter(|p| p.2) {
+            if self.counts(pid) {
+                continue;
+            }
+            if self.counts(ppid) {
+                self.fork(now, pid);
+            } else {
+                self.exec(pid);
+            }
+        }
+        self.up.filter(|_| self.up != before)
+    }
+
     pub fn next_deadline(&self) -> Option<Time> {
         [self.fork_timer, self.terminate_timer]
             .into_iter()

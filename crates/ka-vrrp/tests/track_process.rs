@@ -141,3 +141,45 @@ fn fork_delay_reports_a_quorum_gained_by_a_fork_late() {
     // An exec reaching the quorum is not delayed.
     assert_eq!(t.exec(4), Some(true));
 }
+
+/// One read of /proc at a time (what the VRRP child feeds it): the first starts the
+/// tracker; then an exit, a fork of a counted process (fork_delay) and an exec are told
+/// apart by who is gone and who the parent is.
+#[test]
+fn reads_of_proc_tell_exits_forks_and_execs_apart() {
+    let mut m = model(&["worker"]);
+    m.quorum = 2;
+    m.fork_delay = Some(Duration::from_secs(1));
+    let mut t = ProcessTracker::new(ProcessConfig::from_model(&m));
+    // pid 1 (init) is not a worker; 10 is.
+    assert_eq!(
+        t.observe(s(0.0), &[(1, 0, false), (10, 1, true)]),
+        Some(false)
+    );
+    // 11, a child of the counted 10: a fork, reported after fork_delay.
+    assert_eq!(
+        t.observe(s(1.0), &[(1, 0, false), (10, 1, true), (11, 10, true)]),
+        None
+    );
+    assert_eq!(t.count(), 2);
+    assert_eq!(t.tick(s(2.0)), Some(true));
+    // 11 runs another program: at once; 12, started by init: an exec, at once.
+    assert_eq!(
+        t.observe(s(3.0), &[(1, 0, false), (10, 1, true), (11, 10, false)]),
+        Some(false)
+    );
+    assert_eq!(
+        t.observe(s(4.0), &[(1, 0, false), (10, 1, true), (12, 1, true)]),
+        Some(true)
+    );
+    // 10 gone: an exit (no terminate delay here).
+    assert_eq!(
+        t.observe(s(5.0), &[(1, 0, false), (12, 1, true)]),
+        Some(false)
+    );
+    assert_eq!(
+        t.observe(s(6.0), &[(1, 0, false), (12, 1, true)]),
+        None,
+        "no change, nothing said"
+    );
+}
