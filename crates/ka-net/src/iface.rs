@@ -108,4 +108,3 @@ pub fn net_sysctl(path: &str) -> io::Result<u32> {
 pub fn set_net_sysctl(path: &str, value: u32) -> io::Result<()> {
     std::fs::write(format!("/proc/sys/net/{path}"), value.to_string())
 }
-
