@@ -20,8 +20,8 @@ pub enum Exit {
 /// How long a new child may take to receive its configuration.
 const PREPARE_WITHIN: Duration = Duration::from_secs(30);
 
-/// In the child: the configuration.
-pub fn child_setup(ch: &Channel) -> io::Result<Config> {
+/// In the child: the configuration, and the bytes it was sent as.
+pub fn child_setup(ch: &Channel) -> io::Result<(Config, Vec<u8>)> {
     let end = Instant::now() + PREPARE_WITHIN;
     let mut blob = Vec::new();
     loop {
@@ -46,7 +46,8 @@ pub fn child_setup(ch: &Channel) -> io::Result<Config> {
             Some(ToChild::ConfigPart { data, last }) => {
                 blob.extend_from_slice(&data);
                 if last {
-                    return ka_ipc::codec::decode_config(&blob).map_err(io::Error::other);
+                    let cfg = ka_ipc::codec::decode_config(&blob).map_err(io::Error::other)?;
+                    return Ok((cfg, blob));
                 }
             }
             Some(ToChild::Ping(n)) => ch.send(&ToParent::Pong(n))?,

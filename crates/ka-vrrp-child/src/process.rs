@@ -19,7 +19,7 @@ use ka_net::vrrp::{RecvSocket, SendSocket, PROTO_AH, PROTO_VRRP};
 use ka_runtime::error::{ctx, RunError};
 use ka_runtime::link::Exit;
 use ka_runtime::scripts::{self, open_fifo, spawn, Dying, RunAsError};
-use ka_vrrp::instance::{Event, TrackStatus, TrackerId};
+use ka_vrrp::instance::{Event, InstanceConfig, TrackStatus, TrackerId};
 use ka_vrrp::rx::Received;
 use ka_vrrp::script::{ScriptAction, ScriptEvent, ScriptTracker, Status};
 use ka_vrrp::sync::{Router, Target};
@@ -40,6 +40,14 @@ const PROC_SCAN: Duration = Duration::from_secs(1);
 const RECV6_BASE: usize = 1 << 20;
 /// Receive sockets are tokens from here on, one per (interface, protocol).
 const RECV_BASE: usize = 16;
+
+/// static_ipaddress, static_routes and static_rules.
+#[derive(Clone)]
+struct Statics {
+    addresses: Vec<model::IpAddress>,
+    routes: Vec<model::Route>,
+    rules: Vec<model::Rule>,
+}
 
 struct IfaceIo {
     name: String,
@@ -62,6 +70,8 @@ struct Vmac {
     base: String,
     /// vmac_xmit_base: adverts leave through the base interface.
     xmit_base: bool,
+    /// Its MAC address and interface group, as configured.
+    spec: model::Vmac,
     /// Deleted or renamed by someone else, not created again yet.
     gone: bool,
 }
@@ -82,7 +92,16 @@ pub struct VrrpProcess {
     file_watch: Option<ka_net::inotify::Inotify>,
     /// lvs_sync_daemon: the IPVS sync daemons following one instance.
     sync_daemons: Option<crate::sync_daemons::SyncDaemons>,
-    cfg: Config,
+    /// global_defs, which the loop reads throughout.
+    global: model::GlobalDefs,
+    /// static_ipaddress, static_routes and static_rules (added at start, removed at stop).
+    statics: Statics,
+    /// The interfaces of instances with `promote_secondaries` (set once, at start).
+    promote_on: Vec<String>,
+    /// The configuration as the parent sent it. The instances' settings live on in
+    /// `router` as each instance's resolved configuration; the configuration's own
+    /// form is decoded from here only for the dumps (SIGUSR1, SIGJSON).
+    encoded: Box<[u8]>,
     router: Router,
     ifaces: Vec<IfaceIo>,
     /// Configured interfaces that do not exist: their instances wait in FAULT.
@@ -148,7 +167,8 @@ fn now(epoch: Instant) -> Time {
 }
 
 impl VrrpProcess {
-    pub fn new(cfg: Config) -> Result<VrrpProcess, RunError> {
+    /// `encoded` is `cfg` as the parent sent it (kept for the dumps).
+    pub fn new(cfg: Config, encoded: Vec<u8>) -> Result<VrrpProcess, RunError> {
         ka_runtime::scripts::configure(&cfg.global);
         let mut ifnames: Vec<String> = Vec::new();
         for i in &cfg.instances {
@@ -195,7 +215,7 @@ impl VrrpProcess {
                 continue;
             }
             let name = ka_vrrp::config::vmac_ifname(&cfg.global, m).unwrap_or_default();
-            let io = Self::make_vmac(&mut nl, m, v, &name, base)?;
+            let io = Self::make_vmac(&mut nl, &m.name, m.vrid, v, &name, base)?;
             log::info!("({}) VMAC {name} on {base}", m.name);
             let index = io.ifindex;
             ifaces.push(io);
@@ -205,6 +225,7 @@ impl VrrpProcess {
                 index,
                 base: base.clone(),
                 xmit_base: m.vmac_xmit_base,
+                spec: v.clone(),
                 gone: false,
             });
         }
@@ -304,7 +325,19 @@ impl VrrpProcess {
             procs_scan_at: None,
             file_watch: None,
             sync_daemons: crate::sync_daemons::SyncDaemons::new(&cfg),
-            cfg,
+            statics: Statics {
+                addresses: cfg.static_addresses,
+                routes: cfg.static_routes,
+                rules: cfg.static_rules,
+            },
+            promote_on: cfg
+                .instances
+                .iter()
+                .filter(|i| i.promote_secondaries)
+                .filter_map(|i| i.interface.clone())
+                .collect(),
+            global: cfg.global,
+            encoded: encoded.into_boxed_slice(),
             router,
             ifaces,
             missing,
@@ -340,8 +373,12 @@ impl VrrpProcess {
             }
             p.scripts[k].ids = ids;
         }
-        for (i, m) in p.router.instances.iter().zip(&p.cfg.instances) {
-            let absent = m.interface.as_ref().is_some_and(|n| p.missing.contains(n));
+        for i in &p.router.instances {
+            let absent = i
+                .cfg
+                .interface
+                .as_ref()
+                .is_some_and(|n| p.missing.contains(n));
             if i.cfg.src.is_unspecified() && !absent {
                 return Err(RunError::Cannot(format!(
                     "({}) no {} address on its interface to send adverts from",
@@ -362,15 +399,16 @@ impl VrrpProcess {
     /// opens the sockets adverts and GARPs leave through.
     fn make_vmac(
         nl: &mut Netlink,
-        m: &model::VrrpInstance,
+        instance: &str,
+        vrid: u8,
         v: &model::Vmac,
         name: &str,
         base: &str,
     ) -> Result<IfaceIo, RunError> {
-        let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, m.vrid]);
+        let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, vrid]);
         let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
         let index = ctx(nl.add_macvlan(name, base_index, mac, v.group), || {
-            format!("({}) VMAC {name} on {base}", m.name)
+            format!("({instance}) VMAC {name} on {base}")
         })?;
         Ok(IfaceIo {
             name: name.to_string(),
@@ -410,13 +448,19 @@ impl VrrpProcess {
                 // Gone with its base: made again when the base is back.
                 continue;
             }
-            let m = &self.cfg.instances[n];
-            let Some(v) = &m.use_vmac else {
-                continue;
-            };
-            match Self::make_vmac(&mut self.nl, m, v, &name, &base) {
+            let c = &self.router.instances[n].cfg;
+            let made = Self::make_vmac(
+                &mut self.nl,
+                &c.name,
+                c.vrid,
+                &self.vmacs[k].spec,
+                &name,
+                &base,
+            );
+            let who = c.name.clone();
+            match made {
                 Ok(io) => {
-                    log::info!("({}) VMAC {name} on {base} created again", m.name);
+                    log::info!("({who}) VMAC {name} on {base} created again");
                     self.vmacs[k].index = io.ifindex;
                     self.vmacs[k].gone = false;
                     if let Some(slot) = self.ifaces.iter_mut().find(|i| i.vmac && i.name == name) {
@@ -425,7 +469,7 @@ impl VrrpProcess {
                     self.vmac_sysctls(&name, &base);
                     self.report_originals();
                 }
-                Err(e) => log::warn!("({}) cannot create VMAC {name} again: {e}", m.name),
+                Err(e) => log::warn!("({who}) cannot create VMAC {name} again: {e}"),
             }
         }
     }
@@ -444,29 +488,28 @@ impl VrrpProcess {
     fn open_receivers_on(&mut self, i: usize) -> Result<(), RunError> {
         {
             let io = &mut self.ifaces[i];
-            let insts: Vec<&model::VrrpInstance> = self
-                .cfg
+            let insts: Vec<&InstanceConfig> = self
+                .router
                 .instances
                 .iter()
+                .map(|i| &i.cfg)
                 .filter(|i| i.interface.as_deref() == Some(&io.name))
                 .collect();
-            let group =
-                insts
-                    .iter()
-                    .find(|i| i.unicast_peers.is_empty())
-                    .map(|i| match i.mcast_dst_ip {
-                        Some(IpAddr::V4(g)) => g,
-                        _ => self.cfg.global.vrrp_mcast_group4,
-                    });
+            let group = insts
+                .iter()
+                .find(|i| i.peers.is_empty())
+                .map(|i| match i.mcast_group {
+                    IpAddr::V4(g) => g,
+                    IpAddr::V6(_) => self.global.vrrp_mcast_group4,
+                });
             let name = io.name.clone();
             // vrrp_rx_bufs_policy / kernel_rx_buf_size: each socket's buffer from the
             // instances it receives for.
             let mtu = iface::mtu(&name).unwrap_or(1500);
-            let is_v6 = |i: &&model::VrrpInstance| i.vips.first().is_some_and(|a| a.addr.is_ipv6());
-            let is_ah = |i: &&model::VrrpInstance| matches!(i.auth, Some(model::Auth::Ah(_)));
-            let size = |on: Vec<&model::VrrpInstance>| {
-                ka_vrrp::config::rx_buf_size(&self.cfg.global, &on, mtu)
-            };
+            let is_v6 = |i: &&InstanceConfig| i.vips.first().is_some_and(|a| a.is_ipv6());
+            let is_ah = |i: &&InstanceConfig| matches!(i.auth, ka_vrrp::rx::AuthConfig::Ah(_));
+            let size =
+                |on: Vec<&InstanceConfig>| ka_vrrp::config::rx_buf_size(&self.global, &on, mtu);
             let vrrp4 = size(
                 insts
                     .iter()
@@ -488,21 +531,18 @@ impl VrrpProcess {
             )?;
             rcvbuf_of(&sock, vrrp4, &name);
             io.recv.push(sock);
-            if let Some(m) = insts
-                .iter()
-                .find(|i| i.vips.first().is_some_and(|a| a.addr.is_ipv6()))
-            {
+            if let Some(m) = insts.iter().find(|i| is_v6(i)) {
                 let Some(ll) = link_local(&name) else {
                     return Err(RunError::Cannot(format!(
                         "({}) no IPv6 link-local address on {name}",
                         m.name
                     )));
                 };
-                let group = match m.mcast_dst_ip {
-                    Some(IpAddr::V6(g)) => g,
-                    _ => self.cfg.global.vrrp_mcast_group6,
+                let group = match m.mcast_group {
+                    IpAddr::V6(g) => g,
+                    IpAddr::V4(_) => self.global.vrrp_mcast_group6,
                 };
-                let g = if m.unicast_peers.is_empty() {
+                let g = if m.peers.is_empty() {
                     Some(group)
                 } else {
                     None
@@ -514,10 +554,7 @@ impl VrrpProcess {
                 rcvbuf_of(&sock, vrrp6, &name);
                 io.v6 = Some((sock, ll));
             }
-            if insts
-                .iter()
-                .any(|i| matches!(i.auth, Some(model::Auth::Ah(_))))
-            {
+            if insts.iter().any(is_ah) {
                 let sock = ctx(RecvSocket::new(&name, io.ifindex, PROTO_AH, group), || {
                     format!("AH receive socket on {name}")
                 })?;
@@ -648,16 +685,17 @@ impl VrrpProcess {
     /// the interface's first IPv4 address that is not a VIP (IPv6: its link-local).
     fn resolve_sources(&mut self, name: &str) {
         let all_vips: Vec<IpAddr> = self
-            .cfg
+            .router
             .instances
             .iter()
-            .flat_map(|i| i.vips.iter().map(|a| a.addr))
+            .flat_map(|i| i.cfg.vips.iter().copied())
             .collect();
-        for (n, m) in self.cfg.instances.iter().enumerate() {
-            if m.interface.as_deref() != Some(name) || m.src_ip.is_some() {
+        for n in 0..self.router.instances.len() {
+            let c = &self.router.instances[n].cfg;
+            if c.interface.as_deref() != Some(name) || c.src_fixed {
                 continue;
             }
-            let v6 = m.vips.first().is_some_and(|a| a.addr.is_ipv6());
+            let v6 = c.vips.first().is_some_and(|a| a.is_ipv6());
             let src = if v6 {
                 link_local(name).map(IpAddr::V6)
             } else {
@@ -674,21 +712,26 @@ impl VrrpProcess {
 
     /// Whether an instance on `name` has no address to send adverts from yet.
     fn sourceless(&self, name: &str) -> bool {
-        self.cfg
+        self.router
             .instances
             .iter()
-            .zip(&self.router.instances)
-            .any(|(m, i)| m.interface.as_deref() == Some(name) && i.cfg.src.is_unspecified())
+            .any(|i| i.cfg.interface.as_deref() == Some(name) && i.cfg.src.is_unspecified())
     }
 
-    /// Every tracked interface's state now (at start, and after lost link events).
+    /// Every tracked interface's state now (at start, and after lost link events): the
+    /// instances' own (unless dont_track_primary) and track_interface ones. VMACs are
+    /// followed by `follow_vmacs`.
     fn read_links(&mut self) {
         let mut names: Vec<String> = Vec::new();
-        for m in &self.cfg.instances {
-            if let (Some(i), false) = (&m.interface, m.dont_track_primary) {
-                names.push(i.clone());
+        for i in &self.router.instances {
+            for (id, _) in i.trackers() {
+                match id {
+                    TrackerId::Interface(n) if !self.vmacs.iter().any(|v| &v.name == n) => {
+                        names.push(n.clone())
+                    }
+                    _ => {}
+                }
             }
-            names.extend(m.track_interfaces.iter().map(|t| t.name.clone()));
         }
         names.sort();
         names.dedup();
@@ -739,14 +782,13 @@ impl VrrpProcess {
         let acts = self.router.address_removed(t, addr, on);
         self.apply(acts);
         let g = self
-            .cfg
             .global
             .default_interface
             .clone()
             .unwrap_or_else(|| "eth0".into());
         let gone: Vec<model::IpAddress> = self
-            .cfg
-            .static_addresses
+            .statics
+            .addresses
             .iter()
             .filter(|a| {
                 a.addr == addr && iface::index(a.dev.as_deref().unwrap_or(&g)).ok() == Some(ifindex)
@@ -841,7 +883,7 @@ impl VrrpProcess {
     /// 224.0.0.0/24 (the VRRP group among them) while running; restored at stop with the
     /// other settings changed.
     fn disable_local_igmp(&mut self) {
-        if self.cfg.global.disable_local_igmp {
+        if self.global.disable_local_igmp {
             self.set_net("ipv4/igmp_link_local_mcast_reports", 0);
             self.report_originals();
         }
@@ -905,13 +947,7 @@ impl VrrpProcess {
     /// `promote_secondaries`: set on each such instance's interface (keepalived
     /// set_promote_secondaries), restored at stop with the other settings changed.
     fn promote_secondaries(&mut self) {
-        let ifaces: Vec<String> = self
-            .cfg
-            .instances
-            .iter()
-            .filter(|i| i.promote_secondaries)
-            .filter_map(|i| i.interface.clone())
-            .collect();
+        let ifaces = std::mem::take(&mut self.promote_on);
         if ifaces.is_empty() {
             return;
         }
@@ -926,7 +962,7 @@ impl VrrpProcess {
     /// notify_fifo_script and vrrp_notify_fifo_script: started with the FIFO's name as
     /// their last argument, as their user (keepalived notify_fifo_open).
     fn start_fifo_scripts(&mut self) {
-        let g = &self.cfg.global;
+        let g = &self.global;
         let pairs = [
             (&g.notify_fifo, &g.notify_fifo_script),
             (&g.vrrp_notify_fifo, &g.vrrp_notify_fifo_script),
@@ -941,7 +977,7 @@ impl VrrpProcess {
             }
         }
         for (argv, who) in todo {
-            match scripts::start(&self.cfg.global, &argv, who.as_ref()) {
+            match scripts::start(&self.global, &argv, who.as_ref()) {
                 Ok(c) => self.fifo_scripts.push(c),
                 Err(e) => log::warn!("cannot run FIFO script {}: {e}", argv.join(" ")),
             }
@@ -1067,19 +1103,18 @@ impl VrrpProcess {
         self.scan_processes(now(self.epoch));
         match self.resume.take() {
             None => {
-                let delay = match (self.cfg.global.vrrp_delay_after_boot, uptime()) {
+                let delay = match (self.global.vrrp_delay_after_boot, uptime()) {
                     (Some(_), None) => {
                         log::warn!(
                             "Unable to read /proc/uptime for vrrp_delay_after_boot - ignoring"
                         );
-                        self.cfg.global.vrrp_startup_delay
+                        self.global.vrrp_startup_delay
                     }
-                    (_, up) => ka_vrrp::config::startup_delay(
-                        &self.cfg.global,
-                        up.unwrap_or(Duration::MAX),
-                    ),
+                    (_, up) => {
+                        ka_vrrp::config::startup_delay(&self.global, up.unwrap_or(Duration::MAX))
+                    }
                 };
-                if delay > self.cfg.global.vrrp_startup_delay {
+                if delay > self.global.vrrp_startup_delay {
                     log::info!(
                         "vrrp_delay_after_boot: the instances wait {:.3} s more",
                         delay.as_secs_f64()
@@ -1148,7 +1183,7 @@ impl VrrpProcess {
                         }
                     }
                 }
-                if self.reloaded && self.cfg.global.fifo_write_vrrp_states_on_reload {
+                if self.reloaded && self.global.fifo_write_vrrp_states_on_reload {
                     let kept = |n: usize| {
                         let i = &self.router.instances[n];
                         resume
@@ -1177,7 +1212,7 @@ impl VrrpProcess {
         }
         let mut events = Events::with_capacity(64);
         let mut buf = vec![0u8; 65536];
-        let mut auto = ka_runtime::process::AutoPriority::new(&self.cfg.global.vrrp_process);
+        let mut auto = ka_runtime::process::AutoPriority::new(&self.global.vrrp_process);
         // The start (interface and address dumps, the first transitions) is over.
         ka_ipc::proc::release_free_memory();
         loop {
@@ -1371,7 +1406,6 @@ impl VrrpProcess {
         self.rules("static_rules", &h.vrrp.static_rules, false);
         self.routes("static_routes", &h.vrrp.static_routes, false);
         let g = self
-            .cfg
             .global
             .default_interface
             .clone()
@@ -1400,32 +1434,34 @@ impl VrrpProcess {
     /// ARPs / NAs for those addresses only.
     /// Whether every VIP of instance `n` (not the excluded ones) is on its interface.
     fn holds_vips(&self, n: usize, present: &[(String, IpAddr)]) -> bool {
-        let m = &self.cfg.instances[n];
-        let vips = self.on_vmac(n, m.vips.clone());
+        let c = &self.router.instances[n].cfg;
+        let vips = self.on_vmac(n, c.vip_addresses().to_vec());
         !vips.is_empty()
             && vips.iter().all(|a| {
-                let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+                let dev = a.dev.as_deref().or(c.interface.as_deref()).unwrap_or("");
                 present.iter().any(|(d, p)| d == dev && *p == a.addr)
             })
     }
 
     fn complete_master(&mut self, n: usize) {
-        let m = self.cfg.instances[n].clone();
+        let c = &self.router.instances[n].cfg;
+        let (name, interface, held) = (c.name.clone(), c.interface.clone(), c.held.clone());
+        let repeat = c.garp.master_repeat;
         let present = iface::addresses().unwrap_or_default();
         let missing: Vec<model::IpAddress> = self
             .all_vips(n)
             .into_iter()
             .filter(|a| {
-                let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
+                let dev = a.dev.as_deref().or(interface.as_deref()).unwrap_or("");
                 !present.iter().any(|(d, p)| d == dev && *p == a.addr)
             })
             .collect();
         if !missing.is_empty() {
-            self.addresses(&m.name, &missing, m.interface.as_deref(), true);
-            self.garp_for(n, &missing, self.router.instances[n].cfg.garp.master_repeat);
+            self.addresses(&name, &missing, interface.as_deref(), true);
+            self.garp_for(n, &missing, repeat);
         }
-        self.routes(&m.name, &m.virtual_routes, true);
-        self.rules(&m.name, &m.virtual_rules, true);
+        self.routes(&name, &held.routes, true);
+        self.rules(&name, &held.rules, true);
     }
 
     fn read_socket(&mut self, k: usize, buf: &mut [u8]) {
@@ -1499,7 +1535,7 @@ impl VrrpProcess {
         argv: &[String],
         own: Option<&(String, Option<String>)>,
     ) -> Result<Option<(u32, u32)>, RunAsError> {
-        scripts::run_as(&self.cfg.global, argv, own)
+        scripts::run_as(&self.global, argv, own)
     }
 
     /// vrrp_track_process: /proc is read again every PROC_SCAN. keepalived follows the
@@ -1687,7 +1723,8 @@ impl VrrpProcess {
         use ka_ipc::status::{Counters, InstanceStatus, TrackerStatus};
         use ka_vrrp::instance::{State, TrackStatus};
         let wall = |t: Time| self.epoch_wall + t.micros() as f64 / 1e6;
-        let (m, i) = (&self.cfg.instances[n], &self.router.instances[n]);
+        let i = &self.router.instances[n];
+        let m = &i.cfg;
         let trackers = i
             .trackers()
             .map(|(id, t)| {
@@ -1720,7 +1757,7 @@ impl VrrpProcess {
             reason: i.last_reason().map(|r| r.to_string()).unwrap_or_default(),
             interface: m.interface.clone().unwrap_or_default(),
             vrid: m.vrid,
-            version: m.version,
+            version: m.version.number(),
             base_priority: m.priority,
             effective_priority: i.effective_priority(),
             trackers,
@@ -1732,7 +1769,7 @@ impl VrrpProcess {
             },
             advert_int: i.master_adver_int().as_secs_f64(),
             vips: m
-                .vips
+                .vip_addresses()
                 .iter()
                 .map(|a| {
                     let host = if a.addr.is_ipv4() { 32 } else { 128 };
@@ -1900,19 +1937,31 @@ impl VrrpProcess {
         }
     }
 
+    /// The configuration, decoded again from the bytes the parent sent (for the dumps).
+    fn config(&self) -> Option<Config> {
+        match ka_ipc::codec::decode_config(&self.encoded) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                log::error!("cannot decode the configuration for a dump: {e}");
+                None
+            }
+        }
+    }
+
     /// SIGUSR1: keepalived.data where keepalived writes it ($TMPDIR or /tmp, or
     /// state_dump_file).
     fn dump_data(&self) {
-        let g = &self.cfg.global;
+        let g = &self.global;
         let path = ka_runtime::dumps::state_path(g.state_dump_file.as_deref(), "");
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-        let text = ka_vrrp::dump::data(&self.cfg, &self.router, host.trim());
+        let Some(cfg) = self.config() else { return };
+        let text = ka_vrrp::dump::data(&cfg, &self.router, host.trim());
         ka_runtime::dumps::write(&path, &text);
     }
 
     /// SIGUSR2 (and STATS_CLEAR, before the counters are zeroed): keepalived.stats.
     fn dump_stats(&self) {
-        let g = &self.cfg.global;
+        let g = &self.global;
         let path = ka_runtime::dumps::file_path(g.stats_dump_file.as_deref(), "keepalived.stats");
         ka_runtime::dumps::write(&path, &ka_vrrp::dump::stats(&self.router));
     }
@@ -1922,11 +1971,12 @@ impl VrrpProcess {
         if self.router.instances.is_empty() {
             return;
         }
-        let g = &self.cfg.global;
+        let g = &self.global;
         let path = ka_runtime::dumps::file_path(g.json_dump_file.as_deref(), "keepalived.json");
         let wall = self.epoch_wall;
         let to_wall = |t: Time| wall + t.micros() as f64 / 1e6;
-        let text = ka_vrrp::json::dump(&self.cfg, &self.router, &to_wall, self.epoch_wall);
+        let Some(cfg) = self.config() else { return };
+        let text = ka_vrrp::json::dump(&cfg, &self.router, &to_wall, self.epoch_wall);
         ka_runtime::dumps::write(&path, &text);
     }
 
@@ -2005,7 +2055,7 @@ impl VrrpProcess {
                 }
                 Action::Notify { argv, user, group } => {
                     let who = user.map(|u| (u, group));
-                    match scripts::start(&self.cfg.global, &argv, who.as_ref()) {
+                    match scripts::start(&self.global, &argv, who.as_ref()) {
                         Ok(c) => self.children.push(c),
                         Err(e) => log::warn!("cannot run notify script {}: {e}", argv.join(" ")),
                     }
@@ -2067,14 +2117,13 @@ impl VrrpProcess {
         subject: &str,
         body: &str,
     ) {
-        if state == ka_vrrp::instance::State::Fault && self.cfg.global.no_email_faults {
+        if state == ka_vrrp::instance::State::Fault && self.global.no_email_faults {
             return;
         }
         if self.last_mail.get(&target) == Some(&state) {
             return;
         }
-        let Some(mail) = ka_runtime::smtp::Mail::from_config(&self.cfg.global, subject, body)
-        else {
+        let Some(mail) = ka_runtime::smtp::Mail::from_config(&self.global, subject, body) else {
             return;
         };
         self.last_mail.insert(target, state);
@@ -2294,14 +2343,15 @@ impl VrrpProcess {
     /// static_ipaddress, static_routes and static_rules: present while the process runs.
     fn statics(&mut self, add: bool) {
         let g = self
-            .cfg
             .global
             .default_interface
             .clone()
             .unwrap_or_else(|| "eth0".into());
-        let addrs = self.cfg.static_addresses.clone();
-        let routes = self.cfg.static_routes.clone();
-        let rules = self.cfg.static_rules.clone();
+        let Statics {
+            addresses: addrs,
+            routes,
+            rules,
+        } = self.statics.clone();
         if add {
             self.addresses("static_ipaddress", &addrs, Some(&g), true);
             self.routes("static_routes", &routes, true);

@@ -99,6 +99,7 @@ pub fn instance_config(
             rules: m.virtual_rules.iter().cloned().collect(),
         },
         src: m.src_ip.unwrap_or(primary),
+        src_fixed: m.src_ip.is_some(),
         mcast_group: m.mcast_dst_ip.unwrap_or(if v6 {
             IpAddr::V6(g.vrrp_mcast_group6)
         } else {
@@ -154,6 +155,7 @@ pub fn instance_config(
         notify_priority_changes: m
             .notify_priority_changes
             .unwrap_or(g.vrrp_notify_priority_changes),
+        kernel_rx_buf_size: m.kernel_rx_buf_size,
     }
 }
 
@@ -280,16 +282,16 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
 
 /// The length keepalived counts for an instance's advert (vrrp_adv_len): the VRRP
 /// packet, with its IPv4 header (and AH) for IPv4.
-pub fn advert_len(m: &model::VrrpInstance) -> u32 {
-    let v6 = m.vips.first().is_some_and(|a| a.addr.is_ipv6());
-    let n = m.vips.len() as u32;
+pub fn advert_len(i: &InstanceConfig) -> u32 {
+    let v6 = i.vips.first().is_some_and(|a| a.is_ipv6());
+    let n = i.vips.len() as u32;
     let mut len = 8 + n * if v6 { 16 } else { 4 };
-    if m.version == 2 {
+    if i.version == Version::V2 {
         len += 8;
     }
     if !v6 {
         len += 20;
-        if matches!(m.auth, Some(ModelAuth::Ah(_))) {
+        if matches!(i.auth, AuthConfig::Ah(_)) {
             len += 24;
         }
     }
@@ -300,7 +302,7 @@ pub fn advert_len(m: &model::VrrpInstance) -> u32 {
 /// vrrp_scheduler.c): per instance its kernel_rx_buf_size, else vrrp_rx_bufs_policy's
 /// size, or the multiplier times its advert's length or the interface's `mtu`. 0: the
 /// kernel's default is left alone.
-pub fn rx_buf_size(g: &model::GlobalDefs, on: &[&model::VrrpInstance], mtu: u32) -> u32 {
+pub fn rx_buf_size(g: &model::GlobalDefs, on: &[&InstanceConfig], mtu: u32) -> u32 {
     use model::RxBufsPolicy::*;
     let k = g.vrrp_rx_bufs_multiplier;
     on.iter()

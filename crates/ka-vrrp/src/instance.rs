@@ -123,6 +123,9 @@ pub struct InstanceConfig {
     pub held: crate::action::Held,
     /// Our primary address: the advert source and the tie-break (RFC 5798 6.4.3).
     pub src: IpAddr,
+    /// `src` was configured (mcast_src_ip / unicast_src_ip), not read from the interface:
+    /// it stays when the interface's addresses change.
+    pub src_fixed: bool,
     pub mcast_group: IpAddr,
     pub peers: Vec<Peer>,
     pub unicast_ttl: u8,
@@ -156,9 +159,16 @@ pub struct InstanceConfig {
     /// keepalived notify_priority_changes: a FIFO line (`INSTANCE "name"
     /// MASTER_PRIORITY|BACKUP_PRIORITY prio`) whenever the effective priority changes.
     pub notify_priority_changes: bool,
+    /// `kernel_rx_buf_size`: this instance's part of its receive socket's SO_RCVBUF.
+    pub kernel_rx_buf_size: Option<u32>,
 }
 
 impl InstanceConfig {
+    /// The VIPs as held: `held.addresses` lists the VIPs first, then the excluded ones.
+    pub fn vip_addresses(&self) -> &[ka_config::model::IpAddress] {
+        self.held.addresses.get(..self.vips.len()).unwrap_or(&[])
+    }
+
     /// A plain configuration (tests and simulations): v2 without auth, 1 s adverts.
     pub fn simple(name: &str, vrid: u8, priority: u8, src: IpAddr, vips: Vec<IpAddr>) -> Self {
         InstanceConfig {
@@ -173,6 +183,7 @@ impl InstanceConfig {
             held: crate::action::Held::addresses(&vips),
             vips,
             src,
+            src_fixed: false,
             mcast_group: if src.is_ipv4() {
                 IpAddr::from([224, 0, 0, 18])
             } else {
@@ -197,6 +208,7 @@ impl InstanceConfig {
             smtp_alert: false,
             in_sync_group: false,
             notify_priority_changes: false,
+            kernel_rx_buf_size: None,
         }
     }
 

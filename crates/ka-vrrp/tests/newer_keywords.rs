@@ -371,7 +371,12 @@ fn a_receive_sockets_buffer_sums_its_instances_as_the_policy_says() {
     );
     assert_eq!(messages(&l), Vec::<String>::new());
     let c = &l.config;
-    let [a, b, c6] = [&c.instances[0], &c.instances[1], &c.instances[2]];
+    let resolved: Vec<_> = c
+        .instances
+        .iter()
+        .map(|m| ka_vrrp::config::instance_config(m, &c.global, "192.0.2.9".parse().unwrap()))
+        .collect();
+    let [a, b, c6] = [&resolved[0], &resolved[1], &resolved[2]];
     // IPv4 header, VRRP header, two addresses, v2's authentication data.
     assert_eq!(advert_len(a), 20 + 8 + 8 + 8);
     assert_eq!(advert_len(b), 20 + 8 + 4);

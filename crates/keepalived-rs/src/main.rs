@@ -379,8 +379,8 @@ fn child_main(cli: &Cli) -> ExitCode {
             what: "the configuration from the parent".into(),
             source: e,
         })
-        .inspect(|c| settings = c.global.vrrp_process.clone())
-        .and_then(VrrpProcess::new);
+        .inspect(|(c, _)| settings = c.global.vrrp_process.clone())
+        .and_then(|(c, encoded)| VrrpProcess::new(c, encoded));
     let process = match prepared {
         Ok(p) => p,
         Err(e) => return fatal(e),
@@ -428,8 +428,8 @@ fn check_child(cli: &Cli, ch: ka_ipc::proc::Channel, log_args: Vec<String>) -> E
             what: "the configuration from the parent".into(),
             source: e,
         })
-        .inspect(|c| settings = c.global.checker_process.clone())
-        .and_then(ka_check_child::CheckProcess::new);
+        .inspect(|(c, _)| settings = c.global.checker_process.clone())
+        .and_then(|(c, _)| ka_check_child::CheckProcess::new(c));
     let process = match prepared {
         Ok(p) => p,
         Err(e) => return fatal(e),
