@@ -523,7 +523,12 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     if let Some(m) = g.umask {
         o.kv("umask", format!("0{m:o}"));
     }
-    o.flag("vrrp_iptables", g.vrrp_iptables_no_rules);
+    if let Some(t) = &g.nftables {
+        o.kv("nftables", q(t));
+        o.kv("nftables_priority", g.nftables_priority.to_string());
+    }
+    o.flag("nftables_counters", g.nftables_counters);
+    o.flag("nftables_ifindex", g.nftables_ifindex);
     o.close();
 }
 

@@ -204,8 +204,17 @@ pub struct GlobalDefs {
     pub process_name: Option<String>,
     /// The daemon's umask (`umask`): the mode bits its files are created without.
     pub umask: Option<u32>,
-    /// `vrrp_iptables` with no chain names: no firewall rules (keepalived adds none).
-    pub vrrp_iptables_no_rules: bool,
+    /// `nftables [TABLE]` (or `vrrp_iptables`, which Debian's keepalived, built with
+    /// nftables only, reads as `nftables keepalived`): the table whose sets drop traffic
+    /// to and from the VIPs of masters not in accept mode.
+    pub nftables: Option<String>,
+    /// `nftables_priority`: its base chains' priority (-1).
+    pub nftables_priority: i32,
+    /// `nftables_counters`: counters on its rules.
+    pub nftables_counters: bool,
+    /// `nftables_ifindex`: IPv6 link-local VIPs keyed by interface index (what this
+    /// build does in any case; see docs/COMPATIBILITY.md).
+    pub nftables_ifindex: bool,
 }
 
 /// How a child process runs (keepalived's per-process keywords in global_defs).
@@ -317,7 +326,10 @@ impl Default for GlobalDefs {
             checker_process: ProcessSettings::default(),
             process_name: None,
             umask: None,
-            vrrp_iptables_no_rules: false,
+            nftables: None,
+            nftables_priority: -1,
+            nftables_counters: false,
+            nftables_ifindex: false,
         }
     }
 }

@@ -322,6 +322,10 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "process_name",
     "umask",
     "vrrp_iptables",
+    "nftables",
+    "nftables_priority",
+    "nftables_counters",
+    "nftables_ifindex",
     "vrrp_owner_ignore_adverts",
     "vrrp_delay_after_boot",
     "iproute_usr_dir",
@@ -373,11 +377,6 @@ pub const PROCESS_KEYWORDS: &[&str] = &[
 
 /// Valid keepalived global_defs keywords that keepalived-rs does not act on yet (P2).
 pub const GLOBAL_UNSUPPORTED: &[&str] = &[
-    "vrrp_ipsets",
-    "nftables",
-    "nftables_priority",
-    "nftables_counters",
-    "nftables_ifindex",
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
@@ -839,17 +838,53 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                 g.checker_process.name = Some("keepalived_lvs".into());
             }
             "process_name" => g.process_name = process_name(cx, n),
-            // keepalived: with no chain names, no iptables rules are added, which is what
-            // keepalived-rs does; with chains it would add them (not built yet).
+            // Debian's keepalived is built with nftables and without iptables: vrrp_iptables,
+            // chains or not, means the nftables table "keepalived" (global_parser.c).
             "vrrp_iptables" => {
                 cx.no_block(n);
-                match n.args.first() {
-                    None => g.vrrp_iptables_no_rules = true,
-                    Some(t) => cx.unsupported_at(
-                        t,
-                        "vrrp_iptables with chain names: keepalived-rs adds no firewall rules yet; ignored",
-                    ),
+                cx.warn(
+                    &n.key,
+                    "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
+                );
+                g.nftables = Some("keepalived".into());
+                g.nftables_priority = -1;
+            }
+            "nftables" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                if g.nftables.is_some() {
+                    cx.warn(&n.key, "nftables already specified - ignoring");
+                } else {
+                    match n.args.first() {
+                        // NFT_TABLE_MAXNAMELEN (256) with its NUL.
+                        Some(t) if t.text.len() >= 256 => {
+                            cx.warn(t, "nftables table name too long - ignoring")
+                        }
+                        t => {
+                            g.nftables = Some(t.map_or("keepalived", |t| &t.text).to_string());
+                            g.nftables_priority = -1;
+                        }
+                    }
                 }
+            }
+            "nftables_priority" => {
+                cx.no_block(n);
+                if let Some(t) = cx.arg(n, 0) {
+                    match crate::ctx::parse_int(&t.text).and_then(|v| i32::try_from(v).ok()) {
+                        Some(v) => g.nftables_priority = v,
+                        None => {
+                            cx.error(t, format!("invalid nftables chain priority '{}'", t.text))
+                        }
+                    }
+                }
+            }
+            "nftables_counters" => {
+                cx.no_block(n);
+                g.nftables_counters = true;
+            }
+            "nftables_ifindex" => {
+                cx.no_block(n);
+                g.nftables_ifindex = true;
             }
             k if PROCESS_KEYWORDS.contains(&k) => {
                 let (which, key) = k.split_once('_').unwrap_or((k, ""));
@@ -1674,6 +1709,14 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     let mut nopreempt: Option<&Node> = None;
     let mut preempt_delay: Option<(Duration, &Node)> = None;
     let mut no_vips: Option<&Node> = None;
+    // accept / no_accept as given (the default depends on strict mode and ownership).
+    let mut accept: Option<(bool, &Node)> = None;
+    // Settings strict mode resets when given (else defaults differently).
+    let mut lower_prio_repeat: Option<&Node> = None;
+    let mut lower_prio_delay: Option<&Node> = None;
+    let mut lower_prio_no_advert: Option<&Node> = None;
+    let mut higher_prio_send_advert: Option<&Node> = None;
+    let mut down_timer: Option<&Node> = None;
     let mut owner_ignore: Option<(bool, &Node)> = None;
     let mut timer_expired: Option<(u8, &Node)> = None;
     let mut garp = GarpTiming {
@@ -1722,7 +1765,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         strict_mode: g.vrrp_strict,
         check_unicast_src: g.vrrp_check_unicast_src,
         skip_check_adv_addr: g.vrrp_skip_check_adv_addr,
-        lower_prio_no_advert: g.vrrp_lower_prio_no_advert || g.vrrp_strict,
+        lower_prio_no_advert: g.vrrp_lower_prio_no_advert,
         higher_prio_send_advert: g.vrrp_higher_prio_send_advert,
         down_timer_adverts: g.vrrp_down_timer_adverts,
         no_virtual_ipaddress: false,
@@ -1951,9 +1994,17 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 set(&mut garp.master_refresh_repeat, cx.u32_arg(ch, 0, 65535))
             }
             "garp_lower_prio_delay" => {
-                set(&mut garp.lower_prio_delay, cx.timer_arg(ch, 0.0, 86400.0))
+                if let Some(d) = cx.timer_arg(ch, 0.0, 86400.0) {
+                    garp.lower_prio_delay = d;
+                    lower_prio_delay = Some(ch);
+                }
             }
-            "garp_lower_prio_repeat" => set(&mut garp.lower_prio_repeat, cx.u32_arg(ch, 0, 65535)),
+            "garp_lower_prio_repeat" => {
+                if let Some(v) = cx.u32_arg(ch, 0, 65535) {
+                    garp.lower_prio_repeat = v;
+                    lower_prio_repeat = Some(ch);
+                }
+            }
             "smtp_alert" => set(&mut inst.smtp_alert, cx.flag(ch)),
             "notify_priority_changes" => inst.notify_priority_changes = cx.flag(ch),
             "notify_master_rx_lower_pri" => {
@@ -2013,14 +2064,29 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 inst.use_vmac = Some(v);
             }
             "vmac_xmit_base" => set(&mut inst.vmac_xmit_base, cx.flag(ch)),
-            "accept" => set(&mut inst.accept, cx.flag(ch)),
-            "no_accept" => set(&mut inst.accept, cx.flag(ch).map(|b| !b)),
+            "accept" => accept = cx.flag(ch).map(|b| (b, ch)).or(accept),
+            "no_accept" => accept = cx.flag(ch).map(|b| (!b, ch)).or(accept),
             "strict_mode" => set(&mut inst.strict_mode, cx.flag(ch)),
             "check_unicast_src" => set(&mut inst.check_unicast_src, cx.flag(ch)),
             "skip_check_adv_addr" => set(&mut inst.skip_check_adv_addr, cx.flag(ch)),
-            "lower_prio_no_advert" => set(&mut inst.lower_prio_no_advert, cx.flag(ch)),
-            "higher_prio_send_advert" => set(&mut inst.higher_prio_send_advert, cx.flag(ch)),
-            "down_timer_adverts" => set(&mut inst.down_timer_adverts, cx.u32_arg(ch, 1, 100)),
+            "lower_prio_no_advert" => {
+                if let Some(b) = cx.flag(ch) {
+                    inst.lower_prio_no_advert = b;
+                    lower_prio_no_advert = Some(ch);
+                }
+            }
+            "higher_prio_send_advert" => {
+                if let Some(b) = cx.flag(ch) {
+                    inst.higher_prio_send_advert = b;
+                    higher_prio_send_advert = Some(ch);
+                }
+            }
+            "down_timer_adverts" => {
+                if let Some(v) = cx.u32_arg(ch, 1, 100) {
+                    inst.down_timer_adverts = v;
+                    down_timer = Some(ch);
+                }
+            }
             "no_virtual_ipaddress" => {
                 cx.no_block(ch);
                 cx.extra(ch, 0);
@@ -2150,6 +2216,19 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     } else {
         InitialState::Backup
     });
+    // keepalived vrrp_complete_instance: in strict mode the initial state follows
+    // ownership.
+    if inst.strict_mode && (inst.state == InitialState::Master) != (inst.priority == 255) {
+        cx.warn(
+            &n.args[0],
+            format!("({name}) State MASTER must match being address owner"),
+        );
+        inst.state = if inst.priority == 255 {
+            InitialState::Master
+        } else {
+            InitialState::Backup
+        };
+    }
 
     // VIPs: one family per instance (the first address decides).
     let fam = vips.first().map(|(a, _)| a.addr.is_ipv4());
@@ -2202,6 +2281,17 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             );
         }
         inst.version = 3;
+    }
+    // keepalived vrrp_complete_instance: accept mode, unless given, is on for the address
+    // owner and otherwise off in strict mode; VRRPv2 in strict mode has none.
+    inst.accept = accept.map_or(inst.priority == 255 || !inst.strict_mode, |(b, _)| b);
+    if inst.accept && inst.priority != 255 && inst.strict_mode && inst.version == 2 {
+        let at = accept.map_or(&n.args[0], |(_, node)| &node.key);
+        cx.warn(
+            at,
+            format!("({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"),
+        );
+        inst.accept = false;
     }
     if let Some(nv) = no_vips {
         if inst.strict_mode {
@@ -2262,7 +2352,12 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
 
     // Authentication: VRRPv2 over IPv4 only.
     if let Some((a, node)) = auth {
-        if inst.version == 3 {
+        if inst.strict_mode {
+            cx.warn(
+                &node.key,
+                format!("({name}) Strict mode does not support authentication. Ignoring."),
+            );
+        } else if inst.version == 3 {
             cx.error(
                 &node.key,
                 format!("({name}) VRRP version 3 does not support authentication. Ignoring."),
@@ -2322,9 +2417,64 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             );
         } else if inst.state == InitialState::Master {
             cx.warn(&node.key, format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"));
+        } else if inst.strict_mode && !d.is_zero() {
+            cx.warn(
+                &node.key,
+                format!("({name}) preempt_delay is incompatible with strict mode - resetting"),
+            );
         } else {
             inst.preempt_delay = d;
         }
+    }
+    // keepalived vrrp_complete_instance: strict mode's fixed settings; given otherwise,
+    // each is reset with its warning.
+    if inst.strict_mode {
+        let reset = |cx: &mut Ctx, node: Option<&Node>, msg: &str| {
+            cx.warn(
+                node.map_or(&n.args[0], |c| &c.key),
+                format!("({name}) {msg}"),
+            );
+        };
+        if inst.down_timer_adverts != 3 {
+            reset(
+                cx,
+                down_timer,
+                "down_timer_adverts is incompatible with strict mode - resetting",
+            );
+            inst.down_timer_adverts = 3;
+        }
+        if lower_prio_repeat.is_some() && inst.garp.lower_prio_repeat != 0 {
+            reset(
+                cx,
+                lower_prio_repeat,
+                "Strict mode requires no repeat garps. resetting",
+            );
+        }
+        inst.garp.lower_prio_repeat = 0;
+        if lower_prio_delay.is_some() && !inst.garp.lower_prio_delay.is_zero() {
+            reset(
+                cx,
+                lower_prio_delay,
+                "Strict mode requires no repeat garp delay. resetting",
+            );
+        }
+        inst.garp.lower_prio_delay = Duration::ZERO;
+        if lower_prio_no_advert.is_some() && !inst.lower_prio_no_advert {
+            reset(
+                cx,
+                lower_prio_no_advert,
+                "Strict mode requires no lower priority advert. resetting",
+            );
+        }
+        inst.lower_prio_no_advert = true;
+        if higher_prio_send_advert.is_some() && inst.higher_prio_send_advert {
+            reset(
+                cx,
+                higher_prio_send_advert,
+                "strict mode requires higher_prio_send_advert to be clear. resetting",
+            );
+        }
+        inst.higher_prio_send_advert = false;
     }
     // keepalived 2.3.3 vrrp_complete_instance: only the address owner ignores adverts;
     // strict mode makes it (RFC 5798 6.4.3), else global_defs' vrrp_owner_ignore_adverts.

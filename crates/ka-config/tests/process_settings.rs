@@ -106,17 +106,55 @@ fn umask_as_keepalived_reads_it() {
     }
 }
 
-/// `vrrp_iptables` alone means "add no iptables rules" (keepalived.conf(5)), which is
-/// what keepalived-rs does: no warning. With chain names it would add rules: a warning.
+/// Debian's keepalived 2.2.7 is built with nftables and without iptables: `vrrp_iptables`
+/// (with chains or without) warns and means the nftables table "keepalived";
+/// `nftables` after it is "already specified"; `nftables` resets the priority to -1 as
+/// keepalived's handler does.
 #[test]
-fn vrrp_iptables_without_chains_is_acted_on() {
-    let l = parse("vrrp_iptables");
+fn vrrp_iptables_means_nftables_as_debians_keepalived() {
+    for text in ["vrrp_iptables", "vrrp_iptables INPUT OUTPUT"] {
+        let l = parse(text);
+        assert_eq!(
+            messages(&l),
+            vec!["iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option".to_string()],
+            "{text}"
+        );
+        assert_eq!(l.config.global.nftables.as_deref(), Some("keepalived"));
+    }
+    let l = parse("vrrp_iptables\nnftables other");
+    assert_eq!(messages(&l)[1], "nftables already specified - ignoring");
+    assert_eq!(l.config.global.nftables.as_deref(), Some("keepalived"));
+    let l = parse("nftables_priority -5\nnftables fw\nnftables_counters");
+    let g = &l.config.global;
+    assert_eq!(
+        (
+            g.nftables.as_deref(),
+            g.nftables_priority,
+            g.nftables_counters
+        ),
+        (Some("fw"), -1, true)
+    );
+    let l = parse("nftables\nnftables_priority -5\nnftables_ifindex");
+    let g = &l.config.global;
+    assert_eq!(
+        (
+            g.nftables.as_deref(),
+            g.nftables_priority,
+            g.nftables_ifindex
+        ),
+        (Some("keepalived"), -5, true)
+    );
     assert!(l.diagnostics.is_empty(), "{:?}", messages(&l));
-    assert!(l.config.global.vrrp_iptables_no_rules);
-    assert!(dump::dump(&l.config).contains("\n    vrrp_iptables\n"));
-    let l = parse("vrrp_iptables INPUT OUTPUT");
-    assert_eq!(l.diagnostics[0].severity, Severity::Unsupported);
-    assert!(!l.config.global.vrrp_iptables_no_rules);
+    let d = dump::dump(&l.config);
+    assert!(
+        d.contains("\n    nftables keepalived\n    nftables_priority -5\n"),
+        "{d}"
+    );
+    let l = parse("nftables_priority x");
+    assert_eq!(
+        messages(&l),
+        vec!["invalid nftables chain priority 'x'".to_string()]
+    );
 }
 
 #[test]

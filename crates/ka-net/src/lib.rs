@@ -4,6 +4,8 @@
 //! - [`vrrp`]: raw VRRP sockets (IPv4: IP_HDRINCL send, multicast receive, unicast);
 //! - [`packet`]: AF_PACKET frames (gratuitous ARP);
 //! - [`genl`]: a generic netlink socket that carries requests built elsewhere (IPVS);
+//! - [`nftables`]: a netfilter netlink socket that carries nf_tables batches built
+//!   elsewhere (ka-vrrp's `firewall`);
 //! - [`inotify`]: directories watched for files written or removed;
 //! - [`timer`]: a timerfd, for wakeups finer than epoll's milliseconds.
 //!
@@ -18,6 +20,7 @@ pub mod iface;
 pub mod inotify;
 pub mod link;
 pub mod netlink;
+pub mod nftables;
 pub mod packet;
 pub mod timer;
 pub mod vrrp;

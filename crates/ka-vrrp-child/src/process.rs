@@ -41,6 +41,17 @@ const RECV6_BASE: usize = 1 << 20;
 /// Receive sockets are tokens from here on, one per (interface, protocol).
 const RECV_BASE: usize = 16;
 
+/// The nftables table of instances not in accept mode, and which addresses are in its
+/// sets (with how many instances hold each).
+struct Nft {
+    spec: ka_vrrp::firewall::Firewall,
+    sock: Option<ka_net::nftables::Socket>,
+    seq: u32,
+    v4: bool,
+    v6: bool,
+    held: std::collections::BTreeMap<IpAddr, u32>,
+}
+
 /// static_ipaddress, static_routes and static_rules.
 #[derive(Clone)]
 struct Statics {
@@ -98,6 +109,8 @@ pub struct VrrpProcess {
     statics: Statics,
     /// The interfaces of instances with `promote_secondaries` (set once, at start).
     promote_on: Vec<String>,
+    /// The nftables drop sets (instances not in accept mode; see ka_vrrp::firewall).
+    nft: Option<Nft>,
     /// The configuration as the parent sent it. The instances' settings live on in
     /// `router` as each instance's resolved configuration; the configuration's own
     /// form is decoded from here only for the dumps (SIGUSR1, SIGJSON).
@@ -319,6 +332,24 @@ impl VrrpProcess {
             cfg.global.vrrp_netlink_monitor_rcv_bufs,
             "link monitor",
         );
+        let nft = ka_vrrp::firewall::Firewall::from_config(&cfg).map(|spec| {
+            let fams = cfg
+                .instances
+                .iter()
+                .filter(|m| ka_vrrp::firewall::filtered(m))
+                .flat_map(|m| m.vips.iter().chain(&m.excluded_vips));
+            let (v4, v6) = fams.fold((false, false), |(v4, v6), a| {
+                (v4 || a.addr.is_ipv4(), v6 || a.addr.is_ipv6())
+            });
+            Nft {
+                spec,
+                sock: None,
+                seq: 0,
+                v4,
+                v6,
+                held: Default::default(),
+            }
+        });
         let mut p = VrrpProcess {
             track_files,
             procs,
@@ -330,6 +361,7 @@ impl VrrpProcess {
                 routes: cfg.static_routes,
                 rules: cfg.static_rules,
             },
+            nft,
             promote_on: cfg
                 .instances
                 .iter()
@@ -1071,6 +1103,7 @@ impl VrrpProcess {
         self.disable_local_igmp();
         self.start_fifo_scripts();
         self.statics(true);
+        self.nft_start();
         let t = now(self.epoch);
         if let Some(s) = &mut self.sync_daemons {
             s.start();
@@ -1456,6 +1489,11 @@ impl VrrpProcess {
                 !present.iter().any(|(d, p)| d == dev && *p == a.addr)
             })
             .collect();
+        if !self.router.instances[n].cfg.accept {
+            // A successor's table starts empty: every held VIP goes back in its sets.
+            let all = self.all_vips(n);
+            self.nft_elements(&name, true, &all);
+        }
         if !missing.is_empty() {
             self.addresses(&name, &missing, interface.as_deref(), true);
             self.garp_for(n, &missing, repeat);
@@ -1993,6 +2031,7 @@ impl VrrpProcess {
             }
         }
         self.statics(false);
+        self.nft_stop();
         self.vmac_teardown();
         self.stop_fifo_scripts();
         log::info!("Stopped");
@@ -2032,7 +2071,16 @@ impl VrrpProcess {
                     if let Some(i) = inst {
                         let name = self.router.instances[i].name().to_string();
                         let list = self.on_vmac(i, addresses.to_vec());
+                        // keepalived: the drop rules before the addresses are added,
+                        // after they are removed.
+                        let filter = !self.router.instances[i].cfg.accept;
+                        if filter && add {
+                            self.nft_elements(&name, true, &list);
+                        }
                         self.addresses(&name, &list, None, add);
+                        if filter && !add {
+                            self.nft_elements(&name, false, &list);
+                        }
                     }
                 }
                 Action::Routes { add, routes } => {
@@ -2160,6 +2208,77 @@ impl VrrpProcess {
                 .interface
                 .clone()
                 .unwrap_or_default(),
+        }
+    }
+
+    /// The nftables table, made afresh (a predecessor's, or a residue, is replaced in the
+    /// same transaction). A failure is logged and the VIPs are then not filtered: the
+    /// instances run.
+    fn nft_start(&mut self) {
+        let Some(f) = &mut self.nft else { return };
+        if !f.v4 && !f.v6 {
+            return;
+        }
+        if f.spec.implicit {
+            log::info!(
+                "use_vmac or no_accept/strict specified, but no firewall configured - using nftables"
+            );
+        }
+        let batch = f.spec.create(f.v4, f.v6, &mut f.seq);
+        let r = ka_net::nftables::Socket::open().and_then(|mut s| {
+            s.transact(&batch, &ka_vrrp::firewall::acked_seqs(&batch))?;
+            Ok(s)
+        });
+        match r {
+            Ok(s) => f.sock = Some(s),
+            Err(e) => log::error!(
+                "cannot set up nftables table {}: {e}; VIPs of instances not in accept mode are not filtered",
+                f.spec.table
+            ),
+        }
+    }
+
+    /// At stop (not at a hand-over): the table goes, as keepalived's nft_end.
+    fn nft_stop(&mut self) {
+        let Some(f) = &mut self.nft else { return };
+        let Some(s) = &mut f.sock else { return };
+        let batch = f.spec.delete(f.v4, f.v6, &mut f.seq);
+        if let Err(e) = s.transact(&batch, &ka_vrrp::firewall::acked_seqs(&batch)) {
+            log::warn!("cannot delete nftables table {}: {e}", f.spec.table);
+        }
+        f.sock = None;
+    }
+
+    /// Instance `who`'s addresses into (or out of) the drop sets; an address two
+    /// instances hold stays until both let it go.
+    fn nft_elements(&mut self, who: &str, add: bool, addrs: &[model::IpAddress]) {
+        let Some(f) = &mut self.nft else { return };
+        let Some(s) = &mut f.sock else { return };
+        let mut changed = Vec::new();
+        for a in addrs {
+            let n = f.held.entry(a.addr).or_insert(0);
+            if add {
+                *n += 1;
+                if *n == 1 {
+                    changed.push(a.addr);
+                }
+            } else if *n > 0 {
+                *n -= 1;
+                if *n == 0 {
+                    f.held.remove(&a.addr);
+                    changed.push(a.addr);
+                }
+            }
+        }
+        let Some(batch) = f.spec.elements(add, &changed, &mut f.seq) else {
+            return;
+        };
+        if let Err(e) = s.transact(&batch, &ka_vrrp::firewall::acked_seqs(&batch)) {
+            log::warn!(
+                "({who}) cannot {} nftables set {} vips: {e}",
+                if add { "add to" } else { "remove from" },
+                f.spec.table
+            );
         }
     }
 

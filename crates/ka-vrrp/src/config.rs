@@ -156,6 +156,7 @@ pub fn instance_config(
             .notify_priority_changes
             .unwrap_or(g.vrrp_notify_priority_changes),
         kernel_rx_buf_size: m.kernel_rx_buf_size,
+        accept: !crate::firewall::filtered(m),
     }
 }
 

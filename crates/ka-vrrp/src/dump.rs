@@ -52,82 +52,133 @@ fn globals(cfg: &Config, host: &str) -> String {
         Some(false) => "false",
     };
     let mut s = String::from("------< Global definitions >------\n");
-    let mut line = |k: &str, v: String| s.push_str(&format!(" {k} = {v}\n"));
+    let line = |s: &mut String, k: &str, v: String| s.push_str(&format!(" {k} = {v}\n"));
     line(
+        &mut s,
         "Router ID",
         g.router_id.clone().unwrap_or_else(|| host.to_string()),
     );
     if let Some(srv) = &g.smtp_server {
-        line("Smtp server", format!("{}:{}", srv.host, srv.port));
+        line(&mut s, "Smtp server", format!("{}:{}", srv.host, srv.port));
         line(
+            &mut s,
             "Smtp HELO name",
             g.smtp_helo_name.clone().unwrap_or_else(|| host.to_string()),
         );
         line(
+            &mut s,
             "Smtp server connection timeout",
             secs(g.smtp_connect_timeout),
         );
     }
     if !g.notification_email.is_empty() {
         line(
+            &mut s,
             "Email notification from",
             g.notification_email_from.clone().unwrap_or_default(),
         );
         for e in &g.notification_email {
-            line("Email notification", e.clone());
+            line(&mut s, "Email notification", e.clone());
         }
     }
-    line("Default smtp_alert", opt(g.smtp_alert).into());
-    line("Default smtp_alert_vrrp", opt(g.smtp_alert_vrrp).into());
+    line(&mut s, "Default smtp_alert", opt(g.smtp_alert).into());
     line(
+        &mut s,
+        "Default smtp_alert_vrrp",
+        opt(g.smtp_alert_vrrp).into(),
+    );
+    line(
+        &mut s,
         "Default interface",
         g.default_interface.clone().unwrap_or_else(|| "eth0".into()),
     );
-    line("VRRP IPv4 mcast group", g.vrrp_mcast_group4.to_string());
-    line("VRRP IPv6 mcast group", g.vrrp_mcast_group6.to_string());
-    line("Gratuitous ARP delay", secs(g.vrrp_garp_master_delay));
     line(
+        &mut s,
+        "VRRP IPv4 mcast group",
+        g.vrrp_mcast_group4.to_string(),
+    );
+    line(
+        &mut s,
+        "VRRP IPv6 mcast group",
+        g.vrrp_mcast_group6.to_string(),
+    );
+    line(
+        &mut s,
+        "Gratuitous ARP delay",
+        secs(g.vrrp_garp_master_delay),
+    );
+    line(
+        &mut s,
         "Gratuitous ARP repeat",
         g.vrrp_garp_master_repeat.to_string(),
     );
     line(
+        &mut s,
         "Gratuitous ARP refresh timer",
         secs(g.vrrp_garp_master_refresh),
     );
     line(
+        &mut s,
         "Gratuitous ARP refresh repeat",
         g.vrrp_garp_master_refresh_repeat.to_string(),
     );
     line(
+        &mut s,
         "Gratuitous ARP lower priority delay",
         secs(g.vrrp_garp_lower_prio_delay),
     );
     line(
+        &mut s,
         "Gratuitous ARP lower priority repeat",
         g.vrrp_garp_lower_prio_repeat.to_string(),
     );
     line(
+        &mut s,
         "Num adverts before down",
         g.vrrp_down_timer_adverts.to_string(),
     );
     line(
+        &mut s,
         "Send advert after receive lower priority advert",
         yes(!g.vrrp_lower_prio_no_advert).into(),
     );
     line(
+        &mut s,
         "Send advert after receive higher priority advert",
         yes(g.vrrp_higher_prio_send_advert).into(),
     );
-    line("VRRP default protocol version", g.vrrp_version.to_string());
     line(
+        &mut s,
+        "VRRP default protocol version",
+        g.vrrp_version.to_string(),
+    );
+    if let Some(f) = crate::firewall::Firewall::from_config(cfg) {
+        line(&mut s, "nftables table name", f.table);
+        line(
+            &mut s,
+            "nftables base chain priority",
+            f.priority.to_string(),
+        );
+        s.push_str(&format!(
+            " nftables {}force use ifindex for link local IPv6\n",
+            if g.nftables_ifindex { "" } else { "don't " }
+        ));
+    }
+    s.push_str(&format!(
+        " nftables with{} counters\n",
+        if g.nftables_counters { "" } else { "out" }
+    ));
+    line(
+        &mut s,
         "VRRP check unicast_src",
         yes(g.vrrp_check_unicast_src).into(),
     );
     line(
+        &mut s,
         "VRRP skip check advert addresses",
         yes(g.vrrp_skip_check_adv_addr).into(),
     );
-    line("VRRP strict mode", yes(g.vrrp_strict).into());
+    line(&mut s, "VRRP strict mode", yes(g.vrrp_strict).into());
     s.push_str(if g.enable_script_security {
         " Script security enabled\n"
     } else {

@@ -161,6 +161,9 @@ pub struct InstanceConfig {
     pub notify_priority_changes: bool,
     /// `kernel_rx_buf_size`: this instance's part of its receive socket's SO_RCVBUF.
     pub kernel_rx_buf_size: Option<u32>,
+    /// Accept mode, or the address owner: traffic to the VIPs is not dropped while it
+    /// holds them (else they go into the firewall's sets, see [`crate::firewall`]).
+    pub accept: bool,
 }
 
 impl InstanceConfig {
@@ -209,6 +212,7 @@ impl InstanceConfig {
             in_sync_group: false,
             notify_priority_changes: false,
             kernel_rx_buf_size: None,
+            accept: true,
         }
     }
 

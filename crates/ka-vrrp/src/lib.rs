@@ -22,6 +22,7 @@ pub mod checksum;
 pub mod config;
 pub mod dump;
 pub mod error;
+pub mod firewall;
 pub mod garp;
 pub mod instance;
 pub mod ip;
