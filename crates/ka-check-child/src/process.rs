@@ -1632,8 +1632,7 @@ impl CheckProcess {
                 }
             }
         }
-        let configured = self.cfg.global.state_dump_file.as_deref();
-        let path = ka_runtime::dumps::state_path(configured, "_check");
+        let path = ka_runtime::dumps::data_path(&self.cfg.global, "_check");
         ka_runtime::dumps::write(&path, &s);
     }
 

@@ -314,6 +314,16 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     if g.child_wait_time != Duration::from_secs(5) {
         o.kv("child_wait_time", g.child_wait_time.as_secs());
     }
+    if let Some(n) = &g.net_namespace {
+        o.kv("net_namespace", q(n));
+    }
+    if let Some(n) = &g.instance {
+        o.kv("instance", q(n));
+    }
+    o.flag(
+        "use_pid_dir",
+        g.use_pid_dir && g.net_namespace.is_none() && g.instance.is_none(),
+    );
     o.open("global_defs");
     if !g.notification_email.is_empty() {
         o.open("notification_email");
@@ -527,6 +537,7 @@ fn global(g: &GlobalDefs, o: &mut Out) {
         o.kv("nftables", q(t));
         o.kv("nftables_priority", g.nftables_priority.to_string());
     }
+    o.flag("data_use_instance", g.data_use_instance);
     o.flag("nftables_counters", g.nftables_counters);
     o.flag("nftables_ifindex", g.nftables_ifindex);
     o.close();

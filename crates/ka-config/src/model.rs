@@ -143,6 +143,16 @@ pub struct GlobalDefs {
     /// `child_wait_time` (a top-level keyword): how long the parent waits for its
     /// children to stop before killing them.
     pub child_wait_time: Duration,
+    /// `net_namespace NAME` (top level or global_defs): the daemon runs in the network
+    /// namespace /run/netns/NAME.
+    pub net_namespace: Option<String>,
+    /// `instance NAME`: pid files (and syslog ident) carry the name, so that several
+    /// daemons can run on one host.
+    pub instance: Option<String>,
+    /// `use_pid_dir` (implied by net_namespace and instance): pid files in /run/keepalived.
+    pub use_pid_dir: bool,
+    /// `data_use_instance`: the data dumps' names carry the namespace and instance.
+    pub data_use_instance: bool,
     pub vrrp_rx_bufs_multiplier: u32,
     /// `*_rcv_bufs` and `*_rcv_bufs_force`: netlink sockets' receive buffers.
     pub vrrp_netlink_cmd_rcv_bufs: RcvBufs,
@@ -294,6 +304,10 @@ impl Default for GlobalDefs {
             vrrp_owner_ignore_adverts: false,
             vrrp_rx_bufs_policy: RxBufsPolicy::System,
             child_wait_time: Duration::from_secs(5),
+            net_namespace: None,
+            instance: None,
+            use_pid_dir: false,
+            data_use_instance: false,
             disable_local_igmp: false,
             vrrp_garp_extra_if: None,
             fifo_write_vrrp_states_on_reload: false,

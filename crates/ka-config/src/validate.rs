@@ -15,6 +15,10 @@ use crate::tree::Node;
 pub const TOP_KEYWORDS: &[&str] = &[
     "global_defs",
     "child_wait_time",
+    "net_namespace",
+    "namespace_with_ipsets",
+    "instance",
+    "use_pid_dir",
     "static_ipaddress",
     "static_routes",
     "static_rules",
@@ -31,11 +35,8 @@ pub const TOP_KEYWORDS: &[&str] = &[
 
 /// Valid keepalived top-level keywords that keepalived-rs does not act on yet.
 pub const TOP_UNSUPPORTED: &[&str] = &[
-    "net_namespace",
     "net_namespace_ipvs",
-    "namespace_with_ipsets",
-    "instance",
-    "use_pid_dir",
+    "linkbeat_use_polling",
     "linkbeat_interfaces",
     "interface_up_down_delays",
     "garp_group",
@@ -64,6 +65,9 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
                 if let Some(v) = cx.u32_arg(n, 0, u32::MAX) {
                     c.global.child_wait_time = Duration::from_secs(u64::from(v));
                 }
+            }
+            "net_namespace" | "instance" | "use_pid_dir" | "namespace_with_ipsets" => {
+                where_it_runs(cx, n, &mut c.global)
             }
             "static_ipaddress" => {
                 if let Some(ch) = cx.block(n) {
@@ -321,6 +325,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "process_names",
     "process_name",
     "umask",
+    "data_use_instance",
     "vrrp_iptables",
     "nftables",
     "nftables_priority",
@@ -386,11 +391,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "bfd_cpu_affinity",
     "bfd_rlimit_rttime",
     "bfd_rlimit_rtime",
-    "net_namespace",
-    "net_namespace_ipvs",
-    "namespace_with_ipsets",
-    "instance",
-    "use_pid_dir",
     "config_save_dir",
     "tmp_config_directory",
     "include_check",
@@ -408,9 +408,7 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "dbus_service_name",
     "dbus_no_interface_name",
     "bfd_process_name",
-    "data_use_instance",
     "vmac_addr_prefix",
-    "linkbeat_use_polling",
 ];
 
 fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
@@ -519,6 +517,41 @@ fn user_group(cx: &mut Ctx, n: &Node) -> Option<(String, Option<String>)> {
         ),
     };
     Some((user, group))
+}
+
+/// keepalived's root keywords for where a daemon runs (global_parser.c; top level only,
+/// unknown inside global_defs): net_namespace, instance, use_pid_dir,
+/// namespace_with_ipsets.
+fn where_it_runs(cx: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
+    cx.no_block(n);
+    let key = n.key.text.as_str();
+    match key {
+        "net_namespace" | "instance" => {
+            cx.extra(n, 1);
+            let slot = if key == "instance" {
+                &mut g.instance
+            } else {
+                &mut g.net_namespace
+            };
+            match n.args.first() {
+                None => cx.warn(&n.key, format!("{key} name missing - ignoring")),
+                Some(t) if slot.is_some() => cx.warn(
+                    t,
+                    format!("Duplicate {key} definition {} - ignoring", t.text),
+                ),
+                Some(t) => {
+                    *slot = Some(t.text.to_string());
+                    g.use_pid_dir = true;
+                }
+            }
+        }
+        "use_pid_dir" => {
+            cx.extra(n, 0);
+            g.use_pid_dir = true;
+        }
+        // Ipsets named per namespace: keepalived-rs makes no ipsets.
+        _ => cx.extra(n, 0),
+    }
 }
 
 fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
@@ -876,6 +909,22 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                             cx.error(t, format!("invalid nftables chain priority '{}'", t.text))
                         }
                     }
+                }
+            }
+            // keepalived: an argument other than true/false is "Invalid value".
+            "data_use_instance" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                match n.args.first().map(|t| (t, crate::ctx::parse_bool(&t.text))) {
+                    None => g.data_use_instance = true,
+                    Some((_, Some(b))) => g.data_use_instance = b,
+                    Some((t, None)) => cx.warn(
+                        t,
+                        format!(
+                            "Invalid value '{}' for global date_use_instance specified",
+                            t.text
+                        ),
+                    ),
                 }
             }
             "nftables_counters" => {

@@ -195,3 +195,41 @@ fn auto_priority_reaches_both_children() {
     );
     assert!(l.diagnostics.iter().all(|d| d.severity == Severity::Error));
 }
+
+/// net_namespace, instance, use_pid_dir and namespace_with_ipsets: top-level keywords as
+/// in keepalived (unknown inside global_defs), keepalived's warnings for a duplicate and
+/// a missing name; a namespace or an instance implies use_pid_dir.
+#[test]
+fn where_the_daemon_runs_is_top_level() {
+    let l = parse_str(
+        "w.conf",
+        "net_namespace blue\nnet_namespace green\ninstance one\ninstance\nnamespace_with_ipsets\n",
+        &Options::default(),
+    );
+    assert_eq!(
+        messages(&l),
+        vec![
+            "Duplicate net_namespace definition green - ignoring".to_string(),
+            "instance name missing - ignoring".to_string(),
+        ]
+    );
+    let g = &l.config.global;
+    assert_eq!(
+        (
+            g.net_namespace.as_deref(),
+            g.instance.as_deref(),
+            g.use_pid_dir
+        ),
+        (Some("blue"), Some("one"), true)
+    );
+    let d = dump::dump(&l.config);
+    assert!(d.starts_with("net_namespace blue\ninstance one\n"), "{d}");
+    let again = parse_str("d.conf", &d, &Options::default());
+    assert_eq!(again.config.global, l.config.global);
+    let l = parse("net_namespace blue\nuse_pid_dir");
+    assert_eq!(l.diagnostics.len(), 2, "{:?}", messages(&l));
+    assert!(l.config.global.net_namespace.is_none() && !l.config.global.use_pid_dir);
+    let l = parse_str("u.conf", "use_pid_dir\n", &Options::default());
+    assert!(l.config.global.use_pid_dir && l.diagnostics.is_empty());
+    assert!(dump::dump(&l.config).starts_with("use_pid_dir\n"));
+}

@@ -27,6 +27,20 @@ pub fn state_path(configured: Option<&str>, suffix: &str) -> PathBuf {
     dir.join(format!("{stem}{suffix}{ext}"))
 }
 
+/// A process's data dump (`suffix` "" or "_check"): `state_dump_file` as [`state_path`]
+/// takes it; else, with `data_use_instance` and a namespace or an instance, keepalived
+/// 2.2.7's `keepalived{suffix}.NAMESPACE_INSTANCE.data` in tmp_dir (open_dump_file).
+pub fn data_path(g: &ka_config::model::GlobalDefs, suffix: &str) -> PathBuf {
+    let tag: Vec<&str> = [g.net_namespace.as_deref(), g.instance.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if g.state_dump_file.is_none() && g.data_use_instance && !tag.is_empty() {
+        return tmp_dir().join(format!("keepalived{suffix}.{}.data", tag.join("_")));
+    }
+    state_path(g.state_dump_file.as_deref(), suffix)
+}
+
 /// The stats or JSON dump's path: `stats_dump_file` / `json_dump_file` (keepalived 2.3.3
 /// parses them; keepalived-rs uses them) by the same rules, else tmp_dir/`default`.
 pub fn file_path(configured: Option<&str>, default: &str) -> PathBuf {

@@ -29,6 +29,13 @@ pub fn set_name(name: &str) {
 }
 
 /// The daemon's umask (global `umask`), inherited by the children and their scripts.
+/// Enters the network namespace /run/netns/NAME (`net_namespace`, keepalived
+/// set_namespaces): every socket and child from here on is in it.
+pub fn enter_netns(name: &str) -> std::io::Result<()> {
+    let f = std::fs::File::open(format!("/run/netns/{name}"))?;
+    nix::sched::setns(&f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
+}
+
 pub fn set_umask(mask: u32) {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
         mask as libc::mode_t,

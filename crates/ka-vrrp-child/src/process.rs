@@ -1990,7 +1990,7 @@ impl VrrpProcess {
     /// state_dump_file).
     fn dump_data(&self) {
         let g = &self.global;
-        let path = ka_runtime::dumps::state_path(g.state_dump_file.as_deref(), "");
+        let path = ka_runtime::dumps::data_path(g, "");
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
         let Some(cfg) = self.config() else { return };
         let text = ka_vrrp::dump::data(&cfg, &self.router, host.trim());

@@ -83,7 +83,7 @@ pub struct Cli {
     /// Report all address additions/deletions notified by netlink [accepted, not acted on yet]
     #[arg(short = 'a', long = "address-monitoring")]
     pub address_monitoring: bool,
-    /// Run in network namespace NAME (overrides config) [accepted, not acted on yet]
+    /// Run in network namespace NAME (overrides config)
     #[arg(short = 's', long = "namespace")]
     pub namespace: Option<String>,
     /// Error if a configuration file is missing (same as includea)
@@ -132,6 +132,9 @@ pub struct Cli {
     /// Internal: the watchdog's pid (the child stops when it dies)
     #[arg(long = "parent-pid", hide = true)]
     pub parent_pid: Option<i32>,
+    /// Internal: what the children's syslog idents end with (`_NAMESPACE_INSTANCE`)
+    #[arg(long = "ident-suffix", hide = true)]
+    pub ident_suffix: Option<String>,
     /// Internal: an upgrade in place, with the state the previous executable left
     #[arg(long = "upgrade-state", hide = true)]
     pub upgrade_state: Option<String>,
@@ -157,7 +160,6 @@ impl Cli {
             (self.release_vips, "-X/--release-vips"),
             (self.dont_release_vrrp, "-V/--dont-release-vrrp"),
             (self.address_monitoring, "-a/--address-monitoring"),
-            (self.namespace.is_some(), "-s/--namespace"),
             (self.snmp, "-x/--snmp"),
             (self.snmp_agent_socket.is_some(), "-A/--snmp-agent-socket"),
             (self.umask.is_some(), "-u/--umask"),
@@ -173,6 +175,88 @@ impl Cli {
 
 /// Where the control socket is unless `--control-socket` says otherwise.
 pub const DEFAULT_CONTROL_SOCKET: &str = "/run/keepalived-rs/control.sock";
+
+/// Which of the paths were given on the command line (they win over the configuration's
+/// net_namespace, instance and use_pid_dir).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Given {
+    pub pid: bool,
+    pub vrrp_pid: bool,
+    pub checkers_pid: bool,
+    pub control_socket: bool,
+}
+
+impl Given {
+    pub fn from(m: &clap::ArgMatches) -> Given {
+        let given = |id: &str| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+        Given {
+            pid: given("pid"),
+            vrrp_pid: given("vrrp_pid"),
+            checkers_pid: given("checkers_pid"),
+            control_socket: given("control_socket"),
+        }
+    }
+}
+
+/// Where a daemon with `net_namespace`, `instance` or `use_pid_dir` keeps its files, as
+/// keepalived 2.2.7 (main.c, pidfile.c): pid files in /run/keepalived (seen from the
+/// host, /run/keepalived/NAMESPACE with a namespace), named `keepalived_INSTANCE.pid`,
+/// `vrrp_INSTANCE.pid`, `checkers_INSTANCE.pid` with an instance; syslog idents end
+/// with `_NAMESPACE_INSTANCE`. The control socket is keepalived-rs's own:
+/// /run/keepalived-rs/control_NAMESPACE_INSTANCE.sock.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The network namespace to enter (the command line's -s over the configuration's).
+    pub namespace: Option<String>,
+    /// `_NAMESPACE_INSTANCE` (empty without either).
+    pub suffix: String,
+    /// The pid directory to make (and remove at stop when empty), if any.
+    pub pid_dir: Option<String>,
+}
+
+impl Cli {
+    /// Applies the configuration's net_namespace, instance and use_pid_dir to the paths
+    /// the command line left at their defaults.
+    pub fn place(&mut self, g: &ka_config::model::GlobalDefs, given: Given) -> Placement {
+        let namespace = self.namespace.clone().or_else(|| g.net_namespace.clone());
+        let mut suffix = String::new();
+        for part in [&namespace, &g.instance].into_iter().flatten() {
+            suffix.push('_');
+            suffix.push_str(part);
+        }
+        let mut p = Placement {
+            namespace: namespace.clone(),
+            suffix: suffix.clone(),
+            pid_dir: None,
+        };
+        if !(g.use_pid_dir || namespace.is_some() || g.instance.is_some()) {
+            return p;
+        }
+        let dir = match &namespace {
+            Some(ns) => format!("/run/keepalived/{ns}"),
+            None => "/run/keepalived".to_string(),
+        };
+        let inst = g
+            .instance
+            .as_ref()
+            .map(|i| format!("_{i}"))
+            .unwrap_or_default();
+        for (slot, given, name) in [
+            (&mut self.pid, given.pid, "keepalived"),
+            (&mut self.vrrp_pid, given.vrrp_pid, "vrrp"),
+            (&mut self.checkers_pid, given.checkers_pid, "checkers"),
+        ] {
+            if !given {
+                *slot = format!("{dir}/{name}{inst}.pid");
+            }
+        }
+        if !given.control_socket && !suffix.is_empty() {
+            self.control_socket = format!("/run/keepalived-rs/control{suffix}.sock");
+        }
+        p.pid_dir = Some(dir);
+        p
+    }
+}
 
 pub fn version_text() -> String {
     // The first line is what exporters parse ("Keepalived vX.Y.Z", on stderr): the
@@ -202,6 +286,47 @@ pub fn signum(name: &str) -> Option<i32> {
 mod tests {
     use super::*;
 
+    fn placed(args: &[&str], conf: &str) -> (Cli, Placement) {
+        use clap::{CommandFactory, FromArgMatches};
+        let m = Cli::command().get_matches_from(args);
+        let mut c = Cli::from_arg_matches(&m).unwrap();
+        let l = ka_config::parse_str("p.conf", conf, &ka_config::Options::default());
+        let p = c.place(&l.config.global, Given::from(&m));
+        (c, p)
+    }
+
+    /// keepalived's pid files and idents for net_namespace, instance and use_pid_dir;
+    /// paths given on the command line win, and -s wins over the file's namespace.
+    #[test]
+    fn namespace_instance_and_pid_dir_place_the_files() {
+        let (c, p) = placed(&["keepalived-rs"], "");
+        assert_eq!(
+            (c.pid.as_str(), c.vrrp_pid.as_str()),
+            ("/run/keepalived.pid", "/run/vrrp.pid")
+        );
+        assert_eq!(p, Placement::default());
+        let (c, p) = placed(&["keepalived-rs"], "use_pid_dir\n");
+        assert_eq!(c.pid, "/run/keepalived/keepalived.pid");
+        assert_eq!(
+            (p.suffix.as_str(), p.pid_dir.as_deref()),
+            ("", Some("/run/keepalived"))
+        );
+        assert_eq!(c.control_socket, DEFAULT_CONTROL_SOCKET);
+        let (c, p) = placed(
+            &["keepalived-rs", "-r", "/tmp/v.pid"],
+            "net_namespace blue\ninstance one\n",
+        );
+        assert_eq!(p.namespace.as_deref(), Some("blue"));
+        assert_eq!(p.suffix, "_blue_one");
+        assert_eq!(c.pid, "/run/keepalived/blue/keepalived_one.pid");
+        assert_eq!(c.checkers_pid, "/run/keepalived/blue/checkers_one.pid");
+        assert_eq!(c.vrrp_pid, "/tmp/v.pid", "given on the command line");
+        assert_eq!(c.control_socket, "/run/keepalived-rs/control_blue_one.sock");
+        let (c, p) = placed(&["keepalived-rs", "-s", "red"], "net_namespace blue\n");
+        assert_eq!(p.namespace.as_deref(), Some("red"));
+        assert_eq!(c.pid, "/run/keepalived/red/keepalived.pid");
+    }
+
     #[test]
     fn options_not_acted_on_are_named() {
         let c = Cli::parse_from(["keepalived-rs", "-D", "-X", "-n", "--snmp"]);
@@ -215,6 +340,6 @@ mod tests {
         let help = <Cli as clap::CommandFactory>::command()
             .render_help()
             .to_string();
-        assert_eq!(help.matches("[accepted, not acted on yet]").count(), 12);
+        assert_eq!(help.matches("[accepted, not acted on yet]").count(), 11);
     }
 }

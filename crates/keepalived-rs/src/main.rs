@@ -13,8 +13,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 mod cli;
 mod client;
 mod man;
@@ -65,7 +63,13 @@ fn main() -> ExitCode {
     ) {
         return ExitCode::from(client::main(&argv[1..]));
     }
-    let cli = match Cli::try_parse() {
+    let parsed = {
+        use clap::{CommandFactory, FromArgMatches};
+        Cli::command()
+            .try_get_matches()
+            .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, cli::Given::from(&m))))
+    };
+    let (mut cli, given) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_CONFIG } else { EXIT_OK };
@@ -108,7 +112,7 @@ fn main() -> ExitCode {
         check_scripts: cli.config_test.is_some(),
     };
     let path = PathBuf::from(&cli.use_file);
-    let loaded = ka_config::load(&path, &opts);
+    let mut loaded = ka_config::load(&path, &opts);
 
     // Asked by a running daemon before it execs this executable in its place.
     if cli.upgrade_check {
@@ -184,6 +188,18 @@ fn main() -> ExitCode {
         },
         None => None,
     };
+    // net_namespace, instance, use_pid_dir: where this daemon's files are.
+    let placement = cli.place(&loaded.config.global, given);
+    // The children see the namespace the daemon runs in (-s over the file); a reload
+    // moves neither it nor the instance name (keepalived reads both at start only).
+    let file_namespace = std::mem::replace(
+        &mut loaded.config.global.net_namespace,
+        placement.namespace.clone(),
+    );
+    let started_as = (
+        placement.namespace.clone(),
+        loaded.config.global.instance.clone(),
+    );
     // keepalived: a live process in the pid file means another daemon is running.
     if let Some(pid) = std::fs::read_to_string(&cli.pid)
         .ok()
@@ -219,12 +235,39 @@ fn main() -> ExitCode {
         }
     }
     logging::init(
-        "Keepalived",
+        // Set once per process: the ident lives as long as it.
+        Box::leak(format!("Keepalived{}", placement.suffix).into_boxed_str()),
         cli.log_console,
         !cli.no_syslog,
         logging::facility(cli.log_facility.as_deref()),
     );
     log::info!("Starting keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
+    if !placement.suffix.is_empty() {
+        log::info!("Changing syslog ident to Keepalived{}", placement.suffix);
+    }
+    if let (Some(c), Some(f)) = (&cli.namespace, &file_namespace) {
+        if c != f {
+            log::info!("Overriding config net_namespace '{f}' with command line namespace '{c}'");
+        }
+    }
+    if let Some(dir) = &placement.pid_dir {
+        use std::os::unix::fs::DirBuilderExt;
+        if let Err(e) = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(dir)
+        {
+            log::warn!("Unable to create directory {dir}: {e}");
+        }
+    }
+    // keepalived set_namespaces: after the configuration is read, before any child or
+    // socket; the children inherit it.
+    if let Some(ns) = &placement.namespace {
+        if let Err(e) = ka_runtime::process::enter_netns(ns) {
+            log::error!("Unable to set network namespace {ns} - exiting ({e})");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
     if let Some(m) = loaded.config.global.umask {
         ka_runtime::process::set_umask(m);
     }
@@ -270,10 +313,14 @@ fn main() -> ExitCode {
     if let Some(f) = &cli.log_facility {
         child_args.push(format!("--log-facility={f}"));
     }
+    if !placement.suffix.is_empty() {
+        child_args.push(format!("--ident-suffix={}", placement.suffix));
+    }
     // keepalived: a reload reads the files with the running configuration's random_seed.
     let seed = std::cell::Cell::new(loaded.config.global.random_seed);
     let loader: watchdog::Loader = Box::new(move || {
-        let l = ka_config::load(&path, &opts.with_seed(seed.get()));
+        let mut l = ka_config::load(&path, &opts.with_seed(seed.get()));
+        (l.config.global.net_namespace, l.config.global.instance) = started_as.clone();
         if !l.fatal && l.errors() == 0 {
             seed.set(l.config.global.random_seed);
         }
@@ -308,6 +355,13 @@ fn main() -> ExitCode {
         })
         .and_then(|w| w.run());
     let _ = std::fs::remove_file(&cli.pid);
+    if let Some(dir) = &placement.pid_dir {
+        // keepalived remove_pid_dir: only when nothing else is left in it.
+        let _ = std::fs::remove_dir(dir);
+        if placement.namespace.is_some() {
+            let _ = std::fs::remove_dir("/run/keepalived");
+        }
+    }
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
@@ -336,11 +390,19 @@ fn child_main(cli: &Cli) -> ExitCode {
     }
     let check = cli.child.as_deref() == Some("check");
     logging::init(
-        if check {
-            "Keepalived_healthcheckers"
-        } else {
-            "Keepalived_vrrp"
-        },
+        // Set once per process: the ident lives as long as it.
+        Box::leak(
+            format!(
+                "{}{}",
+                if check {
+                    "Keepalived_healthcheckers"
+                } else {
+                    "Keepalived_vrrp"
+                },
+                cli.ident_suffix.as_deref().unwrap_or("")
+            )
+            .into_boxed_str(),
+        ),
         cli.log_console,
         !cli.no_syslog,
         logging::facility(cli.log_facility.as_deref()),
