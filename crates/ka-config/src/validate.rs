@@ -502,6 +502,15 @@ fn set<T>(slot: &mut T, v: Option<T>) {
     }
 }
 
+/// [`set`], remembering the node that gave the value (strict mode resets a value given,
+/// with a warning at it, and changes a default silently).
+fn set_given<'n, T>(slot: &mut T, v: Option<T>, given: &mut Option<&'n Node>, n: &'n Node) {
+    if let Some(v) = v {
+        *slot = v;
+        *given = Some(n);
+    }
+}
+
 fn user_group(cx: &mut Ctx, n: &Node) -> Option<(String, Option<String>)> {
     cx.no_block(n);
     cx.extra(n, 2);
@@ -2042,18 +2051,18 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "garp_master_refresh_repeat" => {
                 set(&mut garp.master_refresh_repeat, cx.u32_arg(ch, 0, 65535))
             }
-            "garp_lower_prio_delay" => {
-                if let Some(d) = cx.timer_arg(ch, 0.0, 86400.0) {
-                    garp.lower_prio_delay = d;
-                    lower_prio_delay = Some(ch);
-                }
-            }
-            "garp_lower_prio_repeat" => {
-                if let Some(v) = cx.u32_arg(ch, 0, 65535) {
-                    garp.lower_prio_repeat = v;
-                    lower_prio_repeat = Some(ch);
-                }
-            }
+            "garp_lower_prio_delay" => set_given(
+                &mut garp.lower_prio_delay,
+                cx.timer_arg(ch, 0.0, 86400.0),
+                &mut lower_prio_delay,
+                ch,
+            ),
+            "garp_lower_prio_repeat" => set_given(
+                &mut garp.lower_prio_repeat,
+                cx.u32_arg(ch, 0, 65535),
+                &mut lower_prio_repeat,
+                ch,
+            ),
             "smtp_alert" => set(&mut inst.smtp_alert, cx.flag(ch)),
             "notify_priority_changes" => inst.notify_priority_changes = cx.flag(ch),
             "notify_master_rx_lower_pri" => {
@@ -2118,24 +2127,24 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             "strict_mode" => set(&mut inst.strict_mode, cx.flag(ch)),
             "check_unicast_src" => set(&mut inst.check_unicast_src, cx.flag(ch)),
             "skip_check_adv_addr" => set(&mut inst.skip_check_adv_addr, cx.flag(ch)),
-            "lower_prio_no_advert" => {
-                if let Some(b) = cx.flag(ch) {
-                    inst.lower_prio_no_advert = b;
-                    lower_prio_no_advert = Some(ch);
-                }
-            }
-            "higher_prio_send_advert" => {
-                if let Some(b) = cx.flag(ch) {
-                    inst.higher_prio_send_advert = b;
-                    higher_prio_send_advert = Some(ch);
-                }
-            }
-            "down_timer_adverts" => {
-                if let Some(v) = cx.u32_arg(ch, 1, 100) {
-                    inst.down_timer_adverts = v;
-                    down_timer = Some(ch);
-                }
-            }
+            "lower_prio_no_advert" => set_given(
+                &mut inst.lower_prio_no_advert,
+                cx.flag(ch),
+                &mut lower_prio_no_advert,
+                ch,
+            ),
+            "higher_prio_send_advert" => set_given(
+                &mut inst.higher_prio_send_advert,
+                cx.flag(ch),
+                &mut higher_prio_send_advert,
+                ch,
+            ),
+            "down_timer_adverts" => set_given(
+                &mut inst.down_timer_adverts,
+                cx.u32_arg(ch, 1, 100),
+                &mut down_timer,
+                ch,
+            ),
             "no_virtual_ipaddress" => {
                 cx.no_block(ch);
                 cx.extra(ch, 0);
