@@ -73,6 +73,7 @@ integration:
 	bash integration/timed.sh bash integration/buffers.sh
 	bash integration/timed.sh bash integration/nftables.sh
 	bash integration/timed.sh bash integration/netns.sh
+	bash integration/timed.sh bash integration/srcip.sh
 	# interop.sh (two idle daemons, 150 s of waiting on VRRP timers) runs beside the two
 	# IPVS VM scripts (140 s of CPU), its output printed after theirs.
 	log=$$(mktemp /tmp/keepalived-rs-interop.XXXXXX); \

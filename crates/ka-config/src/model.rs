@@ -611,6 +611,9 @@ pub struct VrrpInstance {
     pub track_files: Vec<TrackRef>,
     pub track_processes: Vec<TrackRef>,
     pub dont_track_primary: bool,
+    /// `track_src_ip` with a configured mcast_src_ip / unicast_src_ip: FAULT while that
+    /// address is not on the instance's interface (keepalived clears it otherwise).
+    pub track_src_ip: bool,
     /// net.ipv4.conf.IF.promote_secondaries set on the instance's interface while it runs
     /// (`promote_secondaries`): the VIPs stay when the interface's primary address goes.
     pub promote_secondaries: bool,

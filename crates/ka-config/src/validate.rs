@@ -1665,12 +1665,12 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "thread_timer_expired",
     "kernel_rx_buf_size",
     "garp_extra_if",
+    "track_src_ip",
 ];
 
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "auth_hmac",
     "old_unicast_checksum",
-    "track_src_ip",
     "vrf",
     "track_bfd",
     "use_ipvlan",
@@ -1807,6 +1807,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         track_files: Vec::new(),
         track_processes: Vec::new(),
         dont_track_primary: false,
+        track_src_ip: false,
         promote_secondaries: false,
         src_ip: None,
         unicast_peers: Vec::new(),
@@ -1977,6 +1978,11 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 );
             }
             "dont_track_primary" => set(&mut inst.dont_track_primary, cx.flag(ch)),
+            "track_src_ip" => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                inst.track_src_ip = true;
+            }
             "promote_secondaries" => set(&mut inst.promote_secondaries, cx.flag(ch)),
             "mcast_src_ip" | "unicast_src_ip" => inst.src_ip = cx.ip_arg(ch).or(inst.src_ip),
             "unicast_peer" => {
@@ -2376,6 +2382,9 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             inst.src_ip = None;
         }
     }
+    // keepalived vrrp_complete_instance: track_src_ip without a configured source is
+    // cleared, silently.
+    inst.track_src_ip &= inst.src_ip.is_some();
 
     // Advert interval: v2 whole seconds 1-255 (rounded); v3 centiseconds 0.01-40.95.
     if let Some((d, node)) = advert {

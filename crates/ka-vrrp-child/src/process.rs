@@ -397,6 +397,7 @@ impl VrrpProcess {
             originals: Default::default(),
         };
         p.read_links();
+        p.source_addresses_changed();
         for k in 0..p.scripts.len() {
             let c = &p.scripts[k].tracker.cfg;
             let ids = p.run_as(&c.argv, c.user.as_ref());
@@ -785,6 +786,40 @@ impl VrrpProcess {
         self.tracker_changed(t, TrackerId::Interface(name.to_string()), status);
     }
 
+    /// track_src_ip: each tracked source address, up while it is on its instance's
+    /// interface (keepalived's address monitor; read at start and on every address
+    /// change).
+    fn source_addresses_changed(&mut self) {
+        let tracked: Vec<(String, String)> = self
+            .router
+            .instances
+            .iter()
+            .flat_map(|i| {
+                let dev = i.cfg.interface.clone().unwrap_or_default();
+                i.trackers().filter_map(move |(id, _)| match id {
+                    TrackerId::SourceAddress(a) => Some((dev.clone(), a.clone())),
+                    _ => None,
+                })
+            })
+            .collect();
+        if tracked.is_empty() {
+            return;
+        }
+        let present = iface::addresses().unwrap_or_default();
+        let t = now(self.epoch);
+        for (dev, addr) in tracked {
+            let on = present
+                .iter()
+                .any(|(d, a)| *d == dev && a.to_string() == addr);
+            let status = if on {
+                TrackStatus::Up
+            } else {
+                TrackStatus::Down
+            };
+            self.tracker_changed(t, TrackerId::SourceAddress(addr), status);
+        }
+    }
+
     /// A tracked object's new status, to every instance (those that do not track it
     /// ignore it), and what follows carried out.
     fn tracker_changed(&mut self, t: Time, id: TrackerId, status: TrackStatus) {
@@ -831,11 +866,13 @@ impl VrrpProcess {
             log::info!("static_ipaddress {addr} was removed by someone else: adding it back");
             self.addresses("static_ipaddress", &gone, Some(&g), true);
         }
+        self.source_addresses_changed();
     }
 
     /// An address arrived: instances on that interface that had no advert source take
     /// it, and the interface counts as up for them if its link is.
     fn address_added(&mut self, ifindex: u32) {
+        self.source_addresses_changed();
         let Some(name) = self
             .ifaces
             .iter()
@@ -1766,15 +1803,10 @@ impl VrrpProcess {
         let trackers = i
             .trackers()
             .map(|(id, t)| {
-                let (kind, name) = match id {
-                    TrackerId::Script(n) => ("script", n),
-                    TrackerId::Interface(n) => ("interface", n),
-                    TrackerId::File(n) => ("file", n),
-                    TrackerId::Process(n) => ("process", n),
-                };
+                let (kind, name) = id.describe();
                 TrackerStatus {
                     kind: kind.into(),
-                    name: name.clone(),
+                    name: name.to_string(),
                     status: match t.status {
                         TrackStatus::Unknown => "UNKNOWN".into(),
                         TrackStatus::Up => "UP".into(),

@@ -197,6 +197,16 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
                 TrackStatus::Up,
             );
         }
+        // track_src_ip: FAULT while the configured source is not on the interface (the
+        // VRRP child reports its presence at start and on each address change).
+        if let (true, Some(src)) = (m.track_src_ip, m.src_ip) {
+            i.add_tracker(
+                TrackerId::SourceAddress(src.to_string()),
+                0,
+                false,
+                TrackStatus::Up,
+            );
+        }
         for t in &m.track_interfaces {
             i.add_tracker(
                 TrackerId::Interface(t.name.clone()),

@@ -235,6 +235,21 @@ pub enum TrackerId {
     Interface(String),
     File(String),
     Process(String),
+    /// `track_src_ip`: the configured source address, on the instance's interface.
+    SourceAddress(String),
+}
+
+impl TrackerId {
+    /// Its kind, as status and logs name it, and its name.
+    pub fn describe(&self) -> (&'static str, &str) {
+        match self {
+            TrackerId::Script(n) => ("script", n),
+            TrackerId::Interface(n) => ("interface", n),
+            TrackerId::File(n) => ("file", n),
+            TrackerId::Process(n) => ("process", n),
+            TrackerId::SourceAddress(n) => ("source address", n),
+        }
+    }
 }
 
 /// How a tracker counts (keepalived vrrp_track.c).
@@ -296,12 +311,7 @@ impl std::fmt::Display for Reason {
             Reason::Owner => f.write_str("address owner"),
             Reason::HigherPriority => f.write_str("higher priority advert"),
             Reason::Tracker { id, up } => {
-                let (kind, name) = match id {
-                    TrackerId::Script(n) => ("script", n),
-                    TrackerId::Interface(n) => ("interface", n),
-                    TrackerId::File(n) => ("file", n),
-                    TrackerId::Process(n) => ("process", n),
-                };
+                let (kind, name) = id.describe();
                 write!(
                     f,
                     "{kind} {name} {}",

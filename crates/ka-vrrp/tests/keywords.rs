@@ -264,3 +264,38 @@ fn vmac_names_from_the_prefix() {
     );
     assert_eq!(l.config.global.vmac_prefix.as_deref(), Some("a"));
 }
+
+/// track_src_ip: with a configured source the instance tracks that address (weight 0:
+/// FAULT while it is gone, as keepalived); without one keepalived clears the keyword.
+#[test]
+fn track_src_ip_tracks_the_configured_source() {
+    use ka_vrrp::instance::{State, TrackStatus, TrackerId};
+    use ka_vrrp::Time;
+    let conf = |src: &str| {
+        format!(
+            "vrrp_instance A {{\n    interface eth0\n    virtual_router_id 1\n    priority 100\n{src}    track_src_ip\n    virtual_ipaddress {{\n        192.0.2.1/24\n    }}\n}}\n"
+        )
+    };
+    let l = parse_str(
+        "s.conf",
+        &conf("    mcast_src_ip 192.0.2.5\n"),
+        &Options::default(),
+    );
+    assert!(l.diagnostics.is_empty());
+    assert!(l.config.instances[0].track_src_ip);
+    assert!(dump::dump(&l.config).contains("\n    track_src_ip\n"));
+    let primary = |_: &ka_config::model::VrrpInstance| "192.0.2.9".parse().unwrap();
+    let mut r = ka_vrrp::config::router(&l.config, &primary);
+    let id = TrackerId::SourceAddress("192.0.2.5".into());
+    assert!(r.instances[0].tracks(&id));
+    r.begin(Time(0), std::time::Duration::ZERO);
+    r.tracker(Time(1_000), &id, TrackStatus::Down);
+    assert_eq!(r.instances[0].state(), State::Fault);
+    r.tracker(Time(2_000), &id, TrackStatus::Up);
+    assert_eq!(r.instances[0].state(), State::Backup);
+    let l = parse_str("s.conf", &conf(""), &Options::default());
+    assert!(l.diagnostics.is_empty());
+    assert!(!l.config.instances[0].track_src_ip);
+    let r = ka_vrrp::config::router(&l.config, &primary);
+    assert_eq!(r.instances[0].trackers().count(), 1, "its interface only");
+}
