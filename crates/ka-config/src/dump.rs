@@ -787,6 +787,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     track("track_process", &i.track_processes, o);
     o.flag("dont_track_primary", i.dont_track_primary);
     o.flag("track_src_ip", i.track_src_ip);
+    o.flag("native_ipv6", i.native_ipv6);
     o.flag("promote_secondaries", i.promote_secondaries);
     if let Some(s) = i.src_ip {
         o.kv(

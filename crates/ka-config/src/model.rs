@@ -588,6 +588,13 @@ pub struct GarpExtraIf {
     pub all: bool,
 }
 
+impl VrrpInstance {
+    /// An IPv6 instance: `native_ipv6`, or its first VIP is IPv6.
+    pub fn is_ipv6(&self) -> bool {
+        self.native_ipv6 || self.vips.first().is_some_and(|a| a.addr.is_ipv6())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VrrpInstance {
     pub name: String,
@@ -614,6 +621,9 @@ pub struct VrrpInstance {
     /// `track_src_ip` with a configured mcast_src_ip / unicast_src_ip: FAULT while that
     /// address is not on the instance's interface (keepalived clears it otherwise).
     pub track_src_ip: bool,
+    /// `native_ipv6`: an IPv6 instance (VRRPv3) whatever its VIPs (none, with
+    /// no_virtual_ipaddress); with IPv4 VIPs keepalived refuses it.
+    pub native_ipv6: bool,
     /// net.ipv4.conf.IF.promote_secondaries set on the instance's interface while it runs
     /// (`promote_secondaries`): the VIPs stay when the interface's primary address goes.
     pub promote_secondaries: bool,

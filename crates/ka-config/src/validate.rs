@@ -1666,6 +1666,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "kernel_rx_buf_size",
     "garp_extra_if",
     "track_src_ip",
+    "native_ipv6",
 ];
 
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
@@ -1675,7 +1676,6 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "track_bfd",
     "use_ipvlan",
     "use_vmac_addr",
-    "native_ipv6",
     "linkbeat_use_polling",
 ];
 
@@ -1767,6 +1767,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     let mut nopreempt: Option<&Node> = None;
     let mut preempt_delay: Option<(Duration, &Node)> = None;
     let mut no_vips: Option<&Node> = None;
+    let mut native_ipv6: Option<&Node> = None;
     // accept / no_accept as given (the default depends on strict mode and ownership).
     let mut accept: Option<(bool, &Node)> = None;
     // Settings strict mode resets when given (else defaults differently).
@@ -1808,6 +1809,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         track_processes: Vec::new(),
         dont_track_primary: false,
         track_src_ip: false,
+        native_ipv6: false,
         promote_secondaries: false,
         src_ip: None,
         unicast_peers: Vec::new(),
@@ -2151,6 +2153,11 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 &mut down_timer,
                 ch,
             ),
+            "native_ipv6" => {
+                cx.no_block(ch);
+                cx.extra(ch, 0);
+                native_ipv6 = Some(ch);
+            }
             "no_virtual_ipaddress" => {
                 cx.no_block(ch);
                 cx.extra(ch, 0);
@@ -2295,7 +2302,19 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     }
 
     // VIPs: one family per instance (the first address decides).
-    let fam = vips.first().map(|(a, _)| a.addr.is_ipv4());
+    let mut fam = vips.first().map(|(a, _)| a.addr.is_ipv4());
+    // keepalived vrrp_native_ipv6_handler: IPv6 and VRRPv3, refused with IPv4 VIPs.
+    match (native_ipv6, fam) {
+        (Some(nv), Some(true)) => cx.error(
+            &nv.key,
+            format!("({name}) Cannot specify native_ipv6 with IPv4 addresses"),
+        ),
+        (Some(_), _) => {
+            inst.native_ipv6 = true;
+            fam = Some(false);
+        }
+        (None, _) => {}
+    }
     for (a, node) in vips {
         if Some(a.addr.is_ipv4()) != fam {
             cx.error(

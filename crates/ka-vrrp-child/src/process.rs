@@ -220,7 +220,7 @@ impl VrrpProcess {
                 );
                 continue;
             }
-            if m.vips.first().is_some_and(|a| a.addr.is_ipv6()) {
+            if m.is_ipv6() {
                 log::warn!(
                     "({}) use_vmac for IPv6 instances is not supported by this build; running on {base}",
                     m.name
@@ -250,7 +250,7 @@ impl VrrpProcess {
             .flat_map(|i| i.vips.iter().map(|a| a.addr))
             .collect();
         let primary = |m: &model::VrrpInstance| -> IpAddr {
-            if m.vips.first().is_some_and(|a| a.addr.is_ipv6()) {
+            if m.is_ipv6() {
                 return m
                     .interface
                     .as_deref()
@@ -539,7 +539,7 @@ impl VrrpProcess {
             // vrrp_rx_bufs_policy / kernel_rx_buf_size: each socket's buffer from the
             // instances it receives for.
             let mtu = iface::mtu(&name).unwrap_or(1500);
-            let is_v6 = |i: &&InstanceConfig| i.vips.first().is_some_and(|a| a.is_ipv6());
+            let is_v6 = |i: &&InstanceConfig| i.ipv6;
             let is_ah = |i: &&InstanceConfig| matches!(i.auth, ka_vrrp::rx::AuthConfig::Ah(_));
             let size =
                 |on: Vec<&InstanceConfig>| ka_vrrp::config::rx_buf_size(&self.global, &on, mtu);
@@ -728,7 +728,7 @@ impl VrrpProcess {
             if c.interface.as_deref() != Some(name) || c.src_fixed {
                 continue;
             }
-            let v6 = c.vips.first().is_some_and(|a| a.is_ipv6());
+            let v6 = c.ipv6;
             let src = if v6 {
                 link_local(name).map(IpAddr::V6)
             } else {

@@ -66,7 +66,7 @@ pub fn instance_config(
     primary: IpAddr,
 ) -> InstanceConfig {
     let vips: Vec<IpAddr> = m.vips.iter().map(|a| a.addr).collect();
-    let v6 = vips.first().is_some_and(|a| a.is_ipv6());
+    let v6 = m.is_ipv6();
     InstanceConfig {
         name: m.name.clone(),
         interface: m.interface.clone(),
@@ -100,6 +100,7 @@ pub fn instance_config(
         },
         src: m.src_ip.unwrap_or(primary),
         src_fixed: m.src_ip.is_some(),
+        ipv6: v6,
         mcast_group: m.mcast_dst_ip.unwrap_or(if v6 {
             IpAddr::V6(g.vrrp_mcast_group6)
         } else {
@@ -294,7 +295,7 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
 /// The length keepalived counts for an instance's advert (vrrp_adv_len): the VRRP
 /// packet, with its IPv4 header (and AH) for IPv4.
 pub fn advert_len(i: &InstanceConfig) -> u32 {
-    let v6 = i.vips.first().is_some_and(|a| a.is_ipv6());
+    let v6 = i.ipv6;
     let n = i.vips.len() as u32;
     let mut len = 8 + n * if v6 { 16 } else { 4 };
     if i.version == Version::V2 {

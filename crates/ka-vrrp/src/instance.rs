@@ -126,6 +126,8 @@ pub struct InstanceConfig {
     /// `src` was configured (mcast_src_ip / unicast_src_ip), not read from the interface:
     /// it stays when the interface's addresses change.
     pub src_fixed: bool,
+    /// An IPv6 instance (its VIPs are, or `native_ipv6`).
+    pub ipv6: bool,
     pub mcast_group: IpAddr,
     pub peers: Vec<Peer>,
     pub unicast_ttl: u8,
@@ -187,6 +189,7 @@ impl InstanceConfig {
             vips,
             src,
             src_fixed: false,
+            ipv6: src.is_ipv6(),
             mcast_group: if src.is_ipv4() {
                 IpAddr::from([224, 0, 0, 18])
             } else {

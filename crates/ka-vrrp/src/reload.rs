@@ -25,7 +25,7 @@ fn identity(i: &VrrpInstance) -> Identity<'_> {
     let unicast = !i.unicast_peers.is_empty();
     Identity {
         vrid: i.vrid,
-        ipv6: i.vips.first().is_some_and(|a| a.addr.is_ipv6()),
+        ipv6: i.is_ipv6(),
         interface: i.interface.as_deref(),
         unicast,
         unicast_src: if unicast { i.src_ip } else { None },

@@ -299,3 +299,60 @@ fn track_src_ip_tracks_the_configured_source() {
     let r = ka_vrrp::config::router(&l.config, &primary);
     assert_eq!(r.instances[0].trackers().count(), 1, "its interface only");
 }
+
+/// native_ipv6: an instance without VIPs (no_virtual_ipaddress) is IPv6 and VRRPv3
+/// (IPv6 multicast group, link-local source); with IPv4 VIPs keepalived's error.
+#[test]
+fn native_ipv6_makes_an_instance_ipv6_without_vips() {
+    let conf = |extra: &str, vip: &str| {
+        format!(
+            "vrrp_instance A {{\n    interface eth0\n    virtual_router_id 1\n    priority 100\n{extra}    virtual_ipaddress {{\n{vip}    }}\n}}\n"
+        )
+    };
+    let primary = |m: &ka_config::model::VrrpInstance| -> std::net::IpAddr {
+        if m.is_ipv6() {
+            "fe80::1".parse().unwrap()
+        } else {
+            "192.0.2.9".parse().unwrap()
+        }
+    };
+    let l = parse_str(
+        "n.conf",
+        &conf("    native_ipv6\n    no_virtual_ipaddress\n", ""),
+        &Options::default(),
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let m = &l.config.instances[0];
+    assert!(m.native_ipv6 && m.is_ipv6());
+    assert_eq!(m.version, 3);
+    assert!(dump::dump(&l.config).contains("\n    native_ipv6\n"));
+    let c = ka_vrrp::config::instance_config(m, &l.config.global, primary(m));
+    assert!(c.ipv6);
+    assert_eq!(
+        c.mcast_group,
+        "ff02::12".parse::<std::net::IpAddr>().unwrap()
+    );
+    assert_eq!(c.src, "fe80::1".parse::<std::net::IpAddr>().unwrap());
+    // The same instance without the keyword is IPv4.
+    let l = parse_str(
+        "n.conf",
+        &conf("    no_virtual_ipaddress\n", ""),
+        &Options::default(),
+    );
+    let m = &l.config.instances[0];
+    let c = ka_vrrp::config::instance_config(m, &l.config.global, primary(m));
+    assert!(!c.ipv6);
+    assert_eq!(
+        c.mcast_group,
+        "224.0.0.18".parse::<std::net::IpAddr>().unwrap()
+    );
+    // With IPv4 VIPs: keepalived's error, and the instance stays IPv4.
+    let l = parse_str(
+        "n.conf",
+        &conf("    native_ipv6\n", "        192.0.2.1/24\n"),
+        &Options::default(),
+    );
+    let msgs: Vec<&str> = l.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(msgs, ["(A) Cannot specify native_ipv6 with IPv4 addresses"]);
+    assert!(!l.config.instances[0].is_ipv6());
+}
