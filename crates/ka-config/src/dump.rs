@@ -788,6 +788,11 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     o.flag("dont_track_primary", i.dont_track_primary);
     o.flag("track_src_ip", i.track_src_ip);
     o.flag("native_ipv6", i.native_ipv6);
+    match i.old_unicast_checksum {
+        Some(true) => o.flag("old_unicast_checksum", true),
+        Some(false) => o.kv("old_unicast_checksum", "never"),
+        None => {}
+    }
     o.flag("promote_secondaries", i.promote_secondaries);
     if let Some(s) = i.src_ip {
         o.kv(

@@ -624,6 +624,9 @@ pub struct VrrpInstance {
     /// `native_ipv6`: an IPv6 instance (VRRPv3) whatever its VIPs (none, with
     /// no_virtual_ipaddress); with IPv4 VIPs keepalived refuses it.
     pub native_ipv6: bool,
+    /// `old_unicast_checksum [never]`: unicast VRRPv3 checksums summed as keepalived
+    /// before 1.3.6 did (Some(true)), never (Some(false)); None: detected from a peer.
+    pub old_unicast_checksum: Option<bool>,
     /// net.ipv4.conf.IF.promote_secondaries set on the instance's interface while it runs
     /// (`promote_secondaries`): the VIPs stay when the interface's primary address goes.
     pub promote_secondaries: bool,

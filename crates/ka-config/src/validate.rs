@@ -1667,11 +1667,11 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "garp_extra_if",
     "track_src_ip",
     "native_ipv6",
+    "old_unicast_checksum",
 ];
 
 pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "auth_hmac",
-    "old_unicast_checksum",
     "vrf",
     "track_bfd",
     "use_ipvlan",
@@ -1810,6 +1810,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         dont_track_primary: false,
         track_src_ip: false,
         native_ipv6: false,
+        old_unicast_checksum: None,
         promote_secondaries: false,
         src_ip: None,
         unicast_peers: Vec::new(),
@@ -2153,6 +2154,21 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 &mut down_timer,
                 ch,
             ),
+            "old_unicast_checksum" => {
+                cx.no_block(ch);
+                cx.extra(ch, 1);
+                match ch.args.first() {
+                    None => inst.old_unicast_checksum = Some(true),
+                    Some(t) if t.text == "never" => inst.old_unicast_checksum = Some(false),
+                    Some(t) => cx.warn(
+                        t,
+                        format!(
+                            "({name}) Unknown old_unicast_chksum mode {} - ignoring",
+                            t.text
+                        ),
+                    ),
+                }
+            }
             "native_ipv6" => {
                 cx.no_block(ch);
                 cx.extra(ch, 0);

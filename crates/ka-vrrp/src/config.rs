@@ -101,6 +101,11 @@ pub fn instance_config(
         src: m.src_ip.unwrap_or(primary),
         src_fixed: m.src_ip.is_some(),
         ipv6: v6,
+        unicast_checksum: match m.old_unicast_checksum {
+            None => crate::rx::UnicastChecksum::Detect(g.vrrp_mcast_group4),
+            Some(true) => crate::rx::UnicastChecksum::Old(g.vrrp_mcast_group4),
+            Some(false) => crate::rx::UnicastChecksum::Standard,
+        },
         mcast_group: m.mcast_dst_ip.unwrap_or(if v6 {
             IpAddr::V6(g.vrrp_mcast_group6)
         } else {

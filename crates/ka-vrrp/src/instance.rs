@@ -128,6 +128,8 @@ pub struct InstanceConfig {
     pub src_fixed: bool,
     /// An IPv6 instance (its VIPs are, or `native_ipv6`).
     pub ipv6: bool,
+    /// Unicast VRRPv3 over IPv4: the checksum as configured (`old_unicast_checksum`).
+    pub unicast_checksum: crate::rx::UnicastChecksum,
     pub mcast_group: IpAddr,
     pub peers: Vec<Peer>,
     pub unicast_ttl: u8,
@@ -190,6 +192,9 @@ impl InstanceConfig {
             src,
             src_fixed: false,
             ipv6: src.is_ipv6(),
+            unicast_checksum: crate::rx::UnicastChecksum::Detect(std::net::Ipv4Addr::new(
+                224, 0, 0, 18,
+            )),
             mcast_group: if src.is_ipv4() {
                 IpAddr::from([224, 0, 0, 18])
             } else {
@@ -495,6 +500,9 @@ pub struct Instance {
     last_reason: Option<Reason>,
     /// A priority-0 advert shortened the master-down wait.
     prio_zero_heard: bool,
+    /// A unicast VRRPv3 advert summed the old way was accepted: this instance sums the
+    /// old way from now on (keepalived's CHKSUM_COMPATIBILITY_AUTO).
+    old_checksum_detected: bool,
 }
 
 impl Instance {
@@ -522,6 +530,7 @@ impl Instance {
             pending_reason: Reason::Startup,
             last_reason: None,
             prio_zero_heard: false,
+            old_checksum_detected: false,
         };
         i.effective = i.compute_priority().unwrap_or(i.cfg.priority);
         i
@@ -680,9 +689,21 @@ impl Instance {
             },
             addrs: self.cfg.vips.clone(),
         };
+        // old_unicast_checksum: the pseudo-header carries the multicast group (unicast
+        // VRRPv3 over IPv4 only); the IP header keeps the peer.
+        let sum_dst = match self.unicast_checksum() {
+            crate::rx::UnicastChecksum::Old(g)
+                if self.cfg.version == Version::V3
+                    && !self.cfg.peers.is_empty()
+                    && dst.is_ipv4() =>
+            {
+                IpAddr::V4(g)
+            }
+            _ => dst,
+        };
         let mut vrrp = repr.to_bytes(&Envelope {
             src: self.cfg.src,
-            dst,
+            dst: sum_dst,
         });
         if self.cfg.version == Version::V3 && self.cfg.v3_checksum_as_v2 {
             // v3_checksum_as_v2 (RFC 9568 interop): no pseudo-header in the checksum.
@@ -1147,6 +1168,17 @@ impl Instance {
             peers: self.cfg.peers.clone(),
             check_unicast_src: self.cfg.check_unicast_src,
             v3_checksum_as_v2: self.cfg.v3_checksum_as_v2,
+            unicast_checksum: self.unicast_checksum(),
+        }
+    }
+
+    /// The unicast VRRPv3 checksum in use: as configured, or the old one once detected.
+    pub fn unicast_checksum(&self) -> crate::rx::UnicastChecksum {
+        match self.cfg.unicast_checksum {
+            crate::rx::UnicastChecksum::Detect(g) if self.old_checksum_detected => {
+                crate::rx::UnicastChecksum::Old(g)
+            }
+            c => c,
         }
     }
 
@@ -1183,6 +1215,16 @@ impl Instance {
         self.stats.advert_rcvd += 1;
         if repr.priority == 0 {
             self.stats.pri_zero_rcvd += 1;
+        }
+        if note == Some(Note::OldChecksum) && !self.old_checksum_detected {
+            self.old_checksum_detected = true;
+            out.push(Action::Log {
+                level: Level::Info,
+                line: format!(
+                    "({}) Setting unicast VRRPv3 checksum to old version",
+                    self.cfg.name
+                ),
+            });
         }
         if let Some(Note::IntervalDiffers { ours_cs, theirs_cs }) = note {
             if self.state == State::Master {

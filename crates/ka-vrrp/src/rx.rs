@@ -45,6 +45,22 @@ pub struct RxConfig {
     /// Sending without the pseudo-header (v3_checksum_as_v2). On receive both forms are
     /// accepted whatever this says (RFC 9568 interoperability).
     pub v3_checksum_as_v2: bool,
+    /// Unicast VRRPv3 over IPv4: which pseudo-header destination the checksum has.
+    pub unicast_checksum: UnicastChecksum,
+}
+
+/// keepalived's old unicast VRRPv3 checksum (`old_unicast_checksum`): before 1.3.6 it
+/// summed the pseudo-header with the multicast group in place of the unicast destination
+/// (keepalived vrrp.c, _WITH_UNICAST_CHKSUM_COMPAT_).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnicastChecksum {
+    /// The standard sum; an advert summed the old way over this group switches the
+    /// instance to the old sum (keepalived's default).
+    Detect(std::net::Ipv4Addr),
+    /// The standard sum only (`old_unicast_checksum never`).
+    Standard,
+    /// The old sum over this group (`old_unicast_checksum`, or detected).
+    Old(std::net::Ipv4Addr),
 }
 
 /// A received advert with what the IO edge learnt around it.
@@ -79,6 +95,9 @@ impl<'a> Received<'a> {
 pub enum Note {
     /// v3: the master advertises another interval (we adopt it as a backup).
     IntervalDiffers { ours_cs: u16, theirs_cs: u16 },
+    /// A unicast VRRPv3 advert summed the old way, accepted by an instance that detects
+    /// it (it sums the old way from now on). Noted in preference to IntervalDiffers.
+    OldChecksum,
 }
 
 /// Checks `rx` against `cfg`. `check_addrs`: compare the address list (keepalived does
@@ -158,12 +177,27 @@ pub fn check(
         }
     }
     // (6)-(8) type and checksum (and the parse itself).
-    let env = Envelope {
+    let old_sum = |g: std::net::Ipv4Addr| Envelope {
         src: rx.src,
-        dst: rx.dst,
+        dst: IpAddr::V4(g),
+    };
+    let v3_unicast4 = unicast && cfg.version == Version::V3 && rx.src.is_ipv4();
+    let env = match cfg.unicast_checksum {
+        UnicastChecksum::Old(g) if v3_unicast4 => old_sum(g),
+        _ => Envelope {
+            src: rx.src,
+            dst: rx.dst,
+        },
     };
     // RFC 9568: some implementations leave the pseudo-header out of the v3 checksum.
-    let repr = Repr::parse(&pkt, &env, true)?;
+    let (repr, old_detected) = match (Repr::parse(&pkt, &env, true), cfg.unicast_checksum) {
+        (Err(DecodeError::BadChecksum), UnicastChecksum::Detect(g))
+            if v3_unicast4 && rx.dst != IpAddr::V4(g) =>
+        {
+            (Repr::parse(&pkt, &old_sum(g), true)?, true)
+        }
+        (r, _) => (r?, false),
+    };
     // (7) v3: a different interval is only noted.
     let note = (cfg.version == Version::V3 && repr.adver_int_cs != cfg.adver_int_cs).then_some(
         Note::IntervalDiffers {
@@ -171,6 +205,11 @@ pub fn check(
             theirs_cs: repr.adver_int_cs,
         },
     );
+    let note = if old_detected {
+        Some(Note::OldChecksum)
+    } else {
+        note
+    };
     // (9) a multicast advert to a unicast instance or the reverse.
     let to_multicast = match rx.dst {
         IpAddr::V4(a) => a.is_multicast(),

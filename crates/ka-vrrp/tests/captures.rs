@@ -235,6 +235,7 @@ fn captured_adverts_pass_the_receive_checks() {
             peers: vec![],
             check_unicast_src: false,
             v3_checksum_as_v2: false,
+            unicast_checksum: ka_vrrp::rx::UnicastChecksum::Standard,
         };
         rx::check(&cfg, &rx, true).unwrap_or_else(|e| panic!("{name}: {e}"));
     }

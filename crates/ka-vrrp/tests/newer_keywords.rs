@@ -509,3 +509,96 @@ fn garp_extra_if_refreshes_the_other_interfaces_while_master() {
     assert!(extra_garps(&conf("garp_extra_if 10")).is_empty());
     assert!(extra_garps(&conf("")).is_empty());
 }
+
+// ---- old_unicast_checksum ----
+
+/// The checksum of each unicast advert `acts` sends: summed over the peer (standard) or
+/// over the multicast group (keepalived before 1.3.6).
+fn sums(acts: &[(Target, Action)]) -> Vec<&'static str> {
+    acts.iter()
+        .filter_map(|(_, a)| match a {
+            Action::Send { packet, .. } => Some(packet),
+            _ => None,
+        })
+        .map(|p| {
+            let rx = Received::from_ipv4(p).unwrap();
+            let pkt = Packet::new_checked(rx.vrrp).unwrap();
+            let over = |dst: &str| Envelope {
+                src: rx.src,
+                dst: dst.parse().unwrap(),
+            };
+            if Repr::parse(&pkt, &over("10.0.0.2"), false).is_ok() {
+                "standard"
+            } else if Repr::parse(&pkt, &over("224.0.0.18"), false).is_ok() {
+                "old"
+            } else {
+                "bad"
+            }
+        })
+        .collect()
+}
+
+fn unicast_owner(extra: &str) -> Router {
+    let l = load(&instance(&format!(
+        "    priority 255\n    version 3\n    unicast_src_ip 10.0.0.1\n    unicast_peer {{\n        10.0.0.2\n    }}\n{extra}"
+    )));
+    assert_eq!(messages(&l), Vec::<String>::new());
+    let mut r = router(&l);
+    start(&mut r);
+    r
+}
+
+/// keepalived's default: a peer that sums the old way switches the instance to it
+/// ("Setting unicast VRRPv3 checksum to old version"); `old_unicast_checksum` sums the
+/// old way from the start; `never` refuses the old sum (a checksum error).
+#[test]
+fn old_unicast_checksum_is_detected_configured_or_refused() {
+    let old_from_peer = Repr {
+        version: Version::V3,
+        vrid: 1,
+        priority: 100,
+        adver_int_cs: 100,
+        auth: Auth::None,
+        addrs: vec!["192.0.2.1".parse().unwrap()],
+    }
+    .to_bytes(&Envelope {
+        src: "10.0.0.2".parse().unwrap(),
+        dst: "224.0.0.18".parse().unwrap(),
+    });
+    let to_us = |vrrp: &[u8]| Received {
+        src: "10.0.0.2".parse().unwrap(),
+        dst: "10.0.0.1".parse().unwrap(),
+        ttl: 255,
+        vrrp: vrrp.to_vec().leak(),
+        ipv4: None,
+    };
+    let mut r = unicast_owner("");
+    assert_eq!(sums(&run(&mut r, 0.0, 1.05)), ["standard", "standard"]);
+    let out = r.packet(s(1.1), "eth0", &to_us(&old_from_peer));
+    assert_eq!(
+        logs(&out)[0],
+        "(A) Setting unicast VRRPv3 checksum to old version"
+    );
+    // Its answer to the lower priority, and the adverts after, are summed the old way.
+    assert_eq!(sums(&out), ["old"]);
+    let later = sums(&run(&mut r, 1.1, 2.2));
+    assert!(
+        !later.is_empty() && later.iter().all(|s| *s == "old"),
+        "{later:?}"
+    );
+    assert_eq!(r.instances[0].stats.checksum_err, 0);
+
+    let mut r = unicast_owner("    old_unicast_checksum\n");
+    assert_eq!(sums(&run(&mut r, 0.0, 1.05)), ["old", "old"]);
+
+    let mut r = unicast_owner("    old_unicast_checksum never\n");
+    run(&mut r, 0.0, 1.05);
+    let out = r.packet(s(1.1), "eth0", &to_us(&old_from_peer));
+    assert!(logs(&out).iter().all(|l| !l.contains("old version")));
+    assert_eq!(r.instances[0].stats.checksum_err, 1);
+    let later = sums(&run(&mut r, 1.1, 2.2));
+    assert!(
+        !later.is_empty() && later.iter().all(|s| *s == "standard"),
+        "{later:?}"
+    );
+}

@@ -665,6 +665,7 @@ fn receive_checks_in_keepalived_order() {
             peers: vec![],
             check_unicast_src: false,
             v3_checksum_as_v2: false,
+            unicast_checksum: ka_vrrp::rx::UnicastChecksum::Standard,
         };
         assert_eq!(ka_vrrp::rx::check(&cfg, &rx, true).unwrap_err(), want);
         feed(&mut i, s(1.0), &bytes);

@@ -21,6 +21,7 @@ fn cfg(version: Version, peers: Vec<Peer>, check_unicast_src: bool) -> RxConfig 
         peers,
         check_unicast_src,
         v3_checksum_as_v2: false,
+        unicast_checksum: ka_vrrp::rx::UnicastChecksum::Standard,
     }
 }
 
@@ -163,4 +164,40 @@ fn several_ipv6_addresses_travel_in_order() {
     )
     .unwrap();
     assert_eq!(back.addrs, addrs);
+}
+
+/// old_unicast_checksum (keepalived before 1.3.6 summed unicast VRRPv3 adverts over the
+/// multicast group): detected by default (noted, accepted), refused with `never`,
+/// required once configured; multicast adverts and v2 are not concerned.
+#[test]
+fn old_unicast_checksums_are_detected_refused_or_required() {
+    use ka_vrrp::rx::UnicastChecksum;
+    let group = "224.0.0.18".parse().unwrap();
+    let peer = Peer {
+        addr: ip("10.0.0.2"),
+        min_ttl: 0,
+        max_ttl: 255,
+    };
+    let with = |u: UnicastChecksum| RxConfig {
+        unicast_checksum: u,
+        ..cfg(Version::V3, vec![peer.clone()], false)
+    };
+    // Summed the old way (over the group), sent to us (10.0.0.1).
+    let old = advert(Version::V3, "10.0.0.2", "224.0.0.18", 100);
+    let new = advert(Version::V3, "10.0.0.2", "10.0.0.1", 100);
+    let got = |u, b: &[u8]| check(&with(u), &rx("10.0.0.2", "10.0.0.1", 255, b), true);
+    assert_eq!(
+        got(UnicastChecksum::Detect(group), &old).unwrap().1,
+        Some(Note::OldChecksum)
+    );
+    assert_eq!(got(UnicastChecksum::Detect(group), &new).unwrap().1, None);
+    assert_eq!(
+        got(UnicastChecksum::Standard, &old).unwrap_err(),
+        DecodeError::BadChecksum
+    );
+    assert_eq!(got(UnicastChecksum::Old(group), &old).unwrap().1, None);
+    assert_eq!(
+        got(UnicastChecksum::Old(group), &new).unwrap_err(),
+        DecodeError::BadChecksum
+    );
 }
