@@ -68,21 +68,19 @@ integration:
 	bash integration/timed.sh bash integration/checker.sh
 	bash integration/timed.sh bash integration/checks.sh
 	bash integration/timed.sh bash integration/nginx.sh
-	bash integration/timed.sh bash integration/trackfile.sh
-	bash integration/timed.sh bash integration/trackprocess.sh
-	bash integration/timed.sh bash integration/buffers.sh
-	bash integration/timed.sh bash integration/nftables.sh
-	bash integration/timed.sh bash integration/netns.sh
-	bash integration/timed.sh bash integration/srcip.sh
-	# interop.sh (two idle daemons, 150 s of waiting on VRRP timers) runs beside the two
-	# IPVS VM scripts (140 s of CPU), its output printed after theirs.
-	log=$$(mktemp /tmp/keepalived-rs-interop.XXXXXX); \
+	# interop.sh (two idle daemons, 150 s of waiting on VRRP timers) and the short
+	# single-node scripts (55 s, each passed 5 runs in a row beside two busy loops) run
+	# beside the two IPVS VM scripts (140 s), their output printed after theirs.
+	log=$$(mktemp /tmp/keepalived-rs-interop.XXXXXX); short=$$(mktemp /tmp/keepalived-rs-short.XXXXXX); \
 	bash integration/timed.sh bash integration/interop.sh > "$$log" 2>&1 & interop=$$!; \
+	( rc=0; for s in trackfile trackprocess buffers nftables netns srcip; do \
+	    bash integration/timed.sh bash integration/$$s.sh || rc=1; done; exit $$rc ) > "$$short" 2>&1 & shorts=$$!; \
 	rc=0; \
 	bash integration/timed.sh bash integration/ipvs.sh target/release/keepalived-rs || rc=1; \
 	bash integration/timed.sh bash integration/seeds.sh target/release/keepalived-rs || rc=1; \
+	wait $$shorts || rc=1; \
 	wait $$interop || rc=1; \
-	cat "$$log"; rm -f "$$log"; exit $$rc
+	cat "$$short" "$$log"; rm -f "$$short" "$$log"; exit $$rc
 
 # Mutation testing of the pure crates' rules (cargo-mutants, installed if missing; not
 # part of `make test`): every mutant of ka-vrrp and ka-check is built and tested, and the
