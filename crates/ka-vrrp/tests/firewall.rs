@@ -153,3 +153,36 @@ fn batches_hold_the_messages_keepalived_sends() {
         "batch end has the last number, unacknowledged"
     );
 }
+
+/// The kernel's answers are matched by the sequence numbers `acked_seqs` reads back from
+/// a batch: a message cut short, or one whose length is impossible, ends the reading.
+#[test]
+fn acked_seqs_stops_at_a_message_cut_short_or_malformed() {
+    let fw = Firewall {
+        table: "keepalived".into(),
+        priority: -1,
+        counters: false,
+        implicit: false,
+    };
+    let mut seq = 10;
+    let b = fw
+        .elements(true, &["192.0.2.1".parse().unwrap()], &mut seq)
+        .unwrap();
+    assert_eq!(acked_seqs(&b), vec![12]);
+    // BATCH_BEGIN (20 bytes) and the start of the elements message only.
+    assert_eq!(acked_seqs(&b[..40]), Vec::<u32>::new());
+    // A header whose length (8) is shorter than a header.
+    let mut bad = vec![0u8; 16];
+    bad[0..4].copy_from_slice(&8u32.to_ne_bytes());
+    bad[6..8].copy_from_slice(&0x5u16.to_ne_bytes());
+    bad[8..12].copy_from_slice(&7u32.to_ne_bytes());
+    assert_eq!(acked_seqs(&bad), Vec::<u32>::new());
+    // A header alone (16 bytes) is a whole message; so is one that ends the buffer.
+    bad[0..4].copy_from_slice(&16u32.to_ne_bytes());
+    assert_eq!(acked_seqs(&bad), vec![7]);
+    assert_eq!(
+        acked_seqs(&b[..b.len() - 20]),
+        vec![12],
+        "without BATCH_END"
+    );
+}
