@@ -82,6 +82,9 @@ pings() {   # pings ADDR: how many of 3 pings from the client are answered
     { ip netns exec "$PREFIX-c" ping -c 3 -i 0.2 -W 1 "$1" 2>/dev/null || true; } \
         | sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }
+# What nft prints (read whole before it is matched: `nft … | grep -q` under pipefail fails
+# when grep stops reading first and nft dies of SIGPIPE).
+tables() { ip netns exec "$PREFIX-$1" nft list tables 2>&1 || true; }
 # What nft prints of a table, without counters' values and handles (comparable).
 table() { ip netns exec "$PREFIX-$1" nft list table "$2" "$3" 2>&1 | sed 's/packets [0-9]* bytes [0-9]*//'; }
 
@@ -108,7 +111,7 @@ sleep 0.3
 got=$(pings 10.77.0.100); [ "$got" = 0 ] || fail "after a reload: $got pings to the strict VIP answered"
 echo "ok: a reload keeps the strict VIP in the set"
 stop a
-ip netns exec "$PREFIX-a" nft list tables | grep -q keepalived && fail "the table is left after the stop"
+grep -q keepalived <<< "$(tables a)" && fail "the table is left after the stop"
 echo "ok: the stop removes the table"
 
 # ---- keepalived 2.2.7, same configuration, its own namespace --------------------------
@@ -138,12 +141,13 @@ wait_addr a 10.77.0.110 10 || fail "STRICT did not become MASTER (kafw)"
 t=$(table a ip kafw)
 grep -q 'hook input priority filter - 5; policy accept;' <<< "$t" || fail "chain in's priority: $t"
 grep -q 'ip daddr @vips counter  drop' <<< "$t" || fail "no counter on the input rule: $t"
-ip netns exec "$PREFIX-a" nft list tables | grep -q 'ip keepalived' && fail "a table keepalived besides kafw"
+grep -q 'ip keepalived' <<< "$(tables a)" && fail "a table keepalived besides kafw"
 got=$(pings 10.77.0.110); [ "$got" = 0 ] || fail "kafw: $got pings to the strict VIP answered"
 [ "$(table a ip kafw | grep -c 'counter  drop')" = 2 ] || fail "kafw rules: $t"
-ip netns exec "$PREFIX-a" nft list table ip kafw | grep -q 'ip daddr @vips counter packets [1-9]' \
+counted=$(ip netns exec "$PREFIX-a" nft list table ip kafw 2>&1 || true)
+grep -q 'ip daddr @vips counter packets [1-9]' <<< "$counted" \
     || fail "the input rule counted nothing: $(ip netns exec "$PREFIX-a" nft list table ip kafw)"
 echo "ok: nftables kafw, priority -5, counters (the dropped pings counted)"
 stop a
-ip netns exec "$PREFIX-a" nft list tables | grep -q kafw && fail "kafw is left after the stop"
+grep -q kafw <<< "$(tables a)" && fail "kafw is left after the stop"
 echo "ok: nftables"
