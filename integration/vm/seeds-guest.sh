@@ -10,8 +10,10 @@ BIN=$1; shift
 T=$(mktemp -d /tmp/seeds.XXXXXX)
 FAILS=0
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+# The table without the connection counters; with --tun-info a tunnel's type, port and
+# checksum ("gue:6080:+c") stand between its forwarding method and its weight.
 table() {
-    ipvsadm -Ln | awk 'NR > 3 { if ($1 == "->") print "  ->", $2, $3, $4; else print }' | sed 's/ *$//'
+    ipvsadm -Ln --tun-info | awk 'NR > 3 { if ($1 == "->" && $3 == "Tunnel") print "  ->", $2, $3, $4, $5; else if ($1 == "->") print "  ->", $2, $3, $4; else print }' | sed 's/ *$//'
 }
 ip netns add rs
 ip link add v-rs type veth peer name eth0 netns rs

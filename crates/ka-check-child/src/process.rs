@@ -358,11 +358,7 @@ impl CheckProcess {
                 for (i, u) in h.urls.iter().enumerate() {
                     // Compiled by the configuration's validation already; one that does
                     // not compile was reported there and dropped.
-                    if let Some(re) = u
-                        .regex
-                        .as_deref()
-                        .and_then(|r| regex::bytes::Regex::new(r).ok())
-                    {
+                    if let Some(Ok(re)) = u.compile_regex() {
                         regexes.insert((k, i), re);
                     }
                 }

@@ -142,7 +142,7 @@ pub fn http_verdict(
     // keepalived check_http.c: the body must match the url's regex (or, with
     // regex_no_match, must not).
     if let Some(re) = re {
-        match (re.is_match(body), u.regex_no_match) {
+        match (u.regex_match(re, body).is_some(), u.regex_no_match) {
             (false, false) => return Err(HttpError::NoMatch(re.as_str().into())),
             (true, true) => return Err(HttpError::Matches(re.as_str().into())),
             _ => {}
@@ -163,6 +163,10 @@ mod tests {
             virtualhost: None,
             regex: None,
             regex_no_match: false,
+            regex_options: Vec::new(),
+            regex_min_offset: 0,
+            regex_max_offset: None,
+            regex_stack: None,
         }
     }
 
@@ -202,6 +206,59 @@ mod tests {
         u.regex_no_match = true;
         assert!(http_verdict(&u, bad, Some(&re)).is_ok());
         assert!(http_verdict(&u, ok, Some(&re)).is_err());
+    }
+
+    /// keepalived's regex_options and offsets, each changing the verdict on one body.
+    #[test]
+    fn regex_options_and_offsets_change_the_verdict() {
+        let resp = b"HTTP/1.0 200 OK\r\n\r\nfirst line\nStatus: OK\nmore\n";
+        let verdict = |pattern: &str, opts: &[&str], min: usize, max: Option<usize>| {
+            let mut u = url(vec![], None);
+            u.regex = Some(pattern.into());
+            u.regex_options = opts.iter().map(|o| o.to_string()).collect();
+            u.regex_min_offset = min;
+            u.regex_max_offset = max;
+            let re = u.compile_regex().unwrap().unwrap();
+            http_verdict(&u, resp, Some(&re)).is_ok()
+        };
+        // caseless
+        assert!(!verdict("status: ok", &[], 0, None));
+        assert!(verdict("status: ok", &["caseless"], 0, None));
+        // multiline: ^ at a line start
+        assert!(!verdict("^Status", &[], 0, None));
+        assert!(verdict("^Status", &["multiline"], 0, None));
+        // dotall: . across the newline
+        assert!(!verdict("line.Status", &[], 0, None));
+        assert!(verdict("line.Status", &["dotall"], 0, None));
+        // extended: white space in the pattern ignored
+        assert!(!verdict("Sta tus", &[], 0, None));
+        assert!(verdict("Sta tus", &["extended"], 0, None));
+        // ungreedy compiles (it changes a match's length, never whether it starts)
+        assert!(verdict("S.*?K", &["ungreedy"], 0, None));
+        // firstline: the match must start on the first line
+        assert!(verdict("Status", &[], 0, None));
+        assert!(!verdict("Status", &["firstline"], 0, None));
+        assert!(verdict("first", &["firstline"], 0, None));
+        // regex_min_offset: "Status" starts at body offset 11
+        assert!(verdict("Status", &[], 11, None));
+        assert!(!verdict("Status", &[], 12, None));
+        // the text before the minimum still counts as context for anchors
+        assert!(!verdict("^Status", &["multiline"], 12, None));
+        assert!(verdict("\\bStatus", &[], 11, None));
+        // regex_max_offset: the last offset a match may start at
+        assert!(verdict("Status", &[], 0, Some(11)));
+        assert!(!verdict("Status", &[], 0, Some(10)));
+        // utf: . is one character, not one byte
+        let mut u = url(vec![], None);
+        u.regex = Some("^x.y$".into());
+        let body = "HTTP/1.0 200 OK\r\n\r\nx\u{e9}y".as_bytes();
+        assert!(http_verdict(&u, body, Some(&u.compile_regex().unwrap().unwrap())).is_err());
+        u.regex_options = vec!["utf".into()];
+        assert!(http_verdict(&u, body, Some(&u.compile_regex().unwrap().unwrap())).is_ok());
+        // a Unicode class compiles without utf
+        u.regex = Some("\\p{L}".into());
+        u.regex_options.clear();
+        assert!(u.compile_regex().unwrap().is_ok());
     }
 
     #[test]

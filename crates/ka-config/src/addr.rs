@@ -408,6 +408,7 @@ pub fn rule_line(cx: &mut Ctx, n: &Node) -> Option<Rule> {
         tos: None,
         not: false,
         no_track: false,
+        track_group: None,
     };
     let mut i = 0;
     while i < words.len() {
@@ -447,6 +448,7 @@ pub fn rule_line(cx: &mut Ctx, n: &Node) -> Option<Rule> {
             "priority" | "preference" | "pref" => r.priority = Some(u32_val(cx, v)?),
             "iif" | "dev" => r.iif = Some(v.text.to_string()),
             "oif" => r.oif = Some(v.text.to_string()),
+            "track_group" => r.track_group = Some(v.text.to_string()),
             "tos" | "dsfield" => r.tos = Some(cx.rt_name(Kind::Dsfield, v, "tos")? as u8),
             "fwmark" => {
                 let (m, mask) = match v.text.split_once('/') {

@@ -132,6 +132,15 @@ pub fn dump(c: &Config) -> String {
         depth: 0,
     };
     global(&c.global, &mut o);
+    for g in &c.track_groups {
+        o.open(format!("track_group {}", q(&g.name)));
+        o.open("group");
+        for i in &g.instances {
+            o.line(q(i));
+        }
+        o.close();
+        o.close();
+    }
     if !c.static_addresses.is_empty() {
         o.open("static_ipaddress");
         for a in &c.static_addresses {
@@ -687,6 +696,9 @@ pub fn rule(r: &Rule) -> String {
     if r.no_track {
         parts.push("no_track".into());
     }
+    if let Some(g) = &r.track_group {
+        parts.push(format!("track_group {}", q(g)));
+    }
     parts.join(" ")
 }
 
@@ -871,11 +883,28 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     o.close();
 }
 
-fn lb_kind(k: LbKind) -> &'static str {
+fn lb_kind(k: LbKind) -> String {
     match k {
-        LbKind::Nat => "NAT",
-        LbKind::Dr => "DR",
-        LbKind::Tun => "TUN",
+        LbKind::Nat => "NAT".into(),
+        LbKind::Dr => "DR".into(),
+        LbKind::Tun(t) if t == Tunnel::default() => "TUN".into(),
+        LbKind::Tun(t) => {
+            let kind = match t.kind {
+                TunnelType::Ipip => "ipip",
+                TunnelType::Gue => "gue",
+                TunnelType::Gre => "gre",
+            };
+            let mut s = format!("TUN type {kind}");
+            if t.port != 0 {
+                s.push_str(&format!(" port {}", t.port));
+            }
+            match t.csum {
+                TunnelCsum::NoCsum => {}
+                TunnelCsum::Csum => s.push_str(" csum"),
+                TunnelCsum::RemCsum => s.push_str(" remcsum"),
+            }
+            s
+        }
     }
 }
 
@@ -927,6 +956,7 @@ fn virtual_server(vs: &VirtualServer, o: &mut Out) {
         o.onoff("smtp_alert", a);
     }
     o.flag("ops", vs.ops);
+    o.opt("persistence_engine", &vs.persistence_engine);
     for (i, name) in ["flag-1", "flag-2", "flag-3"].iter().enumerate() {
         o.flag(name, vs.sched_flags & (1 << i) != 0);
     }
@@ -1009,6 +1039,16 @@ fn checker(c: &Checker, o: &mut Out) {
                 o.opt("virtualhost", &u.virtualhost.as_deref().map(q));
                 o.opt("regex", &u.regex.as_deref().map(q));
                 o.flag("regex_no_match", u.regex_no_match);
+                if !u.regex_options.is_empty() {
+                    o.kv("regex_options", u.regex_options.join(" "));
+                }
+                if u.regex_min_offset != 0 {
+                    o.kv("regex_min_offset", u.regex_min_offset);
+                }
+                o.opt("regex_max_offset", &u.regex_max_offset);
+                if let Some((a, b)) = u.regex_stack {
+                    o.kv("regex_stack", format!("{a} {b}"));
+                }
                 o.close();
             }
             o.kv(

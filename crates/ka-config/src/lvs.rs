@@ -304,9 +304,11 @@ pub const VS_KEYWORDS: &[&str] = &[
     "mh-port",
     "mh-fallback",
     "sorry_server_lvs_method",
+    "hashed",
+    "persistence_engine",
 ];
 
-pub const VS_UNSUPPORTED: &[&str] = &["hashed", "persistence_engine", "snmp_name"];
+pub const VS_UNSUPPORTED: &[&str] = &["snmp_name"];
 
 /// Values a virtual_server or real_server passes down to what it holds.
 #[derive(Clone)]
@@ -324,10 +326,10 @@ struct Inherit {
 fn lb_kind(cx: &mut Ctx, n: &Node) -> Option<LbKind> {
     cx.no_block(n);
     let t = cx.arg(n, 0)?;
-    let k = match t.text.to_ascii_uppercase().as_str() {
+    let mut k = match t.text.to_ascii_uppercase().as_str() {
         "NAT" => LbKind::Nat,
         "DR" => LbKind::Dr,
-        "TUN" => LbKind::Tun,
+        "TUN" => LbKind::Tun(Tunnel::default()),
         _ => {
             cx.error(
                 t,
@@ -339,18 +341,71 @@ fn lb_kind(cx: &mut Ctx, n: &Node) -> Option<LbKind> {
             return None;
         }
     };
-    if let Some(x) = n.args.get(1) {
-        if k == LbKind::Tun {
-            cx.at(
-                crate::diag::Severity::Unsupported,
-                x,
-                "tunnel type options are not supported by keepalived-rs yet; ignored",
-            );
-        } else {
-            cx.extra(n, 1);
+    // keepalived svr_forwarding_handler reads the tunnel options after any method (they
+    // only reach the kernel with TUN); an error keeps the method and drops the options.
+    if let Some(tunnel) = tunnel_options(cx, n, &n.args[1..]) {
+        if let LbKind::Tun(tun) = &mut k {
+            *tun = tunnel;
         }
     }
     Some(k)
+}
+
+/// `type ipip|gue|gre`, `port N` (GUE), `nocsum|csum|remcsum`, with keepalived's checks.
+fn tunnel_options(cx: &mut Ctx, n: &Node, args: &[Token]) -> Option<Tunnel> {
+    let mut tun = Tunnel::default();
+    let mut it = args.iter();
+    let end = args.last().unwrap_or(&n.key);
+    while let Some(t) = it.next() {
+        match t.text.as_str() {
+            "type" => {
+                let Some(v) = it.next() else {
+                    cx.error_at(Ctx::after(end), 1, "Missing tunnel type");
+                    return None;
+                };
+                tun.kind = match v.text.as_str() {
+                    "ipip" => TunnelType::Ipip,
+                    "gue" => TunnelType::Gue,
+                    "gre" => TunnelType::Gre,
+                    _ => {
+                        cx.error(v, format!("Unknown tunnel type {}", v.text));
+                        return None;
+                    }
+                };
+            }
+            "port" => {
+                let Some(v) = it.next() else {
+                    cx.error_at(Ctx::after(end), 1, "Missing port for gue tunnel");
+                    return None;
+                };
+                match v.text.parse::<u16>() {
+                    Ok(p) if p > 0 => tun.port = p,
+                    _ => {
+                        cx.error(v, format!("Invalid gue tunnel port {}", v.text));
+                        return None;
+                    }
+                }
+            }
+            "nocsum" => tun.csum = TunnelCsum::NoCsum,
+            "csum" => tun.csum = TunnelCsum::Csum,
+            "remcsum" => tun.csum = TunnelCsum::RemCsum,
+            _ => {
+                cx.error(t, format!("Invalid tunnel option {}", t.text));
+                return None;
+            }
+        }
+    }
+    let why = if (tun.kind == TunnelType::Gue) != (tun.port != 0) {
+        "gue tunnels require port, otherwise cannot have port."
+    } else if tun.kind == TunnelType::Ipip && tun.csum != TunnelCsum::NoCsum {
+        "ipip tunnels do not support checksum option."
+    } else if tun.kind == TunnelType::Gre && tun.csum == TunnelCsum::RemCsum {
+        "gre tunnels do not support remote checksum option."
+    } else {
+        return Some(tun);
+    };
+    cx.error(args.first().unwrap_or(&n.key), why);
+    None
 }
 
 pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServer> {
@@ -419,6 +474,7 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
         smtp_alert: None,
         ops: false,
         sched_flags: 0,
+        persistence_engine: None,
         real_servers: Vec::new(),
     };
     let (mut have_proto, mut have_algo, mut have_kind) = (false, false, false);
@@ -525,7 +581,6 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
             // keepalived ss_forwarding_handler: for the sorry server given before it.
             "sorry_server_lvs_method" => match vs.sorry_server.as_mut() {
                 Some(_) => {
-                    cx.extra(ch, 1);
                     let k = lb_kind(cx, ch);
                     if let Some(s) = vs.sorry_server.as_mut() {
                         s.lb_kind = k.or(s.lb_kind);
@@ -552,10 +607,29 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
             ),
             "smtp_alert" => vs.smtp_alert = cx.flag(ch).or(vs.smtp_alert),
             "ops" => set(&mut vs.ops, cx.flag(ch)),
+            "persistence_engine" => {
+                if let Some(mut pe) = cx.string_arg(ch) {
+                    // IP_VS_PENAME_MAXLEN is 16 with the NUL.
+                    if pe.len() > 15 {
+                        cx.error(
+                            &ch.args[0],
+                            format!("persistence_name too long, truncating - {pe}"),
+                        );
+                        let mut end = 15;
+                        while !pe.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        pe.truncate(end);
+                    }
+                    vs.persistence_engine = Some(pe);
+                }
+            }
             // keepalived lbflags_handler: flag-N always; the named ones by the scheduler
             // set so far (sh-* for sh, mh-* for mh, silently nothing for the other pair).
+            // `hashed` sets no flag in keepalived 2.2.7 (the kernel marks every service
+            // hashed itself) and gets the same error outside sh and mh.
             k @ ("flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback" | "mh-port"
-            | "mh-fallback") => {
+            | "mh-fallback" | "hashed") => {
                 cx.no_block(ch);
                 cx.extra(ch, 0);
                 let sched = if have_algo { vs.lb_algo.as_str() } else { "" };
@@ -570,6 +644,7 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
                         );
                         None
                     }
+                    "hashed" => None,
                     _ if !k.starts_with(sched) => None,
                     _ if k.ends_with("fallback") => Some(1),
                     _ => Some(2),
@@ -801,7 +876,7 @@ fn real_server(
     }
     let kind = rs.lb_kind.unwrap_or(vs.lb_kind);
     if let Some(vp) = vs_port {
-        if matches!(kind, LbKind::Dr | LbKind::Tun) && port != vp {
+        if matches!(kind, LbKind::Dr | LbKind::Tun(_)) && port != vp {
             // keepalived: DR and TUN cannot change the port.
             let p = proto_name(vs.protocol);
             cx.warn(
@@ -817,7 +892,10 @@ fn real_server(
     // keepalived validate_check_config: a DR or TUN real server of a fwmark service has no
     // port in the IPVS table; its checks still probe the port the line gave.
     let mut probe_port = None;
-    if matches!(vs.key, VsKey::Fwmark(_)) && matches!(kind, LbKind::Dr | LbKind::Tun) && port != 0 {
+    if matches!(vs.key, VsKey::Fwmark(_))
+        && matches!(kind, LbKind::Dr | LbKind::Tun(_))
+        && port != 0
+    {
         cx.warn(
             n.args.get(1).unwrap_or(ip_tok),
             format!(
@@ -1248,12 +1326,7 @@ fn checker(cx: &mut Ctx, n: &Node, inh: &Inherit, c: &Config) -> Option<Checker>
 fn unknown_check(cx: &mut Ctx, n: &Node, block: &str, own: &[&str]) {
     let mut known: Vec<&str> = COMMON.to_vec();
     known.extend_from_slice(own);
-    match n.key.text.as_str() {
-        "regex_options" | "regex_min_offset" | "regex_max_offset" | "regex_stack" => {
-            cx.unsupported(n)
-        }
-        _ => cx.unknown(n, block, &known),
-    }
+    cx.unknown(n, block, &known)
 }
 
 fn hex(cx: &mut Ctx, t: &Token) -> Option<Vec<u8>> {
@@ -1278,6 +1351,10 @@ fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
         "virtualhost",
         "regex",
         "regex_no_match",
+        "regex_options",
+        "regex_min_offset",
+        "regex_max_offset",
+        "regex_stack",
     ];
     cx.extra(n, 0);
     let ch = cx.block(n)?;
@@ -1288,7 +1365,13 @@ fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
         virtualhost: None,
         regex: None,
         regex_no_match: false,
+        regex_options: Vec::new(),
+        regex_min_offset: 0,
+        regex_max_offset: None,
+        regex_stack: None,
     };
+    let mut regex_tok = None;
+    let mut param_at = None;
     for c in ch {
         match c.key.text.as_str() {
             "path" => set(&mut u.path, cx.string_arg(c)),
@@ -1325,28 +1408,123 @@ fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
             "virtualhost" => u.virtualhost = cx.string_arg(c),
             "regex" => {
                 u.regex = cx.string_arg(c);
-                if let (Some(r), Some(t)) = (&u.regex, c.args.first()) {
-                    if let Err(e) = regex::bytes::Regex::new(r) {
-                        let why = e.to_string();
-                        let why = why.lines().last().unwrap_or("").trim().to_string();
-                        cx.unsupported_at(
+                regex_tok = c.args.first().cloned();
+            }
+            "regex_no_match" => {
+                param_at.get_or_insert_with(|| c.key.clone());
+                set(&mut u.regex_no_match, cx.flag(c))
+            }
+            "regex_options" => {
+                cx.no_block(c);
+                param_at.get_or_insert_with(|| c.key.clone());
+                for t in &c.args {
+                    match REGEX_OPTIONS.iter().find(|(name, _)| *name == t.text.as_str()) {
+                        Some((_, RegexOption::NoCounterpart)) => cx.unsupported_at(
                             t,
-                            format!("regex '{r}' cannot be compiled by keepalived-rs (Rust regex syntax: no look-around or backreferences): {why}; the url is checked without it"),
-                        );
-                        u.regex = None;
+                            format!("regex option '{}' changes PCRE2's pattern syntax and keepalived-rs's regex engine has no such switch; the pattern is read without it", t.text),
+                        ),
+                        Some(_) => {}
+                        // keepalived ignores a name it does not know, silently.
+                        None => cx.warn(t, format!("unknown regex option '{}'; ignored", t.text)),
+                    }
+                    if !u.regex_options.iter().any(|o| o == t.text.as_str()) {
+                        u.regex_options.push(t.text.to_string());
                     }
                 }
             }
-            "regex_no_match" => set(&mut u.regex_no_match, cx.flag(c)),
-            "regex_options" | "regex_min_offset" | "regex_max_offset" | "regex_stack" => {
-                cx.unsupported(c)
+            "regex_min_offset" | "regex_max_offset" => {
+                cx.no_block(c);
+                param_at.get_or_insert_with(|| c.key.clone());
+                // keepalived: one decimal number; anything else is logged and read as 0.
+                let v = match c.args.as_slice() {
+                    [t] => match t.text.parse::<usize>() {
+                        Ok(v) => Some(v),
+                        Err(_) => {
+                            cx.warn(t, format!("invalid {} '{}'; read as 0", c.key.text, t.text));
+                            Some(0)
+                        }
+                    },
+                    _ => {
+                        cx.warn(
+                            &c.key,
+                            format!("'{}' needs exactly one number; read as 0", c.key.text),
+                        );
+                        Some(0)
+                    }
+                };
+                if c.key.text == "regex_min_offset" {
+                    set(&mut u.regex_min_offset, v);
+                } else {
+                    u.regex_max_offset = v;
+                }
+            }
+            "regex_stack" => {
+                cx.no_block(c);
+                param_at.get_or_insert_with(|| c.key.clone());
+                let nums: Vec<Option<u64>> = c.args.iter().map(|t| t.text.parse().ok()).collect();
+                match nums.as_slice() {
+                    [Some(a), Some(b)] if a <= b => u.regex_stack = Some((*a, *b)),
+                    [Some(_), Some(_)] => {
+                        cx.warn(&c.key, "regex stack start cannot exceed max value; ignored")
+                    }
+                    [_, _] => cx.warn(&c.key, "regex_stack: invalid start or max value; ignored"),
+                    _ => cx.warn(&c.key, "regex_stack requires start and max values; ignored"),
+                }
             }
             _ => cx.unknown(c, "url", KNOWN),
         }
     }
+    url_regex(cx, &mut u, regex_tok, param_at);
     if u.path.is_empty() {
         cx.error(&n.key, "url has no path; ignored");
         return None;
     }
     Some(u)
+}
+
+/// keepalived check_http.c url_check: the regex compiled with its options, its offsets
+/// checked against each other, and the regex parameters dropped when there is no regex.
+fn url_regex(cx: &mut Ctx, u: &mut Url, regex_tok: Option<Token>, param_at: Option<Token>) {
+    match (u.compile_regex(), regex_tok) {
+        (Some(Err(e)), Some(t)) => {
+            let why = e.to_string();
+            let why = why.lines().last().unwrap_or("").trim().to_string();
+            cx.unsupported_at(
+                &t,
+                format!("regex '{}' cannot be compiled by keepalived-rs (Rust regex syntax: no look-around or backreferences): {why}; the url is checked without it", u.regex.as_deref().unwrap_or("")),
+            );
+            u.regex = None;
+        }
+        (None, _) => {
+            let given = !u.regex_options.is_empty()
+                || u.regex_no_match
+                || u.regex_min_offset != 0
+                || u.regex_max_offset.is_some()
+                || u.regex_stack.is_some();
+            if given {
+                if let Some(t) = &param_at {
+                    cx.warn(t, "regex parameters specified without regex; ignored");
+                }
+                u.regex_options.clear();
+                u.regex_no_match = false;
+                u.regex_min_offset = 0;
+                u.regex_max_offset = None;
+                u.regex_stack = None;
+            }
+        }
+        _ => {}
+    }
+    if let (Some(max), Some(t)) = (u.regex_max_offset, &param_at) {
+        if u.regex_min_offset > max {
+            cx.warn(
+                t,
+                format!(
+                    "regex min offset {} > regex_max_offset {max}; both ignored",
+                    u.regex_min_offset
+                ),
+            );
+            u.regex_min_offset = 0;
+            u.regex_max_offset = None;
+        }
+    }
 }

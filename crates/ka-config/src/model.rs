@@ -12,6 +12,9 @@ pub struct Config {
     pub static_addresses: Vec<IpAddress>,
     pub static_routes: Vec<Route>,
     pub static_rules: Vec<Rule>,
+    /// keepalived's `track_group` blocks: the instances that track the interface of each
+    /// static address, route and rule naming the group.
+    pub track_groups: Vec<TrackGroup>,
     pub scripts: Vec<VrrpScript>,
     pub track_files: Vec<TrackFile>,
     pub track_processes: Vec<TrackProcess>,
@@ -447,6 +450,14 @@ pub struct Rule {
     pub tos: Option<u8>,
     pub not: bool,
     pub no_track: bool,
+    pub track_group: Option<String>,
+}
+
+/// `track_group NAME { group { INSTANCE ... } }` (keepalived vrrp_static_track.c).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackGroup {
+    pub name: String,
+    pub instances: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -740,7 +751,34 @@ pub enum Protocol {
 pub enum LbKind {
     Nat,
     Dr,
-    Tun,
+    Tun(Tunnel),
+}
+
+/// IPVS tunnel encapsulation (IP_VS_CONN_F_TUNNEL_TYPE_*), kernel 5.3 on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TunnelType {
+    #[default]
+    Ipip,
+    Gue,
+    Gre,
+}
+
+/// The tunnel's checksum (IP_VS_TUNNEL_ENCAP_FLAG_*), kernel 5.3 on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TunnelCsum {
+    #[default]
+    NoCsum,
+    Csum,
+    RemCsum,
+}
+
+/// A TUN forwarding's options: `lb_kind TUN type gue port 6080 csum`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tunnel {
+    pub kind: TunnelType,
+    /// The GUE destination port (0 for the other types).
+    pub port: u16,
+    pub csum: TunnelCsum,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -780,6 +818,9 @@ pub struct VirtualServer {
     /// The scheduler's flags (`flag-1` … `flag-3`; `sh-fallback` / `mh-fallback` are flag 1,
     /// `sh-port` / `mh-port` flag 2): bit 0 is IP_VS_SVC_F_SCHED1.
     pub sched_flags: u8,
+    /// The IPVS persistence engine (`persistence_engine sip`), sent with a persistent
+    /// service only, as keepalived does.
+    pub persistence_engine: Option<String>,
     pub real_servers: Vec<RealServer>,
 }
 
@@ -830,6 +871,107 @@ pub struct Url {
     pub virtualhost: Option<String>,
     pub regex: Option<String>,
     pub regex_no_match: bool,
+    /// keepalived's `regex_options`: the PCRE2 option names given, as written.
+    pub regex_options: Vec<String>,
+    /// The first body offset at which a match may start (keepalived `regex_min_offset`).
+    pub regex_min_offset: usize,
+    /// The last body offset at which a match may start (keepalived `regex_max_offset`).
+    pub regex_max_offset: Option<usize>,
+    /// keepalived's `regex_stack START MAX` (PCRE2's JIT stack), kept for the dump.
+    pub regex_stack: Option<(u64, u64)>,
+}
+
+/// How the PCRE2 options keepalived's `regex_options` names map onto keepalived-rs's
+/// regex engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegexOption {
+    /// Changes how the pattern matches, and the engine has the same switch.
+    Applied,
+    /// Changes only PCRE2's optimisation, callouts or limits: the match is the same.
+    NoEffect,
+    /// Changes PCRE2's pattern syntax in a way the engine has no switch for.
+    NoCounterpart,
+}
+
+/// keepalived 2.2.7's regex option names (check_http.c `regex_options`), with what each
+/// does here.
+pub const REGEX_OPTIONS: &[(&str, RegexOption)] = &[
+    ("allow_empty_class", RegexOption::NoCounterpart),
+    ("alt_bsux", RegexOption::NoCounterpart),
+    ("auto_callout", RegexOption::NoEffect),
+    ("caseless", RegexOption::Applied),
+    ("dollar_endonly", RegexOption::Applied),
+    ("dotall", RegexOption::Applied),
+    ("dupnames", RegexOption::NoCounterpart),
+    ("extended", RegexOption::Applied),
+    ("firstline", RegexOption::Applied),
+    ("match_unset_backref", RegexOption::NoCounterpart),
+    ("multiline", RegexOption::Applied),
+    ("never_ucp", RegexOption::Applied),
+    ("never_utf", RegexOption::Applied),
+    ("no_auto_capture", RegexOption::NoEffect),
+    ("no_auto_possess", RegexOption::NoEffect),
+    ("no_dotstar_anchor", RegexOption::NoEffect),
+    ("no_start_optimize", RegexOption::NoEffect),
+    ("ucp", RegexOption::Applied),
+    ("ungreedy", RegexOption::Applied),
+    ("utf", RegexOption::Applied),
+    ("never_backslash_c", RegexOption::NoEffect),
+    ("alt_circumflex", RegexOption::NoCounterpart),
+    ("alt_verbnames", RegexOption::NoCounterpart),
+    ("use_offset_limit", RegexOption::NoEffect),
+];
+
+impl Url {
+    fn has_option(&self, name: &str) -> bool {
+        self.regex_options.iter().any(|o| o == name)
+    }
+
+    /// The url's regex compiled as keepalived's PCRE2 would read it: its options applied,
+    /// bytes (not UTF-8) matched unless `utf` or `ucp` is given, as PCRE2 does. A pattern
+    /// that needs Unicode classes (`\p{..}`) is compiled with them rather than refused.
+    /// `$` matches only at the very end (PCRE2's `dollar_endonly`) unless `multiline`.
+    pub fn compile_regex(&self) -> Option<Result<regex::bytes::Regex, regex::Error>> {
+        let pattern = self.regex.as_deref()?;
+        let build = |unicode: bool| {
+            regex::bytes::RegexBuilder::new(pattern)
+                .case_insensitive(self.has_option("caseless"))
+                .multi_line(self.has_option("multiline"))
+                .dot_matches_new_line(self.has_option("dotall"))
+                .ignore_whitespace(self.has_option("extended"))
+                .swap_greed(self.has_option("ungreedy"))
+                .unicode(unicode)
+                .build()
+        };
+        let unicode = self.has_option("utf") || self.has_option("ucp");
+        Some(match build(unicode) {
+            Err(_) if !unicode => build(true),
+            r => r,
+        })
+    }
+
+    /// Where the compiled regex matches `body` within the url's offsets: the match's start,
+    /// or None. keepalived: a match must start at `regex_min_offset` or later (the text
+    /// before it still counts as context), at `regex_max_offset` or earlier, and with
+    /// `firstline` before or at the first newline after where the search began.
+    pub fn regex_match(&self, re: &regex::bytes::Regex, body: &[u8]) -> Option<usize> {
+        let from = self.regex_min_offset;
+        if from > body.len() {
+            return None;
+        }
+        let start = re.find_at(body, from)?.start();
+        if self.regex_max_offset.is_some_and(|max| start > max) {
+            return None;
+        }
+        if self.has_option("firstline") {
+            if let Some(nl) = body[from..].iter().position(|&b| b == b'\n') {
+                if start > from + nl {
+                    return None;
+                }
+            }
+        }
+        Some(start)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

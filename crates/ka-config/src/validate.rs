@@ -14,6 +14,7 @@ use crate::tree::Node;
 
 pub const TOP_KEYWORDS: &[&str] = &[
     "global_defs",
+    "track_group",
     "child_wait_time",
     "net_namespace",
     "namespace_with_ipsets",
@@ -40,7 +41,6 @@ pub const TOP_UNSUPPORTED: &[&str] = &[
     "linkbeat_interfaces",
     "interface_up_down_delays",
     "garp_group",
-    "track_group",
     "bfd_instance",
 ];
 
@@ -57,6 +57,7 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     let mut vrrp_nodes = Vec::new();
     let mut sync_nodes = Vec::new();
     let mut vs_nodes = Vec::new();
+    let mut track_group_nodes = Vec::new();
     for n in nodes {
         match n.key.text.as_str() {
             "global_defs" => {}
@@ -69,6 +70,12 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             "net_namespace" | "instance" | "use_pid_dir" | "namespace_with_ipsets" => {
                 where_it_runs(cx, n, &mut c.global)
             }
+            "track_group" => {
+                if let Some(g) = track_group(cx, n, &c.track_groups) {
+                    c.track_groups.push(g);
+                    track_group_nodes.push(n);
+                }
+            }
             "static_ipaddress" => {
                 if let Some(ch) = cx.block(n) {
                     let dev = c
@@ -77,22 +84,37 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
                         .clone()
                         .unwrap_or_else(|| "eth0".into());
                     for a in ch {
-                        c.static_addresses
-                            .extend(addr::address_line(cx, a, Some(&dev)));
+                        if let Some(mut x) = addr::address_line(cx, a, Some(&dev)) {
+                            known_track_group(cx, a, &c.track_groups, &mut x.track_group);
+                            c.static_addresses.push(x);
+                        }
                     }
                 }
             }
             "static_routes" => {
                 if let Some(ch) = cx.block(n) {
                     for r in ch {
-                        c.static_routes.extend(addr::route_line(cx, r, false));
+                        if let Some(mut x) = addr::route_line(cx, r, false) {
+                            known_track_group(cx, r, &c.track_groups, &mut x.track_group);
+                            if x.track_group.is_some() && x.dev.is_none() {
+                                cx.error(
+                                    &r.key,
+                                    "Static route cannot have track group if no oif specified",
+                                );
+                                x.track_group = None;
+                            }
+                            c.static_routes.push(x);
+                        }
                     }
                 }
             }
             "static_rules" => {
                 if let Some(ch) = cx.block(n) {
                     for r in ch {
-                        c.static_rules.extend(addr::rule_line(cx, r));
+                        if let Some(mut x) = addr::rule_line(cx, r) {
+                            known_track_group(cx, r, &c.track_groups, &mut x.track_group);
+                            c.static_rules.push(x);
+                        }
                     }
                 }
             }
@@ -206,6 +228,7 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
         inst_nodes.insert(inst.name.clone(), n);
         c.instances.push(inst);
     }
+    track_group_members(cx, &track_group_nodes, &mut c);
     let mut member_of: HashMap<String, String> = HashMap::new();
     let mut group_nodes: Vec<&Node> = Vec::new();
     for n in sync_nodes {
@@ -1480,6 +1503,100 @@ const SYNC_KEYWORDS: &[&str] = &[
     "global_tracking",
 ];
 const SYNC_UNSUPPORTED: &[&str] = &["track_bfd"];
+
+/// keepalived static_track_group_handler: `track_group NAME { group { INSTANCE ... } }`.
+fn track_group(cx: &mut Ctx, n: &Node, seen: &[TrackGroup]) -> Option<TrackGroup> {
+    if n.args.len() != 1 {
+        cx.error(&n.key, "track_group must have a name - skipping");
+        return None;
+    }
+    let name = n.args[0].text.to_string();
+    if seen.iter().any(|g| g.name == name) {
+        cx.error(&n.args[0], format!("track_group {name} already defined"));
+        return None;
+    }
+    let mut g = TrackGroup {
+        name,
+        instances: Vec::new(),
+    };
+    let mut have_group = false;
+    for ch in cx.block(n)? {
+        match ch.key.text.as_str() {
+            "group" if have_group => cx.error(
+                &ch.key,
+                format!("Group list already specified for sync group {}", g.name),
+            ),
+            "group" => {
+                have_group = true;
+                cx.extra(ch, 0);
+                let list = cx.block(ch).unwrap_or(&[]);
+                if list.is_empty() {
+                    cx.error(
+                        &ch.key,
+                        format!("Warning - track group {} has empty group block", g.name),
+                    );
+                }
+                for m in list {
+                    g.instances.push(m.key.text.to_string());
+                    g.instances
+                        .extend(m.args.iter().map(|t| t.text.to_string()));
+                }
+            }
+            _ => cx.unknown(ch, "track_group", &["group"]),
+        }
+    }
+    Some(g)
+}
+
+/// keepalived static_track_group_init: a member that is no instance is left out, and a
+/// group left with none tracks nothing.
+fn track_group_members(cx: &mut Ctx, nodes: &[&Node], c: &mut Config) {
+    fn children(b: &Option<crate::tree::Block>) -> &[Node] {
+        b.as_ref().map(|b| &b.children[..]).unwrap_or(&[])
+    }
+    for (g, n) in c.track_groups.iter_mut().zip(nodes) {
+        let members = children(&n.block)
+            .iter()
+            .filter(|ch| ch.key.text.as_str() == "group")
+            .take(1)
+            .flat_map(|ch| children(&ch.block))
+            .flat_map(|m| std::iter::once(&m.key).chain(m.args.iter()));
+        for t in members {
+            if !c.instances.iter().any(|i| i.name == t.text.as_str()) {
+                cx.warn(
+                    t,
+                    format!(
+                        "vrrp instance {} specified in track group {} doesn't exist - ignoring",
+                        t.text, g.name
+                    ),
+                );
+                g.instances.retain(|i| i != t.text.as_str());
+            }
+        }
+        if g.instances.is_empty() {
+            cx.warn(
+                &n.args[0],
+                format!("Static track group {} has no VRRP instance(s)", g.name),
+            );
+        }
+    }
+}
+
+/// keepalived reads a static line's `track_group` when the line comes: a group defined
+/// further down the file is not found.
+fn known_track_group(cx: &mut Ctx, line: &Node, groups: &[TrackGroup], g: &mut Option<String>) {
+    if let Some(name) = g.as_deref() {
+        if !groups.iter().any(|x| x.name == name) {
+            let at = line
+                .args
+                .iter()
+                .find(|t| t.text.as_str() == name)
+                .unwrap_or(&line.key);
+            cx.error(at, format!("track_group {name} not found"));
+            *g = None;
+        }
+    }
+}
 
 fn sync_group(
     cx: &mut Ctx,

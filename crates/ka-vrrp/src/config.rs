@@ -179,6 +179,37 @@ pub fn script_config(s: &model::VrrpScript) -> ScriptConfig {
     }
 }
 
+/// The interfaces of the static addresses (their device), routes (`dev`) and rules (`iif`)
+/// whose `track_group` has `instance` in it, unless they say `no_track`.
+pub fn track_group_interfaces<'c>(c: &'c model::Config, instance: &str) -> Vec<&'c str> {
+    let member = |g: &Option<String>| {
+        g.as_deref().is_some_and(|g| {
+            c.track_groups
+                .iter()
+                .any(|t| t.name == g && t.instances.iter().any(|i| i == instance))
+        })
+    };
+    let addresses = c
+        .static_addresses
+        .iter()
+        .filter(|a| !a.no_track && member(&a.track_group))
+        .filter_map(|a| a.dev.as_deref());
+    let routes = c
+        .static_routes
+        .iter()
+        .filter(|r| !r.no_track && member(&r.track_group))
+        .filter_map(|r| r.dev.as_deref());
+    let rules = c
+        .static_rules
+        .iter()
+        .filter(|r| !r.no_track && member(&r.track_group))
+        .filter_map(|r| r.iif.as_deref());
+    let mut devs: Vec<&str> = addresses.chain(routes).chain(rules).collect();
+    devs.sort_unstable();
+    devs.dedup();
+    devs
+}
+
 /// Every instance with its trackers, and the sync groups. Interfaces start up; scripts,
 /// files and processes start unknown (a weight-0 one keeps its instance out of MASTER
 /// until its first result, as keepalived).
@@ -220,6 +251,15 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
                 t.reverse,
                 TrackStatus::Up,
             );
+        }
+        // track_group: the interface of each static address, route and rule naming a
+        // group this instance is in, tracked as with weight 0 (keepalived
+        // static_track_group_init); an interface tracked already keeps its weight.
+        for dev in track_group_interfaces(c, &m.name) {
+            let id = TrackerId::Interface(dev.to_string());
+            if !i.tracks(&id) {
+                i.add_tracker(id, 0, false, TrackStatus::Up);
+            }
         }
         for t in &m.track_scripts {
             let Some(s) = c.scripts.iter().find(|s| s.name == t.name) else {

@@ -321,3 +321,113 @@ vrrp_instance VI_2 {
     assert_eq!(r.instances[0].state(), State::Backup);
     assert_eq!(r.instances[1].state(), State::Backup);
 }
+
+/// track_group (keepalived vrrp_static_track.c): each member instance tracks the
+/// interface of every static address, route and rule naming the group, as with weight 0;
+/// `no_track` lines, other groups and instances outside the group do not.
+#[test]
+fn a_track_group_makes_its_members_track_static_interfaces() {
+    let conf = r#"
+track_group TG {
+    group {
+        VI_1
+        NOPE
+    }
+}
+track_group OTHER {
+    group {
+        VI_2
+    }
+}
+static_ipaddress {
+    192.0.2.50/24 dev eth5 track_group TG
+    192.0.2.51/24 dev eth6 track_group TG no_track
+}
+static_routes {
+    198.51.100.0/24 via 192.0.2.254 dev eth7 track_group TG
+    203.0.113.0/24 via 192.0.2.254 dev eth8 track_group OTHER
+}
+static_rules {
+    from 192.0.2.0/24 table 100 iif eth9 track_group TG
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    track_interface {
+        eth7 weight 10
+    }
+    virtual_ipaddress {
+        192.0.2.1
+    }
+}
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    virtual_ipaddress {
+        192.0.2.2
+    }
+}
+"#;
+    let l = parse_str("g.conf", conf, &Options::default());
+    assert_eq!(l.errors(), 0, "{:?}", l.short());
+    assert!(
+        l.diagnostics.iter().any(|d| d.message
+            == "vrrp instance NOPE specified in track group TG doesn't exist - ignoring"),
+        "{:?}",
+        l.short()
+    );
+    let mut r = ka_vrrp::config::router(&l.config, &|_| "10.0.0.1".parse().unwrap());
+    let iface = |n: &str| TrackerId::Interface(n.into());
+    let t = trackers(&r.instances[0]);
+    let w = |n: &str| t.iter().find(|x| x.0 == iface(n)).map(|x| x.1);
+    assert_eq!(w("eth5"), Some(0));
+    assert_eq!(w("eth6"), None, "no_track");
+    assert_eq!(w("eth7"), Some(10), "track_interface keeps its weight");
+    assert_eq!(w("eth8"), None, "another group");
+    assert_eq!(w("eth9"), Some(0), "a rule's iif");
+    assert!(r.instances[1].tracks(&iface("eth8")));
+    assert!(!r.instances[1].tracks(&iface("eth5")));
+    let t0 = ka_vrrp::time::Time::ZERO;
+    for n in 0..2 {
+        r.handle(t0, n, ka_vrrp::instance::Event::Start);
+    }
+    use ka_vrrp::instance::State;
+    r.tracker(t0, &iface("eth5"), TrackStatus::Down);
+    assert_eq!(r.instances[0].state(), State::Fault);
+    assert_eq!(r.instances[1].state(), State::Backup);
+    r.tracker(t0, &iface("eth5"), TrackStatus::Up);
+    assert_eq!(r.instances[0].state(), State::Backup);
+}
+
+/// keepalived reads a static line's track_group where the line is: a group defined below
+/// it is "not found", and a route without a device cannot have one.
+#[test]
+fn track_group_errors_as_keepalived() {
+    let conf = "static_ipaddress {\n    192.0.2.50/24 dev eth5 track_group LATE\n}\nstatic_routes {\n    198.51.100.0/24 via 192.0.2.254 track_group LATE\n}\ntrack_group LATE {\n    group {\n        VI_1\n    }\n}\ntrack_group LATE {\n    group {\n        VI_1\n    }\n}\nstatic_routes {\n    203.0.113.0/24 via 192.0.2.254 track_group LATE\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        192.0.2.1\n    }\n}\n";
+    let l = parse_str("e.conf", conf, &Options::default());
+    let msgs: Vec<(u32, &str)> = l
+        .diagnostics
+        .iter()
+        .map(|d| (d.pos.line, d.message.as_str()))
+        .collect();
+    assert!(
+        msgs.contains(&(2, "track_group LATE not found")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(&(5, "track_group LATE not found")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(&(12, "track_group LATE already defined")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(&(
+            18,
+            "Static route cannot have track group if no oif specified"
+        )),
+        "{msgs:?}"
+    );
+    assert_eq!(l.config.static_addresses[0].track_group, None);
+}

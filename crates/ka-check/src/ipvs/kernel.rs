@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use ka_config::model::{Tunnel, TunnelCsum, TunnelType};
 use serde::{Deserialize, Serialize};
 
 // include/uapi/linux/ip_vs.h
@@ -176,7 +177,8 @@ pub struct Service {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Forward {
     Masq,
-    Tunnel,
+    /// With its encapsulation (kernel 5.3 on; IPIP before).
+    Tunnel(Tunnel),
     Route,
     Other(u32),
 }
@@ -185,7 +187,7 @@ impl Forward {
     fn code(self) -> u32 {
         match self {
             Forward::Masq => 0,
-            Forward::Tunnel => 2,
+            Forward::Tunnel(_) => 2,
             Forward::Route => 3,
             Forward::Other(c) => c,
         }
@@ -193,10 +195,44 @@ impl Forward {
     fn from_code(c: u32) -> Forward {
         match c & 7 {
             0 => Forward::Masq,
-            2 => Forward::Tunnel,
+            2 => Forward::Tunnel(Tunnel::default()),
             3 => Forward::Route,
             c => Forward::Other(c),
         }
+    }
+}
+
+fn tunnel_type_code(t: TunnelType) -> u8 {
+    match t {
+        TunnelType::Ipip => 0,
+        TunnelType::Gue => 1,
+        TunnelType::Gre => 2,
+    }
+}
+
+fn tunnel_csum_code(c: TunnelCsum) -> u16 {
+    match c {
+        TunnelCsum::NoCsum => 0,
+        TunnelCsum::Csum => 1,
+        TunnelCsum::RemCsum => 2,
+    }
+}
+
+/// The tunnel a destination's TUN attributes describe (a kernel before 5.3 sends none:
+/// IPIP). Unknown codes read as the default, which then differs from what we asked for.
+fn decode_tunnel(kind: Option<u8>, port: Option<u16>, flags: Option<u16>) -> Tunnel {
+    Tunnel {
+        kind: match kind.unwrap_or(0) {
+            1 => TunnelType::Gue,
+            2 => TunnelType::Gre,
+            _ => TunnelType::Ipip,
+        },
+        port: port.unwrap_or(0),
+        csum: match flags.unwrap_or(0) {
+            1 => TunnelCsum::Csum,
+            2 => TunnelCsum::RemCsum,
+            _ => TunnelCsum::NoCsum,
+        },
     }
 }
 
@@ -383,6 +419,18 @@ fn put_dest(buf: &mut Vec<u8>, ipv6: bool, d: &Dest, full: bool) {
         }
         if full {
             put_u32(b, DEST_FWD_METHOD, d.forward.code());
+            // keepalived libipvs: the type with every tunnel, the port with GUE, the
+            // checksum flags with GUE and GRE; none with IPIP, so that a kernel before
+            // 5.3 (no such attributes) takes it.
+            if let Forward::Tunnel(t) = d.forward {
+                if t.kind != TunnelType::Ipip {
+                    put_attr(b, DEST_TUN_TYPE, &[tunnel_type_code(t.kind)]);
+                    if t.kind == TunnelType::Gue {
+                        put_attr(b, DEST_TUN_PORT, &t.port.to_be_bytes());
+                    }
+                    put_attr(b, DEST_TUN_FLAGS, &tunnel_csum_code(t.csum).to_ne_bytes());
+                }
+            }
             put_u32(b, DEST_WEIGHT, d.weight);
             put_u32(b, DEST_U_THRESH, d.u_threshold);
             put_u32(b, DEST_L_THRESH, d.l_threshold);
@@ -642,16 +690,20 @@ pub fn decode_dest(b: &[u8], svc_ipv6: bool) -> Option<Dest> {
     Some(Dest {
         addr: get_addr(find(DEST_ADDR)?, ipv6)?,
         port: u16::from_be_bytes(find(DEST_PORT)?.get(..2)?.try_into().ok()?),
-        forward: Forward::from_code(find(DEST_FWD_METHOD).and_then(get_u32).unwrap_or(0)),
+        forward: match Forward::from_code(find(DEST_FWD_METHOD).and_then(get_u32).unwrap_or(0)) {
+            Forward::Tunnel(_) => Forward::Tunnel(decode_tunnel(
+                find(DEST_TUN_TYPE).and_then(|v| v.first().copied()),
+                find(DEST_TUN_PORT)
+                    .and_then(|v| Some(u16::from_be_bytes(v.get(..2)?.try_into().ok()?))),
+                find(DEST_TUN_FLAGS).and_then(get_u16),
+            )),
+            f => f,
+        },
         weight: find(DEST_WEIGHT).and_then(get_u32).unwrap_or(0),
         u_threshold: find(DEST_U_THRESH).and_then(get_u32).unwrap_or(0),
         l_threshold: find(DEST_L_THRESH).and_then(get_u32).unwrap_or(0),
     })
 }
-
-// Tunnel attributes exist from kernel 5.3; keepalived sends them only for GUE/GRE tunnels.
-#[allow(dead_code)]
-const _TUN: [u16; 3] = [DEST_TUN_TYPE, DEST_TUN_PORT, DEST_TUN_FLAGS];
 
 /// What one reply message says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -891,6 +943,58 @@ mod tests {
         let top = attrs(&m[20..]);
         let inner: Vec<u16> = attrs(top[1].1).iter().map(|a| a.0).collect();
         assert_eq!(inner, vec![DEST_ADDR, DEST_PORT]);
+    }
+
+    /// TUN destinations carry their encapsulation as keepalived's libipvs sends it: none
+    /// for IPIP, the type and checksum flags for GRE, and the port (big-endian) for GUE.
+    #[test]
+    fn tunnel_attributes() {
+        let k = SvcKey::Fwmark {
+            ipv6: false,
+            mark: 7,
+        };
+        let inner = |t: Tunnel| {
+            let d = Dest {
+                addr: "192.0.2.10".parse().unwrap(),
+                port: 0,
+                forward: Forward::Tunnel(t),
+                weight: 1,
+                u_threshold: 0,
+                l_threshold: 0,
+            };
+            let m = encode(0x1c, 1, &Cmd::NewDest(k.clone(), d.clone()));
+            let top = attrs(&m[20..]);
+            assert_eq!(decode_dest(top[1].1, false), Some(d));
+            attrs(top[1].1)
+                .iter()
+                .filter(|a| (DEST_TUN_TYPE..=DEST_TUN_FLAGS).contains(&a.0))
+                .map(|a| (a.0, a.1.to_vec()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(inner(Tunnel::default()), vec![]);
+        assert_eq!(
+            inner(Tunnel {
+                kind: TunnelType::Gre,
+                port: 0,
+                csum: TunnelCsum::Csum
+            }),
+            vec![
+                (DEST_TUN_TYPE, vec![2]),
+                (DEST_TUN_FLAGS, 1u16.to_ne_bytes().to_vec())
+            ]
+        );
+        assert_eq!(
+            inner(Tunnel {
+                kind: TunnelType::Gue,
+                port: 6080,
+                csum: TunnelCsum::RemCsum
+            }),
+            vec![
+                (DEST_TUN_TYPE, vec![1]),
+                (DEST_TUN_PORT, vec![0x17, 0xc0]),
+                (DEST_TUN_FLAGS, 2u16.to_ne_bytes().to_vec())
+            ]
+        );
     }
 
     #[test]

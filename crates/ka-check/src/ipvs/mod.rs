@@ -46,7 +46,7 @@ fn forward(k: LbKind) -> Forward {
     match k {
         LbKind::Nat => Forward::Masq,
         LbKind::Dr => Forward::Route,
-        LbKind::Tun => Forward::Tunnel,
+        LbKind::Tun(t) => Forward::Tunnel(t),
     }
 }
 
@@ -188,7 +188,8 @@ fn vs_layout(c: &Config, v: &model::VirtualServer) -> VsLayout {
                     VsKey::Group(_) => granularity(None, key.ipv6()),
                     _ => granularity(v.persistence_granularity.as_deref(), key.ipv6()),
                 },
-                pe_name: None,
+                // keepalived ipvswrapper.c: the engine goes with a persistent service.
+                pe_name: v.persistence_engine.clone().filter(|_| timeout > 0),
             }
         })
         .collect();
