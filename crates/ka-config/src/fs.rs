@@ -10,6 +10,8 @@ pub trait FileSource {
     /// Paths matching a glob pattern (no brace expansion: that is done before), sorted;
     /// the error says what is wrong with the pattern.
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError>;
+    /// Whether `path` is a directory.
+    fn is_dir(&self, path: &Path) -> bool;
 }
 
 /// The real filesystem.
@@ -22,6 +24,10 @@ impl FileSource for RealFs {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         })
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
     }
 
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError> {
@@ -54,6 +60,10 @@ impl FileSource for MemFs {
             .get(path)
             .cloned()
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "No such file or directory"))
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.files.keys().any(|p| p != path && p.starts_with(path))
     }
 
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError> {

@@ -72,6 +72,9 @@ pub struct Loaded {
     pub sources: SourceMap,
     /// The main file could not be read: nothing can run.
     pub fatal: bool,
+    /// An include failed a check it was asked for (`includea`, `include_check`, `-e`):
+    /// keepalived will not run such a configuration (exit code 6).
+    pub include_error: bool,
     /// The raw tree the model was built from (keywords with their positions).
     pub tree: Vec<tree::Node>,
 }
@@ -86,11 +89,11 @@ impl Loaded {
     }
 
     /// keepalived's `-t` exit code: 0 clean, 4 cannot run, 5 errors it would still run
-    /// with, 6 script security violation.
+    /// with, 6 an include check failed or a script security violation.
     pub fn config_test_exit_code(&self) -> i32 {
         if self.fatal {
             4
-        } else if self.count(|s| s == Severity::Security) > 0 {
+        } else if self.include_error || self.count(|s| s == Severity::Security) > 0 {
             6
         } else if self.count(|s| matches!(s, Severity::Error | Severity::Warning)) > 0 {
             5
@@ -126,6 +129,7 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
         diagnostics: diags,
         sources: pre.map,
         fatal: pre.fatal,
+        include_error: pre.include_error,
         tree: nodes,
     }
 }

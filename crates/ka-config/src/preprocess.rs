@@ -147,27 +147,35 @@ impl Text {
     }
 }
 
-struct IncludeCheck {
-    readable: bool,
-    must_match: bool,
-    wildcard_must_match: bool,
-    brace_must_match: bool,
-}
+/// keepalived's include checks (parser.c INCLUDE_R, _M, _W, _B) for one include line: its
+/// variant's (`includer` … `includea`) and those `include_check` or `-e` has set.
+#[derive(Clone, Copy)]
+struct IncludeCheck(u8);
+
+// keepalived parser.c INCLUDE_R, _M, _W, _B.
+const INCLUDE_R: u8 = 1;
+const INCLUDE_M: u8 = 2;
+const INCLUDE_W: u8 = 4;
+const INCLUDE_B: u8 = 8;
+const INCLUDE_ALL: u8 = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B;
 
 impl IncludeCheck {
-    fn from_kind(kind: &str, all: bool) -> Self {
-        let k = kind.strip_prefix("include").unwrap_or("");
-        let a = all || k == "a";
-        IncludeCheck {
-            readable: a || k == "r",
-            must_match: a || k == "m",
-            wildcard_must_match: a || k == "w",
-            brace_must_match: a || k == "b",
-        }
+    /// The checks of an `include`, `includer` … `includea` line, with the ones
+    /// `include_check` (or `-e`) has set.
+    fn from_kind(kind: &str, set: u8) -> Self {
+        let own = match kind.strip_prefix("include").unwrap_or("") {
+            "r" => INCLUDE_R,
+            "m" => INCLUDE_M,
+            "w" => INCLUDE_W,
+            "b" => INCLUDE_B,
+            "a" => INCLUDE_ALL,
+            _ => 0,
+        };
+        IncludeCheck(own | set)
     }
 
-    fn any(&self) -> bool {
-        self.readable || self.must_match || self.wildcard_must_match || self.brace_must_match
+    fn has(self, flag: u8) -> bool {
+        self.0 & flag != 0
     }
 }
 
@@ -178,6 +186,8 @@ pub struct Preprocessed {
     pub diags: Vec<Diagnostic>,
     /// The main file could not be read at all.
     pub fatal: bool,
+    /// An include failed a check it was given (keepalived's exit code 6).
+    pub include_error: bool,
 }
 
 pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
@@ -192,11 +202,15 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
         rng: opts.random_seed | 1,
         overflow: false,
         expand_failed: false,
+        include_check: if opts.all_config { INCLUDE_ALL } else { 0 },
+        include_error: false,
     };
     let fatal = !p.file(main, Pos::NONE, None);
+    let include_error = p.include_error;
     let mut diags = p.diags;
     let nodes = p.tree.finish(&mut diags);
     Preprocessed {
+        include_error,
         nodes,
         map: p.map,
         diags,
@@ -217,6 +231,11 @@ struct Pre<'a> {
     overflow: bool,
     /// The line being expanded has failed (self-reference, too long): it is dropped.
     expand_failed: bool,
+    /// An include check failed (keepalived: config_file_error, exit code 6).
+    include_error: bool,
+    /// The checks every include gets (keepalived's include_check: `-e`, or global_defs'
+    /// `include_check` from its line on, until the end of the file it is in).
+    include_check: u8,
 }
 
 impl Pre<'_> {
@@ -237,7 +256,7 @@ impl Pre<'_> {
                         format!("cannot read configuration file '{}': {e}", path.display()),
                     );
                 } else {
-                    let sev = if check.is_some_and(|c| c.readable) {
+                    let sev = if check.is_some_and(|c| c.has(INCLUDE_R)) {
                         Severity::Error
                     } else {
                         Severity::Warning
@@ -657,8 +676,10 @@ impl Pre<'_> {
                         }
                     }
                     let (pos, _) = t.pos_at(arg.1);
-                    let check = IncludeCheck::from_kind(kind, self.opts.all_config);
+                    let check = IncludeCheck::from_kind(kind, self.include_check);
+                    let saved = self.include_check;
                     self.include(arg.0, pos, &check);
+                    self.include_check = saved;
                     return;
                 }
             }
@@ -713,9 +734,7 @@ impl Pre<'_> {
                     });
                 }
             }
-            if !tokens.is_empty() {
-                self.tree.line(tokens, &mut self.diags);
-            }
+            self.line(tokens);
             return;
         }
         let pairs = match KeepalivedParser::parse(Rule::tokens, &t.s) {
@@ -763,8 +782,86 @@ impl Pre<'_> {
                 raw,
             });
         }
+        self.line(tokens);
+    }
+
+    /// One line's tokens to the tree; global_defs' include_check takes effect here.
+    fn line(&mut self, tokens: Vec<Token>) {
+        if tokens
+            .first()
+            .is_some_and(|t| t.text.as_str() == "include_check")
+            && self.tree.inside("global_defs")
+        {
+            self.include_check_line(&tokens);
+        }
         if !tokens.is_empty() {
             self.tree.line(tokens, &mut self.diags);
+        }
+    }
+
+    /// keepalived include_check_set: no word sets every check; a first word without a sign
+    /// sets read and that check; `+word` and `-word` add and remove one.
+    fn include_check_line(&mut self, tokens: &[Token]) {
+        let words: Vec<&Token> = tokens[1..]
+            .iter()
+            .take_while(|t| t.kind == TokKind::Word)
+            .collect();
+        if words.is_empty() {
+            self.include_check = INCLUDE_ALL;
+            return;
+        }
+        for (i, t) in words.iter().enumerate() {
+            let w = t.text.as_str();
+            let (sign, name) = match w.as_bytes().first() {
+                Some(b'+') => (1, &w[1..]),
+                Some(b'-') => (-1, &w[1..]),
+                _ => (0, w),
+            };
+            if sign == 0 && i > 0 {
+                self.diag(
+                    Severity::Error,
+                    t.pos,
+                    t.width as usize,
+                    format!("Duplicate include_check '{w}' specified - ignoring"),
+                );
+                continue;
+            }
+            if sign == 0 {
+                self.include_check = 0;
+            }
+            let flag = match name {
+                "read" => INCLUDE_R,
+                "match" => INCLUDE_M,
+                "wildcard_match" => INCLUDE_W,
+                "brace_match" => INCLUDE_B,
+                _ => {
+                    self.diag(
+                        Severity::Error,
+                        t.pos,
+                        t.width as usize,
+                        format!("Unknown include_check type '{name}' - ignoring"),
+                    );
+                    continue;
+                }
+            };
+            match sign {
+                0 => self.include_check = INCLUDE_R | flag,
+                1 => self.include_check |= flag,
+                _ => self.include_check &= !flag,
+            }
+        }
+    }
+
+    /// Whether the directory a wildcard pattern looks in (its path up to the first
+    /// component with a wildcard) is there.
+    fn wildcard_dir_exists(&self, pattern: &str) -> bool {
+        let upto = pattern
+            .find(['*', '?', '['])
+            .and_then(|w| pattern[..w].rfind('/'))
+            .map(|slash| &pattern[..slash.max(1)]);
+        match upto {
+            None => true,
+            Some(dir) => self.fs.is_dir(Path::new(dir)),
         }
     }
 
@@ -794,9 +891,14 @@ impl Pre<'_> {
             }
         };
         let mut files: Vec<PathBuf> = Vec::new();
-        let mut problems: Vec<String> = Vec::new();
-        for alt in brace_expand(pattern) {
-            let full = resolve(&alt);
+        // keepalived open_and_check_glob: a name without wildcards that is not there, or a
+        // directory a wildcard looks in that is not there, is "missing"; a wildcard that
+        // matches nothing is not.
+        let mut missing = 0;
+        let mut have_wildcards = false;
+        let alts = brace_expand(pattern);
+        for alt in &alts {
+            let full = resolve(alt);
             let matched = match self.fs.glob(&full) {
                 Ok(m) => m,
                 Err(e) => {
@@ -810,30 +912,39 @@ impl Pre<'_> {
                 }
             };
             let wild = alt.contains(['*', '?', '[']);
-            // A name without wildcards must exist; a wildcard or brace alternative only
-            // when the include variant says so.
-            if matched.is_empty() && (!wild || check.brace_must_match || check.wildcard_must_match)
-            {
-                problems.push(full.clone());
+            have_wildcards |= wild;
+            if matched.is_empty() && (!wild || !self.wildcard_dir_exists(&full)) {
+                missing += 1;
             }
             files.extend(matched);
         }
-        if files.is_empty() && (check.must_match || problems.is_empty()) {
-            problems.push(resolve(pattern));
-        }
-        problems.dedup();
-        for missing in problems {
-            let sev = if check.any() {
+        let shown = resolve(pattern);
+        let problem = if files.is_empty() && missing > 0 {
+            let kind = if alts.len() > 1 { INCLUDE_B } else { INCLUDE_M };
+            Some((kind, format!("Config files missing '{shown}'.")))
+        } else if files.is_empty() && have_wildcards && check.has(INCLUDE_W) {
+            Some((INCLUDE_W, format!("No config files matched '{shown}'.")))
+        } else if missing > 0 {
+            Some((
+                INCLUDE_B,
+                format!("Some config files missing: \"{shown}\"."),
+            ))
+        } else {
+            None
+        };
+        if let Some((kind, msg)) = problem {
+            // keepalived file_config_error: an error (exit code 6) when this include's
+            // checks have the kind; otherwise only logged.
+            let sev = if check.has(kind) {
+                self.include_error = true;
                 Severity::Error
             } else {
-                Severity::Warning
+                Severity::Note
             };
-            self.diag(
-                sev,
-                pos,
-                width,
-                format!("included file '{missing}' not found"),
-            );
+            self.diag(sev, pos, width, msg);
+            if kind == INCLUDE_B && check.has(INCLUDE_B) && !files.is_empty() {
+                return;
+            }
         }
         files.sort();
         files.dedup();

@@ -61,6 +61,15 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// Whether the innermost open block is a top-level `keyword` block.
+    pub fn inside(&self, keyword: &str) -> bool {
+        self.stack.len() == 1
+            && self.stack[0]
+                .node
+                .as_ref()
+                .is_some_and(|n| n.key.text.as_str() == keyword)
+    }
+
     /// Lines seen so far.
     pub fn lines(&self) -> usize {
         self.lines

@@ -288,6 +288,8 @@ fn vrrp_sync_daemon_interface(n: &Node) -> Option<String> {
 }
 
 pub const GLOBAL_KEYWORDS: &[&str] = &[
+    "include_check",
+    "tmp_config_directory",
     "notification_email",
     "notification_email_from",
     "smtp_server",
@@ -415,8 +417,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "bfd_rlimit_rttime",
     "bfd_rlimit_rtime",
     "config_save_dir",
-    "tmp_config_directory",
-    "include_check",
     "enable_snmp_vrrp",
     "enable_snmp_keepalived",
     "enable_snmp_checker",
@@ -589,6 +589,7 @@ fn where_it_runs(cx: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
 fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
     let mut lower_delay = None;
     let mut lower_repeat = None;
+    let mut tmp_config_seen = false;
     for n in nodes {
         match n.key.text.as_str() {
             "notification_email" => {
@@ -981,6 +982,21 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                 if let Some(m) = umask(cx, n) {
                     g.umask = Some(m);
                 }
+            }
+            // Acted on by the preprocessor, from its line on (preprocess.rs).
+            "include_check" => cx.no_block(n),
+            // keepalived keeps a copy of the configuration it read in this directory (a
+            // memfd by default) so that its children read the same text; keepalived-rs's
+            // children get the configuration from the parent over their channel and
+            // never read a file, so there is no copy to place. keepalived's errors.
+            "tmp_config_directory" => {
+                cx.no_block(n);
+                if tmp_config_seen {
+                    cx.error(&n.key, "tmp_config_directory already specified - ignoring");
+                } else if n.args.is_empty() {
+                    cx.error(&n.key, "tmp_config_directory missing directory name");
+                }
+                tmp_config_seen = true;
             }
             k if GLOBAL_UNSUPPORTED.contains(&k) => cx.unsupported(n),
             _ => {

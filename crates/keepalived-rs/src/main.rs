@@ -171,7 +171,9 @@ fn main() -> ExitCode {
         return ExitCode::from(EXIT_OK);
     }
     report(&loaded, &mut std::io::stderr(), false);
-    if loaded.fatal && cli.upgrade_state.is_none() {
+    // keepalived: an include that failed the checks asked for (`includea`, include_check,
+    // -e) stops the start, with the exit code of a missing configuration.
+    if (loaded.fatal || loaded.include_error) && cli.upgrade_state.is_none() {
         return ExitCode::from(6);
     }
     // An upgrade whose configuration cannot be loaded now (it was checked just before the
