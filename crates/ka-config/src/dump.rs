@@ -132,6 +132,23 @@ pub fn dump(c: &Config) -> String {
         depth: 0,
     };
     global(&c.global, &mut o);
+    for g in &c.garp_groups {
+        o.open("garp_group");
+        if !g.garp_interval.is_zero() {
+            o.kv("garp_interval", secs(g.garp_interval));
+        }
+        if !g.gna_interval.is_zero() {
+            o.kv("gna_interval", secs(g.gna_interval));
+        }
+        if !g.interfaces.is_empty() {
+            o.open("interfaces");
+            for i in &g.interfaces {
+                o.line(q(i));
+            }
+            o.close();
+        }
+        o.close();
+    }
     for g in &c.track_groups {
         o.open(format!("track_group {}", q(&g.name)));
         o.open("group");

@@ -15,6 +15,9 @@ pub struct Config {
     /// keepalived's `track_group` blocks: the instances that track the interface of each
     /// static address, route and rule naming the group.
     pub track_groups: Vec<TrackGroup>,
+    /// keepalived's `garp_group` blocks: the spacing of gratuitous ARPs and NAs on their
+    /// interfaces.
+    pub garp_groups: Vec<GarpGroup>,
     pub scripts: Vec<VrrpScript>,
     pub track_files: Vec<TrackFile>,
     pub track_processes: Vec<TrackProcess>,
@@ -451,6 +454,16 @@ pub struct Rule {
     pub not: bool,
     pub no_track: bool,
     pub track_group: Option<String>,
+}
+
+/// `garp_group { garp_interval S gna_interval S interface IF interfaces { IF ... } }`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GarpGroup {
+    /// Between two gratuitous ARPs on the group's interfaces (zero: not spaced).
+    pub garp_interval: Duration,
+    /// Between two unsolicited neighbour advertisements.
+    pub gna_interval: Duration,
+    pub interfaces: Vec<String>,
 }
 
 /// `track_group NAME { group { INSTANCE ... } }` (keepalived vrrp_static_track.c).

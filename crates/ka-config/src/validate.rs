@@ -14,6 +14,7 @@ use crate::tree::Node;
 
 pub const TOP_KEYWORDS: &[&str] = &[
     "global_defs",
+    "garp_group",
     "track_group",
     "child_wait_time",
     "net_namespace",
@@ -40,7 +41,6 @@ pub const TOP_UNSUPPORTED: &[&str] = &[
     "linkbeat_use_polling",
     "linkbeat_interfaces",
     "interface_up_down_delays",
-    "garp_group",
     "bfd_instance",
 ];
 
@@ -69,6 +69,11 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             }
             "net_namespace" | "instance" | "use_pid_dir" | "namespace_with_ipsets" => {
                 where_it_runs(cx, n, &mut c.global)
+            }
+            "garp_group" => {
+                if let Some(g) = garp_group(cx, n, &c.garp_groups) {
+                    c.garp_groups.push(g);
+                }
             }
             "track_group" => {
                 if let Some(g) = track_group(cx, n, &c.track_groups) {
@@ -1519,6 +1524,119 @@ const SYNC_KEYWORDS: &[&str] = &[
     "global_tracking",
 ];
 const SYNC_UNSUPPORTED: &[&str] = &["track_bfd"];
+
+/// keepalived vrrp_parser.c garp_group: its intervals (seconds, to the microsecond),
+/// `interface IF` and `interfaces { IF ... }`; an interface in an earlier group stays
+/// there; a group with no interval is dropped.
+fn garp_group(cx: &mut Ctx, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup> {
+    cx.extra(n, 0);
+    let mut g = GarpGroup::default();
+    let mut have = false;
+    // keepalived numbers a group when it has an interfaces block (its aggregation group).
+    let mut number = 0;
+    let taken = |g: &GarpGroup, name: &str| {
+        g.interfaces.iter().any(|i| i == name)
+            || earlier
+                .iter()
+                .any(|e| e.interfaces.iter().any(|i| i == name))
+    };
+    for ch in cx.block(n)? {
+        let key = ch.key.text.as_str();
+        match key {
+            "garp_interval" | "gna_interval" => {
+                cx.no_block(ch);
+                let Some(t) = cx.arg(ch, 0) else { continue };
+                match crate::ctx::parse_timer(&t.text) {
+                    Some(d) if d.as_micros() <= i32::MAX as u128 => {
+                        if d >= Duration::from_secs(1) {
+                            cx.note(t, format!("The {key} is very large - {} seconds", t.text));
+                        }
+                        if key == "garp_interval" {
+                            g.garp_interval = d;
+                        } else {
+                            g.gna_interval = d;
+                        }
+                        have = true;
+                    }
+                    _ => cx.error(t, format!("garp_group {key} '{}' invalid", t.text)),
+                }
+            }
+            "interface" => {
+                cx.no_block(ch);
+                let Some(t) = cx.arg(ch, 0) else { continue };
+                if !garp_interface_exists(cx, t) {
+                } else if taken(&g, t.text.as_str()) {
+                    cx.error(
+                        t,
+                        format!("garp_group already specified for {} - ignoring", t.text),
+                    );
+                } else {
+                    g.interfaces.push(t.text.to_string());
+                }
+            }
+            "interfaces" => {
+                let list = cx.block(ch).unwrap_or(&[]);
+                if !list.is_empty() {
+                    number = earlier.len() + 1;
+                }
+                if list.is_empty() {
+                    let at = ch
+                        .block
+                        .as_ref()
+                        .and_then(|b| b.close)
+                        .unwrap_or(ch.key.pos);
+                    cx.error_at(at, 1, "Warning - empty garp_group interfaces block");
+                }
+                for t in list
+                    .iter()
+                    .flat_map(|l| std::iter::once(&l.key).chain(l.args.iter()))
+                {
+                    if !garp_interface_exists(cx, t) {
+                    } else if taken(&g, t.text.as_str()) {
+                        cx.error(
+                            t,
+                            format!("garp_group already specified for {} - ignoring", t.text),
+                        );
+                    } else {
+                        g.interfaces.push(t.text.to_string());
+                    }
+                }
+            }
+            _ => cx.unknown(
+                ch,
+                "garp_group",
+                &["garp_interval", "gna_interval", "interface", "interfaces"],
+            ),
+        }
+    }
+    if !have {
+        // keepalived reports it at the group's end.
+        let at = n.block.as_ref().and_then(|b| b.close).unwrap_or(n.key.pos);
+        cx.error_at(
+            at,
+            1,
+            format!("garp group {number} does not have any delay set - removing"),
+        );
+        return None;
+    }
+    Some(g)
+}
+
+/// keepalived: an interface a garp_group names must exist (unless dynamic_interfaces);
+/// one that does not is left out of the group.
+fn garp_interface_exists(cx: &mut Ctx, t: &crate::token::Token) -> bool {
+    match &cx.opts.interfaces {
+        Some(known) if !known.contains(t.text.as_str()) => {
+            let msg = format!(
+                "WARNING - interface {} specified for garp_group doesn't exist",
+                t.text
+            );
+            cx.error(t, msg);
+            false
+        }
+        _ => true,
+    }
+}
 
 /// keepalived static_track_group_handler: `track_group NAME { group { INSTANCE ... } }`.
 fn track_group(cx: &mut Ctx, n: &Node, seen: &[TrackGroup]) -> Option<TrackGroup> {

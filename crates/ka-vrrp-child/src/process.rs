@@ -87,6 +87,16 @@ struct Vmac {
     gone: bool,
 }
 
+/// A gratuitous ARP or NA: the instance it announces for, the interface it leaves on,
+/// its frame, and what it is (logs).
+#[derive(PartialEq)]
+struct GarpFrame {
+    instance: usize,
+    dev: String,
+    frame: Vec<u8>,
+    what: &'static str,
+}
+
 struct Script {
     tracker: ScriptTracker,
     child: Option<Child>,
@@ -153,6 +163,9 @@ pub struct VrrpProcess {
     /// Logging options for the processes this one starts (mail).
     log_args: Vec<String>,
     vmacs: Vec<Vmac>,
+    /// Gratuitous ARPs and NAs waiting for their interface's interval (vrrp_garp_interval,
+    /// vrrp_gna_interval, garp_group): the interface to send on and the frame.
+    garps: ka_vrrp::garp::Pacer<GarpFrame>,
     /// System settings changed by this process or its predecessors (keyed by their
     /// /proc/sys/net path), with the value to restore at stop.
     originals: std::collections::BTreeMap<String, u32>,
@@ -183,6 +196,8 @@ impl VrrpProcess {
     /// `encoded` is `cfg` as the parent sent it (kept for the dumps).
     pub fn new(cfg: Config, encoded: Vec<u8>) -> Result<VrrpProcess, RunError> {
         ka_runtime::scripts::configure(&cfg.global);
+        let (garp_interval, gna_interval) =
+            (cfg.global.vrrp_garp_interval, cfg.global.vrrp_gna_interval);
         let mut ifnames: Vec<String> = Vec::new();
         for i in &cfg.instances {
             match &i.interface {
@@ -394,6 +409,18 @@ impl VrrpProcess {
             last_mail: Default::default(),
             log_args: Vec::new(),
             vmacs,
+            garps: ka_vrrp::garp::Pacer::new(
+                cfg.garp_groups
+                    .into_iter()
+                    .map(|g| ka_vrrp::garp::GarpGroup {
+                        garp_interval: g.garp_interval,
+                        gna_interval: g.gna_interval,
+                        interfaces: g.interfaces,
+                    })
+                    .collect(),
+                garp_interval,
+                gna_interval,
+            ),
             originals: Default::default(),
         };
         p.read_links();
@@ -1291,7 +1318,7 @@ impl VrrpProcess {
                 .into_iter()
                 .chain(self.scripts.iter().map(|s| s.tracker.next_deadline()))
                 .chain(self.procs.iter().map(|p| p.next_deadline()))
-                .chain([self.procs_scan_at])
+                .chain([self.procs_scan_at, self.garps.next_deadline()])
                 .flatten()
                 .min();
             // Deadlines through the timerfd (epoll's own timeout is whole milliseconds).
@@ -1408,6 +1435,12 @@ impl VrrpProcess {
             self.apply(acts);
             self.scripts_tick(t);
             self.processes_tick(t);
+            for g in self.garps.due(t) {
+                // keepalived sends a waiting one only while its address is still set.
+                if self.router.instances[g.instance].state() == ka_vrrp::instance::State::Master {
+                    self.send_garp(&g);
+                }
+            }
             self.children
                 .retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
             self.dying.reap(Instant::now());
@@ -2516,7 +2549,7 @@ impl VrrpProcess {
     }
 
     /// Gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for `addrs` of instance `i`.
-    fn garp_for(&self, i: usize, addrs: &[model::IpAddress], repeat: u32) {
+    fn garp_for(&mut self, i: usize, addrs: &[model::IpAddress], repeat: u32) {
         let m = &self.router.instances[i].cfg;
         for round in 0..repeat {
             for a in addrs {
@@ -2550,10 +2583,36 @@ impl VrrpProcess {
                         a.addr
                     );
                 }
-                if let Err(e) = io.frames.send(&frame) {
-                    log::warn!("({}) {what} on {dev}: {e}", m.name);
+                // Spaced on the base interface of a VMAC (keepalived IF_BASE_IFP).
+                let base = self
+                    .vmacs
+                    .iter()
+                    .find(|v| v.name == dev)
+                    .map_or(dev.as_str(), |v| v.base.as_str());
+                let kind = match a.addr {
+                    IpAddr::V4(_) => ka_vrrp::garp::Kind::Arp,
+                    IpAddr::V6(_) => ka_vrrp::garp::Kind::Na,
+                };
+                let g = GarpFrame {
+                    instance: i,
+                    dev: dev.clone(),
+                    frame,
+                    what,
+                };
+                let t = now(self.epoch);
+                if let Some(g) = self.garps.offer(t, base, kind, g) {
+                    self.send_garp(&g);
                 }
             }
+        }
+    }
+
+    fn send_garp(&self, g: &GarpFrame) {
+        let Some(io) = self.ifaces.iter().find(|io| io.name == g.dev) else {
+            return;
+        };
+        if let Err(e) = io.frames.send(&g.frame) {
+            log::warn!("{} on {}: {e}", g.what, g.dev);
         }
     }
 }
