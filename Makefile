@@ -73,7 +73,7 @@ integration:
 	# beside the two IPVS VM scripts (140 s), their output printed after theirs.
 	log=$$(mktemp /tmp/keepalived-rs-interop.XXXXXX); short=$$(mktemp /tmp/keepalived-rs-short.XXXXXX); \
 	bash integration/timed.sh bash integration/interop.sh > "$$log" 2>&1 & interop=$$!; \
-	( rc=0; for s in trackfile trackprocess buffers nftables netns srcip garp; do \
+	( rc=0; for s in trackfile trackprocess buffers nftables netns srcip garp linkdelay; do \
 	    bash integration/timed.sh bash integration/$$s.sh || rc=1; done; exit $$rc ) > "$$short" 2>&1 & shorts=$$!; \
 	rc=0; \
 	bash integration/timed.sh bash integration/ipvs.sh target/release/keepalived-rs || rc=1; \

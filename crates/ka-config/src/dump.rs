@@ -132,6 +132,31 @@ pub fn dump(c: &Config) -> String {
         depth: 0,
     };
     global(&c.global, &mut o);
+    if !c.interface_delays.is_empty() {
+        o.open("interface_up_down_delays");
+        for d in &c.interface_delays {
+            o.line(format!(
+                "{} {} {}",
+                q(&d.interface),
+                secs(d.down),
+                secs(d.up)
+            ));
+        }
+        o.close();
+    }
+    if !c.linkbeat_interfaces.is_empty() {
+        o.open("linkbeat_interfaces");
+        for l in &c.linkbeat_interfaces {
+            let kind = match l.kind {
+                None => "",
+                Some(LinkbeatType::Mii) => " MII",
+                Some(LinkbeatType::Ethtool) => " ETHTOOL",
+                Some(LinkbeatType::Ioctl) => " IOCTL",
+            };
+            o.line(format!("{}{kind}", q(&l.interface)));
+        }
+        o.close();
+    }
     for g in &c.garp_groups {
         o.open("garp_group");
         if !g.garp_interval.is_zero() {
@@ -339,6 +364,9 @@ fn extra_if(x: GarpExtraIf) -> String {
 fn global(g: &GlobalDefs, o: &mut Out) {
     if g.child_wait_time != Duration::from_secs(5) {
         o.kv("child_wait_time", g.child_wait_time.as_secs());
+    }
+    if g.linkbeat_use_polling {
+        o.line("linkbeat_use_polling");
     }
     if let Some(n) = &g.net_namespace {
         o.kv("net_namespace", q(n));
@@ -823,6 +851,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
         None => {}
     }
     o.flag("promote_secondaries", i.promote_secondaries);
+    o.flag("linkbeat_use_polling", i.linkbeat_use_polling);
     if let Some(s) = i.src_ip {
         o.kv(
             if i.unicast_peers.is_empty() {

@@ -18,6 +18,12 @@ pub struct Config {
     /// keepalived's `garp_group` blocks: the spacing of gratuitous ARPs and NAs on their
     /// interfaces.
     pub garp_groups: Vec<GarpGroup>,
+    /// keepalived's `interface_up_down_delays`: per interface, how long a link going
+    /// down, and coming up, waits before it counts.
+    pub interface_delays: Vec<InterfaceDelay>,
+    /// keepalived's `linkbeat_interfaces`: interfaces whose link is polled (every
+    /// second) rather than followed through netlink.
+    pub linkbeat_interfaces: Vec<LinkbeatInterface>,
     pub scripts: Vec<VrrpScript>,
     pub track_files: Vec<TrackFile>,
     pub track_processes: Vec<TrackProcess>,
@@ -149,6 +155,8 @@ pub struct GlobalDefs {
     /// `child_wait_time` (a top-level keyword): how long the parent waits for its
     /// children to stop before killing them.
     pub child_wait_time: Duration,
+    /// Top-level `linkbeat_use_polling`: every instance's interface is polled.
+    pub linkbeat_use_polling: bool,
     /// `net_namespace NAME` (top level or global_defs): the daemon runs in the network
     /// namespace /run/netns/NAME.
     pub net_namespace: Option<String>,
@@ -310,6 +318,7 @@ impl Default for GlobalDefs {
             vrrp_owner_ignore_adverts: false,
             vrrp_rx_bufs_policy: RxBufsPolicy::System,
             child_wait_time: Duration::from_secs(5),
+            linkbeat_use_polling: false,
             net_namespace: None,
             instance: None,
             use_pid_dir: false,
@@ -454,6 +463,29 @@ pub struct Rule {
     pub not: bool,
     pub no_track: bool,
     pub track_group: Option<String>,
+}
+
+/// `interface_up_down_delays { IF DOWN_DELAY [UP_DELAY] }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterfaceDelay {
+    pub interface: String,
+    pub down: Duration,
+    pub up: Duration,
+}
+
+/// How keepalived polls a link (`linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkbeatType {
+    Mii,
+    Ethtool,
+    Ioctl,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkbeatInterface {
+    pub interface: String,
+    /// None: the first method that works (MII, then ETHTOOL, then IOCTL).
+    pub kind: Option<LinkbeatType>,
 }
 
 /// `garp_group { garp_interval S gna_interval S interface IF interfaces { IF ... } }`.
@@ -654,6 +686,9 @@ pub struct VrrpInstance {
     /// net.ipv4.conf.IF.promote_secondaries set on the instance's interface while it runs
     /// (`promote_secondaries`): the VIPs stay when the interface's primary address goes.
     pub promote_secondaries: bool,
+    /// `linkbeat_use_polling` in the instance (deprecated in keepalived): its interface
+    /// is polled.
+    pub linkbeat_use_polling: bool,
     pub src_ip: Option<IpAddr>,
     pub unicast_peers: Vec<UnicastPeer>,
     pub unicast_ttl: u8,

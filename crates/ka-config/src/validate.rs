@@ -14,6 +14,9 @@ use crate::tree::Node;
 
 pub const TOP_KEYWORDS: &[&str] = &[
     "global_defs",
+    "linkbeat_use_polling",
+    "linkbeat_interfaces",
+    "interface_up_down_delays",
     "garp_group",
     "track_group",
     "child_wait_time",
@@ -36,13 +39,7 @@ pub const TOP_KEYWORDS: &[&str] = &[
 ];
 
 /// Valid keepalived top-level keywords that keepalived-rs does not act on yet.
-pub const TOP_UNSUPPORTED: &[&str] = &[
-    "net_namespace_ipvs",
-    "linkbeat_use_polling",
-    "linkbeat_interfaces",
-    "interface_up_down_delays",
-    "bfd_instance",
-];
+pub const TOP_UNSUPPORTED: &[&str] = &["net_namespace_ipvs", "bfd_instance"];
 
 pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     let mut c = Config::default();
@@ -70,6 +67,13 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             "net_namespace" | "instance" | "use_pid_dir" | "namespace_with_ipsets" => {
                 where_it_runs(cx, n, &mut c.global)
             }
+            "linkbeat_use_polling" => {
+                cx.no_block(n);
+                cx.extra(n, 0);
+                c.global.linkbeat_use_polling = true;
+            }
+            "linkbeat_interfaces" => linkbeat_interfaces(cx, n, &mut c),
+            "interface_up_down_delays" => interface_delays(cx, n, &mut c),
             "garp_group" => {
                 if let Some(g) = garp_group(cx, n, &c.garp_groups) {
                     c.garp_groups.push(g);
@@ -1525,6 +1529,116 @@ const SYNC_KEYWORDS: &[&str] = &[
 ];
 const SYNC_UNSUPPORTED: &[&str] = &["track_bfd"];
 
+/// keepalived alloc_linkbeat_interface: `IF [MII|ETHTOOL|IOCTL]`.
+fn linkbeat_interfaces(cx: &mut Ctx, n: &Node, c: &mut Config) {
+    cx.extra(n, 0);
+    for l in cx.block(n).unwrap_or(&[]) {
+        cx.no_block(l);
+        if !linkbeat_interface_exists(cx, &l.key) {
+            continue;
+        }
+        let kind = match l.args.first().map(|t| t.text.as_str()) {
+            None => None,
+            Some("MII") => Some(LinkbeatType::Mii),
+            Some("ETHTOOL") => Some(LinkbeatType::Ethtool),
+            Some("IOCTL") => Some(LinkbeatType::Ioctl),
+            Some(_) => None,
+        };
+        if let Some(t) = l.args.first() {
+            if kind.is_none() || l.args.len() > 1 {
+                cx.error(
+                    t,
+                    format!("extra characters {} in linkbeat interface", t.text),
+                );
+            }
+        }
+        let name = l.key.text.to_string();
+        match c
+            .linkbeat_interfaces
+            .iter_mut()
+            .find(|x| x.interface == name)
+        {
+            Some(x) => x.kind = kind,
+            None => c.linkbeat_interfaces.push(LinkbeatInterface {
+                interface: name,
+                kind,
+            }),
+        }
+    }
+}
+
+fn linkbeat_interface_exists(cx: &mut Ctx, t: &crate::token::Token) -> bool {
+    match &cx.opts.interfaces {
+        Some(known) if !known.contains(t.text.as_str()) => {
+            let msg = format!(
+                "unknown interface {} specified for linkbeat interface",
+                t.text
+            );
+            cx.error(t, msg);
+            false
+        }
+        _ => true,
+    }
+}
+
+/// keepalived alloc_if_up_down_delay: `IF DOWN_DELAY [UP_DELAY]`, each 0 to 255
+/// seconds; its messages for a missing or bad delay are notes (keepalived logs them).
+fn interface_delays(cx: &mut Ctx, n: &Node, c: &mut Config) {
+    cx.extra(n, 0);
+    for l in cx.block(n).unwrap_or(&[]) {
+        cx.no_block(l);
+        let name = l.key.text.to_string();
+        if let Some(known) = &cx.opts.interfaces {
+            if !known.contains(name.as_str()) {
+                cx.error(
+                    &l.key,
+                    format!("unknown interface {name} specified for up/down delay"),
+                );
+                continue;
+            }
+        }
+        let Some(down_tok) = l.args.first() else {
+            cx.note(
+                &l.key,
+                format!("No timeouts specified for {name} up/down delays"),
+            );
+            continue;
+        };
+        if l.args.len() > 2 {
+            cx.note(
+                &l.args[2],
+                format!("Too many parameters for {name} up/down delays"),
+            );
+        }
+        let read = |t: &crate::token::Token| {
+            crate::ctx::parse_timer(&t.text).filter(|d| *d <= Duration::from_secs(255))
+        };
+        let Some(down) = read(down_tok) else {
+            cx.note(
+                down_tok,
+                format!("Invalid down delay {} for {name}", down_tok.text),
+            );
+            continue;
+        };
+        let up = match l.args.get(1) {
+            None => Duration::ZERO,
+            Some(t) => match read(t) {
+                Some(d) => d,
+                None => {
+                    cx.note(t, format!("Invalid up delay {} for {name}", t.text));
+                    continue;
+                }
+            },
+        };
+        c.interface_delays.retain(|d| d.interface != name);
+        c.interface_delays.push(InterfaceDelay {
+            interface: name,
+            down,
+            up,
+        });
+    }
+}
+
 /// keepalived vrrp_parser.c garp_group: its intervals (seconds, to the microsecond),
 /// `interface IF` and `interfaces { IF ... }`; an interface in an earlier group stays
 /// there; a group with no interval is dropped.
@@ -1857,6 +1971,7 @@ fn sync_group(
 
 pub const INSTANCE_KEYWORDS: &[&str] = &[
     "promote_secondaries",
+    "linkbeat_use_polling",
     "state",
     "interface",
     "virtual_router_id",
@@ -1927,7 +2042,6 @@ pub const INSTANCE_UNSUPPORTED: &[&str] = &[
     "track_bfd",
     "use_ipvlan",
     "use_vmac_addr",
-    "linkbeat_use_polling",
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -2063,6 +2177,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         native_ipv6: false,
         old_unicast_checksum: None,
         promote_secondaries: false,
+        linkbeat_use_polling: false,
         src_ip: None,
         unicast_peers: Vec::new(),
         unicast_ttl: 255,
@@ -2238,6 +2353,14 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 inst.track_src_ip = true;
             }
             "promote_secondaries" => set(&mut inst.promote_secondaries, cx.flag(ch)),
+            "linkbeat_use_polling" => {
+                cx.no_block(ch);
+                inst.linkbeat_use_polling = true;
+                cx.error(
+                    &ch.key,
+                    format!("({}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", inst.name),
+                );
+            }
             "mcast_src_ip" | "unicast_src_ip" => inst.src_ip = cx.ip_arg(ch).or(inst.src_ip),
             "unicast_peer" => {
                 cx.extra(ch, 0);

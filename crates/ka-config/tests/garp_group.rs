@@ -30,3 +30,44 @@ fn intervals_and_interfaces() {
     let again = parse_str("d.conf", &dump::dump(&l.config), &Options::default());
     assert_eq!(again.config, l.config);
 }
+
+/// interface_up_down_delays and linkbeat_interfaces, with keepalived's messages.
+#[test]
+fn link_delays_and_linkbeat() {
+    use ka_config::model::LinkbeatType;
+    let text = "interface_up_down_delays {\n    eth0 2\n    eth1 0.5 1.5\n    eth2\n    eth3 300\n}\nlinkbeat_interfaces {\n    eth0\n    eth1 ETHTOOL\n    eth2 BOGUS\n}\nlinkbeat_use_polling\n";
+    let l = parse_str("l.conf", text, &Options::default());
+    let d = &l.config.interface_delays;
+    assert_eq!(d.len(), 2);
+    assert_eq!(
+        (d[0].down, d[0].up),
+        (Duration::from_secs(2), Duration::ZERO)
+    );
+    assert_eq!(
+        (d[1].down, d[1].up),
+        (Duration::from_millis(500), Duration::from_millis(1500))
+    );
+    let msgs: Vec<(u32, &str)> = l
+        .diagnostics
+        .iter()
+        .map(|d| (d.pos.line, d.message.as_str()))
+        .collect();
+    assert!(
+        msgs.contains(&(4, "No timeouts specified for eth2 up/down delays")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(&(5, "Invalid down delay 300 for eth3")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(&(10, "extra characters BOGUS in linkbeat interface")),
+        "{msgs:?}"
+    );
+    let lb = &l.config.linkbeat_interfaces;
+    assert_eq!(lb.len(), 3);
+    assert_eq!(lb[1].kind, Some(LinkbeatType::Ethtool));
+    assert!(l.config.global.linkbeat_use_polling);
+    let again = parse_str("d.conf", &dump::dump(&l.config), &Options::default());
+    assert_eq!(again.config, l.config);
+}

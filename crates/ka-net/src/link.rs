@@ -32,6 +32,59 @@ pub fn is_up(name: &str) -> io::Result<bool> {
     Ok(up(flags))
 }
 
+/// ETHTOOL_GLINK: whether the driver says the link is up (keepalived linkbeat's ETHTOOL
+/// method). An error when the driver cannot say.
+pub fn ethtool_link(name: &str) -> io::Result<bool> {
+    #[repr(C)]
+    struct EthtoolValue {
+        cmd: u32,
+        data: u32,
+    }
+    const ETHTOOL_GLINK: u32 = 0x0000_000a;
+    let fd = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
+    let mut val = EthtoolValue {
+        cmd: ETHTOOL_GLINK,
+        data: 0,
+    };
+    let mut req = crate::iface::ifreq(name)?;
+    req.ifr_ifru.ifru_data = (&mut val as *mut EthtoolValue).cast();
+    // SAFETY: SIOCETHTOOL reads ifr_name and the ethtool_value ifr_data points to, which
+    // lives on this stack frame for the call, and writes its data field.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCETHTOOL, &mut req) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(val.data != 0)
+}
+
+/// The PHY's basic status register, link bit (keepalived linkbeat's MII method:
+/// SIOCGMIIPHY, then SIOCGMIIREG of register 1 read twice, as the bit latches low).
+pub fn mii_link(name: &str) -> io::Result<bool> {
+    let fd = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
+    let mut req = crate::iface::ifreq(name)?;
+    // struct mii_ioctl_data { phy_id, reg_num, val_in, val_out } over ifr_ifru.
+    req.ifr_ifru.ifru_slave = [0; libc::IFNAMSIZ];
+    // SAFETY: SIOCGMIIPHY reads ifr_name and writes the phy id into ifr_ifru.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGMIIPHY, &mut req) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut bmsr = 0u16;
+    for _ in 0..2 {
+        // SAFETY: ifru_slave is plain bytes; after SIOCGMIIPHY its first two hold phy_id.
+        let mut d = unsafe { req.ifr_ifru.ifru_slave };
+        d[2] = 1; // reg_num: MII_BMSR
+        d[3] = 0;
+        req.ifr_ifru.ifru_slave = d;
+        // SAFETY: SIOCGMIIREG reads phy_id and reg_num and writes val_out in ifr_ifru.
+        if unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGMIIREG, &mut req) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: as above; val_out is bytes 6 and 7.
+        let d = unsafe { req.ifr_ifru.ifru_slave };
+        bmsr = u16::from_ne_bytes([d[6] as u8, d[7] as u8]);
+    }
+    Ok(bmsr & 0x0004 != 0)
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     Link { name: String, up: bool },

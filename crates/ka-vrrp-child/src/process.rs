@@ -87,6 +87,117 @@ struct Vmac {
     gone: bool,
 }
 
+/// An interface polled for its link (keepalived linkbeat).
+struct Linkbeat {
+    name: String,
+    configured: Option<model::LinkbeatType>,
+    /// The method found to work (None until the interface is first read).
+    method: Option<model::LinkbeatType>,
+    up: bool,
+}
+
+/// keepalived init_linkbeat_status / if_linkbeat_refresh_thread: MII, else ETHTOOL, else
+/// the interface flags (a configured method first); the link counts as up only when the
+/// flags say up and running too.
+fn linkbeat_read(l: &mut Linkbeat) -> bool {
+    use model::LinkbeatType::{Ethtool, Ioctl, Mii};
+    let flags = || ka_net::link::is_up(&l.name).unwrap_or(false);
+    if let Some(m) = l.method {
+        let link = match m {
+            Mii => ka_net::link::mii_link(&l.name).unwrap_or(false),
+            Ethtool => ka_net::link::ethtool_link(&l.name).unwrap_or(false),
+            Ioctl => true,
+        };
+        return link && flags();
+    }
+    if iface::index(&l.name).is_err() {
+        return false;
+    }
+    let order: &[model::LinkbeatType] = match l.configured {
+        Some(Ethtool) => &[Ethtool, Mii],
+        Some(Ioctl) => &[],
+        _ => &[Mii, Ethtool],
+    };
+    let mut found = (Ioctl, true);
+    for m in order {
+        let r = match m {
+            Mii => ka_net::link::mii_link(&l.name),
+            _ => ka_net::link::ethtool_link(&l.name),
+        };
+        if let Ok(up) = r {
+            found = (*m, up);
+            break;
+        }
+    }
+    let name = |m: model::LinkbeatType| match m {
+        Mii => "MII",
+        Ethtool => "ETHTOOL",
+        Ioctl => "IOCTL",
+    };
+    if let Some(c) = l.configured.filter(|c| *c != found.0) {
+        log::info!(
+            "({}): Configured linkbeat type {} not supported, using {}",
+            l.name,
+            name(c),
+            name(found.0)
+        );
+    }
+    l.method = Some(found.0);
+    found.1 && flags()
+}
+
+/// The interfaces to poll (keepalived: linkbeat_interfaces, every instance's interface
+/// with the top-level linkbeat_use_polling, an instance's own with its deprecated one),
+/// without VMACs (netlink works for them) and those no instance tracks.
+fn linkbeat_interfaces(cfg: &Config, vmacs: &[Vmac]) -> Vec<Linkbeat> {
+    let mut out: Vec<Linkbeat> = Vec::new();
+    let mut add = |name: &str, configured| {
+        if !out.iter().any(|l| l.name == name) {
+            out.push(Linkbeat {
+                name: name.to_string(),
+                configured,
+                method: None,
+                up: false,
+            });
+        }
+    };
+    for l in &cfg.linkbeat_interfaces {
+        add(&l.interface, l.kind);
+    }
+    for i in &cfg.instances {
+        if let (true, Some(n)) = (
+            cfg.global.linkbeat_use_polling || i.linkbeat_use_polling,
+            &i.interface,
+        ) {
+            add(n, None);
+        }
+    }
+    out.retain(|l| {
+        if vmacs.iter().any(|v| v.name == l.name) {
+            log::info!(
+                "Turning off linkbeat for {} since netlink works for vmacs/ipvlans",
+                l.name
+            );
+            return false;
+        }
+        let tracked = cfg.instances.iter().any(|i| {
+            i.interface.as_deref() == Some(l.name.as_str())
+                || i.track_interfaces.iter().any(|t| t.name == l.name)
+        });
+        if !tracked {
+            log::info!(
+                "Turning off linkbeat for {} since not used for tracking",
+                l.name
+            );
+        }
+        tracked
+    });
+    if !out.is_empty() {
+        log::info!("Using MII-BMSR/ETHTOOL NIC polling thread(s)...");
+    }
+    out
+}
+
 /// A gratuitous ARP or NA: the instance it announces for, the interface it leaves on,
 /// its frame, and what it is (logs).
 #[derive(PartialEq)]
@@ -166,6 +277,12 @@ pub struct VrrpProcess {
     /// Gratuitous ARPs and NAs waiting for their interface's interval (vrrp_garp_interval,
     /// vrrp_gna_interval, garp_group): the interface to send on and the frame.
     garps: ka_vrrp::garp::Pacer<GarpFrame>,
+    /// interface_up_down_delays: link changes waiting for their interface's delay.
+    link_delays: ka_vrrp::link_delay::LinkDelays,
+    /// linkbeat: interfaces whose link is polled every second instead of followed through
+    /// netlink, with the method and the state last read.
+    linkbeat: Vec<Linkbeat>,
+    linkbeat_at: Option<Time>,
     /// System settings changed by this process or its predecessors (keyed by their
     /// /proc/sys/net path), with the value to restore at stop.
     originals: std::collections::BTreeMap<String, u32>,
@@ -365,6 +482,7 @@ impl VrrpProcess {
                 held: Default::default(),
             }
         });
+        let linkbeat = linkbeat_interfaces(&cfg, &vmacs);
         let mut p = VrrpProcess {
             track_files,
             procs,
@@ -409,6 +527,14 @@ impl VrrpProcess {
             last_mail: Default::default(),
             log_args: Vec::new(),
             vmacs,
+            link_delays: ka_vrrp::link_delay::LinkDelays::new(
+                cfg.interface_delays
+                    .iter()
+                    .map(|d| (d.interface.clone(), d.down, d.up))
+                    .collect(),
+            ),
+            linkbeat,
+            linkbeat_at: None,
             garps: ka_vrrp::garp::Pacer::new(
                 cfg.garp_groups
                     .into_iter()
@@ -796,9 +922,57 @@ impl VrrpProcess {
         names.sort();
         names.dedup();
         for n in names {
-            let up = ka_net::link::is_up(&n).unwrap_or(false);
+            let up = match self.linkbeat.iter_mut().find(|l| l.name == n) {
+                Some(l) => {
+                    l.up = linkbeat_read(l);
+                    l.up
+                }
+                None => ka_net::link::is_up(&n).unwrap_or(false),
+            };
+            self.link_delays.set(&n, up);
             self.link_changed(&n, up);
         }
+        if !self.linkbeat.is_empty() && self.linkbeat_at.is_none() {
+            self.linkbeat_at = Some(now(self.epoch) + Duration::from_secs(1));
+        }
+    }
+
+    /// A link change as netlink or polling reports it: through the interface's
+    /// interface_up_down_delays, if it has one.
+    fn link_event(&mut self, name: &str, up: bool) {
+        use ka_vrrp::link_delay::Outcome;
+        let t = now(self.epoch);
+        match self.link_delays.event(t, name, up) {
+            Outcome::Now(up) => self.link_changed(name, up),
+            Outcome::Delayed(d) => log::info!(
+                "{name}: Adding link change to {} delay by {}us",
+                if up { "up" } else { "down" },
+                d.as_micros()
+            ),
+            Outcome::Cancelled => log::info!("Delay timer for {name} cancelled"),
+            Outcome::Nothing => {}
+        }
+    }
+
+    /// keepalived if_linkbeat_refresh_thread: every second, each polled interface's link.
+    fn poll_linkbeat(&mut self, t: Time) {
+        let mut changed = Vec::new();
+        for l in &mut self.linkbeat {
+            let up = linkbeat_read(l);
+            if up != l.up {
+                l.up = up;
+                log::info!(
+                    "Linkbeat reports {} {}",
+                    l.name,
+                    if up { "up" } else { "down" }
+                );
+                changed.push((l.name.clone(), up));
+            }
+        }
+        for (name, up) in changed {
+            self.link_changed(&name, up);
+        }
+        self.linkbeat_at = Some(t + Duration::from_secs(1));
     }
 
     fn link_changed(&mut self, name: &str, up: bool) {
@@ -1318,7 +1492,12 @@ impl VrrpProcess {
                 .into_iter()
                 .chain(self.scripts.iter().map(|s| s.tracker.next_deadline()))
                 .chain(self.procs.iter().map(|p| p.next_deadline()))
-                .chain([self.procs_scan_at, self.garps.next_deadline()])
+                .chain([
+                    self.procs_scan_at,
+                    self.garps.next_deadline(),
+                    self.link_delays.next_deadline(),
+                    self.linkbeat_at,
+                ])
                 .flatten()
                 .min();
             // Deadlines through the timerfd (epoll's own timeout is whole milliseconds).
@@ -1380,7 +1559,11 @@ impl VrrpProcess {
                                     ka_net::link::Event::Link { name, up } => {
                                         self.follow_interface(&poll, &name);
                                         self.follow_vmacs();
-                                        self.link_changed(&name, up)
+                                        // A polled interface's link is what polling
+                                        // says (keepalived ignores netlink for it).
+                                        if !self.linkbeat.iter().any(|l| l.name == name) {
+                                            self.link_event(&name, up)
+                                        }
                                     }
                                     ka_net::link::Event::AddressRemoved { ifindex, addr } => {
                                         self.address_removed(ifindex, addr)
@@ -1435,6 +1618,16 @@ impl VrrpProcess {
             self.apply(acts);
             self.scripts_tick(t);
             self.processes_tick(t);
+            for (name, up) in self.link_delays.due(t) {
+                log::info!(
+                    "{name}: delayed link change to {} applied",
+                    if up { "up" } else { "down" }
+                );
+                self.link_changed(&name, up);
+            }
+            if self.linkbeat_at.is_some_and(|at| at <= t) {
+                self.poll_linkbeat(t);
+            }
             for g in self.garps.due(t) {
                 // keepalived sends a waiting one only while its address is still set.
                 if self.router.instances[g.instance].state() == ka_vrrp::instance::State::Master {

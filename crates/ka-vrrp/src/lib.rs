@@ -27,6 +27,7 @@ pub mod garp;
 pub mod instance;
 pub mod ip;
 pub mod json;
+pub mod link_delay;
 pub mod logs;
 pub mod packet;
 pub mod reload;
