@@ -363,6 +363,45 @@ ipvsadm -L --daemon | grep -q 'syncid=7' && ok "sync id 7" || fail "sync id: $(i
 stop_ka
 if wait_daemons "" 5; then ok "lvs_sync_daemon: stopped with the daemon"; else fail "sync daemon left running"; fi
 
+# ---- net_namespace_ipvs: the table in another namespace, the checks from this one --------
+# IPVS takes a NAT destination it has a route to: lvsns gets one over a dummy interface.
+ip netns add lvsns
+ip -n lvsns link add d0 type dummy
+ip -n lvsns addr add 10.10.9.1/24 dev d0
+ip -n lvsns link set d0 up
+ip -n lvsns route add 10.10.1.0/24 via 10.10.9.2
+cat > "$T/k.conf" <<CONF
+net_namespace_ipvs lvsns
+virtual_server 10.10.0.201 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 10.10.1.2 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+CONF
+start_ka -C
+end=$(( $(now_ms) + 20000 ))
+until ip netns exec lvsns ipvsadm -Ln | grep -q '10.10.1.2:80'; do
+    [ "$(now_ms)" -lt "$end" ] || break
+    sleep 0.2
+done
+# The real server answers only from this namespace (rs1 is routed from here): its check
+# passing shows the checks run here while the table is in lvsns.
+if ip netns exec lvsns ipvsadm -Ln | grep -q '10.10.1.2:80'; then
+    ok "net_namespace_ipvs: the service and its checked real server in lvsns"
+else
+    fail "net_namespace_ipvs: lvsns has $(ip netns exec lvsns ipvsadm -Ln | tail -n +4 | tr '\n' ';')"
+fi
+if ipvsadm -Ln | grep -q '10.10.0.201'; then fail "net_namespace_ipvs: the service is in the daemon's own namespace"; else ok "net_namespace_ipvs: nothing in the daemon's own namespace"; fi
+stop_ka
+ip netns del lvsns
+
 if [ "$FAILS" -ne 0 ]; then
     echo "--- log"; tail -60 "$T/log"
     echo "$FAILS failure(s)"; exit 1

@@ -13,9 +13,11 @@ use ka_check::ipvs::{describe, Cmd, Counters, SvcKey, Table};
 use ka_check::ipvs::{layout, reconcile, Wanted};
 use ka_check::service::IpvsOp;
 use ka_config::model::{Config, FlushOnStop};
-use ka_runtime::ipvs::{open_or_load as open, Ipvs};
+use ka_runtime::ipvs::{open_in, Ipvs};
 
 pub struct Lvs {
+    /// net_namespace_ipvs: where the table is.
+    netns: Option<String>,
     ipvs: Option<Ipvs>,
     wanted: Wanted,
     /// Virtual servers whose part of the table changed since the last [`Lvs::sync`].
@@ -31,6 +33,7 @@ impl Lvs {
     pub fn new(cfg: &Config) -> Lvs {
         let t = &cfg.global.lvs_timeouts;
         Lvs {
+            netns: cfg.global.net_namespace_ipvs.clone(),
             ipvs: None,
             wanted: Wanted::new(layout(cfg)),
             dirty: BTreeSet::new(),
@@ -48,7 +51,7 @@ impl Lvs {
     /// Connects to the kernel (after a predecessor has handed over): lvs_flush and
     /// lvs_timeouts, and every virtual server marked for the first [`Lvs::sync`].
     pub fn start(&mut self) {
-        let ipvs = match open() {
+        let ipvs = match open_in(self.netns.as_deref()) {
             Ok(i) => i,
             Err(e) => {
                 let why = if e.kind() == io::ErrorKind::NotFound {

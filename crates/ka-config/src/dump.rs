@@ -365,6 +365,11 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     if g.child_wait_time != Duration::from_secs(5) {
         o.kv("child_wait_time", g.child_wait_time.as_secs());
     }
+    match g.net_namespace_ipvs.as_deref() {
+        Some("") => o.line("net_namespace_ipvs"),
+        Some(n) => o.kv("net_namespace_ipvs", q(n)),
+        None => {}
+    }
     if g.linkbeat_use_polling {
         o.line("linkbeat_use_polling");
     }

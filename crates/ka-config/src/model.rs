@@ -155,6 +155,9 @@ pub struct GlobalDefs {
     /// `child_wait_time` (a top-level keyword): how long the parent waits for its
     /// children to stop before killing them.
     pub child_wait_time: Duration,
+    /// Top-level `net_namespace_ipvs [NAME]`: the network namespace IPVS is programmed in
+    /// ("" is PID 1's, keepalived's "(default)"); None: the daemon's own.
+    pub net_namespace_ipvs: Option<String>,
     /// Top-level `linkbeat_use_polling`: every instance's interface is polled.
     pub linkbeat_use_polling: bool,
     /// `net_namespace NAME` (top level or global_defs): the daemon runs in the network
@@ -319,6 +322,7 @@ impl Default for GlobalDefs {
             vrrp_rx_bufs_policy: RxBufsPolicy::System,
             child_wait_time: Duration::from_secs(5),
             linkbeat_use_polling: false,
+            net_namespace_ipvs: None,
             net_namespace: None,
             instance: None,
             use_pid_dir: false,

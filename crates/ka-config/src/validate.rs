@@ -14,6 +14,7 @@ use crate::tree::Node;
 
 pub const TOP_KEYWORDS: &[&str] = &[
     "global_defs",
+    "net_namespace_ipvs",
     "linkbeat_use_polling",
     "linkbeat_interfaces",
     "interface_up_down_delays",
@@ -66,6 +67,29 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             }
             "net_namespace" | "instance" | "use_pid_dir" | "namespace_with_ipsets" => {
                 where_it_runs(cx, n, &mut c.global)
+            }
+            // keepalived net_namespace_ipvs_handler: no name is PID 1's namespace.
+            "net_namespace_ipvs" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                if c.global.net_namespace_ipvs.is_some() {
+                    let what = n
+                        .args
+                        .first()
+                        .map(|t| t.text.to_string())
+                        .unwrap_or_default();
+                    cx.error(
+                        &n.key,
+                        format!("Duplicate net_namespace_ipvs definition {what} - ignoring"),
+                    );
+                } else {
+                    c.global.net_namespace_ipvs = Some(
+                        n.args
+                            .first()
+                            .map(|t| t.text.to_string())
+                            .unwrap_or_default(),
+                    );
+                }
             }
             "linkbeat_use_polling" => {
                 cx.no_block(n);

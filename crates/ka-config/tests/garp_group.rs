@@ -71,3 +71,24 @@ fn link_delays_and_linkbeat() {
     let again = parse_str("d.conf", &dump::dump(&l.config), &Options::default());
     assert_eq!(again.config, l.config);
 }
+
+/// net_namespace_ipvs: a name, none (PID 1's namespace), a duplicate.
+#[test]
+fn net_namespace_ipvs() {
+    let l = parse_str(
+        "n.conf",
+        "net_namespace_ipvs lvs\nnet_namespace_ipvs other\n",
+        &Options::default(),
+    );
+    assert_eq!(l.config.global.net_namespace_ipvs.as_deref(), Some("lvs"));
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.message == "Duplicate net_namespace_ipvs definition other - ignoring"));
+    let again = parse_str("d.conf", &dump::dump(&l.config), &Options::default());
+    assert_eq!(again.config, l.config);
+    let l = parse_str("n.conf", "net_namespace_ipvs\n", &Options::default());
+    assert_eq!(l.config.global.net_namespace_ipvs.as_deref(), Some(""));
+    let again = parse_str("d.conf", &dump::dump(&l.config), &Options::default());
+    assert_eq!(again.config, l.config);
+}

@@ -126,6 +126,29 @@ impl Ipvs {
     }
 }
 
+/// Opens the IPVS family in the network namespace `netns` (keepalived's
+/// net_namespace_ipvs: /run/netns/NAME, or PID 1's for ""; None: this process's own):
+/// the socket is made there and stays bound to it when this thread goes back.
+pub fn open_in(netns: Option<&str>) -> io::Result<Ipvs> {
+    let Some(name) = netns else {
+        return open_or_load();
+    };
+    let path = if name.is_empty() {
+        "/proc/1/ns/net".to_string()
+    } else {
+        format!("/run/netns/{name}")
+    };
+    let here = std::fs::File::open("/proc/thread-self/ns/net")?;
+    let there =
+        std::fs::File::open(&path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
+    nix::sched::setns(&there, nix::sched::CloneFlags::CLONE_NEWNET).map_err(io::Error::from)?;
+    let r = open_or_load();
+    if let Err(e) = nix::sched::setns(&here, nix::sched::CloneFlags::CLONE_NEWNET) {
+        log::error!("Open socket - unable to restore default namespace: {e}");
+    }
+    r
+}
+
 /// Opens the IPVS family, loading ip_vs first if it is not there (as keepalived does).
 pub fn open_or_load() -> io::Result<Ipvs> {
     match Ipvs::open() {

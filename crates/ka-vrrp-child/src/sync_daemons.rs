@@ -2,12 +2,14 @@
 
 use ka_config::model::Config;
 use ka_runtime::ipvs::{describe, Cmd};
-use ka_runtime::ipvs::{open_or_load as open, Ipvs};
+use ka_runtime::ipvs::{open_in, Ipvs};
 
 /// The IPVS connection-synchronisation daemon the VRRP child drives (`lvs_sync_daemon IF
 /// INSTANCE`): a backup daemon from start, the master daemon while INSTANCE is MASTER
 /// (keepalived vrrp.c become_master / leave_master → ipvs_syncd_master / backup).
 pub struct SyncDaemons {
+    /// net_namespace_ipvs: where the sync daemons run.
+    netns: Option<String>,
     ipvs: Option<Ipvs>,
     cfg: ka_config::model::LvsSyncDaemon,
     /// Whether the master daemon runs (else the backup one).
@@ -18,6 +20,7 @@ impl SyncDaemons {
     pub fn new(cfg: &Config) -> Option<SyncDaemons> {
         let c = cfg.global.lvs_sync_daemon.clone()?;
         Some(SyncDaemons {
+            netns: cfg.global.net_namespace_ipvs.clone(),
             ipvs: None,
             cfg: c,
             master: false,
@@ -55,7 +58,7 @@ impl SyncDaemons {
 
     /// At start: the backup daemon.
     pub fn start(&mut self) {
-        match open() {
+        match open_in(self.netns.as_deref()) {
             Ok(i) => self.ipvs = Some(i),
             Err(e) => {
                 log::warn!(

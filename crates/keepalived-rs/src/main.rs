@@ -202,6 +202,7 @@ fn main() -> ExitCode {
         placement.namespace.clone(),
         loaded.config.global.instance.clone(),
     );
+    let ipvs_netns = loaded.config.global.net_namespace_ipvs.clone();
     // keepalived: a live process in the pid file means another daemon is running.
     if let Some(pid) = std::fs::read_to_string(&cli.pid)
         .ok()
@@ -323,6 +324,13 @@ fn main() -> ExitCode {
     let loader: watchdog::Loader = Box::new(move || {
         let mut l = ka_config::load(&path, &opts.with_seed(seed.get()));
         (l.config.global.net_namespace, l.config.global.instance) = started_as.clone();
+        // keepalived: the IPVS namespace cannot change at a reload either.
+        if l.config.global.net_namespace_ipvs != ipvs_netns && !l.fatal {
+            log::info!(
+                "Cannot change IPVS network namespace at a reload - please restart keepalived"
+            );
+            l.config.global.net_namespace_ipvs = ipvs_netns.clone();
+        }
         if !l.fatal && l.errors() == 0 {
             seed.set(l.config.global.random_seed);
         }
