@@ -327,6 +327,19 @@ impl<'a> Ctx<'a> {
         Some(s)
     }
 
+    /// Whether an interface a block names exists on this host (always, when the host's
+    /// interfaces are not known); when not, keepalived's error `msg(name)` at its word.
+    pub fn interface_known(&mut self, tok: &Token, msg: impl FnOnce(&str) -> String) -> bool {
+        match &self.opts.interfaces {
+            Some(known) if !known.contains(tok.text.as_str()) => {
+                let m = msg(tok.text.as_str());
+                self.error(tok, m);
+                false
+            }
+            _ => true,
+        }
+    }
+
     /// Reports an interface missing on this host (a warning, as keepalived gives).
     pub fn check_interface(&mut self, tok: &Token, what: &str) {
         if let Some(known) = &self.opts.interfaces {

@@ -1558,7 +1558,9 @@ fn linkbeat_interfaces(cx: &mut Ctx, n: &Node, c: &mut Config) {
     cx.extra(n, 0);
     for l in cx.block(n).unwrap_or(&[]) {
         cx.no_block(l);
-        if !linkbeat_interface_exists(cx, &l.key) {
+        if !cx.interface_known(&l.key, |n| {
+            format!("unknown interface {n} specified for linkbeat interface")
+        }) {
             continue;
         }
         let kind = match l.args.first().map(|t| t.text.as_str()) {
@@ -1591,20 +1593,6 @@ fn linkbeat_interfaces(cx: &mut Ctx, n: &Node, c: &mut Config) {
     }
 }
 
-fn linkbeat_interface_exists(cx: &mut Ctx, t: &crate::token::Token) -> bool {
-    match &cx.opts.interfaces {
-        Some(known) if !known.contains(t.text.as_str()) => {
-            let msg = format!(
-                "unknown interface {} specified for linkbeat interface",
-                t.text
-            );
-            cx.error(t, msg);
-            false
-        }
-        _ => true,
-    }
-}
-
 /// keepalived alloc_if_up_down_delay: `IF DOWN_DELAY [UP_DELAY]`, each 0 to 255
 /// seconds; its messages for a missing or bad delay are notes (keepalived logs them).
 fn interface_delays(cx: &mut Ctx, n: &Node, c: &mut Config) {
@@ -1612,14 +1600,10 @@ fn interface_delays(cx: &mut Ctx, n: &Node, c: &mut Config) {
     for l in cx.block(n).unwrap_or(&[]) {
         cx.no_block(l);
         let name = l.key.text.to_string();
-        if let Some(known) = &cx.opts.interfaces {
-            if !known.contains(name.as_str()) {
-                cx.error(
-                    &l.key,
-                    format!("unknown interface {name} specified for up/down delay"),
-                );
-                continue;
-            }
+        if !cx.interface_known(&l.key, |n| {
+            format!("unknown interface {n} specified for up/down delay")
+        }) {
+            continue;
         }
         let Some(down_tok) = l.args.first() else {
             cx.note(
@@ -1702,7 +1686,9 @@ fn garp_group(cx: &mut Ctx, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup
             "interface" => {
                 cx.no_block(ch);
                 let Some(t) = cx.arg(ch, 0) else { continue };
-                if !garp_interface_exists(cx, t) {
+                if !cx.interface_known(t, |n| {
+                    format!("WARNING - interface {n} specified for garp_group doesn't exist")
+                }) {
                 } else if taken(&g, t.text.as_str()) {
                     cx.error(
                         t,
@@ -1729,7 +1715,9 @@ fn garp_group(cx: &mut Ctx, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup
                     .iter()
                     .flat_map(|l| std::iter::once(&l.key).chain(l.args.iter()))
                 {
-                    if !garp_interface_exists(cx, t) {
+                    if !cx.interface_known(t, |n| {
+                        format!("WARNING - interface {n} specified for garp_group doesn't exist")
+                    }) {
                     } else if taken(&g, t.text.as_str()) {
                         cx.error(
                             t,
@@ -1758,22 +1746,6 @@ fn garp_group(cx: &mut Ctx, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup
         return None;
     }
     Some(g)
-}
-
-/// keepalived: an interface a garp_group names must exist (unless dynamic_interfaces);
-/// one that does not is left out of the group.
-fn garp_interface_exists(cx: &mut Ctx, t: &crate::token::Token) -> bool {
-    match &cx.opts.interfaces {
-        Some(known) if !known.contains(t.text.as_str()) => {
-            let msg = format!(
-                "WARNING - interface {} specified for garp_group doesn't exist",
-                t.text
-            );
-            cx.error(t, msg);
-            false
-        }
-        _ => true,
-    }
 }
 
 /// keepalived static_track_group_handler: `track_group NAME { group { INSTANCE ... } }`.
