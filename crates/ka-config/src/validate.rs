@@ -1647,6 +1647,26 @@ fn interface_delays(cx: &mut Ctx, n: &Node, c: &mut Config) {
     }
 }
 
+/// One interface of a garp_group: it must exist and be in no group yet (keepalived's
+/// errors otherwise).
+fn garp_interface(cx: &mut Ctx, g: &mut GarpGroup, earlier: &[GarpGroup], t: &crate::token::Token) {
+    let name = t.text.as_str();
+    let taken = std::iter::once(&*g)
+        .chain(earlier)
+        .any(|e| e.interfaces.iter().any(|i| i == name));
+    if !cx.interface_known(t, |n| {
+        format!("WARNING - interface {n} specified for garp_group doesn't exist")
+    }) {
+    } else if taken {
+        cx.error(
+            t,
+            format!("garp_group already specified for {name} - ignoring"),
+        );
+    } else {
+        g.interfaces.push(name.to_string());
+    }
+}
+
 /// keepalived vrrp_parser.c garp_group: its intervals (seconds, to the microsecond),
 /// `interface IF` and `interfaces { IF ... }`; an interface in an earlier group stays
 /// there; a group with no interval is dropped.
@@ -1656,12 +1676,6 @@ fn garp_group(cx: &mut Ctx, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup
     let mut have = false;
     // keepalived numbers a group when it has an interfaces block (its aggregation group).
     let mut number = 0;
-    let taken = |g: &GarpGroup, name: &str| {
-        g.interfaces.iter().any(|i| i == name)
-            || earlier
-                .iter()
-                .any(|e| e.interfaces.iter().any(|i| i == name))
-    };
     for ch in cx.block(n)? {
         let key = ch.key.text.as_str();
         match key {
@@ -1686,24 +1700,13 @@ fn garp_group(cx: &mut Ctx, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup
             "interface" => {
                 cx.no_block(ch);
                 let Some(t) = cx.arg(ch, 0) else { continue };
-                if !cx.interface_known(t, |n| {
-                    format!("WARNING - interface {n} specified for garp_group doesn't exist")
-                }) {
-                } else if taken(&g, t.text.as_str()) {
-                    cx.error(
-                        t,
-                        format!("garp_group already specified for {} - ignoring", t.text),
-                    );
-                } else {
-                    g.interfaces.push(t.text.to_string());
-                }
+                garp_interface(cx, &mut g, earlier, t);
             }
             "interfaces" => {
                 let list = cx.block(ch).unwrap_or(&[]);
                 if !list.is_empty() {
                     number = earlier.len() + 1;
-                }
-                if list.is_empty() {
+                } else {
                     let at = ch
                         .block
                         .as_ref()
@@ -1715,17 +1718,7 @@ fn garp_group(cx: &mut Ctx, n: &Node, earlier: &[GarpGroup]) -> Option<GarpGroup
                     .iter()
                     .flat_map(|l| std::iter::once(&l.key).chain(l.args.iter()))
                 {
-                    if !cx.interface_known(t, |n| {
-                        format!("WARNING - interface {n} specified for garp_group doesn't exist")
-                    }) {
-                    } else if taken(&g, t.text.as_str()) {
-                        cx.error(
-                            t,
-                            format!("garp_group already specified for {} - ignoring", t.text),
-                        );
-                    } else {
-                        g.interfaces.push(t.text.to_string());
-                    }
+                    garp_interface(cx, &mut g, earlier, t);
                 }
             }
             _ => cx.unknown(

@@ -18,7 +18,7 @@ pub enum Outcome {
     /// A change that was waiting is dropped: the link is back as it was ("Delay timer
     /// for IF cancelled").
     Cancelled,
-    /// Nothing changes.
+    /// A change to this state waits already: nothing to do now.
     Nothing,
 }
 
@@ -85,8 +85,10 @@ impl LinkDelays {
                 return Outcome::Now(up);
             }
         };
+        // Nothing waits and the state is the one in effect: passed on as before, so that
+        // what else decides an interface's status (present, has an address) is read again.
         if was == up {
-            return Outcome::Nothing;
+            return Outcome::Now(up);
         }
         let delay = self.delays.iter().find(|(n, ..)| n == name).map_or(
             Duration::ZERO,
@@ -161,6 +163,8 @@ mod tests {
         // Another interface, no delay: at once.
         assert_eq!(d.event(s(40), "eth1", false), Outcome::Now(false));
         assert_eq!(d.event(s(41), "eth1", true), Outcome::Now(true));
+        // The same state again: passed on (the caller reads the interface again).
+        assert_eq!(d.event(s(42), "eth1", true), Outcome::Now(true));
     }
 
     #[test]
