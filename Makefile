@@ -38,49 +38,14 @@ quick:
 # failover deadlines seen by a client, the seed scenarios, dual network with and
 # without sync groups, interop with Debian's keepalived 2.2.7 in both roles, the checker
 # child on this kernel (no IPVS), every checker kind, HTTP_GET / SSL_GET against Debian's
-# nginx, and IPVS for real inside a small VM (integration/vm/): the checker's table
-# through failures, restarts and reloads, and the seed configurations giving the same
-# table as keepalived 2.2.7.
+# nginx, the packages in a chroot, and IPVS for real inside a small VM (integration/vm/):
+# the checker's table through failures, restarts and reloads, and the seed configurations
+# giving the same table as keepalived 2.2.7. integration/all.sh runs them in three lanes.
 integration:
 	$(CARGO) build --release -q -p keepalived-rs
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood
 	$(CARGO) build --release -q -p keepalived-rs --example smtp-sink --example http-responder --example udp-echo --example tcp-sink
-	bash integration/demo.sh > /tmp/keepalived-rs-demo.log 2>&1 || { cat /tmp/keepalived-rs-demo.log; exit 1; }
-	bash integration/timed.sh bash integration/watchdog.sh
-	bash integration/timed.sh bash integration/sdnotify.sh
-	bash integration/timed.sh bash integration/upgrade.sh
-	bash integration/timed.sh bash integration/process.sh
-	bash integration/timed.sh bash integration/install.sh
-	bash integration/timed.sh bash integration/sysv.sh
-	$(MAKE) -s package
-	bash integration/timed.sh bash integration/signals.sh
-	bash integration/timed.sh bash integration/crashes.sh
-	bash integration/timed.sh bash integration/interfaces.sh
-	bash integration/timed.sh bash integration/status.sh
-	bash integration/timed.sh bash integration/prometheus.sh
-	bash integration/timed.sh bash integration/load.sh
-	bash integration/timed.sh bash integration/reload.sh
-	bash integration/timed.sh bash integration/reload-scale.sh
-	bash integration/timed.sh bash integration/failover.sh
-	bash integration/timed.sh bash integration/scenarios.sh
-	bash integration/timed.sh bash integration/dualnet.sh
-	bash integration/timed.sh bash integration/checker.sh
-	bash integration/timed.sh bash integration/checks.sh
-	bash integration/timed.sh bash integration/nginx.sh
-	# interop.sh (two idle daemons, 150 s of waiting on VRRP timers), the short
-	# single-node scripts (90 s, each passed 5 runs in a row beside two busy loops) and
-	# package.sh (the packages installed in a chroot, 80 s, nothing timed) run beside the
-	# two IPVS VM scripts (190 s), their output printed after theirs.
-	log=$$(mktemp /tmp/keepalived-rs-interop.XXXXXX); short=$$(mktemp /tmp/keepalived-rs-short.XXXXXX); \
-	bash integration/timed.sh bash integration/interop.sh > "$$log" 2>&1 & interop=$$!; \
-	( rc=0; for s in trackfile trackprocess buffers nftables netns srcip garp linkdelay package; do \
-	    bash integration/timed.sh bash integration/$$s.sh || rc=1; done; exit $$rc ) > "$$short" 2>&1 & shorts=$$!; \
-	rc=0; \
-	bash integration/timed.sh bash integration/ipvs.sh target/release/keepalived-rs || rc=1; \
-	bash integration/timed.sh bash integration/seeds.sh target/release/keepalived-rs || rc=1; \
-	wait $$shorts || rc=1; \
-	wait $$interop || rc=1; \
-	cat "$$short" "$$log"; rm -f "$$short" "$$log"; exit $$rc
+	bash integration/all.sh
 
 # Mutation testing of the pure crates' rules (cargo-mutants, installed if missing; not
 # part of `make test`): every mutant of ka-vrrp and ka-check is built and tested, and the

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reload (SIGHUP) without a flap: the master keeps its VIP through unchanged reloads and
-# a burst of them; a changed configuration adds and removes VIPs and deletes an instance
+# a burst of them; config_save_dir's dumps before and after a reload; a changed
+# configuration adds and removes VIPs and deletes an instance
 # (priority 0, the peer takes it at once); a configuration with errors, or one the new
 # child cannot run, leaves the running configuration and child untouched; a reloaded
 # backup stays BACKUP; reload_check_config's log, reload_file and reload_time_file.
@@ -19,14 +20,14 @@ inst() {   # inst NAME VRID STATE PRIO "VIP..." [INTERFACE]
 }
 
 start() {   # start NODE
-    ip netns exec "$PREFIX-$1" "$BIN" -n -l -P -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" > "$WORKDIR/$1.log" 2>&1 &
+    ip netns exec "$PREFIX-$1" "$BIN" -n -l -f "$WORKDIR/$1.conf" -p "$WORKDIR/$1.pid" -r "$WORKDIR/$1.vpid" -c "$WORKDIR/$1.cpid" > "$WORKDIR/$1.log" 2>&1 &
     PIDS+=($!)
     disown $!
 }
 
-child_of() {   # the VRRP child's pid in NODE's namespace
+child_of() {   # child_of NODE [KIND]: the VRRP (or KIND) child's pid in NODE's namespace
     for p in $(ip netns pids "$PREFIX-$1"); do
-        if tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -- '--child vrrp' >/dev/null; then echo "$p"; return; fi
+        if tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -- "--child ${2:-vrrp}" >/dev/null; then echo "$p"; return; fi
     done
 }
 
@@ -69,6 +70,40 @@ new=$(child_of a)
 [ "$(reloads a)" = 1 ] || fail "no 'Reload complete' on a"
 [ -n "$new" ] && [ "$new" != "$old" ] || fail "the reload did not replace the child ($old -> $new)"
 echo "ok: unchanged reload: the child was replaced ($old -> $new), the VIP never left, the backup stayed BACKUP"
+
+# 1b. config_save_dir (keepalived save_config): at each reload every child writes its data
+#     dump before ("pre", the retiring child) and after ("post", its successor) as
+#     keepalived_{vrrp,check}.PID.N.{pre,post}. The directory is made (0700) when missing.
+save=$WORKDIR/saved
+vs() { printf 'virtual_server 10.78.0.100 80 {\n    delay_loop 1\n    lb_kind DR\n    protocol TCP\n    real_server 10.78.0.1 9 {\n        TCP_CHECK {\n            connect_timeout 1\n        }\n    }\n}\n'; }
+{ printf 'global_defs {\n    config_save_dir %s/\n}\n' "$save"; inst VI_1 78 MASTER 150 "$VIP1"; inst VI_2 77 MASTER 150 "$VIP2"; vs; } > "$WORKDIR/a.conf"
+n=$(reloads a); hup a
+end=$(( $(date +%s%N) + 5000000000 ))
+while [ "$(reloads a)" = "$n" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
+[ "$(stat -c %a "$save" 2>/dev/null)" = 700 ] || fail "config_save_dir: $save not made with mode 0700"
+v1=$(child_of a)
+i=0; c1=; while [ -z "$c1" ] && [ $i -lt 100 ]; do sleep 0.05; c1=$(child_of a check); i=$((i + 1)); done
+[ -n "$c1" ] || fail "no checker child after adding a virtual_server"
+i=0; while [ ! -s "$save/keepalived_vrrp.$v1.2.post" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$save/keepalived_vrrp.$v1.2.post" ] || fail "config_save_dir: no post dump of reload 2: $(ls "$save")"
+ls "$save"/*.pre >/dev/null 2>&1 && fail "config_save_dir: a pre dump although the running configuration had none: $(ls "$save")"
+hup a
+end=$(( $(date +%s%N) + 5000000000 ))
+while [ "$(reloads a)" = "$((n + 1))" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
+v2=$(child_of a); c2=$(child_of a check)
+i=0; while [ ! -s "$save/keepalived_check.$c2.3.post" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+for f in "vrrp.$v1.3.pre" "vrrp.$v2.3.post" "check.$c1.3.pre" "check.$c2.3.post"; do
+    [ -s "$save/keepalived_$f" ] || fail "config_save_dir: no keepalived_$f after reload 3: $(ls "$save")"
+done
+for f in "vrrp.$v1.3.pre" "vrrp.$v2.3.post"; do
+    grep -q "VRRP Instance = VI_2" "$save/keepalived_$f" && grep -q "State = MASTER" "$save/keepalived_$f" \
+        || fail "config_save_dir: keepalived_$f is not the VRRP data dump: $(head -20 "$save/keepalived_$f")"
+done
+for f in "check.$c1.3.pre" "check.$c2.3.post"; do
+    grep -q "RS = " "$save/keepalived_$f" || fail "config_save_dir: keepalived_$f is not the checker's data dump"
+done
+watch_vip1 1 "reloads with config_save_dir"
+echo "ok: config_save_dir: made 0700; each reload's pre dumps (retiring children) and post dumps (successors) written under keepalived's names"
 
 # 2. A burst of five reloads.
 for _ in 1 2 3 4 5; do hup a; sleep 0.05; done

@@ -17,10 +17,10 @@ SEEDS+=("$PWD"/integration/vm/parity/*.conf)
 half=$(( (${#SEEDS[@]} + 1) / 2 ))
 OUT=$(mktemp -d /tmp/kars-seeds.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
-IPVS_VM_BINS=keepalived integration/vm/ipvs-vm.sh -d "$PWD" -t 900 \
+IPVS_VM_BINS="keepalived nft" IPVS_VM_MODULES=nf_tables integration/vm/ipvs-vm.sh -d "$PWD" -t 900 \
     integration/vm/seeds-guest.sh "$BIN" "${SEEDS[@]:0:$half}" > "$OUT/1" 2>&1 &
 one=$!
-IPVS_VM_BINS=keepalived integration/vm/ipvs-vm.sh -d "$PWD" -t 900 \
+IPVS_VM_BINS="keepalived nft" IPVS_VM_MODULES=nf_tables integration/vm/ipvs-vm.sh -d "$PWD" -t 900 \
     integration/vm/seeds-guest.sh "$BIN" "${SEEDS[@]:$half}" > "$OUT/2" 2>&1 &
 two=$!
 rc=0

@@ -12,8 +12,12 @@ FAILS=0
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # The table without the connection counters; with --tun-info a tunnel's type, port and
 # checksum ("gue:6080:+c") stand between its forwarding method and its weight.
+# With nftables_ipvs, the marks' tables too (`nft list`, when the VM has nft).
 table() {
     ipvsadm -Ln --tun-info | awk 'NR > 3 { if ($1 == "->" && $3 == "Tunnel") print "  ->", $2, $3, $4, $5; else if ($1 == "->") print "  ->", $2, $3, $4; else print }' | sed 's/ *$//'
+    if [ -n "${NFT_TABLE:-}" ] && command -v nft >/dev/null; then
+        for f in ip ip6; do nft list table $f "$NFT_TABLE" 2>/dev/null || true; done
+    fi
 }
 ip netns add rs
 ip link add v-rs type veth peer name eth0 netns rs
@@ -47,6 +51,10 @@ settle() {
     done
     cp "$T/cur" "$T/$1"
 }
+# What a stopped daemon left: the IPVS table's lines, and nftables_ipvs's tables.
+leftover() {
+    { ipvsadm -Ln | awk 'NR > 3'; [ -z "$NFT_TABLE" ] || nft list tables 2>/dev/null; } | wc -l
+}
 stop() {   # stop PID
     kill -TERM "$1" 2>/dev/null || true
     i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -56,6 +64,8 @@ stop() {   # stop PID
 
 for conf in "$@"; do
     name=$(basename "$conf" .conf)
+    NFT_TABLE=
+    grep -qE '^[[:space:]]*nftables_ipvs([[:space:]]|$)' "$conf" && NFT_TABLE=keepalived_ipvs
     # The real servers of this configuration, reachable through the namespace.
     for ip in $(grep -oE '^[[:space:]]*(real_server|sorry_server)[[:space:]]+[0-9a-f.:]+' "$conf" | awk '{ print $2 }' | sort -u); do
         case $ip in
@@ -77,13 +87,13 @@ for conf in "$@"; do
     pid=$!
     settle "$name.keepalived"
     stop "$pid"
-    left=$(ipvsadm -Ln | awk 'NR > 3' | wc -l)
+    left=$(leftover)
     ipvsadm -C
     "$BIN" -C -n -l -f "$conf" -p "$T/r.pid" -c "$T/rc.pid" -r "$T/rv.pid" > "$T/$name.rs.log" 2>&1 &
     pid=$!
     settle "$name.rs"
     stop "$pid"
-    left_rs=$(ipvsadm -Ln | awk 'NR > 3' | wc -l)
+    left_rs=$(leftover)
     if cmp -s "$T/$name.keepalived" "$T/$name.rs"; then
         echo "ok: $name: the same IPVS table as keepalived 2.2.7 ($(grep -c '^  ->' "$T/$name.rs") real servers in $(grep -vc '^  ->' "$T/$name.rs") services)"
     else

@@ -5,15 +5,22 @@
 //!
 //! A kernel without IPVS is not fatal (keepalived 2.2.7's checker exits there, taking the
 //! whole daemon down): it is said once, and everything but the table goes on.
+//!
+//! With nftables_ipvs the marks of the virtual server groups (ka-check's `ipvs::marks`)
+//! go into their nftables table when the table is first programmed, in the same network
+//! namespace as IPVS; a successor replaces the table in one transaction, and a stop
+//! removes it.
 
 use std::collections::BTreeSet;
 use std::io;
 
+use ka_check::ipvs::marks::Marks;
 use ka_check::ipvs::{describe, Cmd, Counters, SvcKey, Table};
 use ka_check::ipvs::{layout, reconcile, Wanted};
 use ka_check::service::IpvsOp;
 use ka_config::model::{Config, FlushOnStop};
-use ka_runtime::ipvs::{open_in, Ipvs};
+use ka_net::nftables::Socket as NftSocket;
+use ka_runtime::ipvs::{in_netns, open_in, Ipvs};
 
 pub struct Lvs {
     /// net_namespace_ipvs: where the table is.
@@ -27,6 +34,10 @@ pub struct Lvs {
     timeouts: (u32, u32, u32),
     /// The first sync after start (logged: what a restart had to change).
     first: bool,
+    /// nftables_ipvs: the marks, and the socket once their table is made.
+    marks: Option<Marks>,
+    nft: Option<NftSocket>,
+    nft_seq: u32,
 }
 
 impl Lvs {
@@ -45,6 +56,9 @@ impl Lvs {
                 t.udp.unwrap_or(0),
             ),
             first: true,
+            marks: Marks::from_config(cfg),
+            nft: None,
+            nft_seq: 0,
         }
     }
 
@@ -73,7 +87,69 @@ impl Lvs {
         if tcp + fin + udp > 0 {
             self.run(&[Cmd::Timeouts(tcp, fin, udp)]);
         }
+        self.mark();
         self.dirty.extend(0..self.wanted.layout.len());
+    }
+
+    /// nftables_ipvs: the table with every group's marks, in one transaction; if the
+    /// kernel refuses it whole (two groups' ranges overlap), the table and then each
+    /// element on its own, those refused named in the log.
+    fn mark(&mut self) {
+        let Some(marks) = &self.marks else { return };
+        let mut sock = match in_netns(self.netns.as_deref(), NftSocket::open) {
+            Ok(s) => s,
+            Err(e) => {
+                log::warn!("nftables_ipvs: cannot open a netfilter socket ({e}): the virtual server groups' addresses are not marked");
+                return;
+            }
+        };
+        let batch = marks.create(true, &mut self.nft_seq);
+        let acked = ka_nft::acked_seqs(&batch);
+        match sock.transact(&batch, &acked) {
+            Ok(()) => log::info!(
+                "nftables_ipvs: table {} with {} marked range(s)",
+                marks.table,
+                marks.elements.len()
+            ),
+            Err(e) => {
+                log::warn!(
+                    "nftables_ipvs: table {} refused whole ({e}); adding its ranges one by one",
+                    marks.table
+                );
+                let bare = marks.create(false, &mut self.nft_seq);
+                let acked = ka_nft::acked_seqs(&bare);
+                if let Err(e) = sock.transact(&bare, &acked) {
+                    log::warn!("nftables_ipvs: cannot make table {}: {e}", marks.table);
+                    return;
+                }
+                for (el, b) in marks.element_batches(&mut self.nft_seq) {
+                    let acked = ka_nft::acked_seqs(&b);
+                    if let Err(e) = sock.transact(&b, &acked) {
+                        log::warn!(
+                            "nftables_ipvs: cannot mark {}-{} port {} with {}: {e}",
+                            el.first,
+                            el.last,
+                            el.port,
+                            el.mark
+                        );
+                    }
+                }
+            }
+        }
+        self.nft = Some(sock);
+    }
+
+    /// Removes the nftables_ipvs table (at stop, or at a reload whose configuration marks
+    /// nothing any more).
+    fn unmark(&mut self) {
+        let (Some(marks), Some(mut sock)) = (&self.marks, self.nft.take()) else {
+            return;
+        };
+        let b = marks.delete(&mut self.nft_seq);
+        let acked = ka_nft::acked_seqs(&b);
+        if let Err(e) = sock.transact(&b, &acked) {
+            log::warn!("nftables_ipvs: cannot remove table {}: {e}", marks.table);
+        }
     }
 
     pub fn available(&self) -> bool {
@@ -194,6 +270,17 @@ impl Lvs {
     /// A reload: the successor's configuration keeps `keep`; the services it drops go.
     pub fn hand_over(&mut self, keep: &[SvcKey]) {
         self.remove(|k| !keep.contains(k));
+        // The successor makes the marks table afresh in one transaction if it still
+        // marks these groups; if it keeps none of the marked services, the table goes.
+        let marked = self
+            .marks
+            .as_ref()
+            .map(Marks::service_keys)
+            .unwrap_or_default();
+        if !marked.iter().any(|k| keep.contains(k)) {
+            self.unmark();
+        }
+        self.nft = None;
     }
 
     /// Stop: the services this configuration made are removed (or the whole table flushed
@@ -205,7 +292,9 @@ impl Lvs {
             } else {
                 self.remove(|_| true);
             }
+            self.unmark();
         }
         self.ipvs = None;
+        self.nft = None;
     }
 }

@@ -569,7 +569,7 @@ impl CheckProcess {
                     SIGNALS => {
                         let sigs: Vec<i32> = signals.pending().collect();
                         if sigs.contains(&SIGUSR1) {
-                            self.dump();
+                            self.dump(None);
                         }
                         if sigs.iter().any(|&s| s == SIGTERM || s == SIGINT) {
                             self.stop();
@@ -692,6 +692,9 @@ impl CheckProcess {
                 Ok(Some(ka_ipc::ToChild::WriteStatus { seq, json, metrics })) => {
                     self.write_status(json.as_deref(), metrics.as_deref());
                     self.tell_parent(ka_ipc::ToParent::StatusWritten(seq));
+                }
+                Ok(Some(ka_ipc::ToChild::SaveDump(path))) => {
+                    self.dump(Some(std::path::Path::new(&path)))
                 }
                 Ok(Some(ka_ipc::ToChild::Stop)) => return Some(ParentSays::Stop),
                 Ok(Some(ka_ipc::ToChild::Handover(h))) => {
@@ -1565,8 +1568,8 @@ impl CheckProcess {
     }
 
     /// SIGUSR1: keepalived_check.data in $TMPDIR (or /tmp), the virtual and real servers
-    /// with their states.
-    fn dump(&self) {
+    /// with their states; or to `to` (config_save_dir).
+    fn dump(&self, to: Option<&std::path::Path>) {
         let mut s = format!(
             "------< Checks >------\n Probes started = {}\n Started more than 100 ms late = {}\n Latest start = {} ms late\n",
             self.started,
@@ -1628,8 +1631,13 @@ impl CheckProcess {
                 }
             }
         }
-        let path = ka_runtime::dumps::data_path(&self.cfg.global, "_check");
-        ka_runtime::dumps::write(&path, &s);
+        match to {
+            Some(path) => ka_runtime::dumps::write(path, &s),
+            None => {
+                let path = ka_runtime::dumps::data_path(&self.cfg.global, "_check");
+                ka_runtime::dumps::write(&path, &s);
+            }
+        }
     }
 
     fn stop(&mut self) {

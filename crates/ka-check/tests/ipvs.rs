@@ -434,3 +434,34 @@ virtual_server 10.0.0.1 80 {
         "inhibited: weight 0"
     );
 }
+
+/// nftables_ipvs (keepalived check_nftables.c): a virtual server on a group of addresses
+/// is one fwmark service per family the group has, with the group's first mark; without
+/// the keyword, one service per address.
+#[test]
+fn nftables_ipvs_makes_a_group_one_fwmark_service_per_family() {
+    let text = "global_defs {\n    nftables_ipvs\n}\n\
+        virtual_server_group mixed {\n    10.50.1.1-3 443\n    fd00:50::1 443\n}\n\
+        virtual_server group mixed {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 10.51.1.1 443 {\n        TCP_CHECK { }\n    }\n}\n";
+    let l = layout(&config(text));
+    let keys: Vec<SvcKey> = l[0].services.iter().map(|s| s.key.clone()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            SvcKey::Fwmark {
+                ipv6: false,
+                mark: 1000
+            },
+            SvcKey::Fwmark {
+                ipv6: true,
+                mark: 1000
+            },
+        ]
+    );
+    let plain = layout(&config(&text.replacen("    nftables_ipvs\n", "", 1)));
+    assert_eq!(plain[0].services.len(), 4);
+    assert!(plain[0]
+        .services
+        .iter()
+        .all(|s| matches!(s.key, SvcKey::Addr { port: 443, .. })));
+}

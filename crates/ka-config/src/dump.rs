@@ -506,6 +506,7 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     );
     o.opt("reload_file", &g.reload_file.as_deref().map(q));
     o.opt("reload_time_file", &g.reload_time_file.as_deref().map(q));
+    o.opt("config_save_dir", &g.config_save_dir.as_deref().map(q));
     o.flag("reload_repeat", g.reload_repeat);
     o.opt("random_seed", &g.random_seed);
     o.opt("vmac_prefix", &g.vmac_prefix.as_deref().map(q));
@@ -599,6 +600,17 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     o.flag("data_use_instance", g.data_use_instance);
     o.flag("nftables_counters", g.nftables_counters);
     o.flag("nftables_ifindex", g.nftables_ifindex);
+    if let Some(t) = &g.nftables_ipvs {
+        o.kv("nftables_ipvs", q(t));
+        o.kv(
+            "nftables_ipvs_priority",
+            g.nftables_ipvs_priority.to_string(),
+        );
+        o.kv(
+            "nftables_ipvs_start_fwmark",
+            g.nftables_ipvs_start_fwmark.to_string(),
+        );
+    }
     o.close();
 }
 

@@ -190,6 +190,10 @@ pub struct GlobalDefs {
     /// `reload_file [PATH]`: a file that exists while a reload reads the configuration
     /// (default /run/keepalived.reload).
     pub reload_file: Option<String>,
+    /// `config_save_dir DIR`: at each reload every child writes its data dump (the
+    /// SIGUSR1 text) there before and after (keepalived's save_config), as
+    /// `keepalived_{vrrp,check}.PID.N.{pre,post}`. Without its trailing '/'.
+    pub config_save_dir: Option<String>,
     /// `reload_time_file PATH`: a file naming when to reload; `reload_repeat`: keep it
     /// and reload at that time every day.
     pub reload_time_file: Option<String>,
@@ -242,6 +246,14 @@ pub struct GlobalDefs {
     /// `nftables_ifindex`: IPv6 link-local VIPs keyed by interface index (what this
     /// build does in any case; see docs/COMPATIBILITY.md).
     pub nftables_ifindex: bool,
+    /// `nftables_ipvs [TABLE]` (default keepalived_ipvs): a virtual server on a group of
+    /// addresses (no fwmark entries) becomes one firewall-mark service per protocol,
+    /// the table's maps giving each address and port of the group its mark.
+    pub nftables_ipvs: Option<String>,
+    /// `nftables_ipvs_priority`: its input chain's priority (-1).
+    pub nftables_ipvs_priority: i32,
+    /// `nftables_ipvs_start_fwmark`: the first mark given out (1000).
+    pub nftables_ipvs_start_fwmark: u32,
 }
 
 /// How a child process runs (keepalived's per-process keywords in global_defs).
@@ -342,6 +354,7 @@ impl Default for GlobalDefs {
             reload_check_config: None,
             reload_file: None,
             reload_time_file: None,
+            config_save_dir: None,
             reload_repeat: false,
             random_seed: None,
             vmac_prefix: None,
@@ -361,6 +374,9 @@ impl Default for GlobalDefs {
             umask: None,
             nftables: None,
             nftables_priority: -1,
+            nftables_ipvs: None,
+            nftables_ipvs_priority: -1,
+            nftables_ipvs_start_fwmark: 1000,
             nftables_counters: false,
             nftables_ifindex: false,
         }

@@ -323,6 +323,7 @@ fn vrrp_sync_daemon_interface(n: &Node) -> Option<String> {
 pub const GLOBAL_KEYWORDS: &[&str] = &[
     "include_check",
     "tmp_config_directory",
+    "config_save_dir",
     "notification_email",
     "notification_email_from",
     "smtp_server",
@@ -388,6 +389,9 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "nftables",
     "nftables_priority",
     "nftables_counters",
+    "nftables_ipvs",
+    "nftables_ipvs_priority",
+    "nftables_ipvs_start_fwmark",
     "nftables_ifindex",
     "vrrp_owner_ignore_adverts",
     "vrrp_delay_after_boot",
@@ -440,16 +444,12 @@ pub const PROCESS_KEYWORDS: &[&str] = &[
 
 /// Valid keepalived global_defs keywords that keepalived-rs does not act on yet (P2).
 pub const GLOBAL_UNSUPPORTED: &[&str] = &[
-    "nftables_ipvs",
-    "nftables_ipvs_priority",
-    "nftables_ipvs_start_fwmark",
     "bfd_priority",
     "bfd_rt_priority",
     "bfd_no_swap",
     "bfd_cpu_affinity",
     "bfd_rlimit_rttime",
     "bfd_rlimit_rtime",
-    "config_save_dir",
     "enable_snmp_vrrp",
     "enable_snmp_keepalived",
     "enable_snmp_checker",
@@ -966,6 +966,54 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                     }
                 }
             }
+            // keepalived ipvs_nftables_handler: it also sets the priority and the first
+            // mark back to their defaults, whatever came before it.
+            "nftables_ipvs" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                if g.nftables_ipvs.is_some() {
+                    cx.warn(&n.key, "ipvs nftables already specified - ignoring");
+                } else {
+                    match n.args.first() {
+                        Some(t) if t.text.len() >= 256 => {
+                            cx.warn(t, "ipvs nftables table name too long - ignoring")
+                        }
+                        t => {
+                            g.nftables_ipvs =
+                                Some(t.map_or("keepalived_ipvs", |t| &t.text).to_string());
+                            g.nftables_ipvs_priority = -1;
+                            g.nftables_ipvs_start_fwmark = 1000;
+                        }
+                    }
+                }
+            }
+            "nftables_ipvs_priority" => {
+                cx.no_block(n);
+                if let Some(t) = cx.arg(n, 0) {
+                    match crate::ctx::parse_int(&t.text).and_then(|v| i32::try_from(v).ok()) {
+                        Some(v) => g.nftables_ipvs_priority = v,
+                        None => cx.error(
+                            t,
+                            format!("invalid ipvs nftables chain priority '{}'", t.text),
+                        ),
+                    }
+                }
+            }
+            "nftables_ipvs_start_fwmark" => {
+                cx.no_block(n);
+                if let Some(t) = cx.arg(n, 0) {
+                    match crate::ctx::parse_int(&t.text)
+                        .and_then(|v| u32::try_from(v).ok())
+                        .filter(|v| *v >= 1)
+                    {
+                        Some(v) => g.nftables_ipvs_start_fwmark = v,
+                        None => cx.error(
+                            t,
+                            format!("invalid ipvs nftables start_fwmark priority '{}'", t.text),
+                        ),
+                    }
+                }
+            }
             "nftables_priority" => {
                 cx.no_block(n);
                 if let Some(t) = cx.arg(n, 0) {
@@ -1030,6 +1078,30 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                     cx.error(&n.key, "tmp_config_directory missing directory name");
                 }
                 tmp_config_seen = true;
+            }
+            // keepalived config_save_dir_handler: an existing directory, or one the
+            // daemon makes (mode 0700) when it starts; `-t` makes nothing.
+            "config_save_dir" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                if let Some(d) = cx.arg(n, 0) {
+                    let dir = match d.text.trim_end_matches('/') {
+                        "" => "/",
+                        t => t,
+                    };
+                    match std::fs::metadata(dir) {
+                        Ok(m) if m.is_dir() => g.config_save_dir = Some(dir.to_string()),
+                        Ok(_) => cx.error(
+                            d,
+                            format!("config_save_dir {dir} exists and is not a directory"),
+                        ),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            cx.note(d, format!("config_save_dir {dir} does not exist: the daemon creates it (mode 0700) when it starts"));
+                            g.config_save_dir = Some(dir.to_string());
+                        }
+                        Err(e) => cx.error(d, format!("config_save_dir {dir} error - {e}")),
+                    }
+                }
             }
             k if GLOBAL_UNSUPPORTED.contains(&k) => cx.unsupported(n),
             _ => {

@@ -20,7 +20,7 @@ pub use ka_vrrp::state::State as VrrpState;
 
 /// Bumped whenever a message changes in a way the other side of another version could
 /// not read. A variant added at the end of [`ToChild`] that only a parent of this version
-/// sends, and only to children it spawned (`Reloaded`), keeps it: an upgrade in place
+/// sends, and only to children it spawned (`Reloaded`, `SaveDump`), keeps it: an upgrade in place
 /// from the version before stays possible.
 pub const VERSION: u32 = 11;
 
@@ -97,6 +97,11 @@ pub enum ToChild {
     /// Sent with `Resume` when the predecessor handed over at a reload (not after a
     /// crash): fifo_write_vrrp_states_on_reload applies.
     Reloaded,
+    /// `config_save_dir`: write your data dump (the SIGUSR1 text) to this file, now
+    /// (keepalived's save_config). Sent at a reload to the retiring child just before
+    /// `Handover` and to its successor just after `Go`, only to children this parent
+    /// spawned.
+    SaveDump(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

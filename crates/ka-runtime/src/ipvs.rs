@@ -130,8 +130,14 @@ impl Ipvs {
 /// net_namespace_ipvs: /run/netns/NAME, or PID 1's for ""; None: this process's own):
 /// the socket is made there and stays bound to it when this thread goes back.
 pub fn open_in(netns: Option<&str>) -> io::Result<Ipvs> {
+    in_netns(netns, open_or_load)
+}
+
+/// Runs `open` with this thread in network namespace `netns` (None: where it is; "": the
+/// default one, PID 1's; else /run/netns/NAME), then back: what it opens stays there.
+pub fn in_netns<T>(netns: Option<&str>, open: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
     let Some(name) = netns else {
-        return open_or_load();
+        return open();
     };
     let path = if name.is_empty() {
         "/proc/1/ns/net".to_string()
@@ -142,7 +148,7 @@ pub fn open_in(netns: Option<&str>) -> io::Result<Ipvs> {
     let there =
         std::fs::File::open(&path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
     nix::sched::setns(&there, nix::sched::CloneFlags::CLONE_NEWNET).map_err(io::Error::from)?;
-    let r = open_or_load();
+    let r = open();
     if let Err(e) = nix::sched::setns(&here, nix::sched::CloneFlags::CLONE_NEWNET) {
         log::error!("Open socket - unable to restore default namespace: {e}");
     }

@@ -1652,6 +1652,9 @@ impl VrrpProcess {
                     self.write_status(json.as_deref(), metrics.as_deref());
                     self.tell_parent(ka_ipc::ToParent::StatusWritten(seq));
                 }
+                Ok(Some(ka_ipc::ToChild::SaveDump(path))) => {
+                    self.dump_data_to(std::path::Path::new(&path))
+                }
                 Ok(Some(ka_ipc::ToChild::Stop)) => return FromParent::Stop,
                 Ok(Some(ka_ipc::ToChild::Handover(h))) => return FromParent::Handover(h),
                 Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),
@@ -2247,12 +2250,15 @@ impl VrrpProcess {
     /// SIGUSR1: keepalived.data where keepalived writes it ($TMPDIR or /tmp, or
     /// state_dump_file).
     fn dump_data(&self) {
-        let g = &self.global;
-        let path = ka_runtime::dumps::data_path(g, "");
+        self.dump_data_to(&ka_runtime::dumps::data_path(&self.global, ""));
+    }
+
+    /// The data dump to `path` (SIGUSR1's, or config_save_dir's at a reload).
+    fn dump_data_to(&self, path: &std::path::Path) {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
         let Some(cfg) = self.config() else { return };
         let text = ka_vrrp::dump::data(&cfg, &self.router, host.trim());
-        ka_runtime::dumps::write(&path, &text);
+        ka_runtime::dumps::write(path, &text);
     }
 
     /// SIGUSR2 (and STATS_CLEAR, before the counters are zeroed): keepalived.stats.

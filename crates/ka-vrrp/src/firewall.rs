@@ -15,6 +15,11 @@
 use std::net::IpAddr;
 
 use ka_config::model;
+use ka_nft::{
+    cmp_eq, counter, expr, meta_load, nest, payload, put, put_be32, put_str, verdict, Batch,
+    DELSETELEM, DELTABLE, F_APPEND, F_CREATE, HOOK_LOCAL_IN, HOOK_LOCAL_OUT, IPV4, IPV6, NEWCHAIN,
+    NEWRULE, NEWSET, NEWSETELEM, NEWTABLE, NF_ACCEPT, NF_DROP, REG_1,
+};
 
 /// The nftables table of a configuration, when it has one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,36 +38,10 @@ pub fn filtered(m: &model::VrrpInstance) -> bool {
     !m.accept && m.priority != 255
 }
 
-const NFNL_SUBSYS_NFTABLES: u16 = 10;
-const BATCH_BEGIN: u16 = 0x10;
-const BATCH_END: u16 = 0x11;
-const NEWTABLE: u16 = 0;
-const DELTABLE: u16 = 2;
-const NEWCHAIN: u16 = 3;
-const NEWRULE: u16 = 6;
-const NEWSET: u16 = 9;
-const NEWSETELEM: u16 = 12;
-const DELSETELEM: u16 = 14;
-
-const F_REQUEST: u16 = 0x1;
-const F_ACK: u16 = 0x4;
-const F_CREATE: u16 = 0x400;
-const F_APPEND: u16 = 0x800;
-
-/// NFPROTO_IPV4 / NFPROTO_IPV6.
-const IPV4: u8 = 2;
-const IPV6: u8 = 10;
-
 /// nft's data types for the sets' keys (ipv4_addr, ipv6_addr).
 const TYPE_IPADDR: u32 = 7;
 const TYPE_IP6ADDR: u32 = 8;
 
-const NF_DROP: u32 = 0;
-const NF_ACCEPT: u32 = 1;
-const HOOK_LOCAL_IN: u32 = 1;
-const HOOK_LOCAL_OUT: u32 = 3;
-const REG_VERDICT: u32 = 0;
-const REG_1: u32 = 1;
 const SET_ID: u32 = 1;
 
 impl Firewall {
@@ -138,20 +117,12 @@ impl Firewall {
                             put_str(m, 1, &self.table);
                             put_str(m, 2, chain);
                             nest(m, 4, |e| {
-                                expr(e, "meta", |d| {
-                                    put_be32(d, 2, 16); // NFT_META_L4PROTO
-                                    put_be32(d, 1, REG_1);
-                                });
+                                meta_load(e, 16, REG_1); // NFT_META_L4PROTO
                                 cmp_eq(e, &[58]);
-                                expr(e, "payload", |d| {
-                                    put_be32(d, 1, REG_1);
-                                    put_be32(d, 2, 2); // transport header
-                                    put_be32(d, 3, 0);
-                                    put_be32(d, 4, 1);
-                                });
+                                payload(e, REG_1, 2, 0, 1); // the ICMPv6 type
                                 cmp_eq(e, &[icmp_type]);
                                 if self.counters {
-                                    expr(e, "counter", |_| {});
+                                    counter(e);
                                 }
                                 verdict(e, NF_ACCEPT);
                             });
@@ -162,19 +133,14 @@ impl Firewall {
                     put_str(m, 1, &self.table);
                     put_str(m, 2, chain);
                     nest(m, 4, |e| {
-                        expr(e, "payload", |d| {
-                            put_be32(d, 1, REG_1);
-                            put_be32(d, 2, 1); // network header
-                            put_be32(d, 3, offset);
-                            put_be32(d, 4, key_len);
-                        });
+                        payload(e, REG_1, 1, offset, key_len); // network header
                         expr(e, "lookup", |d| {
                             put_str(d, 1, "vips");
                             put_be32(d, 2, REG_1);
                             put_be32(d, 4, SET_ID);
                         });
                         if self.counters {
-                            expr(e, "counter", |_| {});
+                            counter(e);
                         }
                         verdict(e, NF_DROP);
                     });
@@ -232,125 +198,6 @@ impl Firewall {
     }
 }
 
-/// An nf_tables transaction: BATCH_BEGIN, the messages (each acknowledged), BATCH_END.
-struct Batch<'s> {
-    buf: Vec<u8>,
-    seq: &'s mut u32,
-}
-
-impl<'s> Batch<'s> {
-    fn new(seq: &'s mut u32) -> Batch<'s> {
-        let mut b = Batch {
-            buf: Vec::new(),
-            seq,
-        };
-        b.raw(BATCH_BEGIN, F_REQUEST, 0, NFNL_SUBSYS_NFTABLES, |_| {});
-        b
-    }
-
-    fn raw(
-        &mut self,
-        ty: u16,
-        flags: u16,
-        family: u8,
-        res_id: u16,
-        body: impl FnOnce(&mut Vec<u8>),
-    ) {
-        *self.seq = self.seq.wrapping_add(1);
-        let start = self.buf.len();
-        self.buf.extend_from_slice(&[0; 4]);
-        self.buf.extend_from_slice(&ty.to_ne_bytes());
-        self.buf.extend_from_slice(&flags.to_ne_bytes());
-        self.buf.extend_from_slice(&self.seq.to_ne_bytes());
-        self.buf.extend_from_slice(&0u32.to_ne_bytes());
-        // struct nfgenmsg: family, version 0, resource id (big-endian).
-        self.buf.extend_from_slice(&[family, 0]);
-        self.buf.extend_from_slice(&res_id.to_be_bytes());
-        body(&mut self.buf);
-        let len = (self.buf.len() - start) as u32;
-        self.buf[start..start + 4].copy_from_slice(&len.to_ne_bytes());
-    }
-
-    fn msg(&mut self, cmd: u16, family: u8, flags: u16, body: impl FnOnce(&mut Vec<u8>)) {
-        let ty = (NFNL_SUBSYS_NFTABLES << 8) | cmd;
-        self.raw(ty, F_REQUEST | F_ACK | flags, family, 0, body);
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        self.raw(BATCH_END, F_REQUEST, 0, NFNL_SUBSYS_NFTABLES, |_| {});
-        self.buf
-    }
-}
-
 /// The sequence numbers a batch's acknowledged messages carry (all but its first and
 /// last), for matching the kernel's answers.
-pub fn acked_seqs(batch: &[u8]) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut b = batch;
-    while b.len() >= 16 {
-        let len = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as usize;
-        let flags = u16::from_ne_bytes([b[6], b[7]]);
-        if len < 16 || len > b.len() {
-            break;
-        }
-        if flags & F_ACK != 0 {
-            out.push(u32::from_ne_bytes([b[8], b[9], b[10], b[11]]));
-        }
-        b = &b[align4(len).min(b.len())..];
-    }
-    out
-}
-
-fn align4(n: usize) -> usize {
-    (n + 3) & !3
-}
-
-fn put(buf: &mut Vec<u8>, ty: u16, data: &[u8]) {
-    buf.extend_from_slice(&((4 + data.len()) as u16).to_ne_bytes());
-    buf.extend_from_slice(&ty.to_ne_bytes());
-    buf.extend_from_slice(data);
-    buf.resize(align4(buf.len()), 0);
-}
-
-fn put_str(buf: &mut Vec<u8>, ty: u16, s: &str) {
-    let mut v = s.as_bytes().to_vec();
-    v.push(0);
-    put(buf, ty, &v);
-}
-
-fn put_be32(buf: &mut Vec<u8>, ty: u16, v: u32) {
-    put(buf, ty, &v.to_be_bytes());
-}
-
-/// A nested attribute (NLA_F_NESTED set, as nftables' kernel side expects).
-fn nest(buf: &mut Vec<u8>, ty: u16, f: impl FnOnce(&mut Vec<u8>)) {
-    let start = buf.len();
-    buf.extend_from_slice(&[0; 4]);
-    f(buf);
-    let len = (buf.len() - start) as u16;
-    buf[start..start + 2].copy_from_slice(&len.to_ne_bytes());
-    buf[start + 2..start + 4].copy_from_slice(&(ty | 0x8000).to_ne_bytes());
-}
-
-/// One expression of a rule's list: its name and its data.
-fn expr(buf: &mut Vec<u8>, name: &str, data: impl FnOnce(&mut Vec<u8>)) {
-    nest(buf, 1, |e| {
-        put_str(e, 1, name);
-        nest(e, 2, data);
-    });
-}
-
-fn cmp_eq(buf: &mut Vec<u8>, value: &[u8]) {
-    expr(buf, "cmp", |d| {
-        put_be32(d, 1, REG_1);
-        put_be32(d, 2, 0); // NFT_CMP_EQ
-        nest(d, 3, |v| put(v, 1, value));
-    });
-}
-
-fn verdict(buf: &mut Vec<u8>, code: u32) {
-    expr(buf, "immediate", |d| {
-        put_be32(d, 1, REG_VERDICT);
-        nest(d, 2, |v| nest(v, 2, |c| put_be32(c, 1, code)));
-    });
-}
+pub use ka_nft::acked_seqs;

@@ -27,6 +27,8 @@ pub struct Kept {
     reload_time: Option<(String, bool)>,
     /// child_wait_time: how long a stop waits for the children.
     child_wait_time: std::time::Duration,
+    /// config_save_dir: where each reload's dumps go.
+    config_save_dir: Option<String>,
 }
 
 impl Kept {
@@ -50,6 +52,7 @@ impl Kept {
                 .clone()
                 .map(|f| (f, c.global.reload_repeat)),
             child_wait_time: c.global.child_wait_time,
+            config_save_dir: c.global.config_save_dir.clone(),
         })
     }
 
@@ -81,6 +84,10 @@ impl Kept {
 
     pub fn child_wait_time(&self) -> std::time::Duration {
         self.child_wait_time
+    }
+
+    pub fn config_save_dir(&self) -> Option<&str> {
+        self.config_save_dir.as_deref()
     }
 
     pub fn reload_file(&self) -> Option<&str> {

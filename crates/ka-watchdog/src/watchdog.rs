@@ -219,6 +219,40 @@ pub struct Watchdog {
     /// Set by [`Watchdog::adopt`]: the children of the previous executable are to be
     /// replaced as soon as the loop runs (the version they came from).
     pending_upgrade: Option<String>,
+    /// During a SIGHUP reload with config_save_dir: the reload's number and the
+    /// directories of the running configuration (the "pre" dumps) and of the new one
+    /// (the "post" dumps).
+    saving: Option<Saving>,
+}
+
+/// config_save_dir at one reload (keepalived save_config).
+struct Saving {
+    reload: u64,
+    pre: Option<String>,
+    post: Option<String>,
+}
+
+impl Saving {
+    /// keepalived's file name, `keepalived_PROCESS.PID.N.pre|post`, with the pid of the
+    /// child that writes it (the retiring one before, its successor after).
+    fn path(dir: &str, k: Kind, pid: u32, reload: u64, post: bool) -> String {
+        let process = match k {
+            Kind::Vrrp => "vrrp",
+            Kind::Check => "check",
+        };
+        let when = if post { "post" } else { "pre" };
+        format!("{dir}/keepalived_{process}.{pid}.{reload}.{when}")
+    }
+}
+
+/// keepalived config_save_dir_handler: the directory is made (0700) when missing.
+fn make_save_dir(dir: &str) {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => log::info!("config_save_dir {dir} created"),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => log::error!("Unable to create config_save_dir {dir} ({e})"),
+    }
 }
 
 /// A status request sent to the children: which parts, and who has written theirs.
@@ -255,6 +289,9 @@ impl Watchdog {
         dont_respawn: bool,
     ) -> io::Result<Watchdog> {
         let kept = Kept::new(&config)?;
+        if let Some(d) = &config.global.config_save_dir {
+            make_save_dir(d);
+        }
         // The typed model goes: its memory back to the system.
         drop(config);
         ka_ipc::proc::release_free_memory();
@@ -297,6 +334,7 @@ impl Watchdog {
             upgrades: 0,
             last_upgrade: None,
             pending_upgrade: None,
+            saving: None,
         })
     }
 
@@ -1034,7 +1072,20 @@ impl Watchdog {
         drop((loaded.tree, loaded.sources, loaded.diagnostics));
         ka_ipc::proc::release_free_memory();
         let read = t0.elapsed();
+        let post = new_config.global.config_save_dir.clone();
+        if let Some(d) = &post {
+            make_save_dir(d);
+        }
+        let pre = self.config.config_save_dir().map(str::to_string);
+        if pre.is_some() || post.is_some() {
+            self.saving = Some(Saving {
+                reload: self.reloads,
+                pre,
+                post,
+            });
+        }
         let replaced = self.replace_children(new_config, poll);
+        self.saving = None;
         // The configuration replaced (or the one refused) is gone: its memory back to
         // the system, so that RSS returns to its level before the reload.
         ka_ipc::proc::release_free_memory();
@@ -1128,7 +1179,20 @@ impl Watchdog {
                     r.started = Instant::now();
                     let pid = r.child.id();
                     match self.go(k, r, resume, true, poll) {
-                        Ok(()) => log::info!("Reload: {} child process, pid={pid}", k.name()),
+                        Ok(()) => {
+                            log::info!("Reload: {} child process, pid={pid}", k.name());
+                            if let Some(Saving {
+                                reload,
+                                post: Some(dir),
+                                ..
+                            }) = &self.saving
+                            {
+                                let path = Saving::path(dir, k, pid, *reload, true);
+                                if let Some(r) = &self.slots[k.slot()].running {
+                                    let _ = send_blocking(&r.ch, &ToChild::SaveDump(path));
+                                }
+                            }
+                        }
                         Err(e) => {
                             log::error!("Reload: cannot start the new {} child: {e}", k.name())
                         }
@@ -1178,6 +1242,18 @@ impl Watchdog {
         let fd = std::os::fd::AsRawFd::as_raw_fd(&old.ch);
         let _ = poll.registry().deregister(&mut SourceFd(&fd));
         let mut last = None;
+        if let (
+            Some(Saving {
+                reload,
+                pre: Some(dir),
+                ..
+            }),
+            ChildProc::Spawned(_),
+        ) = (&self.saving, &old.child)
+        {
+            let path = Saving::path(dir, k, old.child.id(), *reload, false);
+            let _ = send_blocking(&old.ch, &ToChild::SaveDump(path));
+        }
         if send_blocking(&old.ch, &ToChild::Handover(h)).is_ok() {
             let end = Instant::now() + HANDOVER_WITHIN;
             while last.is_none() && Instant::now() < end {

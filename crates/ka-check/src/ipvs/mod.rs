@@ -13,11 +13,12 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use ka_config::model::{self, Config, Family, LbKind, Protocol, VsGroupEntry, VsKey};
+use ka_config::model::{self, Config, Family, LbKind, VsGroupEntry, VsKey};
 
 use crate::service::IpvsOp;
 
 pub mod kernel;
+pub mod marks;
 
 pub use kernel::{
     describe, Cmd, CounterTable, Counters, Dest, Forward, Service, SvcKey, SyncDaemon, SyncRole,
@@ -34,13 +35,7 @@ pub struct VsLayout {
     pub sorry: Option<Dest>,
 }
 
-fn protocol(p: Protocol) -> u16 {
-    match p {
-        Protocol::Tcp => 6,
-        Protocol::Udp => 17,
-        Protocol::Sctp => 132,
-    }
-}
+use marks::protocol;
 
 fn forward(k: LbKind) -> Forward {
     match k {
@@ -97,7 +92,11 @@ fn granularity(g: Option<&str>, ipv6: bool) -> u32 {
 
 /// The services and destinations of every virtual server, in configuration order.
 pub fn layout(c: &Config) -> Vec<VsLayout> {
-    c.virtual_servers.iter().map(|v| vs_layout(c, v)).collect()
+    let marks = marks::auto_marks(c);
+    c.virtual_servers
+        .iter()
+        .map(|v| vs_layout(c, v, &marks))
+        .collect()
 }
 
 fn vs_ipv6(v: &model::VirtualServer) -> bool {
@@ -110,11 +109,29 @@ fn vs_ipv6(v: &model::VirtualServer) -> bool {
     }
 }
 
-fn vs_layout(c: &Config, v: &model::VirtualServer) -> VsLayout {
+fn vs_layout(c: &Config, v: &model::VirtualServer, marks: &marks::AutoMarks) -> VsLayout {
     let ipv6 = vs_ipv6(v);
     let mut keys: Vec<(SvcKey, u16)> = Vec::new();
     let proto = protocol(v.protocol);
     match &v.key {
+        // nftables_ipvs: the group's addresses are marked by nftables; one fwmark service
+        // per family the group has (keepalived ipvs_cmd: both when it has both).
+        VsKey::Group(name) if marks.contains_key(&(name.clone(), proto)) => {
+            let mark = marks[&(name.clone(), proto)];
+            let entries = || {
+                c.vs_groups
+                    .iter()
+                    .filter(|g| &g.name == name)
+                    .flat_map(|g| &g.entries)
+            };
+            for v6 in [false, true] {
+                if entries().any(
+                    |e| matches!(e, VsGroupEntry::Range { first, .. } if first.is_ipv6() == v6),
+                ) {
+                    keys.push((SvcKey::Fwmark { ipv6: v6, mark }, 0));
+                }
+            }
+        }
         VsKey::Addr { ip, port } => keys.push((
             SvcKey::Addr {
                 protocol: proto,
