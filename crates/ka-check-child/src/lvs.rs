@@ -181,7 +181,8 @@ impl Lvs {
                         };
                         vs += *c;
                         for (d, slot) in l.rs.iter().zip(rs.iter_mut()) {
-                            if let Some(c) = dests.get(&(d.addr, d.port)) {
+                            let port = ka_check::ipvs::service_port(&s.key, d);
+                            if let Some(c) = dests.get(&(d.addr, port)) {
                                 *slot.get_or_insert_with(Counters::default) += *c;
                             }
                         }

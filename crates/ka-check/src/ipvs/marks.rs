@@ -317,7 +317,10 @@ impl Marks {
                     put_be32(d, 2, META_MARK);
                     put_be32(d, 3, REG_1);
                 });
-                counter(e);
+                // keepalived add_counter: only with nftables_counters.
+                if self.counters {
+                    counter(e);
+                }
                 verdict(e, NFT_RETURN);
             });
         });

@@ -237,6 +237,15 @@ fn vs_layout(c: &Config, v: &model::VirtualServer, marks: &marks::AutoMarks) -> 
     }
 }
 
+/// The port destination `d` has in service `key`: 0 in a firewall-mark service unless
+/// NAT.
+pub fn service_port(key: &SvcKey, d: &Dest) -> u16 {
+    match key {
+        SvcKey::Fwmark { .. } if d.forward != Forward::Masq => 0,
+        _ => d.port,
+    }
+}
+
 /// What should be in the kernel: the layout with each destination's current weight.
 pub struct Wanted {
     pub layout: Vec<VsLayout>,
@@ -311,13 +320,25 @@ impl Wanted {
         out
     }
 
-    /// The part of the table virtual server `vs` owns.
+    /// The part of the table virtual server `vs` owns. A firewall-mark service's
+    /// destinations that are not NAT have port 0 (keepalived ipvs_cmd: the port is the
+    /// packet's own), whatever the configuration gave them.
     pub fn table_for(&self, vs: usize) -> Table {
         let dests = self.dests(vs);
         let mut t = Table::new();
         if let Some(l) = self.layout.get(vs) {
             for s in &l.services {
-                t.insert(s.key.clone(), (s.clone(), dests.clone()));
+                let d = match s.key {
+                    SvcKey::Fwmark { .. } => dests
+                        .values()
+                        .map(|d| {
+                            let port = service_port(&s.key, d);
+                            ((d.addr, port), Dest { port, ..d.clone() })
+                        })
+                        .collect(),
+                    SvcKey::Addr { .. } => dests.clone(),
+                };
+                t.insert(s.key.clone(), (s.clone(), d));
             }
         }
         t
