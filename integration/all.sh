@@ -37,7 +37,7 @@ make -s package > "$logs/package" 2>&1 || { cat "$logs/package"; exit 1; }
 
 set -m
 lane short 0 interop.sh trackfile.sh trackprocess.sh buffers.sh nftables.sh netns.sh \
-    srcip.sh garp.sh linkdelay.sh package.sh > "$logs/short" 2>&1 &
+    srcip.sh garp.sh linkdelay.sh vmacaddr.sh package.sh > "$logs/short" 2>&1 &
 pids+=($!)
 set +m
 

@@ -510,6 +510,7 @@ fn global(g: &GlobalDefs, o: &mut Out) {
     o.flag("reload_repeat", g.reload_repeat);
     o.opt("random_seed", &g.random_seed);
     o.opt("vmac_prefix", &g.vmac_prefix.as_deref().map(q));
+    o.opt("vmac_addr_prefix", &g.vmac_addr_prefix.as_deref().map(q));
     o.opt("iproute_usr_dir", &g.iproute_usr_dir.as_deref().map(q));
     o.opt("iproute_etc_dir", &g.iproute_etc_dir.as_deref().map(q));
     if let Some(d) = &g.lvs_sync_daemon {
@@ -930,6 +931,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
         o.line(l);
     }
     o.flag("vmac_xmit_base", i.vmac_xmit_base);
+    o.flag("use_vmac_addr", i.use_vmac_addr);
     o.onoff("accept", i.accept);
     o.onoff("strict_mode", i.strict_mode);
     o.onoff("check_unicast_src", i.check_unicast_src);

@@ -204,6 +204,9 @@ pub struct GlobalDefs {
     /// `vmac_prefix`: the start of the names of VMACs not given one (default "vrrp":
     /// `vrrp.VRID`).
     pub vmac_prefix: Option<String>,
+    /// `vmac_addr_prefix`: the start of the names of the VMACs made for single addresses
+    /// (`use_vmac` on an address line, `use_vmac_addr`); default vmac_prefix's.
+    pub vmac_addr_prefix: Option<String>,
     pub lvs_sync_daemon: Option<LvsSyncDaemon>,
     pub lvs_flush: bool,
     /// Real servers up at start are notified (notify_up, the FIFO) as keepalived's
@@ -358,6 +361,7 @@ impl Default for GlobalDefs {
             reload_repeat: false,
             random_seed: None,
             vmac_prefix: None,
+            vmac_addr_prefix: None,
             lvs_sync_daemon: None,
             lvs_flush: false,
             rs_init_notifies: false,
@@ -725,6 +729,9 @@ pub struct VrrpInstance {
     pub notify_priority_changes: Option<bool>,
     pub use_vmac: Option<Vmac>,
     pub vmac_xmit_base: bool,
+    /// `use_vmac_addr`: every VIP and eVIP on another interface than the instance's, or
+    /// of the other family, goes on a VMAC of its own there (keepalived VRRP_VMAC_ADDR).
+    pub use_vmac_addr: bool,
     pub accept: bool,
     pub strict_mode: bool,
     pub check_unicast_src: bool,

@@ -404,6 +404,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "reload_repeat",
     "random_seed",
     "vmac_prefix",
+    "vmac_addr_prefix",
     "disable_local_igmp",
     "vrrp_garp_extra_if",
     "fifo_write_vrrp_states_on_reload",
@@ -464,7 +465,6 @@ pub const GLOBAL_UNSUPPORTED: &[&str] = &[
     "dbus_service_name",
     "dbus_no_interface_name",
     "bfd_process_name",
-    "vmac_addr_prefix",
 ];
 
 fn fifo(cx: &mut Ctx, n: &Node) -> Option<Fifo> {
@@ -834,6 +834,23 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                         );
                     } else {
                         g.vmac_prefix = Some(t.text.to_string());
+                    }
+                }
+            }
+            "vmac_addr_prefix" => {
+                cx.no_block(n);
+                cx.extra(n, 1);
+                if let Some(t) = cx.arg(n, 0) {
+                    if g.vmac_addr_prefix.is_some() {
+                        cx.error(
+                            t,
+                            format!(
+                                "vmac_addr prefix has already been specified - ignoring {}",
+                                t.text
+                            ),
+                        );
+                    } else {
+                        g.vmac_addr_prefix = Some(t.text.to_string());
                     }
                 }
             }
@@ -2076,6 +2093,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "notify_master_rx_lower_pri",
     "lvs_sync_daemon_interface",
     "use_vmac",
+    "use_vmac_addr",
     "vmac_xmit_base",
     "accept",
     "no_accept",
@@ -2097,13 +2115,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "old_unicast_checksum",
 ];
 
-pub const INSTANCE_UNSUPPORTED: &[&str] = &[
-    "auth_hmac",
-    "vrf",
-    "track_bfd",
-    "use_ipvlan",
-    "use_vmac_addr",
-];
+pub const INSTANCE_UNSUPPORTED: &[&str] = &["auth_hmac", "vrf", "track_bfd", "use_ipvlan"];
 
 #[allow(clippy::too_many_arguments)]
 fn track_list(
@@ -2250,6 +2262,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         notify_priority_changes: None,
         use_vmac: None,
         vmac_xmit_base: false,
+        use_vmac_addr: false,
         accept: !g.vrrp_strict,
         strict_mode: g.vrrp_strict,
         check_unicast_src: g.vrrp_check_unicast_src,
@@ -2566,6 +2579,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 inst.use_vmac = Some(v);
             }
             "vmac_xmit_base" => set(&mut inst.vmac_xmit_base, cx.flag(ch)),
+            "use_vmac_addr" => set(&mut inst.use_vmac_addr, cx.flag(ch)),
             "accept" => accept = cx.flag(ch).map(|b| (b, ch)).or(accept),
             "no_accept" => accept = cx.flag(ch).map(|b| (!b, ch)).or(accept),
             "strict_mode" => set(&mut inst.strict_mode, cx.flag(ch)),
@@ -2929,6 +2943,34 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             format!("({name}) promote_secondaries is automatically set for vmacs - ignoring"),
         );
         inst.promote_secondaries = false;
+    }
+
+    // keepalived vrrp_complete_instance: an address's own use_vmac that the instance's
+    // VMAC or use_vmac_addr already covers.
+    let v6 = inst.is_ipv6();
+    for a in inst.vips.iter().chain(&inst.excluded_vips) {
+        if !a.use_vmac {
+            continue;
+        }
+        let own = a.dev.is_none() || a.dev == inst.interface;
+        let same = a.addr.is_ipv6() == v6;
+        if own && same && inst.use_vmac.is_some() {
+            cx.warn(
+                &n.args[0],
+                format!(
+                    "({name}) use_vmac specified for VIP/eVIP {} and vrrp instance",
+                    a.addr
+                ),
+            );
+        } else if (!own || !same) && inst.use_vmac_addr {
+            cx.warn(
+                &n.args[0],
+                format!(
+                    "({name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP {}",
+                    a.addr
+                ),
+            );
+        }
     }
 
     // Preemption (keepalived: the owner never defers; nopreempt needs initial state BACKUP).

@@ -85,6 +85,9 @@ struct Vmac {
     spec: model::Vmac,
     /// Deleted or renamed by someone else, not created again yet.
     gone: bool,
+    /// A VMAC made for single addresses (`use_vmac` on an address line, `use_vmac_addr`):
+    /// the instances and addresses on it. Empty for an instance's own VMAC.
+    carries: Vec<(usize, IpAddr)>,
 }
 
 /// An interface polled for its link (keepalived linkbeat).
@@ -341,6 +344,7 @@ impl VrrpProcess {
         let mut nl = ctx(Netlink::new(), || "rtnetlink socket".into())?;
         rcvbuf(&nl, cfg.global.vrrp_netlink_cmd_rcv_bufs, "rtnetlink");
         let mut vmacs = Vec::new();
+        let mut addr_vmac_trackers: Vec<(Vec<usize>, usize)> = Vec::new();
         for (n, m) in cfg.instances.iter().enumerate() {
             let (Some(v), Some(base)) = (&m.use_vmac, &m.interface) else {
                 continue;
@@ -372,7 +376,74 @@ impl VrrpProcess {
                 xmit_base: m.vmac_xmit_base,
                 spec: v.clone(),
                 gone: false,
+                carries: Vec::new(),
             });
+        }
+        // VMACs for single addresses (keepalived vrrp_complete_instance): a name an
+        // interface already has is skipped unless that interface is this VMAC (left by a
+        // predecessor).
+        let taken = |name: &str, mac: [u8; 6]| {
+            iface::index(name).is_ok() && iface::mac(name).ok() != Some(mac)
+        };
+        for av in ka_vrrp::config::address_vmacs(&cfg, &taken) {
+            let first = &cfg.instances[av.instances[0]];
+            if iface::index(&av.base).is_err() {
+                log::warn!(
+                    "({}) VMAC {} not created: interface {} doesn't exist",
+                    first.name,
+                    av.name,
+                    av.base
+                );
+                continue;
+            }
+            let spec = model::Vmac {
+                name: Some(av.name.clone()),
+                mac: Some(av.mac),
+                group: None,
+            };
+            let io = Self::make_vmac(&mut nl, &first.name, first.vrid, &spec, &av.name, &av.base)?;
+            let carries: Vec<(usize, IpAddr)> = av
+                .instances
+                .iter()
+                .flat_map(|&i| {
+                    let m = &cfg.instances[i];
+                    m.vips
+                        .iter()
+                        .chain(&m.excluded_vips)
+                        .filter(|a| {
+                            ka_vrrp::config::on_addr_vmac(m, a)
+                                && a.dev.as_deref().or(m.interface.as_deref())
+                                    == Some(av.base.as_str())
+                        })
+                        .map(move |a| (i, a.addr))
+                })
+                .collect();
+            log::info!(
+                "({}) VMAC {} on {} for {}",
+                first.name,
+                av.name,
+                av.base,
+                carries
+                    .iter()
+                    .map(|(_, a)| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let index = io.ifindex;
+            ifaces.push(io);
+            vmacs.push(Vmac {
+                instance: av.instances[0],
+                name: av.name,
+                index,
+                base: av.base,
+                xmit_base: false,
+                spec,
+                gone: false,
+                carries,
+            });
+            if av.tracked {
+                addr_vmac_trackers.push((av.instances, vmacs.len() - 1));
+            }
         }
         // Each instance's advert source: its configured address, else the interface's
         // first IPv4 address that is not one of the VIPs.
@@ -399,13 +470,25 @@ impl VrrpProcess {
         let mut router = vconfig::router(&cfg, &primary);
         // An instance with a VMAC runs on it (keepalived's vrrp->ifp): in FAULT while
         // it is gone (see `follow_vmacs`).
-        for v in &vmacs {
+        for v in vmacs.iter().filter(|v| v.carries.is_empty()) {
             router.instances[v.instance].add_tracker(
                 TrackerId::Interface(v.name.clone()),
                 0,
                 false,
                 TrackStatus::Up,
             );
+        }
+        // An address VMAC is tracked by the instances with addresses on it (keepalived
+        // TRACK_ADDR), unless each of them is no_track.
+        for (users, k) in &addr_vmac_trackers {
+            for &i in users {
+                router.instances[i].add_tracker(
+                    TrackerId::Interface(vmacs[*k].name.clone()),
+                    0,
+                    false,
+                    TrackStatus::Up,
+                );
+            }
         }
         let scripts = cfg
             .scripts
@@ -1033,18 +1116,17 @@ impl VrrpProcess {
     /// back.
     fn address_removed(&mut self, ifindex: u32, addr: IpAddr) {
         let t = now(self.epoch);
-        // Held there: on the device the address line names, or the instance's VMAC.
-        let vmacs: Vec<(usize, String, String)> = self
-            .vmacs
-            .iter()
-            .map(|v| (v.instance, v.base.clone(), v.name.clone()))
+        // Held there: on the device the address line names, or a VMAC (see `on_vmac`).
+        let held: Vec<Vec<model::IpAddress>> = (0..self.router.instances.len())
+            .map(|i| self.all_vips(i))
             .collect();
         let on = |i: usize, a: &model::IpAddress| {
-            let dev = a.dev.as_deref().unwrap_or_default();
-            let dev = vmacs
+            let dev = held[i]
                 .iter()
-                .find(|(n, base, _)| *n == i && base == dev)
-                .map_or(dev, |(_, _, vmac)| vmac.as_str());
+                .find(|h| h.addr == a.addr)
+                .and_then(|h| h.dev.as_deref())
+                .or(a.dev.as_deref())
+                .unwrap_or_default();
             iface::index(dev).ok() == Some(ifindex)
         };
         let acts = self.router.address_removed(t, addr, on);
@@ -2452,12 +2534,22 @@ impl VrrpProcess {
     }
 
     /// keepalived: with use_vmac, the addresses of the instance's interface go on the VMAC.
+    /// An address with a VMAC of its own goes on it.
     fn on_vmac(&self, i: usize, mut list: Vec<model::IpAddress>) -> Vec<model::IpAddress> {
-        if let Some(v) = self.vmacs.iter().find(|v| v.instance == i) {
+        if let Some(v) = self
+            .vmacs
+            .iter()
+            .find(|v| v.instance == i && v.carries.is_empty())
+        {
             for a in &mut list {
                 if a.dev.as_deref().unwrap_or(&v.base) == v.base {
                     a.dev = Some(v.name.clone());
                 }
+            }
+        }
+        for a in &mut list {
+            if let Some(v) = self.vmacs.iter().find(|v| v.carries.contains(&(i, a.addr))) {
+                a.dev = Some(v.name.clone());
             }
         }
         list
@@ -2465,7 +2557,11 @@ impl VrrpProcess {
 
     /// The interface adverts leave through: the VMAC unless vmac_xmit_base.
     fn send_if(&self, i: usize) -> String {
-        match self.vmacs.iter().find(|v| v.instance == i) {
+        match self
+            .vmacs
+            .iter()
+            .find(|v| v.instance == i && v.carries.is_empty())
+        {
             Some(v) if !v.xmit_base => v.name.clone(),
             _ => self.router.instances[i]
                 .cfg

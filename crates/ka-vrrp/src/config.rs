@@ -39,13 +39,122 @@ pub fn vmac_ifname(g: &model::GlobalDefs, m: &model::VrrpInstance) -> Option<Str
     if let Some(n) = &v.name {
         return Some(n.clone());
     }
-    let prefix = g.vmac_prefix.as_deref().unwrap_or("vrrp");
-    let tail = format!(".{}", m.vrid);
+    Some(vmac_name(
+        g.vmac_prefix.as_deref().unwrap_or("vrrp"),
+        None,
+        m.vrid,
+    ))
+}
+
+/// `PREFIX.VRID` (or `PREFIXn.VRID`), PREFIX cut so that the name fits an interface
+/// name (15 bytes), as keepalived's create_vmac_name cuts it.
+fn vmac_name(prefix: &str, num: Option<u32>, vrid: u8) -> String {
+    let tail = match num {
+        Some(n) => format!("{n}.{vrid}"),
+        None => format!(".{vrid}"),
+    };
     let mut cut = prefix.len().min(15usize.saturating_sub(tail.len()));
     while !prefix.is_char_boundary(cut) {
         cut -= 1;
     }
-    Some(format!("{}{tail}", &prefix[..cut]))
+    format!("{}{tail}", &prefix[..cut])
+}
+
+/// Whether address `a` of instance `m` goes on a VMAC of its own (keepalived
+/// vrrp_complete_instance): on the instance's interface, when it has `use_vmac` and the
+/// instance no VMAC of that family, or is of the other family under `use_vmac_addr`; on
+/// another interface, when it has `use_vmac` or the instance `use_vmac_addr`. IPv4
+/// addresses only: this build makes no IPv6 VMAC (see `use_vmac`).
+pub fn on_addr_vmac(m: &model::VrrpInstance, a: &model::IpAddress) -> bool {
+    if a.addr.is_ipv6() {
+        return false;
+    }
+    let own = a.dev.is_none() || a.dev == m.interface;
+    let same = a.addr.is_ipv6() == m.is_ipv6();
+    if own && same && m.use_vmac.is_some() {
+        return false;
+    }
+    if own {
+        a.use_vmac || (m.use_vmac_addr && !same)
+    } else {
+        a.use_vmac || m.use_vmac_addr
+    }
+}
+
+/// A VMAC made for single addresses: on the addresses' interface, with the VRID of the
+/// instances that use it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddrVmac {
+    /// The instances whose addresses are on it (indexes into the configuration's).
+    pub instances: Vec<usize>,
+    pub base: String,
+    pub name: String,
+    pub mac: [u8; 6],
+    /// Some address on it is tracked (not `no_track`): its instances go to FAULT while
+    /// it is gone.
+    pub tracked: bool,
+}
+
+/// The address VMACs of a configuration (keepalived if_get_by_vmac, create_vmac_name):
+/// one per VRID, interface and MAC (the instance's `use_vmac` MAC, else
+/// 00:00:5e:00:01:VRID); named `PREFIX.VRID`, else `PREFIX1.VRID`, `PREFIX2.VRID`, …,
+/// PREFIX being vmac_addr_prefix, else vmac_prefix, else "vrrp"; a name an instance's
+/// VMAC has, or one `taken` says an interface other than this VMAC has, is skipped.
+pub fn address_vmacs(c: &model::Config, taken: &dyn Fn(&str, [u8; 6]) -> bool) -> Vec<AddrVmac> {
+    let g = &c.global;
+    let prefix = g
+        .vmac_addr_prefix
+        .as_deref()
+        .or(g.vmac_prefix.as_deref())
+        .unwrap_or("vrrp");
+    let instance_vmacs: Vec<String> = c
+        .instances
+        .iter()
+        .filter_map(|m| vmac_ifname(g, m))
+        .collect();
+    let mut out: Vec<AddrVmac> = Vec::new();
+    for (i, m) in c.instances.iter().enumerate() {
+        for a in m.vips.iter().chain(&m.excluded_vips) {
+            if !on_addr_vmac(m, a) {
+                continue;
+            }
+            let Some(base) = a.dev.clone().or_else(|| m.interface.clone()) else {
+                continue;
+            };
+            let mac = m
+                .use_vmac
+                .as_ref()
+                .and_then(|v| v.mac)
+                .unwrap_or([0, 0, 0x5e, 0, 1, m.vrid]);
+            if let Some(v) = out.iter_mut().find(|v| v.base == base && v.mac == mac) {
+                if !v.instances.contains(&i) {
+                    v.instances.push(i);
+                }
+                v.tracked |= !a.no_track;
+                continue;
+            }
+            let mut num = None;
+            let name = loop {
+                let n = vmac_name(prefix, num, m.vrid);
+                let used = instance_vmacs.contains(&n) || out.iter().any(|v| v.name == n);
+                if !used && !taken(&n, mac) {
+                    break n;
+                }
+                num = Some(num.map_or(1, |k| k + 1));
+                if num > Some(99) {
+                    break n;
+                }
+            };
+            out.push(AddrVmac {
+                instances: vec![i],
+                base,
+                name,
+                mac,
+                tracked: !a.no_track,
+            });
+        }
+    }
+    out
 }
 
 /// How long the instances wait before they begin, the system having been up `uptime`:
@@ -373,21 +482,26 @@ pub fn rx_buf_size(g: &model::GlobalDefs, on: &[&InstanceConfig], mtu: u32) -> u
         .fold(0u32, u32::saturating_add)
 }
 
-/// garp_extra_if's addresses (keepalived vrrp_send_vmac_update): the first VIP or
-/// excluded VIP on each interface other than the instance's own (its own too when
-/// adverts leave through the base interface of its VMAC). keepalived sends only on VMACs
-/// of a VIP's own (`use_vmac` on an address line) unless `all` is given; this build makes
-/// no such VMACs, so without `all` there is nothing to send.
+/// garp_extra_if's addresses (keepalived vrrp_send_vmac_update): with `all`, the first
+/// VIP or excluded VIP on each interface other than the instance's own (its own too when
+/// adverts leave through the base interface of its VMAC); without it, the first on each
+/// VMAC made for single addresses ([`on_addr_vmac`]). The `dev` returned is the address
+/// line's (the VRRP child puts an address of a VMAC on it).
 pub fn garp_extra_addresses(m: &model::VrrpInstance) -> std::sync::Arc<[model::IpAddress]> {
-    if !m.garp.extra_if.is_some_and(|x| x.all && x.interval > 0) {
+    let Some(x) = m.garp.extra_if.filter(|x| x.interval > 0) else {
         return std::sync::Arc::from([]);
-    }
+    };
     let own_too = m.use_vmac.is_some() && m.vmac_xmit_base;
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for a in m.vips.iter().chain(&m.excluded_vips) {
         let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");
-        if (dev == m.interface.as_deref().unwrap_or("") && !own_too) || seen.contains(&dev) {
+        let wanted = if x.all {
+            dev != m.interface.as_deref().unwrap_or("") || own_too
+        } else {
+            on_addr_vmac(m, a)
+        };
+        if !wanted || seen.contains(&dev) {
             continue;
         }
         seen.push(dev);

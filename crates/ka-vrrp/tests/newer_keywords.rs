@@ -505,9 +505,73 @@ fn garp_extra_if_refreshes_the_other_interfaces_while_master() {
         vec![want.clone(), want]
     );
     assert_eq!(with_all[1].0 - with_all[0].0, 10_000);
-    // Without `all` keepalived sends only on a VIP's own VMAC, which this build does not make.
+    // Without `all` keepalived sends only on the VMACs made for single addresses: none
+    // here; with use_vmac_addr, eth1's and eth2's addresses have one each.
     assert!(extra_garps(&conf("garp_extra_if 10")).is_empty());
     assert!(extra_garps(&conf("")).is_empty());
+    let want: Vec<Vec<String>> =
+        vec![vec!["198.51.100.1 eth1".into(), "203.0.113.1 eth2".into()]; 2];
+    let on_vmacs = extra_garps(&conf("garp_extra_if 10\n    use_vmac_addr"));
+    assert_eq!(
+        on_vmacs.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>(),
+        want
+    );
+}
+
+// ---- use_vmac_addr, use_vmac on an address line, vmac_addr_prefix ----
+
+/// keepalived vrrp_complete_instance and create_vmac_name: which addresses get a VMAC of
+/// their own, one per interface and VRID, named PREFIX.VRID unless that name is taken.
+#[test]
+fn address_vmacs_as_keepalived_makes_them() {
+    let text = "global_defs {\n    vmac_addr_prefix av\n}\n\
+        vrrp_instance A {\n    interface eth0\n    virtual_router_id 7\n    use_vmac_addr\n    virtual_ipaddress {\n        192.0.2.1/24\n        198.51.100.1/24 dev eth1\n        198.51.100.2/24 dev eth1\n        203.0.113.1/24 dev eth2 no_track\n    }\n}\n\
+        vrrp_instance B {\n    interface eth0\n    virtual_router_id 8\n    virtual_ipaddress {\n        192.0.2.2/24\n        192.0.2.3/24 use_vmac\n        198.51.100.9/24 dev eth1\n    }\n}\n\
+        vrrp_instance C {\n    interface eth0\n    virtual_router_id 9\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.4/24 use_vmac\n    }\n}\n";
+    let l = load(text);
+    assert_eq!(
+        messages(&l),
+        vec!["(C) use_vmac specified for VIP/eVIP 192.0.2.4 and vrrp instance".to_string()]
+    );
+    let c = &l.config;
+    let on = |i: usize, k: usize| {
+        ka_vrrp::config::on_addr_vmac(&c.instances[i], &c.instances[i].vips[k])
+    };
+    // A: its own interface's address stays; the others get one. B: only the address
+    // line with use_vmac. C: the instance's VMAC carries it.
+    assert_eq!(
+        (on(0, 0), on(0, 1), on(0, 2), on(0, 3)),
+        (false, true, true, true)
+    );
+    assert_eq!((on(1, 0), on(1, 1), on(1, 2)), (false, true, false));
+    assert!(!on(2, 0));
+    // av.7 is an interface someone else has: the next name.
+    let taken = |name: &str, _: [u8; 6]| name == "av.7";
+    let v = ka_vrrp::config::address_vmacs(c, &taken);
+    let got: Vec<(String, String, Vec<usize>, bool)> = v
+        .iter()
+        .map(|v| {
+            (
+                v.name.clone(),
+                v.base.clone(),
+                v.instances.clone(),
+                v.tracked,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("av1.7".into(), "eth1".into(), vec![0], true),
+            ("av2.7".into(), "eth2".into(), vec![0], false),
+            ("av.8".into(), "eth0".into(), vec![1], true),
+        ]
+    );
+    assert_eq!(v[0].mac, [0, 0, 0x5e, 0, 1, 7]);
+    // Without vmac_addr_prefix: vmac_prefix's, else "vrrp".
+    let plain = load(&text.replacen("global_defs {\n    vmac_addr_prefix av\n}\n", "", 1));
+    let v = ka_vrrp::config::address_vmacs(&plain.config, &|_, _| false);
+    assert_eq!(v[0].name, "vrrp.7");
 }
 
 // ---- old_unicast_checksum ----
