@@ -825,6 +825,26 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
         }
         o.close();
     }
+    if let Some(h) = &i.auth_hmac {
+        o.open("auth_hmac");
+        for (id, v) in &h.keys {
+            o.line(&format!("key {id} {}", q(v)));
+        }
+        o.kv("active_key", h.active_key);
+        o.kv(
+            "anti_replay",
+            if h.anti_replay_time {
+                "time"
+            } else {
+                "monotonic"
+            },
+        );
+        if let Some(w) = h.time_window {
+            o.kv("time_window", w);
+        }
+        o.kv("mode", &h.mode);
+        o.close();
+    }
     for (k, list) in [
         ("virtual_ipaddress", &i.vips),
         ("virtual_ipaddress_excluded", &i.excluded_vips),

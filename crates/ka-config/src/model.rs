@@ -686,6 +686,9 @@ pub struct VrrpInstance {
     pub advert_int: Duration,
     pub version: u8,
     pub auth: Option<Auth>,
+    /// `auth_hmac { … }` (keepalived 2.4): read and checked, not acted on (see
+    /// docs/COMPATIBILITY.md).
+    pub auth_hmac: Option<AuthHmac>,
     pub vips: Vec<IpAddress>,
     pub excluded_vips: Vec<IpAddress>,
     pub virtual_routes: Vec<Route>,
@@ -780,6 +783,20 @@ pub struct SslDefaults {
     pub ca: Option<String>,
     pub certificate: Option<String>,
     pub key: Option<String>,
+}
+
+/// keepalived 2.4's `auth_hmac` block: its keys (id and value as written: `hex:…`,
+/// `file:…` or a string), the key sent with, the anti-replay mode, the freshness window
+/// and the mode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthHmac {
+    pub keys: Vec<(u8, String)>,
+    pub active_key: u8,
+    /// `anti_replay time` (true, the default) or `monotonic`.
+    pub anti_replay_time: bool,
+    pub time_window: Option<u32>,
+    /// `enforce` (the default), `permissive` or `receive-only`.
+    pub mode: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

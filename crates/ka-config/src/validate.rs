@@ -2094,6 +2094,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "lvs_sync_daemon_interface",
     "use_vmac",
     "use_vmac_addr",
+    "auth_hmac",
     "vmac_xmit_base",
     "accept",
     "no_accept",
@@ -2200,6 +2201,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     let mut advert: Option<(Duration, &Node)> = None;
     let mut version = None;
     let mut auth: Option<(Auth, &Node)> = None;
+    let mut hmac: Option<(AuthHmac, &Node)> = None;
     let mut vips: Vec<(IpAddress, &Node)> = Vec::new();
     let mut evips: Vec<(IpAddress, &Node)> = Vec::new();
     let mut nopreempt: Option<&Node> = None;
@@ -2263,6 +2265,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         use_vmac: None,
         vmac_xmit_base: false,
         use_vmac_addr: false,
+        auth_hmac: None,
         accept: !g.vrrp_strict,
         strict_mode: g.vrrp_strict,
         check_unicast_src: g.vrrp_check_unicast_src,
@@ -2324,6 +2327,12 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 cx.extra(ch, 0);
                 if let Some(a) = authentication(cx, ch, &name) {
                     auth = Some((a, ch));
+                }
+            }
+            "auth_hmac" => {
+                cx.extra(ch, 0);
+                if inst.auth_hmac.is_none() {
+                    hmac = auth_hmac(cx, ch, &name).map(|h| (h, ch));
                 }
             }
             "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
@@ -2937,6 +2946,40 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         }
     }
 
+    // keepalived 2.4 vrrp_complete_instance: the extension supersedes `authentication`;
+    // without its active key it is dropped.
+    if let Some((mut h, node)) = hmac {
+        if inst.auth.is_some() {
+            cx.warn(
+                &node.key,
+                format!("({name}) auth_hmac cannot be combined with authentication, dropping legacy auth"),
+            );
+            inst.auth = None;
+        }
+        if !h.keys.iter().any(|(id, _)| *id == h.active_key) {
+            cx.warn(
+                &node.key,
+                format!(
+                    "({name}) auth_hmac active_key {} is not defined, disabling extension",
+                    h.active_key
+                ),
+            );
+        } else {
+            if inst.strict_mode && h.mode != "enforce" {
+                cx.warn(
+                    &node.key,
+                    format!("({name}) strict mode requires auth_hmac mode enforce"),
+                );
+                h.mode = "enforce".into();
+            }
+            cx.warn(
+                &node.key,
+                format!("({name}) auth_hmac (keepalived 2.4) is not implemented by keepalived-rs: this instance's adverts carry no HMAC trailer, so a keepalived 2.4 peer with auth_hmac mode enforce drops them and both may become MASTER; give the 2.4 peers mode receive-only or permissive while keepalived-rs is in the group"),
+            );
+            inst.auth_hmac = Some(h);
+        }
+    }
+
     if inst.promote_secondaries && inst.use_vmac.is_some() {
         cx.warn(
             &n.args[0],
@@ -3344,6 +3387,148 @@ fn weight_of(t: &TrackRef, c: &Config) -> i32 {
                 .map(|s| s.weight)
         })
         .unwrap_or(0)
+}
+
+/// keepalived 2.4's `auth_hmac` block (vrrp_parser.c), with its messages. A key in a
+/// file is read here, as keepalived reads it, for its length and its mode.
+fn auth_hmac(cx: &mut Ctx, n: &Node, inst: &str) -> Option<AuthHmac> {
+    const KNOWN: &[&str] = &["key", "active_key", "time_window", "anti_replay", "mode"];
+    let children = cx.block(n)?;
+    let mut h = AuthHmac {
+        keys: Vec::new(),
+        active_key: 0,
+        anti_replay_time: true,
+        time_window: None,
+        mode: "enforce".into(),
+    };
+    let id_of = |t: &crate::token::Token| t.text.parse::<u8>().ok().filter(|v| *v >= 1);
+    for c in children {
+        cx.no_block(c);
+        let first = c.args.first();
+        match c.key.text.as_str() {
+            "key" => {
+                let (Some(id), Some(value)) = (first, c.args.get(1)) else {
+                    cx.warn(
+                        &c.key,
+                        format!("({inst}) auth_hmac key needs an id and a value"),
+                    );
+                    continue;
+                };
+                let Some(num) = id_of(id) else {
+                    cx.warn(
+                        id,
+                        format!(
+                            "({inst}) auth_hmac key id '{}' must be between 1 and 255",
+                            id.text
+                        ),
+                    );
+                    continue;
+                };
+                let len = match hmac_key_len(&value.text) {
+                    Ok(l) => l,
+                    // keepalived: a key file others can read is a security error
+                    // (exit 6), the key used all the same.
+                    Err(why) if why.contains("readable by group") => {
+                        cx.at(Severity::Security, value, format!("({inst}) {why}"));
+                        None
+                    }
+                    Err(why) => {
+                        cx.warn(value, format!("({inst}) {why}"));
+                        continue;
+                    }
+                };
+                if let Some(len) = len {
+                    if !(32..=64).contains(&len) {
+                        cx.warn(
+                            value,
+                            format!(
+                                "({inst}) auth_hmac key {num} length {len} not in range [32, 64]"
+                            ),
+                        );
+                        continue;
+                    }
+                }
+                if h.keys.iter().any(|(k, _)| *k == num) {
+                    cx.warn(id, format!("({inst}) duplicate auth_hmac key id {num}"));
+                    continue;
+                }
+                h.keys.push((num, value.text.to_string()));
+            }
+            "active_key" => {
+                let Some(t) = cx.arg(c, 0) else { continue };
+                match id_of(t) {
+                    Some(v) => h.active_key = v,
+                    None => cx.warn(
+                        t,
+                        format!(
+                            "({inst}) auth_hmac active_key '{}' must be between 1 and 255",
+                            t.text
+                        ),
+                    ),
+                }
+            }
+            "time_window" => {
+                let Some(t) = cx.arg(c, 0) else { continue };
+                match t.text.parse::<u32>().ok().filter(|v| (1..=300).contains(v)) {
+                    Some(v) => h.time_window = Some(v),
+                    None => cx.warn(
+                        t,
+                        format!(
+                            "({inst}) auth_hmac time_window '{}' must be between 1 and 300 seconds",
+                            t.text
+                        ),
+                    ),
+                }
+            }
+            "anti_replay" => {
+                let Some(t) = cx.arg(c, 0) else { continue };
+                match t.text.as_str() {
+                    "time" => h.anti_replay_time = true,
+                    "monotonic" => h.anti_replay_time = false,
+                    s => cx.warn(
+                        t,
+                        format!("({inst}) auth_hmac anti_replay '{s}' must be time or monotonic"),
+                    ),
+                }
+            }
+            "mode" => {
+                let Some(t) = cx.arg(c, 0) else { continue };
+                match t.text.as_str() {
+                    m @ ("enforce" | "permissive" | "receive-only") => h.mode = m.into(),
+                    s => cx.warn(t, format!("({inst}) auth_hmac mode '{s}' must be enforce, permissive or receive-only")),
+                }
+            }
+            _ => cx.unknown(c, "auth_hmac", KNOWN),
+        }
+    }
+    Some(h)
+}
+
+/// An auth_hmac key's length in bytes (`hex:` digits, else the string), read from its file
+/// for `file:` (None when the length is not known); Err with keepalived's message.
+fn hmac_key_len(value: &str) -> Result<Option<usize>, String> {
+    let text = if let Some(path) = value.strip_prefix("file:") {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path)
+            .map_err(|_| format!("auth_hmac key file '{path}' cannot be opened"))?;
+        if meta.len() > 4 + 64 * 2 + 8 {
+            return Err(format!("auth_hmac key file '{path}' is too large"));
+        }
+        let t = std::fs::read_to_string(path)
+            .map_err(|_| format!("auth_hmac key file '{path}' cannot be opened"))?;
+        if meta.mode() & 0o077 != 0 {
+            return Err(format!(
+                "auth_hmac key file '{path}' is readable by group or others"
+            ));
+        }
+        t.trim_end_matches(['\n', '\r']).to_string()
+    } else {
+        value.to_string()
+    };
+    Ok(Some(match text.strip_prefix("hex:") {
+        Some(h) => h.len() / 2,
+        None => text.len(),
+    }))
 }
 
 fn authentication(cx: &mut Ctx, n: &Node, inst: &str) -> Option<Auth> {
