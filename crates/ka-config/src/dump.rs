@@ -828,7 +828,7 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
     if let Some(h) = &i.auth_hmac {
         o.open("auth_hmac");
         for (id, v) in &h.keys {
-            o.line(&format!("key {id} {}", q(v)));
+            o.line(format!("key {id} {}", q(v)));
         }
         o.kv("active_key", h.active_key);
         o.kv(
