@@ -4,7 +4,8 @@
 # named vmac_addr_prefix.VRID, with the virtual MAC 00:00:5e:00:01:VRID, so that a client on
 # eth1's LAN learns the virtual MAC for that VIP; its VIP on eth0 stays on eth0. The VMAC is
 # tracked: deleted by someone else, the instance goes to FAULT and the VMAC is made again;
-# a stop removes it. One node, and a client on eth1's LAN.
+# a stop removes it. And use_vmac's netlink_notify_msg on a bridge. One node, and a client
+# on eth1's LAN.
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
@@ -71,3 +72,36 @@ kill -TERM "$(cat "$WORKDIR/a.pid")"
 end=$(( $(now_ms) + 5000 ))
 while ip -n "$PREFIX-a" link show avm.51 > /dev/null 2>&1; do [ "$(now_ms)" -lt "$end" ] || fail "avm.51 still there after the stop"; sleep 0.05; done
 echo "ok: a stop removed avm.51"
+
+# use_vmac netlink_notify_msg (keepalived 2.3.0): a bridge does not announce itself when a
+# macvlan on it is made or removed; with the option the daemon sets its group again, so
+# that the kernel does. Seen with `ip monitor link`: a br9 line after the VMAC's deletion
+# (none comes without the option).
+ip -n "$PREFIX-a" link add br9 type bridge
+ip -n "$PREFIX-a" addr add 10.81.9.1/24 dev br9
+ip -n "$PREFIX-a" link set br9 up
+cat > "$WORKDIR/n.conf" <<EOF2
+vrrp_instance VI_9 {
+    state MASTER
+    interface br9
+    virtual_router_id 52
+    priority 150
+    advert_int 1
+    use_vmac netlink_notify_msg
+    virtual_ipaddress {
+        10.81.9.100/24
+    }
+}
+EOF2
+ip -n "$PREFIX-a" monitor link > "$WORKDIR/n.mon" 2>&1 &
+PIDS+=($!); disown $!
+ip netns exec "$PREFIX-a" "$BIN" -n -l -P -f "$WORKDIR/n.conf" -p "$WORKDIR/n.pid" -r "$WORKDIR/n.vpid" > "$WORKDIR/a.log" 2>&1 &
+PIDS+=($!); disown $!
+wait_addr_on a vrrp.52 10.81.9.100 10 || fail "VI_9's VIP is not on vrrp.52"
+kill -TERM "$(cat "$WORKDIR/n.pid")"
+end=$(( $(now_ms) + 5000 ))
+until grep -q "^Deleted .*vrrp.52@br9" "$WORKDIR/n.mon" && sed -n '/^Deleted .*vrrp.52@br9/,$p' "$WORKDIR/n.mon" | grep -q "^[0-9]*: br9:"; do
+    [ "$(now_ms)" -lt "$end" ] || fail "no announcement of br9 after vrrp.52 was removed: $(cat "$WORKDIR/n.mon")"
+    sleep 0.05
+done
+echo "ok: use_vmac netlink_notify_msg: the bridge under the VMAC announced after the VMAC was removed"

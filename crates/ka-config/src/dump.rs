@@ -948,6 +948,9 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
         if let Some(g) = v.group {
             let _ = write!(l, " group {g}");
         }
+        if v.netlink_notify {
+            l.push_str(" netlink_notify_msg");
+        }
         o.line(l);
     }
     o.flag("vmac_xmit_base", i.vmac_xmit_base);

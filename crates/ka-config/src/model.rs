@@ -645,6 +645,10 @@ pub struct Vmac {
     pub mac: Option<[u8; 6]>,
     /// Its interface group (`group GID`, keepalived 2.3.0); none: the kernel's 0.
     pub group: Option<u32>,
+    /// `netlink_notify_msg` (keepalived 2.3.0): after the VMAC is made or removed, the
+    /// base interface's group is set again, so that the kernel announces the base
+    /// interface (RTM_NEWLINK) even when it does not for a promiscuity change (a bridge).
+    pub netlink_notify: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -2547,6 +2547,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                     name: None,
                     mac: None,
                     group: None,
+                    netlink_notify: false,
                 };
                 let mut i = 0;
                 while i < ch.args.len() {
@@ -2577,7 +2578,7 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                     if let Some(mac) = parse_mac(&a.text) {
                         v.mac = Some(mac);
                     } else if a.text == "netlink_notify_msg" {
-                        cx.at(Severity::Unsupported, a, format!("use_vmac option '{}' is not supported by keepalived-rs yet; ignored", a.text));
+                        v.netlink_notify = true;
                     } else if v.name.is_none() && i == 0 {
                         v.name = Some(a.text.to_string());
                     } else {

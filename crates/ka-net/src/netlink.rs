@@ -364,6 +364,16 @@ impl Netlink {
         self.request(RouteNetlinkMessage::SetLink(m), 0)
     }
 
+    /// Sets a link's interface group (keepalived netlink_link_group): the kernel announces
+    /// the link (RTM_NEWLINK) even when the group does not change.
+    pub fn set_group(&mut self, index: u32, group: u32) -> io::Result<()> {
+        use netlink_packet_route::link::{LinkAttribute, LinkMessage};
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        m.attributes.push(LinkAttribute::Group(group));
+        self.request(RouteNetlinkMessage::SetLink(m), 0)
+    }
+
     /// Deletes a link; one already gone is not an error.
     pub fn del_link(&mut self, index: u32) -> io::Result<()> {
         use netlink_packet_route::link::LinkMessage;

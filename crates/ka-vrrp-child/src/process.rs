@@ -366,6 +366,9 @@ impl VrrpProcess {
             let name = ka_vrrp::config::vmac_ifname(&cfg.global, m).unwrap_or_default();
             let io = Self::make_vmac(&mut nl, &m.name, m.vrid, v, &name, base)?;
             log::info!("({}) VMAC {name} on {base}", m.name);
+            if v.netlink_notify {
+                Self::announce(&mut nl, base);
+            }
             let index = io.ifindex;
             ifaces.push(io);
             vmacs.push(Vmac {
@@ -400,6 +403,7 @@ impl VrrpProcess {
                 name: Some(av.name.clone()),
                 mac: Some(av.mac),
                 group: None,
+                netlink_notify: false,
             };
             let io = Self::make_vmac(&mut nl, &first.name, first.vrid, &spec, &av.name, &av.base)?;
             let carries: Vec<(usize, IpAddr)> = av
@@ -695,6 +699,19 @@ impl VrrpProcess {
         })
     }
 
+    /// use_vmac's netlink_notify_msg: the base interface's group set again to what it
+    /// is, so that the kernel announces the base interface.
+    fn announce(nl: &mut Netlink, base: &str) {
+        let group = std::fs::read_to_string(format!("/sys/class/net/{base}/netdev_group"))
+            .ok()
+            .and_then(|g| g.trim().parse::<u32>().ok())
+            .unwrap_or(0);
+        let r = iface::index(base).and_then(|i| nl.set_group(i, group));
+        if let Err(e) = r {
+            log::warn!("cannot announce {base} (netlink_notify_msg): {e}");
+        }
+    }
+
     /// A VMAC of ours that someone deleted or renamed (its addresses go with it) is
     /// created again as soon as its base interface exists, as keepalived does
     /// (recreate_vmac_thread). Its instance tracks it: in FAULT while it is gone, back
@@ -730,6 +747,9 @@ impl VrrpProcess {
             match made {
                 Ok(io) => {
                     log::info!("({who}) VMAC {name} on {base} created again");
+                    if self.vmacs[k].spec.netlink_notify {
+                        Self::announce(&mut self.nl, &base);
+                    }
                     self.vmacs[k].index = io.ifindex;
                     self.vmacs[k].gone = false;
                     if let Some(slot) = self.ifaces.iter_mut().find(|i| i.vmac && i.name == name) {
@@ -1344,14 +1364,23 @@ impl VrrpProcess {
 
     /// At stop: VMACs deleted, the changed settings restored.
     fn vmac_teardown(&mut self) {
-        let list: Vec<(String, u32)> = self
+        let list: Vec<(String, u32, String, bool)> = self
             .vmacs
             .iter()
-            .map(|v| (v.name.clone(), v.index))
+            .map(|v| {
+                (
+                    v.name.clone(),
+                    v.index,
+                    v.base.clone(),
+                    v.spec.netlink_notify,
+                )
+            })
             .collect();
-        for (name, index) in list {
+        for (name, index, base, notify) in list {
             if let Err(e) = self.nl.del_link(index) {
                 log::warn!("cannot delete VMAC {name}: {e}");
+            } else if notify {
+                Self::announce(&mut self.nl, &base);
             }
         }
         for (key, v) in std::mem::take(&mut self.originals) {
