@@ -31,6 +31,11 @@ node tcp 10.71.0.15/24
 # bindto: the checker speaks from 10.72.0.1, which the TCP server reaches only by a route.
 ip -n "$PREFIX-lb" addr add 10.72.0.1/32 dev eth0
 ip -n "$PREFIX-tcp" route add 10.72.0.0/24 via 10.71.0.1
+# bind_if: side0 is a second interface of lb with no route to the servers.
+ip -n "$PREFIX-lb" link add side0 type veth peer name side1
+ip -n "$PREFIX-lb" addr add 10.73.0.1/24 dev side0
+ip -n "$PREFIX-lb" link set side0 up
+ip -n "$PREFIX-lb" link set side1 up
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORKDIR/key.pem" -out "$WORKDIR/cert.pem" \
     -days 2 -subj /CN=rs.test 2>/dev/null
@@ -196,6 +201,26 @@ virtual_server 10.71.0.100 80 {
         }
     }
 }
+virtual_server 10.71.0.101 80 {
+    delay_loop 1
+    protocol TCP
+    real_server 10.71.0.15 80 {
+        TCP_CHECK {
+            bind_if eth0
+            connect_timeout 1
+        }
+    }
+}
+virtual_server 10.71.0.102 80 {
+    delay_loop 1
+    protocol TCP
+    real_server 10.71.0.15 80 {
+        TCP_CHECK {
+            bind_if side0
+            connect_timeout 1
+        }
+    }
+}
 CONF
 }
 mkdir -p "$WORKDIR/tf"
@@ -215,7 +240,8 @@ old=$(ps -eo etimes=,args= | grep -E 'keepalived-rs-flood|sleep 1000' | grep -v 
 echo "ok: MISC_CHECK: a script that hangs (ignoring SIGTERM) and one that floods its output each fail 'timed out' and are killed"
 grep -v 'down hang\|down flood' "$WORKDIR/notify.out" > "$WORKDIR/rest" || true
 [ ! -s "$WORKDIR/rest" ] || fail "a healthy server was notified: $(cat "$WORKDIR/rest")"
-grep 'failed' "$WORKDIR/lb.log" | grep -qv 'MISC_CHECK' && fail "a check failed against a healthy server"
+# (The probe bound to side0 fails by design; the bindto one is still routed here.)
+grep 'failed' "$WORKDIR/lb.log" | grep -v 'MISC_CHECK' | grep -qv 'service \[10.71.0.15\]:tcp:80 failed' && fail "a check failed against a healthy server"
 : > "$WORKDIR/notify.out"
 echo "ok: SSL_GET (self-signed certificate, digest, client certificate), UDP_CHECK, DNS_CHECK and PING_CHECK pass against healthy servers"
 
@@ -304,6 +330,14 @@ wait_line "down bindto" 5 >/dev/null || fail "TCP_CHECK bindto: the probe did no
 ip -n "$PREFIX-tcp" route add 10.72.0.0/24 via 10.71.0.1
 wait_line "up bindto" 5 >/dev/null || fail "TCP_CHECK bindto: no notify_up"
 echo "ok: TCP_CHECK bindto / bind_port: the probe comes from the configured address"
+
+# bind_if: the probe bound to eth0 reaches the server; bound to side0 it cannot.
+# (The log says which server was taken out of which virtual server.)
+grep -q 'Removing service \[10.71.0.15\]:tcp:80 from VS \[10.71.0.102\]:tcp:80' "$WORKDIR/lb.log" \
+    || fail "TCP_CHECK bind_if side0: the probe got through another interface"
+grep -q 'Removing service \[10.71.0.15\]:tcp:80 from VS \[10.71.0.101\]:tcp:80' "$WORKDIR/lb.log" \
+    && fail "TCP_CHECK bind_if eth0: the probe failed"
+echo "ok: TCP_CHECK bind_if: a probe bound to eth0 passes, one bound to side0 (no route there) never does"
 
 kill -0 "$KA" || fail "the daemon died"
 kill -TERM "$KA"

@@ -1294,7 +1294,11 @@ impl CheckProcess {
     /// fwmark when the configuration gives them.
     fn connect(&self, k: usize, to: SocketAddr) -> io::Result<TcpStream> {
         let sp = &self.specs[k];
-        let mut s = if sp.bindto.is_none() && sp.bind_port.is_none() && sp.fwmark.is_none() {
+        let plain = sp.bindto.is_none()
+            && sp.bind_port.is_none()
+            && sp.fwmark.is_none()
+            && sp.bind_if.is_none();
+        let mut s = if plain {
             TcpStream::connect(to)?
         } else {
             use socket2::{Domain, Socket, Type};
@@ -1302,6 +1306,12 @@ impl CheckProcess {
             sock.set_nonblocking(true)?;
             if let Some(m) = sp.fwmark {
                 sock.set_mark(m)?;
+            }
+            // keepalived socket_bind_connect: a failure is logged and the probe goes on.
+            if let Some(dev) = &sp.bind_if {
+                if let Err(e) = sock.bind_device(Some(dev.as_bytes())) {
+                    log::info!("Checker can't bind to device {dev}: {e}");
+                }
             }
             if sp.bindto.is_some() || sp.bind_port.is_some() {
                 let ip = sp.bindto.unwrap_or(match to {

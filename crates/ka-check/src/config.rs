@@ -22,6 +22,8 @@ pub struct CheckSpec {
     pub bindto: Option<IpAddr>,
     /// bind_port: the source port (with or without bindto).
     pub bind_port: Option<u16>,
+    /// bind_if: the interface a TCP probe is bound to (SO_BINDTODEVICE).
+    pub bind_if: Option<String>,
     /// fwmark: set on the probe's socket (SO_MARK), so policy routing can steer it.
     pub fwmark: Option<u32>,
     pub connect_timeout: Duration,
@@ -30,6 +32,15 @@ pub struct CheckSpec {
     pub log_all_failures: bool,
     /// The virtual host for HTTP checks (url, checker, real server, virtual server).
     pub virtualhost: Option<String>,
+}
+
+/// Where one check connects: connect_ip / connect_port, bindto, bind_if (an SMTP_CHECK
+/// `host` block's own, else the checker's).
+struct Target {
+    ip: Option<IpAddr>,
+    port: Option<u16>,
+    bindto: Option<IpAddr>,
+    bind_if: Option<String>,
 }
 
 fn proto(p: Protocol) -> &'static str {
@@ -82,20 +93,30 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                 .or_else(|| r.virtualhost.clone())
                 .or_else(|| v.virtualhost.clone());
                 // SMTP_CHECK's `host { }` blocks are one check each (keepalived).
-                let targets: Vec<(Option<IpAddr>, Option<u16>, Option<IpAddr>)> = match &ch.kind {
+                let targets: Vec<Target> = match &ch.kind {
                     CheckKind::Smtp { hosts, .. } if !hosts.is_empty() => hosts
                         .iter()
-                        .map(|h| {
-                            (
-                                h.connect_ip.or(cm.connect_ip),
-                                h.connect_port.or(cm.connect_port),
-                                h.bindto.or(cm.bindto),
-                            )
+                        .map(|h| Target {
+                            ip: h.connect_ip.or(cm.connect_ip),
+                            port: h.connect_port.or(cm.connect_port),
+                            bindto: h.bindto.or(cm.bindto),
+                            bind_if: h.bind_if.clone().or_else(|| cm.bind_if.clone()),
                         })
                         .collect(),
-                    _ => vec![(cm.connect_ip, cm.connect_port, cm.bindto)],
+                    _ => vec![Target {
+                        ip: cm.connect_ip,
+                        port: cm.connect_port,
+                        bindto: cm.bindto,
+                        bind_if: cm.bind_if.clone(),
+                    }],
                 };
-                for (ip, port, bindto) in targets {
+                for Target {
+                    ip,
+                    port,
+                    bindto,
+                    bind_if,
+                } in targets
+                {
                     specs.push(CheckSpec {
                         vs: vi,
                         rs: ri,
@@ -104,6 +125,7 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                         target: SocketAddr::new(ip.unwrap_or(r.ip), port.unwrap_or(r.port)),
                         bindto,
                         bind_port: cm.bind_port,
+                        bind_if,
                         fwmark: cm.fwmark,
                         connect_timeout: cm.connect_timeout,
                         warmup: cm.warmup,

@@ -247,6 +247,10 @@ pub fn data(cfg: &Config, router: &Router, host: &str) -> String {
             Some(model::Auth::Ah(_)) => "IPSEC_AH",
         };
         s.push_str(&format!("   Authentication type = {auth}\n"));
+        // keepalived: an instance's `debug` level is shown here and used nowhere else.
+        if m.debug > 0 {
+            s.push_str(&format!("   Debug level = {}\n", m.debug));
+        }
         s.push_str(&format!("   Virtual IP ({}):\n", m.vips.len()));
         for a in &m.vips {
             let dev = a.dev.as_deref().or(m.interface.as_deref()).unwrap_or("");

@@ -17,6 +17,7 @@ vrrp_instance VI_1 {
     priority 150
     advert_int 1
     preempt_delay 5
+    debug 3
     authentication {
         auth_type PASS
         auth_pass secret
@@ -64,6 +65,7 @@ fn stats_and_data_in_keepalived_s_layout() {
         "   Virtual Router ID = 51\n",
         "   Priority = 150\n",
         "   Authentication type = SIMPLE_PASSWORD\n",
+        "   Debug level = 3\n",
         "   Virtual IP (1):\n",
         "     192.0.2.10/24 dev eth0 scope global\n",
     ] {
