@@ -7,7 +7,8 @@
 #   the two IPVS VM scripts (QEMU without KVM here: a core each, their guests' margins
 #   are for an otherwise quiet host);
 # - beside them, interop.sh (two idle daemons beside keepalived 2.2.7, 150 s of waiting
-#   on VRRP timers) and the short single-node scripts, one after the other.
+#   on VRRP timers), scenarios.sh and dualnet.sh, and the short single-node scripts, one
+#   after the other (the two lanes take about as long).
 # Every namespace script passed five runs in a row beside two busy loops, a heavier load
 # than the other lane puts on it. Each lane's output is printed when it ends, with each
 # script's time (integration/timed.sh) and the lane's total.
@@ -36,15 +37,16 @@ bash integration/demo.sh > "$logs/demo" 2>&1 || { cat "$logs/demo"; exit 1; }
 make -s package > "$logs/package" 2>&1 || { cat "$logs/package"; exit 1; }
 
 set -m
-lane short 0 interop.sh trackfile.sh trackprocess.sh buffers.sh nftables.sh netns.sh \
-    srcip.sh garp.sh linkdelay.sh vmacaddr.sh package.sh > "$logs/short" 2>&1 &
+lane short 0 interop.sh scenarios.sh dualnet.sh trackfile.sh trackprocess.sh buffers.sh \
+    nftables.sh netns.sh srcip.sh garp.sh linkdelay.sh vmacaddr.sh package.sh \
+    > "$logs/short" 2>&1 &
 pids+=($!)
 set +m
 
 rc=0
 lane namespaces 1 watchdog.sh sdnotify.sh upgrade.sh process.sh install.sh sysv.sh \
     signals.sh crashes.sh interfaces.sh status.sh prometheus.sh load.sh reload.sh \
-    reload-scale.sh failover.sh scenarios.sh dualnet.sh checker.sh checks.sh nginx.sh || rc=1
+    reload-scale.sh failover.sh checker.sh checks.sh nginx.sh || rc=1
 [ "$rc" = 0 ] && { lane vm 0 "ipvs.sh target/release/keepalived-rs" \
     "seeds.sh target/release/keepalived-rs" || rc=1; }
 for p in "${pids[@]}"; do
