@@ -40,7 +40,7 @@ quick:
 # child on this kernel (no IPVS), every checker kind, HTTP_GET / SSL_GET against Debian's
 # nginx, the packages in a chroot, and IPVS for real inside a small VM (integration/vm/):
 # the checker's table through failures, restarts and reloads, and the seed configurations
-# giving the same table as keepalived 2.2.7. integration/all.sh runs them in three lanes.
+# giving the same table as keepalived 2.2.7. integration/all.sh runs them in two lanes.
 integration:
 	$(CARGO) build --release -q -p keepalived-rs
 	$(CARGO) build --release -q -p ka-net --example vrrp-flood

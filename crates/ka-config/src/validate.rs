@@ -820,37 +820,23 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                     None => cx.error(&n.key, "random_seed needs a number; ignored"),
                 }
             }
-            "vmac_prefix" => {
+            // keepalived: the first one counts ("vmac prefix", "vmac_addr prefix").
+            "vmac_prefix" | "vmac_addr_prefix" => {
                 cx.no_block(n);
                 cx.extra(n, 1);
+                let (slot, what) = if n.key.text == "vmac_prefix" {
+                    (&mut g.vmac_prefix, "vmac prefix")
+                } else {
+                    (&mut g.vmac_addr_prefix, "vmac_addr prefix")
+                };
                 if let Some(t) = cx.arg(n, 0) {
-                    if g.vmac_prefix.is_some() {
+                    if slot.is_some() {
                         cx.error(
                             t,
-                            format!(
-                                "vmac prefix has already been specified - ignoring {}",
-                                t.text
-                            ),
+                            format!("{what} has already been specified - ignoring {}", t.text),
                         );
                     } else {
-                        g.vmac_prefix = Some(t.text.to_string());
-                    }
-                }
-            }
-            "vmac_addr_prefix" => {
-                cx.no_block(n);
-                cx.extra(n, 1);
-                if let Some(t) = cx.arg(n, 0) {
-                    if g.vmac_addr_prefix.is_some() {
-                        cx.error(
-                            t,
-                            format!(
-                                "vmac_addr prefix has already been specified - ignoring {}",
-                                t.text
-                            ),
-                        );
-                    } else {
-                        g.vmac_addr_prefix = Some(t.text.to_string());
+                        *slot = Some(t.text.to_string());
                     }
                 }
             }
