@@ -4,8 +4,8 @@
 #
 # Two lanes run at once:
 # - the namespace scenarios, one after the other (stops at the first that fails), then
-#   the two IPVS VM scripts (QEMU without KVM here: a core each, their guests' margins
-#   are for an otherwise quiet host);
+#   the VM scripts: ipvs.sh beside vrf.sh (vm-pair.sh), then seeds.sh (QEMU without KVM
+#   here: a core each, their guests' margins are for an otherwise quiet host);
 # - beside them, interop.sh (two idle daemons beside keepalived 2.2.7, 150 s of waiting
 #   on VRRP timers), scenarios.sh and dualnet.sh, and the short single-node scripts, one
 #   after the other (the two lanes take about as long).
@@ -38,7 +38,7 @@ make -s package > "$logs/package" 2>&1 || { cat "$logs/package"; exit 1; }
 
 set -m
 lane short 0 interop.sh scenarios.sh dualnet.sh trackfile.sh trackprocess.sh buffers.sh \
-    nftables.sh netns.sh srcip.sh garp.sh linkdelay.sh vmacaddr.sh package.sh \
+    nftables.sh netns.sh srcip.sh noif.sh garp.sh linkdelay.sh vmacaddr.sh package.sh \
     > "$logs/short" 2>&1 &
 pids+=($!)
 set +m
@@ -47,7 +47,7 @@ rc=0
 lane namespaces 1 watchdog.sh sdnotify.sh upgrade.sh process.sh install.sh sysv.sh \
     signals.sh crashes.sh interfaces.sh status.sh prometheus.sh load.sh reload.sh \
     reload-scale.sh failover.sh checker.sh checks.sh nginx.sh || rc=1
-[ "$rc" = 0 ] && { lane vm 0 "ipvs.sh target/release/keepalived-rs" \
+[ "$rc" = 0 ] && { lane vm 0 "vm-pair.sh target/release/keepalived-rs" \
     "seeds.sh target/release/keepalived-rs" || rc=1; }
 for p in "${pids[@]}"; do
     wait "$p" || rc=1

@@ -953,6 +953,23 @@ fn instance(i: &VrrpInstance, o: &mut Out) {
         }
         o.line(l);
     }
+    if let Some(v) = &i.use_ipvlan {
+        let mut l = "use_ipvlan".to_string();
+        if let Some(n) = &v.name {
+            let _ = write!(l, " {}", q(n));
+        }
+        if let Some((a, len)) = v.address {
+            let _ = write!(l, " {a}/{len}");
+        }
+        let _ = write!(l, " {}", v.mode.name());
+        if let Some(g) = v.group {
+            let _ = write!(l, " group {g}");
+        }
+        o.line(l);
+    }
+    if let Some(v) = &i.vrf {
+        o.kv("vrf", q(v));
+    }
     o.flag("vmac_xmit_base", i.vmac_xmit_base);
     o.flag("use_vmac_addr", i.use_vmac_addr);
     o.onoff("accept", i.accept);

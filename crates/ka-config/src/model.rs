@@ -651,6 +651,46 @@ pub struct Vmac {
     pub netlink_notify: bool,
 }
 
+/// `use_ipvlan` (keepalived's VRRP_IPVLAN_BIT).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ipvlan {
+    /// Its name; none: as a VMAC's (`PREFIX.VRID`).
+    pub name: Option<String>,
+    /// The address put on it, which is also the advert source when none is configured
+    /// (an IPv4 instance needs one).
+    pub address: Option<(IpAddr, u8)>,
+    pub mode: IpvlanMode,
+    /// Its interface group (`group GID`, keepalived 2.3.0); none: the kernel's 0.
+    pub group: Option<u32>,
+}
+
+/// An ipvlan's flags (IFLA_IPVLAN_FLAGS); its mode is always L2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IpvlanMode {
+    Bridge,
+    Private,
+    Vepa,
+}
+
+impl IpvlanMode {
+    /// The kernel's IPVLAN_F_* value.
+    pub fn flags(self) -> u16 {
+        match self {
+            IpvlanMode::Bridge => 0,
+            IpvlanMode::Private => 1,
+            IpvlanMode::Vepa => 2,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IpvlanMode::Bridge => "bridge",
+            IpvlanMode::Private => "private",
+            IpvlanMode::Vepa => "vepa",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GarpTiming {
     pub master_delay: Duration,
@@ -735,6 +775,13 @@ pub struct VrrpInstance {
     /// global_defs' `vrrp_notify_priority_changes`).
     pub notify_priority_changes: Option<bool>,
     pub use_vmac: Option<Vmac>,
+    /// `use_ipvlan [IFNAME] [ADDR/LEN] [bridge|private|vepa]`: adverts from an L2 ipvlan
+    /// of the interface with its own address (keepalived netlink_link_add_ipvlan); the
+    /// VIPs stay on the interface, as keepalived leaves them.
+    pub use_ipvlan: Option<Ipvlan>,
+    /// `vrf NAME`: a unicast instance without an interface sends and receives in that
+    /// VRF (its sockets bound to the VRF device).
+    pub vrf: Option<String>,
     pub vmac_xmit_base: bool,
     /// `use_vmac_addr`: every VIP and eVIP on another interface than the instance's, or
     /// of the other family, goes on a VMAC of its own there (keepalived VRRP_VMAC_ADDR).

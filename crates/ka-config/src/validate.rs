@@ -2079,6 +2079,8 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "notify_master_rx_lower_pri",
     "lvs_sync_daemon_interface",
     "use_vmac",
+    "use_ipvlan",
+    "vrf",
     "use_vmac_addr",
     "auth_hmac",
     "vmac_xmit_base",
@@ -2102,7 +2104,7 @@ pub const INSTANCE_KEYWORDS: &[&str] = &[
     "old_unicast_checksum",
 ];
 
-pub const INSTANCE_UNSUPPORTED: &[&str] = &["auth_hmac", "vrf", "track_bfd", "use_ipvlan"];
+pub const INSTANCE_UNSUPPORTED: &[&str] = &["auth_hmac", "track_bfd"];
 
 #[allow(clippy::too_many_arguments)]
 fn track_list(
@@ -2182,6 +2184,8 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
     let g = &c.global;
     let mut state = None;
     let mut interface: Option<(String, &Node)> = None;
+    let mut ipvlan_node: Option<&Node> = None;
+    let mut vrf_node: Option<&Node> = None;
     let mut vrid = None;
     let mut priority = None;
     let mut advert: Option<(Duration, &Node)> = None;
@@ -2249,6 +2253,8 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         smtp_alert: g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false),
         notify_priority_changes: None,
         use_vmac: None,
+        use_ipvlan: None,
+        vrf: None,
         vmac_xmit_base: false,
         use_vmac_addr: false,
         auth_hmac: None,
@@ -2574,6 +2580,151 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
                 }
                 inst.use_vmac = Some(v);
             }
+            "use_ipvlan" => {
+                // keepalived 2.2.7 vrrp_ipvlan_handler, its messages.
+                cx.no_block(ch);
+                if inst.use_ipvlan.is_some() {
+                    cx.error(&ch.key, format!("({name}) use_ipvlan already specified"));
+                    continue;
+                }
+                let mut v = Ipvlan {
+                    name: None,
+                    address: None,
+                    mode: IpvlanMode::Bridge,
+                    group: None,
+                };
+                let mut had_mode = false;
+                let mut args = ch.args.iter();
+                while let Some(mut a) = args.next() {
+                    // keepalived 2.3.0: `group GID` (a number or a name in iproute2's
+                    // group file) and `name NAME`.
+                    if a.text == "group" {
+                        match args.next() {
+                            Some(g) => match cx.names.lookup(crate::names::Kind::Group, &g.text) {
+                                Some(id) => v.group = Some(id),
+                                None => cx.error(g, format!("ipvlan group {} not found", g.text)),
+                            },
+                            None => cx.error(a, "ipvlan group needs a group"),
+                        }
+                        continue;
+                    }
+                    if a.text == "name" {
+                        match args.next() {
+                            Some(n) => a = n,
+                            None => {
+                                cx.error(a, "ipvlan name needs a name");
+                                continue;
+                            }
+                        }
+                    }
+                    let mode = match a.text.as_str() {
+                        "bridge" => Some(IpvlanMode::Bridge),
+                        "private" => Some(IpvlanMode::Private),
+                        "vepa" => Some(IpvlanMode::Vepa),
+                        _ => None,
+                    };
+                    if let Some(m) = mode {
+                        if had_mode {
+                            cx.error(
+                                a,
+                                format!(
+                                    "({name}) ipvlan type already specified - ignoring '{}'",
+                                    a.text
+                                ),
+                            );
+                        } else {
+                            v.mode = m;
+                            had_mode = true;
+                        }
+                        continue;
+                    }
+                    let ip = a.text.split('/').next().unwrap_or("");
+                    if ip.parse::<IpAddr>().is_ok() {
+                        let Some(p) = addr::prefix(cx, a) else {
+                            continue;
+                        };
+                        if v.address.is_some() {
+                            cx.error(
+                                a,
+                                format!(
+                                    "({name}) ipvlan address already specified - ignoring '{}'",
+                                    a.text
+                                ),
+                            );
+                            continue;
+                        }
+                        v.address = Some(p);
+                        continue;
+                    }
+                    if v.name.is_some() {
+                        cx.error(
+                            a,
+                            format!(
+                                "({name}) IPVLAN interface already specified - ignoring '{}'",
+                                a.text
+                            ),
+                        );
+                        continue;
+                    }
+                    if a.text.len() >= 16 {
+                        cx.error(
+                            a,
+                            format!(
+                                "({name}) IPVLAN interface name '{}' too long - ignoring",
+                                a.text
+                            ),
+                        );
+                        continue;
+                    }
+                    v.name = Some(a.text.to_string());
+                }
+                inst.use_ipvlan = Some(v);
+                ipvlan_node = Some(ch);
+            }
+            "vrf" => {
+                // keepalived 2.2.7 vrrp_vrf_handler.
+                cx.no_block(ch);
+                cx.extra(ch, 1);
+                let Some(t) = cx.arg(ch, 0) else { continue };
+                if t.text.len() >= 16 {
+                    cx.error(
+                        t,
+                        format!(
+                            "({name}) VRF interface name '{}' too long - ignoring",
+                            t.text
+                        ),
+                    );
+                } else if interface.is_some() {
+                    cx.error(
+                        t,
+                        format!("({name}) Cannot specify VRF interface and interface - ignoring"),
+                    );
+                } else if let Some(old) = &inst.vrf {
+                    cx.error(
+                        t,
+                        format!("({name}) VRF interface already specified as '{old}' - ignoring"),
+                    );
+                } else if t.text == "lo" {
+                    cx.error(
+                        t,
+                        format!("({name}) cannot use a loopback interface (lo) for VRF - ignoring"),
+                    );
+                } else {
+                    if cx
+                        .opts
+                        .interfaces
+                        .as_ref()
+                        .is_some_and(|k| !k.contains(t.text.as_str()))
+                    {
+                        cx.warn(
+                            t,
+                            format!("({name}) WARNING - VRF interface {} doesn't exist", t.text),
+                        );
+                    }
+                    inst.vrf = Some(t.text.to_string());
+                    vrf_node = Some(ch);
+                }
+            }
             "vmac_xmit_base" => set(&mut inst.vmac_xmit_base, cx.flag(ch)),
             "use_vmac_addr" => set(&mut inst.use_vmac_addr, cx.flag(ch)),
             "accept" => accept = cx.flag(ch).map(|b| (b, ch)).or(accept),
@@ -2777,7 +2928,14 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         (None, _) => {}
     }
     for (a, node) in vips {
-        if Some(a.addr.is_ipv4()) != fam {
+        if a.dev.is_none() {
+            // keepalived 2.2.8 vrrp_complete_instance (a unicast instance without an
+            // interface).
+            cx.error(
+                &node.key,
+                format!("({name}): no interface for vip {} - removing", a.addr),
+            );
+        } else if Some(a.addr.is_ipv4()) != fam {
             cx.error(
                 &node.key,
                 format!(
@@ -2798,7 +2956,12 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
         }
     }
     for (a, node) in evips {
-        if inst
+        if a.dev.is_none() {
+            cx.error(
+                &node.key,
+                format!("({name}): no interface for evip {} - removing", a.addr),
+            );
+        } else if inst
             .excluded_vips
             .iter()
             .chain(inst.vips.iter())
@@ -2973,6 +3136,63 @@ fn vrrp_instance(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VrrpInstance> {
             format!("({name}) promote_secondaries is automatically set for vmacs - ignoring"),
         );
         inst.promote_secondaries = false;
+    }
+
+    // keepalived 2.2.7 vrrp_complete_instance: a VRF only for a unicast instance without
+    // an interface (its sockets are bound to the VRF; an interface's VRF is followed
+    // anyway).
+    if let (Some(_), Some(node)) = (&inst.vrf, vrf_node) {
+        if inst.interface.is_some() || inst.unicast_peers.is_empty() {
+            cx.error(
+                &node.key,
+                format!(
+                    "({name}) vrf can only be specified with{} - clearing",
+                    if inst.interface.is_some() {
+                        "out interface"
+                    } else {
+                        " unicast"
+                    }
+                ),
+            );
+            inst.vrf = None;
+        }
+    }
+    if let (Some(v), Some(node)) = (&inst.use_ipvlan, ipvlan_node) {
+        let v6 = inst.is_ipv6();
+        if inst.interface.is_none() {
+            // keepalived vrrp_end_handler
+            cx.error(&node.key, format!("({name}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"));
+            inst.use_ipvlan = None;
+        } else if !v6 && v.address.is_none() {
+            // keepalived puts the instance in FAULT for good; it is left out here.
+            cx.error(&node.key, format!("({name}) IPv4 ipvlan requires a source ip address to be configured; instance ignored"));
+            return None;
+        } else if v.address.is_some_and(|(a, _)| a.is_ipv6() != v6) {
+            cx.error(
+                &node.key,
+                format!("({name}) ipvlan address family does not match instance; instance ignored"),
+            );
+            return None;
+        } else {
+            if inst.use_vmac.is_some() {
+                cx.warn(
+                    &node.key,
+                    format!("({name}) use_vmac and use_ipvlan both given; using use_ipvlan"),
+                );
+                inst.use_vmac = None;
+            }
+            if inst.vmac_xmit_base {
+                cx.warn(
+                    &node.key,
+                    format!("({name}) vmac_xmit_base is only valid with a vmac"),
+                );
+                inst.vmac_xmit_base = false;
+            }
+            // keepalived: the ipvlan's address is the advert source unless one is set.
+            if inst.src_ip.is_none() {
+                inst.src_ip = v.address.map(|(a, _)| a);
+            }
+        }
     }
 
     // keepalived vrrp_complete_instance: an address's own use_vmac that the instance's

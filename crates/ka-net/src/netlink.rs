@@ -318,12 +318,14 @@ impl Netlink {
     /// one already there (a predecessor's, before a restart or reload) is reused.
     /// Returns its index.
     /// `group`: its interface group (IFLA_GROUP), if one is asked for.
+    /// `vrf`: the VRF the base interface is enslaved to, which the VMAC joins too.
     pub fn add_macvlan(
         &mut self,
         name: &str,
         base: u32,
         mac: [u8; 6],
         group: Option<u32>,
+        vrf: Option<u32>,
     ) -> io::Result<u32> {
         use netlink_packet_route::link::{
             InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
@@ -337,6 +339,9 @@ impl Netlink {
         m.attributes.push(LinkAttribute::Address(mac.to_vec()));
         if let Some(g) = group {
             m.attributes.push(LinkAttribute::Group(g));
+        }
+        if let Some(v) = vrf {
+            m.attributes.push(LinkAttribute::Controller(v));
         }
         m.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::MacVlan),
@@ -352,6 +357,112 @@ impl Netlink {
         let index = crate::iface::index(name)?;
         self.set_up(index)?;
         Ok(index)
+    }
+
+    /// Creates an L2 ipvlan on `base` with `flags` (IPVLAN_F_*: 0 bridge, 1 private,
+    /// 2 vepa) and brings it up (keepalived netlink_link_add_ipvlan); one already there
+    /// (a predecessor's) is reused. `vrf`: the base interface's VRF, which it joins too.
+    /// Returns its index.
+    pub fn add_ipvlan(
+        &mut self,
+        name: &str,
+        base: u32,
+        flags: u16,
+        group: Option<u32>,
+        vrf: Option<u32>,
+    ) -> io::Result<u32> {
+        use netlink_packet_route::link::{
+            InfoData, InfoIpVlan, InfoKind, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags,
+            LinkInfo, LinkMessage,
+        };
+        let mut m = LinkMessage::default();
+        m.header.flags = LinkFlags::Up;
+        m.header.change_mask = LinkFlags::Up;
+        m.attributes.push(LinkAttribute::IfName(name.to_string()));
+        m.attributes.push(LinkAttribute::Link(base));
+        if let Some(g) = group {
+            m.attributes.push(LinkAttribute::Group(g));
+        }
+        if let Some(v) = vrf {
+            m.attributes.push(LinkAttribute::Controller(v));
+        }
+        m.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::IpVlan),
+            LinkInfo::Data(InfoData::IpVlan(vec![
+                InfoIpVlan::Mode(IpVlanMode::L2),
+                InfoIpVlan::Flags(IpVlanFlags::from_bits_retain(flags)),
+            ])),
+        ]));
+        match self.request(RouteNetlinkMessage::NewLink(m), NLM_F_CREATE | NLM_F_EXCL) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
+            Err(e) => return Err(e),
+        }
+        let index = crate::iface::index(name)?;
+        self.set_up(index)?;
+        Ok(index)
+    }
+
+    /// A link's kind (IFLA_INFO_KIND: "vrf", "ipvlan", "macvlan", …); None for a device
+    /// without one (a physical interface).
+    pub fn link_kind(&mut self, index: u32) -> io::Result<Option<String>> {
+        use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        self.seq = self.seq.wrapping_add(1);
+        let mut hdr = NetlinkHeader::default();
+        hdr.flags = NLM_F_REQUEST | NLM_F_ACK;
+        hdr.sequence_number = self.seq;
+        let mut nl =
+            NetlinkMessage::new(hdr, NetlinkPayload::from(RouteNetlinkMessage::GetLink(m)));
+        nl.finalize();
+        let mut buf = vec![0u8; nl.buffer_len()];
+        nl.serialize(&mut buf);
+        self.sock.send(&buf, 0)?;
+        let mut kind = None;
+        loop {
+            let (rx, _) = self.sock.recv_from_full()?;
+            let mut off = 0;
+            while off < rx.len() {
+                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[off..])
+                    .map_err(io::Error::other)?;
+                let len = m.header.length as usize;
+                if m.header.sequence_number == self.seq {
+                    match m.payload {
+                        NetlinkPayload::Error(e) => {
+                            return match e.code {
+                                None => Ok(kind),
+                                Some(c) => Err(io::Error::from_raw_os_error(-c.get())),
+                            };
+                        }
+                        NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
+                            for a in &l.attributes {
+                                if let LinkAttribute::LinkInfo(infos) = a {
+                                    for i in infos {
+                                        if let LinkInfo::Kind(k) = i {
+                                            kind = Some(k.to_string());
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if len == 0 {
+                    break;
+                }
+                off += len;
+            }
+        }
+    }
+
+    /// The index of the VRF interface `name` is enslaved to, if it is one (keepalived's
+    /// vrf_master_ifp; a bridge or bond master is not).
+    pub fn vrf_master(&mut self, name: &str) -> Option<u32> {
+        let master = std::fs::read_link(format!("/sys/class/net/{name}/master")).ok()?;
+        let index = crate::iface::index(master.file_name()?.to_str()?).ok()?;
+        (self.link_kind(index).ok()?.as_deref() == Some("vrf")).then_some(index)
     }
 
     /// Sets a link up.

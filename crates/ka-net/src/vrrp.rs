@@ -18,10 +18,14 @@ pub struct SendSocket {
 }
 
 impl SendSocket {
+    /// A socket bound to `ifname` (an interface, or a VRF device); "": not bound, the
+    /// kernel routes each advert (a unicast instance without an interface).
     pub fn new(ifname: &str) -> io::Result<SendSocket> {
         let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(PROTO_VRRP)))?;
         sock.set_header_included_v4(true)?;
-        sock.bind_device(Some(ifname.as_bytes()))?;
+        if !ifname.is_empty() {
+            sock.bind_device(Some(ifname.as_bytes()))?;
+        }
         sock.set_multicast_loop_v4(false)?;
         sock.set_nonblocking(true)?;
         Ok(SendSocket { sock })
@@ -39,7 +43,8 @@ pub struct RecvSocket {
 }
 
 impl RecvSocket {
-    /// A socket for `proto` (112, or 51 for AH) on `ifname`, joined to `group` when given.
+    /// A socket for `proto` (112, or 51 for AH) on `ifname`, joined to `group` when given;
+    /// `ifname` "": on every interface (a unicast instance without one).
     pub fn new(
         ifname: &str,
         ifindex: u32,
@@ -47,7 +52,9 @@ impl RecvSocket {
         group: Option<Ipv4Addr>,
     ) -> io::Result<RecvSocket> {
         let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(proto)))?;
-        sock.bind_device(Some(ifname.as_bytes()))?;
+        if !ifname.is_empty() {
+            sock.bind_device(Some(ifname.as_bytes()))?;
+        }
         sock.set_multicast_all_v4(false)?;
         if let Some(g) = group {
             sock.join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(ifindex))?;

@@ -45,7 +45,8 @@ pub struct Received6 {
 
 impl Socket6 {
     /// One socket on `ifname` for sending from `src` (link-local) and receiving, joined to
-    /// `group`.
+    /// `group`. `ifname` "" (ifindex 0): a unicast instance without an interface, sending
+    /// from and receiving on its global `src`, which need not be configured yet.
     pub fn new(
         ifname: &str,
         ifindex: u32,
@@ -53,7 +54,12 @@ impl Socket6 {
         group: Option<Ipv6Addr>,
     ) -> io::Result<Socket6> {
         let sock = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::from(PROTO_VRRP)))?;
-        sock.bind_device(Some(ifname.as_bytes()))?;
+        if !ifname.is_empty() {
+            sock.bind_device(Some(ifname.as_bytes()))?;
+        }
+        if ifindex == 0 {
+            setopt(&sock, libc::IPPROTO_IPV6, libc::IPV6_FREEBIND, 1)?;
+        }
         sock.set_multicast_hops_v6(255)?;
         sock.set_unicast_hops_v6(255)?;
         sock.set_multicast_loop_v6(false)?;

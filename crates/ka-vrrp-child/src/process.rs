@@ -69,8 +69,11 @@ struct IfaceIo {
     frames: FrameSocket,
     /// IPv6: one socket for sending and receiving, and its link-local source.
     v6: Option<(ka_net::vrrp6::Socket6, std::net::Ipv6Addr)>,
-    /// A VMAC of ours: adverts and GARPs leave through it; nothing is received on it.
+    /// A VMAC or ipvlan of ours: adverts and GARPs leave through it.
     vmac: bool,
+    /// Adverts are received on it: a base interface, an ipvlan, or the sockets of unicast
+    /// instances without an interface (not a VMAC: its base receives them).
+    rx: bool,
 }
 
 /// An instance's VMAC (use_vmac): a macvlan on its interface with the virtual MAC.
@@ -88,6 +91,9 @@ struct Vmac {
     /// A VMAC made for single addresses (`use_vmac` on an address line, `use_vmac_addr`):
     /// the instances and addresses on it. Empty for an instance's own VMAC.
     carries: Vec<(usize, IpAddr)>,
+    /// `use_ipvlan`: an L2 ipvlan rather than a macvlan (the base interface's MAC; the
+    /// instance's adverts are received on it), with its address.
+    ipvlan: Option<model::Ipvlan>,
 }
 
 /// An interface polled for its link (keepalived linkbeat).
@@ -277,6 +283,9 @@ pub struct VrrpProcess {
     /// Logging options for the processes this one starts (mail).
     log_args: Vec<String>,
     vmacs: Vec<Vmac>,
+    /// Packet sockets for gratuitous ARPs and NAs on interfaces that are not an
+    /// instance's (a VIP's `dev`), opened on first use: the interface, its MAC, the socket.
+    extra_frames: Vec<(String, [u8; 6], FrameSocket)>,
     /// Gratuitous ARPs and NAs waiting for their interface's interval (vrrp_garp_interval,
     /// vrrp_gna_interval, garp_group): the interface to send on and the frame.
     garps: ka_vrrp::garp::Pacer<GarpFrame>,
@@ -308,6 +317,12 @@ fn rcvbuf_of(sock: &impl std::os::fd::AsFd, size: u32, ifname: &str) {
     }
 }
 
+/// The device a socket set named `key` is bound to: the interface; for unicast instances
+/// without one (`:VRF`), the VRF device, or "" (none).
+fn device_of(key: &str) -> &str {
+    key.strip_prefix(':').unwrap_or(key)
+}
+
 fn now(epoch: Instant) -> Time {
     Time(epoch.elapsed().as_micros() as u64)
 }
@@ -318,11 +333,16 @@ impl VrrpProcess {
         ka_runtime::scripts::configure(&cfg.global);
         let (garp_interval, gna_interval) =
             (cfg.global.vrrp_garp_interval, cfg.global.vrrp_gna_interval);
+        // Each instance's interface; a unicast instance without one has sockets of its
+        // own, `:VRF` (see InstanceConfig::rx_on).
         let mut ifnames: Vec<String> = Vec::new();
         for i in &cfg.instances {
-            match &i.interface {
-                Some(n) if !ifnames.contains(n) => ifnames.push(n.clone()),
-                _ => {}
+            let key = match &i.interface {
+                Some(n) => n.clone(),
+                None => format!(":{}", i.vrf.as_deref().unwrap_or("")),
+            };
+            if !ifnames.contains(&key) {
+                ifnames.push(key);
             }
         }
         let mut ifaces = Vec::new();
@@ -330,14 +350,16 @@ impl VrrpProcess {
         // FAULT until it appears (the link monitor follows it), and the rest runs.
         let mut missing = Vec::new();
         for name in &ifnames {
-            if iface::index(name).is_err() {
+            let dev = device_of(name);
+            if !dev.is_empty() && iface::index(dev).is_err() {
                 log::warn!(
-                    "Configuration specifies interface {name} which doesn't currently exist - will use if created (its instances wait in FAULT)"
+                    "Configuration specifies {} {dev} which doesn't currently exist - will use if created (its instances wait in FAULT)",
+                    if name.starts_with(':') { "VRF" } else { "interface" }
                 );
                 missing.push(name.clone());
                 continue;
             }
-            ifaces.push(Self::base_iface(name)?);
+            ifaces.push(Self::iface_io(name)?);
         }
         // VMACs (IPv4 instances): created now, so that a configuration whose VMAC cannot
         // be made fails before a predecessor lets go.
@@ -345,6 +367,55 @@ impl VrrpProcess {
         rcvbuf(&nl, cfg.global.vrrp_netlink_cmd_rcv_bufs, "rtnetlink");
         let mut vmacs = Vec::new();
         let mut addr_vmac_trackers: Vec<(Vec<usize>, usize)> = Vec::new();
+        // ipvlans (use_ipvlan), as keepalived netlink_link_add_ipvlan.
+        for (n, m) in cfg.instances.iter().enumerate() {
+            let (Some(v), Some(base)) = (&m.use_ipvlan, &m.interface) else {
+                continue;
+            };
+            if missing.contains(base) {
+                log::warn!(
+                    "({}) ipvlan not created: interface {base} doesn't exist; when it appears the instance runs on it without one",
+                    m.name
+                );
+                continue;
+            }
+            let name = ka_vrrp::config::vmac_ifname(&cfg.global, m).unwrap_or_default();
+            let kind = iface::index(&name).ok().map(|i| nl.link_kind(i));
+            if kind.is_some_and(|k| !matches!(k, Ok(Some(k)) if k == "ipvlan")) {
+                log::error!(
+                    "({}) interface {name} already exists and is not an l2 ipvlan; running on {base}",
+                    m.name
+                );
+                continue;
+            }
+            let io = Self::make_ipvlan(&mut nl, m, v, &name, base)?;
+            log::info!(
+                "({}) ipvlan {name} ({}) on {base}{}",
+                m.name,
+                v.mode.name(),
+                v.address
+                    .map(|(a, l)| format!(" with {a}/{l}"))
+                    .unwrap_or_default()
+            );
+            let index = io.ifindex;
+            ifaces.push(io);
+            vmacs.push(Vmac {
+                instance: n,
+                name,
+                index,
+                base: base.clone(),
+                xmit_base: false,
+                spec: model::Vmac {
+                    name: None,
+                    mac: None,
+                    group: None,
+                    netlink_notify: false,
+                },
+                gone: false,
+                carries: Vec::new(),
+                ipvlan: Some(v.clone()),
+            });
+        }
         for (n, m) in cfg.instances.iter().enumerate() {
             let (Some(v), Some(base)) = (&m.use_vmac, &m.interface) else {
                 continue;
@@ -380,6 +451,7 @@ impl VrrpProcess {
                 spec: v.clone(),
                 gone: false,
                 carries: Vec::new(),
+                ipvlan: None,
             });
         }
         // VMACs for single addresses (keepalived vrrp_complete_instance): a name an
@@ -444,6 +516,7 @@ impl VrrpProcess {
                 spec,
                 gone: false,
                 carries,
+                ipvlan: None,
             });
             if av.tracked {
                 addr_vmac_trackers.push((av.instances, vmacs.len() - 1));
@@ -472,6 +545,11 @@ impl VrrpProcess {
                 .unwrap_or(IpAddr::from([0, 0, 0, 0]))
         };
         let mut router = vconfig::router(&cfg, &primary);
+        // An instance with an ipvlan receives its adverts there (unicast ones to its
+        // address reach only the ipvlan).
+        for v in vmacs.iter().filter(|v| v.ipvlan.is_some()) {
+            router.instances[v.instance].cfg.rx_via = Some(v.name.clone());
+        }
         // An instance with a VMAC runs on it (keepalived's vrrp->ifp): in FAULT while
         // it is gone (see `follow_vmacs`).
         for v in vmacs.iter().filter(|v| v.carries.is_empty()) {
@@ -614,6 +692,7 @@ impl VrrpProcess {
             last_mail: Default::default(),
             log_args: Vec::new(),
             vmacs,
+            extra_frames: Vec::new(),
             link_delays: ka_vrrp::link_delay::LinkDelays::new(
                 cfg.interface_delays
                     .iter()
@@ -680,7 +759,8 @@ impl VrrpProcess {
     ) -> Result<IfaceIo, RunError> {
         let mac = v.mac.unwrap_or([0, 0, 0x5e, 0, 1, vrid]);
         let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
-        let index = ctx(nl.add_macvlan(name, base_index, mac, v.group), || {
+        let vrf = nl.vrf_master(base);
+        let index = ctx(nl.add_macvlan(name, base_index, mac, v.group, vrf), || {
             format!("({instance}) VMAC {name} on {base}")
         })?;
         Ok(IfaceIo {
@@ -696,6 +776,60 @@ impl VrrpProcess {
             })?,
             v6: None,
             vmac: true,
+            rx: false,
+        })
+    }
+
+    /// Creates instance `m`'s ipvlan `name` on `base` (L2, with its flags and address; no
+    /// IPv6 for an IPv4 instance without IPv6 eVIPs, as keepalived) and opens its sockets.
+    fn make_ipvlan(
+        nl: &mut Netlink,
+        m: &model::VrrpInstance,
+        v: &model::Ipvlan,
+        name: &str,
+        base: &str,
+    ) -> Result<IfaceIo, RunError> {
+        let base_index = ctx(iface::index(base), || format!("interface {base}"))?;
+        let vrf = nl.vrf_master(base);
+        let index = ctx(
+            nl.add_ipvlan(name, base_index, v.mode.flags(), v.group, vrf),
+            || format!("({}) ipvlan {name} on {base}", m.name),
+        )?;
+        let other_family = m
+            .excluded_vips
+            .iter()
+            .any(|a| a.addr.is_ipv6() != m.is_ipv6());
+        if !m.is_ipv6() && !other_family {
+            let _ = iface::set_net_sysctl(&format!("ipv6/conf/{name}/disable_ipv6"), 1);
+        }
+        if let Some((addr, prefix)) = v.address {
+            let a = Addr {
+                ifindex: index,
+                addr,
+                prefix,
+                brd: None,
+            };
+            if let Err(e) = nl.add_addr(&a) {
+                log::warn!(
+                    "({}) Failed to add interface address {addr}/{prefix} to {name}: {e}",
+                    m.name
+                );
+            }
+        }
+        Ok(IfaceIo {
+            name: name.to_string(),
+            ifindex: index,
+            mac: ctx(iface::mac(name), || format!("MAC address of {name}"))?,
+            send: ctx(SendSocket::new(name), || {
+                format!("VRRP send socket on {name}")
+            })?,
+            recv: Vec::new(),
+            frames: ctx(FrameSocket::new(index), || {
+                format!("packet socket on {name}")
+            })?,
+            v6: None,
+            vmac: true,
+            rx: true,
         })
     }
 
@@ -716,7 +850,7 @@ impl VrrpProcess {
     /// created again as soon as its base interface exists, as keepalived does
     /// (recreate_vmac_thread). Its instance tracks it: in FAULT while it is gone, back
     /// through BACKUP once the new one is up.
-    fn follow_vmacs(&mut self) {
+    fn follow_vmacs(&mut self, poll: &Poll) {
         for k in 0..self.vmacs.len() {
             let (name, base, n) = {
                 let v = &mut self.vmacs[k];
@@ -735,14 +869,23 @@ impl VrrpProcess {
                 continue;
             }
             let c = &self.router.instances[n].cfg;
-            let made = Self::make_vmac(
-                &mut self.nl,
-                &c.name,
-                c.vrid,
-                &self.vmacs[k].spec,
-                &name,
-                &base,
-            );
+            let made = match &self.vmacs[k].ipvlan {
+                Some(v) => match self.config() {
+                    Some(cfg) => {
+                        Self::make_ipvlan(&mut self.nl, &cfg.instances[n], v, &name, &base)
+                    }
+                    None => continue,
+                },
+                None => Self::make_vmac(
+                    &mut self.nl,
+                    &c.name,
+                    c.vrid,
+                    &self.vmacs[k].spec,
+                    &name,
+                    &base,
+                ),
+            };
+            let c = &self.router.instances[n].cfg;
             let who = c.name.clone();
             match made {
                 Ok(io) => {
@@ -752,11 +895,25 @@ impl VrrpProcess {
                     }
                     self.vmacs[k].index = io.ifindex;
                     self.vmacs[k].gone = false;
-                    if let Some(slot) = self.ifaces.iter_mut().find(|i| i.vmac && i.name == name) {
-                        *slot = io;
+                    if let Some(slot) = self.ifaces.iter().position(|i| i.vmac && i.name == name) {
+                        self.ifaces[slot] = io;
+                        // An ipvlan's receive sockets, again (as many as before, so the
+                        // tokens of the interfaces after it stay theirs).
+                        if self.ifaces[slot].rx {
+                            let opened = self.open_receivers_on(slot).and_then(|()| {
+                                self.register_iface(poll, slot, true).map_err(|e| {
+                                    RunError::Cannot(format!("register sockets on {name}: {e}"))
+                                })
+                            });
+                            if let Err(e) = opened {
+                                log::warn!("({who}) ipvlan {name}: {e}");
+                            }
+                        }
                     }
-                    self.vmac_sysctls(&name, &base);
-                    self.report_originals();
+                    if self.vmacs[k].ipvlan.is_none() {
+                        self.vmac_sysctls(&name, &base);
+                        self.report_originals();
+                    }
                 }
                 Err(e) => log::warn!("({who}) cannot create VMAC {name} again: {e}"),
             }
@@ -765,7 +922,7 @@ impl VrrpProcess {
 
     fn open_receivers(&mut self) -> Result<(), RunError> {
         for i in 0..self.ifaces.len() {
-            if !self.ifaces[i].vmac {
+            if self.ifaces[i].rx {
                 self.open_receivers_on(i)?;
             }
         }
@@ -782,7 +939,7 @@ impl VrrpProcess {
                 .instances
                 .iter()
                 .map(|i| &i.cfg)
-                .filter(|i| i.interface.as_deref() == Some(&io.name))
+                .filter(|i| i.rx_on() == io.name)
                 .collect();
             let group = insts
                 .iter()
@@ -814,14 +971,32 @@ impl VrrpProcess {
                     .collect(),
             );
             let vrrp6 = size(insts.iter().copied().filter(is_v6).collect());
-            let sock = ctx(
-                RecvSocket::new(&name, io.ifindex, PROTO_VRRP, group),
-                || format!("VRRP receive socket on {name}"),
-            )?;
+            let dev = device_of(&name);
+            let unbound = name.starts_with(':');
+            let sock = ctx(RecvSocket::new(dev, io.ifindex, PROTO_VRRP, group), || {
+                format!("VRRP receive socket on {name}")
+            })?;
             rcvbuf_of(&sock, vrrp4, &name);
             io.recv.push(sock);
             if let Some(m) = insts.iter().find(|i| is_v6(i)) {
-                let Some(ll) = link_local(&name) else {
+                // Without an interface: from the instance's own (global) address, as
+                // keepalived, which needs one there.
+                let own = match m.src {
+                    IpAddr::V6(a) if unbound => Some(a),
+                    _ => None,
+                };
+                if let Some(other) = insts
+                    .iter()
+                    .find(|i| unbound && is_v6(i) && Some(i.src) != own.map(IpAddr::V6))
+                {
+                    log::error!(
+                        "({}) IPv6 instances without an interface share one source address per VRF here; its adverts leave from {} as ({})'s",
+                        other.name,
+                        m.src,
+                        m.name
+                    );
+                }
+                let Some(ll) = own.or_else(|| link_local(&name)) else {
                     return Err(RunError::Cannot(format!(
                         "({}) no IPv6 link-local address on {name}",
                         m.name
@@ -836,15 +1011,15 @@ impl VrrpProcess {
                 } else {
                     None
                 };
-                let sock = ctx(
-                    ka_net::vrrp6::Socket6::new(&name, io.ifindex, ll, g),
-                    || format!("IPv6 VRRP socket on {name}"),
-                )?;
+                let index = if unbound { 0 } else { io.ifindex };
+                let sock = ctx(ka_net::vrrp6::Socket6::new(dev, index, ll, g), || {
+                    format!("IPv6 VRRP socket on {name}")
+                })?;
                 rcvbuf_of(&sock, vrrp6, &name);
                 io.v6 = Some((sock, ll));
             }
             if insts.iter().any(is_ah) {
-                let sock = ctx(RecvSocket::new(&name, io.ifindex, PROTO_AH, group), || {
+                let sock = ctx(RecvSocket::new(dev, io.ifindex, PROTO_AH, group), || {
                     format!("AH receive socket on {name}")
                 })?;
                 rcvbuf_of(&sock, ah, &name);
@@ -852,6 +1027,38 @@ impl VrrpProcess {
             }
         }
         Ok(())
+    }
+
+    /// The sockets of `key` (see `device_of`): a base interface's, or those of unicast
+    /// instances without an interface.
+    fn iface_io(key: &str) -> Result<IfaceIo, RunError> {
+        if !key.starts_with(':') {
+            return Self::base_iface(key);
+        }
+        // Not bound, or bound to the VRF device: the kernel routes adverts (in the VRF's
+        // table), and they are received whatever interface they arrive on.
+        let dev = device_of(key);
+        let ifindex = if dev.is_empty() {
+            0
+        } else {
+            ctx(iface::index(dev), || format!("VRF {dev}"))?
+        };
+        let what = if dev.is_empty() {
+            "outside any VRF".to_string()
+        } else {
+            format!("in VRF {dev}")
+        };
+        Ok(IfaceIo {
+            name: key.to_string(),
+            ifindex,
+            mac: [0; 6],
+            send: ctx(SendSocket::new(dev), || format!("VRRP send socket {what}"))?,
+            recv: Vec::new(),
+            frames: ctx(FrameSocket::new(0), || "packet socket".into())?,
+            v6: None,
+            vmac: false,
+            rx: true,
+        })
     }
 
     /// The sockets of a base interface that exists (receive sockets come later, from
@@ -872,6 +1079,7 @@ impl VrrpProcess {
             })?,
             v6: None,
             vmac: false,
+            rx: true,
         })
     }
 
@@ -914,8 +1122,14 @@ impl VrrpProcess {
         let Ok(index) = iface::index(name) else {
             return;
         };
-        if let Some(pos) = self.missing.iter().position(|m| m == name) {
-            let io = match Self::base_iface(name) {
+        self.extra_frames.retain(|x| x.0 != name);
+        if let Some(pos) = self
+            .missing
+            .iter()
+            .position(|m| m == name || m.strip_prefix(':') == Some(name))
+        {
+            let key = self.missing[pos].clone();
+            let io = match Self::iface_io(&key) {
                 Ok(io) => io,
                 Err(e) => {
                     log::warn!("interface {name} appeared, but {e}");
@@ -938,10 +1152,11 @@ impl VrrpProcess {
             self.resolve_sources(name);
             return;
         }
+        let vrf = format!(":{name}");
         let Some(i) = self
             .ifaces
             .iter()
-            .position(|io| io.name == name && !io.vmac)
+            .position(|io| (io.name == name || io.name == vrf) && !io.vmac)
         else {
             return;
         };
@@ -950,7 +1165,8 @@ impl VrrpProcess {
             return;
         }
         let _ = self.register_iface(poll, i, false);
-        match Self::base_iface(name) {
+        let key = self.ifaces[i].name.clone();
+        match Self::iface_io(&key) {
             Ok(io) => self.ifaces[i] = io,
             Err(e) => {
                 log::warn!("interface {name} was created again, but {e}");
@@ -1266,7 +1482,7 @@ impl VrrpProcess {
     /// and arp_filter 1 (and arp_announce 2, ours); and all.rp_filter 0 (raising default and every interface to the
     /// old all value first, so that nothing else changes behaviour).
     fn vmac_settings(&mut self) {
-        if self.vmacs.is_empty() {
+        if self.vmacs.iter().all(|v| v.ipvlan.is_some()) {
             return;
         }
         let all = iface::sysctl("ipv4", "all", "rp_filter").unwrap_or(0);
@@ -1282,6 +1498,7 @@ impl VrrpProcess {
         let list: Vec<(String, String)> = self
             .vmacs
             .iter()
+            .filter(|v| v.ipvlan.is_none())
             .map(|v| (v.name.clone(), v.base.clone()))
             .collect();
         for (name, base) in list {
@@ -1669,7 +1886,7 @@ impl VrrpProcess {
                                 match c {
                                     ka_net::link::Event::Link { name, up } => {
                                         self.follow_interface(&poll, &name);
-                                        self.follow_vmacs();
+                                        self.follow_vmacs(&poll);
                                         // A polled interface's link is what polling
                                         // says (keepalived ignores netlink for it).
                                         if !self.linkbeat.iter().any(|l| l.name == name) {
@@ -1911,6 +2128,17 @@ impl VrrpProcess {
                     continue;
                 }
             };
+            // Sockets not bound to an interface see every advert: only those to an
+            // instance's own address are theirs (keepalived binds them to it).
+            if ifname.starts_with(':')
+                && !self
+                    .router
+                    .instances
+                    .iter()
+                    .any(|m| m.cfg.src == rx.dst && m.cfg.rx_on() == ifname)
+            {
+                continue;
+            }
             let acts = self.router.packet(t, &ifname, &rx);
             self.apply(acts);
         }
@@ -2426,7 +2654,7 @@ impl VrrpProcess {
                 } => {
                     let Some(i) = inst else { continue };
                     let ifname = self.send_if(i);
-                    self.report_advert(i, &ifname, dst, &packet, priority);
+                    self.report_advert(i, device_of(&ifname), dst, &packet, priority);
                     if let Some(io) = self.ifaces.iter().find(|io| io.name == ifname) {
                         let r = match (dst, &io.v6) {
                             (IpAddr::V4(d), _) => io.send.send(d, &packet),
@@ -2565,10 +2793,11 @@ impl VrrpProcess {
     /// keepalived: with use_vmac, the addresses of the instance's interface go on the VMAC.
     /// An address with a VMAC of its own goes on it.
     fn on_vmac(&self, i: usize, mut list: Vec<model::IpAddress>) -> Vec<model::IpAddress> {
+        // An ipvlan's instance keeps its VIPs on its interface, as keepalived does.
         if let Some(v) = self
             .vmacs
             .iter()
-            .find(|v| v.instance == i && v.carries.is_empty())
+            .find(|v| v.instance == i && v.carries.is_empty() && v.ipvlan.is_none())
         {
             for a in &mut list {
                 if a.dev.as_deref().unwrap_or(&v.base) == v.base {
@@ -2592,11 +2821,7 @@ impl VrrpProcess {
             .find(|v| v.instance == i && v.carries.is_empty())
         {
             Some(v) if !v.xmit_base => v.name.clone(),
-            _ => self.router.instances[i]
-                .cfg
-                .interface
-                .clone()
-                .unwrap_or_default(),
+            _ => self.router.instances[i].cfg.rx_on().into_owned(),
         }
     }
 
@@ -2874,28 +3099,25 @@ impl VrrpProcess {
 
     /// Gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for `addrs` of instance `i`.
     fn garp_for(&mut self, i: usize, addrs: &[model::IpAddress], repeat: u32) {
-        let m = &self.router.instances[i].cfg;
         for round in 0..repeat {
             for a in addrs {
-                let dev = a.dev.clone().or(m.interface.clone()).unwrap_or_default();
-                let Some(io) = self.ifaces.iter().find(|io| io.name == dev) else {
+                let dev = a
+                    .dev
+                    .clone()
+                    .or(self.router.instances[i].cfg.interface.clone())
+                    .unwrap_or_default();
+                let Some((mac, ll)) = self.frame_dev(&dev) else {
                     continue;
                 };
+                let m = &self.router.instances[i].cfg;
                 let (frame, what) = match a.addr {
-                    IpAddr::V4(ip) => {
-                        (garp::gratuitous_arp(io.mac, ip).to_vec(), "gratuitous ARPs")
-                    }
+                    IpAddr::V4(ip) => (garp::gratuitous_arp(mac, ip).to_vec(), "gratuitous ARPs"),
                     IpAddr::V6(ip) => {
-                        let Some(ll) = io
-                            .v6
-                            .as_ref()
-                            .map(|(_, ll)| *ll)
-                            .or_else(|| link_local(&dev))
-                        else {
+                        let Some(ll) = ll.or_else(|| link_local(&dev)) else {
                             continue;
                         };
                         (
-                            garp::unsolicited_na(io.mac, ll, ip, false),
+                            garp::unsolicited_na(mac, ll, ip, false),
                             "Unsolicited Neighbour Adverts",
                         )
                     }
@@ -2931,11 +3153,38 @@ impl VrrpProcess {
         }
     }
 
+    /// The MAC of `dev` and its link-local address when known, with a socket to send its
+    /// frames from: an interface of ours, else one opened now (a VIP's `dev`).
+    fn frame_dev(&mut self, dev: &str) -> Option<([u8; 6], Option<std::net::Ipv6Addr>)> {
+        if let Some(io) = self.ifaces.iter().find(|io| io.name == dev) {
+            return Some((io.mac, io.v6.as_ref().map(|(_, ll)| *ll)));
+        }
+        if let Some(x) = self.extra_frames.iter().find(|x| x.0 == dev) {
+            return Some((x.1, None));
+        }
+        let index = iface::index(dev).ok()?;
+        let mac = iface::mac(dev).ok()?;
+        match FrameSocket::new(index) {
+            Ok(s) => {
+                self.extra_frames.push((dev.to_string(), mac, s));
+                Some((mac, None))
+            }
+            Err(e) => {
+                log::warn!("packet socket on {dev}: {e}");
+                None
+            }
+        }
+    }
+
     fn send_garp(&self, g: &GarpFrame) {
-        let Some(io) = self.ifaces.iter().find(|io| io.name == g.dev) else {
-            return;
+        let frames = match self.ifaces.iter().find(|io| io.name == g.dev) {
+            Some(io) => &io.frames,
+            None => match self.extra_frames.iter().find(|x| x.0 == g.dev) {
+                Some(x) => &x.2,
+                None => return,
+            },
         };
-        if let Err(e) = io.frames.send(&g.frame) {
+        if let Err(e) = frames.send(&g.frame) {
             log::warn!("{} on {}: {e}", g.what, g.dev);
         }
     }

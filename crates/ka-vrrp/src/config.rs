@@ -35,8 +35,12 @@ fn key(p: &str) -> [u8; 8] {
 /// (vrrp.c create_vmac_name) `PREFIX.VRID`, PREFIX being global_defs' vmac_prefix (default
 /// "vrrp") cut so that the name fits an interface name (15 bytes).
 pub fn vmac_ifname(g: &model::GlobalDefs, m: &model::VrrpInstance) -> Option<String> {
-    let v = m.use_vmac.as_ref()?;
-    if let Some(n) = &v.name {
+    let named = match (&m.use_ipvlan, &m.use_vmac) {
+        (Some(v), _) => &v.name,
+        (None, Some(v)) => &v.name,
+        (None, None) => return None,
+    };
+    if let Some(n) = named {
         return Some(n.clone());
     }
     Some(vmac_name(
@@ -179,6 +183,8 @@ pub fn instance_config(
     InstanceConfig {
         name: m.name.clone(),
         interface: m.interface.clone(),
+        vrf: m.vrf.clone(),
+        rx_via: None,
         vrid: m.vrid,
         version: if m.version == 3 {
             Version::V3
@@ -342,6 +348,11 @@ pub fn router(c: &model::Config, primary: &dyn Fn(&model::VrrpInstance) -> IpAdd
                 false,
                 TrackStatus::Up,
             );
+        }
+        // A unicast instance without an interface, in a VRF: FAULT while the VRF device
+        // is missing or down (its sockets are bound to it).
+        if let (None, Some(vrf)) = (&m.interface, &m.vrf) {
+            i.add_tracker(TrackerId::Interface(vrf.clone()), 0, false, TrackStatus::Up);
         }
         // track_src_ip: FAULT while the configured source is not on the interface (the
         // VRRP child reports its presence at start and on each address change).

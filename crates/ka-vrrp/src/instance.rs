@@ -109,6 +109,11 @@ pub struct InstanceConfig {
     /// The interface its adverts come in on (the base interface with use_vmac); none in
     /// simulations.
     pub interface: Option<String>,
+    /// `vrf`: a unicast instance without an interface sends and receives in this VRF.
+    pub vrf: Option<String>,
+    /// The interface its adverts are received on when it is not `interface`: its ipvlan
+    /// (`use_ipvlan`), set by the VRRP child once it exists.
+    pub rx_via: Option<String>,
     pub vrid: u8,
     pub version: Version,
     /// Configured priority (255: address owner).
@@ -171,6 +176,19 @@ pub struct InstanceConfig {
 }
 
 impl InstanceConfig {
+    /// The sockets its adverts arrive on, as the router is told: its interface's name;
+    /// for a unicast instance without one, `:VRF`, or `:` outside any VRF (no interface
+    /// name has a ':').
+    pub fn rx_on(&self) -> std::borrow::Cow<'_, str> {
+        if let Some(v) = &self.rx_via {
+            return std::borrow::Cow::Borrowed(v.as_str());
+        }
+        match (&self.interface, &self.vrf) {
+            (Some(i), _) => std::borrow::Cow::Borrowed(i.as_str()),
+            (None, v) => std::borrow::Cow::Owned(format!(":{}", v.as_deref().unwrap_or(""))),
+        }
+    }
+
     /// The VIPs as held: `held.addresses` lists the VIPs first, then the excluded ones.
     pub fn vip_addresses(&self) -> &[ka_config::model::IpAddress] {
         self.held.addresses.get(..self.vips.len()).unwrap_or(&[])
@@ -181,6 +199,8 @@ impl InstanceConfig {
         InstanceConfig {
             name: name.into(),
             interface: None,
+            vrf: None,
+            rx_via: None,
             vrid,
             version: Version::V2,
             priority,

@@ -261,7 +261,7 @@ fn advert(
         .instances
         .iter()
         .map(|i| &i.cfg)
-        .find(|c| c.vrid == vrid && c.interface.as_deref() == Some(interface));
+        .find(|c| c.vrid == vrid && c.rx_on() == interface);
     let version = ours.map_or(Version::V2, |c| c.version);
     let (auth, ah) = match ours.map(|c| &c.auth) {
         Some(AuthConfig::Pass(p)) => (Auth::Pass(*p), None),

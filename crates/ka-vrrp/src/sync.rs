@@ -199,7 +199,7 @@ impl Router {
         };
         let v6 = rx.src.is_ipv6();
         let ours = |c: &InstanceConfig| {
-            c.vrid == vrid && c.interface.as_deref() == Some(interface) && (!v6 || c.src.is_ipv6())
+            c.vrid == vrid && c.rx_on() == interface && (!v6 || c.src.is_ipv6())
         };
         if !self.instances.iter().any(|i| ours(&i.cfg)) {
             // keepalived vrrp_read_dispatcher_thread: ignored, logged if asked to.
@@ -229,7 +229,7 @@ impl Router {
     ) -> Vec<(Target, Action)> {
         self.each(
             now,
-            |c| c.interface.as_deref() == Some(interface),
+            |c| c.rx_on() == interface,
             |_| Event::Bad {
                 src: None,
                 error: error.clone(),
