@@ -100,6 +100,17 @@ impl Netlink {
     }
 
     fn request(&mut self, msg: RouteNetlinkMessage, flags: u16) -> io::Result<()> {
+        self.exchange(msg, flags, |_| {})
+    }
+
+    /// Sends `msg` and reads until its acknowledgement; each reply before it goes to
+    /// `each`.
+    fn exchange(
+        &mut self,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+        mut each: impl FnMut(RouteNetlinkMessage),
+    ) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let mut hdr = NetlinkHeader::default();
         hdr.flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -117,11 +128,15 @@ impl Netlink {
                     .map_err(io::Error::other)?;
                 let len = m.header.length as usize;
                 if m.header.sequence_number == self.seq {
-                    if let NetlinkPayload::Error(e) = m.payload {
-                        return match e.code {
-                            None => Ok(()),
-                            Some(c) => Err(io::Error::from_raw_os_error(-c.get())),
-                        };
+                    match m.payload {
+                        NetlinkPayload::Error(e) => {
+                            return match e.code {
+                                None => Ok(()),
+                                Some(c) => Err(io::Error::from_raw_os_error(-c.get())),
+                            };
+                        }
+                        NetlinkPayload::InnerMessage(r) => each(r),
+                        _ => {}
                     }
                 }
                 if len == 0 {
@@ -328,35 +343,21 @@ impl Netlink {
         vrf: Option<u32>,
     ) -> io::Result<u32> {
         use netlink_packet_route::link::{
-            InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
-            MacVlanMode,
+            InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkInfo, MacVlanMode,
         };
-        let mut m = LinkMessage::default();
-        m.header.flags = LinkFlags::Up;
-        m.header.change_mask = LinkFlags::Up;
-        m.attributes.push(LinkAttribute::IfName(name.to_string()));
-        m.attributes.push(LinkAttribute::Link(base));
-        m.attributes.push(LinkAttribute::Address(mac.to_vec()));
-        if let Some(g) = group {
-            m.attributes.push(LinkAttribute::Group(g));
-        }
-        if let Some(v) = vrf {
-            m.attributes.push(LinkAttribute::Controller(v));
-        }
-        m.attributes.push(LinkAttribute::LinkInfo(vec![
-            LinkInfo::Kind(InfoKind::MacVlan),
-            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(
-                MacVlanMode::Private,
-            )])),
-        ]));
-        match self.request(RouteNetlinkMessage::NewLink(m), NLM_F_CREATE | NLM_F_EXCL) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
-            Err(e) => return Err(e),
-        }
-        let index = crate::iface::index(name)?;
-        self.set_up(index)?;
-        Ok(index)
+        self.add_upper(
+            name,
+            base,
+            group,
+            vrf,
+            Some(LinkAttribute::Address(mac.to_vec())),
+            vec![
+                LinkInfo::Kind(InfoKind::MacVlan),
+                LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(
+                    MacVlanMode::Private,
+                )])),
+            ],
+        )
     }
 
     /// Creates an L2 ipvlan on `base` with `flags` (IPVLAN_F_*: 0 bridge, 1 private,
@@ -372,27 +373,49 @@ impl Netlink {
         vrf: Option<u32>,
     ) -> io::Result<u32> {
         use netlink_packet_route::link::{
-            InfoData, InfoIpVlan, InfoKind, IpVlanFlags, IpVlanMode, LinkAttribute, LinkFlags,
-            LinkInfo, LinkMessage,
+            InfoData, InfoIpVlan, InfoKind, IpVlanFlags, IpVlanMode, LinkInfo,
         };
+        self.add_upper(
+            name,
+            base,
+            group,
+            vrf,
+            None,
+            vec![
+                LinkInfo::Kind(InfoKind::IpVlan),
+                LinkInfo::Data(InfoData::IpVlan(vec![
+                    InfoIpVlan::Mode(IpVlanMode::L2),
+                    InfoIpVlan::Flags(IpVlanFlags::from_bits_retain(flags)),
+                ])),
+            ],
+        )
+    }
+
+    /// A link on `base` (a VMAC or an ipvlan), up, in `group` and `vrf` when given; one
+    /// already there is reused. Returns its index.
+    fn add_upper(
+        &mut self,
+        name: &str,
+        base: u32,
+        group: Option<u32>,
+        vrf: Option<u32>,
+        address: Option<netlink_packet_route::link::LinkAttribute>,
+        info: Vec<netlink_packet_route::link::LinkInfo>,
+    ) -> io::Result<u32> {
+        use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
         let mut m = LinkMessage::default();
         m.header.flags = LinkFlags::Up;
         m.header.change_mask = LinkFlags::Up;
         m.attributes.push(LinkAttribute::IfName(name.to_string()));
         m.attributes.push(LinkAttribute::Link(base));
+        m.attributes.extend(address);
         if let Some(g) = group {
             m.attributes.push(LinkAttribute::Group(g));
         }
         if let Some(v) = vrf {
             m.attributes.push(LinkAttribute::Controller(v));
         }
-        m.attributes.push(LinkAttribute::LinkInfo(vec![
-            LinkInfo::Kind(InfoKind::IpVlan),
-            LinkInfo::Data(InfoData::IpVlan(vec![
-                InfoIpVlan::Mode(IpVlanMode::L2),
-                InfoIpVlan::Flags(IpVlanFlags::from_bits_retain(flags)),
-            ])),
-        ]));
+        m.attributes.push(LinkAttribute::LinkInfo(info));
         match self.request(RouteNetlinkMessage::NewLink(m), NLM_F_CREATE | NLM_F_EXCL) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
@@ -409,52 +432,21 @@ impl Netlink {
         use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
         let mut m = LinkMessage::default();
         m.header.index = index;
-        self.seq = self.seq.wrapping_add(1);
-        let mut hdr = NetlinkHeader::default();
-        hdr.flags = NLM_F_REQUEST | NLM_F_ACK;
-        hdr.sequence_number = self.seq;
-        let mut nl =
-            NetlinkMessage::new(hdr, NetlinkPayload::from(RouteNetlinkMessage::GetLink(m)));
-        nl.finalize();
-        let mut buf = vec![0u8; nl.buffer_len()];
-        nl.serialize(&mut buf);
-        self.sock.send(&buf, 0)?;
         let mut kind = None;
-        loop {
-            let (rx, _) = self.sock.recv_from_full()?;
-            let mut off = 0;
-            while off < rx.len() {
-                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[off..])
-                    .map_err(io::Error::other)?;
-                let len = m.header.length as usize;
-                if m.header.sequence_number == self.seq {
-                    match m.payload {
-                        NetlinkPayload::Error(e) => {
-                            return match e.code {
-                                None => Ok(kind),
-                                Some(c) => Err(io::Error::from_raw_os_error(-c.get())),
-                            };
-                        }
-                        NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
-                            for a in &l.attributes {
-                                if let LinkAttribute::LinkInfo(infos) = a {
-                                    for i in infos {
-                                        if let LinkInfo::Kind(k) = i {
-                                            kind = Some(k.to_string());
-                                        }
-                                    }
-                                }
+        self.exchange(RouteNetlinkMessage::GetLink(m), 0, |r| {
+            if let RouteNetlinkMessage::NewLink(l) = r {
+                for a in &l.attributes {
+                    if let LinkAttribute::LinkInfo(infos) = a {
+                        for i in infos {
+                            if let LinkInfo::Kind(k) = i {
+                                kind = Some(k.to_string());
                             }
                         }
-                        _ => {}
                     }
                 }
-                if len == 0 {
-                    break;
-                }
-                off += len;
             }
-        }
+        })?;
+        Ok(kind)
     }
 
     /// The index of the VRF interface `name` is enslaved to, if it is one (keepalived's

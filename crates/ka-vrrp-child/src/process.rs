@@ -367,79 +367,63 @@ impl VrrpProcess {
         rcvbuf(&nl, cfg.global.vrrp_netlink_cmd_rcv_bufs, "rtnetlink");
         let mut vmacs = Vec::new();
         let mut addr_vmac_trackers: Vec<(Vec<usize>, usize)> = Vec::new();
-        // ipvlans (use_ipvlan), as keepalived netlink_link_add_ipvlan.
+        // VMACs, and ipvlans (use_ipvlan, keepalived netlink_link_add_ipvlan).
         for (n, m) in cfg.instances.iter().enumerate() {
-            let (Some(v), Some(base)) = (&m.use_ipvlan, &m.interface) else {
-                continue;
+            let Some(base) = &m.interface else { continue };
+            let what = match (&m.use_ipvlan, &m.use_vmac) {
+                (Some(_), _) => "ipvlan",
+                (None, Some(_)) => "VMAC",
+                (None, None) => continue,
             };
             if missing.contains(base) {
                 log::warn!(
-                    "({}) ipvlan not created: interface {base} doesn't exist; when it appears the instance runs on it without one",
+                    "({}) {what} not created: interface {base} doesn't exist; when it appears the instance runs on it without one",
                     m.name
                 );
                 continue;
             }
             let name = ka_vrrp::config::vmac_ifname(&cfg.global, m).unwrap_or_default();
-            let kind = iface::index(&name).ok().map(|i| nl.link_kind(i));
-            if kind.is_some_and(|k| !matches!(k, Ok(Some(k)) if k == "ipvlan")) {
-                log::error!(
-                    "({}) interface {name} already exists and is not an l2 ipvlan; running on {base}",
-                    m.name
+            let (io, spec) = if let Some(v) = &m.use_ipvlan {
+                let kind = iface::index(&name).ok().map(|i| nl.link_kind(i));
+                if kind.is_some_and(|k| !matches!(k, Ok(Some(k)) if k == "ipvlan")) {
+                    log::error!(
+                        "({}) interface {name} already exists and is not an l2 ipvlan; running on {base}",
+                        m.name
+                    );
+                    continue;
+                }
+                let io = Self::make_ipvlan(&mut nl, m, v, &name, base)?;
+                log::info!(
+                    "({}) ipvlan {name} ({}) on {base}{}",
+                    m.name,
+                    v.mode.name(),
+                    v.address
+                        .map(|(a, l)| format!(" with {a}/{l}"))
+                        .unwrap_or_default()
                 );
-                continue;
-            }
-            let io = Self::make_ipvlan(&mut nl, m, v, &name, base)?;
-            log::info!(
-                "({}) ipvlan {name} ({}) on {base}{}",
-                m.name,
-                v.mode.name(),
-                v.address
-                    .map(|(a, l)| format!(" with {a}/{l}"))
-                    .unwrap_or_default()
-            );
-            let index = io.ifindex;
-            ifaces.push(io);
-            vmacs.push(Vmac {
-                instance: n,
-                name,
-                index,
-                base: base.clone(),
-                xmit_base: false,
-                spec: model::Vmac {
+                let spec = model::Vmac {
                     name: None,
                     mac: None,
                     group: None,
                     netlink_notify: false,
-                },
-                gone: false,
-                carries: Vec::new(),
-                ipvlan: Some(v.clone()),
-            });
-        }
-        for (n, m) in cfg.instances.iter().enumerate() {
-            let (Some(v), Some(base)) = (&m.use_vmac, &m.interface) else {
-                continue;
+                };
+                (io, spec)
+            } else {
+                let Some(v) = &m.use_vmac else { continue };
+                if m.is_ipv6() {
+                    log::warn!(
+                        "({}) use_vmac for IPv6 instances is not supported by this build; running on {base}",
+                        m.name
+                    );
+                    continue;
+                }
+                let io = Self::make_vmac(&mut nl, &m.name, m.vrid, v, &name, base)?;
+                log::info!("({}) VMAC {name} on {base}", m.name);
+                if v.netlink_notify {
+                    Self::announce(&mut nl, base);
+                }
+                (io, v.clone())
             };
-            if missing.contains(base) {
-                log::warn!(
-                    "({}) VMAC not created: interface {base} doesn't exist; when it appears the instance runs on it without a VMAC",
-                    m.name
-                );
-                continue;
-            }
-            if m.is_ipv6() {
-                log::warn!(
-                    "({}) use_vmac for IPv6 instances is not supported by this build; running on {base}",
-                    m.name
-                );
-                continue;
-            }
-            let name = ka_vrrp::config::vmac_ifname(&cfg.global, m).unwrap_or_default();
-            let io = Self::make_vmac(&mut nl, &m.name, m.vrid, v, &name, base)?;
-            log::info!("({}) VMAC {name} on {base}", m.name);
-            if v.netlink_notify {
-                Self::announce(&mut nl, base);
-            }
             let index = io.ifindex;
             ifaces.push(io);
             vmacs.push(Vmac {
@@ -447,11 +431,11 @@ impl VrrpProcess {
                 name,
                 index,
                 base: base.clone(),
-                xmit_base: m.vmac_xmit_base,
-                spec: v.clone(),
+                xmit_base: m.vmac_xmit_base && m.use_ipvlan.is_none(),
+                spec,
                 gone: false,
                 carries: Vec::new(),
-                ipvlan: None,
+                ipvlan: m.use_ipvlan.clone(),
             });
         }
         // VMACs for single addresses (keepalived vrrp_complete_instance): a name an
@@ -763,6 +747,11 @@ impl VrrpProcess {
         let index = ctx(nl.add_macvlan(name, base_index, mac, v.group, vrf), || {
             format!("({instance}) VMAC {name} on {base}")
         })?;
+        Self::own_iface(name, index, mac, false)
+    }
+
+    /// The sockets of a VMAC or ipvlan of ours (`rx`: adverts are received on it).
+    fn own_iface(name: &str, index: u32, mac: [u8; 6], rx: bool) -> Result<IfaceIo, RunError> {
         Ok(IfaceIo {
             name: name.to_string(),
             ifindex: index,
@@ -776,7 +765,7 @@ impl VrrpProcess {
             })?,
             v6: None,
             vmac: true,
-            rx: false,
+            rx,
         })
     }
 
@@ -816,21 +805,8 @@ impl VrrpProcess {
                 );
             }
         }
-        Ok(IfaceIo {
-            name: name.to_string(),
-            ifindex: index,
-            mac: ctx(iface::mac(name), || format!("MAC address of {name}"))?,
-            send: ctx(SendSocket::new(name), || {
-                format!("VRRP send socket on {name}")
-            })?,
-            recv: Vec::new(),
-            frames: ctx(FrameSocket::new(index), || {
-                format!("packet socket on {name}")
-            })?,
-            v6: None,
-            vmac: true,
-            rx: true,
-        })
+        let mac = ctx(iface::mac(name), || format!("MAC address of {name}"))?;
+        Self::own_iface(name, index, mac, true)
     }
 
     /// use_vmac's netlink_notify_msg: the base interface's group set again to what it
