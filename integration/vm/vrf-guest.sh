@@ -78,6 +78,9 @@ vrrp_instance U {
     virtual_ipaddress {
         10.90.0.100/24 dev eth0
     }
+    virtual_routes {
+        10.91.0.0/16 via 10.90.0.254 dev eth0 vrf red
+    }
 }
 vrrp_instance V {
     interface eth0
@@ -105,8 +108,18 @@ grep -q "(U) Entering MASTER STATE" "$T/b.log" && fail "vrf: b was MASTER at som
 ip -n a -d link show vrrp.91 | grep -q "master red" \
     && ok "vrf: the VMAC of an interface in VRF red is in VRF red" \
     || { ip -n a -d link show vrrp.91; fail "vrf: the VMAC is not in VRF red"; }
+# virtual_routes' `vrf red`: the route in the VRF's table (10), not in main.
+if ip -n a route show table 10 | grep -q "^10.91.0.0/16 via 10.90.0.254" \
+    && ! ip -n a route show table main | grep -q 10.91.0.0; then
+    ok "vrf: the master's route with 'vrf red' is in table 10"
+else
+    ip -n a route show table all | grep 10.91; fail "vrf: the route is not in VRF red's table"
+fi
+ip -n b route show table 10 | grep -q 10.91.0.0 && fail "vrf: the backup has the route"
 stop a
 if wait_has b 10.90.0.100 10; then ok "vrf: a stopped, b MASTER"; else show; fail "vrf: b did not take over"; fi
+ip -n a route show table 10 | grep -q 10.91.0.0 && fail "vrf: a's route stayed after its stop"
+ip -n b route show table 10 | grep -q "^10.91.0.0/16" && ok "vrf: b's route in table 10" || fail "vrf: b has no route in table 10"
 stop b
 for n in a b; do
     ip -n $n link set eth0 nomaster

@@ -198,6 +198,7 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
         dev: None,
         scope: None,
         table: None,
+        vrf: None,
         metric: None,
         protocol: None,
         tos: None,
@@ -269,6 +270,21 @@ pub fn route_line(cx: &mut Ctx, n: &Node, virtual_route: bool) -> Option<Route> 
                     let v = next(cx, &mut i)?;
                     scope(cx, v)
                 }?)
+            }
+            "vrf" => {
+                // keepalived 2.2.7 parse_route (it reads the VRF's table then; here it is
+                // read when the route is added).
+                let v = next(cx, &mut i)?;
+                if cx
+                    .opts
+                    .interfaces
+                    .as_ref()
+                    .is_some_and(|k| !k.contains(v.text.as_str()))
+                {
+                    cx.error(v, format!("VRF {} not found for route", v.text));
+                    return None;
+                }
+                r.vrf = Some(v.text.to_string());
             }
             "table" => {
                 r.table = Some({

@@ -691,6 +691,9 @@ pub fn route(r: &Route) -> String {
             let _ = write!(l, " {k} {v}");
         }
     }
+    if let Some(v) = &r.vrf {
+        let _ = write!(l, " vrf {}", q(v));
+    }
     if let Some(v) = r.protocol {
         let _ = write!(l, " protocol {v}");
     }

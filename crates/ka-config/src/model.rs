@@ -463,6 +463,9 @@ pub struct Route {
     pub dev: Option<String>,
     pub scope: Option<Scope>,
     pub table: Option<u32>,
+    /// `vrf NAME`: the route goes in that VRF's table (read from the VRF when the route
+    /// is added).
+    pub vrf: Option<String>,
     pub metric: Option<u32>,
     pub protocol: Option<u8>,
     pub tos: Option<u8>,

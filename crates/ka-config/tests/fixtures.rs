@@ -13,7 +13,7 @@ fn opts() -> Options {
     Options {
         config_id: "node1".into(),
         interfaces: Some(
-            ["lo", "eth0"]
+            ["lo", "eth0", "red"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect::<BTreeSet<_>>(),

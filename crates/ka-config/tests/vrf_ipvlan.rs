@@ -182,3 +182,25 @@ fn use_ipvlan_complaints_as_keepalived() {
         "(U): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"
     );
 }
+
+#[test]
+fn a_route_in_a_vrf() {
+    let text = unicast(
+        "    virtual_routes {\n        10.91.0.0/16 via 10.0.0.254 dev eth0 vrf red\n    }\n",
+    );
+    let l = parse(&text);
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let r = &l.config.instances[0].virtual_routes[0];
+    assert_eq!(r.vrf.as_deref(), Some("red"));
+    assert_eq!(r.table, None);
+    assert!(dump::dump(&l.config).contains("vrf red"));
+    // keepalived 2.2.7 parse_route: a VRF that does not exist drops the route.
+    let opts = Options {
+        interfaces: Some(["eth0".to_string()].into_iter().collect()),
+        ..Options::default()
+    };
+    let l = parse_str("/k.conf", &text, &opts);
+    let m: Vec<&str> = l.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(m, ["VRF red not found for route"]);
+    assert!(l.config.instances[0].virtual_routes.is_empty());
+}

@@ -449,6 +449,34 @@ impl Netlink {
         Ok(kind)
     }
 
+    /// The routing table of VRF `name`; None when `name` is not a VRF.
+    pub fn vrf_table(&mut self, name: &str) -> io::Result<Option<u32>> {
+        use netlink_packet_route::link::{InfoData, InfoVrf, LinkAttribute, LinkInfo, LinkMessage};
+        let mut m = LinkMessage::default();
+        m.header.index = crate::iface::index(name)?;
+        let mut table = None;
+        self.exchange(RouteNetlinkMessage::GetLink(m), 0, |r| {
+            let RouteNetlinkMessage::NewLink(l) = r else {
+                return;
+            };
+            for a in &l.attributes {
+                let LinkAttribute::LinkInfo(infos) = a else {
+                    continue;
+                };
+                for i in infos {
+                    if let LinkInfo::Data(InfoData::Vrf(v)) = i {
+                        for x in v {
+                            if let InfoVrf::TableId(t) = x {
+                                table = Some(*t);
+                            }
+                        }
+                    }
+                }
+            }
+        })?;
+        Ok(table)
+    }
+
     /// The index of the VRF interface `name` is enslaved to, if it is one (keepalived's
     /// vrf_master_ifp; a bridge or bond master is not).
     pub fn vrf_master(&mut self, name: &str) -> Option<u32> {

@@ -2985,6 +2985,21 @@ impl VrrpProcess {
                 model::Scope::Nowhere => 255,
                 model::Scope::Number(n) => n,
             });
+            // `vrf NAME`: that VRF's table, as it is now.
+            let table = match &r.vrf {
+                None => r.table.unwrap_or(254),
+                Some(v) => match self.nl.vrf_table(v) {
+                    Ok(Some(t)) => t,
+                    _ => {
+                        log::warn!(
+                            "({owner}) VRF {v} for route {}/{} not found or not a VRF",
+                            r.dst,
+                            r.dst_len
+                        );
+                        continue;
+                    }
+                },
+            };
             let multipath = !nexthops.is_empty();
             let route = Route {
                 dst: r.dst,
@@ -2995,7 +3010,7 @@ impl VrrpProcess {
                 onlink: r.onlink && !multipath,
                 nexthops,
                 src: r.src,
-                table: r.table.unwrap_or(254),
+                table,
                 metric: r.metric,
                 scope,
                 kind: match r.kind {
