@@ -75,7 +75,34 @@ pub struct Plan {
     pub removed: Removed,
 }
 
+/// What a reload's plan reads of a configuration: its instances and static addresses,
+/// routes and rules (the parent keeps this part of the running configuration apart, so
+/// that a reload need not decode the virtual servers too).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VrrpPart {
+    pub instances: Vec<VrrpInstance>,
+    pub static_addresses: Vec<IpAddress>,
+    pub static_routes: Vec<Route>,
+    pub static_rules: Vec<Rule>,
+}
+
+impl VrrpPart {
+    pub fn of(c: &Config) -> VrrpPart {
+        VrrpPart {
+            instances: c.instances.clone(),
+            static_addresses: c.static_addresses.clone(),
+            static_routes: c.static_routes.clone(),
+            static_rules: c.static_rules.clone(),
+        }
+    }
+}
+
 pub fn plan(old: &Config, new: &Config) -> Plan {
+    plan_parts(&VrrpPart::of(old), new)
+}
+
+/// [`plan`] from the running configuration's VRRP part.
+pub fn plan_parts(old: &VrrpPart, new: &Config) -> Plan {
     let mut p = Plan::default();
     let mut taken = vec![false; new.instances.len()];
     for o in &old.instances {

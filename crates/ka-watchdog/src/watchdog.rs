@@ -1134,14 +1134,14 @@ impl Watchdog {
                 }
             }
         }
-        let old = match self.config.config() {
+        let old = match self.config.vrrp_part() {
             Ok(old) => old,
             Err(e) => {
                 abandon(next);
                 return Err(NotReplaced::Spawn(e));
             }
         };
-        let plan = ka_vrrp::reload::plan(&old, &new_config);
+        let plan = ka_vrrp::reload::plan_parts(&old, &new_config);
         drop(old);
         for k in KINDS {
             let wanted = self.select.wants(k, &kept);
