@@ -62,7 +62,8 @@ lint:
 
 # Side by side with keepalived 2.2.7 in the same run; needs root (network namespace).
 # bench/checker.sh: 10,000 TCP_CHECKs a second (keepalived's checker cannot run here: no IPVS);
-# bench/vm-checker.sh: the same beside keepalived 2.2.7 inside the IPVS VM, with ratios.
+# bench/vm-checker.sh: the same beside keepalived 2.2.7 inside the IPVS VM, with ratios;
+# bench/vm-reload.sh: reloads at 2,000 real servers beside keepalived 2.2.7 in the VM.
 # Then the VRRP hot path and a simulated second of 1,000 instances (criterion).
 bench:
 	bash bench/parse.sh
@@ -71,6 +72,7 @@ bench:
 	bash bench/vm-checker.sh
 	bash bench/status.sh
 	bash bench/reload.sh
+	bash bench/vm-reload.sh
 	$(CARGO) bench -p ka-vrrp --bench hot_path
 
 # Fuzz targets (stable toolchain: no sanitizer), FUZZ_SECONDS each (600 by default):

@@ -38,6 +38,8 @@ fn ctx<T>(r: std::io::Result<T>, what: &str) -> Result<T, RunError> {
     ka_runtime::error::ctx(r, || what.to_string())
 }
 
+/// The most checks started in one turn of the loop (see `tick`).
+const PROBES_PER_TICK: usize = 128;
 const SIGNALS: Token = Token(0);
 const PARENT: Token = Token(1);
 const TIMER: Token = Token(2);
@@ -1114,8 +1116,15 @@ impl CheckProcess {
                 self.finish(k, o);
             }
         }
+        // At most PROBES_PER_TICK checks start per turn of the loop; the rest are still
+        // due at the next, which comes at once after the parent's pings and the probes'
+        // events are served. A checker with thousands of checks due together (a start,
+        // a slow machine) stays answering rather than be judged hung and restarted.
         let mut ready = Vec::new();
-        while let Some(due) = self.next_due().filter(|d| *d <= t) {
+        while ready.len() < PROBES_PER_TICK {
+            let Some(due) = self.next_due().filter(|d| *d <= t) else {
+                break;
+            };
             if let Some(Reverse((_, k))) = self.due.pop() {
                 ready.push((due, k));
             }
