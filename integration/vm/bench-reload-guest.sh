@@ -60,7 +60,9 @@ run() {   # run NAME BIN: the measurements for one daemon
         t0=$(now_ms)
         kill -HUP "$pid"
         until ls "$save"/keepalived_check.*."$k".post > /dev/null 2>&1; do
-            if [ $(( $(now_ms) - t0 )) -gt 600000 ]; then echo "$name: no dump after reload $k"; exit 1; fi
+            if [ $(( $(now_ms) - t0 )) -gt 120000 ]; then
+                echo "$name: no dump 120 s after reload $k"; grep -v "Removing service\|failed after" "$log" | tail -20; exit 1
+            fi
             sleep 0.01
         done
         ms=$(( $(now_ms) - t0 ))
