@@ -10,16 +10,21 @@ pub struct SourceFile {
     /// The path as it was opened (relative paths stay relative to the working directory).
     pub path: String,
     text: String,
-    /// Byte offset where each physical line starts.
-    starts: Vec<usize>,
+    /// Byte offset where each physical line starts (a file is read whole, and files of
+    /// 4 GiB are not configurations).
+    starts: Vec<u32>,
 }
 
 impl SourceFile {
     /// Physical line `n` (1-based), without its terminator.
     pub fn line(&self, n: usize) -> Option<&str> {
-        let start = *self.starts.get(n.checked_sub(1)?)?;
-        let end = self.starts.get(n).copied().unwrap_or(self.text.len());
-        let l = &self.text[start..end];
+        let start = *self.starts.get(n.checked_sub(1)?)? as usize;
+        let end = self
+            .starts
+            .get(n)
+            .map(|e| *e as usize)
+            .unwrap_or(self.text.len());
+        let l = self.text.get(start..end)?;
         let l = l.strip_suffix('\n').unwrap_or(l);
         Some(l.strip_suffix('\r').unwrap_or(l))
     }
@@ -52,12 +57,17 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, path: String, text: &str) -> FileId {
-        let mut starts = vec![0];
-        starts.extend(
-            text.match_indices('\n')
-                .map(|(i, _)| i + 1)
-                .filter(|i| *i < text.len()),
-        );
+        let last = text.len().saturating_sub(1);
+        let mut starts: Vec<u32> = std::iter::once(0)
+            .chain(
+                text.as_bytes()[..last]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            )
+            .collect();
+        starts.shrink_to_fit();
         self.files.push(Arc::new(SourceFile {
             path,
             text: text.to_string(),

@@ -716,6 +716,8 @@ pub fn virtual_server(cx: &mut Ctx, n: &Node, c: &Config) -> Option<VirtualServe
         inhibit_on_failure: vs.inhibit_on_failure,
         virtualhost: vs.virtualhost.clone(),
     };
+    // Sized once: a virtual server holds up to thousands of them.
+    vs.real_servers.reserve_exact(rs_nodes.len());
     let rs_alert_default = c
         .global
         .smtp_alert_checker
@@ -920,6 +922,7 @@ fn real_server(
     inherit.warmup = rs.warmup;
     inherit.alpha = rs.alpha;
     inherit.virtualhost = rs.virtualhost.clone();
+    rs.checkers.reserve_exact(check_nodes.len());
     for ch in check_nodes {
         if let Some(mut k) = checker(cx, ch, &inherit, c) {
             let probes_a_port = !matches!(

@@ -204,6 +204,8 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
         expand_failed: false,
         include_check: if opts.all_config { INCLUDE_ALL } else { 0 },
         include_error: false,
+        spare_text: Text::default(),
+        spare_tokens: Vec::new(),
     };
     let fatal = !p.file(main, Pos::NONE, None);
     let include_error = p.include_error;
@@ -236,6 +238,10 @@ struct Pre<'a> {
     /// The checks every include gets (keepalived's include_check: `-e`, or global_defs'
     /// `include_check` from its line on, until the end of the file it is in).
     include_check: u8,
+    /// Buffers a line's text and tokens are read into, used again by the next line (most
+    /// lines take the fast path, which hands them back).
+    spare_text: Text,
+    spare_tokens: Vec<Token>,
 }
 
 impl Pre<'_> {
@@ -286,7 +292,9 @@ impl Pre<'_> {
                 return;
             }
             let first = i;
-            let mut t = Text::default();
+            let mut t = std::mem::take(&mut self.spare_text);
+            t.s.clear();
+            t.spans.clear();
             let mut is_param = false;
             loop {
                 let raw = phys[i];
@@ -687,7 +695,7 @@ impl Pre<'_> {
         if !t.s.contains(['"', '\\']) {
             // Fast path, the same cut as the `tokens` rule for lines with no quote and no
             // backslash (checked against the grammar by a property test).
-            let mut tokens = Vec::with_capacity(4);
+            let mut tokens = std::mem::take(&mut self.spare_tokens);
             if let [sp] = t.spans[..] {
                 // One source span: columns advance with each character (ASCII fast).
                 let ascii = t.s.is_ascii();
@@ -734,7 +742,9 @@ impl Pre<'_> {
                     });
                 }
             }
-            self.line(tokens);
+            self.line(&mut tokens);
+            self.spare_tokens = tokens;
+            self.spare_text = t;
             return;
         }
         let pairs = match KeepalivedParser::parse(Rule::tokens, &t.s) {
@@ -782,17 +792,19 @@ impl Pre<'_> {
                 raw,
             });
         }
-        self.line(tokens);
+        self.line(&mut tokens);
     }
 
     /// One line's tokens to the tree; global_defs' include_check takes effect here.
-    fn line(&mut self, tokens: Vec<Token>) {
+    /// One line's tokens to the tree (`tokens` is left empty); global_defs' include_check
+    /// takes effect here.
+    fn line(&mut self, tokens: &mut Vec<Token>) {
         if tokens
             .first()
             .is_some_and(|t| t.text.as_str() == "include_check")
             && self.tree.inside("global_defs")
         {
-            self.include_check_line(&tokens);
+            self.include_check_line(tokens);
         }
         if !tokens.is_empty() {
             self.tree.line(tokens, &mut self.diags);
@@ -1030,30 +1042,42 @@ fn is_ws(c: char) -> bool {
 }
 
 /// Tokens of a line without quotes or backslashes: (byte offset, text, kind).
-pub fn simple_tokens(s: &str) -> Vec<(usize, &str, TokKind)> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    for (i, c) in s.char_indices() {
-        let brace = match c {
-            '{' => Some(TokKind::LBrace),
-            '}' => Some(TokKind::RBrace),
-            _ => None,
-        };
-        if is_ws(c) || brace.is_some() {
-            if let Some(b) = start.take() {
-                out.push((b, &s[b..i], TokKind::Word));
-            }
-            if let Some(k) = brace {
-                out.push((i, &s[i..i + 1], k));
-            }
-        } else if start.is_none() {
-            start = Some(i);
+pub fn simple_tokens(s: &str) -> SimpleTokens<'_> {
+    SimpleTokens { s, at: 0 }
+}
+
+/// The iterator [`simple_tokens`] returns (no allocation: it runs once per line).
+pub struct SimpleTokens<'a> {
+    s: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for SimpleTokens<'a> {
+    type Item = (usize, &'a str, TokKind);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Separators and braces are ASCII, so byte positions are character boundaries.
+        let b = self.s.as_bytes();
+        while self.at < b.len() && is_ws(char::from(b[self.at])) {
+            self.at += 1;
         }
+        let start = self.at;
+        let kind = match *b.get(start)? {
+            b'{' => TokKind::LBrace,
+            b'}' => TokKind::RBrace,
+            _ => {
+                while self.at < b.len()
+                    && !is_ws(char::from(b[self.at]))
+                    && !matches!(b[self.at], b'{' | b'}')
+                {
+                    self.at += 1;
+                }
+                return Some((start, &self.s[start..self.at], TokKind::Word));
+            }
+        };
+        self.at += 1;
+        Some((start, &self.s[start..self.at], kind))
     }
-    if let Some(b) = start {
-        out.push((b, &s[b..], TokKind::Word));
-    }
-    out
 }
 
 /// Tokens of any line by the grammar's `tokens` rule: (byte offset, text, kind); None if

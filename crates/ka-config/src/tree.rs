@@ -10,7 +10,9 @@ use crate::token::{TokKind, Token};
 pub struct Node {
     pub key: Token,
     pub args: Vec<Token>,
-    pub block: Option<Block>,
+    /// Boxed: most statements have none, and a large configuration holds hundreds of
+    /// thousands of nodes.
+    pub block: Option<Box<Block>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -86,7 +88,7 @@ impl Builder {
         if let Some(mut o) = self.stack.pop() {
             o.block.children.shrink_to_fit();
             if let Some(mut n) = o.node {
-                n.block = Some(o.block);
+                n.block = Some(Box::new(o.block));
                 self.children().push(n);
             }
         }
@@ -98,10 +100,11 @@ impl Builder {
         }
     }
 
-    pub fn line(&mut self, tokens: Vec<Token>, diags: &mut Vec<Diagnostic>) {
+    /// One line's tokens (`tokens` is left empty, for the caller to fill again).
+    pub fn line(&mut self, tokens: &mut Vec<Token>, diags: &mut Vec<Diagnostic>) {
         self.lines += 1;
         let opens_block = tokens.iter().any(|t| t.kind == TokKind::LBrace);
-        let mut toks = tokens.into_iter().peekable();
+        let mut toks = tokens.drain(..);
         let mut first_on_line = true;
         while let Some(t) = toks.next() {
             match t.kind {
@@ -132,15 +135,14 @@ impl Builder {
                             self.close();
                         }
                     }
-                    let mut args = Vec::new();
-                    while let Some(a) = toks.peek() {
-                        if a.kind != TokKind::Word {
-                            break;
-                        }
-                        args.extend(toks.next());
-                    }
                     // Sized to fit: a large configuration holds hundreds of thousands.
-                    args.shrink_to_fit();
+                    let n = toks.len()
+                        - toks
+                            .as_slice()
+                            .iter()
+                            .skip_while(|a| a.kind == TokKind::Word)
+                            .count();
+                    let args: Vec<Token> = toks.by_ref().take(n).collect();
                     self.pending = Some(Node {
                         key: t,
                         args,

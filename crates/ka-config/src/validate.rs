@@ -1863,7 +1863,7 @@ fn track_group(cx: &mut Ctx, n: &Node, seen: &[TrackGroup]) -> Option<TrackGroup
 /// keepalived static_track_group_init: a member that is no instance is left out, and a
 /// group left with none tracks nothing.
 fn track_group_members(cx: &mut Ctx, nodes: &[&Node], c: &mut Config) {
-    fn children(b: &Option<crate::tree::Block>) -> &[Node] {
+    fn children(b: &Option<Box<crate::tree::Block>>) -> &[Node] {
         b.as_ref().map(|b| &b.children[..]).unwrap_or(&[])
     }
     for (g, n) in c.track_groups.iter_mut().zip(nodes) {

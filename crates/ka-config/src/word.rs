@@ -1,42 +1,23 @@
 //! A token's text: held inline when short (almost every keepalived.conf word), so that
-//! reading a large configuration does not allocate once per word.
+//! reading a large configuration does not allocate once per word, nor check its UTF-8
+//! again each time it is read.
 
 use std::fmt;
 use std::ops::Deref;
 
-const INLINE: usize = 22;
+use smol_str::SmolStr;
 
+/// Up to 23 bytes inline; longer words share one heap copy between clones.
 #[derive(Clone, PartialEq, Eq, Hash)]
-enum Repr {
-    Inline { len: u8, buf: [u8; INLINE] },
-    Heap(Box<str>),
-}
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Word(Repr);
+pub struct Word(SmolStr);
 
 impl Word {
     pub fn new(s: &str) -> Word {
-        if s.len() <= INLINE {
-            let mut buf = [0u8; INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
-            Word(Repr::Inline {
-                len: s.len() as u8,
-                buf,
-            })
-        } else {
-            Word(Repr::Heap(s.into()))
-        }
+        Word(SmolStr::new(s))
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // The bytes were copied from a &str, whole: valid UTF-8.
-            Repr::Inline { len, buf } => {
-                std::str::from_utf8(&buf[..*len as usize]).unwrap_or_default()
-            }
-            Repr::Heap(b) => b,
-        }
+        self.0.as_str()
     }
 }
 
@@ -55,11 +36,7 @@ impl From<&str> for Word {
 
 impl From<String> for Word {
     fn from(s: String) -> Word {
-        if s.len() <= INLINE {
-            Word::new(&s)
-        } else {
-            Word(Repr::Heap(s.into_boxed_str()))
-        }
+        Word(SmolStr::from(s))
     }
 }
 
