@@ -522,7 +522,10 @@ impl Watchdog {
             .map_err(NotReplaced::Spawn)
             .and_then(|config| self.replace_children(config, poll))
         {
-            Ok(()) => "complete".to_string(),
+            Ok(config) => {
+                self.forget_removed_servers(&config);
+                "complete".to_string()
+            }
             Err(e) => format!("children not replaced ({e}); those of v{from} run on"),
         };
         log::info!("Upgrade {result}");
@@ -1086,12 +1089,8 @@ impl Watchdog {
         }
         let replaced = self.replace_children(new_config, poll);
         self.saving = None;
-        // The configuration replaced (or the one refused) is gone: its memory back to
-        // the system, so that RSS returns to its level before the reload.
-        ka_ipc::proc::release_free_memory();
-        self.trim_at = Some(Instant::now() + TRIM_AFTER_RELOAD);
-        match replaced {
-            Ok(()) => {
+        match &replaced {
+            Ok(_) => {
                 log::info!(
                     "Reload complete ({} ms: configuration read in {} ms)",
                     t0.elapsed().as_millis(),
@@ -1102,12 +1101,22 @@ impl Watchdog {
             }
             Err(why) => self.reload_done(asked, &format!("refused: {why}")),
         }
+        // The successors run: what follows is the parent's own bookkeeping.
+        if let Ok(config) = replaced {
+            self.forget_removed_servers(&config);
+        }
+        // The configuration replaced (or the one refused) is gone: its memory back to
+        // the system, so that RSS returns to its level before the reload.
+        ka_ipc::proc::release_free_memory();
+        self.trim_at = Some(Instant::now() + TRIM_AFTER_RELOAD);
     }
 
     /// Replaces the running children by ones that run `new_config`: every successor is
     /// prepared first (a configuration one of them cannot run changes nothing at all,
     /// Err), then each running child hands over to its successor.
-    fn replace_children(&mut self, new_config: Config, poll: &Poll) -> Result<(), NotReplaced> {
+    /// Returns the new configuration, for [`Self::forget_removed_servers`] once the reload
+    /// is reported.
+    fn replace_children(&mut self, new_config: Config, poll: &Poll) -> Result<Config, NotReplaced> {
         let kept = Kept::new(&new_config).map_err(NotReplaced::Spawn)?;
         // Prepare every successor first: a configuration one of them cannot run changes
         // nothing at all.
@@ -1211,8 +1220,17 @@ impl Watchdog {
                 }
             }
         }
-        // Real servers the new configuration no longer has are forgotten (else every
-        // reload that drops some would leave them here for good).
+        self.config = kept;
+        // The successors report their MASTERs' adverts as they send their first.
+        self.adverts.clear();
+        Ok(new_config)
+    }
+
+    /// After a reload, once the successors run: the real servers the new configuration no
+    /// longer has are forgotten (else every reload that drops some would leave them here
+    /// for good). Bookkeeping only, so it waits until the reload is reported complete
+    /// (tens of milliseconds at tens of thousands of real servers).
+    fn forget_removed_servers(&mut self, new_config: &Config) {
         let keep: BTreeMap<String, std::collections::BTreeSet<String>> = new_config
             .virtual_servers
             .iter()
@@ -1227,10 +1245,6 @@ impl Watchdog {
             .collect();
         self.servers
             .retain(|vs, rs| keep.get(vs).is_some_and(|rss| rss.contains(rs)));
-        self.config = kept;
-        // The successors report their MASTERs' adverts as they send their first.
-        self.adverts.clear();
-        Ok(())
     }
 
     /// Tells the running child of kind `k` to hand over and waits for its last states
