@@ -75,8 +75,6 @@ pub struct Loaded {
     /// An include failed a check it was asked for (`includea`, `include_check`, `-e`):
     /// keepalived will not run such a configuration (exit code 6).
     pub include_error: bool,
-    /// The raw tree the model was built from (keywords with their positions).
-    pub tree: Vec<tree::Node>,
 }
 
 impl Loaded {
@@ -116,11 +114,14 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
     let pre = preprocess::run(fs, path, opts);
     let mut diags = pre.diags;
     let nodes = pre.nodes;
+    // The script lines are copied out first: validation consumes the tree (each
+    // virtual_server's part goes as soon as it is read, which bounds the peak memory).
+    let scripts = (opts.check_scripts && !pre.fatal).then(|| security::scripts(&nodes));
     let mut cx = ctx::Ctx::new(opts);
-    let config = validate::config(&mut cx, &nodes);
+    let config = validate::config(&mut cx, nodes);
     diags.extend(cx.diags);
-    if opts.check_scripts && !pre.fatal {
-        diags.extend(security::check(&config, &nodes));
+    if let Some(found) = scripts {
+        diags.extend(security::check(&config, found));
     }
     // Stable order: by position (file order of first appearance), then as found.
     diags.sort_by_key(|d| (d.pos.file, d.pos.line, d.pos.col));
@@ -130,7 +131,6 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
         sources: pre.map,
         fatal: pre.fatal,
         include_error: pre.include_error,
-        tree: nodes,
     }
 }
 

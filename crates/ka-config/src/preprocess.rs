@@ -789,7 +789,7 @@ impl Pre<'_> {
                 text: text.into(),
                 pos,
                 width: width.max(1),
-                raw,
+                raw: raw.map(Box::new),
             });
         }
         self.line(&mut tokens);

@@ -149,10 +149,27 @@ pub fn group_id(name: &str) -> Option<u32> {
     })
 }
 
-pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+/// The script lines of a configuration's tree, each with the vrrp_script it is in (if it
+/// is), copied out so that the tree can go before [`check`] runs.
+pub fn scripts(nodes: &[Node]) -> Vec<(Node, Option<String>)> {
     let mut found = Vec::new();
     collect(nodes, None, &mut found);
+    found
+        .into_iter()
+        .map(|(n, within)| {
+            let line = Node {
+                key: n.key.clone(),
+                args: n.args.clone(),
+                block: None,
+            };
+            (line, within.map(str::to_string))
+        })
+        .collect()
+}
+
+/// The security check of the script lines [`scripts`] found.
+pub fn check(c: &Config, mut found: Vec<(Node, Option<String>)>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     // keepalived checks the VRRP side's scripts only when there is a vrrp_instance, the
     // checker side's only when there is a virtual_server (each process checks its own).
     let vrrp = !c.instances.is_empty();
@@ -172,7 +189,7 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
     if found.is_empty() {
         return out;
     }
-    let scripts: Vec<&Node> = found.iter().map(|(n, _)| *n).collect();
+    let scripts: Vec<&Node> = found.iter().map(|(n, _)| n).collect();
     let secure = c.global.enable_script_security;
     // keepalived: the default user is script_user, else keepalived_script if it exists,
     // else root.
@@ -208,7 +225,7 @@ pub fn check(c: &Config, nodes: &[Node]) -> Vec<Diagnostic> {
             // keepalived check_track_script_secure: a vrrp_script that cannot run is a
             // configuration warning (exit 5) and is taken out of every instance; a
             // notify script that cannot run is only logged.
-            out.push(match vrrp_script {
+            out.push(match vrrp_script.as_deref() {
                 Some(name) if n.key.text == "script" => Diagnostic::new(
                     Severity::Warning,
                     t.pos,

@@ -19,13 +19,14 @@ pub struct Token {
     /// Width in source characters, for the caret.
     pub width: u32,
     /// For words with a quoted part holding a backslash: the text with the quotes removed
-    /// but the backslashes kept, which script keywords split shell-style.
-    pub raw: Option<Box<str>>,
+    /// but the backslashes kept, which script keywords split shell-style. Rare, so behind
+    /// a thin pointer: a large configuration holds hundreds of thousands of tokens.
+    pub raw: Option<Box<Box<str>>>,
 }
 
 impl Token {
     /// The text script keywords split: backslashes inside quotes kept.
     pub fn raw_text(&self) -> &str {
-        self.raw.as_deref().unwrap_or(&self.text)
+        self.raw.as_deref().map_or(&self.text, |r| r)
     }
 }

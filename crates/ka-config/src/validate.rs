@@ -42,7 +42,13 @@ pub const TOP_KEYWORDS: &[&str] = &[
 /// Valid keepalived top-level keywords that keepalived-rs does not act on yet.
 pub const TOP_UNSUPPORTED: &[&str] = &["net_namespace_ipvs", "bfd_instance"];
 
-pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
+/// The model of a tree, which it consumes: the virtual servers, read last, are the bulk
+/// of a large configuration, and each one's part of the tree goes once it is read.
+pub fn config(cx: &mut Ctx, nodes: Vec<Node>) -> Config {
+    let (vs_nodes, nodes): (Vec<Node>, Vec<Node>) = nodes
+        .into_iter()
+        .partition(|n| n.key.text == "virtual_server");
+    let nodes = &nodes[..];
     let mut c = Config::default();
     // global_defs first: its defaults apply to every other block, wherever it stands.
     for n in nodes.iter().filter(|n| n.key.text == "global_defs") {
@@ -54,7 +60,6 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     let mut scripts_seen = HashSet::new();
     let mut vrrp_nodes = Vec::new();
     let mut sync_nodes = Vec::new();
-    let mut vs_nodes = Vec::new();
     let mut track_group_nodes = Vec::new();
     for n in nodes {
         match n.key.text.as_str() {
@@ -198,7 +203,8 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
             }
             "vrrp_sync_group" => sync_nodes.push(n),
             "vrrp_instance" => vrrp_nodes.push(n),
-            "virtual_server" => vs_nodes.push(n),
+            // Read last, below.
+            "virtual_server" => {}
             "virtual_server_group" => {
                 if let Some(g) = lvs::vs_group(cx, n) {
                     if c.vs_groups.iter().any(|x| x.name == g.name) {
@@ -282,7 +288,7 @@ pub fn config(cx: &mut Ctx, nodes: &[Node]) -> Config {
     }
     sync_trackers(cx, &mut c, &group_nodes, &inst_nodes);
     for n in vs_nodes {
-        if let Some(vs) = lvs::virtual_server(cx, n, &c) {
+        if let Some(vs) = lvs::virtual_server(cx, &n, &c) {
             if c.virtual_servers
                 .iter()
                 .any(|x| x.key == vs.key && x.protocol == vs.protocol)

@@ -1072,7 +1072,7 @@ impl Watchdog {
             return;
         }
         let new_config = loaded.config;
-        drop((loaded.tree, loaded.sources, loaded.diagnostics));
+        drop((loaded.sources, loaded.diagnostics));
         ka_ipc::proc::release_free_memory();
         let read = t0.elapsed();
         let post = new_config.global.config_save_dir.clone();

@@ -341,9 +341,9 @@ fn main() -> ExitCode {
         check_only: cli.check && !cli.vrrp,
         all: cli.all,
     };
-    // The daemon keeps the model only: the raw tree and the sources go now.
+    // The daemon keeps the model only: the sources and the diagnostics go now.
     let config = loaded.config;
-    drop((loaded.tree, loaded.sources, loaded.diagnostics));
+    drop((loaded.sources, loaded.diagnostics));
     ka_ipc::proc::release_free_memory();
     let control = ka_watchdog::control::Options {
         socket: PathBuf::from(&cli.control_socket),
