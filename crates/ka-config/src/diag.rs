@@ -16,6 +16,11 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// The whole text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Physical line `n` (1-based), without its terminator.
     pub fn line(&self, n: usize) -> Option<&str> {
         let start = *self.starts.get(n.checked_sub(1)?)? as usize;
@@ -56,7 +61,9 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    pub fn add(&mut self, path: String, text: &str) -> FileId {
+    /// Adds a file read whole; it is held once, here, and shared with whoever reads it
+    /// ([`Self::file`]).
+    pub fn add(&mut self, path: String, text: String) -> FileId {
         let last = text.len().saturating_sub(1);
         let mut starts: Vec<u32> = std::iter::once(0)
             .chain(
@@ -68,12 +75,13 @@ impl SourceMap {
             )
             .collect();
         starts.shrink_to_fit();
-        self.files.push(Arc::new(SourceFile {
-            path,
-            text: text.to_string(),
-            starts,
-        }));
+        self.files.push(Arc::new(SourceFile { path, text, starts }));
         (self.files.len() - 1) as FileId
+    }
+
+    /// File `id` and its text, shared.
+    pub fn file(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        self.files.get(id as usize).cloned()
     }
 
     pub fn path(&self, id: FileId) -> Option<&str> {

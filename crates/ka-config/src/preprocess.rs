@@ -277,17 +277,21 @@ impl Pre<'_> {
                 return false;
             }
         };
-        let id = self.map.add(path.display().to_string(), &text);
+        let id = self.map.add(path.display().to_string(), text);
         self.stack.push(path.to_path_buf());
-        self.lines_of(id, &text);
+        if let Some(file) = self.map.file(id) {
+            self.lines_of(id, file.text());
+        }
         self.stack.pop();
         true
     }
 
     fn lines_of(&mut self, id: FileId, text: &str) {
-        let phys: Vec<&str> = text.lines().collect();
+        // Physical lines are taken one by one (a list of them all would cost as much as
+        // the text again).
+        let mut phys = text.lines().peekable();
         let mut i = 0;
-        while i < phys.len() {
+        while phys.peek().is_some() {
             if self.overflow {
                 return;
             }
@@ -297,7 +301,7 @@ impl Pre<'_> {
             t.spans.clear();
             let mut is_param = false;
             loop {
-                let raw = phys[i];
+                let Some(raw) = phys.next() else { break };
                 let code = strip_comment(raw);
                 let mut trimmed = code.trim_end();
                 let mut pos = Pos {
@@ -319,7 +323,7 @@ impl Pre<'_> {
                 }
                 i += 1;
                 match trimmed.strip_suffix('\\') {
-                    Some(head) if i < phys.len() && !head.ends_with('\\') => {
+                    Some(head) if phys.peek().is_some() && !head.ends_with('\\') => {
                         t.push_linear(head, pos);
                     }
                     _ => {
