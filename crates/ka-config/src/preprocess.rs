@@ -300,8 +300,7 @@ impl Pre<'_> {
             t.s.clear();
             t.spans.clear();
             let mut is_param = false;
-            loop {
-                let Some(raw) = phys.next() else { break };
+            while let Some(raw) = phys.next() {
                 let code = strip_comment(raw);
                 let mut trimmed = code.trim_end();
                 let mut pos = Pos {
