@@ -118,6 +118,9 @@ pub struct CheckProcess {
     /// Real servers whose state the parent has not been told yet (sent in one message
     /// per turn of the loop; kept when the channel is full, never dropped).
     unreported: BTreeSet<(usize, usize)>,
+    /// A report could not be sent (other than a full channel): the parent's picture may
+    /// lack states, so a handover sends them all.
+    reports_lost: bool,
     fifos: Vec<std::fs::File>,
     children: Vec<Child>,
     log_args: Vec<String>,
@@ -383,6 +386,7 @@ impl CheckProcess {
             by_server: Vec::new(),
             parent: None,
             unreported: BTreeSet::new(),
+            reports_lost: false,
             fifos,
             children: Vec::new(),
             log_args: Vec::new(),
@@ -590,9 +594,9 @@ impl CheckProcess {
                             if let Some(c) = self.fifo_script.take() {
                                 self.dying.stop(c);
                             }
-                            // Every real server's state, whatever was reported before:
-                            // the successor carries on from exactly this.
-                            self.report_all();
+                            // What the parent lacks of the real servers' states: the
+                            // successor carries on from exactly these.
+                            self.report_for_handover();
                             self.tell_parent(ka_ipc::ToParent::HandedOver(Vec::new()));
                             return Ok(Exit::HandedOver);
                         }
@@ -1529,7 +1533,34 @@ impl CheckProcess {
             Err(e) => {
                 log::warn!("cannot report real servers to the parent: {e}");
                 self.unreported.clear();
+                self.reports_lost = true;
             }
+        }
+    }
+
+    /// The states a successor needs that the parent has not read from us yet, for a
+    /// handover (waits for room in the channel). Every other state was reported as it
+    /// changed and is ahead of these in the channel, or was never reported because it is
+    /// still the one the configuration (or our predecessor) gave, which a successor
+    /// starts from too. So a reload at tens of thousands of real servers sends what
+    /// changed, not all of them; if a report was ever lost, all of them.
+    fn report_for_handover(&mut self) {
+        if self.reports_lost {
+            return self.report_all();
+        }
+        if self.parent.is_none() || self.unreported.is_empty() {
+            self.unreported.clear();
+            return;
+        }
+        let keys: Vec<(usize, usize)> = std::mem::take(&mut self.unreported).into_iter().collect();
+        let list: Vec<ka_ipc::ServerState> = keys
+            .into_iter()
+            .map(|(v, r)| self.server_state(v, r))
+            .collect();
+        let Some(ch) = &self.parent else { return };
+        let m = ka_ipc::ToParent::Servers(list);
+        if let Err(e) = ch.send_waiting(&m, Duration::from_secs(10)) {
+            log::warn!("cannot hand the real servers' states to the parent: {e}");
         }
     }
 
