@@ -290,16 +290,17 @@ impl CheckProcess {
             specs.push(sp);
         }
         // Indexes among the real server's remaining checkers.
-        let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
-        for sp in &mut specs {
-            let k = seen.entry((sp.vs, sp.rs)).or_insert(0);
-            sp.index = *k;
-            *k += 1;
-        }
-        for f in &mut files {
-            let k = seen.entry((f.vs, f.rs)).or_insert(0);
-            f.index = *k;
-            *k += 1;
+        // Counted by position (tens of thousands of real servers: no hashing).
+        let mut seen: Vec<Vec<usize>> = vss.iter().map(|v| vec![0; v.real_servers.len()]).collect();
+        for (vs, rs, index) in specs
+            .iter_mut()
+            .map(|sp| (sp.vs, sp.rs, &mut sp.index))
+            .chain(files.iter_mut().map(|f| (f.vs, f.rs, &mut f.index)))
+        {
+            if let Some(k) = seen.get_mut(vs).and_then(|v| v.get_mut(rs)) {
+                *index = *k;
+                *k += 1;
+            }
         }
         let checkers = specs
             .iter()
