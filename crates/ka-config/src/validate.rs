@@ -287,6 +287,8 @@ pub fn config(cx: &mut Ctx, nodes: Vec<Node>) -> Config {
         }
     }
     sync_trackers(cx, &mut c, &group_nodes, &inst_nodes);
+    // Options::free_as_read: each one goes once read, else all of them at the end.
+    let mut read = Vec::new();
     for n in vs_nodes {
         if let Some(vs) = lvs::virtual_server(cx, &n, &c) {
             if c.virtual_servers
@@ -301,7 +303,11 @@ pub fn config(cx: &mut Ctx, nodes: Vec<Node>) -> Config {
                 c.virtual_servers.push(vs);
             }
         }
+        if !cx.opts.free_as_read {
+            read.push(n);
+        }
     }
+    drop(read);
     c
 }
 

@@ -110,6 +110,7 @@ fn main() -> ExitCode {
         },
         random_seed: seed(),
         check_scripts: cli.config_test.is_some(),
+        free_as_read: cli.config_test.is_some(),
     };
     let path = PathBuf::from(&cli.use_file);
     let mut loaded = ka_config::load(&path, &opts);
