@@ -120,8 +120,8 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
     let pre = preprocess::run(fs, path, opts);
     let mut diags = pre.diags;
     let nodes = pre.nodes;
-    // The script lines are copied out first: validation consumes the tree (each
-    // virtual_server's part goes as soon as it is read, which bounds the peak memory).
+    // The script lines are copied out first: validation consumes the tree (with
+    // `free_as_read`, each virtual_server's part goes as soon as it is read).
     let scripts = (opts.check_scripts && !pre.fatal).then(|| security::scripts(&nodes));
     let mut cx = ctx::Ctx::new(opts);
     let config = validate::config(&mut cx, nodes);

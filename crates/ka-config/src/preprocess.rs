@@ -798,7 +798,6 @@ impl Pre<'_> {
         self.line(&mut tokens);
     }
 
-    /// One line's tokens to the tree; global_defs' include_check takes effect here.
     /// One line's tokens to the tree (`tokens` is left empty); global_defs' include_check
     /// takes effect here.
     fn line(&mut self, tokens: &mut Vec<Token>) {

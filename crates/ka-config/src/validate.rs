@@ -43,7 +43,8 @@ pub const TOP_KEYWORDS: &[&str] = &[
 pub const TOP_UNSUPPORTED: &[&str] = &["net_namespace_ipvs", "bfd_instance"];
 
 /// The model of a tree, which it consumes: the virtual servers, read last, are the bulk
-/// of a large configuration, and each one's part of the tree goes once it is read.
+/// of a large configuration, and each one's part of the tree goes once it is read
+/// (`Options::free_as_read`) or all of them once the model is built.
 pub fn config(cx: &mut Ctx, nodes: Vec<Node>) -> Config {
     let (vs_nodes, nodes): (Vec<Node>, Vec<Node>) = nodes
         .into_iter()
