@@ -57,7 +57,7 @@ impl<'a> Ctx<'a> {
     /// Position just after a token (where a missing argument should have been).
     pub fn after(tok: &Token) -> Pos {
         Pos {
-            col: tok.pos.col + tok.width,
+            col: tok.pos.col + u32::from(tok.width),
             ..tok.pos
         }
     }

@@ -1439,7 +1439,7 @@ fn url(cx: &mut Ctx, n: &Node) -> Option<Url> {
                 cx.no_block(c);
                 param_at.get_or_insert_with(|| c.key.clone());
                 // keepalived: one decimal number; anything else is logged and read as 0.
-                let v = match c.args.as_slice() {
+                let v = match &c.args[..] {
                     [t] => match t.text.parse::<usize>() {
                         Ok(v) => Some(v),
                         Err(_) => {

@@ -724,7 +724,7 @@ impl Pre<'_> {
                         kind,
                         text: text.into(),
                         pos,
-                        width: width.max(1),
+                        width: caret_width(width),
                         raw: None,
                     });
                 }
@@ -740,7 +740,7 @@ impl Pre<'_> {
                         kind,
                         text: text.into(),
                         pos,
-                        width: width.max(1),
+                        width: caret_width(width),
                         raw: None,
                     });
                 }
@@ -791,7 +791,7 @@ impl Pre<'_> {
                 kind,
                 text: text.into(),
                 pos,
-                width: width.max(1),
+                width: caret_width(width),
                 raw: raw.map(Box::new),
             });
         }
@@ -1236,6 +1236,11 @@ fn brace_expand_into(s: &str, out: &mut Vec<String>, depth: usize) {
         let joined = format!("{}{}{}", &s[..open], alt, &s[close + 1..]);
         brace_expand_into(&joined, out, depth + 1);
     }
+}
+
+/// A token's caret width: at least one column, at most what the token holds.
+fn caret_width(chars: u32) -> u16 {
+    u16::try_from(chars.max(1)).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ pub struct Token {
     pub kind: TokKind,
     pub text: crate::word::Word,
     pub pos: Pos,
-    /// Width in source characters, for the caret.
-    pub width: u32,
+    /// Width in source characters, for the caret (a wider word's caret stops at 65,535).
+    pub width: u16,
     /// For words with a quoted part holding a backslash: the text with the quotes removed
     /// but the backslashes kept, which script keywords split shell-style. Rare, so behind
     /// a thin pointer: a large configuration holds hundreds of thousands of tokens.

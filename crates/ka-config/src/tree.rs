@@ -9,7 +9,8 @@ use crate::token::{TokKind, Token};
 #[derive(Clone, Debug)]
 pub struct Node {
     pub key: Token,
-    pub args: Vec<Token>,
+    /// Sized to fit: a large configuration holds hundreds of thousands.
+    pub args: Box<[Token]>,
     /// Boxed: most statements have none, and a large configuration holds hundreds of
     /// thousands of nodes.
     pub block: Option<Box<Block>>,
@@ -135,14 +136,13 @@ impl Builder {
                             self.close();
                         }
                     }
-                    // Sized to fit: a large configuration holds hundreds of thousands.
                     let n = toks.len()
                         - toks
                             .as_slice()
                             .iter()
                             .skip_while(|a| a.kind == TokKind::Word)
                             .count();
-                    let args: Vec<Token> = toks.by_ref().take(n).collect();
+                    let args: Box<[Token]> = toks.by_ref().take(n).collect();
                     self.pending = Some(Node {
                         key: t,
                         args,
