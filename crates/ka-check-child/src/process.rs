@@ -1546,34 +1546,17 @@ impl CheckProcess {
     /// starts from too. So a reload at tens of thousands of real servers sends what
     /// changed, not all of them; if a report was ever lost, all of them.
     fn report_for_handover(&mut self) {
-        if self.reports_lost {
-            return self.report_all();
-        }
-        if self.parent.is_none() || self.unreported.is_empty() {
-            self.unreported.clear();
-            return;
-        }
-        let keys: Vec<(usize, usize)> = std::mem::take(&mut self.unreported).into_iter().collect();
-        let list: Vec<ka_ipc::ServerState> = keys
-            .into_iter()
-            .map(|(v, r)| self.server_state(v, r))
-            .collect();
-        let Some(ch) = &self.parent else { return };
-        let m = ka_ipc::ToParent::Servers(list);
-        if let Err(e) = ch.send_waiting(&m, Duration::from_secs(10)) {
-            log::warn!("cannot hand the real servers' states to the parent: {e}");
-        }
-    }
-
-    /// Every real server's state, for a handover (waits for room in the channel).
-    fn report_all(&mut self) {
+        let keys: Vec<(usize, usize)> = if self.reports_lost {
+            (0..self.pool.cfg.len())
+                .flat_map(|v| (0..self.pool.cfg[v].real_servers.len()).map(move |r| (v, r)))
+                .collect()
+        } else {
+            self.unreported.iter().copied().collect()
+        };
         self.unreported.clear();
-        if self.parent.is_none() {
+        if self.parent.is_none() || keys.is_empty() {
             return;
         }
-        let keys: Vec<(usize, usize)> = (0..self.pool.cfg.len())
-            .flat_map(|v| (0..self.pool.cfg[v].real_servers.len()).map(move |r| (v, r)))
-            .collect();
         let list: Vec<ka_ipc::ServerState> = keys
             .into_iter()
             .map(|(v, r)| self.server_state(v, r))
