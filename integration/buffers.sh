@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 
-fail() { echo "FAIL: $*"; echo "--- ss"; ip netns exec "$PREFIX-a" ss -a -m -f netlink 2>&1 | tail -20; echo "--- log"; tail -20 "$WORKDIR/a.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; echo "--- ss"; ip netns exec "$PREFIX-a" ss -a -m -f netlink 2>&1 | tail -20; echo "--- log"; tail -20 "$WORKDIR/a.log"; exit 1; }
 lan
 node a 10.75.0.1/24
 rmem_max=$(cat /proc/sys/net/core/rmem_max)

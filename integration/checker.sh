@@ -11,7 +11,7 @@ HTTP=${HTTP:-$PWD/target/release/examples/http-responder}
 SINK=${SINK:-$PWD/target/release/examples/smtp-sink}
 source integration/lib.sh
 
-fail() { echo "FAIL: $*"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -${LOG_LINES:-40} "$WORKDIR/lb.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -${LOG_LINES:-40} "$WORKDIR/lb.log"; exit 1; }
 consume() { : > "$WORKDIR/notify.out"; }
 
 serve() {   # serve NODE ADDR: the responder in NODE, its mode in $WORKDIR/NODE.mode

@@ -13,7 +13,7 @@ source integration/lib.sh
 command -v dnsmasq >/dev/null || { apt-get install -y -qq dnsmasq-base >/dev/null; }
 command -v openssl >/dev/null || { apt-get install -y -qq openssl >/dev/null; }
 
-fail() { echo "FAIL: $*"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -40 "$WORKDIR/lb.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -40 "$WORKDIR/lb.log"; exit 1; }
 bg() {   # bg NODE CMD...: a server in NODE, killed at exit
     local n=$1; shift
     ip netns exec "$PREFIX-$n" "$@" > /dev/null 2>&1 &

@@ -40,7 +40,7 @@ child_of() {   # the VRRP child's pid in NODE's namespace
     done
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -40 "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -40 "$f"; done; exit 1; }
 
 lan
 node a 10.84.0.1/24

@@ -34,7 +34,7 @@ start() {   # start NODE SYNC
     disown $!
 }
 stop_all() { for n in a b; do ip netns pids "$PREFIX-$n" | xargs -r kill -TERM 2>/dev/null || true; done; sleep 1.5; }
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -25 "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -25 "$f"; done; exit 1; }
 
 bridge ext
 bridge int

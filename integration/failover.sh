@@ -23,7 +23,7 @@ start() {   # start NODE
     disown $!
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -15 "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -15 "$f"; done; exit 1; }
 now_ns() { date +%s%N; }
 
 ping_start() {

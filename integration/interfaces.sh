@@ -27,7 +27,7 @@ start() {   # start NODE (its configuration in $WORKDIR/NODE.conf)
     disown $!
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -n "${TAIL:-40}" "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -n "${TAIL:-40}" "$f"; done; exit 1; }
 
 lan
 bridge lan2

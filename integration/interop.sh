@@ -55,7 +55,7 @@ revive() {
     ip -n "$PREFIX-$1" link set eth0 up
 }
 
-fail() { echo "FAIL: $*"; FAILED=1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; FAILED=1; }
 
 lan
 node a 10.78.0.1/24

@@ -26,15 +26,37 @@ trap 'cleanup; exit 1' INT TERM HUP PIPE
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# wait_for TIMEOUT_S CMD...: until CMD succeeds, polled every 10 ms; non-zero when it
+# did not within TIMEOUT_S. A poll that came back more than STALL_MS late means this
+# script was not running (the machine stalled: a busy host, a paused VM), and the daemons
+# it waits on most likely were not either: the lateness past STALL_MS is added to the
+# deadline (at most as much again as TIMEOUT_S) and to STALLED_MS, which failure
+# messages print.
+STALL_MS=${STALL_MS:-300}
+STALLED_MS=0
+wait_for() {
+    local t0 end prev now late forgiven=0 limit=$(( $1 * 1000 ))
+    shift
+    t0=$(now_ms); end=$(( t0 + limit )); prev=$t0
+    while ! "$@"; do
+        now=$(now_ms)
+        late=$(( now - prev - STALL_MS ))
+        if [ "$late" -gt 0 ] && [ "$forgiven" -lt "$limit" ]; then
+            forgiven=$(( forgiven + late )); end=$(( end + late ))
+            STALLED_MS=$(( STALLED_MS + late ))
+        fi
+        [ "$now" -lt "$end" ] || return 1
+        sleep 0.01
+        prev=$now
+    done
+}
+
 # wait_line LINE TIMEOUT_S: until $WORKDIR/notify.out has LINE (exactly); prints the ms it
 # took. Non-zero when it did not come in time.
 wait_line() {
-    local t0 end
-    t0=$(now_ms); end=$(( t0 + $2 * 1000 ))
-    while ! grep -qx "$1" "$WORKDIR/notify.out" 2>/dev/null; do
-        [ "$(now_ms)" -lt "$end" ] || return 1
-        sleep 0.02
-    done
+    local t0
+    t0=$(now_ms)
+    wait_for "$2" grep -qx "$1" "$WORKDIR/notify.out" 2>/dev/null || return 1
     echo $(( $(now_ms) - t0 ))
 }
 
@@ -72,24 +94,16 @@ has_addr() {   # has_addr NODE ADDR
     ip -n "$PREFIX-$1" -4 addr show dev eth0 2>/dev/null | grep "inet $2/" >/dev/null
 }
 
-wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until NODE holds ADDR
-    local end=$(( $(date +%s%N) + $3 * 1000000000 ))
-    while ! has_addr "$1" "$2"; do
-        [ "$(date +%s%N)" -lt "$end" ] || return 1
-        sleep 0.01
-    done
+wait_addr() {   # wait_addr NODE ADDR TIMEOUT_S: until it holds (wait_for)
+    wait_for "$3" has_addr "$1" "$2"
 }
 
 has_addr6() {   # has_addr6 NODE ADDR
     ip -n "$PREFIX-$1" -6 addr show dev eth0 2>/dev/null | grep "inet6 $2/" >/dev/null
 }
 
-wait_addr6() {   # wait_addr6 NODE ADDR TIMEOUT_S
-    local end=$(( $(date +%s%N) + $3 * 1000000000 ))
-    while ! has_addr6 "$1" "$2"; do
-        [ "$(date +%s%N)" -lt "$end" ] || return 1
-        sleep 0.01
-    done
+wait_addr6() {   # wait_addr6 NODE ADDR TIMEOUT_S: until it holds (wait_for)
+    wait_for "$3" has_addr6 "$1" "$2"
 }
 
 bridge() {   # bridge NAME: a LAN of its own (a bridge in namespace $PREFIX-NAME)
@@ -118,10 +132,6 @@ has_addr_on() {   # has_addr_on NODE IFNAME ADDR
     ip -n "$PREFIX-$1" -4 addr show dev "$2" 2>/dev/null | grep "inet $3/" >/dev/null
 }
 
-wait_addr_on() {   # wait_addr_on NODE IFNAME ADDR TIMEOUT_S
-    local end=$(( $(date +%s%N) + $4 * 1000000000 ))
-    while ! has_addr_on "$1" "$2" "$3"; do
-        [ "$(date +%s%N)" -lt "$end" ] || return 1
-        sleep 0.01
-    done
+wait_addr_on() {   # wait_addr_on NODE IFNAME ADDR TIMEOUT_S: until it holds (wait_for)
+    wait_for "$4" has_addr_on "$1" "$2" "$3"
 }

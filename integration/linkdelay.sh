@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 
-fail() { echo "FAIL: $*"; tail -30 "$WORKDIR/a.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; tail -30 "$WORKDIR/a.log"; exit 1; }
 lan
 node a 10.82.0.1/24
 for d in trk0 trk1; do

@@ -18,7 +18,7 @@ DIR=/run/keepalived/$NS
 trap 'cleanup; rm -rf "$DIR"; rmdir /run/keepalived 2>/dev/null || true' EXIT
 
 fail() {
-    echo "FAIL: $*"
+    echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"
     for n in a b; do echo "--- $n log"; tail -20 "$WORKDIR/$n.log" 2>/dev/null; done
     ls -la "$DIR" 2>&1
     exit 1

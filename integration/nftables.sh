@@ -14,7 +14,7 @@ command -v nft >/dev/null || { apt-get install -y -qq nftables >/dev/null 2>&1 |
 command -v nft >/dev/null || { echo "FAIL: no nft command to read the tables with (apt-get install nftables)"; exit 1; }
 
 fail() {
-    echo "FAIL: $*"
+    echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"
     for n in a k; do
         echo "--- $n ruleset"; ip netns exec "$PREFIX-$n" nft list ruleset 2>&1 | head -40
         echo "--- $n log"; tail -20 "$WORKDIR/$n.log" 2>/dev/null

@@ -11,7 +11,7 @@ source integration/lib.sh
 command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
 command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 
-fail() { echo "FAIL: $*"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -40 "$WORKDIR/lb.log"; echo "--- nginx"; tail -5 "$WORKDIR/nginx-error.log" 2>/dev/null; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; echo "--- notify.out"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- lb.log"; tail -40 "$WORKDIR/lb.log"; echo "--- nginx"; tail -5 "$WORKDIR/nginx-error.log" 2>/dev/null; exit 1; }
 
 lan
 node lb 10.73.0.1/24

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 
-fail() { echo "FAIL: $*"; tail -n 20 "$WORKDIR/a.log" "$WORKDIR/b.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; tail -n 20 "$WORKDIR/a.log" "$WORKDIR/b.log"; exit 1; }
 lan
 node a 10.82.0.1/24
 node b 10.82.0.2/24

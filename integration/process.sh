@@ -14,7 +14,7 @@ BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 VIP=10.86.0.100
 
-fail() { echo "FAIL: $*"; tail -20 "$WORKDIR/a.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; tail -20 "$WORKDIR/a.log"; exit 1; }
 for t in chrt taskset prlimit; do command -v $t >/dev/null || { echo "SKIP process: no $t"; exit 0; }; done
 
 lan

@@ -21,7 +21,7 @@ start() {   # start NODE STATE PRIORITY
     disown $!
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
 
 lan
 node a 10.89.0.1/24

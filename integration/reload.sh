@@ -31,7 +31,8 @@ child_of() {   # child_of NODE [KIND]: the VRRP (or KIND) child's pid in NODE's 
     done
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -25 "$f"; done; processes; exit 1; }
+# The last lines of each log (the newest last), short enough for a CI excerpt to keep.
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -12 "$f"; done; processes; exit 1; }
 
 # watch SECONDS: a keeps VIP1 and b never holds it, sampled every 10 ms.
 watch_vip1() {
@@ -202,6 +203,7 @@ watch_vip1 1 "the scheduled reload"
 echo "ok: reload_time_file: a reload scheduled from the file's time of day happened then, the file removed, the VIP kept"
 
 # 8. Then a real failover still works: the master's parent stops cleanly.
+t0=$(now_ms)
 kill -TERM "$(cat "$WORKDIR/a.pid")"
 wait_addr b $VIP1 3 || fail "b did not take over after the reloads"
-echo "ok: after the reloads, a clean stop of the master hands the VIP to the backup"
+echo "ok: after the reloads, a clean stop of the master hands the VIP to the backup in $(( $(now_ms) - t0 )) ms"

@@ -22,7 +22,7 @@ halt() {   # SIGKILL everything in NODE and cut its link
 }
 revive() { ip -n "$PREFIX-$1" link set eth0 up; }
 stop_all() { for n in "$@"; do ip netns pids "$PREFIX-$n" | xargs -r kill -TERM 2>/dev/null || true; done; sleep 1.5; }
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 inst() {   # inst NAME VRID STATE PRIO VIP EXTRA

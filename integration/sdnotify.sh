@@ -13,7 +13,7 @@ source integration/lib.sh
 VIP=10.83.0.100
 OUT=$WORKDIR/manager.out
 
-fail() { echo "FAIL: $*"; echo "--- datagrams"; cat "$OUT"; echo "--- log"; cat "$WORKDIR/a.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; echo "--- datagrams"; cat "$OUT"; echo "--- log"; cat "$WORKDIR/a.log"; exit 1; }
 
 manager() {   # manager SOCKET OUT: every datagram as one line, its newlines as '|'
     python3 -u -c '

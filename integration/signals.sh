@@ -74,7 +74,7 @@ monitor() {   # monitor NODE: ip monitor of NODE's addresses into $WORKDIR/NODE.
     disown $!
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -40 "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.mon; do echo "--- $f"; tail -40 "$f"; done; exit 1; }
 
 alive() {   # alive PID: exists and is not stopped
     local st

@@ -61,7 +61,7 @@ serve() {
     disown $!
 }
 
-fail() { echo "FAIL: $*"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.events; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; for f in "$WORKDIR"/*.log "$WORKDIR"/*.events; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
 
 st() { "$BIN" status --json --control-socket "$WORKDIR/$1.sock"; }
 # q NODE EXPR: a Python expression over the status document `s`, printed.

@@ -13,7 +13,7 @@ set +e
 VIP=10.84.0.100
 
 fail() {
-    echo "FAIL: $*"
+    echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"
     for f in "$WORKDIR"/*.log "$WORKDIR"/monitor.*; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; }; done
     exit 1
 }

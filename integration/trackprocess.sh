@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 
-fail() { echo "FAIL: $*"; echo "--- notify"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- log"; tail -30 "$WORKDIR/a.log"; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; echo "--- notify"; cat "$WORKDIR/notify.out" 2>/dev/null; echo "--- log"; tail -30 "$WORKDIR/a.log"; exit 1; }
 lan
 node a 10.74.0.1/24
 # Processes with names of their own (/proc/PID/comm, at most 15 characters).

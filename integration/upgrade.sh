@@ -14,7 +14,7 @@ source integration/lib.sh
 VIP=10.85.0.100
 
 fail() {
-    echo "FAIL: $*"
+    echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"
     for f in "$WORKDIR"/a.log "$WORKDIR"/b.log "$WORKDIR"/monitor.* "$WORKDIR"/notes; do
         [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }
     done

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/target/release/keepalived-rs}
 source integration/lib.sh
 
-fail() { echo "FAIL: $*"; echo "--- a.log"; tail -30 "$WORKDIR/a.log"; processes; exit 1; }
+fail() { echo "FAIL: $* (stalled ${STALLED_MS:-0} ms)"; echo "--- a.log"; tail -30 "$WORKDIR/a.log"; processes; exit 1; }
 
 VIP0=10.81.0.100
 VIP1=10.81.1.100
