@@ -2,36 +2,85 @@
 //! compiler's message (the line, a caret, a sentence).
 
 use std::fmt;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+
+use crate::fs::FileSource;
 
 /// One source file that was read (the main file or an include).
+///
+/// Its text is not kept while the configuration is read: the preprocessor streams it,
+/// and holding it would add the file's size to the peak. Once the diagnostics are known,
+/// [`SourceMap::restore`] reads again the files they point into, so that they can quote
+/// their lines; a file that changed meanwhile (its digest differs) is quoted nowhere.
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as it was opened (relative paths stay relative to the working directory).
     pub path: String,
-    text: String,
-    /// Byte offset where each physical line starts (a file is read whole, and files of
-    /// 4 GiB are not configurations).
+    opened: PathBuf,
+    text: Option<String>,
+    /// Byte offset where each physical line starts (files of 4 GiB are not
+    /// configurations).
     starts: Vec<u32>,
+    /// [`Digest`] of the text as it was read.
+    digest: u64,
 }
 
 impl SourceFile {
-    /// The whole text.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// Physical line `n` (1-based), without its terminator.
+    /// Physical line `n` (1-based), without its terminator; None when the text is not
+    /// held (see [`SourceMap::restore`]).
     pub fn line(&self, n: usize) -> Option<&str> {
+        let text = self.text.as_deref()?;
         let start = *self.starts.get(n.checked_sub(1)?)? as usize;
         let end = self
             .starts
             .get(n)
             .map(|e| *e as usize)
-            .unwrap_or(self.text.len());
-        let l = self.text.get(start..end)?;
+            .unwrap_or(text.len());
+        let l = text.get(start..end)?;
         let l = l.strip_suffix('\n').unwrap_or(l);
         Some(l.strip_suffix('\r').unwrap_or(l))
+    }
+}
+
+/// A file's digest, fed one physical line at a time (its terminator included), eight
+/// bytes at a step: it tells whether a file read again is the one that was read.
+#[derive(Clone, Copy, Debug)]
+pub struct Digest(u64);
+
+impl Default for Digest {
+    fn default() -> Self {
+        Digest(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Digest {
+    pub fn line(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for w in words.by_ref() {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+        }
+        let mut a = [0u8; 8];
+        let rest = words.remainder();
+        a[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+        self.0 = (h.rotate_left(5) ^ bytes.len() as u64).wrapping_mul(K);
+    }
+
+    pub fn value(self) -> u64 {
+        self.0
+    }
+
+    /// The digest of a whole text.
+    pub fn of(text: &str) -> u64 {
+        let mut d = Digest::default();
+        for l in text.split_inclusive('\n') {
+            d.line(l.as_bytes());
+        }
+        d.value()
     }
 }
 
@@ -55,33 +104,65 @@ impl Pos {
 }
 
 /// Every file read while loading a configuration, so diagnostics can quote their lines.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct SourceMap {
-    files: Vec<Arc<SourceFile>>,
+    files: Vec<SourceFile>,
 }
 
 impl SourceMap {
-    /// Adds a file read whole; it is held once, here, and shared with whoever reads it
-    /// ([`Self::file`]).
-    pub fn add(&mut self, path: String, text: String) -> FileId {
-        let last = text.len().saturating_sub(1);
-        let mut starts: Vec<u32> = std::iter::once(0)
-            .chain(
-                text.as_bytes()[..last]
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| **b == b'\n')
-                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-            )
-            .collect();
-        starts.shrink_to_fit();
-        self.files.push(Arc::new(SourceFile { path, text, starts }));
+    /// A file about to be read; [`Self::read`] records its lines once it has been.
+    pub fn open(&mut self, path: &Path) -> FileId {
+        self.files.push(SourceFile {
+            path: path.display().to_string(),
+            opened: path.to_path_buf(),
+            text: None,
+            starts: Vec::new(),
+            digest: Digest::default().value(),
+        });
         (self.files.len() - 1) as FileId
     }
 
-    /// File `id` and its text, shared.
-    pub fn file(&self, id: FileId) -> Option<Arc<SourceFile>> {
-        self.files.get(id as usize).cloned()
+    /// File `id` was read: where its lines start, and its digest.
+    pub fn read(&mut self, id: FileId, mut starts: Vec<u32>, digest: u64) {
+        if let Some(f) = self.files.get_mut(id as usize) {
+            starts.shrink_to_fit();
+            f.starts = starts;
+            f.digest = digest;
+        }
+    }
+
+    /// A file and its text, held (tests, and what is not read from a file system).
+    pub fn add(&mut self, path: &str, text: String) -> FileId {
+        let id = self.open(Path::new(path));
+        let mut starts = Vec::new();
+        let mut at = 0u32;
+        for l in text.split_inclusive('\n') {
+            starts.push(at);
+            at = at.saturating_add(l.len() as u32);
+        }
+        self.read(id, starts, Digest::of(&text));
+        if let Some(f) = self.files.get_mut(id as usize) {
+            f.text = Some(text);
+        }
+        id
+    }
+
+    /// Reads again, through `fs`, the files of `ids` whose text is not held, and keeps
+    /// the text of each that is still what was read.
+    pub fn restore(&mut self, fs: &dyn FileSource, ids: impl IntoIterator<Item = FileId>) {
+        for id in ids {
+            let Some(f) = self.files.get_mut(id as usize) else {
+                continue;
+            };
+            if f.text.is_some() {
+                continue;
+            }
+            if let Ok(text) = fs.read(&f.opened) {
+                if Digest::of(&text) == f.digest {
+                    f.text = Some(text);
+                }
+            }
+        }
     }
 
     pub fn path(&self, id: FileId) -> Option<&str> {
@@ -93,7 +174,7 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
-        self.files.iter().map(|f| f.as_ref())
+        self.files.iter()
     }
 }
 

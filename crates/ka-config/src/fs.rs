@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 /// Reads files and expands include patterns.
 pub trait FileSource {
+    /// The whole file (invalid UTF-8 replaced).
     fn read(&self, path: &Path) -> io::Result<String>;
+    /// The file, to be read line by line (the preprocessor does not hold a whole file).
+    fn open(&self, path: &Path) -> io::Result<Box<dyn io::BufRead + '_>>;
     /// Paths matching a glob pattern (no brace expansion: that is done before), sorted;
     /// the error says what is wrong with the pattern.
     fn glob(&self, pattern: &str) -> Result<Vec<PathBuf>, glob::PatternError>;
@@ -24,6 +27,11 @@ impl FileSource for RealFs {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         })
+    }
+
+    fn open(&self, path: &Path) -> io::Result<Box<dyn io::BufRead + '_>> {
+        let f = std::fs::File::open(path)?;
+        Ok(Box::new(io::BufReader::with_capacity(64 * 1024, f)))
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -60,6 +68,14 @@ impl FileSource for MemFs {
             .get(path)
             .cloned()
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "No such file or directory"))
+    }
+
+    fn open(&self, path: &Path) -> io::Result<Box<dyn io::BufRead + '_>> {
+        let text = self
+            .files
+            .get(path)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "No such file or directory"))?;
+        Ok(Box::new(io::Cursor::new(text.as_bytes())))
     }
 
     fn is_dir(&self, path: &Path) -> bool {

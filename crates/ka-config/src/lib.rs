@@ -131,10 +131,15 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
     }
     // Stable order: by position (file order of first appearance), then as found.
     diags.sort_by_key(|d| (d.pos.file, d.pos.line, d.pos.col));
+    // The diagnostics quote their lines: the files they point into are read again.
+    let mut sources = pre.map;
+    let mut files: Vec<_> = diags.iter().map(|d| d.pos.file).collect();
+    files.dedup();
+    sources.restore(fs, files);
     Loaded {
         config,
         diagnostics: diags,
-        sources: pre.map,
+        sources,
         fatal: pre.fatal,
         include_error: pre.include_error,
     }

@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 
 use pest::Parser;
 
-use crate::diag::{Diagnostic, FileId, Pos, Severity, SourceMap};
+use crate::diag::{Diagnostic, Digest, FileId, Pos, Severity, SourceMap};
 use crate::fs::FileSource;
 use crate::grammar::{KeepalivedParser, Rule};
 use crate::token::{TokKind, Token};
 use crate::tree::{Builder, Node};
 use crate::Options;
+use std::io::BufRead;
 
 /// Includes nested deeper than this are refused.
 pub const MAX_INCLUDE_DEPTH: usize = 32;
@@ -220,6 +221,85 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
     }
 }
 
+/// A file's physical lines, read one ahead (a `\\` at the end of the last line continues
+/// nothing), with where each starts and the file's digest.
+struct Physical<'r> {
+    input: Box<dyn BufRead + 'r>,
+    raw: Vec<u8>,
+    /// The current line, without its terminator.
+    line: String,
+    next: String,
+    has_next: bool,
+    starts: Vec<u32>,
+    offset: u64,
+    digest: Digest,
+    /// A read that failed, and the number of the last line read before it.
+    error: Option<(u32, std::io::Error)>,
+}
+
+impl<'r> Physical<'r> {
+    fn new(input: Box<dyn BufRead + 'r>) -> Self {
+        let mut p = Physical {
+            input,
+            raw: Vec::new(),
+            line: String::new(),
+            next: String::new(),
+            has_next: false,
+            starts: Vec::new(),
+            offset: 0,
+            digest: Digest::default(),
+            error: None,
+        };
+        p.has_next = p.fill();
+        p
+    }
+
+    /// Whether there is a line after the current one.
+    fn ahead(&self) -> bool {
+        self.has_next
+    }
+
+    /// Moves to the next line; false at the end.
+    fn advance(&mut self) -> bool {
+        if !self.has_next {
+            return false;
+        }
+        std::mem::swap(&mut self.line, &mut self.next);
+        self.has_next = self.fill();
+        true
+    }
+
+    /// Reads the line after the current one into `next`.
+    fn fill(&mut self) -> bool {
+        self.raw.clear();
+        match self.input.read_until(b'\n', &mut self.raw) {
+            Ok(0) => return false,
+            Ok(_) => {}
+            Err(e) => {
+                self.error = Some((self.starts.len() as u32, e));
+                return false;
+            }
+        }
+        self.next.clear();
+        match std::str::from_utf8(&self.raw) {
+            Ok(l) => self.next.push_str(l),
+            Err(_) => self.next.push_str(&String::from_utf8_lossy(&self.raw)),
+        }
+        // Offsets into the text as read again: invalid UTF-8 replaced.
+        self.starts
+            .push(u32::try_from(self.offset).unwrap_or(u32::MAX));
+        self.offset += self.next.len() as u64;
+        self.digest.line(self.next.as_bytes());
+        if self.next.ends_with('\n') {
+            self.next.pop();
+            if self.next.ends_with('\r') {
+                self.next.pop();
+            }
+        }
+        true
+    }
+}
+
 struct Pre<'a> {
     fs: &'a dyn FileSource,
     opts: &'a Options,
@@ -251,8 +331,13 @@ impl Pre<'_> {
 
     /// Reads one file. Returns false if it could not be read.
     fn file(&mut self, path: &Path, from: Pos, check: Option<&IncludeCheck>) -> bool {
-        let text = match self.fs.read(path) {
-            Ok(t) => t,
+        // A directory opens; reading it is what fails.
+        let opened = self.fs.open(path).and_then(|mut r| {
+            r.fill_buf()?;
+            Ok(r)
+        });
+        let input = match opened {
+            Ok(r) => r,
             Err(e) => {
                 if from == Pos::NONE {
                     self.diag(
@@ -277,21 +362,33 @@ impl Pre<'_> {
                 return false;
             }
         };
-        let id = self.map.add(path.display().to_string(), text);
+        let id = self.map.open(path);
         self.stack.push(path.to_path_buf());
-        if let Some(file) = self.map.file(id) {
-            self.lines_of(id, file.text());
-        }
+        let mut phys = Physical::new(input);
+        self.lines_of(id, &mut phys);
         self.stack.pop();
+        if let Some((line, e)) = phys.error.take() {
+            let pos = Pos {
+                file: id,
+                line,
+                col: 1,
+            };
+            self.diag(
+                Severity::Error,
+                pos,
+                1,
+                format!("cannot read '{}' past this line: {e}", path.display()),
+            );
+        }
+        self.map.read(id, phys.starts, phys.digest.value());
         true
     }
 
-    fn lines_of(&mut self, id: FileId, text: &str) {
-        // Physical lines are taken one by one (a list of them all would cost as much as
-        // the text again).
-        let mut phys = text.lines().peekable();
+    fn lines_of(&mut self, id: FileId, phys: &mut Physical<'_>) {
+        // Physical lines are taken one by one, from a reader: neither the file nor a list
+        // of its lines is held.
         let mut i = 0;
-        while phys.peek().is_some() {
+        while phys.ahead() {
             if self.overflow {
                 return;
             }
@@ -300,8 +397,8 @@ impl Pre<'_> {
             t.s.clear();
             t.spans.clear();
             let mut is_param = false;
-            while let Some(raw) = phys.next() {
-                let code = strip_comment(raw);
+            while phys.advance() {
+                let code = strip_comment(&phys.line);
                 let mut trimmed = code.trim_end();
                 let mut pos = Pos {
                     file: id,
@@ -322,7 +419,7 @@ impl Pre<'_> {
                 }
                 i += 1;
                 match trimmed.strip_suffix('\\') {
-                    Some(head) if phys.peek().is_some() && !head.ends_with('\\') => {
+                    Some(head) if phys.ahead() && !head.ends_with('\\') => {
                         t.push_linear(head, pos);
                     }
                     _ => {
