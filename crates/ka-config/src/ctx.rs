@@ -19,6 +19,8 @@ pub struct Ctx<'a> {
     pub next_rule_pref: [u32; 2],
     /// iproute2's name files (route tables, protocols, scopes, DS fields, groups).
     pub names: crate::names::Names,
+    /// The raw texts of the words that have one (script keywords split them).
+    pub raws: crate::token::RawTexts,
 }
 
 impl<'a> Ctx<'a> {
@@ -28,6 +30,7 @@ impl<'a> Ctx<'a> {
             opts,
             next_rule_pref: [16384, 16384],
             names: crate::names::Names::default(),
+            raws: crate::token::RawTexts::default(),
         }
     }
 
@@ -287,7 +290,7 @@ impl<'a> Ctx<'a> {
     pub fn script(&mut self, n: &Node, user_group: bool) -> Option<Script> {
         self.no_block(n);
         let t = self.arg(n, 0)?;
-        let argv = match shell::split(t.raw_text()) {
+        let argv = match shell::split(self.raws.of(t)) {
             Ok(v) => v,
             Err(msg) => {
                 self.error(t, format!("{msg} in '{}'; ignored", t.text));

@@ -124,10 +124,11 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
     // `free_as_read`, each virtual_server's part goes as soon as it is read).
     let scripts = (opts.check_scripts && !pre.fatal).then(|| security::scripts(&nodes));
     let mut cx = ctx::Ctx::new(opts);
+    cx.raws = pre.raws;
     let config = validate::config(&mut cx, nodes);
     diags.extend(cx.diags);
     if let Some(found) = scripts {
-        diags.extend(security::check(&config, found));
+        diags.extend(security::check(&config, &cx.raws, found));
     }
     // Stable order: by position (file order of first appearance), then as found.
     diags.sort_by_key(|d| (d.pos.file, d.pos.line, d.pos.col));

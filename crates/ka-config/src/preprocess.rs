@@ -14,7 +14,7 @@ use pest::Parser;
 use crate::diag::{Diagnostic, Digest, FileId, Pos, Severity, SourceMap};
 use crate::fs::FileSource;
 use crate::grammar::{KeepalivedParser, Rule};
-use crate::token::{TokKind, Token};
+use crate::token::{RawTexts, TokKind, Token};
 use crate::tree::{Builder, Node};
 use crate::Options;
 use std::io::BufRead;
@@ -183,6 +183,8 @@ impl IncludeCheck {
 /// The output of the first stage.
 pub struct Preprocessed {
     pub nodes: Vec<Node>,
+    /// The raw texts of the words that have one.
+    pub raws: RawTexts,
     pub map: SourceMap,
     pub diags: Vec<Diagnostic>,
     /// The main file could not be read at all.
@@ -207,6 +209,7 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
         include_error: false,
         spare_text: Text::default(),
         spare_tokens: Vec::new(),
+        raws: RawTexts::default(),
     };
     let fatal = !p.file(main, Pos::NONE, None);
     let include_error = p.include_error;
@@ -215,6 +218,7 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
     Preprocessed {
         include_error,
         nodes,
+        raws: p.raws,
         map: p.map,
         diags,
         fatal,
@@ -322,6 +326,7 @@ struct Pre<'a> {
     /// lines take the fast path, which hands them back).
     spare_text: Text,
     spare_tokens: Vec<Token>,
+    raws: RawTexts,
 }
 
 impl Pre<'_> {
@@ -822,7 +827,7 @@ impl Pre<'_> {
                         text: text.into(),
                         pos,
                         width: caret_width(width),
-                        raw: None,
+                        has_raw: false,
                     });
                 }
             } else {
@@ -838,7 +843,7 @@ impl Pre<'_> {
                         text: text.into(),
                         pos,
                         width: caret_width(width),
-                        raw: None,
+                        has_raw: false,
                     });
                 }
             }
@@ -884,13 +889,17 @@ impl Pre<'_> {
                 TokKind::Word => word_text(p),
                 _ => (span.as_str().to_string(), None),
             };
-            tokens.push(Token {
+            let token = Token {
                 kind,
                 text: text.into(),
                 pos,
                 width: caret_width(width),
-                raw: raw.map(Box::new),
-            });
+                has_raw: raw.is_some(),
+            };
+            if let Some(raw) = raw {
+                self.raws.add(&token, raw);
+            }
+            tokens.push(token);
         }
         self.line(&mut tokens);
     }

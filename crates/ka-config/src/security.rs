@@ -168,7 +168,11 @@ pub fn scripts(nodes: &[Node]) -> Vec<(Node, Option<String>)> {
 }
 
 /// The security check of the script lines [`scripts`] found.
-pub fn check(c: &Config, mut found: Vec<(Node, Option<String>)>) -> Vec<Diagnostic> {
+pub fn check(
+    c: &Config,
+    raws: &crate::token::RawTexts,
+    mut found: Vec<(Node, Option<String>)>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // keepalived checks the VRRP side's scripts only when there is a vrrp_instance, the
     // checker side's only when there is a virtual_server (each process checks its own).
@@ -216,7 +220,7 @@ pub fn check(c: &Config, mut found: Vec<(Node, Option<String>)>) -> Vec<Diagnost
             _ => n.args.get(1).map(|t| t.text.to_string()),
         };
         let user = own_user.unwrap_or_else(|| default_user.clone());
-        let Ok(argv) = shell::split(n.args[0].raw_text()) else {
+        let Ok(argv) = shell::split(raws.of(&n.args[0])) else {
             continue;
         };
         let Some(prog) = argv.first() else { continue };
