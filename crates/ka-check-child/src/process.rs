@@ -1546,13 +1546,8 @@ impl CheckProcess {
     /// starts from too. So a reload at tens of thousands of real servers sends what
     /// changed, not all of them; if a report was ever lost, all of them.
     fn report_for_handover(&mut self) {
-        let keys: Vec<(usize, usize)> = if self.reports_lost {
-            (0..self.pool.cfg.len())
-                .flat_map(|v| (0..self.pool.cfg[v].real_servers.len()).map(move |r| (v, r)))
-                .collect()
-        } else {
-            self.unreported.iter().copied().collect()
-        };
+        let sizes: Vec<usize> = self.pool.cfg.iter().map(|v| v.real_servers.len()).collect();
+        let keys = handover_keys(self.reports_lost, &self.unreported, &sizes);
         self.unreported.clear();
         if self.parent.is_none() || keys.is_empty() {
             return;
@@ -1852,5 +1847,48 @@ fn http_progress(
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
             Err(e) => return Some(Outcome::Failure(e.to_string())),
         }
+    }
+}
+
+/// The real servers (virtual server, real server) whose state a handover sends: those
+/// not reported yet, or every one (`sizes`: each virtual server's count) once a report
+/// was lost.
+fn handover_keys(
+    reports_lost: bool,
+    unreported: &BTreeSet<(usize, usize)>,
+    sizes: &[usize],
+) -> Vec<(usize, usize)> {
+    if reports_lost {
+        sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(v, &n)| (0..n).map(move |r| (v, r)))
+            .collect()
+    } else {
+        unreported.iter().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod handover_tests {
+    use super::*;
+
+    #[test]
+    fn a_handover_sends_what_the_parent_lacks() {
+        let unreported: BTreeSet<_> = [(0, 1), (2, 0)].into_iter().collect();
+        assert_eq!(
+            handover_keys(false, &unreported, &[2, 0, 1]),
+            vec![(0, 1), (2, 0)]
+        );
+        assert!(handover_keys(false, &BTreeSet::new(), &[2, 0, 1]).is_empty());
+    }
+
+    #[test]
+    fn after_a_lost_report_a_handover_sends_every_state() {
+        let unreported: BTreeSet<_> = [(0, 1)].into_iter().collect();
+        assert_eq!(
+            handover_keys(true, &unreported, &[2, 0, 1]),
+            vec![(0, 0), (0, 1), (2, 0)]
+        );
     }
 }

@@ -275,19 +275,42 @@ impl<'r> Physical<'r> {
 
     /// Reads the line after the current one into `next`.
     fn fill(&mut self) -> bool {
-        self.raw.clear();
-        match self.input.read_until(b'\n', &mut self.raw) {
-            Ok(0) => return false,
-            Ok(_) => {}
+        self.next.clear();
+        // Most lines lie whole in the reader's buffer: taken from there, not copied
+        // twice; a line across the buffer's end is gathered by read_until.
+        let whole = match self.input.fill_buf() {
+            Ok(buf) => match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let line = &buf[..=i];
+                    match std::str::from_utf8(line) {
+                        Ok(l) => self.next.push_str(l),
+                        Err(_) => self.next.push_str(&String::from_utf8_lossy(line)),
+                    }
+                    Some(i + 1)
+                }
+                None => None,
+            },
             Err(e) => {
                 self.error = Some((self.starts.len() as u32, e));
                 return false;
             }
-        }
-        self.next.clear();
-        match std::str::from_utf8(&self.raw) {
-            Ok(l) => self.next.push_str(l),
-            Err(_) => self.next.push_str(&String::from_utf8_lossy(&self.raw)),
+        };
+        if let Some(n) = whole {
+            self.input.consume(n);
+        } else {
+            self.raw.clear();
+            match self.input.read_until(b'\n', &mut self.raw) {
+                Ok(0) => return false,
+                Ok(_) => {}
+                Err(e) => {
+                    self.error = Some((self.starts.len() as u32, e));
+                    return false;
+                }
+            }
+            match std::str::from_utf8(&self.raw) {
+                Ok(l) => self.next.push_str(l),
+                Err(_) => self.next.push_str(&String::from_utf8_lossy(&self.raw)),
+            }
         }
         // Offsets into the text as read again: invalid UTF-8 replaced.
         self.starts
