@@ -1511,6 +1511,12 @@ impl CheckProcess {
         }
     }
 
+    fn server_states(&mut self, keys: Vec<(usize, usize)>) -> Vec<ka_ipc::ServerState> {
+        keys.into_iter()
+            .map(|(v, r)| self.server_state(v, r))
+            .collect()
+    }
+
     /// Sends the states noted since the last turn in one message; when the channel is
     /// full they wait for the next turn (the loop comes back within 20 ms while any
     /// wait).
@@ -1523,10 +1529,7 @@ impl CheckProcess {
             return;
         }
         let keys: Vec<(usize, usize)> = self.unreported.iter().copied().collect();
-        let list: Vec<ka_ipc::ServerState> = keys
-            .into_iter()
-            .map(|(v, r)| self.server_state(v, r))
-            .collect();
+        let list = self.server_states(keys);
         let Some(ch) = &self.parent else { return };
         match ch.send(&ka_ipc::ToParent::Servers(list)) {
             Ok(()) => self.unreported.clear(),
@@ -1552,10 +1555,7 @@ impl CheckProcess {
         if self.parent.is_none() || keys.is_empty() {
             return;
         }
-        let list: Vec<ka_ipc::ServerState> = keys
-            .into_iter()
-            .map(|(v, r)| self.server_state(v, r))
-            .collect();
+        let list = self.server_states(keys);
         let Some(ch) = &self.parent else { return };
         let m = ka_ipc::ToParent::Servers(list);
         if let Err(e) = ch.send_waiting(&m, Duration::from_secs(10)) {

@@ -131,22 +131,6 @@ impl SourceMap {
         }
     }
 
-    /// A file and its text, held (tests, and what is not read from a file system).
-    pub fn add(&mut self, path: &str, text: String) -> FileId {
-        let id = self.open(Path::new(path));
-        let mut starts = Vec::new();
-        let mut at = 0u32;
-        for l in text.split_inclusive('\n') {
-            starts.push(at);
-            at = at.saturating_add(l.len() as u32);
-        }
-        self.read(id, starts, Digest::of(&text));
-        if let Some(f) = self.files.get_mut(id as usize) {
-            f.text = Some(text);
-        }
-        id
-    }
-
     /// Reads again, through `fs`, the files of `ids` whose text is not held, and keeps
     /// the text of each that is still what was read.
     pub fn restore(&mut self, fs: &dyn FileSource, ids: impl IntoIterator<Item = FileId>) {

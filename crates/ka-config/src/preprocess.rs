@@ -7,6 +7,7 @@
 //! parameter nesting, the length of an expanded line and the number of lines produced.
 
 use std::collections::HashMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use pest::Parser;
@@ -17,7 +18,6 @@ use crate::grammar::{KeepalivedParser, Rule};
 use crate::token::{RawTexts, TokKind, Token};
 use crate::tree::{Builder, Node};
 use crate::Options;
-use std::io::BufRead;
 
 /// Includes nested deeper than this are refused.
 pub const MAX_INCLUDE_DEPTH: usize = 32;
@@ -225,7 +225,7 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
     }
 }
 
-/// A file's physical lines, read one ahead (a `\\` at the end of the last line continues
+/// A file's physical lines, read one ahead (a `\` at the end of the last line continues
 /// nothing), with where each starts and the file's digest.
 struct Physical<'r> {
     input: Box<dyn BufRead + 'r>,
@@ -276,40 +276,30 @@ impl<'r> Physical<'r> {
     /// Reads the line after the current one into `next`.
     fn fill(&mut self) -> bool {
         self.next.clear();
-        // Most lines lie whole in the reader's buffer: taken from there, not copied
-        // twice; a line across the buffer's end is gathered by read_until.
-        let whole = match self.input.fill_buf() {
+        // Most lines lie whole in the reader's buffer and are taken from there; a line
+        // across the buffer's end is gathered by read_until.
+        let read = match self.input.fill_buf() {
             Ok(buf) => match buf.iter().position(|&b| b == b'\n') {
                 Some(i) => {
-                    let line = &buf[..=i];
-                    match std::str::from_utf8(line) {
-                        Ok(l) => self.next.push_str(l),
-                        Err(_) => self.next.push_str(&String::from_utf8_lossy(line)),
-                    }
-                    Some(i + 1)
+                    push_lossy(&mut self.next, &buf[..=i]);
+                    self.input.consume(i + 1);
+                    Ok(i + 1)
                 }
-                None => None,
+                None => {
+                    self.raw.clear();
+                    let n = self.input.read_until(b'\n', &mut self.raw);
+                    push_lossy(&mut self.next, &self.raw);
+                    n
+                }
             },
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(0) => return false,
+            Ok(_) => {}
             Err(e) => {
                 self.error = Some((self.starts.len() as u32, e));
                 return false;
-            }
-        };
-        if let Some(n) = whole {
-            self.input.consume(n);
-        } else {
-            self.raw.clear();
-            match self.input.read_until(b'\n', &mut self.raw) {
-                Ok(0) => return false,
-                Ok(_) => {}
-                Err(e) => {
-                    self.error = Some((self.starts.len() as u32, e));
-                    return false;
-                }
-            }
-            match std::str::from_utf8(&self.raw) {
-                Ok(l) => self.next.push_str(l),
-                Err(_) => self.next.push_str(&String::from_utf8_lossy(&self.raw)),
             }
         }
         // Offsets into the text as read again: invalid UTF-8 replaced.
@@ -1364,6 +1354,14 @@ fn brace_expand_into(s: &str, out: &mut Vec<String>, depth: usize) {
         let alt = &s[w[0] + 1..w[1]];
         let joined = format!("{}{}{}", &s[..open], alt, &s[close + 1..]);
         brace_expand_into(&joined, out, depth + 1);
+    }
+}
+
+/// `bytes` as text, invalid UTF-8 replaced (as `String::from_utf8_lossy` does).
+fn push_lossy(s: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(l) => s.push_str(l),
+        Err(_) => s.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 

@@ -12,7 +12,7 @@ pub enum TokKind {
     RBrace,
 }
 
-/// One token: a word (quotes removed, `\\#` and `\\!` unescaped), `{` or `}`.
+/// One token: a word (quotes removed, `\#` and `\!` unescaped), `{` or `}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokKind,
