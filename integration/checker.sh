@@ -201,11 +201,13 @@ wait_line "up misc" 4 >/dev/null || fail "MISC_CHECK exit 5 again: no notify_up"
 echo "ok: MISC_CHECK: misc_dynamic exit 5 set weight 3; exit 1 took the server down; exit 5 brought it back"
 weights=$(grep -c "Changing weight" "$WORKDIR/lb.log")
 
-# 5. Reload and a killed checker child: the successor carries the servers' states on, so
+# 5. Reload (the file's text changed, the configuration the same) and a killed checker
+#    child: the successor carries the servers' states on, so
 #    nothing is notified again (r1 is down, r2 up, the MISC server up at weight 3), and
 #    the misc_dynamic weight is not set back to the configured one and then to 3 again.
 consume
 old=$(cat "$WORKDIR/lb.cpid")
+retouch "$WORKDIR/lb.conf"
 kill -HUP "$(cat "$WORKDIR/lb.pid")"
 sleep 3
 new=$(cat "$WORKDIR/lb.cpid")

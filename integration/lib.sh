@@ -25,6 +25,10 @@ trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM HUP PIPE
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# retouch FILE: a comment line appended, so that the next reload reads the files again and
+# starts successors (a reload whose files and inputs are all unchanged leaves the running
+# children alone); the configuration itself stays the same.
+retouch() { printf '# retouched %s\n' "$(date +%s%N)" >> "$1"; }
 
 # wait_for TIMEOUT_S CMD...: until CMD succeeds, polled every 10 ms; non-zero when it
 # did not within TIMEOUT_S. A poll that came back more than STALL_MS late means this

@@ -100,6 +100,8 @@ got=$(pings 10.77.0.101); [ "$got" = 3 ] || fail "$got of 3 pings to the accept-
 echo "ok: strict MASTER: its VIP in ip keepalived's set, pings to it dropped; the accept-mode VIP answers"
 rs_table=$(table a ip keepalived)
 
+# A reload that starts a successor (the text changed, the configuration the same).
+retouch "$WORKDIR/a.conf"
 kill -HUP "$(cat "$WORKDIR/a.pid")"
 end=$(( $(now_ms) + 8000 ))
 until grep -q "Reload complete" "$WORKDIR/a.log"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Reload (SIGHUP) without a flap: the master keeps its VIP through unchanged reloads and
-# a burst of them; config_save_dir's dumps before and after a reload; a changed
+# Reload (SIGHUP) without a flap: the master keeps its VIP through reloads of unchanged
+# files (the child carries on) and of the same configuration (a successor), and a burst
+# of them; config_save_dir's dumps before and after a reload; a changed
 # configuration adds and removes VIPs and deletes an instance
 # (priority 0, the peer takes it at once); a configuration with errors, or one the new
 # child cannot run, leaves the running configuration and child untouched; a reloaded
@@ -63,14 +64,23 @@ wait_addr a $VIP1 10 || fail "a never became master"
 wait_addr a $VIP2 10 || fail "a never took VIP2"
 sleep 1.5
 
-# 1. Unchanged configuration.
+# 1. Unchanged files: nothing is read again, the running child carries on.
 old=$(child_of a)
 hup a
-watch_vip1 4 "unchanged reload"
-new=$(child_of a)
+watch_vip1 2 "unchanged reload"
 [ "$(reloads a)" = 1 ] || fail "no 'Reload complete' on a"
+[ "$(child_of a)" = "$old" ] || fail "a reload of unchanged files replaced the child ($old -> $(child_of a))"
+grep -q "Reload complete (.*unchanged; the running children carry on)" "$WORKDIR/a.log" \
+    || fail "the unchanged reload did not say so"
+echo "ok: unchanged files: the reload kept the child ($old), the VIP never left, the backup stayed BACKUP"
+# 1a. The file's text changed, not the configuration: read again, a successor takes over.
+retouch "$WORKDIR/a.conf"
+hup a
+watch_vip1 4 "reload of the same configuration"
+new=$(child_of a)
+[ "$(reloads a)" = 2 ] || fail "no second 'Reload complete' on a"
 [ -n "$new" ] && [ "$new" != "$old" ] || fail "the reload did not replace the child ($old -> $new)"
-echo "ok: unchanged reload: the child was replaced ($old -> $new), the VIP never left, the backup stayed BACKUP"
+echo "ok: same configuration, text changed: the child was replaced ($old -> $new), the VIP never left, the backup stayed BACKUP"
 
 # 1b. config_save_dir (keepalived save_config): at each reload every child writes its data
 #     dump before ("pre", the retiring child) and after ("post", its successor) as
@@ -78,36 +88,42 @@ echo "ok: unchanged reload: the child was replaced ($old -> $new), the VIP never
 save=$WORKDIR/saved
 vs() { printf 'virtual_server 10.78.0.100 80 {\n    delay_loop 1\n    lb_kind DR\n    protocol TCP\n    real_server 10.78.0.1 9 {\n        TCP_CHECK {\n            connect_timeout 1\n        }\n    }\n}\n'; }
 { printf 'global_defs {\n    config_save_dir %s/\n}\n' "$save"; inst VI_1 78 MASTER 150 "$VIP1"; inst VI_2 77 MASTER 150 "$VIP2"; vs; } > "$WORKDIR/a.conf"
-n=$(reloads a); hup a
+n=$(reloads a); r=$((n + 1)); hup a
 end=$(( $(date +%s%N) + 5000000000 ))
 while [ "$(reloads a)" = "$n" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
 [ "$(stat -c %a "$save" 2>/dev/null)" = 700 ] || fail "config_save_dir: $save not made with mode 0700"
 v1=$(child_of a)
 i=0; c1=; while [ -z "$c1" ] && [ $i -lt 100 ]; do sleep 0.05; c1=$(child_of a check); i=$((i + 1)); done
 [ -n "$c1" ] || fail "no checker child after adding a virtual_server"
-i=0; while [ ! -s "$save/keepalived_vrrp.$v1.2.post" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
-[ -s "$save/keepalived_vrrp.$v1.2.post" ] || fail "config_save_dir: no post dump of reload 2: $(ls "$save")"
+i=0; while [ ! -s "$save/keepalived_vrrp.$v1.$r.post" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+[ -s "$save/keepalived_vrrp.$v1.$r.post" ] || fail "config_save_dir: no post dump of reload $r: $(ls "$save")"
 ls "$save"/*.pre >/dev/null 2>&1 && fail "config_save_dir: a pre dump although the running configuration had none: $(ls "$save")"
-hup a
+r=$((r + 1)); retouch "$WORKDIR/a.conf"; hup a
 end=$(( $(date +%s%N) + 5000000000 ))
 while [ "$(reloads a)" = "$((n + 1))" ] && [ "$(date +%s%N)" -lt "$end" ]; do sleep 0.05; done
 v2=$(child_of a); c2=$(child_of a check)
-i=0; while [ ! -s "$save/keepalived_check.$c2.3.post" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
-for f in "vrrp.$v1.3.pre" "vrrp.$v2.3.post" "check.$c1.3.pre" "check.$c2.3.post"; do
-    [ -s "$save/keepalived_$f" ] || fail "config_save_dir: no keepalived_$f after reload 3: $(ls "$save")"
+i=0; while [ ! -s "$save/keepalived_check.$c2.$r.post" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+for f in "vrrp.$v1.$r.pre" "vrrp.$v2.$r.post" "check.$c1.$r.pre" "check.$c2.$r.post"; do
+    [ -s "$save/keepalived_$f" ] || fail "config_save_dir: no keepalived_$f after reload $r: $(ls "$save")"
 done
-for f in "vrrp.$v1.3.pre" "vrrp.$v2.3.post"; do
+for f in "vrrp.$v1.$r.pre" "vrrp.$v2.$r.post"; do
     grep -q "VRRP Instance = VI_2" "$save/keepalived_$f" && grep -q "State = MASTER" "$save/keepalived_$f" \
         || fail "config_save_dir: keepalived_$f is not the VRRP data dump: $(head -20 "$save/keepalived_$f")"
 done
-for f in "check.$c1.3.pre" "check.$c2.3.post"; do
+for f in "check.$c1.$r.pre" "check.$c2.$r.post"; do
     grep -q "RS = " "$save/keepalived_$f" || fail "config_save_dir: keepalived_$f is not the checker's data dump"
 done
+# Unchanged files: the running children write both dumps.
+r=$((r + 1)); hup a
+i=0; while [ ! -s "$save/keepalived_check.$c2.$r.post" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+for f in "vrrp.$v2.$r.pre" "vrrp.$v2.$r.post" "check.$c2.$r.pre" "check.$c2.$r.post"; do
+    [ -s "$save/keepalived_$f" ] || fail "config_save_dir: no keepalived_$f after the unchanged reload $r: $(ls "$save")"
+done
 watch_vip1 1 "reloads with config_save_dir"
-echo "ok: config_save_dir: made 0700; each reload's pre dumps (retiring children) and post dumps (successors) written under keepalived's names"
+echo "ok: config_save_dir: made 0700; each reload's pre dumps (retiring children) and post dumps (successors; the same children when nothing changed) written under keepalived's names"
 
-# 2. A burst of five reloads.
-for _ in 1 2 3 4 5; do hup a; sleep 0.05; done
+# 2. A burst of five reloads, each of a retouched file (successors).
+for _ in 1 2 3 4 5; do retouch "$WORKDIR/a.conf"; hup a; sleep 0.05; done
 watch_vip1 5 "burst of reloads"
 [ "$(reloads a)" -ge 2 ] || fail "the burst did not reload"
 echo "ok: a burst of 5 SIGHUPs: $(( $(reloads a) - 1 )) reload(s), the VIP never left"
@@ -179,6 +195,7 @@ echo "ok: a configuration the child cannot run: refused, the running child kept"
 # 6. Reload on the backup.
 inst VI_1 78 MASTER 150 "$VIP1" > "$WORKDIR/a.conf"
 oldb=$(child_of b)
+retouch "$WORKDIR/b.conf"
 hup b
 watch_vip1 4 "backup reload"
 [ "$(child_of b)" != "$oldb" ] || fail "the backup's child was not replaced"

@@ -65,10 +65,11 @@ run_proc "$P1"
 wait_line "INSTANCE VI_P MASTER 100" 8 >/dev/null || fail "VI_P did not come back when $P1 ran again"
 echo "ok: $P1 started again: VI_P MASTER"
 
-# A reload: the successor's trackers have their results before its instances start.
+# A reload (the text changed: a successor starts): the successor's trackers have their results before its instances start.
 ip -n "$PREFIX-a" -t monitor address > "$WORKDIR/a.mon" 2>&1 &
 PIDS+=($!); disown $!
 sleep 0.3
+retouch "$WORKDIR/a.conf"
 kill -HUP "$(cat "$WORKDIR/a.pid")"
 end=$(( $(now_ms) + 10000 ))
 until grep -q "Reload complete" "$WORKDIR/a.log"; do

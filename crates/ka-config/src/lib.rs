@@ -18,9 +18,11 @@ pub mod diag;
 pub mod dump;
 pub mod fs;
 mod grammar;
+pub mod inputs;
 pub mod lvs;
 pub mod model;
 pub mod names;
+mod physical;
 pub mod preprocess;
 pub mod security;
 pub mod shell;
@@ -81,6 +83,9 @@ pub struct Loaded {
     /// An include failed a check it was asked for (`includea`, `include_check`, `-e`):
     /// keepalived will not run such a configuration (exit code 6).
     pub include_error: bool,
+    /// What the load read from outside its text, to tell later whether reading again
+    /// would give the same configuration ([`inputs::Inputs::unchanged`]).
+    pub inputs: inputs::Inputs,
 }
 
 impl Loaded {
@@ -117,6 +122,7 @@ impl Loaded {
 
 /// Loads the configuration at `path` through `fs`.
 pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded {
+    let recording = inputs::Recording::start();
     let pre = preprocess::run(fs, path, opts);
     let mut diags = pre.diags;
     let nodes = pre.nodes;
@@ -130,6 +136,7 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
     if let Some(found) = scripts {
         diags.extend(security::check(&config, &cx.raws, found));
     }
+    let inputs = recording.finish();
     // Stable order: by position (file order of first appearance), then as found.
     diags.sort_by_key(|d| (d.pos.file, d.pos.line, d.pos.col));
     // The diagnostics quote their lines: the files they point into are read again.
@@ -143,6 +150,7 @@ pub fn load_with(fs: &dyn fs::FileSource, path: &Path, opts: &Options) -> Loaded
         sources,
         fatal: pre.fatal,
         include_error: pre.include_error,
+        inputs,
     }
 }
 

@@ -88,7 +88,7 @@ fn number(s: &str) -> Option<u64> {
 /// The `NUMBER NAME` lines of one file (comments after '#'; lines with another number of
 /// fields, or a number out of range, skipped).
 fn read_file(path: &Path, max: u32, out: &mut Vec<(u32, String)>) {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::inputs::read_to_string(path) else {
         return;
     };
     for line in text.lines() {
@@ -106,14 +106,17 @@ fn read_file(path: &Path, max: u32, out: &mut Vec<(u32, String)>) {
 
 /// The `*.conf` regular files of a directory, by name.
 fn conf_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
+    let Ok(rd) = crate::inputs::read_dir(dir) else {
         return Vec::new();
     };
     let mut v: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
+        .into_iter()
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !name.starts_with('.') && name.len() > 5 && name.ends_with(".conf") && p.is_file()
+            !name.starts_with('.')
+                && name.len() > 5
+                && name.ends_with(".conf")
+                && crate::inputs::is_file(p)
         })
         .collect();
     v.sort();
@@ -155,7 +158,7 @@ impl Names {
         let mut out = Vec::new();
         let file = kind.file();
         let etc_file = self.etc.join(file);
-        if etc_file.is_file() {
+        if crate::inputs::is_file(&etc_file) {
             read_file(&etc_file, kind.max(), &mut out);
         } else if let Some(usr) = &self.usr {
             read_file(&usr.join(file), kind.max(), &mut out);
@@ -165,7 +168,7 @@ impl Names {
             for p in conf_files(&usr.join(&sub)) {
                 let shadowed = p
                     .file_name()
-                    .is_some_and(|n| self.etc.join(&sub).join(n).exists());
+                    .is_some_and(|n| crate::inputs::exists(&self.etc.join(&sub).join(n)));
                 if !shadowed {
                     read_file(&p, kind.max(), &mut out);
                 }

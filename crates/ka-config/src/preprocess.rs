@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 
 use pest::Parser;
 
-use crate::diag::{Diagnostic, Digest, FileId, Pos, Severity, SourceMap};
+use crate::diag::{Diagnostic, FileId, Pos, Severity, SourceMap};
 use crate::fs::FileSource;
 use crate::grammar::{KeepalivedParser, Rule};
+use crate::physical::Physical;
 use crate::token::{RawTexts, TokKind, Token};
 use crate::tree::{Builder, Node};
 use crate::Options;
@@ -225,98 +226,6 @@ pub fn run(fs: &dyn FileSource, main: &Path, opts: &Options) -> Preprocessed {
     }
 }
 
-/// A file's physical lines, read one ahead (a `\` at the end of the last line continues
-/// nothing), with where each starts and the file's digest.
-struct Physical<'r> {
-    input: Box<dyn BufRead + 'r>,
-    raw: Vec<u8>,
-    /// The current line, without its terminator.
-    line: String,
-    next: String,
-    has_next: bool,
-    starts: Vec<u32>,
-    offset: u64,
-    digest: Digest,
-    /// A read that failed, and the number of the last line read before it.
-    error: Option<(u32, std::io::Error)>,
-}
-
-impl<'r> Physical<'r> {
-    fn new(input: Box<dyn BufRead + 'r>) -> Self {
-        let mut p = Physical {
-            input,
-            raw: Vec::new(),
-            line: String::new(),
-            next: String::new(),
-            has_next: false,
-            starts: Vec::new(),
-            offset: 0,
-            digest: Digest::default(),
-            error: None,
-        };
-        p.has_next = p.fill();
-        p
-    }
-
-    /// Whether there is a line after the current one.
-    fn ahead(&self) -> bool {
-        self.has_next
-    }
-
-    /// Moves to the next line; false at the end.
-    fn advance(&mut self) -> bool {
-        if !self.has_next {
-            return false;
-        }
-        std::mem::swap(&mut self.line, &mut self.next);
-        self.has_next = self.fill();
-        true
-    }
-
-    /// Reads the line after the current one into `next`.
-    fn fill(&mut self) -> bool {
-        self.next.clear();
-        // Most lines lie whole in the reader's buffer and are taken from there; a line
-        // across the buffer's end is gathered by read_until.
-        let read = match self.input.fill_buf() {
-            Ok(buf) => match buf.iter().position(|&b| b == b'\n') {
-                Some(i) => {
-                    push_lossy(&mut self.next, &buf[..=i]);
-                    self.input.consume(i + 1);
-                    Ok(i + 1)
-                }
-                None => {
-                    self.raw.clear();
-                    let n = self.input.read_until(b'\n', &mut self.raw);
-                    push_lossy(&mut self.next, &self.raw);
-                    n
-                }
-            },
-            Err(e) => Err(e),
-        };
-        match read {
-            Ok(0) => return false,
-            Ok(_) => {}
-            Err(e) => {
-                self.error = Some((self.starts.len() as u32, e));
-                return false;
-            }
-        }
-        // Offsets into the text as read again: invalid UTF-8 replaced.
-        self.starts
-            .push(u32::try_from(self.offset).unwrap_or(u32::MAX));
-        self.offset += self.next.len() as u64;
-        self.digest.line(self.next.as_bytes());
-        if self.next.ends_with('\n') {
-            self.next.pop();
-            if self.next.ends_with('\r') {
-                self.next.pop();
-            }
-        }
-        true
-    }
-}
-
 struct Pre<'a> {
     fs: &'a dyn FileSource,
     opts: &'a Options,
@@ -357,6 +266,7 @@ impl Pre<'_> {
         let input = match opened {
             Ok(r) => r,
             Err(e) => {
+                crate::inputs::config_file(path, None);
                 if from == Pos::NONE {
                     self.diag(
                         Severity::Error,
@@ -398,7 +308,9 @@ impl Pre<'_> {
                 format!("cannot read '{}' past this line: {e}", path.display()),
             );
         }
-        self.map.read(id, phys.starts, phys.digest.value());
+        let digest = phys.digest.value();
+        crate::inputs::config_file(path, phys.error.is_none().then_some(digest));
+        self.map.read(id, phys.starts, digest);
         true
     }
 
@@ -726,7 +638,7 @@ impl Pre<'_> {
             );
             return None;
         }
-        Some(std::env::var(words[0]).unwrap_or_default())
+        Some(crate::inputs::env(words[0]).unwrap_or_default())
     }
 
     fn param_value(&mut self, name: &str, args: &str) -> Option<String> {
@@ -741,7 +653,9 @@ impl Pre<'_> {
                 let dir = if dir.is_absolute() {
                     dir
                 } else {
-                    std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir)
+                    crate::inputs::current_dir()
+                        .map(|c| c.join(&dir))
+                        .unwrap_or(dir)
                 };
                 Some(dir.display().to_string().trim_end_matches('/').to_string())
             }
@@ -994,7 +908,7 @@ impl Pre<'_> {
             .map(|slash| &pattern[..slash.max(1)]);
         match upto {
             None => true,
-            Some(dir) => self.fs.is_dir(Path::new(dir)),
+            Some(dir) => crate::inputs::is_dir(self.fs, Path::new(dir)),
         }
     }
 
@@ -1032,7 +946,7 @@ impl Pre<'_> {
         let alts = brace_expand(pattern);
         for alt in &alts {
             let full = resolve(alt);
-            let matched = match self.fs.glob(&full) {
+            let matched = match crate::inputs::glob(self.fs, &full) {
                 Ok(m) => m,
                 Err(e) => {
                     self.diag(
@@ -1354,14 +1268,6 @@ fn brace_expand_into(s: &str, out: &mut Vec<String>, depth: usize) {
         let alt = &s[w[0] + 1..w[1]];
         let joined = format!("{}{}{}", &s[..open], alt, &s[close + 1..]);
         brace_expand_into(&joined, out, depth + 1);
-    }
-}
-
-/// `bytes` as text, invalid UTF-8 replaced (as `String::from_utf8_lossy` does).
-fn push_lossy(s: &mut String, bytes: &[u8]) {
-    match std::str::from_utf8(bytes) {
-        Ok(l) => s.push_str(l),
-        Err(_) => s.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 

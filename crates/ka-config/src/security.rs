@@ -33,7 +33,7 @@ pub const SCRIPT_KEYWORDS: &[&str] = &[
 ];
 
 fn user_exists(name: &str) -> bool {
-    std::fs::read_to_string("/etc/passwd")
+    crate::inputs::read_to_string(Path::new("/etc/passwd"))
         .map(|p| p.lines().any(|l| l.split(':').next() == Some(name)))
         .unwrap_or(false)
 }
@@ -61,21 +61,21 @@ fn collect<'n>(
 fn resolve(prog: &str) -> Option<PathBuf> {
     if prog.contains('/') {
         let p = PathBuf::from(prog);
-        return p.exists().then_some(p);
+        return crate::inputs::exists(&p).then_some(p);
     }
-    let path = std::env::var("PATH")
-        .unwrap_or_else(|_| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    let path = crate::inputs::env("PATH")
+        .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
     path.split(':')
         .map(|d| Path::new(d).join(prog))
-        .find(|p| p.is_file())
+        .find(|p| crate::inputs::is_file(p))
 }
 
 /// The first part of `file`'s path that someone other than root could change, if any.
 fn insecure_part(file: &Path) -> Option<(PathBuf, &'static str)> {
-    let real = std::fs::canonicalize(file).ok()?;
+    let real = crate::inputs::canonicalize(file).ok()?;
     let mut p = Some(real.as_path());
     while let Some(cur) = p {
-        let m = std::fs::metadata(cur).ok()?;
+        let m = crate::inputs::metadata(cur).ok()?;
         if m.uid() != 0 {
             return Some((cur.to_path_buf(), "is not owned by root"));
         }
@@ -133,7 +133,7 @@ impl std::error::Error for ScriptRefused {}
 
 /// uid and primary gid of a user (from /etc/passwd).
 pub fn user_ids(name: &str) -> Option<(u32, u32)> {
-    let p = std::fs::read_to_string("/etc/passwd").ok()?;
+    let p = crate::inputs::read_to_string(Path::new("/etc/passwd")).ok()?;
     p.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() > 3 && f[0] == name).then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
@@ -142,7 +142,7 @@ pub fn user_ids(name: &str) -> Option<(u32, u32)> {
 
 /// gid of a group (from /etc/group).
 pub fn group_id(name: &str) -> Option<u32> {
-    let g = std::fs::read_to_string("/etc/group").ok()?;
+    let g = crate::inputs::read_to_string(Path::new("/etc/group")).ok()?;
     g.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() > 2 && f[0] == name).then(|| f[2].parse().ok())?

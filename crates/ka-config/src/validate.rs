@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use crate::addr;
@@ -1105,7 +1106,7 @@ fn global_defs(cx: &mut Ctx, nodes: &[Node], g: &mut GlobalDefs) {
                         "" => "/",
                         t => t,
                     };
-                    match std::fs::metadata(dir) {
+                    match crate::inputs::metadata(Path::new(dir)) {
                         Ok(m) if m.is_dir() => g.config_save_dir = Some(dir.to_string()),
                         Ok(_) => cx.error(
                             d,
@@ -3729,12 +3730,12 @@ fn auth_hmac(cx: &mut Ctx, n: &Node, inst: &str) -> Option<AuthHmac> {
 fn hmac_key_len(value: &str) -> Result<Option<usize>, String> {
     let text = if let Some(path) = value.strip_prefix("file:") {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path)
+        let meta = crate::inputs::metadata(Path::new(path))
             .map_err(|_| format!("auth_hmac key file '{path}' cannot be opened"))?;
         if meta.len() > 4 + 64 * 2 + 8 {
             return Err(format!("auth_hmac key file '{path}' is too large"));
         }
-        let t = std::fs::read_to_string(path)
+        let t = crate::inputs::read_to_string(Path::new(path))
             .map_err(|_| format!("auth_hmac key file '{path}' cannot be opened"))?;
         if meta.mode() & 0o077 != 0 {
             return Err(format!(

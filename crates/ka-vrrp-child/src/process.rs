@@ -1944,6 +1944,16 @@ impl VrrpProcess {
         }
     }
 
+    /// A reload that found the configuration and everything it reads unchanged: this
+    /// child carries on, every instance in the state it has, and the FIFO gets what
+    /// keepalived writes after any reload (fifo_write_vrrp_states_on_reload).
+    fn reloaded_in_place(&mut self) {
+        if self.global.fifo_write_vrrp_states_on_reload {
+            let acts = self.router.reload_fifo_lines(&|_| true);
+            self.apply(acts);
+        }
+    }
+
     /// Handles what the parent sent.
     fn parent_messages(&mut self) -> FromParent {
         loop {
@@ -1959,6 +1969,7 @@ impl VrrpProcess {
                 Ok(Some(ka_ipc::ToChild::SaveDump(path))) => {
                     self.dump_data_to(std::path::Path::new(&path))
                 }
+                Ok(Some(ka_ipc::ToChild::Reloaded)) => self.reloaded_in_place(),
                 Ok(Some(ka_ipc::ToChild::Stop)) => return FromParent::Stop,
                 Ok(Some(ka_ipc::ToChild::Handover(h))) => return FromParent::Handover(h),
                 Ok(Some(other)) => log::warn!("unexpected message from the parent: {other:?}"),

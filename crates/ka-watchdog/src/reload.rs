@@ -49,22 +49,56 @@ pub fn create_reload_file(path: &str) {
     }
 }
 
-/// keepalived's reload_check_config LOG_FILE: what `-t` would say of the new
-/// configuration, written afresh before each reload.
-pub fn write_check_log(path: &str, loaded: &ka_config::Loaded) {
-    let mut text = String::new();
-    for d in &loaded.diagnostics {
-        text.push_str(&d.short(&loaded.sources));
-        text.push('\n');
+/// What a read of the configuration said and read: kept for the running configuration, so
+/// that a reload whose inputs are all unchanged says it again without reading.
+#[derive(Clone, Debug, Default)]
+pub struct Read {
+    /// What it read from outside its text.
+    pub inputs: ka_config::inputs::Inputs,
+    /// Its diagnostics, one line each, with whether each is an error (or a security one).
+    pub said: Vec<(bool, String)>,
+    /// A reload would refuse it (it cannot run, or it has errors).
+    pub refused: bool,
+    errors: usize,
+    exit: i32,
+}
+
+impl Read {
+    pub fn of(loaded: &ka_config::Loaded) -> Read {
+        use ka_config::Severity::{Error, Security};
+        Read {
+            inputs: loaded.inputs.clone(),
+            said: loaded
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    (
+                        matches!(d.severity, Error | Security),
+                        d.short(&loaded.sources),
+                    )
+                })
+                .collect(),
+            refused: loaded.fatal || loaded.count(|s| matches!(s, Error | Security)) > 0,
+            errors: loaded.errors(),
+            exit: loaded.config_test_exit_code(),
+        }
     }
-    text.push_str(&format!(
-        "{} error(s), {} warning(s); exit {}\n",
-        loaded.errors(),
-        loaded.diagnostics.len() - loaded.errors(),
-        loaded.config_test_exit_code()
-    ));
-    if let Err(e) = std::fs::write(path, text) {
-        log::info!("cannot write the config check log {path} - {e}");
+
+    /// keepalived's reload_check_config LOG_FILE, written afresh before each reload: what
+    /// `-t` would say of the configuration, each diagnostic, then a summary.
+    pub fn check_log(&self) -> String {
+        let mut text = String::new();
+        for (_, line) in &self.said {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "{} error(s), {} warning(s); exit {}\n",
+            self.errors,
+            self.said.len() - self.errors,
+            self.exit
+        ));
+        text
     }
 }
 

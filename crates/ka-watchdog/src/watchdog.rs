@@ -191,6 +191,9 @@ pub struct Watchdog {
     /// Reloads asked for, and how the last one ended.
     reloads: u64,
     last_reload: Option<ka_ipc::status::ReloadStatus>,
+    /// How the running configuration was read: what it read from outside its text and
+    /// what reading it said (None: not known, every reload reads the files).
+    running_read: Option<crate::reload::Read>,
     started_wall: f64,
     /// The adverts of the VRRP child's MASTER instances, sent by the parent while the
     /// child is silent (hung, stopped, dead or restarting).
@@ -322,6 +325,7 @@ impl Watchdog {
             asked: None,
             reloads: 0,
             last_reload: None,
+            running_read: None,
             started_wall: ka_ipc::status::unix_now(),
             adverts: BTreeMap::new(),
             senders: BTreeMap::new(),
@@ -608,6 +612,13 @@ impl Watchdog {
     }
 
     /// Speak systemd's notify protocol (READY, RELOADING, STOPPING, STATUS, WATCHDOG).
+    /// How the running configuration was read: a reload whose inputs are all unchanged
+    /// leaves the running children alone.
+    pub fn with_read(mut self, read: crate::reload::Read) -> Self {
+        self.running_read = Some(read);
+        self
+    }
+
     pub fn with_notify(mut self, n: Option<crate::notify::Notify>) -> Self {
         self.notify = n;
         self
@@ -1046,25 +1057,43 @@ impl Watchdog {
         if let Some(f) = &reload_file {
             crate::reload::create_reload_file(f);
         }
-        let loaded = (self.loader)();
+        // Every file and everything else the running configuration was read from gives
+        // the same answer: reading would give the same configuration.
+        let unchanged = self
+            .running_read
+            .as_ref()
+            .is_some_and(|r| r.inputs.unchanged(&ka_config::fs::RealFs));
+        let (read, loaded) = if unchanged {
+            (self.running_read.take().unwrap_or_default(), None)
+        } else {
+            let loaded = (self.loader)();
+            (crate::reload::Read::of(&loaded), Some(loaded))
+        };
         if let Some(f) = &reload_file {
             let _ = std::fs::remove_file(f);
         }
-        use ka_config::Severity::{Error, Security};
-        for d in &loaded.diagnostics {
-            match d.severity {
-                Error | Security => log::error!("{}", d.short(&loaded.sources)),
-                _ => log::warn!("{}", d.short(&loaded.sources)),
+        for (error, line) in &read.said {
+            if *error {
+                log::error!("{line}");
+            } else {
+                log::warn!("{line}");
             }
         }
-        let refused = loaded.fatal || loaded.count(|s| matches!(s, Error | Security)) > 0;
         if let Some(log_file) = self.config.reload_check_config() {
-            crate::reload::write_check_log(log_file, &loaded);
-            if refused {
+            if let Err(e) = std::fs::write(log_file, read.check_log()) {
+                log::info!("cannot write the config check log {log_file} - {e}");
+            }
+            if read.refused {
                 log::info!("New config failed validation, see {log_file} for details");
             }
         }
-        if refused {
+        let Some(loaded) = loaded else {
+            let refused = read.refused;
+            self.running_read = Some(read);
+            self.reload_unchanged(asked, t0, refused, poll);
+            return;
+        };
+        if read.refused {
             log::error!(
                 "Reload failed: the configuration has errors; keeping the running configuration"
             );
@@ -1075,7 +1104,7 @@ impl Watchdog {
         // Their memory goes back to the system with the replaced configuration's, once the
         // reload is reported (a trim here took 20 ms off the successors' start).
         drop((loaded.sources, loaded.diagnostics));
-        let read = t0.elapsed();
+        let read_in = t0.elapsed();
         let post = new_config.global.config_save_dir.clone();
         if let Some(d) = &post {
             make_save_dir(d);
@@ -1092,10 +1121,11 @@ impl Watchdog {
         self.saving = None;
         match &replaced {
             Ok(_) => {
+                self.running_read = Some(read);
                 log::info!(
                     "Reload complete ({} ms: configuration read in {} ms)",
                     t0.elapsed().as_millis(),
-                    read.as_millis()
+                    read_in.as_millis()
                 );
                 self.reload_done(asked, "complete");
                 self.follow_reload_time(poll);
@@ -1110,6 +1140,50 @@ impl Watchdog {
         // the system, so that RSS returns to its level before the reload.
         ka_ipc::proc::release_free_memory();
         self.trim_at = Some(Instant::now() + TRIM_AFTER_RELOAD);
+    }
+
+    /// A reload whose inputs are all unchanged: the running children carry on untouched
+    /// (no successor, no hand-over, nothing re-notified); a child waiting to be started
+    /// again starts now, as after any reload, and config_save_dir gets its dumps.
+    fn reload_unchanged(&mut self, asked: f64, t0: Instant, refused: bool, poll: &Poll) {
+        if refused {
+            log::error!(
+                "Reload failed: the configuration has errors; keeping the running configuration"
+            );
+            self.reload_done(asked, "refused: the configuration has errors");
+            return;
+        }
+        if let Some(dir) = self.config.config_save_dir().map(str::to_string) {
+            make_save_dir(&dir);
+            for k in KINDS {
+                if let Some(r) = &self.slots[k.slot()].running {
+                    let pid = r.child.id();
+                    for post in [false, true] {
+                        let path = Saving::path(&dir, k, pid, self.reloads, post);
+                        let _ = send_blocking(&r.ch, &ToChild::SaveDump(path));
+                    }
+                }
+            }
+        }
+        // fifo_write_vrrp_states_on_reload: the running VRRP child writes the states.
+        if let Some(r) = &self.slots[Kind::Vrrp.slot()].running {
+            let _ = send_blocking(&r.ch, &ToChild::Reloaded);
+        }
+        for k in KINDS {
+            let slot = &mut self.slots[k.slot()];
+            if self.select.wants(k, &self.config)
+                && slot.running.is_none()
+                && slot.next_start.is_none()
+            {
+                slot.next_start = Some(Instant::now());
+            }
+        }
+        log::info!(
+            "Reload complete ({} ms: the configuration files and what they read are unchanged; the running children carry on)",
+            t0.elapsed().as_millis()
+        );
+        self.reload_done(asked, "complete");
+        self.follow_reload_time(poll);
     }
 
     /// Replaces the running children by ones that run `new_config`: every successor is

@@ -342,6 +342,8 @@ fn main() -> ExitCode {
         check_only: cli.check && !cli.vrrp,
         all: cli.all,
     };
+    // What the reading said and read, for a reload to tell whether anything changed.
+    let read = ka_watchdog::reload::Read::of(&loaded);
     // The daemon keeps the model only: the sources and the diagnostics go now.
     let config = loaded.config;
     drop((loaded.sources, loaded.diagnostics));
@@ -359,7 +361,7 @@ fn main() -> ExitCode {
         metrics: cli.metrics,
     };
     let result = watchdog::Watchdog::new(config, loader, select, child_args, cli.dont_respawn)
-        .map(|w| w.with_control(control).with_notify(notify))
+        .map(|w| w.with_control(control).with_notify(notify).with_read(read))
         .map(|w| match carried {
             Some(c) => w.adopt(c, replace_children),
             None => w,
