@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Reload at scale (keepalived issue #2318's size): 2,284 virtual servers x 16 real servers
 # with TCP_CHECK (36,544 checks) against addresses that fail at once (an unreachable route
-# in the namespace), so every real server is down before the first reload. Then SIGHUP:
-#   - the time from SIGHUP to "Reload complete" (polled every 2 ms from here),
+# in the namespace), so every real server is down before the first reload. Then SIGHUP,
+# three times with the files unchanged (the running children carry on), three times with
+# the same configuration in a retouched file (read again: successors take over), once
+# with a real server added:
+#   - the time from SIGHUP to "Reload complete" (read from the followed log),
 #   - the real servers logged down again after the reload (their state must be carried
-#     over: 0 expected), after three unchanged reloads and after one that adds a server,
+#     over: 0 expected, and exactly the added one after the last),
 #   - the daemon's RSS (all its processes) before the reloads and after each.
 # Env: VS (2284), RS (16), DELAY (delay_loop, 6 s). Exits non-zero when a real server is
 # logged down again, the added one is not logged down exactly once, or the daemon goes:
@@ -64,7 +67,7 @@ while [ "$(downs)" -lt "$N" ]; do
     sleep 0.2
 done
 echo "  start: all $N real servers down after $(( $(now_ms) - t0 )) ms; RSS $(rss) kB"
-sleep 2
+sleep 4   # the parent trims 3 s after the last large report
 PID=$(cat "$WORKDIR/r.pid")
 rss0=$(rss)
 echo "  RSS before the reloads $rss0 kB (the parent $(prss) kB)"
@@ -91,15 +94,24 @@ reload() {   # reload LABEL: SIGHUP, time to "Reload complete", re-notified serv
     echo "  $1: SIGHUP to 'Reload complete' $took ms ($(grep "Reload complete" "$WORKDIR/rs.log" | tail -1 | sed 's/.*(\(.*\))/\1/')); real servers logged down again $again; RSS $(rss) kB (the parent $(prss) kB)"
     [ "$again" -le "$2" ] || { echo "FAIL: $again real servers logged down again after $1 (expected $2)"; grep -v "TCP_CHECK on\|Removing service\|Lost quorum" "$WORKDIR/rs.log" | tail -30; exit 1; }
 }
-reload "reload 1 (unchanged)" 0
-reload "reload 2 (unchanged)" 0
-reload "reload 3 (unchanged)" 0
+reload "reload 1 (unchanged files)" 0
+reload "reload 2 (unchanged files)" 0
+reload "reload 3 (unchanged files)" 0
+rss3=$(rss)
+printf '  RSS before the reloads %d kB, after three of unchanged files %d kB (%+.1f%%)\n' "$rss0" "$rss3" "$(echo "100 * ($rss3 - $rss0) / $rss0" | bc -l)"
+# The same configuration in a file whose text changed (a comment added): read again,
+# successors started, every real server's state handed over.
+rss0=$(rss)
+for k in 4 5 6; do
+    printf '# retouched %s\n' "$(date +%s%N)" >> "$WORKDIR/checks.conf"
+    reload "reload $k (same configuration, read again)" 0
+done
 rss3=$(rss)
 hangs=$(grep -c "not answering" "$WORKDIR/rs.log" || true)
 [ "$hangs" = 0 ] || { echo "FAIL: a child was judged hung $hangs time(s):"; grep "not answering\|Starting" "$WORKDIR/rs.log" | tail; exit 1; }
-printf '  RSS before the reloads %d kB, after three %d kB (%+.1f%%)\n' "$rss0" "$rss3" "$(echo "100 * ($rss3 - $rss0) / $rss0" | bc -l)"
+printf '  RSS before the reloads that read again %d kB, after three %d kB (%+.1f%%)\n' "$rss0" "$rss3" "$(echo "100 * ($rss3 - $rss0) / $rss0" | bc -l)"
 conf 1 > "$WORKDIR/checks.conf"
-reload "reload 4 (one real server added)" 1
+reload "reload 7 (one real server added)" 1
 added=$(grep -c "Removing service \[10.61.0.17\]" "$WORKDIR/rs.log" || true)
 echo "  the added real server was logged down $added time(s) (expected once)"
 [ "$added" = 1 ] || { echo "FAIL: the added real server was logged down $added times"; grep -v "TCP_CHECK on\|Removing service\|Lost quorum" "$WORKDIR/rs.log" | tail -30; exit 1; }

@@ -2,7 +2,8 @@
 # Runs inside the IPVS VM (bench/vm-reload.sh boots it): reload at scale beside keepalived
 # 2.2.7, whose checker needs IPVS. N real servers (16 per virtual server) with TCP_CHECK
 # against addresses that fail at connect() (an unreachable route), so that every one is
-# down before the first reload; then RELOADS unchanged reloads (SIGHUP), under keepalived-rs
+# down before the first reload; then RELOADS reloads (SIGHUP) of the same configuration
+# (a comment added each time, so that both read it again), under keepalived-rs
 # and then keepalived 2.2.7. For each reload: the time from SIGHUP to the checker's
 # config_save_dir dump written after it (keepalived's save_config(true) at the end of
 # reload_check_thread; keepalived-rs's successor writes it once running), the real servers
@@ -57,6 +58,10 @@ run() {   # run NAME BIN: the measurements for one daemon
     k=1 total=0
     while [ $k -le "$RELOADS" ]; do
         d0=$(downs "$log")
+        # A comment added: both daemons read and apply the file again (keepalived-rs
+        # leaves its children alone when nothing it read changed; bench/reload.sh
+        # measures that).
+        echo "# reload $k" >> "$T/$name.conf"
         t0=$(now_ms)
         kill -HUP "$pid"
         until ls "$save"/keepalived_check.*."$k".post > /dev/null 2>&1; do

@@ -40,6 +40,9 @@ const PREPARE_WITHIN: Duration = Duration::from_secs(30);
 /// How long after a reload the parent gives its free memory back again (the successors'
 /// first reports have been read by then).
 const TRIM_AFTER_RELOAD: Duration = Duration::from_secs(3);
+/// Once this many real servers' states have been reported since the last trim, the
+/// parent trims again [`TRIM_AFTER_RELOAD`] after the last report.
+const BIG_REPORT: usize = 1024;
 
 /// How long a retiring child may take to hand over, then to exit.
 const HANDOVER_WITHIN: Duration = Duration::from_secs(3);
@@ -209,6 +212,8 @@ pub struct Watchdog {
     /// Free memory goes back to the system then: once the children's reports that follow
     /// a reload (every real server's state) have come and gone.
     trim_at: Option<Instant>,
+    /// Real servers' states reported since the last trim.
+    reported_since_trim: usize,
     /// A STATUS= update is due (states or servers changed) no earlier than this.
     status_due: Option<Instant>,
     /// When the last STATUS= line went.
@@ -318,6 +323,7 @@ impl Watchdog {
             originals: BTreeMap::new(),
             servers: Servers::default(),
             trim_at: None,
+            reported_since_trim: 0,
             dont_respawn,
             control_opts: None,
             control: None,
@@ -1418,6 +1424,7 @@ impl Watchdog {
             self.notify_tick(Instant::now());
             if self.trim_at.is_some_and(|t| t <= Instant::now()) {
                 self.trim_at = None;
+                self.reported_since_trim = 0;
                 ka_ipc::proc::release_free_memory();
             }
             let mut deadlines = vec![];
@@ -1586,6 +1593,12 @@ impl Watchdog {
                 }
             }
             ToParent::Servers(list) => {
+                // Thousands of states (the first checks at scale, a hand-over): the
+                // memory they came through goes back once they stop coming.
+                self.reported_since_trim += list.len();
+                if self.reported_since_trim >= BIG_REPORT {
+                    self.trim_at = Some(Instant::now() + TRIM_AFTER_RELOAD);
+                }
                 let mut changed = false;
                 for st in list {
                     // A handover repeats every state: an event only where one changed.
