@@ -108,6 +108,36 @@ mod tests {
     use ka_config::model::Config;
     use ka_vrrp::reload::plan;
 
+    #[test]
+    fn what_a_reading_said_is_said_again() {
+        // Read from memory: the record has the file's digest, and memory is not what
+        // `unchanged` asks (the real filesystem), so such a record never skips a read.
+        let bad = ka_config::parse_str(
+            "/k.conf",
+            "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 999\n}\n",
+            &Default::default(),
+        );
+        let r = Read::of(&bad);
+        assert!(r.refused, "an error refuses a reload");
+        assert!(!r.inputs.is_empty());
+        assert!(!r.inputs.unchanged(&ka_config::fs::RealFs));
+        let log = r.check_log();
+        assert!(log.contains("/k.conf:3:23: error:"), "{log}");
+        assert!(
+            log.ends_with(&format!(
+                "{} error(s), {} warning(s); exit {}\n",
+                bad.errors(),
+                bad.diagnostics.len() - bad.errors(),
+                bad.config_test_exit_code()
+            )),
+            "{log}"
+        );
+        let good = ka_config::parse_str("/k.conf", "global_defs {\n}\n", &Default::default());
+        let r = Read::of(&good);
+        assert!(!r.refused);
+        assert_eq!(r.check_log(), "0 error(s), 0 warning(s); exit 0\n");
+    }
+
     fn load(text: &str) -> Config {
         let l = ka_config::parse_str("/k.conf", text, &Default::default());
         assert!(
