@@ -879,14 +879,14 @@ pub struct VirtualServerGroup {
     pub entries: Vec<VsGroupEntry>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum VsKey {
     Addr { ip: IpAddr, port: u16 },
     Fwmark(u32),
     Group(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Protocol {
     Tcp,
     Udp,

@@ -291,12 +291,10 @@ pub fn config(cx: &mut Ctx, nodes: Vec<Node>) -> Config {
     sync_trackers(cx, &mut c, &group_nodes, &inst_nodes);
     // Options::free_as_read: each one goes once read, else all of them at the end.
     let mut read = Vec::new();
+    let mut defined = HashSet::new();
     for n in vs_nodes {
         if let Some(vs) = lvs::virtual_server(cx, &n, &c) {
-            if c.virtual_servers
-                .iter()
-                .any(|x| x.key == vs.key && x.protocol == vs.protocol)
-            {
+            if !defined.insert((vs.key.clone(), vs.protocol)) {
                 cx.error(
                     &n.key,
                     "this virtual_server is already defined; this one is ignored".to_string(),
