@@ -162,10 +162,11 @@ fn of_bool(b: bool) -> u64 {
     u64::from(b)
 }
 
+/// A directory's entries that can be read, sorted.
 fn dir_entries(path: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut v = std::fs::read_dir(path)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<io::Result<Vec<_>>>()?;
+    let mut v: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     v.sort();
     Ok(v)
 }

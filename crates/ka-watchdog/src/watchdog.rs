@@ -617,7 +617,6 @@ impl Watchdog {
             .map_or(Some(now), |r| Some(r.last_pong + SILENT_AFTER))
     }
 
-    /// Speak systemd's notify protocol (READY, RELOADING, STOPPING, STATUS, WATCHDOG).
     /// How the running configuration was read: a reload whose inputs are all unchanged
     /// leaves the running children alone.
     pub fn with_read(mut self, read: crate::reload::Read) -> Self {
@@ -625,6 +624,7 @@ impl Watchdog {
         self
     }
 
+    /// Speak systemd's notify protocol (READY, RELOADING, STOPPING, STATUS, WATCHDOG).
     pub fn with_notify(mut self, n: Option<crate::notify::Notify>) -> Self {
         self.notify = n;
         self
