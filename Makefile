@@ -14,6 +14,7 @@ test:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
 	python3 tools/module_cycles.py
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps -q
 	KA_REQUIRE_KEEPALIVED=1 $(CARGO) test --workspace --all-targets
 	$(MAKE) integration
 
@@ -31,6 +32,7 @@ quick:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
 	python3 tools/module_cycles.py
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps -q
 	$(CARGO) test --workspace --all-targets -q
 
 # Network-namespace scenarios (root): the demo's failover and preemption, the watchdog,

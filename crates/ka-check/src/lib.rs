@@ -5,7 +5,7 @@
 //! - [`service`]: real servers (up while all their checkers are), virtual servers
 //!   (quorum, hysteresis, sorry server, inhibit_on_failure), and what follows a change:
 //!   IPVS operations as data, notify scripts, FIFO lines, mail;
-//! - [`file`]: FILE_CHECK, a tracked file's value as a fault or a weight;
+//! - [`file`](mod@file): FILE_CHECK, a tracked file's value as a fault or a weight;
 //! - [`http`]: HTTP_GET / SSL_GET's request and the verdict on a response;
 //! - [`smtp`]: SMTP_CHECK's dialogue, and SMTP replies (shared with the alert mail);
 //! - [`ipvs`]: the IPVS table wanted, and the commands that bring the kernel to it;

@@ -1,6 +1,6 @@
 //! The checkers and the server pool driven by recorded inputs on a virtual clock, their
-//! answers as serde values: the conformance cases (tests/conformance/<case>/
-//! {keepalived.conf, input.jsonl, output.jsonl}) compare them line by line.
+//! answers as serde values: the conformance cases (`tests/conformance/CASE/`
+//! `{keepalived.conf, input.jsonl, output.jsonl}`) compare them line by line.
 //!
 //! An input says what the probes of a real server answer from then on (a server that
 //! goes down, comes back, or reports a misc_dynamic weight); every checker probes at its

@@ -9,7 +9,8 @@
 //!
 //! The reads are scattered over the preprocessor and validation helpers; they go through
 //! the functions here, which record each question and a digest of its answer while a
-//! load is in progress on this thread (`Recording`, which `load_with` starts and finishes), and only read otherwise.
+//! load is in progress on this thread (`Recording`, which `load_with` starts and
+//! finishes), and only read otherwise.
 
 use std::cell::RefCell;
 use std::io;

@@ -75,7 +75,7 @@ impl Channel {
     /// Sends one message: one datagram, or fragments when it is larger than one may be.
     /// WouldBlock when not even the first datagram fits (nothing was sent: try again);
     /// once the first fragment is out, waits for room for the others (at most
-    /// [`FRAGMENTS_WITHIN`], then TimedOut, the message lost).
+    /// `FRAGMENTS_WITHIN`, then TimedOut, the message lost).
     pub fn send<T: Serialize>(&self, m: &T) -> io::Result<()> {
         let b = codec::encode(m).map_err(io::Error::other)?;
         let room = crate::MAX_DATAGRAM - 5;
@@ -417,7 +417,7 @@ pub fn exited_within(
 /// A command that runs this very program image, whatever has become of the file it was
 /// started from: a package that replaced the executable (before `keepalived-rs upgrade`)
 /// must not give a running daemon children of another version, which could not read
-/// their configuration. `path` is shown as argv[0]; the child names itself after it
+/// their configuration. `path` is shown as `argv[0]`; the child names itself after it
 /// (see [`name_after_argv0`]).
 pub fn this_program(path: &std::path::Path) -> Command {
     use std::os::unix::process::CommandExt;
@@ -432,7 +432,7 @@ pub fn this_program(path: &std::path::Path) -> Command {
 }
 
 /// A child started through /proc/self/exe is named "exe" by the kernel: it takes the
-/// name of its argv[0] again (what ps and top show, as for the parent).
+/// name of its `argv[0]` again (what ps and top show, as for the parent).
 pub fn name_after_argv0() {
     let Ok(comm) = std::fs::read_to_string("/proc/self/comm") else {
         return;
@@ -571,7 +571,7 @@ pub fn block_signals(sigs: &[libc::c_int], on: bool) {
     }
 }
 
-/// Replaces this process with `exe` run with `args` (argv[0] included), keeping the signal
+/// Replaces this process with `exe` run with `args` (`argv[0]` included), keeping the signal
 /// mask and every descriptor without FD_CLOEXEC. Returns only on failure.
 pub fn exec(exe: &std::path::Path, args: &[String]) -> io::Error {
     use std::ffi::CString;

@@ -1,6 +1,6 @@
 //! A [`Router`]'s inputs and the actions it answers, as serde values, replayed on a
-//! virtual clock: the conformance cases (tests/conformance/<case>/{keepalived.conf,
-//! input.jsonl, output.jsonl}) are recorded runs written in these terms, compared line
+//! virtual clock: the conformance cases (`tests/conformance/CASE/` with
+//! `keepalived.conf`, `input.jsonl` and `output.jsonl`) are recorded runs written in these terms, compared line
 //! by line with what the router answers today.
 //!
 //! An input is what the VRRP child hands the router (a received advert, a tracker's new

@@ -5,7 +5,7 @@
 //!   with one JSON document ([`ka_ipc::status::Status`]) and the connection closes;
 //!   `events` streams one JSON line per state change until the client goes.
 //! - With `--metrics ADDR`, a TCP listener: `GET /metrics` is answered with the
-//!   Prometheus text format ([`crate::metrics`]).
+//!   Prometheus text format ([`ka_runtime::metrics`]).
 //!
 //! The answers come from what the children report: on a request the parent asks each
 //! child to write its status to a file (`ToChild::WriteStatus`) and answers when both
