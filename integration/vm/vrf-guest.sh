@@ -53,7 +53,17 @@ wait_has() {   # wait_has NODE ADDR SECS [DEV]
         sleep 0.05
     done
 }
-show() { for n in a b; do echo "--- $n"; tail -25 "$T/$n.log"; ip -n $n -d -br addr; done; }
+# up NODE: waits (30 s at most) until NODE's daemon has put an instance in a state: in
+# this emulated VM a start can take seconds when the host is busy, and the elections'
+# deadlines below count from there.
+up() {
+    end=$(( $(now_ms) + 30000 ))
+    until grep -q "Entering [A-Z]* STATE" "$T/$1.log" 2>/dev/null; do
+        [ "$(now_ms)" -lt "$end" ] || return 0
+        sleep 0.05
+    done
+}
+show() { for n in a b; do echo "--- $n"; tail -25 "$T/$n.log" 2>&1 || true; ip -n $n -d -br addr || true; done; }
 trap 'stop a; stop b; ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$T"' EXIT
 
 # ---- 1. vrf ----------------------------------------------------------------------
@@ -98,6 +108,7 @@ vrf_conf 10.90.0.1 10.90.0.2 150 > "$T/a.conf"
 vrf_conf 10.90.0.2 10.90.0.1 100 > "$T/b.conf"
 ip netns exec a "$BIN" -t -f "$T/a.conf" > "$T/t.out" 2>&1 || { cat "$T/t.out"; fail "-t refused the vrf configuration"; }
 start a "$T/a.conf"
+up a
 if wait_has a 10.90.0.100 10; then ok "vrf: a MASTER"; else show; fail "vrf: a did not become MASTER"; fi
 # Then b: it takes the VIP after its master-down interval (3.61 s) unless a's adverts
 # reach it, which they do only through the VRF.
@@ -154,8 +165,10 @@ run_ipvlan() {   # run_ipvlan WHO BIN: the ipvlan case with daemon BIN
     # b first, alone: MASTER; then a preempts it, and b names the address a's adverts
     # come from.
     start b "$T/b.conf" "$2"
+    up b
     wait_has b 10.90.0.102 10 eth0 || { show; fail "$who ipvlan: b alone did not become MASTER"; }
     start a "$T/a.conf" "$2"
+    up a
     if wait_has a 10.90.0.102 10 eth0; then ok "$who ipvlan: a MASTER, the VIP on eth0"; else show; fail "$who ipvlan: a did not become MASTER"; fi
     d=$(ip -n a -d link show ipv92)
     echo "$d" | grep -q "ipvlan  *mode l2 private" && ok "$who ipvlan: L2, private" \
