@@ -57,8 +57,8 @@ pub struct Read {
     pub inputs: ka_config::inputs::Inputs,
     /// Its diagnostics, one line each, with whether each is an error (or a security one).
     pub said: Vec<(bool, String)>,
-    /// A reload would refuse it (it cannot run, or it has errors).
-    pub refused: bool,
+    /// The main file could not be read: nothing can run.
+    fatal: bool,
     errors: usize,
     exit: i32,
 }
@@ -78,10 +78,15 @@ impl Read {
                     )
                 })
                 .collect(),
-            refused: loaded.fatal || loaded.count(|s| matches!(s, Error | Security)) > 0,
+            fatal: loaded.fatal,
             errors: loaded.errors(),
             exit: loaded.config_test_exit_code(),
         }
+    }
+
+    /// A reload would refuse it: it cannot run, or it has errors.
+    pub fn refused(&self) -> bool {
+        self.fatal || self.said.iter().any(|(error, _)| *error)
     }
 
     /// keepalived's reload_check_config LOG_FILE, written afresh before each reload: what
@@ -118,7 +123,7 @@ mod tests {
             &Default::default(),
         );
         let r = Read::of(&bad);
-        assert!(r.refused, "an error refuses a reload");
+        assert!(r.refused(), "an error refuses a reload");
         assert!(!r.inputs.is_empty());
         assert!(!r.inputs.unchanged(&ka_config::fs::RealFs));
         let log = r.check_log();
@@ -134,7 +139,7 @@ mod tests {
         );
         let good = ka_config::parse_str("/k.conf", "global_defs {\n}\n", &Default::default());
         let r = Read::of(&good);
-        assert!(!r.refused);
+        assert!(!r.refused());
         assert_eq!(r.check_log(), "0 error(s), 0 warning(s); exit 0\n");
     }
 

@@ -1070,7 +1070,8 @@ impl Watchdog {
             .as_ref()
             .is_some_and(|r| r.inputs.unchanged(&ka_config::fs::RealFs));
         let (read, loaded) = if unchanged {
-            (self.running_read.take().unwrap_or_default(), None)
+            // It stays the running configuration's reading (a few lines and paths).
+            (self.running_read.clone().unwrap_or_default(), None)
         } else {
             let loaded = (self.loader)();
             (crate::reload::Read::of(&loaded), Some(loaded))
@@ -1089,23 +1090,21 @@ impl Watchdog {
             if let Err(e) = std::fs::write(log_file, read.check_log()) {
                 log::info!("cannot write the config check log {log_file} - {e}");
             }
-            if read.refused {
+            if read.refused() {
                 log::info!("New config failed validation, see {log_file} for details");
             }
         }
-        let Some(loaded) = loaded else {
-            let refused = read.refused;
-            self.running_read = Some(read);
-            self.reload_unchanged(asked, t0, refused, poll);
-            return;
-        };
-        if read.refused {
+        if read.refused() {
             log::error!(
                 "Reload failed: the configuration has errors; keeping the running configuration"
             );
             self.reload_done(asked, "refused: the configuration has errors");
             return;
         }
+        let Some(loaded) = loaded else {
+            self.reload_unchanged(asked, t0, poll);
+            return;
+        };
         let new_config = loaded.config;
         // Their memory goes back to the system with the replaced configuration's, once the
         // reload is reported (a trim here took 20 ms off the successors' start).
@@ -1151,14 +1150,7 @@ impl Watchdog {
     /// A reload whose inputs are all unchanged: the running children carry on untouched
     /// (no successor, no hand-over, nothing re-notified); a child waiting to be started
     /// again starts now, as after any reload, and config_save_dir gets its dumps.
-    fn reload_unchanged(&mut self, asked: f64, t0: Instant, refused: bool, poll: &Poll) {
-        if refused {
-            log::error!(
-                "Reload failed: the configuration has errors; keeping the running configuration"
-            );
-            self.reload_done(asked, "refused: the configuration has errors");
-            return;
-        }
+    fn reload_unchanged(&mut self, asked: f64, t0: Instant, poll: &Poll) {
         if let Some(dir) = self.config.config_save_dir().map(str::to_string) {
             make_save_dir(&dir);
             for k in KINDS {
