@@ -62,3 +62,19 @@ printf 'config test peak RSS\n'
 printf '  keepalived 2.2.7 -t : %8d kB\n' "$ka_kb"
 printf '  keepalived-rs -t    : %8d kB\n' "$rs_kb"
 printf '  ratio rs/keepalived : %8.3f\n' "$(echo "$rs_kb / $ka_kb" | bc -l)"
+
+# The daemon's parent, which keeps the configuration for as long as it runs: its peak (the
+# configuration is read in a copy of the parent that exits, so the parse's peak is not the
+# parent's) and what it holds once started, beside keepalived's -t peak.
+ip -n "$NS" addr add 10.9.0.1/24 dev eth0
+ip netns exec "$NS" "$BIN" -n -l -G -f "$CONF" -p "$WORK/rs.pid" -r "$WORK/rs-v.pid" -c "$WORK/rs-c.pid" \
+    --control-socket "$WORK/rs.sock" > "$WORK/rs.log" 2>&1 &
+daemon=$!
+for _ in $(seq 100); do [ -s "$WORK/rs.pid" ] && break; sleep 0.1; done
+sleep 5
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$daemon/status")
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$daemon/status")
+kill "$daemon"; wait "$daemon" || true
+printf "daemon's parent, 5 s after start\n"
+printf '  peak (VmHWM)        : %8d kB   ratio to keepalived -t: %.3f (goal: <= 1)\n' "$hwm" "$(echo "$hwm / $ka_kb" | bc -l)"
+printf '  held (VmRSS)        : %8d kB\n' "$rss"

@@ -17,11 +17,13 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::diag::Digest;
 use crate::fs::FileSource;
 
 /// One question a load asked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Query {
     /// A configuration file read through the [`FileSource`]: the digest of its text
     /// (None: it could not be read).
@@ -49,7 +51,7 @@ enum Query {
 }
 
 /// The questions a load asked, each with a digest of its answer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Inputs {
     asked: Vec<(Query, u64)>,
 }

@@ -21,18 +21,29 @@ pub fn decode<T: DeserializeOwned>(b: &[u8]) -> Result<T, Error> {
     options().deserialize(b)
 }
 
-/// The configuration as a whole blob (no size limit: it travels in parts).
-pub fn encode_config(c: &ka_config::Config) -> Result<Vec<u8>, Error> {
+/// A value as one whole blob (no message's size limit: a configuration travels in parts,
+/// or through a pipe).
+pub fn encode_whole<T: Serialize>(m: &T) -> Result<Vec<u8>, Error> {
     bincode::DefaultOptions::new()
         .with_fixint_encoding()
-        .serialize(c)
+        .serialize(m)
 }
 
-pub fn decode_config(b: &[u8]) -> Result<ka_config::Config, Error> {
+/// A whole blob decoded, up to 256 MiB of it.
+pub fn decode_whole<T: DeserializeOwned>(b: &[u8]) -> Result<T, Error> {
     bincode::DefaultOptions::new()
         .with_fixint_encoding()
         .with_limit(256 << 20)
         .deserialize(b)
+}
+
+/// The configuration as a whole blob.
+pub fn encode_config(c: &ka_config::Config) -> Result<Vec<u8>, Error> {
+    encode_whole(c)
+}
+
+pub fn decode_config(b: &[u8]) -> Result<ka_config::Config, Error> {
+    decode_whole(b)
 }
 
 #[cfg(test)]

@@ -653,6 +653,83 @@ pub fn default_signals() {
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 }
 
+/// Runs `f` in a forked copy of this process and returns what it returned: the copy's
+/// memory (a configuration's parse, at its peak several times the model it yields) is the
+/// copy's, given back whole when it exits, and a panic or a crash in `f` is an error here
+/// instead of this process's end. The copy dies with this process.
+///
+/// Only from a single-threaded process (the copy has this thread alone).
+pub fn apart<T: Serialize + DeserializeOwned>(f: impl FnOnce() -> T) -> io::Result<T> {
+    use std::io::{Read, Write};
+    let (read_end, write_end) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let parent = nix::unistd::getpid().as_raw();
+    // SAFETY: the callers are single-threaded (the daemon's parent); the copy runs `f` and
+    // leaves with _exit, never returning into the caller's frames.
+    match unsafe { libc::fork() } {
+        -1 => Err(io::Error::last_os_error()),
+        0 => {
+            drop(read_end);
+            die_with_parent(parent);
+            // Signals sent to the whole group (a service manager's stop) end the copy
+            // instead of reaching the parent's handlers through the descriptors it shares.
+            default_signals();
+            let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                Ok(v) => match codec::encode_whole(&v) {
+                    Ok(bytes) => {
+                        drop(v);
+                        let mut out = std::fs::File::from(write_end);
+                        if out.write_all(&bytes).is_ok() {
+                            0
+                        } else {
+                            3
+                        }
+                    }
+                    Err(_) => 2,
+                },
+                // The panic hook has said what it was.
+                Err(_) => 1,
+            };
+            // SAFETY: leaves the copy without running the parent's destructors or
+            // atexit handlers.
+            unsafe { libc::_exit(code) }
+        }
+        pid => {
+            drop(write_end);
+            let mut bytes = Vec::new();
+            let read = std::fs::File::from(read_end).read_to_end(&mut bytes);
+            let status = loop {
+                match nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    other => break other,
+                }
+            };
+            use nix::sys::wait::WaitStatus;
+            match status.map_err(io::Error::from)? {
+                WaitStatus::Exited(_, 0) => {}
+                WaitStatus::Exited(_, 1) => {
+                    return Err(io::Error::other(format!("process {pid} panicked")))
+                }
+                WaitStatus::Exited(_, 2) => {
+                    return Err(io::Error::other(format!(
+                        "process {pid} could not encode its result"
+                    )))
+                }
+                WaitStatus::Exited(_, c) => {
+                    return Err(io::Error::other(format!("process {pid} exited with {c}")))
+                }
+                WaitStatus::Signaled(_, sig, _) => {
+                    return Err(io::Error::other(format!(
+                        "process {pid} was killed by {sig}"
+                    )))
+                }
+                other => return Err(io::Error::other(format!("process {pid}: {other:?}"))),
+            }
+            read?;
+            codec::decode_whole(&bytes).map_err(io::Error::other)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,6 +759,24 @@ mod tests {
                 None => panic!("no message"),
             }
         }
+    }
+
+    #[test]
+    fn work_done_apart_comes_back_and_its_failures_are_errors() {
+        let v: Vec<String> = apart(|| (0..1000).map(|i| format!("line {i}")).collect()).unwrap();
+        assert_eq!(v.len(), 1000);
+        assert_eq!(v[999], "line 999");
+        // Its memory is its own: a large allocation there leaves nothing here.
+        let n: usize = apart(|| vec![7u8; 64 << 20].iter().map(|&b| b as usize).sum()).unwrap();
+        assert_eq!(n, 7 * (64 << 20));
+        let e = apart::<u32>(|| panic!("a bad line")).unwrap_err();
+        assert!(e.to_string().contains("panicked"), "{e}");
+        let e = apart::<u32>(|| {
+            let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+            0
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("SIGKILL"), "{e}");
     }
 
     #[test]

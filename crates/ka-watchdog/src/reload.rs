@@ -51,7 +51,7 @@ pub fn create_reload_file(path: &str) {
 
 /// What a read of the configuration said and read: kept for the running configuration, so
 /// that a reload whose inputs are all unchanged says it again without reading.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Read {
     /// What it read from outside its text.
     pub inputs: ka_config::inputs::Inputs,
@@ -84,6 +84,22 @@ impl Read {
         }
     }
 
+    /// A reading that could not be done at all (its process failed): nothing can run.
+    pub fn failed(why: String) -> Read {
+        Read {
+            said: vec![(true, why)],
+            fatal: true,
+            errors: 1,
+            exit: 4,
+            ..Read::default()
+        }
+    }
+
+    /// The main file could not be read (or the reading failed): nothing can run.
+    pub fn fatal(&self) -> bool {
+        self.fatal
+    }
+
     /// A reload would refuse it: it cannot run, or it has errors.
     pub fn refused(&self) -> bool {
         self.fatal || self.said.iter().any(|(error, _)| *error)
@@ -104,6 +120,49 @@ impl Read {
             self.exit
         ));
         text
+    }
+}
+
+/// A reading of the configuration as the daemon's parent receives it from the process
+/// that did it ([`Reading::apart`]): the model, and what the reading said and read.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Reading {
+    pub config: ka_config::Config,
+    pub read: Read,
+    /// An include failed a check it was asked for: a start is refused (exit 6).
+    pub include_error: bool,
+}
+
+impl Reading {
+    pub fn of(loaded: ka_config::Loaded) -> Reading {
+        Reading {
+            read: Read::of(&loaded),
+            include_error: loaded.include_error,
+            config: loaded.config,
+        }
+    }
+
+    /// `load` run in a forked copy of this process: the parse's peak memory (several times
+    /// the model it yields) is never the long-running parent's, and a reader that panics
+    /// or crashes on some input is a reading that failed, not the daemon's end. `said`
+    /// runs in the copy too, with the whole load (its diagnostics with their sources).
+    pub fn apart(
+        load: impl FnOnce() -> ka_config::Loaded,
+        said: impl FnOnce(&ka_config::Loaded),
+    ) -> std::io::Result<Reading> {
+        ka_ipc::proc::apart(|| {
+            let loaded = load();
+            said(&loaded);
+            Reading::of(loaded)
+        })
+    }
+
+    /// A reading that could not be done: nothing can run, and why.
+    pub fn failed(e: std::io::Error) -> Reading {
+        Reading {
+            read: Read::failed(format!("the configuration could not be read: {e}")),
+            ..Reading::default()
+        }
     }
 }
 
@@ -141,6 +200,38 @@ mod tests {
         let r = Read::of(&good);
         assert!(!r.refused());
         assert_eq!(r.check_log(), "0 error(s), 0 warning(s); exit 0\n");
+    }
+
+    #[test]
+    fn a_reading_done_apart_comes_back_whole_and_its_failure_refuses() {
+        let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n 10.0.0.1/24\n }\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n TCP_CHECK {\n }\n }\n}\n";
+        let here = Reading::of(ka_config::parse_str("/k.conf", text, &Default::default()));
+        let mut said = false;
+        let apart = Reading::apart(
+            || ka_config::parse_str("/k.conf", text, &Default::default()),
+            |l| said = l.diagnostics.is_empty(),
+        )
+        .unwrap();
+        // `said` ran in the copy: nothing of it here.
+        assert!(!said);
+        assert_eq!(apart.config, here.config);
+        assert_eq!(apart.read.said, here.read.said);
+        assert_eq!(apart.read.inputs.len(), here.read.inputs.len());
+        assert!(!apart.read.refused() && !apart.include_error);
+        // A reader that panics (a defect meeting some input): a failed reading, refused.
+        let e = Reading::apart(|| panic!("a defect"), |_| {}).unwrap_err();
+        let failed = Reading::failed(e);
+        assert!(failed.read.fatal() && failed.read.refused());
+        assert!(
+            failed.read.said[0].1.contains("could not be read")
+                && failed.read.said[0].1.contains("panicked"),
+            "{:?}",
+            failed.read.said
+        );
+        assert!(failed
+            .read
+            .check_log()
+            .ends_with("1 error(s), 0 warning(s); exit 4\n"));
     }
 
     fn load(text: &str) -> Config {

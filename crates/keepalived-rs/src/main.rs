@@ -21,6 +21,7 @@ use ka_check_child::genhash;
 use ka_runtime::error::RunError;
 use ka_runtime::{link, logging, smtp};
 use ka_vrrp_child::VrrpProcess;
+use ka_watchdog::reload::Reading;
 use ka_watchdog::watchdog;
 
 use cli::Cli;
@@ -110,76 +111,32 @@ fn main() -> ExitCode {
         },
         random_seed: seed(),
         check_scripts: cli.config_test.is_some(),
-        free_as_read: cli.config_test.is_some(),
+        // Every reading ends with its process (-t, or the daemon's reader copy).
+        free_as_read: true,
     };
     let path = PathBuf::from(&cli.use_file);
-    let mut loaded = ka_config::load(&path, &opts);
-
-    // Asked by a running daemon before it execs this executable in its place.
-    if cli.upgrade_check {
-        use ka_config::Severity::{Error, Security};
-        let mut errors: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| matches!(d.severity, Error | Security))
-            .map(|d| d.short(&loaded.sources))
-            .collect();
-        if loaded.fatal && errors.is_empty() {
-            errors.push(format!("{}: cannot be loaded", cli.use_file));
-        }
-        let check = ka_watchdog::upgrade::Check {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            ipc: ka_ipc::VERSION,
-            format: ka_watchdog::upgrade::FORMAT,
-            errors,
-        };
-        println!("{}", serde_json::to_string(&check).unwrap_or_default());
-        return ExitCode::from(EXIT_OK);
+    if cli.upgrade_check || cli.config_test.is_some() || cli.dump_conf {
+        return check_main(&cli, ka_config::load(&path, &opts));
     }
-
-    if let Some(log) = &cli.config_test {
-        let mut out: Box<dyn Write> = if log.is_empty() {
-            Box::new(std::io::stderr())
-        } else {
-            match std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(log)
-            {
-                Ok(f) => Box::new(f),
-                Err(e) => {
-                    eprintln!("cannot open log file {log}: {e}");
-                    return ExitCode::from(4);
-                }
-            }
-        };
-        report(&loaded, &mut out, !log.is_empty());
-        if cli.dump_conf && !loaded.fatal {
-            print!("{}", ka_config::dump::dump(&loaded.config));
-        }
-        let code = loaded.config_test_exit_code();
-        let _ = std::io::stdout().flush();
-        // Nothing left to do: exit without spending time freeing the configuration.
-        std::process::exit(code);
-    }
-
-    if cli.dump_conf {
-        report(&loaded, &mut std::io::stderr(), false);
-        if loaded.fatal {
-            return ExitCode::from(4);
-        }
-        print!("{}", ka_config::dump::dump(&loaded.config));
-        return ExitCode::from(EXIT_OK);
-    }
-    report(&loaded, &mut std::io::stderr(), false);
+    // The daemon reads its configuration in a copy of itself (so does every reload): the
+    // parse's peak memory is the copy's, and a reader that fails cannot take the daemon
+    // down. The copy reports what the reading said, with its sources.
+    let mut reading = Reading::apart(
+        || ka_config::load(&path, &opts),
+        |l| report(l, &mut std::io::stderr(), false),
+    )
+    .unwrap_or_else(|e| {
+        eprintln!("keepalived-rs: {}: {e}", cli.use_file);
+        Reading::failed(e)
+    });
     // keepalived: an include that failed the checks asked for (`includea`, include_check,
     // -e) stops the start, with the exit code of a missing configuration.
-    if (loaded.fatal || loaded.include_error) && cli.upgrade_state.is_none() {
+    if (reading.read.fatal() || reading.include_error) && cli.upgrade_state.is_none() {
         return ExitCode::from(6);
     }
     // An upgrade whose configuration cannot be loaded now (it was checked just before the
     // exec): the adopted children run on as they are.
-    let replace_children = !loaded.fatal;
+    let replace_children = !reading.read.fatal();
     // An upgrade in place: this process is the daemon already (same PID, detached).
     let carried = match &cli.upgrade_state {
         Some(p) => match ka_watchdog::upgrade::read(std::path::Path::new(p)) {
@@ -192,18 +149,18 @@ fn main() -> ExitCode {
         None => None,
     };
     // net_namespace, instance, use_pid_dir: where this daemon's files are.
-    let placement = cli.place(&loaded.config.global, given);
+    let placement = cli.place(&reading.config.global, given);
     // The children see the namespace the daemon runs in (-s over the file); a reload
     // moves neither it nor the instance name (keepalived reads both at start only).
     let file_namespace = std::mem::replace(
-        &mut loaded.config.global.net_namespace,
+        &mut reading.config.global.net_namespace,
         placement.namespace.clone(),
     );
     let started_as = (
         placement.namespace.clone(),
-        loaded.config.global.instance.clone(),
+        reading.config.global.instance.clone(),
     );
-    let ipvs_netns = loaded.config.global.net_namespace_ipvs.clone();
+    let ipvs_netns = reading.config.global.net_namespace_ipvs.clone();
     // keepalived: a live process in the pid file means another daemon is running.
     if let Some(pid) = std::fs::read_to_string(&cli.pid)
         .ok()
@@ -272,10 +229,10 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FATAL);
         }
     }
-    if let Some(m) = loaded.config.global.umask {
+    if let Some(m) = reading.config.global.umask {
         ka_runtime::process::set_umask(m);
     }
-    if let Some(name) = &loaded.config.global.process_name {
+    if let Some(name) = &reading.config.global.process_name {
         ka_runtime::process::set_name(name);
     }
     for opt in cli.not_acted_on() {
@@ -321,21 +278,24 @@ fn main() -> ExitCode {
         child_args.push(format!("--ident-suffix={}", placement.suffix));
     }
     // keepalived: a reload reads the files with the running configuration's random_seed.
-    let seed = std::cell::Cell::new(loaded.config.global.random_seed);
+    let seed = std::cell::Cell::new(reading.config.global.random_seed);
     let loader: watchdog::Loader = Box::new(move || {
-        let mut l = ka_config::load(&path, &opts.with_seed(seed.get()));
-        (l.config.global.net_namespace, l.config.global.instance) = started_as.clone();
+        let opts = opts.with_seed(seed.get());
+        // What it says, the parent logs (reload::Read); the copy prints nothing.
+        let mut r = Reading::apart(|| ka_config::load(&path, &opts), |_| {})
+            .unwrap_or_else(Reading::failed);
+        (r.config.global.net_namespace, r.config.global.instance) = started_as.clone();
         // keepalived: the IPVS namespace cannot change at a reload either.
-        if l.config.global.net_namespace_ipvs != ipvs_netns && !l.fatal {
+        if r.config.global.net_namespace_ipvs != ipvs_netns && !r.read.fatal() {
             log::info!(
                 "Cannot change IPVS network namespace at a reload - please restart keepalived"
             );
-            l.config.global.net_namespace_ipvs = ipvs_netns.clone();
+            r.config.global.net_namespace_ipvs = ipvs_netns.clone();
         }
-        if !l.fatal && l.errors() == 0 {
-            seed.set(l.config.global.random_seed);
+        if !r.read.refused() {
+            seed.set(r.config.global.random_seed);
         }
-        l
+        r
     });
     let select = watchdog::Selection {
         vrrp_only: cli.vrrp && !cli.check,
@@ -343,11 +303,7 @@ fn main() -> ExitCode {
         all: cli.all,
     };
     // What the reading said and read, for a reload to tell whether anything changed.
-    let read = ka_watchdog::reload::Read::of(&loaded);
-    // The daemon keeps the model only: the sources and the diagnostics go now.
-    let config = loaded.config;
-    drop((loaded.sources, loaded.diagnostics));
-    ka_ipc::proc::release_free_memory();
+    let Reading { config, read, .. } = reading;
     let control = ka_watchdog::control::Options {
         socket: PathBuf::from(&cli.control_socket),
         group: match cli.control_group.as_deref().map(group_id) {
@@ -382,6 +338,66 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_FATAL)
         }
     }
+}
+
+/// `-t`, `-d` without a daemon, and the check a running daemon asks for before an upgrade:
+/// the configuration read in this process, reported, and the process ends.
+fn check_main(cli: &Cli, loaded: ka_config::Loaded) -> ExitCode {
+    // Asked by a running daemon before it execs this executable in its place.
+    if cli.upgrade_check {
+        use ka_config::Severity::{Error, Security};
+        let mut errors: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.severity, Error | Security))
+            .map(|d| d.short(&loaded.sources))
+            .collect();
+        if loaded.fatal && errors.is_empty() {
+            errors.push(format!("{}: cannot be loaded", cli.use_file));
+        }
+        let check = ka_watchdog::upgrade::Check {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            ipc: ka_ipc::VERSION,
+            format: ka_watchdog::upgrade::FORMAT,
+            errors,
+        };
+        println!("{}", serde_json::to_string(&check).unwrap_or_default());
+        return ExitCode::from(EXIT_OK);
+    }
+
+    if let Some(log) = &cli.config_test {
+        let mut out: Box<dyn Write> = if log.is_empty() {
+            Box::new(std::io::stderr())
+        } else {
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+            {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    eprintln!("cannot open log file {log}: {e}");
+                    return ExitCode::from(4);
+                }
+            }
+        };
+        report(&loaded, &mut out, !log.is_empty());
+        if cli.dump_conf && !loaded.fatal {
+            print!("{}", ka_config::dump::dump(&loaded.config));
+        }
+        let code = loaded.config_test_exit_code();
+        let _ = std::io::stdout().flush();
+        // Nothing left to do: exit without spending time freeing the configuration.
+        std::process::exit(code);
+    }
+
+    // -d alone: the configuration dumped, no daemon.
+    report(&loaded, &mut std::io::stderr(), false);
+    if loaded.fatal {
+        return ExitCode::from(4);
+    }
+    print!("{}", ka_config::dump::dump(&loaded.config));
+    ExitCode::from(EXIT_OK)
 }
 
 /// `--child vrrp`: started by the watchdog with the channel on descriptor 3.
