@@ -673,21 +673,25 @@ pub fn apart<T: Serialize + DeserializeOwned>(f: impl FnOnce() -> T) -> io::Resu
             // Signals sent to the whole group (a service manager's stop) end the copy
             // instead of reaching the parent's handlers through the descriptors it shares.
             default_signals();
-            let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-                Ok(v) => match codec::encode_whole(&v) {
-                    Ok(bytes) => {
-                        drop(v);
-                        let mut out = std::fs::File::from(write_end);
-                        if out.write_all(&bytes).is_ok() {
-                            0
-                        } else {
-                            3
-                        }
+            // What comes back: the value, or what the panic said (the hook's words go to
+            // a standard error that a daemon has sent to /dev/null).
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+                p.downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default()
+            });
+            let code = match codec::encode_whole(&result) {
+                Ok(bytes) => {
+                    drop(result);
+                    let mut out = std::fs::File::from(write_end);
+                    if out.write_all(&bytes).is_ok() {
+                        0
+                    } else {
+                        3
                     }
-                    Err(_) => 2,
-                },
-                // The panic hook has said what it was.
-                Err(_) => 1,
+                }
+                Err(_) => 2,
             };
             // SAFETY: leaves the copy without running the parent's destructors or
             // atexit handlers.
@@ -706,9 +710,6 @@ pub fn apart<T: Serialize + DeserializeOwned>(f: impl FnOnce() -> T) -> io::Resu
             use nix::sys::wait::WaitStatus;
             match status.map_err(io::Error::from)? {
                 WaitStatus::Exited(_, 0) => {}
-                WaitStatus::Exited(_, 1) => {
-                    return Err(io::Error::other(format!("process {pid} panicked")))
-                }
                 WaitStatus::Exited(_, 2) => {
                     return Err(io::Error::other(format!(
                         "process {pid} could not encode its result"
@@ -725,7 +726,11 @@ pub fn apart<T: Serialize + DeserializeOwned>(f: impl FnOnce() -> T) -> io::Resu
                 other => return Err(io::Error::other(format!("process {pid}: {other:?}"))),
             }
             read?;
-            codec::decode_whole(&bytes).map_err(io::Error::other)
+            match codec::decode_whole::<Result<T, String>>(&bytes) {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(said)) => Err(io::Error::other(format!("process {pid} panicked: {said}"))),
+                Err(e) => Err(io::Error::other(e)),
+            }
         }
     }
 }
@@ -770,7 +775,9 @@ mod tests {
         let n: usize = apart(|| vec![7u8; 64 << 20].iter().map(|&b| b as usize).sum()).unwrap();
         assert_eq!(n, 7 * (64 << 20));
         let e = apart::<u32>(|| panic!("a bad line")).unwrap_err();
-        assert!(e.to_string().contains("panicked"), "{e}");
+        assert!(e.to_string().contains("panicked: a bad line"), "{e}");
+        let e = apart::<u32>(|| panic!("line {}", 7)).unwrap_err();
+        assert!(e.to_string().contains("panicked: line 7"), "{e}");
         let e = apart::<u32>(|| {
             let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
             0

@@ -224,7 +224,7 @@ mod tests {
         assert!(failed.read.fatal() && failed.read.refused());
         assert!(
             failed.read.said[0].1.contains("could not be read")
-                && failed.read.said[0].1.contains("panicked"),
+                && failed.read.said[0].1.contains("panicked: a defect"),
             "{:?}",
             failed.read.said
         );

@@ -126,7 +126,10 @@ fn main() -> ExitCode {
         |l| report(l, &mut std::io::stderr(), false),
     )
     .unwrap_or_else(|e| {
-        eprintln!("keepalived-rs: {}: {e}", cli.use_file);
+        eprintln!(
+            "keepalived-rs: {}: the configuration could not be read: {e}",
+            cli.use_file
+        );
         Reading::failed(e)
     });
     // keepalived: an include that failed the checks asked for (`includea`, include_check,
