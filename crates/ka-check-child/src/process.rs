@@ -20,7 +20,7 @@ use ka_check::config::CheckSpec;
 use ka_check::http::{http_verdict, request_bytes};
 use ka_check::service::{Action, Pool};
 use ka_check::Time;
-use ka_config::model::{CheckKind, Config, HttpProtocol, Url};
+use ka_config::model::{CheckKind, Config, GlobalDefs, HttpProtocol, TrackFile, Url};
 use ka_ipc::status::IpvsCounters;
 use mio::net::TcpStream;
 use mio::unix::SourceFd;
@@ -110,7 +110,11 @@ impl Probe {
 }
 
 pub struct CheckProcess {
-    cfg: Config,
+    /// global_defs and the track files: all the process reads of the configuration once
+    /// it has built its checkers, pool and IPVS table (the rest, hundreds of bytes per
+    /// real server, goes).
+    global: GlobalDefs,
+    track_files: Vec<TrackFile>,
     pool: Pool,
     specs: Vec<CheckSpec>,
     checkers: Vec<Checker>,
@@ -153,14 +157,13 @@ pub struct CheckProcess {
     /// Per checker, for `keepalived-rs status`: the last probe and when its verdict
     /// last changed.
     last: Vec<LastProbe>,
+    last_said: std::rc::Rc<str>,
     /// `epoch` on the wall clock, in seconds since 1970.
     epoch_wall: f64,
     /// Each virtual server's status as last written (JSON and metric lines), with what
     /// it was made from: a status request encodes again only the virtual servers with
     /// a real server probed or changed since the last one.
     status_cache: Vec<Option<VsCached>>,
-    /// The checkers of each real server of each virtual server, found once.
-    by_server: Vec<Vec<Vec<usize>>>,
 }
 
 /// A virtual server's part of the status, what it was made from (its quorum, live
@@ -201,7 +204,8 @@ struct LastProbe {
     /// Probes recorded (what the status cache keys on).
     count: u64,
     began: Option<Time>,
-    result: Option<String>,
+    /// Shared with the checkers whose probe said the same (see `CheckProcess::said`).
+    result: Option<std::rc::Rc<str>>,
     latency: Option<Duration>,
     since: Time,
 }
@@ -237,12 +241,13 @@ impl CheckProcess {
         let (mut vss, all_specs) = ka_check::config::build(&cfg);
         // Probing checkers go to `specs`, FILE_CHECKs to `files`; a checker that cannot
         // run is left out, and its real server follows the others (up if none is left).
-        let mut specs = Vec::new();
+        // `specs` stays in the order of the servers (checkers_of relies on it).
+        let mut specs = Vec::with_capacity(all_specs.len());
         let mut files: Vec<FileCheck> = Vec::new();
         for sp in all_specs {
             // keepalived (check_misc.c): a MISC_CHECK whose script cannot be found or
             // executed is disabled; its real server then follows its other checkers.
-            if let CheckKind::Misc { path, .. } = &sp.kind {
+            if let CheckKind::Misc { path, .. } = &sp.how.kind {
                 if !path
                     .command
                     .argv
@@ -264,7 +269,7 @@ impl CheckProcess {
                 track_file,
                 weight,
                 reverse,
-            } = &sp.kind
+            } = &sp.how.kind
             {
                 match cfg.track_files.iter().find(|f| &f.name == track_file) {
                     Some(f) => {
@@ -309,7 +314,7 @@ impl CheckProcess {
         }
         let checkers = specs
             .iter()
-            .map(|s| Checker::new(s.timing.clone()))
+            .map(|s| Checker::new(s.how.timing.clone()))
             .collect();
         let mut fifo_paths: Vec<&str> = Vec::new();
         for f in [&cfg.global.notify_fifo, &cfg.global.lvs_notify_fifo]
@@ -343,7 +348,7 @@ impl CheckProcess {
         };
         let tls = if specs
             .iter()
-            .any(|sp| matches!(&sp.kind, CheckKind::Http(h) if h.ssl))
+            .any(|sp| matches!(&sp.how.kind, CheckKind::Http(h) if h.ssl))
         {
             // keepalived "Error Initialize SSL, ctx": said once; the checks go on
             // without a client certificate (and fail where the server requires one).
@@ -365,7 +370,7 @@ impl CheckProcess {
         };
         let mut regexes = HashMap::new();
         for (k, sp) in specs.iter().enumerate() {
-            if let CheckKind::Http(h) = &sp.kind {
+            if let CheckKind::Http(h) = &sp.how.kind {
                 for (i, u) in h.urls.iter().enumerate() {
                     // Compiled by the configuration's validation already; one that does
                     // not compile was reported there and dropped.
@@ -389,7 +394,6 @@ impl CheckProcess {
             epoch: Instant::now(),
             epoch_wall: ka_ipc::status::unix_now(),
             status_cache: Vec::new(),
-            by_server: Vec::new(),
             parent: None,
             unreported: BTreeSet::new(),
             reports_lost: false,
@@ -404,6 +408,7 @@ impl CheckProcess {
             dying: Dying::default(),
             started: 0,
             last: Vec::new(),
+            last_said: "ok".into(),
             late: 0,
             max_late: Duration::ZERO,
             lvs: crate::lvs::Lvs::new(&cfg),
@@ -413,7 +418,8 @@ impl CheckProcess {
             regexes,
             ping_seq: 0,
             dont_release_ipvs: false,
-            cfg,
+            global: cfg.global,
+            track_files: cfg.track_files,
         })
     }
 
@@ -425,7 +431,6 @@ impl CheckProcess {
     /// The real servers' states a predecessor left: they carry on as they were. Found by
     /// name through an index (tens of thousands of servers: no search per server).
     pub fn with_servers(mut self, list: Vec<ka_ipc::ServerState>) -> Self {
-        self.index_servers();
         let mut at: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
         for (v, c) in self.pool.cfg.iter().enumerate() {
             for (r, rc) in c.real_servers.iter().enumerate() {
@@ -445,8 +450,11 @@ impl CheckProcess {
             // A weight only a misc_dynamic check can have set: not carried to a server
             // whose new configuration has none.
             let mut dynamic = false;
-            for &k in &self.by_server[v][r] {
-                let d = matches!(self.specs[k].kind, CheckKind::Misc { dynamic: true, .. });
+            for k in checkers_of(&self.specs, v, r) {
+                let d = matches!(
+                    self.specs[k].how.kind,
+                    CheckKind::Misc { dynamic: true, .. }
+                );
                 dynamic |= d;
                 let w = st.dynamic_weight.filter(|_| d);
                 self.checkers[k].inherit(st.alive, w);
@@ -519,7 +527,7 @@ impl CheckProcess {
         self.suspended = vec![false; self.pool.cfg.len()];
         if self.pool.cfg.iter().any(|v| v.ha_suspend.is_some()) {
             let mut m = ctx(ka_net::link::LinkMonitor::new(), "address monitor")?;
-            let b = self.cfg.global.lvs_netlink_monitor_rcv_bufs;
+            let b = self.global.lvs_netlink_monitor_rcv_bufs;
             if let Err(e) = ka_net::set_rcvbuf(&m, b.size, b.force) {
                 log::info!("Cannot set the address monitor's receive buffer: {e}");
             }
@@ -533,13 +541,13 @@ impl CheckProcess {
         self.apply(acts);
         let t = now(self.epoch);
         for k in 0..self.checkers.len() {
-            let w = self.random_below(self.specs[k].warmup);
+            let w = self.random_below(self.specs[k].how.warmup);
             self.checkers[k].start(t, w);
             self.schedule(k);
         }
         self.ha_suspend();
         let mut events = Events::with_capacity(256);
-        let mut auto = ka_runtime::process::AutoPriority::new(&self.cfg.global.checker_process);
+        let mut auto = ka_runtime::process::AutoPriority::new(&self.global.checker_process);
         loop {
             let t = now(self.epoch);
             let next = self
@@ -727,7 +735,6 @@ impl CheckProcess {
     /// encoded again only when it was probed or changed since the last request.
     fn write_status(&mut self, json_path: Option<&str>, metrics_path: Option<&str>) {
         use ka_runtime::metrics::{heads, ipvs_lines, CHECKER_FAMILIES, IPVS_FAMILIES};
-        self.index_servers();
         let n = self.pool.cfg.len();
         if self.status_cache.len() != n {
             self.status_cache = (0..n).map(|_| None).collect();
@@ -824,29 +831,6 @@ impl CheckProcess {
         }
     }
 
-    /// The checkers of each (virtual, real) server, found once.
-    fn index_servers(&mut self) {
-        if self.by_server.len() != self.pool.cfg.len() {
-            self.by_server = self
-                .pool
-                .cfg
-                .iter()
-                .map(|c| vec![Vec::new(); c.real_servers.len()])
-                .collect();
-            for (k, sp) in self.specs.iter().enumerate() {
-                if let Some(list) = self.by_server.get_mut(sp.vs).and_then(|v| v.get_mut(sp.rs)) {
-                    list.push(k);
-                }
-            }
-        }
-    }
-
-    /// The checkers of real server `rs` of virtual server `vs`.
-    fn checkers_of(&mut self, vs: usize, rs: usize) -> Vec<usize> {
-        self.index_servers();
-        self.by_server[vs][rs].clone()
-    }
-
     /// Virtual server `v`'s part of the status (its JSON and its lines of each checker
     /// metric family): each real server's part is made again only when it was probed or
     /// changed (a verdict, a weight), and the virtual server's own when any of its parts
@@ -870,13 +854,13 @@ impl CheckProcess {
         let wall = |t: Time| self.epoch_wall + t.0 as f64 / 1e6;
         let mut changed = cache.head_key != Some(head_key);
         for (r, rc) in c.real_servers.iter().enumerate() {
-            let mine = &self.by_server[v][r];
+            let mine = checkers_of(&self.specs, v, r);
             let weight = mine
-                .iter()
-                .find_map(|&k| self.checkers[k].dynamic_weight())
+                .clone()
+                .find_map(|k| self.checkers[k].dynamic_weight())
                 .unwrap_or(rc.weight);
             let (mut probes, mut ups) = (0u64, 0u64);
-            for (i, &k) in mine.iter().enumerate() {
+            for (i, k) in mine.clone().enumerate() {
                 probes += self.last.get(k).map_or(0, |l| l.count);
                 // A verdict can change without a probe (a reload's carry).
                 ups |= u64::from(self.checkers[k].is_up()) << (i % 64);
@@ -891,15 +875,14 @@ impl CheckProcess {
                 alive: key.0,
                 weight,
                 checks: mine
-                    .iter()
-                    .map(|&k| {
+                    .map(|k| {
                         let sp = &self.specs[k];
                         let l = self.last.get(k).cloned().unwrap_or_default();
                         CheckerStatus {
-                            kind: sp.kind.keyword().to_string(),
+                            kind: sp.how.kind.keyword().to_string(),
                             target: sp.target.to_string(),
                             up: self.checkers[k].is_up(),
-                            last_result: l.result,
+                            last_result: l.result.map(|r| r.to_string()),
                             latency: l.latency.map(|d| d.as_secs_f64()),
                             since: wall(l.since),
                         }
@@ -965,7 +948,7 @@ impl CheckProcess {
             return Ok(());
         }
         for f in &self.files {
-            if let Some(tf) = self.cfg.track_files.iter().find(|t| t.name == f.name) {
+            if let Some(tf) = self.track_files.iter().find(|t| t.name == f.name) {
                 ka_runtime::track_files::init_file(tf);
             }
         }
@@ -1105,7 +1088,7 @@ impl CheckProcess {
                 }) if *deadline <= t => {
                     let needs_reply = dns_id.is_some()
                         || matches!(
-                            &self.specs[k].kind,
+                            &self.specs[k].how.kind,
                             CheckKind::Udp {
                                 require_reply: Some(_),
                                 ..
@@ -1186,17 +1169,17 @@ impl CheckProcess {
     /// The probe checker `k` runs now: a socket connecting or a script running.
     fn new_probe(&mut self, k: usize) -> Result<Probe, ProbeError> {
         let t = now(self.epoch);
-        let deadline = t + self.specs[k].connect_timeout;
+        let deadline = t + self.specs[k].how.connect_timeout;
         let target = self.specs[k].target;
         let e = ProbeError::Io;
-        Ok(match self.specs[k].kind.clone() {
+        Ok(match self.specs[k].how.kind.clone() {
             CheckKind::Misc {
                 path,
                 timeout,
                 dynamic,
             } => {
                 let who = path.user.clone().map(|u| (u, path.group.clone()));
-                let child = scripts::start(&self.cfg.global, &path.command.argv, who.as_ref())
+                let child = scripts::start(&self.global, &path.command.argv, who.as_ref())
                     .map_err(ProbeError::Script)?;
                 Probe::Misc {
                     child,
@@ -1243,7 +1226,7 @@ impl CheckProcess {
     /// A connection for url `url` of HTTP_GET / SSL_GET checker `k`.
     fn http_probe(&self, k: usize, url: usize) -> Result<Probe, ProbeError> {
         let sp = &self.specs[k];
-        let CheckKind::Http(h) = &sp.kind else {
+        let CheckKind::Http(h) = &sp.how.kind else {
             return Err(ProbeError::NoUrl);
         };
         let u = h.urls.get(url).ok_or(ProbeError::NoUrl)?;
@@ -1251,7 +1234,7 @@ impl CheckProcess {
         let tls = match (&self.tls, h.ssl) {
             (Some(t), true) => {
                 let name = if h.enable_sni {
-                    h.sni_name.clone().or_else(|| sp.virtualhost.clone())
+                    h.sni_name.clone().or_else(|| sp.how.virtualhost.clone())
                 } else {
                     None
                 };
@@ -1265,7 +1248,7 @@ impl CheckProcess {
         let stream = self.connect(k, sp.target).map_err(ProbeError::Io)?;
         Ok(Probe::Http {
             stream,
-            deadline: now(self.epoch) + sp.connect_timeout,
+            deadline: now(self.epoch) + sp.how.connect_timeout,
             url,
             request,
             written: 0,
@@ -1277,8 +1260,8 @@ impl CheckProcess {
     /// A UDP socket connected to checker `k`'s target (from bindto, if given), `data` sent.
     fn datagram(&self, k: usize, data: &[u8]) -> io::Result<mio::net::UdpSocket> {
         let sp = &self.specs[k];
-        let port = sp.bind_port.unwrap_or(0);
-        let local = match (sp.bindto, sp.target) {
+        let port = sp.how.bind_port.unwrap_or(0);
+        let local = match (sp.how.bindto, sp.target) {
             (Some(ip), _) => SocketAddr::new(ip, port),
             (None, SocketAddr::V4(_)) => SocketAddr::from(([0, 0, 0, 0], port)),
             (None, SocketAddr::V6(_)) => SocketAddr::from(([0u16; 8], port)),
@@ -1304,7 +1287,7 @@ impl CheckProcess {
             Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4))?
         };
         sock.set_nonblocking(true)?;
-        if let Some(ip) = sp.bindto {
+        if let Some(ip) = sp.how.bindto {
             sock.bind(&SocketAddr::new(ip, 0).into())?;
         }
         let to = SocketAddr::new(sp.target.ip(), 0);
@@ -1323,32 +1306,32 @@ impl CheckProcess {
     /// fwmark when the configuration gives them.
     fn connect(&self, k: usize, to: SocketAddr) -> io::Result<TcpStream> {
         let sp = &self.specs[k];
-        let plain = sp.bindto.is_none()
-            && sp.bind_port.is_none()
-            && sp.fwmark.is_none()
-            && sp.bind_if.is_none();
+        let plain = sp.how.bindto.is_none()
+            && sp.how.bind_port.is_none()
+            && sp.how.fwmark.is_none()
+            && sp.how.bind_if.is_none();
         let mut s = if plain {
             TcpStream::connect(to)?
         } else {
             use socket2::{Domain, Socket, Type};
             let sock = Socket::new(Domain::for_address(to), Type::STREAM, None)?;
             sock.set_nonblocking(true)?;
-            if let Some(m) = sp.fwmark {
+            if let Some(m) = sp.how.fwmark {
                 sock.set_mark(m)?;
             }
             // keepalived socket_bind_connect: a failure is logged and the probe goes on.
-            if let Some(dev) = &sp.bind_if {
+            if let Some(dev) = &sp.how.bind_if {
                 if let Err(e) = sock.bind_device(Some(dev.as_bytes())) {
                     log::info!("Checker can't bind to device {dev}: {e}");
                 }
             }
-            if sp.bindto.is_some() || sp.bind_port.is_some() {
-                let ip = sp.bindto.unwrap_or(match to {
+            if sp.how.bindto.is_some() || sp.how.bind_port.is_some() {
+                let ip = sp.how.bindto.unwrap_or(match to {
                     SocketAddr::V4(_) => std::net::Ipv4Addr::UNSPECIFIED.into(),
                     SocketAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
                 });
                 sock.set_reuse_address(true)?;
-                sock.bind(&SocketAddr::new(ip, sp.bind_port.unwrap_or(0)).into())?;
+                sock.bind(&SocketAddr::new(ip, sp.how.bind_port.unwrap_or(0)).into())?;
             }
             match sock.connect(&to.into()) {
                 Ok(()) => {}
@@ -1390,7 +1373,7 @@ impl CheckProcess {
                 };
                 match ended {
                     Some(Outcome::Success) => {
-                        let CheckKind::Http(h) = &self.specs[k].kind else {
+                        let CheckKind::Http(h) = &self.specs[k].how.kind else {
                             return;
                         };
                         let re = self.regexes.get(&(k, *url));
@@ -1406,7 +1389,7 @@ impl CheckProcess {
                 stream, dialogue, ..
             }) => smtp_progress(stream, dialogue),
             Some(Probe::Datagram { sock, dns_id, .. }) => {
-                datagram_outcome(sock, *dns_id, &self.specs[k].kind)
+                datagram_outcome(sock, *dns_id, &self.specs[k].how.kind)
             }
             Some(Probe::Ping { sock, seq, .. }) => {
                 ping_outcome(sock, self.specs[k].target.is_ipv6(), ping_id(k), *seq)
@@ -1430,7 +1413,7 @@ impl CheckProcess {
             return None;
         };
         let url = *url + 1;
-        let CheckKind::Http(h) = &self.specs[k].kind else {
+        let CheckKind::Http(h) = &self.specs[k].how.kind else {
             return None;
         };
         h.urls.get(url)?;
@@ -1450,25 +1433,35 @@ impl CheckProcess {
         self.record(k, outcome);
     }
 
+    /// What a probe said, as the last one that said the same holds it: thousands of real
+    /// servers failing together ("connect: Network is unreachable") share one string.
+    fn said(&mut self, what: &str) -> std::rc::Rc<str> {
+        if *self.last_said != *what {
+            self.last_said = what.into();
+        }
+        self.last_said.clone()
+    }
+
     /// Feeds a probe's outcome to checker `k`, and what that changes to the pool.
     fn record(&mut self, k: usize, outcome: Outcome) {
         let t = now(self.epoch);
         if self.last.len() < self.checkers.len() {
             self.last.resize(self.checkers.len(), LastProbe::default());
         }
+        let said = self.said(match &outcome {
+            Outcome::Failure(why) => why,
+            _ => "ok",
+        });
         let l = &mut self.last[k];
         l.count += 1;
         l.latency = l.began.take().map(|b| t - b);
-        l.result = Some(match &outcome {
-            Outcome::Failure(why) => why.clone(),
-            _ => "ok".into(),
-        });
+        l.result = Some(said);
         let acts = self.checkers[k].result(t, outcome);
         self.schedule(k);
         let sp = self.specs[k].clone();
         let c = &self.pool.cfg[sp.vs];
         let rs_name = c.real_servers[sp.rs].name.clone();
-        let kind = sp.kind.keyword();
+        let kind = sp.how.kind.keyword();
         for a in acts {
             match a {
                 CheckerAction::Changed { up: true, .. } => {
@@ -1480,10 +1473,10 @@ impl CheckProcess {
                 }
                 CheckerAction::Changed { up: false, why } => {
                     self.last[k].since = t;
-                    if sp.timing.retry > 0 {
+                    if sp.how.timing.retry > 0 {
                         log::info!(
                             "{kind} on service {rs_name} failed after {} retries ({why}).",
-                            sp.timing.retry
+                            sp.how.timing.retry
                         );
                     } else {
                         log::info!("{kind} on service {rs_name} failed ({why}).");
@@ -1495,7 +1488,7 @@ impl CheckProcess {
                     self.report(sp.vs, sp.rs);
                 }
                 CheckerAction::Retrying { attempt, why } => {
-                    if sp.log_all_failures {
+                    if sp.how.log_all_failures {
                         log::info!("{kind} on service {rs_name} failed ({why}), retry {attempt}.");
                     }
                 }
@@ -1519,10 +1512,8 @@ impl CheckProcess {
             vs: self.pool.cfg[vs].name.clone(),
             rs: self.pool.cfg[vs].real_servers[rs].name.clone(),
             alive: self.pool.rs_alive(vs, rs),
-            dynamic_weight: self
-                .checkers_of(vs, rs)
-                .iter()
-                .find_map(|&k| self.checkers[k].dynamic_weight()),
+            dynamic_weight: checkers_of(&self.specs, vs, rs)
+                .find_map(|k| self.checkers[k].dynamic_weight()),
         }
     }
 
@@ -1582,12 +1573,10 @@ impl CheckProcess {
         for a in acts {
             match a {
                 Action::Ipvs(op) => self.lvs.op(&op),
-                Action::Notify(n) => {
-                    match scripts::start(&self.cfg.global, &n.argv, n.user.as_ref()) {
-                        Ok(c) => self.children.push(c),
-                        Err(e) => log::warn!("cannot run {}: {e}", n.argv.join(" ")),
-                    }
-                }
+                Action::Notify(n) => match scripts::start(&self.global, &n.argv, n.user.as_ref()) {
+                    Ok(c) => self.children.push(c),
+                    Err(e) => log::warn!("cannot run {}: {e}", n.argv.join(" ")),
+                },
                 Action::Fifo(line) => {
                     for f in &mut self.fifos {
                         let _ = f.write_all(line.as_bytes());
@@ -1601,8 +1590,7 @@ impl CheckProcess {
     }
 
     fn alert(&mut self, subject: &str, body: &str) {
-        let Some(mail) = ka_runtime::smtp::Mail::from_config(&self.cfg.global, subject, body)
-        else {
+        let Some(mail) = ka_runtime::smtp::Mail::from_config(&self.global, subject, body) else {
             return;
         };
         match ka_runtime::smtp::spawn_sender(&mail, "mail-check", &self.log_args) {
@@ -1663,7 +1651,7 @@ impl CheckProcess {
                     if sp.vs == v && sp.rs == r {
                         s.push_str(&format!(
                             "     {} {} is {}\n",
-                            sp.kind.keyword(),
+                            sp.how.kind.keyword(),
                             sp.target,
                             if self.checkers[k].is_up() {
                                 "up"
@@ -1678,7 +1666,7 @@ impl CheckProcess {
         match to {
             Some(path) => ka_runtime::dumps::write(path, &s),
             None => {
-                let path = ka_runtime::dumps::data_path(&self.cfg.global, "_check");
+                let path = ka_runtime::dumps::data_path(&self.global, "_check");
                 ka_runtime::dumps::write(&path, &s);
             }
         }
@@ -1822,8 +1810,17 @@ fn smtp_progress(s: &mut TcpStream, dialogue: &mut ka_check::smtp::SmtpCheck) ->
 /// keepalived check_http.c: `GET path HTTP/1.x`, `User-Agent: KeepAliveClient`, `Host:`
 /// (the virtual host, else the address; the port unless 80), and `Connection: close`
 /// for HTTP/1.1.
+/// The checkers of real server `rs` of virtual server `vs`: `specs` is in the order of the
+/// servers (see [`CheckProcess::new`]), so they are a run of it, found by bisection (no
+/// index to hold beside tens of thousands of real servers).
+fn checkers_of(specs: &[CheckSpec], vs: usize, rs: usize) -> std::ops::Range<usize> {
+    let start = specs.partition_point(|sp| (sp.vs, sp.rs) < (vs, rs));
+    let end = start + specs[start..].partition_point(|sp| (sp.vs, sp.rs) == (vs, rs));
+    start..end
+}
+
 fn http_request(u: &Url, sp: &CheckSpec, proto: HttpProtocol) -> Vec<u8> {
-    let vhost = u.virtualhost.as_deref().or(sp.virtualhost.as_deref());
+    let vhost = u.virtualhost.as_deref().or(sp.how.virtualhost.as_deref());
     request_bytes(&u.path, vhost, sp.target, proto)
 }
 

@@ -2,6 +2,7 @@
 //! configuration and one [`CheckSpec`] per checker (what the IO side probes).
 
 use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
 use std::time::Duration;
 
 use ka_config::model::{self, CheckKind, Config, Protocol, VsKey};
@@ -9,16 +10,25 @@ use ka_config::model::{self, CheckKind, Config, Protocol, VsKey};
 use crate::checker::CheckerConfig;
 use crate::service::{Notify, RsConfig, VsConfig};
 
-/// One checker of one real server, with everything the IO side needs.
+/// One checker of one real server, with everything the IO side needs: where it connects,
+/// and how it checks, shared with the checkers configured alike.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckSpec {
     pub vs: usize,
     pub rs: usize,
     /// Its index among the real server's checkers.
     pub index: usize,
-    pub kind: CheckKind,
     /// connect_ip / connect_port, else the real server's.
     pub target: SocketAddr,
+    pub how: Rc<CheckHow>,
+}
+
+/// What a checker does and with which settings. Thousands of real servers usually carry
+/// the same check block: they share one (a checker is some 60 bytes beside its real
+/// server, where a copy each was 300).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckHow {
+    pub kind: CheckKind,
     pub bindto: Option<IpAddr>,
     /// bind_port: the source port (with or without bindto).
     pub bind_port: Option<u16>,
@@ -119,6 +129,7 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
     let g = &c.global;
     let mut pool = Vec::new();
     let mut specs = Vec::new();
+    let mut shared: Option<Rc<CheckHow>> = None;
     for (vi, v) in c.virtual_servers.iter().enumerate() {
         let mut rss = Vec::new();
         for (ri, r) in v.real_servers.iter().enumerate() {
@@ -156,12 +167,8 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                     bind_if,
                 } in targets
                 {
-                    specs.push(CheckSpec {
-                        vs: vi,
-                        rs: ri,
-                        index: specs.len() - first,
+                    let how = CheckHow {
                         kind: ch.kind.clone(),
-                        target: SocketAddr::new(ip.unwrap_or(r.ip), port.unwrap_or(r.port)),
                         bindto,
                         bind_port: cm.bind_port,
                         bind_if,
@@ -176,6 +183,19 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                         },
                         log_all_failures: cm.log_all_failures,
                         virtualhost: vhost.clone(),
+                    };
+                    // The previous checker's settings, when they are the same.
+                    let how = match &shared {
+                        Some(h) if **h == how => h.clone(),
+                        _ => Rc::new(how),
+                    };
+                    shared = Some(how.clone());
+                    specs.push(CheckSpec {
+                        vs: vi,
+                        rs: ri,
+                        index: specs.len() - first,
+                        target: SocketAddr::new(ip.unwrap_or(r.ip), port.unwrap_or(r.port)),
+                        how,
                     });
                 }
             }
@@ -183,8 +203,8 @@ pub fn build(c: &Config) -> (Vec<VsConfig>, Vec<CheckSpec>) {
                 name: rs_name(v, r),
                 weight: r.weight.max(0) as u32,
                 inhibit_on_failure: r.inhibit_on_failure,
-                notify_up: notify(&r.notify_up),
-                notify_down: notify(&r.notify_down),
+                notify_up: notify(&r.notify_up).map(Box::new),
+                notify_down: notify(&r.notify_down).map(Box::new),
                 smtp_alert: r.smtp_alert && !g.no_checker_emails,
                 checkers: specs.len() - first,
                 alpha: r.checkers.iter().any(|ch| ch.common.alpha),

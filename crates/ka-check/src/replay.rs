@@ -103,7 +103,7 @@ impl Replay {
             pool: Pool::new(cfg),
             checkers: specs
                 .iter()
-                .map(|s| Checker::new(s.timing.clone()))
+                .map(|s| Checker::new(s.how.timing.clone()))
                 .collect(),
             answers: vec![Outcome::Success; specs.len()],
             specs,

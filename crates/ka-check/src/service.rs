@@ -18,8 +18,10 @@ pub struct RsConfig {
     pub name: String,
     pub weight: u32,
     pub inhibit_on_failure: bool,
-    pub notify_up: Option<Notify>,
-    pub notify_down: Option<Notify>,
+    /// Boxed: most real servers have none, and their room was a sixth of the checker's
+    /// memory per real server.
+    pub notify_up: Option<Box<Notify>>,
+    pub notify_down: Option<Box<Notify>>,
     pub smtp_alert: bool,
     /// How many checkers it has (none: always up).
     pub checkers: usize,
@@ -195,7 +197,7 @@ impl Pool {
                     if self.init_notifies && !st.inherited {
                         let (rc, c) = (&self.cfg[v].real_servers[r], &self.cfg[v]);
                         if let Some(n) = &rc.notify_up {
-                            out.push(Action::Notify(n.clone()));
+                            out.push(Action::Notify(Notify::clone(n)));
                         }
                         out.push(Action::Fifo(format!("RS {} {} UP\n", rc.name, c.name)));
                     }
@@ -304,7 +306,7 @@ impl Pool {
         }
         let notify = if up { &rc.notify_up } else { &rc.notify_down };
         if let Some(n) = notify {
-            out.push(Action::Notify(n.clone()));
+            out.push(Action::Notify(Notify::clone(n)));
         }
         let word = if up { "UP" } else { "DOWN" };
         out.push(Action::Fifo(format!("RS {} {} {word}\n", rc.name, c.name)));
@@ -431,7 +433,7 @@ impl Pool {
                         rc.name, c.name
                     )));
                     if let Some(n) = &rc.notify_down {
-                        out.push(Action::Notify(n.clone()));
+                        out.push(Action::Notify(Notify::clone(n)));
                     }
                 }
                 if (st.alive && !self.vs[v].sorry_active) || (!st.alive && rc.inhibit_on_failure) {

@@ -82,7 +82,7 @@ fn virtual_hosts_smtp_hosts_alpha_weights_mail_and_ha_suspend() {
     let vhosts: Vec<Option<&str>> = specs
         .iter()
         .filter(|s| s.vs == 0 && s.rs < 2)
-        .map(|s| s.virtualhost.as_deref())
+        .map(|s| s.how.virtualhost.as_deref())
         .collect();
     assert_eq!(
         vhosts,
@@ -97,7 +97,7 @@ fn virtual_hosts_smtp_hosts_alpha_weights_mail_and_ha_suspend() {
     let smtp: Vec<(String, Option<String>)> = specs
         .iter()
         .filter(|s| s.vs == 0 && s.rs == 2)
-        .map(|s| (s.target.to_string(), s.bindto.map(|b| b.to_string())))
+        .map(|s| (s.target.to_string(), s.how.bindto.map(|b| b.to_string())))
         .collect();
     assert_eq!(
         smtp,
@@ -146,4 +146,25 @@ fn no_checker_emails_silences_the_real_servers_only() {
     let (pool, _) = built(&text);
     assert!(pool[0].smtp_alert, "the virtual server's quorum mail stays");
     assert!(pool[0].real_servers.iter().all(|r| !r.smtp_alert));
+}
+
+#[test]
+fn real_servers_checked_alike_share_their_settings_and_keep_their_targets() {
+    let (_, specs) = built(
+        "virtual_server 192.0.2.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n\
+         real_server 10.0.0.1 80 {\n TCP_CHECK {\n connect_timeout 3\n }\n }\n\
+         real_server 10.0.0.2 80 {\n TCP_CHECK {\n connect_timeout 3\n }\n }\n\
+         real_server 10.0.0.3 80 {\n TCP_CHECK {\n connect_timeout 4\n }\n }\n\
+         real_server 10.0.0.4 80 {\n TCP_CHECK {\n connect_timeout 4\n connect_port 81\n }\n }\n}\n",
+    );
+    let targets: Vec<String> = specs.iter().map(|s| s.target.to_string()).collect();
+    assert_eq!(
+        targets,
+        ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.4:81"]
+    );
+    assert!(std::rc::Rc::ptr_eq(&specs[0].how, &specs[1].how));
+    assert!(!std::rc::Rc::ptr_eq(&specs[1].how, &specs[2].how));
+    assert_eq!(specs[2].how.connect_timeout.as_secs(), 4);
+    // Where they connect is not part of the settings: the same ones, shared.
+    assert!(std::rc::Rc::ptr_eq(&specs[2].how, &specs[3].how));
 }

@@ -207,8 +207,8 @@ fn rs(name: &str, weight: u32) -> RsConfig {
         name: name.into(),
         weight,
         inhibit_on_failure: false,
-        notify_up: notify("up"),
-        notify_down: notify("down"),
+        notify_up: notify("up").map(Box::new),
+        notify_down: notify("down").map(Box::new),
         smtp_alert: true,
         checkers: 1,
         alpha: false,
@@ -513,7 +513,7 @@ fn the_seed_lvs_configuration_builds() {
             .sum::<usize>()
     );
     for sp in &specs {
-        assert!(sp.timing.delay_loop > Duration::ZERO);
+        assert!(sp.how.timing.delay_loop > Duration::ZERO);
     }
 }
 
