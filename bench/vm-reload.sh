@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reload at scale beside keepalived 2.2.7 (whose checker needs IPVS): both in turn inside
 # the IPVS VM (see integration/vm/bench-reload-guest.sh). N real servers (2,000 by
-# default: the VM's CPU may be emulated; keepalived issue #2318's size is N=36544).
+# default: the VM's CPU may be emulated; keepalived issue #2318's size is N=36544). Also
+# prints each daemon's start-up memory per real server (RSS at N beside N/8) and their ratio.
 # Env: N, RELOADS (3), DELAY (delay_loop, 6 s). The daemons' logs are left in
 # target/vm-reload-logs/.
 set -euo pipefail
