@@ -17,6 +17,12 @@ pub struct Ipvs {
     seq: u32,
 }
 
+/// Up to this many services are read one by one (a real server's change reads its
+/// virtual server's); more, through a dump of every service. A dump reads them all: with
+/// 250 virtual servers in the emulated IPVS VM, the checker removed some 50 failed real
+/// servers a second from IPVS, each change reading all 250.
+const ONE_BY_ONE: usize = 16;
+
 /// A service's key, its attributes' payload and its destinations' payloads.
 type RawService = (SvcKey, Vec<u8>, Vec<Vec<u8>>);
 
@@ -70,15 +76,37 @@ impl Ipvs {
     }
 
     /// The kernel's services among `keys`, each with its destinations, as the payloads
-    /// of their IPVS_CMD_ATTR_SERVICE and IPVS_CMD_ATTR_DEST attributes.
+    /// of their IPVS_CMD_ATTR_SERVICE and IPVS_CMD_ATTR_DEST attributes. A few services
+    /// are asked for one by one; more, through one dump of every service.
     fn dump_raw(&mut self, keys: &[SvcKey]) -> io::Result<Vec<RawService>> {
         let mut out = Vec::new();
-        for r in self.exchange(kernel::dump_services)? {
-            let Frame::Data(p) = &r.frame else { continue };
-            for v in kernel::services_in(p) {
-                if let Some(s) = kernel::decode_service(v) {
-                    if keys.contains(&s.key) {
-                        out.push((s.key, v.to_vec(), Vec::new()));
+        if keys.len() <= ONE_BY_ONE {
+            for k in keys {
+                let replies = match self.exchange(|family, seq| kernel::get_service(family, seq, k))
+                {
+                    Ok(r) => r,
+                    // The kernel has no such service.
+                    Err(e) if e.raw_os_error() == Some(libc::ESRCH) => continue,
+                    Err(e) => return Err(e),
+                };
+                for r in &replies {
+                    let Frame::Data(p) = &r.frame else { continue };
+                    for v in kernel::services_in(p) {
+                        if kernel::decode_service(v).is_some_and(|s| s.key == *k) {
+                            out.push((k.clone(), v.to_vec(), Vec::new()));
+                        }
+                    }
+                }
+            }
+        } else {
+            let wanted: std::collections::HashSet<&SvcKey> = keys.iter().collect();
+            for r in self.exchange(kernel::dump_services)? {
+                let Frame::Data(p) = &r.frame else { continue };
+                for v in kernel::services_in(p) {
+                    if let Some(s) = kernel::decode_service(v) {
+                        if wanted.contains(&s.key) {
+                            out.push((s.key, v.to_vec(), Vec::new()));
+                        }
                     }
                 }
             }

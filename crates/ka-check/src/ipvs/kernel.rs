@@ -4,7 +4,7 @@
 //! sync daemons started and stopped.
 //!
 //! Pure: [`encode`] turns a [`Cmd`] into the bytes of one netlink request,
-//! [`dump_services`] and [`dump_dests`] ask for the table, [`split_replies`] cuts what the
+//! [`dump_services`], [`get_service`] and [`dump_dests`] ask for the table, [`split_replies`] cuts what the
 //! kernel answered into [`Reply`]s and [`decode_service`] / [`decode_dest`] read them back.
 //! The socket that carries these bytes is ka-net's `genl::Socket`; ka-runtime's
 //! `ipvs::Ipvs` joins the two. The messages are small fixed layouts (a 16-byte netlink
@@ -795,6 +795,21 @@ pub fn dump_services(family: u16, seq: u32) -> Vec<u8> {
     )
 }
 
+/// The request for the one service `k`: the kernel answers with it, then the ACK asked
+/// for, or ESRCH when it has no such service. A change to a few services of thousands
+/// reads them so, rather than through a dump of every service.
+pub fn get_service(family: u16, seq: u32, k: &SvcKey) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_nested(&mut body, ATTR_SERVICE, |b| put_key(b, k));
+    message(
+        family,
+        NLM_F_REQUEST | NLM_F_ACK,
+        seq,
+        CMD_GET_SERVICE,
+        &body,
+    )
+}
+
 /// The request that dumps the destinations of the service `k`.
 pub fn dump_dests(family: u16, seq: u32, k: &SvcKey) -> Vec<u8> {
     let mut body = Vec::new();
@@ -1236,6 +1251,18 @@ mod tests {
             (0x1c, NLM_F_REQUEST | NLM_F_DUMP, CMD_GET_SERVICE)
         );
         let k = svc().key;
+        // One service asked for: not a dump, and acknowledged (the end of its answer).
+        let g = get_service(0x1c, 6, &k);
+        assert_eq!(
+            (flags(&g), g[16]),
+            (NLM_F_REQUEST | NLM_F_ACK, CMD_GET_SERVICE)
+        );
+        let top = attrs(&g[20..]);
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0].0, ATTR_SERVICE);
+        let mut key = Vec::new();
+        put_key(&mut key, &k);
+        assert_eq!(top[0].1, &key[..]);
         let d = dump_dests(0x1c, 5, &k);
         assert_eq!(
             (flags(&d), d[16]),
