@@ -89,13 +89,13 @@ impl Ipvs {
                     Err(e) if e.raw_os_error() == Some(libc::ESRCH) => continue,
                     Err(e) => return Err(e),
                 };
-                for r in &replies {
-                    let Frame::Data(p) = &r.frame else { continue };
-                    for v in kernel::services_in(p) {
-                        if kernel::decode_service(v).is_some_and(|s| s.key == *k) {
-                            out.push((k.clone(), v.to_vec(), Vec::new()));
-                        }
-                    }
+                // The kernel found it by `k`: its answer is that service.
+                let found = replies.iter().find_map(|r| match &r.frame {
+                    Frame::Data(p) => kernel::services_in(p).first().map(|v| v.to_vec()),
+                    _ => None,
+                });
+                if let Some(v) = found {
+                    out.push((k.clone(), v, Vec::new()));
                 }
             }
         } else {
