@@ -47,9 +47,9 @@ const PROBES_PER_TICK: usize = 128;
 const STARTS_WITHIN: Duration = Duration::from_millis(100);
 /// After this many changes (IPVS operations) since the last trim, the process gives its
 /// free memory back [`TRIM_AFTER`] after the last of them: with IPVS, each change reads
-/// the kernel's table, and thousands of real servers failing together left the heap
-/// some 300 bytes per real server larger than it held (the emulated IPVS VM, 4,000 real
-/// servers; none of it without IPVS).
+/// its services back from the kernel, and thousands of real servers failing together
+/// left the heap some 300 bytes per real server larger than it held (the emulated IPVS
+/// VM, 4,000 real servers, when each change read every service; none without IPVS).
 const TRIM_AFTER_CHANGES: usize = 1024;
 const TRIM_AFTER: Duration = Duration::from_secs(3);
 const SIGNALS: Token = Token(0);
@@ -1927,5 +1927,29 @@ mod handover_tests {
             handover_keys(true, &unreported, &[2, 0, 1]),
             vec![(0, 0), (0, 1), (2, 0)]
         );
+    }
+}
+
+#[cfg(test)]
+mod checkers_of_tests {
+    use super::*;
+
+    #[test]
+    fn a_real_servers_checkers_are_found_in_the_ordered_list() {
+        let text = "virtual_server 192.0.2.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n\
+            real_server 10.0.0.1 80 {\n TCP_CHECK {\n }\n TCP_CHECK {\n connect_port 81\n }\n }\n\
+            real_server 10.0.0.2 80 {\n }\n\
+            real_server 10.0.0.3 80 {\n TCP_CHECK {\n }\n }\n}\n\
+            virtual_server 192.0.2.2 80 {\n protocol TCP\n lb_algo rr\n lb_kind NAT\n\
+            real_server 10.0.0.4 80 {\n TCP_CHECK {\n }\n }\n}\n";
+        let l = ka_config::parse_str("k.conf", text, &Default::default());
+        assert_eq!(l.errors(), 0);
+        let (_, specs) = ka_check::config::build(&l.config);
+        assert_eq!(checkers_of(&specs, 0, 0), 0..2);
+        assert_eq!(checkers_of(&specs, 0, 1), 2..2, "no checker");
+        assert_eq!(checkers_of(&specs, 0, 2), 2..3);
+        assert_eq!(checkers_of(&specs, 1, 0), 3..4);
+        assert_eq!(checkers_of(&specs, 1, 1), 4..4, "no such server");
+        assert_eq!(specs[1].target.port(), 81);
     }
 }

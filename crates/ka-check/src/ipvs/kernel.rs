@@ -4,8 +4,9 @@
 //! sync daemons started and stopped.
 //!
 //! Pure: [`encode`] turns a [`Cmd`] into the bytes of one netlink request,
-//! [`dump_services`], [`get_service`] and [`dump_dests`] ask for the table, [`split_replies`] cuts what the
-//! kernel answered into [`Reply`]s and [`decode_service`] / [`decode_dest`] read them back.
+//! [`dump_services`], [`get_service`] and [`dump_dests`] ask for the table,
+//! [`split_replies`] cuts what the kernel answered into [`Reply`]s and [`decode_service`] /
+//! [`decode_dest`] read them back.
 //! The socket that carries these bytes is ka-net's `genl::Socket`; ka-runtime's
 //! `ipvs::Ipvs` joins the two. The messages are small fixed layouts (a 16-byte netlink
 //! header, the 4-byte generic header, nested attributes), so they are encoded and decoded
