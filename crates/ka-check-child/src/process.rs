@@ -164,6 +164,7 @@ pub struct CheckProcess {
     /// Per checker, for `keepalived-rs status`: the last probe and when its verdict
     /// last changed.
     last: Vec<LastProbe>,
+    /// The last probe result recorded (see [`CheckProcess::said`]).
     last_said: std::rc::Rc<str>,
     /// IPVS operations since the process last gave its free memory back, and when it
     /// does so next (see [`TRIM_AFTER_CHANGES`]).
